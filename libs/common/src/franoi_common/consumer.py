@@ -96,6 +96,7 @@ class IdempotentConsumer:
         self.duplicates = 0
         self.dead_lettered = 0
         self.assigned: set[TopicPartition] = set()
+        self.last_error: str | None = None
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="idempotent-consumer")
@@ -159,10 +160,12 @@ class IdempotentConsumer:
                     with contextlib.suppress(CommitFailedError):
                         # After a rebalance the new owner re-reads; the record makes that harmless.
                         await consumer.commit({tp: records[-1].offset + 1})
+                self.last_error = None
                 backoff = 0.1
             except asyncio.CancelledError:
                 raise
             except (KafkaError, OSError) as exc:
+                self.last_error = type(exc).__name__
                 log.warning(
                     "consumer lost the broker; reconnecting",
                     extra={"error": type(exc).__name__, "retry_in_s": backoff},

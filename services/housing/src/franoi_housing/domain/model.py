@@ -25,7 +25,6 @@ from typing import ClassVar
 from uuid import UUID
 
 from franoi_common.events import AgeBand, DomainEvent, ProtectionStatus, Sex
-
 from franoi_contracts.housing import (
     MAX_BEDS,
     MAX_HOUSEHOLD,

@@ -15,11 +15,11 @@ from uuid import UUID
 import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, status
 from fastapi.responses import JSONResponse
-from franoi_common.auth import Principal, require_partner_member
+from franoi_common.auth import Principal, current_principal, require_partner_member
+from franoi_contracts.housing import ExitOutcome, UnsatisfiedReason
 from pydantic import BaseModel
 
 from franoi_housing.adapters.repository import HousingRepository
-from franoi_contracts.housing import ExitOutcome, UnsatisfiedReason
 from franoi_housing.domain.model import (
     Agreement,
     CapacityExceeded,
@@ -104,6 +104,7 @@ class PlacementOut(BaseModel):
     exit_outcome: ExitOutcome | None
 
 
+Caller = Annotated[Principal, Depends(current_principal)]
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip")]
 
@@ -132,9 +133,8 @@ def install_domain_error_handlers(app: FastAPI) -> None:
 
 
 def build_router(services: h.HousingServices, partner_ids: tuple[str, ...]) -> APIRouter:
-    member = Depends(require_partner_member(partner_ids))
-    router = APIRouter(prefix="/v1")
-    Caller = Annotated[Principal, member]
+    # Membership is checked once per request for every route; handlers read the caller.
+    router = APIRouter(prefix="/v1", dependencies=[Depends(require_partner_member(partner_ids))])
 
     async def read(fn: Callable[[HousingRepository], Awaitable[T]]) -> T:
         async with services.pool.acquire() as conn:

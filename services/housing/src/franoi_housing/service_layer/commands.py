@@ -11,8 +11,6 @@ from typing import Annotated, Self
 from uuid import UUID
 
 from franoi_common.events import AgeBand, MunicipalityCode, PersonRef, ProtectionStatus, Sex
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
-
 from franoi_contracts.housing import (
     CounterpartKind,
     ExitOutcome,
@@ -21,6 +19,7 @@ from franoi_contracts.housing import (
     UnitProvider,
     UnsatisfiedReason,
 )
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 
 class Command(BaseModel):

@@ -1,0 +1,132 @@
+"""Queries over the network read models."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+_HOUSING_MONTHLY = """
+WITH months AS (
+    SELECT m::date AS month_start, (m + interval '1 month')::date AS next_month
+    FROM generate_series($1::date, $2::date, interval '1 month') AS m
+),
+grid AS (
+    SELECT p.partner_id, p.region, months.month_start, months.next_month
+    FROM partners p CROSS JOIN months
+    WHERE ($3::text IS NULL OR p.partner_id = $3) AND ($4::text IS NULL OR p.region = $4)
+)
+SELECT
+    g.partner_id,
+    g.region,
+    to_char(g.month_start, 'YYYY-MM') AS month,
+    (SELECT count(*) FROM housing_requests r
+      WHERE r.partner_id = g.partner_id
+        AND r.submitted_on >= g.month_start AND r.submitted_on < g.next_month
+    ) AS requests_submitted,
+    (SELECT count(*) FROM housing_requests r
+      WHERE r.partner_id = g.partner_id AND r.status = 'satisfied'
+        AND r.closed_on >= g.month_start AND r.closed_on < g.next_month
+    ) AS requests_satisfied,
+    (SELECT count(*) FROM housing_requests r
+      WHERE r.partner_id = g.partner_id AND r.status = 'unsatisfied'
+        AND r.closed_on >= g.month_start AND r.closed_on < g.next_month
+    ) AS requests_unsatisfied,
+    (SELECT count(*) FROM housing_placements pl
+      WHERE pl.partner_id = g.partner_id
+        AND pl.started_on >= g.month_start AND pl.started_on < g.next_month
+    ) AS placements_started,
+    (SELECT count(*) FROM housing_placements pl
+      WHERE pl.partner_id = g.partner_id AND pl.started_on < g.next_month
+        AND (pl.ended_on IS NULL OR pl.ended_on >= g.month_start)
+    ) AS active_placements,
+    (SELECT count(DISTINCT pl.person_ref) FROM housing_placements pl
+      WHERE pl.partner_id = g.partner_id AND pl.started_on < g.next_month
+        AND (pl.ended_on IS NULL OR pl.ended_on >= g.month_start)
+    ) AS persons_housed,
+    (SELECT coalesce(sum(u.beds), 0) FROM housing_units u
+      WHERE u.partner_id = g.partner_id AND u.available_from < g.next_month
+        AND (u.withdrawn_on IS NULL OR u.withdrawn_on >= g.next_month)
+    ) - (SELECT coalesce(sum(pl.household_size), 0) FROM housing_placements pl
+      WHERE pl.partner_id = g.partner_id AND pl.started_on < g.next_month
+        AND (pl.ended_on IS NULL OR pl.ended_on >= g.next_month)
+    ) AS beds_available,
+    (SELECT coalesce(jsonb_object_agg(x.exit_outcome, x.n), '{}'::jsonb) FROM (
+        SELECT pl.exit_outcome, count(*) AS n FROM housing_placements pl
+        WHERE pl.partner_id = g.partner_id
+          AND pl.ended_on >= g.month_start AND pl.ended_on < g.next_month
+        GROUP BY pl.exit_outcome) x
+    ) AS exits_by_outcome
+FROM grid g
+ORDER BY g.partner_id, g.month_start
+"""
+
+
+@dataclass(frozen=True)
+class Partner:
+    partner_id: str
+    name: str
+    region: str
+    province: str
+
+
+def read_directory(path: str | None) -> list[Partner]:
+    """The partner directory CSV (partner_id,name,region,province); the example if unset."""
+    if path is None:
+        text = (Path(__file__).parent.parent / "partners.example.csv").read_text()
+    else:
+        text = Path(path).read_text()
+    partners = [Partner(**row) for row in csv.DictReader(io.StringIO(text))]
+    if not partners:
+        raise ValueError("the partner directory is empty")
+    return partners
+
+
+async def load_directory(pool: asyncpg.Pool, partners: list[Partner]) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.executemany(
+            "INSERT INTO partners (partner_id, name, region, province) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT (partner_id) DO UPDATE"
+            " SET name = excluded.name, region = excluded.region, province = excluded.province",
+            [(p.partner_id, p.name, p.region, p.province) for p in partners],
+        )
+
+
+async def partners(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT * FROM partners ORDER BY partner_id")
+    return [dict(r) for r in rows]
+
+
+async def housing_monthly(
+    conn: asyncpg.Connection,
+    first: dt.date,
+    last: dt.date,
+    partner_id: str | None,
+    region: str | None,
+) -> list[dict[str, Any]]:
+    rows = await conn.fetch(_HOUSING_MONTHLY, first, last, partner_id, region)
+    return [dict(r) for r in rows]
+
+
+async def consumer_status(conn: asyncpg.Connection) -> dict[str, Any]:
+    row = await conn.fetchrow(
+        "SELECT (SELECT count(*) FROM processed_events) AS events_processed,"
+        " (SELECT max(processed_at) FROM processed_events) AS last_processed_at,"
+        " (SELECT count(*) FROM dead_letters) AS dead_letters"
+    )
+    return dict(row) if row else {}
+
+
+async def dead_letters(conn: asyncpg.Connection, limit: int, offset: int) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT id, topic, kafka_partition, kafka_offset, event_id, event_type, reason,"
+        " dead_lettered_at FROM dead_letters ORDER BY id DESC LIMIT $1 OFFSET $2",
+        limit,
+        offset,
+    )
+    return [dict(r) for r in rows]

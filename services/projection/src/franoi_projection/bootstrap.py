@@ -1,0 +1,76 @@
+"""Composition root of the projection service."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+from franoi_common.consumer import IdempotentConsumer
+from franoi_common.migrations import INBOX, MigrationSource
+from franoi_common.outbox import ensure_topics
+from franoi_common.service import ServiceDefinition, Wiring, database_check
+from franoi_common.service import main as service_main
+from franoi_common.settings import ProjectionSettings, ServiceSettings
+
+from franoi_projection.adapters.read_models import load_directory, read_directory
+from franoi_projection.entrypoints.api import build_router
+from franoi_projection.service_layer.housing import apply_event
+
+MIGRATIONS = [INBOX, MigrationSource("projection", "franoi_projection")]
+
+
+def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
+    assert isinstance(settings, ProjectionSettings)
+    consumer = IdempotentConsumer(
+        pool,
+        settings.kafka,
+        group_id=settings.consumer_group,
+        topic_pattern=settings.topic_pattern,
+        dead_letter_topic=settings.dead_letter_topic,
+        handler=apply_event,
+        client_id="franoi-projection",
+    )
+    wiring = Wiring(routers=[build_router(pool, consumer)], workers={"consume": consumer})
+    directory = read_directory(settings.partner_directory)
+
+    async def load_partners() -> None:
+        await load_directory(pool, directory)
+
+    wiring.on_start.append(load_partners)
+    if settings.kafka.create_topics:
+
+        async def create_topics() -> None:
+            await ensure_topics(settings.kafka, [settings.dead_letter_topic])
+
+        wiring.on_start.append(create_topics)
+
+    async def database() -> None:
+        await database_check(pool)
+
+    async def broker() -> None:
+        if consumer.last_error is not None:
+            raise ConnectionError(consumer.last_error)
+
+    wiring.readiness.required["database"] = database
+    wiring.readiness.required["broker"] = broker
+    return wiring
+
+
+def _in_process(settings: ServiceSettings) -> Sequence[str]:
+    assert isinstance(settings, ProjectionSettings)
+    return ("consume",) if settings.consumer_enabled else ()
+
+
+DEFINITION = ServiceDefinition(
+    name="projection",
+    title="Fra Noi — network projection",
+    settings_type=ProjectionSettings,
+    migrations=MIGRATIONS,
+    wire=wire,
+    worker_names=("consume",),
+    in_process_workers=_in_process,
+)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    service_main(DEFINITION, argv)

