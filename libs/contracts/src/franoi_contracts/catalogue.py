@@ -1,0 +1,204 @@
+"""The event catalogue: JSON Schemas and an AsyncAPI 3.0 document, generated from the models.
+
+``python -m franoi_contracts.catalogue DOCS_DIR`` writes
+``DOCS_DIR/events/schemas/<type>.json`` and ``DOCS_DIR/events/asyncapi.json``;
+``--check`` only compares and exits 1 when the committed files differ.
+
+:func:`incompatibilities` says why a new schema would break consumers of an
+old one (a removed property, a new required one, a changed type, a removed
+enum value): such a change needs a new event version (``.v2``) instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from franoi_common.events import DomainEvent, event_types
+
+import franoi_contracts  # noqa: F401 - registers every domain's events
+
+SCHEMA_BASE_URL = "https://schemas.franoi.org/events"
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def schema_of(cls: type[DomainEvent]) -> dict[str, Any]:
+    """The JSON Schema of an event type's data, as published."""
+    schema = cls.model_json_schema(mode="validation")
+    return {
+        "$schema": JSON_SCHEMA_DIALECT,
+        "$id": f"{SCHEMA_BASE_URL}/{cls.schema_name()}.json",
+        "x-cloudevents-type": cls.TYPE,
+        "x-kafka-key": cls.KEY,
+        **schema,
+    }
+
+
+def _message_name(event_type: str) -> str:
+    parts = event_type.split(".")[2:-1]  # domain, entity, what happened
+    return "".join(p.title().replace("_", "") for p in parts)
+
+
+_CE_HEADERS: dict[str, Any] = {
+    "type": "object",
+    "required": [
+        "ce_specversion",
+        "ce_id",
+        "ce_source",
+        "ce_type",
+        "ce_time",
+        "ce_subject",
+        "ce_partnerid",
+        "content-type",
+    ],
+    "properties": {
+        "ce_specversion": {"const": "1.0"},
+        "ce_id": {"type": "string", "description": "Event id (UUID), unique per source"},
+        "ce_source": {"type": "string", "pattern": "^/partners/p[0-9]{2,3}/[a-z]+$"},
+        "ce_type": {"type": "string"},
+        "ce_time": {"type": "string", "format": "date-time"},
+        "ce_subject": {"type": "string", "description": "Aggregate id (also the Kafka key)"},
+        "ce_dataschema": {"type": "string", "format": "uri"},
+        "ce_partnerid": {"type": "string", "pattern": "^p[0-9]{2,3}$"},
+        "content-type": {"const": "application/json"},
+        "traceparent": {"type": "string", "description": "W3C trace context"},
+    },
+}
+
+
+def asyncapi() -> dict[str, Any]:
+    """AsyncAPI 3.0: one channel per domain (``franoi.{partnerId}.<domain>.v1``)."""
+    domains = sorted({cls.domain() for cls in event_types().values()})
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    for domain in domains:
+        refs: dict[str, Any] = {}
+        for event_type, cls in event_types(domain).items():
+            name = _message_name(event_type)
+            messages[name] = {
+                "name": event_type,
+                "title": cls.__name__,
+                "summary": (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else "",
+                "contentType": "application/json",
+                "headers": _CE_HEADERS,
+                "payload": {"$ref": f"schemas/{event_type}.json"},
+                "bindings": {"kafka": {"key": {"type": "string", "format": "uuid"}}},
+            }
+            refs[name] = {"$ref": f"#/components/messages/{name}"}
+        channels[domain] = {
+            "address": f"franoi.{{partnerId}}.{domain}.v1",
+            "description": f"Every {domain} event of one partner, keyed by aggregate id.",
+            "parameters": {"partnerId": {"description": "Partner id, e.g. p07"}},
+            "messages": refs,
+        }
+        operations[f"publish{domain.title()}Events"] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{domain}"},
+            "summary": f"A partner's {domain} service publishes through its outbox.",
+        }
+        operations[f"consume{domain.title()}Events"] = {
+            "action": "receive",
+            "channel": {"$ref": f"#/channels/{domain}"},
+            "summary": f"The projection and integrators subscribe by pattern "
+            f"franoi\\.p[0-9]+\\.{domain}\\.v1.",
+        }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "Fra Noi network events",
+            "version": "1",
+            "description": "CloudEvents 1.0 in Kafka binary mode. Persons appear only as "
+            "person_ref pseudonyms; no event carries a direct identifier.",
+        },
+        "defaultContentType": "application/json",
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages},
+    }
+
+
+def render() -> dict[str, str]:
+    """Relative path → file content of the whole catalogue."""
+    files = {
+        f"events/schemas/{event_type}.json": _dump(schema_of(cls))
+        for event_type, cls in event_types().items()
+    }
+    files["events/asyncapi.json"] = _dump(asyncapi())
+    return files
+
+
+def _dump(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def incompatibilities(old: dict[str, Any], new: dict[str, Any], path: str = "") -> list[str]:
+    """Why data valid under ``old`` could be rejected or misread under ``new``."""
+    problems: list[str] = []
+    old_defs, new_defs = old.get("$defs", {}), new.get("$defs", {})
+
+    def resolve(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return dict(defs.get(ref.removeprefix("#/$defs/"), {}))
+        return node
+
+    def compare(a: dict[str, Any], b: dict[str, Any], where: str) -> None:
+        a, b = resolve(a, old_defs), resolve(b, new_defs)
+        for variants in ("anyOf", "oneOf"):
+            if variants in a or variants in b:
+                a_list = [resolve(x, old_defs) for x in a.get(variants, [a])]
+                b_list = [resolve(x, new_defs) for x in b.get(variants, [b])]
+                a_types = {json.dumps(x, sort_keys=True) for x in a_list}
+                b_types = {json.dumps(x, sort_keys=True) for x in b_list}
+                if not a_types <= b_types:
+                    problems.append(f"{where}: accepted variants narrowed")
+                return
+        if a.get("type") != b.get("type"):
+            problems.append(f"{where}: type {a.get('type')} became {b.get('type')}")
+        if "enum" in a and set(a["enum"]) - set(b.get("enum", a["enum"])):
+            removed = sorted(set(a["enum"]) - set(b.get("enum", [])))
+            problems.append(f"{where}: enum values removed {removed}")
+        for key in ("pattern", "format", "minimum", "maximum", "maxLength", "minLength"):
+            if key in b and a.get(key) != b.get(key):
+                problems.append(f"{where}: {key} changed from {a.get(key)} to {b[key]}")
+        a_props, b_props = a.get("properties", {}), b.get("properties", {})
+        for name in a_props:
+            if name not in b_props:
+                problems.append(f"{where}.{name}: property removed")
+            else:
+                compare(a_props[name], b_props[name], f"{where}.{name}")
+        for name in set(b.get("required", [])) - set(a.get("required", [])):
+            problems.append(f"{where}.{name}: became required")
+
+    compare(old, new, path or "data")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("docs_dir", type=Path, help="the repository's docs/ directory")
+    parser.add_argument("--check", action="store_true", help="compare only; exit 1 on drift")
+    args = parser.parse_args(argv)
+    drift = []
+    for relative, content in render().items():
+        target: Path = args.docs_dir / relative
+        current = target.read_text() if target.exists() else None
+        if current == content:
+            continue
+        drift.append(relative)
+        if not args.check:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content)
+    if args.check and drift:
+        sys.stderr.write("out of date (run python -m franoi_contracts.catalogue docs):\n")
+        sys.stderr.write("".join(f"  {d}\n" for d in drift))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
