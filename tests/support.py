@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-import httpx
-import uvicorn
 from franoi_common.auth import mint_token
-from franoi_common.migrations import migrate_url
-from franoi_common.service import ServiceDefinition, create_app
 from franoi_common.settings import (
     AuthSettings,
     KafkaSettings,
     PartnerServiceSettings,
     ProjectionSettings,
 )
-from franoi_devenv import free_port
+from franoi_devenv.services import RunningService, running
+
+__all__ = ["RunningService", "running"]
 
 AUTH = AuthSettings()
 
@@ -74,59 +71,6 @@ def _with_database(url: str, name: str) -> str:
 
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-class RunningService:
-    """A service's real app served by uvicorn on a loopback port, in this event loop."""
-
-    def __init__(self, definition: ServiceDefinition, settings: Any) -> None:
-        self.definition = definition
-        self.settings = settings
-        self.port = free_port()
-        self.app = create_app(definition, settings)
-        self._server = uvicorn.Server(
-            uvicorn.Config(
-                self.app, host="127.0.0.1", port=self.port, log_config=None, lifespan="on"
-            )
-        )
-        self._task: asyncio.Task[None] | None = None
-        self.client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}", timeout=30)
-
-    async def start(self) -> None:
-        await migrate_url(self.settings.database_url, list(self.definition.migrations))
-        self._task = asyncio.create_task(self._server.serve())
-        for _ in range(600):
-            if self._server.started:
-                return
-            if self._task.done():
-                self._task.result()
-                raise RuntimeError("service stopped during start-up")
-            await asyncio.sleep(0.02)
-        raise TimeoutError("service did not start")
-
-    @property
-    def wiring(self) -> Any:
-        return self.app.state.wiring
-
-    async def stop(self) -> None:
-        await self.client.aclose()
-        self._server.should_exit = True
-        if self._task is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._task, 30)
-
-
-@contextlib.asynccontextmanager
-async def running(*services: RunningService) -> AsyncIterator[tuple[RunningService, ...]]:
-    started: list[RunningService] = []
-    try:
-        for service in services:
-            await service.start()
-            started.append(service)
-        yield services
-    finally:
-        for service in reversed(started):
-            await service.stop()
 
 
 def housing_settings(

