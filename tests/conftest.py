@@ -15,10 +15,24 @@ from collections.abc import Iterator
 
 import pytest
 from franoi_devenv import KafkaServer, LocalPostgres, start_kafka
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from tests.support import Databases
 
 log = logging.getLogger("tests")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def spans() -> InMemorySpanExporter:
+    """Every span the services make during the session (the real SDK, in memory)."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    return exporter
 
 
 @pytest.fixture(scope="session")

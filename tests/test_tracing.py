@@ -1,0 +1,93 @@
+"""One trace from the social worker's request to the projection's transaction,
+carried through the outbox row and the Kafka ``traceparent`` header; JSON logs
+carry the trace id."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+
+from franoi_common.telemetry import setup_logging
+from franoi_housing.bootstrap import DEFINITION as HOUSING
+from franoi_projection.bootstrap import DEFINITION as PROJECTION
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+
+from tests.support import (
+    RunningService,
+    auth_header,
+    eventually,
+    housing_settings,
+    kafka_settings,
+    projection_settings,
+    running,
+)
+
+
+async def test_request_publish_and_consume_share_one_trace(
+    spans, databases, kafka_bootstrap, kafka_idempotent
+) -> None:
+    kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
+    housing = RunningService(
+        HOUSING, housing_settings(await databases.create("housing"), kafka, ["p17"])
+    )
+    projection = RunningService(
+        PROJECTION, projection_settings(await databases.create("projection"), kafka, ["p17"])
+    )
+    async with running(housing, projection):
+        spans.clear()
+        response = await housing.client.post(
+            "/v1/units",
+            json={
+                "municipality_code": "L736",
+                "beds": 2,
+                "monthly_rent_eur": 0,
+                "rent_regime": "free",
+                "provider": "partner_owned",
+                "available_from": dt.date.today().isoformat(),
+            },
+            headers=auth_header("p17"),
+        )
+        assert response.status_code == 201, response.text
+        consumer = projection.wiring.workers["consume"]
+
+        async def consumed() -> bool:
+            return any(s.kind is SpanKind.CONSUMER for s in spans.get_finished_spans())
+
+        await eventually(consumed)
+        finished = spans.get_finished_spans()
+        server = [s for s in finished if s.kind is SpanKind.SERVER and "POST" in s.name]
+        producer = [s for s in finished if s.kind is SpanKind.PRODUCER]
+        consumer_spans = [s for s in finished if s.kind is SpanKind.CONSUMER]
+        assert server and producer and consumer_spans, [s.name for s in finished]
+        trace_id = server[0].context.trace_id
+        assert producer[0].context.trace_id == trace_id
+        assert consumer_spans[0].context.trace_id == trace_id
+        assert consumer_spans[0].parent is not None
+        assert consumer_spans[0].parent.span_id == producer[0].context.span_id
+        # the database work of both services is traced too (asyncpg instrumentation)
+        assert consumer.processed >= 1
+
+
+def test_json_logs_carry_the_trace_id(spans) -> None:
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    stream = io.StringIO()
+    try:
+        setup_logging("test-service", "INFO")
+        handler = root.handlers[0]
+        assert isinstance(handler, logging.StreamHandler)
+        handler.setStream(stream)
+        with trace.get_tracer("test").start_as_current_span("work") as span:
+            logging.getLogger("franoi.test").info("placement started", extra={"count": 1})
+            expected = format(span.get_span_context().trace_id, "032x")
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+    record = json.loads(stream.getvalue().strip().splitlines()[-1])
+    assert record["trace_id"] == expected
+    assert record["service"] == "test-service"
+    assert record["message"] == "placement started"
+    assert record["count"] == 1
