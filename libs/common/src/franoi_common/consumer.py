@@ -29,7 +29,7 @@ from opentelemetry import trace
 from pydantic import ValidationError
 
 from franoi_common.envelope import Envelope, EnvelopeError, decode
-from franoi_common.outbox import make_producer
+from franoi_common.kafka import BackgroundWorker, make_producer, started
 from franoi_common.settings import KafkaSettings
 from franoi_common.telemetry import context_from_headers, tracer
 
@@ -66,7 +66,7 @@ Handler = Callable[[asyncpg.Connection, Envelope, Delivery], Awaitable[None]]
 """Applies one event inside the consumer's transaction; raises Unprocessable to dead-letter."""
 
 
-class IdempotentConsumer:
+class IdempotentConsumer(BackgroundWorker):
     def __init__(
         self,
         pool: asyncpg.Pool,
@@ -87,7 +87,6 @@ class IdempotentConsumer:
         self._handler = handler
         self._client_id = client_id
         self._max_backoff_s = max_backoff_s
-        self._task: asyncio.Task[None] | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self._tracer = tracer("franoi.consumer")
@@ -97,17 +96,6 @@ class IdempotentConsumer:
         self.dead_lettered = 0
         self.assigned: set[TopicPartition] = set()
         self.last_error: str | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="idempotent-consumer")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        await self._close()
 
     async def _close(self) -> None:
         for client in (self._consumer, self._producer):
@@ -129,22 +117,9 @@ class IdempotentConsumer:
                 **self._kafka.client_options(),
             )
             consumer.subscribe(pattern=self._pattern)
-            try:
-                await consumer.start()
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await consumer.stop()
-                raise
-            self._consumer = consumer
+            self._consumer = await started(consumer)
         if self._producer is None:
-            producer = make_producer(self._kafka, self._client_id + "-dlq")
-            try:
-                await producer.start()
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await producer.stop()
-                raise
-            self._producer = producer
+            self._producer = await started(make_producer(self._kafka, self._client_id + "-dlq"))
         return self._consumer
 
     async def _run(self) -> None:

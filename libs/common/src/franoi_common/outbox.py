@@ -34,16 +34,17 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaError
 from opentelemetry import trace
 
 from franoi_common.envelope import Envelope, encode, source_for
 from franoi_common.events import DomainEvent
+from franoi_common.kafka import BackgroundWorker, ensure_topics, make_producer, started
 from franoi_common.settings import KafkaSettings, topic_for
 from franoi_common.telemetry import context_from_headers, current_trace_headers, tracer
 
 log = logging.getLogger(__name__)
+__all__ = ["Outbox", "OutboxRelay", "OutboxSignal", "ensure_topics", "make_producer"]
 NOTIFY_CHANNEL = "franoi_outbox"
 
 _CLAIM = """
@@ -151,35 +152,7 @@ class OutboxSignal:
             await asyncio.sleep(self._min_interval_s)
 
 
-def make_producer(kafka: KafkaSettings, client_id: str) -> AIOKafkaProducer:
-    """The one producer configuration: acks=all, idempotent where the broker supports it."""
-    return AIOKafkaProducer(
-        client_id=client_id,
-        acks="all",
-        enable_idempotence=kafka.idempotent_producer,
-        request_timeout_ms=10000,
-        linger_ms=5,
-        **kafka.client_options(),
-    )
-
-
-async def ensure_topics(kafka: KafkaSettings, topics: Sequence[str]) -> None:
-    """Create topics that do not exist yet (development; production provisions them)."""
-    admin = AIOKafkaAdminClient(**kafka.client_options())
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [t for t in topics if t not in existing]
-        if missing:
-            try:
-                await admin.create_topics([NewTopic(t, kafka.topic_partitions, 1) for t in missing])
-            except TopicAlreadyExistsError:
-                pass
-    finally:
-        await admin.close()
-
-
-class OutboxRelay:
+class OutboxRelay(BackgroundWorker):
     """Publishes unsent outbox rows to Kafka and marks them sent."""
 
     def __init__(
@@ -201,21 +174,12 @@ class OutboxRelay:
         self._poll_interval_s = poll_interval_s
         self._max_backoff_s = max_backoff_s
         self._producer: AIOKafkaProducer | None = None
-        self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
         self._tracer = tracer("franoi.outbox")
         self.published = 0
         self.last_error: str | None = None
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def _close(self) -> None:
         await self._close_producer()
         if self._listener is not None:
             with contextlib.suppress(Exception):
@@ -254,14 +218,7 @@ class OutboxRelay:
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
-            producer = make_producer(self._kafka, self._client_id)
-            try:
-                await producer.start()
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await producer.stop()
-                raise
-            self._producer = producer
+            self._producer = await started(make_producer(self._kafka, self._client_id))
         return self._producer
 
     async def _run(self) -> None:

@@ -109,6 +109,22 @@ async def _add(uow: HousingUoW, partner_id: str, aggregate: Any, **local: Any) -
         raise AlreadyExists(f"{_NAMES[type(aggregate)]} already exists") from exc
 
 
+async def _change(
+    s: HousingServices,
+    partner_id: str,
+    cls: type[A],
+    aggregate_id: UUID,
+    action: Callable[[A], None],
+) -> A:
+    """Lock one aggregate, let the domain act on it, save it and append its events."""
+    async with s.uow() as uow:
+        aggregate = await _must_get(uow, cls, partner_id, aggregate_id)
+        action(aggregate)
+        await uow.repo.update(partner_id, aggregate)
+        await uow.publish(partner_id, aggregate)
+    return aggregate
+
+
 # --- agreements -------------------------------------------------------------------------
 
 
@@ -129,12 +145,7 @@ async def sign_agreement(s: HousingServices, partner_id: str, cmd: c.SignAgreeme
 async def end_agreement(
     s: HousingServices, partner_id: str, agreement_id: UUID, cmd: c.EndAgreement
 ) -> Agreement:
-    async with s.uow() as uow:
-        agreement = await _must_get(uow, Agreement, partner_id, agreement_id)
-        agreement.end(cmd.ended_on)
-        await uow.repo.update(partner_id, agreement)
-        await uow.publish(partner_id, agreement)
-    return agreement
+    return await _change(s, partner_id, Agreement, agreement_id, lambda a: a.end(cmd.ended_on))
 
 
 # --- units ------------------------------------------------------------------------------
@@ -164,25 +175,20 @@ async def register_unit(s: HousingServices, partner_id: str, cmd: c.RegisterUnit
 async def update_unit(
     s: HousingServices, partner_id: str, unit_id: UUID, cmd: c.UpdateUnit
 ) -> HousingUnit:
-    async with s.uow() as uow:
-        unit = await _must_get(uow, HousingUnit, partner_id, unit_id)
+    def update(unit: HousingUnit) -> None:
         unit.update(
             beds=cmd.beds, monthly_rent_eur=cmd.monthly_rent_eur, rent_regime=cmd.rent_regime
         )
-        await uow.repo.update(partner_id, unit)
-        await uow.publish(partner_id, unit)
-    return unit
+
+    return await _change(s, partner_id, HousingUnit, unit_id, update)
 
 
 async def withdraw_unit(
     s: HousingServices, partner_id: str, unit_id: UUID, cmd: c.WithdrawUnit
 ) -> HousingUnit:
-    async with s.uow() as uow:
-        unit = await _must_get(uow, HousingUnit, partner_id, unit_id)
-        unit.withdraw(cmd.withdrawn_on)
-        await uow.repo.update(partner_id, unit)
-        await uow.publish(partner_id, unit)
-    return unit
+    return await _change(
+        s, partner_id, HousingUnit, unit_id, lambda u: u.withdraw(cmd.withdrawn_on)
+    )
 
 
 # --- requests ---------------------------------------------------------------------------
@@ -210,23 +216,21 @@ async def submit_request(
 async def declare_request_unsatisfied(
     s: HousingServices, partner_id: str, request_id: UUID, cmd: c.DeclareUnsatisfied
 ) -> HousingRequest:
-    async with s.uow() as uow:
-        request = await _must_get(uow, HousingRequest, partner_id, request_id)
-        request.declare_unsatisfied(cmd.closed_on, cmd.reason)
-        await uow.repo.update(partner_id, request)
-        await uow.publish(partner_id, request)
-    return request
+    return await _change(
+        s,
+        partner_id,
+        HousingRequest,
+        request_id,
+        lambda r: r.declare_unsatisfied(cmd.closed_on, cmd.reason),
+    )
 
 
 async def withdraw_request(
     s: HousingServices, partner_id: str, request_id: UUID, cmd: c.WithdrawRequest
 ) -> HousingRequest:
-    async with s.uow() as uow:
-        request = await _must_get(uow, HousingRequest, partner_id, request_id)
-        request.withdraw(cmd.closed_on)
-        await uow.repo.update(partner_id, request)
-        await uow.publish(partner_id, request)
-    return request
+    return await _change(
+        s, partner_id, HousingRequest, request_id, lambda r: r.withdraw(cmd.closed_on)
+    )
 
 
 # --- placements -------------------------------------------------------------------------
@@ -260,34 +264,17 @@ async def start_placement(s: HousingServices, partner_id: str, cmd: c.StartPlace
     return placement
 
 
-async def _placement_with_unit(
-    uow: HousingUoW, partner_id: str, placement_id: UUID
-) -> tuple[HousingUnit, Placement]:
-    row = await uow.repo.get_row(Placement, partner_id, placement_id)
-    if row is None:
-        raise NotFound(f"placement {placement_id} not found")
-    unit = await _must_get(uow, HousingUnit, partner_id, row["unit_id"])
-    placement = await _must_get(uow, Placement, partner_id, placement_id)
-    return unit, placement
-
-
 async def extend_placement(
     s: HousingServices, partner_id: str, placement_id: UUID, cmd: c.ExtendPlacement
 ) -> Placement:
-    async with s.uow() as uow:
-        _, placement = await _placement_with_unit(uow, partner_id, placement_id)
-        placement.extend(cmd.planned_end_on)
-        await uow.repo.update(partner_id, placement)
-        await uow.publish(partner_id, placement)
-    return placement
+    return await _change(
+        s, partner_id, Placement, placement_id, lambda p: p.extend(cmd.planned_end_on)
+    )
 
 
 async def end_placement(
     s: HousingServices, partner_id: str, placement_id: UUID, cmd: c.EndPlacement
 ) -> Placement:
-    async with s.uow() as uow:
-        _, placement = await _placement_with_unit(uow, partner_id, placement_id)
-        placement.end(cmd.ended_on, cmd.exit_outcome)
-        await uow.repo.update(partner_id, placement)
-        await uow.publish(partner_id, placement)
-    return placement
+    return await _change(
+        s, partner_id, Placement, placement_id, lambda p: p.end(cmd.ended_on, cmd.exit_outcome)
+    )
