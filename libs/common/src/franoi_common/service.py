@@ -43,7 +43,6 @@ class Wiring:
     workers: dict[str, Worker] = field(default_factory=dict)
     """Background workers by command name (``relay``, ``consume``)."""
     readiness: Readiness = field(default_factory=Readiness)
-    setup_app: Callable[[FastAPI], None] | None = None
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
@@ -58,6 +57,9 @@ class ServiceDefinition:
     """Workers that can run as their own command (``relay``, ``consume``)."""
     in_process_workers: Callable[[ServiceSettings], Sequence[str]]
     """Which workers ``serve`` runs inside the API process under these settings."""
+    setup_app: Callable[[FastAPI], None] | None = None
+    """Service-specific app setup (e.g. domain error handlers), applied when the app is
+    created: Starlette fixes exception handlers at the first request, so never later."""
 
 
 async def database_check(pool: asyncpg.Pool) -> None:
@@ -77,8 +79,6 @@ def create_app(
         state["wiring"] = wiring
         for router in wiring.routers:
             app.include_router(router)
-        if wiring.setup_app is not None:
-            wiring.setup_app(app)
         install_health_routes(app, wiring.readiness)
         app.openapi_schema = None
         for hook in wiring.on_start:
@@ -101,6 +101,8 @@ def create_app(
     app = FastAPI(title=definition.title, version="1", lifespan=lifespan)
     app.state.token_verifier = TokenVerifier(settings.auth)
     install_error_handlers(app)
+    if definition.setup_app is not None:
+        definition.setup_app(app)
     instrument(app)
     return app
 

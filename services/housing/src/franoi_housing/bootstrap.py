@@ -39,7 +39,6 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
     wiring = Wiring(
         routers=[build_router(services, settings.partner_ids)],
         workers={"relay": relay},
-        setup_app=install_domain_error_handlers,
     )
     wiring.on_start.append(signal.start)
 
@@ -77,6 +76,7 @@ DEFINITION = ServiceDefinition(
     wire=wire,
     worker_names=("relay",),
     in_process_workers=_in_process,
+    setup_app=install_domain_error_handlers,
 )
 
 

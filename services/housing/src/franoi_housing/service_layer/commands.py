@@ -21,6 +21,9 @@ from franoi_contracts.housing import (
 )
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+"""No control characters (PostgreSQL text cannot hold NUL; none belongs in a label)."""
+
 
 class Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -29,9 +32,9 @@ class Command(BaseModel):
 class SignAgreement(Command):
     agreement_id: UUID | None = Field(None, description="Client-chosen id (makes retries safe)")
     counterpart_kind: CounterpartKind
-    counterpart_name: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
-        None, description="Local label of the agency or owner; kept in this service only"
-    )
+    counterpart_name: (
+        Annotated[str, Field(min_length=1, max_length=200, pattern=PRINTABLE)] | None
+    ) = Field(None, description="Local label of the agency or owner; kept in this service only")
     signed_on: dt.date
     valid_until: dt.date | None = None
     units_pledged: Annotated[int, Field(ge=0, le=1000)] | None = None
