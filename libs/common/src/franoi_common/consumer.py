@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -37,6 +37,22 @@ log = logging.getLogger(__name__)
 
 TOPIC_PATTERN = re.compile(
     r"^franoi\.(?P<partner>p[0-9]{2,3})\.(?P<domain>[a-z]+)\.v(?P<v>[0-9]+)$"
+)
+
+
+class DatabaseUnavailable(Exception):
+    """No connection could be had: wait and retry, never dead-letter."""
+
+
+TRANSIENT_DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+    DatabaseUnavailable,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.OperatorInterventionError,  # admin shutdown, cancelled by the server
+    asyncpg.InsufficientResourcesError,  # too many connections, disk full
+    asyncpg.TransactionRollbackError,  # serialization failure, deadlock
+    OSError,
+    TimeoutError,
 )
 
 
@@ -139,11 +155,12 @@ class IdempotentConsumer(BackgroundWorker):
                 backoff = 0.1
             except asyncio.CancelledError:
                 raise
-            except (KafkaError, OSError) as exc:
+            except Exception as exc:  # broker lost, or anything unforeseen: start over
                 self.last_error = type(exc).__name__
                 log.warning(
-                    "consumer lost the broker; reconnecting",
+                    "consumer interrupted; reconnecting (uncommitted records are redelivered)",
                     extra={"error": type(exc).__name__, "retry_in_s": backoff},
+                    exc_info=not isinstance(exc, KafkaError | OSError),
                 )
                 await self._close()
                 await asyncio.sleep(backoff)
@@ -167,7 +184,7 @@ class IdempotentConsumer(BackgroundWorker):
             except Unprocessable as exc:
                 await self._dead_letter(record, str(exc), envelope)
                 return
-            except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
+            except TRANSIENT_DATABASE_ERRORS as exc:
                 log.warning(
                     "database unavailable; retrying event",
                     extra={"error": type(exc).__name__, "event_id": envelope.id},
@@ -188,6 +205,17 @@ class IdempotentConsumer(BackgroundWorker):
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self._max_backoff_s)
 
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        try:
+            conn = await self._pool.acquire()
+        except Exception as exc:
+            raise DatabaseUnavailable(type(exc).__name__) from exc
+        try:
+            yield conn
+        finally:
+            await self._pool.release(conn)
+
     async def _apply(self, envelope: Envelope, delivery: Delivery) -> None:
         with self._tracer.start_as_current_span(
             f"{delivery.topic} process",
@@ -201,7 +229,7 @@ class IdempotentConsumer(BackgroundWorker):
                 "cloudevents.event_type": envelope.type,
             },
         ):
-            async with self._pool.acquire() as conn, conn.transaction():
+            async with self._connection() as conn, conn.transaction():
                 first_time = await conn.fetchval(
                     "INSERT INTO processed_events"
                     " (source, event_id, event_type, topic, kafka_partition, kafka_offset)"
@@ -242,7 +270,7 @@ class IdempotentConsumer(BackgroundWorker):
                 await self._producer.send_and_wait(
                     self._dlq_topic, value=record.value, key=record.key, headers=headers
                 )
-                async with self._pool.acquire() as conn:
+                async with self._connection() as conn:
                     await conn.execute(
                         "INSERT INTO dead_letters"
                         " (topic, kafka_partition, kafka_offset, event_id, event_type, reason)"
@@ -255,7 +283,7 @@ class IdempotentConsumer(BackgroundWorker):
                         reason,
                     )
                 break
-            except (KafkaError, asyncpg.PostgresConnectionError, OSError) as exc:
+            except (KafkaError, asyncpg.PostgresError, *TRANSIENT_DATABASE_ERRORS) as exc:
                 log.warning(
                     "dead-letter publish failed; retrying",
                     extra={"error": type(exc).__name__},

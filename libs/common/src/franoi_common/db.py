@@ -48,7 +48,12 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self._conn = await self._pool.acquire()
         self._tx = self._conn.transaction()
-        await self._tx.start()
+        try:
+            await self._tx.start()
+        except BaseException:  # cancelled or failed BEGIN: give the connection back
+            await self._pool.release(self._conn)
+            self._conn = None
+            raise
         return self
 
     async def __aexit__(

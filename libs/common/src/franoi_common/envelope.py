@@ -104,6 +104,10 @@ def decode(headers: Iterable[tuple[str, bytes]], value: bytes | None) -> Envelop
         json.loads(value)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EnvelopeError(f"the value is not JSON: {exc}") from exc
+    for required in ("ce_id", "ce_source", "ce_type", "ce_time"):
+        # The SDK would invent a missing id or time; a redelivery must keep its identity.
+        if not header_map.get(required):
+            raise EnvelopeError(f"{required} is missing")
     ce_headers = {n: v for n, v in header_map.items() if n.startswith("ce_") or n == "content-type"}
     try:
         event = ce_kafka.from_binary(ce_kafka.KafkaMessage(ce_headers, None, value), _FORMAT)

