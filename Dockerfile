@@ -36,7 +36,7 @@ FROM uv AS manifests
 WORKDIR /src
 COPY . .
 RUN find . -type f ! -name pyproject.toml ! -name uv.lock -delete \
- && find . -depth -mindepth 1 -type d -empty -delete
+ && find . -mindepth 1 -type d -empty -delete
 
 # ---------------------------------------------------------------------------
 # Build the service's virtual environment in /app/.venv
@@ -83,7 +83,7 @@ LABEL org.opencontainers.image.title="franoi-${SERVICE}" \
       org.opencontainers.image.vendor="Fra Noi network"
 
 # No package manager front-ends are needed at run time.
-RUN python -m pip uninstall --yes --root-user-action=ignore pip setuptools wheel >/dev/null 2>&1 || true \
+RUN (python -m pip uninstall --yes pip setuptools wheel >/dev/null 2>&1 || true) \
  && groupadd --system --gid 10001 franoi \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
             --shell /usr/sbin/nologin franoi

@@ -1,0 +1,378 @@
+{{/*
+Names
+*/}}
+{{- define "franoi.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "franoi.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "franoi.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Name of a service's resources: <fullname>-<service>. Context: dict root name */}}
+{{- define "franoi.serviceFullname" -}}
+{{- printf "%s-%s" (include "franoi.fullname" .root | trunc 45 | trimSuffix "-") .name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* app.kubernetes.io/name of a service: <chart name>-<service>, e.g. franoi-housing. Context: dict root name */}}
+{{- define "franoi.appName" -}}
+{{- printf "%s-%s" (include "franoi.name" .root) .name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/*
+Labels. Selectors use only app.kubernetes.io/name and app.kubernetes.io/instance,
+plus app.kubernetes.io/component where one service runs several workloads
+(api, relay, consumer, migration): never a label that changes on upgrade.
+Context: dict root name [component]
+*/}}
+{{- define "franoi.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "franoi.appName" . }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- if .component }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+{{- end -}}
+
+{{- define "franoi.labels" -}}
+{{ include "franoi.selectorLabels" . }}
+app.kubernetes.io/part-of: {{ include "franoi.name" .root }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+helm.sh/chart: {{ include "franoi.chart" .root }}
+{{- with .root.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Labels of release-wide resources (ServiceAccount, Strimzi resources). Context: dict root component */}}
+{{- define "franoi.releaseLabels" -}}
+app.kubernetes.io/name: {{ include "franoi.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- if .component }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+app.kubernetes.io/part-of: {{ include "franoi.name" .root }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+helm.sh/chart: {{ include "franoi.chart" .root }}
+{{- with .root.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* metadata.annotations (at indentation 2) from commonAnnotations merged with extra ones. Context: dict root [extra] */}}
+{{- define "franoi.annotations" -}}
+{{- $all := merge (dict) (.extra | default dict) (.root.Values.commonAnnotations | default dict) -}}
+{{- if $all }}
+  annotations:
+    {{- toYaml $all | nindent 4 }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Services and workloads
+*/}}
+
+{{/*
+Deep merge of two maps (toYaml of the result): values of .over win, also false
+and empty ones (sprig's merge functions drop those). Context: dict base over
+*/}}
+{{- define "franoi.deepMerge" -}}
+{{- $out := deepCopy (.base | default dict) -}}
+{{- range $key, $value := (.over | default dict) -}}
+{{- if and (kindIs "map" $value) (kindIs "map" (get $out $key)) -}}
+{{- $_ := set $out $key (include "franoi.deepMerge" (dict "base" (get $out $key) "over" $value) | fromYaml) -}}
+{{- else -}}
+{{- $_ := set $out $key $value -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end -}}
+
+{{/* A services.<name> block merged over serviceDefaults (toYaml). Context: dict root raw */}}
+{{- define "franoi.service" -}}
+{{- include "franoi.deepMerge" (dict "base" .root.Values.serviceDefaults "over" .raw) -}}
+{{- end -}}
+{{- define "franoi.isPartner" -}}
+{{- if eq .kind "partner" }}true{{ end -}}
+{{- end -}}
+
+{{/* Domain of a partner service. Context: dict name svc */}}
+{{- define "franoi.domain" -}}
+{{- default .name .svc.domain -}}
+{{- end -}}
+
+{{/* The background worker of a service: the outbox relay or the Kafka consumer. Context: svc */}}
+{{- define "franoi.workerComponent" -}}
+{{- if eq .kind "partner" }}relay{{ else }}consumer{{ end -}}
+{{- end -}}
+
+{{- define "franoi.workerCommand" -}}
+{{- if eq .kind "partner" }}relay{{ else }}consume{{ end -}}
+{{- end -}}
+
+{{/* Image reference. Context: dict root svc */}}
+{{- define "franoi.image" -}}
+{{- $repository := .svc.image.repository -}}
+{{- with .root.Values.global.imageRegistry }}
+{{- $repository = printf "%s/%s" (trimSuffix "/" .) $repository -}}
+{{- end }}
+{{- if .svc.image.digest -}}
+{{- printf "%s@%s" $repository .svc.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $repository (default .root.Chart.AppVersion .svc.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "franoi.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "franoi.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Checks of a service block; fails the rendering with a message that says what to set.
+Context: dict root name svc
+*/}}
+{{- define "franoi.validate" -}}
+{{- $v := .root.Values -}}
+{{- $name := .name -}}
+{{- $svc := .svc -}}
+{{- if not (regexMatch "^[a-z][a-z0-9]{0,19}$" $name) -}}
+{{- fail (printf "services.%s: a service name is lower-case letters and digits (at most 20)" $name) -}}
+{{- end -}}
+{{- if not (has $svc.kind (list "partner" "projection")) -}}
+{{- fail (printf "services.%s.kind must be partner or projection" $name) -}}
+{{- end -}}
+{{- if not $svc.image.repository -}}
+{{- fail (printf "services.%s.image.repository: set the image of the service" $name) -}}
+{{- end -}}
+{{- if not $svc.database.existingSecret -}}
+{{- fail (printf "services.%s.database.existingSecret: name the Secret that holds the service's database URL" $name) -}}
+{{- end -}}
+{{- if not $v.kafka.bootstrap -}}
+{{- fail "kafka.bootstrap: set the bootstrap servers of the network's Kafka cluster" -}}
+{{- end -}}
+{{- if and (hasPrefix "SASL_" $v.kafka.securityProtocol) (not $v.kafka.sasl.existingSecret) -}}
+{{- fail "kafka.sasl.existingSecret: name the Secret with the Kafka password (or use a protocol without SASL)" -}}
+{{- end -}}
+{{- if and (hasPrefix "SASL_" $v.kafka.securityProtocol) (not $v.kafka.sasl.username) (not $v.kafka.sasl.usernameKey) -}}
+{{- fail "kafka.sasl.username: set the Kafka user name (or kafka.sasl.usernameKey)" -}}
+{{- end -}}
+{{- if and (eq $v.environment "production") (not $v.auth.jwt.existingSecret) -}}
+{{- fail "auth.jwt.existingSecret: production needs the JWT key from a Secret" -}}
+{{- end -}}
+{{- if eq $svc.kind "partner" -}}
+{{- if not (regexMatch "^p[0-9]{2,3}(,p[0-9]{2,3})*$" (toString $v.partnerId)) -}}
+{{- fail (printf "partnerId: services.%s is a partner service; set this partner's id (p01 ... p999)" $name) -}}
+{{- end -}}
+{{- if and (eq $v.environment "production") (not $v.pseudonym.existingSecret) -}}
+{{- fail "pseudonym.existingSecret: production needs the network pseudonym key from a Secret" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Environment of a service container. Plain settings first (sorted, services.<name>.env
+overrides them), then every secret as a secretKeyRef. The migration Job gets no
+Kafka credential (see franoi.kafkaCaMounted).
+Context: dict root name svc component
+*/}}
+{{- define "franoi.env" -}}
+{{- $v := .root.Values -}}
+{{- $svc := .svc -}}
+{{- $plain := dict
+  "FRANOI_ENV" $v.environment
+  "FRANOI_SERVICE_NAME" .name
+  "FRANOI_HTTP_HOST" "0.0.0.0"
+  "FRANOI_HTTP_PORT" (toString $svc.containerPort)
+  "FRANOI_LOG_LEVEL" $svc.logLevel
+  "FRANOI_DATABASE_POOL_MAX" (toString $svc.database.poolMax)
+  "FRANOI_KAFKA_BOOTSTRAP" $v.kafka.bootstrap
+  "FRANOI_KAFKA_SECURITY_PROTOCOL" $v.kafka.securityProtocol
+  "FRANOI_KAFKA_IDEMPOTENT_PRODUCER" (toString $v.kafka.idempotentProducer)
+  "FRANOI_KAFKA_CREATE_TOPICS" "false"
+  "FRANOI_JWT_ALGORITHM" $v.auth.jwt.algorithm
+-}}
+{{- with $v.auth.jwt.issuer }}{{ $_ := set $plain "FRANOI_JWT_ISSUER" . }}{{ end -}}
+{{- with $v.auth.jwt.audience }}{{ $_ := set $plain "FRANOI_JWT_AUDIENCE" . }}{{ end -}}
+{{- with $v.telemetry.otelExporterEndpoint }}{{ $_ := set $plain "FRANOI_OTEL_EXPORTER_ENDPOINT" . }}{{ end -}}
+{{- if hasPrefix "SASL_" $v.kafka.securityProtocol -}}
+{{- $_ := set $plain "FRANOI_KAFKA_SASL_MECHANISM" $v.kafka.sasl.mechanism -}}
+{{- if and $v.kafka.sasl.username (not $v.kafka.sasl.usernameKey) -}}
+{{- $_ := set $plain "FRANOI_KAFKA_SASL_USERNAME" $v.kafka.sasl.username -}}
+{{- end -}}
+{{- end -}}
+{{- if eq (include "franoi.kafkaCaMounted" .) "true" -}}
+{{- $_ := set $plain "FRANOI_KAFKA_SSL_CAFILE" (printf "/etc/franoi/kafka-ca/%s" $v.kafka.tls.caKey) -}}
+{{- end -}}
+{{- if eq $svc.kind "partner" -}}
+{{- $_ := set $plain "FRANOI_PARTNER_ID" (toString $v.partnerId) -}}
+{{- if eq .component "api" -}}
+{{- $_ := set $plain "FRANOI_RELAY_ENABLED" (ternary "false" "true" $svc.worker.separate) -}}
+{{- end -}}
+{{- else -}}
+{{- if eq .component "api" -}}
+{{- $_ := set $plain "FRANOI_CONSUMER_ENABLED" (ternary "false" "true" $svc.worker.separate) -}}
+{{- end -}}
+{{- with $svc.consumerGroup }}{{ $_ := set $plain "FRANOI_CONSUMER_GROUP" . }}{{ end -}}
+{{- with $svc.topicPattern }}{{ $_ := set $plain "FRANOI_TOPIC_PATTERN" . }}{{ end -}}
+{{- with $svc.deadLetterTopic }}{{ $_ := set $plain "FRANOI_DEAD_LETTER_TOPIC" . }}{{ end -}}
+{{- if $svc.partnerDirectory.existingConfigMap -}}
+{{- $_ := set $plain "FRANOI_PARTNER_DIRECTORY" (printf "/etc/franoi/partner-directory/%s" $svc.partnerDirectory.key) -}}
+{{- end -}}
+{{- end -}}
+{{- range $key, $value := ($svc.env | default dict) -}}
+{{- $_ := set $plain $key (toString $value) -}}
+{{- end -}}
+{{- range $key := keys $plain | sortAlpha }}
+- name: {{ $key }}
+  value: {{ get $plain $key | toString | quote }}
+{{- end }}
+- name: FRANOI_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $svc.database.existingSecret }}
+      key: {{ $svc.database.urlKey }}
+{{- with $v.auth.jwt.existingSecret }}
+- name: FRANOI_JWT_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $v.auth.jwt.key }}
+{{- end }}
+{{- if and (eq $svc.kind "partner") $v.pseudonym.existingSecret }}
+- name: FRANOI_PSEUDONYM_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.pseudonym.existingSecret }}
+      key: {{ $v.pseudonym.key }}
+{{- end }}
+{{- if and (hasPrefix "SASL_" $v.kafka.securityProtocol) $v.kafka.sasl.existingSecret (ne .component "migration") }}
+{{- if $v.kafka.sasl.usernameKey }}
+- name: FRANOI_KAFKA_SASL_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.kafka.sasl.existingSecret }}
+      key: {{ $v.kafka.sasl.usernameKey }}
+{{- end }}
+- name: FRANOI_KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.kafka.sasl.existingSecret }}
+      key: {{ $v.kafka.sasl.passwordKey }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Whether the Kafka CA certificate is mounted. Not in the migration Job: `migrate`
+talks to the database only, so the Job needs no Kafka credential (in the
+consortium's cluster they may be created by this very release, after the hook).
+Context: dict root component
+*/}}
+{{- define "franoi.kafkaCaMounted" -}}
+{{- $v := .root.Values -}}
+{{- if and $v.kafka.tls.caSecret (has $v.kafka.securityProtocol (list "SSL" "SASL_SSL")) (ne .component "migration") -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/* Volume mounts of a service container. Context: dict root svc */}}
+{{- define "franoi.volumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+{{- $v := .root.Values }}
+{{- if eq (include "franoi.kafkaCaMounted" .) "true" }}
+- name: kafka-ca
+  mountPath: /etc/franoi/kafka-ca
+  readOnly: true
+{{- end }}
+{{- if and (eq .svc.kind "projection") .svc.partnerDirectory.existingConfigMap }}
+- name: partner-directory
+  mountPath: /etc/franoi/partner-directory
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{/* Volumes of a service pod. Context: dict root svc */}}
+{{- define "franoi.volumes" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: {{ .root.Values.tmpVolume.sizeLimit }}
+{{- $v := .root.Values }}
+{{- if eq (include "franoi.kafkaCaMounted" .) "true" }}
+- name: kafka-ca
+  secret:
+    secretName: {{ $v.kafka.tls.caSecret }}
+    items:
+      - key: {{ $v.kafka.tls.caKey }}
+        path: {{ $v.kafka.tls.caKey }}
+{{- end }}
+{{- if and (eq .svc.kind "projection") .svc.partnerDirectory.existingConfigMap }}
+- name: partner-directory
+  configMap:
+    name: {{ .svc.partnerDirectory.existingConfigMap }}
+    items:
+      - key: {{ .svc.partnerDirectory.key }}
+        path: {{ .svc.partnerDirectory.key }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Pod-level settings shared by every pod of a service (Deployments, Job, test Pod).
+Context: dict root svc [serviceAccount]
+*/}}
+{{- define "franoi.podCommon" -}}
+{{- $v := .root.Values -}}
+{{- if .serviceAccount }}
+serviceAccountName: {{ .serviceAccount }}
+{{- end }}
+automountServiceAccountToken: false
+enableServiceLinks: false
+{{- with $v.global.imagePullSecrets }}
+imagePullSecrets:
+  {{- range . }}
+  - name: {{ . }}
+  {{- end }}
+{{- end }}
+securityContext:
+  {{- toYaml $v.podSecurityContext | nindent 2 }}
+{{- with .svc.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with .svc.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .svc.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .svc.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* An HTTP probe. Context: dict probe path */}}
+{{- define "franoi.httpProbe" -}}
+httpGet:
+  path: {{ .path }}
+  port: http
+{{- toYaml (omit .probe "enabled") | nindent 0 }}
+{{- end -}}
