@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import re
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -18,10 +19,21 @@ from tests.support import eventually
 DEVNET = Path(sys.executable).parent / "franoi-devnet"
 
 
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 async def test_local_network_runs_end_to_end(tmp_path: Path) -> None:
     from franoi_devenv import free_port
 
     port = free_port()
+    while not all(_free(port + i) for i in range(3)):  # projection, housing p01, p02
+        port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRANOI_DEV_")}
     process = await asyncio.create_subprocess_exec(
         str(DEVNET), "--demo", "--seconds", "120", "--port", str(port), "--kafka", "tansu",

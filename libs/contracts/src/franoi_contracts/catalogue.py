@@ -19,10 +19,18 @@ from typing import Any
 
 from franoi_common.events import DomainEvent, event_types
 
-import franoi_contracts  # noqa: F401 - registers every domain's events
+from franoi_contracts import DOMAINS
 
 SCHEMA_BASE_URL = "https://schemas.franoi.org/events"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def published_types() -> dict[str, type[DomainEvent]]:
+    """The event types of the contract's domains (not ones defined elsewhere, e.g. in tests)."""
+    found: dict[str, type[DomainEvent]] = {}
+    for domain in DOMAINS:
+        found.update(event_types(domain))
+    return dict(sorted(found.items()))
 
 
 def schema_of(cls: type[DomainEvent]) -> dict[str, Any]:
@@ -71,7 +79,7 @@ _CE_HEADERS: dict[str, Any] = {
 
 def asyncapi() -> dict[str, Any]:
     """AsyncAPI 3.0: one channel per domain (``franoi.{partnerId}.<domain>.v1``)."""
-    domains = sorted({cls.domain() for cls in event_types().values()})
+    domains = sorted(DOMAINS)
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
@@ -125,7 +133,7 @@ def render() -> dict[str, str]:
     """Relative path → file content of the whole catalogue."""
     files = {
         f"events/schemas/{event_type}.json": _dump(schema_of(cls))
-        for event_type, cls in event_types().items()
+        for event_type, cls in published_types().items()
     }
     files["events/asyncapi.json"] = _dump(asyncapi())
     return files
