@@ -13,7 +13,7 @@ import datetime as dt
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,8 @@ from franoi_common.migrations import INBOX, migrate_url
 from franoi_common.outbox import ensure_topics, make_producer
 from franoi_common.settings import KafkaSettings
 from pydantic import BaseModel
+
+from tests.support import eventually
 
 TOPIC = "franoi.p31.testing.v1"
 PATTERN = r"franoi\.p31\.testing\.v1"
@@ -50,19 +52,6 @@ class Payload(BaseModel):
 
     person_ref: PersonRef
     seq: int
-
-
-async def eventually(
-    check: Callable[[], Awaitable[Any]], timeout_s: float = 20.0, interval_s: float = 0.05
-) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        last = await check()
-        if last:
-            return last
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout_s}s (last: {last!r})")
-        await asyncio.sleep(interval_s)
 
 
 @dataclass

@@ -9,7 +9,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -37,6 +37,8 @@ from franoi_common.outbox import (
 )
 from franoi_common.settings import KafkaSettings, topic_for
 
+from tests.support import eventually
+
 SCHEMA_BASE = "https://schemas.franoi.example/events/"
 
 
@@ -55,19 +57,6 @@ OUTBOX_TESTING = Outbox("testing", SCHEMA_BASE)
 # --------------------------------------------------------------------------------------------
 # helpers and fixtures
 # --------------------------------------------------------------------------------------------
-
-
-async def eventually(
-    check: Callable[[], Awaitable[Any]], timeout_s: float = 20.0, interval_s: float = 0.05
-) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        last = await check()
-        if last:
-            return last
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout_s}s (last: {last!r})")
-        await asyncio.sleep(interval_s)
 
 
 def unique_partner() -> str:

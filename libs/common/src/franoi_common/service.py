@@ -23,8 +23,9 @@ from fastapi import APIRouter, FastAPI
 from franoi_common.auth import TokenVerifier
 from franoi_common.db import create_pool
 from franoi_common.http import Readiness, install_error_handlers, install_health_routes, instrument
+from franoi_common.kafka import ensure_topics
 from franoi_common.migrations import MigrationSource, migrate_url
-from franoi_common.settings import ServiceSettings
+from franoi_common.settings import KafkaSettings, ServiceSettings
 from franoi_common.telemetry import setup_logging, setup_tracing
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,11 @@ log = logging.getLogger(__name__)
 class Worker(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
+
+
+class ReportsErrors(Protocol):
+    last_error: str | None
+    """Why the worker's last attempt to reach the broker failed; None when it works."""
 
 
 @dataclass
@@ -44,6 +50,32 @@ class Wiring:
     """Background workers by command name (``relay``, ``consume``)."""
     readiness: Readiness = field(default_factory=Readiness)
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def check_dependencies(
+        self, pool: asyncpg.Pool, broker_worker: ReportsErrors, *, broker_required: bool
+    ) -> None:
+        """/readyz: the database always; the broker as seen by the worker that uses it."""
+
+        async def database() -> None:
+            await database_check(pool)
+
+        async def broker() -> None:
+            if broker_worker.last_error is not None:
+                raise ConnectionError(broker_worker.last_error)
+
+        self.readiness.required["database"] = database
+        checks = self.readiness.required if broker_required else self.readiness.informational
+        checks["broker"] = broker
+
+    def create_topics_at_start(self, kafka: KafkaSettings, topics: Sequence[str]) -> None:
+        """Development convenience (FRANOI_KAFKA_CREATE_TOPICS); production provisions topics."""
+        if not kafka.create_topics:
+            return
+
+        async def create() -> None:
+            await ensure_topics(kafka, topics)
+
+        self.on_start.append(create)
 
 
 @dataclass(frozen=True)

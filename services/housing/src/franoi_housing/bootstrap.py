@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import asyncpg
 from franoi_common.migrations import OUTBOX, MigrationSource
-from franoi_common.outbox import Outbox, OutboxRelay, OutboxSignal, ensure_topics
-from franoi_common.service import ServiceDefinition, Wiring, database_check
+from franoi_common.outbox import Outbox, OutboxRelay, OutboxSignal
+from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.service import main as service_main
 from franoi_common.settings import PartnerServiceSettings, ServiceSettings, topic_for
 
@@ -42,24 +42,11 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
     )
     wiring.on_start.append(signal.start)
 
-    async def database() -> None:
-        await database_check(pool)
-
-    async def broker() -> None:
-        if relay.last_error is not None:
-            raise ConnectionError(relay.last_error)
-
-    wiring.readiness.required["database"] = database
-    # Commands keep working without the broker: the outbox holds the events.
-    wiring.readiness.informational["broker"] = broker
-    if settings.kafka.create_topics:
-
-        async def create_topics() -> None:
-            await ensure_topics(
-                settings.kafka, [topic_for(p, DOMAIN) for p in settings.partner_ids]
-            )
-
-        wiring.on_start.append(create_topics)
+    # Commands keep working without the broker (the outbox holds the events): not required.
+    wiring.check_dependencies(pool, relay, broker_required=False)
+    wiring.create_topics_at_start(
+        settings.kafka, [topic_for(p, DOMAIN) for p in settings.partner_ids]
+    )
     return wiring
 
 

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 import asyncpg
 from franoi_common.consumer import IdempotentConsumer
 from franoi_common.migrations import INBOX, MigrationSource
-from franoi_common.outbox import ensure_topics
-from franoi_common.service import ServiceDefinition, Wiring, database_check
+from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.service import main as service_main
 from franoi_common.settings import ProjectionSettings, ServiceSettings
 
@@ -37,22 +36,8 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
         await load_directory(pool, directory)
 
     wiring.on_start.append(load_partners)
-    if settings.kafka.create_topics:
-
-        async def create_topics() -> None:
-            await ensure_topics(settings.kafka, [settings.dead_letter_topic])
-
-        wiring.on_start.append(create_topics)
-
-    async def database() -> None:
-        await database_check(pool)
-
-    async def broker() -> None:
-        if consumer.last_error is not None:
-            raise ConnectionError(consumer.last_error)
-
-    wiring.readiness.required["database"] = database
-    wiring.readiness.required["broker"] = broker
+    wiring.create_topics_at_start(settings.kafka, [settings.dead_letter_topic])
+    wiring.check_dependencies(pool, consumer, broker_required=True)
     return wiring
 
 
