@@ -103,14 +103,11 @@ def test_enabling_a_service_is_a_values_block(render: Any) -> None:
 # --------------------------------------------------------------------------- probes and ports
 
 
-def test_api_deployments_have_liveness_readiness_and_startup_probes(example: Rendered) -> None:
+def test_deployments_have_liveness_readiness_and_startup_probes(example: Rendered) -> None:
+    """API pods and separate workers (relay / consume serve /healthz and /readyz) alike."""
     for deployment in example.kind("Deployment"):
         container = deployment["spec"]["template"]["spec"]["containers"][0]
         name = deployment["metadata"]["name"]
-        if deployment["metadata"]["labels"]["app.kubernetes.io/component"] != "api":
-            # relay / consume serve no HTTP: no port to probe
-            assert "ports" not in container and "livenessProbe" not in container, name
-            continue
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
         assert ports["http"] == int(env_of(container)["FRANOI_HTTP_PORT"]["value"]), name
         assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}, name
@@ -152,6 +149,10 @@ def test_separate_workers(all_features: Rendered) -> None:
     }
     consumer = all_features.get("Deployment", "net-franoi-projection-consumer")
     assert consumer["spec"]["replicas"] == 3
+    for worker in (relay, consumer):
+        (container,) = worker["spec"]["template"]["spec"]["containers"]
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     api = all_features.get("Deployment", "net-franoi-projection")
     env = env_of(api["spec"]["template"]["spec"]["containers"][0])
     assert env["FRANOI_CONSUMER_ENABLED"]["value"] == "false"

@@ -13,11 +13,12 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import asyncpg
+import uvicorn
 from fastapi import APIRouter, FastAPI
 
 from franoi_common.auth import TokenVerifier
@@ -139,23 +140,49 @@ def create_app(
     return app
 
 
+class _WorkerHealthServer(uvicorn.Server):
+    """Serves a worker's probes; leaves SIGTERM to the worker so it can stop cleanly
+    (uvicorn would re-raise the signal and end the process before that)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    def request_exit(self) -> None:
+        self.should_exit = True
+
+
 async def run_workers(definition: ServiceDefinition, settings: ServiceSettings, name: str) -> None:
-    """Run one worker on its own until SIGTERM/SIGINT."""
+    """Run one worker on its own, with ``/healthz`` and ``/readyz`` on the HTTP port for
+    probes; SIGTERM/SIGINT stop it (uvicorn handles the signals)."""
     pool = await create_pool(settings.database_url, settings.database_pool_max)
-    wiring = definition.wire(settings, pool)
-    for hook in wiring.on_start:
-        await hook()
-    worker = wiring.workers[name]
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await worker.start()
-    log.info("worker started", extra={"worker": name})
     try:
-        await stop.wait()
+        wiring = definition.wire(settings, pool)
+        for hook in wiring.on_start:
+            await hook()
+        worker = wiring.workers[name]
+        health = FastAPI(title=f"{definition.title}: {name}", openapi_url=None)
+        install_health_routes(health, wiring.readiness)
+        server = _WorkerHealthServer(
+            uvicorn.Config(
+                health,
+                host=settings.http_host,
+                port=settings.http_port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+            )
+        )
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, server.request_exit)
+        await worker.start()
+        log.info("worker started", extra={"worker": name})
+        try:
+            await server.serve()
+        finally:
+            await worker.stop()
     finally:
-        await worker.stop()
         await pool.close()
 
 
@@ -176,8 +203,6 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> No
         applied = asyncio.run(migrate_url(settings.database_url, list(definition.migrations)))
         log.info("migrations applied", extra={"applied": applied})
     elif args.command == "serve":
-        import uvicorn
-
         app = create_app(definition, settings)
         uvicorn.run(
             app,
