@@ -67,7 +67,7 @@ from franoi_devenv.services import RunningService, running
 from franoi_housing.bootstrap import DEFINITION as HOUSING
 from franoi_projection.adapters.read_models import load_directory, read_directory
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
-from franoi_projection.service_layer.housing import apply_event
+from franoi_projection.service_layer.apply import apply_event
 
 PARTNER = "p01"
 TOPIC = topic_for(PARTNER, "housing")

@@ -16,7 +16,7 @@ from franoi_common.db import create_pool
 from franoi_common.envelope import Envelope
 from franoi_contracts import housing as ev
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
-from franoi_projection.service_layer.housing import apply_event
+from franoi_projection.service_layer.apply import apply_event
 
 from tests.support import (
     ANALYST,

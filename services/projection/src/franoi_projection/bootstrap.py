@@ -13,7 +13,7 @@ from franoi_common.settings import ProjectionSettings, ServiceSettings
 
 from franoi_projection.adapters.read_models import load_directory, read_directory
 from franoi_projection.entrypoints.api import build_router
-from franoi_projection.service_layer.housing import apply_event
+from franoi_projection.service_layer.apply import apply_event
 
 MIGRATIONS = [INBOX, MigrationSource("projection", "franoi_projection")]
 
