@@ -137,7 +137,8 @@ class ProjectionSettings(ServiceSettings):
     consumer_enabled: bool = True
     """Run the Kafka consumer inside the API process (set false to run ``consume`` on its own)."""
     consumer_group: str = "franoi-projection"
-    topic_pattern: str = r"franoi\.p[0-9]+\.housing\.v1"
+    topic_pattern: str = r"franoi\.p[0-9]+\.(cases|housing|employment|hosting|events)\.v1"
+    """Every partner's domain topics (each service publishes ``franoi.<partner>.<domain>.v1``)."""
     dead_letter_topic: str = "franoi.consortium.deadletter.v1"
     partner_directory: str | None = None
     """Path of a CSV (partner_id,name,region,province) loaded at start; unset: the example."""
