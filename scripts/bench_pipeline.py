@@ -67,7 +67,7 @@ from franoi_devenv.services import RunningService, running
 from franoi_housing.bootstrap import DEFINITION as HOUSING
 from franoi_projection.adapters.read_models import load_directory, read_directory
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
-from franoi_projection.service_layer.apply import apply_event
+from franoi_projection.service_layer.apply import HANDLER
 
 PARTNER = "p01"
 TOPIC = topic_for(PARTNER, "housing")
@@ -810,7 +810,7 @@ async def replay(
         group_id=f"franoi-bench-{label}-{uuid.uuid4().hex[:8]}",
         topic_pattern=settings.topic_pattern,
         dead_letter_topic=settings.dead_letter_topic,
-        handler=apply_event,
+        handler=HANDLER,
         client_id=f"franoi-bench-{label}",
     )
     try:

@@ -1,16 +1,37 @@
-"""The idempotent consumer.
+"""The idempotent consumer, applying what it polls batch by batch.
 
-Each event is applied in one database transaction that also records its
-``(ce_source, ce_id)`` in ``processed_events``; a redelivered event finds its
-row and changes nothing. Kafka offsets are committed explicitly, only after the
-database commit of every event before them (auto-commit is off), so nothing
-acknowledged is ever lost: a crash between the two means redelivery, which the
-record makes harmless.
+Each polled batch of one partition is applied in ONE database transaction that
+also records every event's ``(ce_source, ce_id)`` in ``processed_events`` (one
+set-wise insert; a redelivered event finds its row and changes nothing). Kafka
+offsets are committed explicitly, only after that commit (auto-commit is off),
+so nothing acknowledged is ever lost: a crash between the two means
+redelivery, which the record makes harmless.
 
-A message that cannot be decoded or processed goes to the dead-letter topic
-with the reason in ``dlq_*`` headers (and a row in ``dead_letters``) and
-consumption continues. A transient failure (database or broker unreachable) is
-retried with backoff and never dead-lettered.
+The handler is a :class:`BatchHandler`: it checks every event of the batch
+first (``prepare``, before anything is written), then applies events in
+groups (``apply``, e.g. one ``executemany`` per event type). To keep one
+aggregate's events in order while the rest is applied set-wise, the batch is
+split into layers by aggregate (``ce_subject``): the k-th event of each
+aggregate goes to layer k; layers are applied in order, and within a layer
+each group is applied at once.
+
+Failures:
+
+* a message that cannot be decoded, or that the handler rejects
+  (:class:`Unprocessable`), goes to the dead-letter topic with the reason in
+  ``dlq_*`` headers (and a row in ``dead_letters``); the rest of the batch is
+  applied;
+* a group that fails in the database (a constraint violation, a bug) is rolled
+  back to its savepoint and applied again event by event, each under its own
+  savepoint; the event that still fails is dead-lettered (after
+  ``max_attempts`` tries unless it is :class:`Unprocessable`) and the others
+  are applied once;
+* a transient failure (database or broker unreachable, serialization failure)
+  rolls back the whole batch, which is retried with backoff: nothing is lost,
+  nothing applied twice, nothing dead-lettered for it.
+
+A plain per-event :data:`Handler` (``(conn, envelope, delivery)``) still works:
+it is applied event by event, each under a savepoint, in the batch's transaction.
 """
 
 from __future__ import annotations
@@ -19,8 +40,11 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -82,6 +106,91 @@ Handler = Callable[[asyncpg.Connection, Envelope, Delivery], Awaitable[None]]
 """Applies one event inside the consumer's transaction; raises Unprocessable to dead-letter."""
 
 
+@dataclass(frozen=True, eq=False)
+class Incoming:
+    """A decoded event of the batch and where it came from."""
+
+    envelope: Envelope
+    delivery: Delivery
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """An event checked and ready to apply. Events with equal ``group`` are applied by one
+    :meth:`BatchHandler.apply` call (e.g. the same event type, hence the same statements);
+    ``value`` is what the handler needs to apply it (e.g. the validated event)."""
+
+    incoming: Incoming
+    group: Hashable
+    value: Any = None
+
+
+@runtime_checkable
+class BatchHandler(Protocol):
+    """Applies a batch of events: check them all, then write them group by group."""
+
+    async def prepare(
+        self, conn: asyncpg.Connection, batch: Sequence[Incoming]
+    ) -> list[Prepared | Unprocessable]:
+        """For each event, in order: ready to apply, or why it can never be applied.
+
+        Runs inside the batch's transaction before anything is written (lookups may be
+        done once for the whole batch). Must not write."""
+        ...
+
+    async def apply(self, conn: asyncpg.Connection, group: Sequence[Prepared]) -> None:
+        """Apply events of one group, all of different aggregates, set-wise.
+
+        Raising rolls the group back; it is then applied again one event at a time (a
+        one-event group raising Unprocessable or ValidationError is dead-lettered)."""
+        ...
+
+
+class EventByEvent:
+    """A :class:`BatchHandler` calling a per-event :data:`Handler` for each event."""
+
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+
+    async def prepare(
+        self, conn: asyncpg.Connection, batch: Sequence[Incoming]
+    ) -> list[Prepared | Unprocessable]:
+        return [Prepared(item, group=object()) for item in batch]  # every event alone
+
+    async def apply(self, conn: asyncpg.Connection, group: Sequence[Prepared]) -> None:
+        for prepared in group:
+            await self._handler(conn, prepared.incoming.envelope, prepared.incoming.delivery)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    record: ConsumerRecord[bytes, bytes]
+    reason: str
+    envelope: Envelope | None
+
+
+@dataclass
+class _Attempt:
+    """What one attempt at a batch did (discarded if the batch is rolled back)."""
+
+    applied: list[Incoming] = field(default_factory=list)
+    duplicates: int = 0
+    dead: list[DeadLetter] = field(default_factory=list)
+
+
+_RECORD_PROCESSED = """
+INSERT INTO processed_events (source, event_id, event_type, topic, kafka_partition, kafka_offset)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[])
+ON CONFLICT DO NOTHING
+RETURNING source, event_id
+"""
+
+_RECORD_DEAD = """
+INSERT INTO dead_letters (topic, kafka_partition, kafka_offset, event_id, event_type, reason)
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
+"""
+
+
 class IdempotentConsumer(BackgroundWorker):
     def __init__(
         self,
@@ -91,18 +200,22 @@ class IdempotentConsumer(BackgroundWorker):
         group_id: str,
         topic_pattern: str,
         dead_letter_topic: str,
-        handler: Handler,
+        handler: Handler | BatchHandler,
         client_id: str,
         max_backoff_s: float = 5.0,
+        max_records: int = 500,
     ) -> None:
         self._pool = pool
         self._kafka = kafka
         self._group_id = group_id
         self._pattern = topic_pattern
         self._dlq_topic = dead_letter_topic
-        self._handler = handler
+        self._handler: BatchHandler = (
+            handler if isinstance(handler, BatchHandler) else EventByEvent(handler)
+        )
         self._client_id = client_id
         self._max_backoff_s = max_backoff_s
+        self._max_records = max_records
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self._tracer = tracer("franoi.consumer")
@@ -110,6 +223,7 @@ class IdempotentConsumer(BackgroundWorker):
         self.processed = 0
         self.duplicates = 0
         self.dead_lettered = 0
+        self.batches = 0
         self.assigned: set[TopicPartition] = set()
         self.last_error: str | None = None
 
@@ -143,11 +257,10 @@ class IdempotentConsumer(BackgroundWorker):
         while True:
             try:
                 consumer = await self._connect()
-                batches = await consumer.getmany(timeout_ms=500, max_records=500)
+                batches = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
                 self.assigned = set(consumer.assignment())
                 for tp, records in batches.items():
-                    for record in records:
-                        await self._process(record)
+                    await self._process_batch(records)
                     with contextlib.suppress(CommitFailedError):
                         # After a rebalance the new owner re-reads; the record makes that harmless.
                         await consumer.commit({tp: records[-1].offset + 1})
@@ -166,29 +279,172 @@ class IdempotentConsumer(BackgroundWorker):
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff_s)
 
-    async def _process(self, record: ConsumerRecord[bytes, bytes]) -> None:
-        """Apply one record, or dead-letter it; retry transient failures until done."""
-        delivery = Delivery(record.topic, record.partition, record.offset)
-        try:
-            envelope = decode(record.headers or (), record.value)
-            check_topic(envelope, record.topic)
-        except EnvelopeError as exc:
-            await self._dead_letter(record, str(exc), None)
-            return
+    async def _process_batch(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        """Apply the records of one partition in one transaction, dead-lettering what cannot
+        be applied; retry transient failures until done."""
+        rejected: list[DeadLetter] = []
+        batch: list[Incoming] = []
+        sources: dict[int, ConsumerRecord[bytes, bytes]] = {}
+        for record in records:
+            try:
+                envelope = decode(record.headers or (), record.value)
+                check_topic(envelope, record.topic)
+            except EnvelopeError as exc:
+                rejected.append(DeadLetter(record, str(exc), None))
+                continue
+            item = Incoming(envelope, Delivery(record.topic, record.partition, record.offset))
+            sources[id(item)] = record
+            batch.append(item)
         backoff = 0.1
         failures = 0
         while True:
+            started_ns = time.time_ns()
             try:
-                await self._apply(envelope, delivery)
-                return
-            except Unprocessable as exc:
-                await self._dead_letter(record, str(exc), envelope)
-                return
+                attempt = await self._attempt(batch, sources, rejected)
+                break
             except TRANSIENT_DATABASE_ERRORS as exc:
                 log.warning(
-                    "database unavailable; retrying event",
-                    extra={"error": type(exc).__name__, "event_id": envelope.id},
+                    "database unavailable; retrying the batch",
+                    extra={"error": type(exc).__name__, "events": len(batch)},
                 )
+            except Exception as exc:  # a failure outside any one group: not foreseen
+                failures += 1
+                log.exception(
+                    "batch processing failed", extra={"events": len(batch), "attempt": failures}
+                )
+                if failures >= self.max_attempts and len(records) > 1:
+                    # Find the culprit: one record at a time, each its own batch.
+                    for record in records:
+                        await self._process_batch([record])
+                    return
+                if failures >= self.max_attempts:
+                    rejected = rejected or [
+                        DeadLetter(
+                            records[0],
+                            f"processing failed {failures} times: {type(exc).__name__}",
+                            batch[0].envelope if batch else None,
+                        )
+                    ]
+                    batch = []
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self._max_backoff_s)
+        self._trace(attempt.applied, started_ns)
+        await self._publish_dead_letters(attempt.dead)
+        self.batches += 1
+        self.processed += len(attempt.applied)
+        self.duplicates += attempt.duplicates
+
+    async def _attempt(
+        self,
+        batch: Sequence[Incoming],
+        sources: dict[int, ConsumerRecord[bytes, bytes]],
+        rejected: Sequence[DeadLetter],
+    ) -> _Attempt:
+        attempt = _Attempt(dead=list(rejected))
+        async with self._connection() as conn, conn.transaction():
+            ready: list[Prepared] = []
+            if batch:
+                outcomes = await self._handler.prepare(conn, batch)
+                if len(outcomes) != len(batch):
+                    raise RuntimeError("the handler prepared a different number of events")
+                seen: set[tuple[str, str]] = set()
+                for item, outcome in zip(batch, outcomes, strict=True):
+                    envelope = item.envelope
+                    if isinstance(outcome, Unprocessable):
+                        attempt.dead.append(DeadLetter(sources[id(item)], str(outcome), envelope))
+                    elif (envelope.source, envelope.id) in seen:
+                        attempt.duplicates += 1  # delivered twice within the batch
+                    else:
+                        seen.add((envelope.source, envelope.id))
+                        ready.append(outcome)
+            if ready:
+                first_time = {
+                    (r["source"], r["event_id"])
+                    for r in await conn.fetch(
+                        _RECORD_PROCESSED,
+                        [p.incoming.envelope.source for p in ready],
+                        [p.incoming.envelope.id for p in ready],
+                        [p.incoming.envelope.type for p in ready],
+                        [p.incoming.delivery.topic for p in ready],
+                        [p.incoming.delivery.partition for p in ready],
+                        [p.incoming.delivery.offset for p in ready],
+                    )
+                }
+                fresh = [
+                    p
+                    for p in ready
+                    if (p.incoming.envelope.source, p.incoming.envelope.id) in first_time
+                ]
+                attempt.duplicates += len(ready) - len(fresh)
+                for layer in layers(fresh):
+                    for group in groups(layer):
+                        await self._apply_group(conn, group, sources, attempt)
+            if attempt.dead:
+                await conn.executemany(
+                    _RECORD_DEAD,
+                    [
+                        (
+                            d.record.topic,
+                            d.record.partition,
+                            d.record.offset,
+                            d.envelope.id if d.envelope else None,
+                            d.envelope.type if d.envelope else None,
+                            d.reason,
+                        )
+                        for d in attempt.dead
+                    ],
+                )
+        return attempt
+
+    async def _apply_group(
+        self,
+        conn: asyncpg.Connection,
+        group: Sequence[Prepared],
+        sources: dict[int, ConsumerRecord[bytes, bytes]],
+        attempt: _Attempt,
+    ) -> None:
+        if len(group) > 1:
+            try:
+                async with conn.transaction():  # a savepoint
+                    await self._handler.apply(conn, group)
+                attempt.applied.extend(p.incoming for p in group)
+                return
+            except TRANSIENT_DATABASE_ERRORS:
+                raise
+            except Exception as exc:
+                log.warning(
+                    "a group failed; applying its events one by one",
+                    extra={"error": type(exc).__name__, "events": len(group)},
+                )
+        for prepared in group:
+            reason = await self._apply_alone(conn, prepared)
+            item = prepared.incoming
+            if reason is None:
+                attempt.applied.append(item)
+                continue
+            # Not processed after all: a later redelivery must try it again.
+            await conn.execute(
+                "DELETE FROM processed_events WHERE source = $1 AND event_id = $2",
+                item.envelope.source,
+                item.envelope.id,
+            )
+            attempt.dead.append(DeadLetter(sources[id(item)], reason, item.envelope))
+
+    async def _apply_alone(self, conn: asyncpg.Connection, prepared: Prepared) -> str | None:
+        """Apply one event under a savepoint; None when done, else why it is dead-lettered."""
+        envelope = prepared.incoming.envelope
+        failures = 0
+        while True:
+            try:
+                async with conn.transaction():
+                    await self._handler.apply(conn, [prepared])
+                return None
+            except TRANSIENT_DATABASE_ERRORS:
+                raise
+            except Unprocessable as exc:
+                return str(exc)
+            except ValidationError as exc:
+                return f"{envelope.type} data invalid: {describe_validation_error(exc)}"
             except Exception as exc:  # a failure the handler did not foresee
                 failures += 1
                 log.exception(
@@ -196,14 +452,27 @@ class IdempotentConsumer(BackgroundWorker):
                     extra={"event_id": envelope.id, "attempt": failures},
                 )
                 if failures >= self.max_attempts:
-                    await self._dead_letter(
-                        record,
-                        f"processing failed {failures} times: {type(exc).__name__}",
-                        envelope,
-                    )
-                    return
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, self._max_backoff_s)
+                    return f"processing failed {failures} times: {type(exc).__name__}"
+
+    def _trace(self, applied: Sequence[Incoming], started_ns: int) -> None:
+        """One consumer span per applied event, child of the span that published it."""
+        for item in applied:
+            envelope = item.envelope
+            span = self._tracer.start_span(
+                f"{item.delivery.topic} process",
+                context=context_from_headers(envelope.trace),
+                kind=trace.SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.destination.name": item.delivery.topic,
+                    "messaging.message.id": envelope.id,
+                    "messaging.kafka.offset": item.delivery.offset,
+                    "messaging.batch.message_count": len(applied),
+                    "cloudevents.event_type": envelope.type,
+                },
+                start_time=started_ns,
+            )
+            span.end()
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
@@ -216,90 +485,78 @@ class IdempotentConsumer(BackgroundWorker):
         finally:
             await self._pool.release(conn)
 
-    async def _apply(self, envelope: Envelope, delivery: Delivery) -> None:
-        with self._tracer.start_as_current_span(
-            f"{delivery.topic} process",
-            context=context_from_headers(envelope.trace),
-            kind=trace.SpanKind.CONSUMER,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.destination.name": delivery.topic,
-                "messaging.message.id": envelope.id,
-                "messaging.kafka.offset": delivery.offset,
-                "cloudevents.event_type": envelope.type,
-            },
-        ):
-            async with self._connection() as conn, conn.transaction():
-                first_time = await conn.fetchval(
-                    "INSERT INTO processed_events"
-                    " (source, event_id, event_type, topic, kafka_partition, kafka_offset)"
-                    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING true",
-                    envelope.source,
-                    envelope.id,
-                    envelope.type,
-                    delivery.topic,
-                    delivery.partition,
-                    delivery.offset,
+    async def _publish_dead_letters(self, dead: Sequence[DeadLetter]) -> None:
+        """Send the dead letters (already recorded in ``dead_letters``) to the DLQ topic."""
+        if not dead:
+            return
+        backoff = 0.1
+        while True:
+            try:
+                assert self._producer is not None
+                futures = [
+                    await self._producer.send(
+                        self._dlq_topic,
+                        value=d.record.value,
+                        key=d.record.key,
+                        headers=self._dlq_headers(d),
+                    )
+                    for d in dead
+                ]
+                await asyncio.gather(*futures)
+                break
+            except KafkaError as exc:
+                log.warning(
+                    "dead-letter publish failed; retrying", extra={"error": type(exc).__name__}
                 )
-                if not first_time:
-                    self.duplicates += 1
-                    return
-                try:
-                    await self._handler(conn, envelope, delivery)
-                except ValidationError as exc:
-                    raise Unprocessable(
-                        f"{envelope.type} data invalid: {describe_validation_error(exc)}"
-                    ) from exc
-            self.processed += 1
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff_s)
+        for d in dead:
+            self.dead_lettered += 1
+            log.warning(
+                "event dead-lettered",
+                extra={
+                    "topic": d.record.topic,
+                    "partition": d.record.partition,
+                    "offset": d.record.offset,
+                    "reason": d.reason,
+                },
+            )
 
-    async def _dead_letter(
-        self, record: ConsumerRecord[bytes, bytes], reason: str, envelope: Envelope | None
-    ) -> None:
+    def _dlq_headers(self, dead: DeadLetter) -> list[tuple[str, bytes]]:
+        record = dead.record
         headers: list[tuple[str, bytes]] = list(record.headers or ())
         headers += [
-            ("dlq_reason", reason.encode()),
+            ("dlq_reason", dead.reason.encode()),
             ("dlq_topic", record.topic.encode()),
             ("dlq_partition", str(record.partition).encode()),
             ("dlq_offset", str(record.offset).encode()),
             ("dlq_consumer_group", self._group_id.encode()),
         ]
-        backoff = 0.1
-        while True:
-            try:
-                assert self._producer is not None
-                await self._producer.send_and_wait(
-                    self._dlq_topic, value=record.value, key=record.key, headers=headers
-                )
-                async with self._connection() as conn:
-                    await conn.execute(
-                        "INSERT INTO dead_letters"
-                        " (topic, kafka_partition, kafka_offset, event_id, event_type, reason)"
-                        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                        record.topic,
-                        record.partition,
-                        record.offset,
-                        envelope.id if envelope else None,
-                        envelope.type if envelope else None,
-                        reason,
-                    )
-                break
-            except (KafkaError, asyncpg.PostgresError, *TRANSIENT_DATABASE_ERRORS) as exc:
-                log.warning(
-                    "dead-letter publish failed; retrying",
-                    extra={"error": type(exc).__name__},
-                )
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self._max_backoff_s)
-        self.dead_lettered += 1
-        log.warning(
-            "event dead-lettered",
-            extra={
-                "topic": record.topic,
-                "partition": record.partition,
-                "offset": record.offset,
-                "reason": reason,
-            },
-        )
+        return headers
+
+
+def layers(batch: Sequence[Prepared]) -> list[list[Prepared]]:
+    """Split a batch by aggregate: the k-th event of each aggregate (``ce_subject``) goes to
+    layer k. Applying the layers in order keeps each aggregate's order; within a layer no two
+    events are of the same aggregate."""
+    result: list[list[Prepared]] = []
+    seen: dict[str, int] = defaultdict(int)
+    for prepared in batch:
+        subject = prepared.incoming.envelope.subject
+        k = seen[subject]
+        seen[subject] = k + 1
+        if k == len(result):
+            result.append([])
+        result[k].append(prepared)
+    return result
+
+
+def groups(layer: Sequence[Prepared]) -> list[list[Prepared]]:
+    """The events of a layer by group, groups in order of first appearance."""
+    by_group: dict[Hashable, list[Prepared]] = {}
+    for prepared in layer:
+        by_group.setdefault(prepared.group, []).append(prepared)
+    return list(by_group.values())
 
 
 def check_topic(envelope: Envelope, topic: str) -> None:

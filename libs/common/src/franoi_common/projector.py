@@ -13,13 +13,16 @@ inserts are upserts and updates touch only the aggregate's own row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import asyncpg
+from pydantic import ValidationError
 
-from franoi_common.events import DomainEvent
+from franoi_common.consumer import Incoming, Prepared, Unprocessable, describe_validation_error
+from franoi_common.envelope import Envelope
+from franoi_common.events import DomainEvent, event_class
 
 E = TypeVar("E", bound=DomainEvent)
 
@@ -68,3 +71,69 @@ async def apply_many(
         return
     for statement in statements:
         await conn.executemany(statement.sql, [statement.args(p, e) for p, e in rows])
+
+
+KnownPartners = Callable[[asyncpg.Connection, set[str]], Awaitable[set[str]]]
+"""Which of these partner ids the read model knows (one query for a whole batch)."""
+
+
+class ProjectionHandler:
+    """The idempotent consumer's batch handler for a :data:`Projection`.
+
+    ``prepare`` checks every event of a batch before anything is written: a known type,
+    data valid against the contract, ``ce_subject`` equal to the aggregate id, a known
+    partner (looked up once per batch); anything else is dead-lettered with the reason.
+    ``apply`` applies a group of events of one type set-wise (:func:`apply_many`); the
+    consumer makes sure a group holds at most one event per aggregate and applies one
+    aggregate's events in order.
+    """
+
+    def __init__(self, projection: Projection, known_partners: KnownPartners | None = None) -> None:
+        self._projection = projection
+        self._known_partners = known_partners
+
+    def check(self, envelope: Envelope, partners: set[str] | None) -> DomainEvent:
+        """The validated event; Unprocessable with the reason if it can never be applied."""
+        cls = event_class(envelope.type)
+        if cls is None or cls not in self._projection:
+            raise Unprocessable(f"unknown event type {envelope.type!r}")
+        try:
+            event = cls.model_validate(envelope.data)
+        except ValidationError as exc:
+            raise Unprocessable(
+                f"{envelope.type} data invalid: {describe_validation_error(exc)}"
+            ) from exc
+        if event.aggregate_id != envelope.subject:
+            raise Unprocessable("ce_subject does not match the event's aggregate id")
+        if partners is not None and envelope.partnerid not in partners:
+            raise Unprocessable(f"unknown partner {envelope.partnerid!r}")
+        return event
+
+    async def prepare(
+        self, conn: asyncpg.Connection, batch: Sequence[Incoming]
+    ) -> list[Prepared | Unprocessable]:
+        partners = None
+        if self._known_partners is not None:
+            partners = await self._known_partners(conn, {i.envelope.partnerid for i in batch})
+        outcomes: list[Prepared | Unprocessable] = []
+        for item in batch:
+            try:
+                event = self.check(item.envelope, partners)
+            except Unprocessable as exc:
+                outcomes.append(exc)
+            else:
+                outcomes.append(Prepared(item, group=type(event), value=event))
+        return outcomes
+
+    async def apply(self, conn: asyncpg.Connection, group: Sequence[Prepared]) -> None:
+        statements = self._projection[type(group[0].value)]
+        rows = [(p.incoming.envelope.partnerid, p.value) for p in group]
+        await apply_many(conn, statements, rows)
+
+    async def apply_one(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
+        """Check and apply one event (what a per-event handler does)."""
+        partners = None
+        if self._known_partners is not None:
+            partners = await self._known_partners(conn, {envelope.partnerid})
+        event = self.check(envelope, partners)
+        await apply_one(conn, self._projection[type(event)], envelope.partnerid, event)

@@ -13,7 +13,7 @@ from franoi_common.settings import ProjectionSettings, ServiceSettings
 
 from franoi_projection.adapters.read_models import load_directory, read_directory
 from franoi_projection.entrypoints.api import build_router
-from franoi_projection.service_layer.apply import apply_event
+from franoi_projection.service_layer.apply import HANDLER
 
 MIGRATIONS = [INBOX, MigrationSource("projection", "franoi_projection")]
 
@@ -26,7 +26,7 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
         group_id=settings.consumer_group,
         topic_pattern=settings.topic_pattern,
         dead_letter_topic=settings.dead_letter_topic,
-        handler=apply_event,
+        handler=HANDLER,
         client_id="franoi-projection",
     )
     wiring = Wiring(routers=[build_router(pool, consumer)], workers={"consume": consumer})

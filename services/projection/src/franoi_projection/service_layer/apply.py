@@ -1,30 +1,31 @@
-"""The projection's consumer handler: validate an event against the contract, check its
-partner, apply the statements of its type (every domain's projection, merged)."""
+"""The projection's consumer handler: validate each event against the contract, check its
+partner, apply the statements of its type (every domain's projection, merged) — a polled
+batch at a time, set-wise (see :class:`franoi_common.projector.ProjectionHandler`)."""
 
 from __future__ import annotations
 
 import asyncpg
-from franoi_common.consumer import Delivery, Unprocessable
+from franoi_common.consumer import Delivery
 from franoi_common.envelope import Envelope
-from franoi_common.events import event_class
-from franoi_common.projector import apply_one, merge
+from franoi_common.projector import ProjectionHandler, merge
 
 from franoi_projection.service_layer.housing import HOUSING
 
 PROJECTION = merge(HOUSING)
 
 
-async def apply_event(conn: asyncpg.Connection, envelope: Envelope, delivery: Delivery) -> None:
-    """The consumer's handler: validate against the contract, check the partner, apply."""
-    cls = event_class(envelope.type)
-    if cls is None or cls not in PROJECTION:
-        raise Unprocessable(f"unknown event type {envelope.type!r}")
-    event = cls.model_validate(envelope.data)  # ValidationError → dead letter with reason
-    if event.aggregate_id != envelope.subject:
-        raise Unprocessable("ce_subject does not match the event's aggregate id")
-    known = await conn.fetchval(
-        "SELECT true FROM partners WHERE partner_id = $1", envelope.partnerid
+async def known_partners(conn: asyncpg.Connection, partner_ids: set[str]) -> set[str]:
+    """Which of ``partner_ids`` are in the partner directory."""
+    rows = await conn.fetch(
+        "SELECT partner_id FROM partners WHERE partner_id = ANY($1::text[])", list(partner_ids)
     )
-    if not known:
-        raise Unprocessable(f"unknown partner {envelope.partnerid!r}")
-    await apply_one(conn, PROJECTION[cls], envelope.partnerid, event)
+    return {r["partner_id"] for r in rows}
+
+
+HANDLER = ProjectionHandler(PROJECTION, known_partners)
+"""The consumer's batch handler."""
+
+
+async def apply_event(conn: asyncpg.Connection, envelope: Envelope, delivery: Delivery) -> None:
+    """Check and apply one event (the per-event handler, e.g. for tests and tools)."""
+    await HANDLER.apply_one(conn, envelope)
