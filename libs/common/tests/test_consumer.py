@@ -10,17 +10,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import re
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from franoi_common.consumer import Delivery, IdempotentConsumer, Unprocessable
+from franoi_common.consumer import (
+    Delivery,
+    IdempotentConsumer,
+    Incoming,
+    Prepared,
+    Unprocessable,
+)
 from franoi_common.db import create_pool
 from franoi_common.envelope import Envelope, encode
 from franoi_common.events import PersonRef
@@ -160,6 +167,21 @@ class Env:
             await eventually(caught_up, timeout_s=20, interval_s=0.2)
         except AssertionError as exc:
             raise AssertionError(f"{group} committed {last}, needed {needed}") from exc
+
+    async def wait_committed_on(self, topic: str, group: str, offset: int) -> None:
+        """Until the group's committed offset on partition 0 of ``topic`` is ``offset``."""
+        reader = AIOKafkaConsumer(
+            group_id=group, enable_auto_commit=False, **self.kafka.client_options()
+        )
+        await reader.start()
+        try:
+
+            async def caught_up() -> bool:
+                return await reader.committed(TopicPartition(topic, 0)) == offset
+
+            await eventually(caught_up, timeout_s=20, interval_s=0.2)
+        finally:
+            await reader.stop()
 
 
 @pytest.fixture
@@ -382,3 +404,194 @@ async def test_database_refusing_connections_is_transient(
         [first.id, during.id, after.id],
     )
     assert dead == 0
+
+
+# --- batches: one transaction per polled batch ------------------------------------------------
+
+
+@dataclass
+class BatchHandlerForTest:
+    """A set-wise handler: events of one ``data.kind`` are inserted with one executemany.
+
+    ``data.action == "unprocessable"`` is rejected by ``prepare``; a negative ``seq`` breaks
+    the ``applied`` table's CHECK constraint (a poison event found only by the database).
+    ``groups`` lists the event ids of every ``apply`` call, in order."""
+
+    run: str
+    groups: list[list[str]] = field(default_factory=list)
+
+    async def prepare(
+        self, conn: asyncpg.Connection, batch: Sequence[Incoming]
+    ) -> list[Prepared | Unprocessable]:
+        outcomes: list[Prepared | Unprocessable] = []
+        for item in batch:
+            data = item.envelope.data
+            if data.get("action") == "unprocessable":
+                outcomes.append(Unprocessable("this thing is not known here"))
+            else:
+                outcomes.append(Prepared(item, group=data.get("kind", "x"), value=data["seq"]))
+        return outcomes
+
+    async def apply(self, conn: asyncpg.Connection, group: Sequence[Prepared]) -> None:
+        self.groups.append([p.incoming.envelope.id for p in group])
+        await conn.executemany(
+            "INSERT INTO applied (event_id, subject, run, seq) VALUES ($1, $2, $3, $4)",
+            [
+                (p.incoming.envelope.id, p.incoming.envelope.subject, self.run, p.value)
+                for p in group
+            ],
+        )
+
+
+@dataclass
+class Batch:
+    """A topic of its own (one partition), so that the consumer's first poll is one batch
+    holding exactly the events of the test."""
+
+    env: Env
+    topic: str
+    consumer: IdempotentConsumer
+    handler: BatchHandlerForTest
+
+
+async def batch_setup(env: Env) -> Batch:
+    topic = f"franoi.p31.testing.v{int(env.run, 16) % 10**9}"
+    await ensure_topics(env.kafka, [topic])
+    handler = BatchHandlerForTest(env.run)
+    consumer = IdempotentConsumer(
+        env.pool,
+        env.kafka,
+        group_id=f"g-{env.run}",
+        topic_pattern=re.escape(topic),
+        dead_letter_topic=env.dlq,
+        handler=handler,
+        client_id=f"client-{env.run}",
+        max_backoff_s=0.5,
+    )
+    env.consumers.append(consumer)
+    await env.pool.execute("ALTER TABLE applied ADD CHECK (seq >= 0)")
+    return Batch(env, topic, consumer, handler)
+
+
+async def produce_all(batch: Batch, events: Sequence[Envelope]) -> dict[str, int]:
+    """Produce to partition 0 of the batch topic; the offset of each event id (last copy)."""
+    futures = []
+    for event in events:
+        headers, value = encode(event)
+        futures.append(
+            await batch.env.producer.send(
+                batch.topic, value=value, key=event.key, headers=headers, partition=0
+            )
+        )
+    return {e.id: (await f).offset for e, f in zip(events, futures, strict=True)}
+
+
+async def applied_in_order(env: Env) -> dict[str, list[int]]:
+    """Each subject's applied ``seq`` in the order they were written."""
+    rows = await env.pool.fetch(
+        "SELECT subject, seq FROM applied WHERE run = $1 ORDER BY n", env.run
+    )
+    order: dict[str, list[int]] = {}
+    for row in rows:
+        order.setdefault(row["subject"], []).append(row["seq"])
+    return order
+
+
+async def test_a_batch_with_a_poison_event_and_a_duplicate_applies_the_rest_once_in_order(
+    env: Env,
+) -> None:
+    batch = await batch_setup(env)
+    # Three aggregates, events of two kinds interleaved: a batch applied by kind across the
+    # whole batch would write a3 before a2. b3 breaks a constraint; c2 is rejected up front.
+    a = [env.envelope(seq, "a", kind="x" if seq % 2 else "y") for seq in (1, 2, 3, 4)]
+    b = [env.envelope(1, "b", kind="x"), env.envelope(2, "b", kind="y")]
+    b += [env.envelope(-3, "b", kind="x"), env.envelope(4, "b", kind="y")]
+    c = [env.envelope(1, "c", kind="y"), env.envelope(2, "c", action="unprocessable")]
+    c += [env.envelope(3, "c", kind="x")]
+    poison, rejected = b[2], c[1]
+    events = [a[0], b[0], c[0], a[1], a[2], b[1], b[2], c[1], a[3], b[3], c[2]]
+    events.insert(6, a[1])  # the broker delivers a2 twice, within the same batch
+    offsets = await produce_all(batch, events)
+
+    await batch.consumer.start()
+    good = [e for e in events if e not in (poison, rejected)]
+    await eventually(lambda: _has(env, {e.id for e in good}), timeout_s=30)
+    await eventually(lambda: _done(batch.consumer, dead_lettered=2), timeout_s=10)
+
+    assert batch.consumer.batches == 1, "the events were expected in one polled batch"
+    assert await env.applied() == Counter({e.id: 1 for e in good})
+    assert await applied_in_order(env) == {"a": [1, 2, 3, 4], "b": [1, 2, 4], "c": [1, 3]}
+    assert batch.consumer.processed == len({e.id for e in good})
+    assert batch.consumer.duplicates == 1
+    # set-wise: the first layer's "x" events went in one statement
+    assert batch.handler.groups[0] == [a[0].id, b[0].id]
+    # the poison event's group was tried whole, then event by event
+    assert [poison.id] in batch.handler.groups
+    letters = {
+        r["kafka_offset"]: r
+        for r in await env.pool.fetch("SELECT * FROM dead_letters WHERE topic = $1", batch.topic)
+    }
+    assert set(letters) == {offsets[poison.id], offsets[rejected.id]}
+    assert letters[offsets[poison.id]]["reason"] == "processing failed 3 times: CheckViolationError"
+    assert letters[offsets[poison.id]]["event_id"] == poison.id
+    assert letters[offsets[rejected.id]]["reason"] == "this thing is not known here"
+    processed = {
+        r["event_id"]
+        for r in await env.pool.fetch(
+            "SELECT event_id FROM processed_events WHERE topic = $1", batch.topic
+        )
+    }
+    assert processed == {e.id for e in good}  # the dead-lettered ones can be retried later
+    records = await read_dead_letter_topic(env, 2)
+    reasons = {
+        int(dict(r.headers)["dlq_offset"]): dict(r.headers)["dlq_reason"].decode()
+        for r in records
+        if dict(r.headers)["dlq_topic"] == batch.topic.encode()
+    }
+    assert reasons == {o: letters[o]["reason"] for o in letters}
+
+
+async def test_a_database_failure_mid_batch_rolls_the_batch_back_and_retries_it(
+    env: Env,
+) -> None:
+    """The database aborts the transaction (serialization failure, SQLSTATE 40001) after part
+    of the batch was written: the whole batch is rolled back and applied again, once."""
+    batch = await batch_setup(env)
+    await env.pool.execute(f"""
+        CREATE SEQUENCE fail_once;
+        CREATE FUNCTION fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            -- nextval is not rolled back: only the first attempt fails
+            IF NEW.run = '{env.run}' AND NEW.seq = 3 AND nextval('fail_once') = 1 THEN
+                RAISE EXCEPTION 'could not serialize access' USING ERRCODE = '40001';
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER fail_once BEFORE INSERT ON applied
+            FOR EACH ROW EXECUTE FUNCTION fail_once();
+    """)
+    events = [env.envelope(seq, subject, kind="x") for seq in (1, 2, 3) for subject in "abc"]
+    await produce_all(batch, events)
+
+    await batch.consumer.start()
+    await eventually(lambda: _has(env, {e.id for e in events}), timeout_s=30)
+    await asyncio.sleep(0.5)
+
+    assert await env.pool.fetchval("SELECT last_value FROM fail_once") >= 1  # it did fail
+    assert await env.applied() == Counter({e.id: 1 for e in events})
+    assert await applied_in_order(env) == {s: [1, 2, 3] for s in "abc"}
+    # layers 1 and 2 were written, then layer 3 failed: the batch was applied again whole
+    ids = [[e.id for e in events[k : k + 3]] for k in (0, 3, 6)]
+    assert batch.handler.groups == [*ids, *ids]
+    assert batch.consumer.processed == 9
+    assert batch.consumer.duplicates == 0
+    assert batch.consumer.dead_lettered == 0
+    rows = await env.pool.fetchval(
+        "SELECT count(*) FROM processed_events WHERE topic = $1", batch.topic
+    )
+    assert rows == 9
+    await env.wait_committed_on(batch.topic, f"g-{env.run}", 9)
+
+
+async def _done(consumer: IdempotentConsumer, **expected: int) -> bool:
+    return all(getattr(consumer, k) >= v for k, v in expected.items())
