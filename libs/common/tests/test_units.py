@@ -36,6 +36,7 @@ from franoi_common.envelope import (
 )
 from franoi_common.events import AgeBand, MunicipalityCode, PersonRef
 from franoi_common.http import Readiness, install_error_handlers, install_health_routes
+from franoi_common.outbox import message_headers
 from franoi_common.pseudonym import normalise_identifier, person_ref
 from franoi_common.settings import (
     AuthSettings,
@@ -188,6 +189,35 @@ def test_decode_rejects_values_that_are_not_a_json_object(value: bytes | None, r
     headers, _ = encode(sample_envelope())
     with pytest.raises(EnvelopeError, match=reason):
         decode(headers, value)
+
+
+@pytest.mark.parametrize(
+    ("occurred_at", "dataschema"),
+    [
+        (dt.datetime(2024, 5, 1, 10, 30, 15, 123456, tzinfo=dt.UTC), "https://s.example/x.json"),
+        (dt.datetime(2024, 5, 1, 10, 30, 15, tzinfo=dt.UTC), None),
+        (dt.datetime(2024, 5, 1, 12, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))), None),
+    ],
+)
+def test_relay_headers_are_those_of_the_envelope(
+    occurred_at: dt.datetime, dataschema: str | None
+) -> None:
+    """The relay writes the headers itself (its hot path): exactly what encode() writes, and
+    its value (the stored JSON text) decodes to the same envelope."""
+    envelope = sample_envelope(time=occurred_at, dataschema=dataschema, trace={})
+    row = {
+        "event_id": uuid.UUID(envelope.id),
+        "source": envelope.source,
+        "event_type": envelope.type,
+        "occurred_at": occurred_at,
+        "aggregate_id": envelope.subject,
+        "partner_id": envelope.partnerid,
+        "dataschema": dataschema,
+    }
+    headers, _ = encode(envelope)
+    assert message_headers(row) == headers
+    stored_json = '{"note": "città", "beds": 3, "flags": [1, 2], "municipality_code": "L219"}'
+    assert decode(message_headers(row), stored_json.encode()) == envelope
 
 
 def test_envelope_error_is_a_value_error() -> None:
