@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import importlib
 import itertools
 import json
 import math
@@ -46,11 +47,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
+import uvicorn
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from franoi_common.auth import mint_token
 from franoi_common.consumer import IdempotentConsumer
 from franoi_common.db import create_pool
-from franoi_common.migrations import migrate_url
+from franoi_common.envelope import Envelope, encode
+from franoi_common.kafka import ensure_topics, make_producer, started
+from franoi_common.migrations import OUTBOX, migrate_url
 from franoi_common.service import ServiceDefinition
 from franoi_common.settings import (
     AuthSettings,
@@ -61,6 +67,7 @@ from franoi_common.settings import (
     topic_for,
 )
 from franoi_common.telemetry import setup_logging, setup_tracing
+from franoi_contracts.housing import RequestSubmitted
 from franoi_devenv.kafka import KAFKA_VERSION, KafkaServer, free_port, start_kafka
 from franoi_devenv.postgres import LocalPostgres
 from franoi_devenv.services import RunningService, running
@@ -68,6 +75,7 @@ from franoi_housing.bootstrap import DEFINITION as HOUSING
 from franoi_projection.adapters.read_models import load_directory, read_directory
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.service_layer.apply import HANDLER
+from franoi_projection.service_layer.housing import HOUSING as HOUSING_PROJECTION
 
 PARTNER = "p01"
 TOPIC = topic_for(PARTNER, "housing")
@@ -341,24 +349,45 @@ async def services_in_subprocesses(stack: Stack) -> AsyncIterator[None]:
                     await proc.wait()
 
 
-async def wait_http_ready(url: str, proc: asyncio.subprocess.Process) -> None:
+async def wait_http_ready(
+    url: str, proc: asyncio.subprocess.Process, path: str = "/readyz"
+) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=2) as client:
         for _ in range(600):
             if proc.returncode is not None:
                 raise RuntimeError(f"service at {url} exited with {proc.returncode}")
             with contextlib.suppress(httpx.HTTPError):
-                if (await client.get("/readyz")).status_code == 200:
+                if (await client.get(path)).status_code == 200:
                     return
             await asyncio.sleep(0.1)
     raise TimeoutError(f"service at {url} not ready")
 
 
+SERVE_KINDS = (*DEFINITIONS, "housing-p03", "bare", "raw-db")
+
+
 def serve_child(kind: str, database_url: str, kafka_json: str, port: int) -> None:
-    """Entry point of a service subprocess (``--serve``)."""
+    """Entry point of a server subprocess (``--serve``): a service or a baseline, served by
+    uvicorn as ``serve`` does (uvloop and httptools when installed)."""
     setup_logging(f"bench-{kind}", "WARNING")
-    setup_tracing(kind, None)
+    if kind not in ("bare", "raw-db"):  # the baselines are raw: no tracing
+        setup_tracing(kind, None)
     kafka = KafkaSettings.model_validate_json(kafka_json)
-    service = RunningService(DEFINITIONS[kind], settings_for(kind, database_url, kafka), port=port)
+    server: RunningService | uvicorn.Server
+    if kind in DEFINITIONS:
+        server = RunningService(
+            DEFINITIONS[kind], settings_for(kind, database_url, kafka), port=port
+        )
+    elif kind == "housing-p03":
+        settings = PartnerServiceSettings(
+            env="development", partner_id=BASELINE_PARTNER, database_url=database_url, kafka=kafka
+        )
+        server = RunningService(HOUSING, settings, port=port)
+    else:
+        app = baseline_app(kind, database_url)
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+        )
 
     async def serve() -> None:
         stop = asyncio.Event()
@@ -372,13 +401,30 @@ def serve_child(kind: str, database_url: str, kafka_json: str, port: int) -> Non
                 stop.set()
 
         loop.add_reader(0, parent_gone)
-        await service.start()
-        try:
+        if isinstance(server, RunningService):
+            await server.start()
+            try:
+                await stop.wait()
+            finally:
+                await server.stop()
+        else:
+            task = asyncio.create_task(server.serve())
             await stop.wait()
-        finally:
-            await service.stop()
+            server.should_exit = True
+            await task
 
-    asyncio.run(serve())
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        runner.run(serve())
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop if it is installed (as uvicorn's ``loop="auto"`` picks it), else asyncio's."""
+    try:
+        uvloop = importlib.import_module("uvloop")
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
 
 
 # --- clients ------------------------------------------------------------------------------
@@ -700,6 +746,13 @@ async def phase_burst(
         "commit_to_projection_ms": summary(
             [(applied[r["event_id"]] - ts(r["created_at"])) * 1000 for r in rows]
         ),
+        "projection_behind_relay_ms": summary(
+            [
+                max(0.0, applied[r["event_id"]] - ts(r["sent_at"])) * 1000
+                for r in rows
+                if r["sent_at"] is not None and r["event_id"] in applied
+            ]
+        ),
         "all_events_applied_once": len(applied) == len(rows),
         "unit_beds_match": not wrong_beds,
         "dead_letters": dead_letters,
@@ -865,6 +918,308 @@ async def phase_replay(stack: Stack) -> dict[str, Any]:
     return {"rebuild": rebuild, "redelivery": redelivery}
 
 
+# --- baselines, measured in the same run --------------------------------------------------
+
+BASELINE_PARTNER = "p03"
+RAW_TOPIC = "bench.raw.cloudevents.v1"
+RAW_TABLE = """
+CREATE TABLE requests (
+    request_id        uuid PRIMARY KEY,
+    partner_id        text NOT NULL,
+    person_ref        text NOT NULL,
+    household_size    integer NOT NULL,
+    need              text NOT NULL,
+    submitted_on      date NOT NULL,
+    sex               text NOT NULL,
+    age_band          text NOT NULL,
+    protection_status text NOT NULL,
+    created_at        timestamptz NOT NULL DEFAULT clock_timestamp()
+)
+"""
+
+
+def request_body(k: int, prefix: str) -> dict[str, Any]:
+    return {
+        **PERSON,
+        "person_identifier": f"{prefix}{k:07d}",
+        "household_size": 1 + k % 4,
+        "need": "exit_from_reception",
+        "submitted_on": dt.date.today().isoformat(),
+    }
+
+
+def baseline_app(kind: str, database_url: str) -> Any:
+    """The raw baselines of a command: a bare FastAPI endpoint (``bare``), and FastAPI +
+    asyncpg doing one transaction that inserts a row and an outbox row (``raw-db``)."""
+    pools: list[asyncpg.Pool] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if kind == "raw-db":
+            pools.append(await asyncpg.create_pool(database_url, min_size=2, max_size=10))
+        yield
+        for pool in pools:
+            await pool.close()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.post("/v1/requests")
+    async def create(request: Request) -> JSONResponse:
+        body = await request.json()
+        request_id = uuid.uuid4()
+        if kind == "raw-db":
+            row = (
+                request_id,
+                BASELINE_PARTNER,
+                body["person_identifier"],
+                body["household_size"],
+                body["need"],
+                dt.date.fromisoformat(body["submitted_on"]),
+                body["sex"],
+                body["age_band"],
+                body["protection_status"],
+            )
+            data = json.dumps({"request_id": str(request_id), **body})
+            async with pools[0].acquire() as conn, conn.transaction():
+                await conn.execute(
+                    "INSERT INTO requests (request_id, partner_id, person_ref, household_size,"
+                    " need, submitted_on, sex, age_band, protection_status)"
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    *row,
+                )
+                await conn.execute(
+                    "INSERT INTO outbox (event_id, partner_id, topic, aggregate_id, event_type,"
+                    " source, occurred_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)",
+                    uuid.uuid4(),
+                    BASELINE_PARTNER,
+                    RAW_TOPIC,
+                    str(request_id),
+                    "it.franoi.housing.request.submitted.v1",
+                    "/partners/p03/housing",
+                    dt.datetime.now(dt.UTC),
+                    data,
+                )
+        return JSONResponse({"request_id": str(request_id)}, status_code=201)
+
+    return app
+
+
+async def http_load(
+    url: str,
+    pid: int,
+    headers: dict[str, str],
+    requests: int,
+    warmup: int,
+    concurrency: int,
+    prefix: str,
+) -> dict[str, Any]:
+    """``concurrency`` clients send ``warmup`` then ``requests`` POST /v1/requests; the
+    server's CPU (its process, from /proc) and wall time are counted for the latter."""
+    limits = httpx.Limits(max_connections=concurrency + 4)
+    errors: list[str] = []
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+
+        async def send(count: int, offset: int) -> None:
+            counter = itertools.count()
+
+            async def one_client() -> None:
+                while (k := next(counter)) < count:
+                    body = request_body(offset + k, prefix)
+                    response = await client.post("/v1/requests", json=body, headers=headers)
+                    if response.status_code != 201:
+                        errors.append(f"{response.status_code} {response.text[:200]}")
+
+            await asyncio.gather(*(one_client() for _ in range(concurrency)))
+
+        await send(warmup, 0)
+        cpu_before = process_cpu_s(pid)
+        started = time.perf_counter()
+        await send(requests, warmup)
+        wall = time.perf_counter() - started
+        cpu = process_cpu_s(pid) - cpu_before
+    if errors:
+        raise RuntimeError(f"{len(errors)} requests failed, e.g. {errors[0]}")
+    return {
+        "requests": requests,
+        "requests_per_s": round(requests / wall, 1),
+        "server_cpu_ms_per_request": round(cpu / requests * 1000, 3),
+    }
+
+
+@contextlib.asynccontextmanager
+async def child_server(kind: str, database: str, kafka: KafkaSettings) -> AsyncIterator[Any]:
+    """One server (a service or a baseline) in its own process, as deployed."""
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        SCRIPT,
+        "--serve",
+        kind,
+        "--serve-database",
+        database,
+        "--serve-kafka",
+        kafka.model_dump_json(),
+        "--serve-port",
+        str(port),
+        stdin=asyncio.subprocess.PIPE,  # the child stops when this pipe closes
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        await wait_http_ready(url, proc, "/readyz" if kind in DEFINITIONS else "/docs")
+        yield url, proc.pid
+    finally:
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(proc.wait(), 30)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                await proc.wait()
+
+
+async def phase_commands(
+    stack: Stack, requests: int, warmup: int, concurrency: int
+) -> dict[str, Any]:
+    """The same load (``POST /v1/requests``) against a bare FastAPI endpoint, FastAPI +
+    asyncpg doing the command's transaction by hand, and the housing service (with its
+    in-process relay, as deployed); each server in its own process."""
+    raw_db = await create_database(stack.admin_url, f"baseline_{uuid.uuid4().hex[:6]}")
+    await migrate_url(raw_db, [OUTBOX])
+    conn = await asyncpg.connect(raw_db)
+    try:
+        await conn.execute(RAW_TABLE)
+    finally:
+        await conn.close()
+    housing_db = await create_database(stack.admin_url, f"housing_{BASELINE_PARTNER}_cmd")
+    token = mint_token(
+        AuthSettings(), subject="bench", partner_id=BASELINE_PARTNER, roles=["social_worker"]
+    )
+    results: dict[str, Any] = {}
+    for kind, database, headers in (
+        ("bare", raw_db, {}),
+        ("raw-db", raw_db, {}),
+        ("housing-p03", housing_db, {"Authorization": f"Bearer {token}"}),
+    ):
+        progress(f"commands: {warmup} + {requests} POST /v1/requests to {kind}")
+        async with child_server(kind, database, stack.kafka) as (url, pid):
+            results[kind] = await http_load(
+                url, pid, headers, requests, warmup, concurrency, f"BENCHCMD{kind[:4].upper()}"
+            )
+    results["concurrency"] = concurrency
+    return results
+
+
+def cloudevent_messages(count: int) -> list[tuple[list[tuple[str, bytes]], bytes, bytes]]:
+    """CloudEvents of the size the relay publishes (a request submitted, with trace context)."""
+    messages = []
+    for k in range(count):
+        request_id = str(uuid.uuid4())
+        envelope = Envelope(
+            id=str(uuid.uuid4()),
+            source="/partners/p03/housing",
+            type="it.franoi.housing.request.submitted.v1",
+            time=dt.datetime.now(dt.UTC),
+            subject=request_id,
+            partnerid=BASELINE_PARTNER,
+            data={
+                "request_id": request_id,
+                "person_ref": uuid.uuid4().hex + uuid.uuid4().hex,
+                "household_size": 1 + k % 4,
+                "need": "exit_from_reception",
+                "submitted_on": dt.date.today().isoformat(),
+                **PERSON,
+            },
+            dataschema="https://schemas.franoi.example/it.franoi.housing.request.submitted.v1.json",
+            trace={"traceparent": f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"},
+        )
+        headers, value = encode(envelope)
+        messages.append((headers, value, envelope.key))
+    return messages
+
+
+async def phase_raw_kafka(stack: Stack, count: int) -> dict[str, Any]:
+    """Raw aiokafka: produce ``count`` CloudEvents (the relay's producer settings: acks=all,
+    idempotent, linger 5 ms; all sent, then every acknowledgement awaited), then consume
+    them in a fresh group with the consumer's ``getmany(max_records=500)``."""
+    await ensure_topics(stack.kafka, [RAW_TOPIC])
+    messages = cloudevent_messages(count)
+    producer = await started(make_producer(stack.kafka, "bench-raw"))
+    try:
+        progress(f"raw Kafka: producing {count} CloudEvents")
+        started_at = time.perf_counter()
+        futures = [
+            await producer.send(RAW_TOPIC, value=value, key=key, headers=headers)
+            for headers, value, key in messages
+        ]
+        await asyncio.gather(*futures)
+        produce_s = time.perf_counter() - started_at
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(
+        RAW_TOPIC,
+        group_id=f"bench-raw-{uuid.uuid4().hex[:8]}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **stack.kafka.client_options(),
+    )
+    await consumer.start()
+    try:
+        progress(f"raw Kafka: consuming {count} CloudEvents")
+        seen = 0
+        first: float | None = None
+        deadline = time.monotonic() + 120
+        while seen < count and time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=500, max_records=500)).values():
+                if first is None:
+                    first = time.perf_counter()
+                seen += len(records)
+        consume_s = time.perf_counter() - (first or time.perf_counter())
+    finally:
+        await consumer.stop()
+    return {
+        "messages": count,
+        "message_bytes": len(messages[0][1]) + sum(len(v) for _, v in messages[0][0]),
+        "produce_per_s": round(count / produce_s, 1),
+        "consume_per_s": round(seen / max(consume_s, 1e-9), 1),
+    }
+
+
+async def phase_raw_upsert(stack: Stack, count: int) -> dict[str, Any]:
+    """The read model's own insert of a request submitted, by hand: ``executemany`` of the same
+    statement, 500 rows per transaction, into an empty projection database."""
+    database = await create_database(stack.admin_url, f"baseline_upsert_{uuid.uuid4().hex[:6]}")
+    await migrate_url(database, list(PROJECTION.migrations))
+    pool = await create_pool(database)
+    try:
+        await load_directory(pool, read_directory(None))
+        [statement] = HOUSING_PROJECTION[RequestSubmitted]
+        today = dt.date.today()
+        events = [
+            RequestSubmitted(
+                request_id=uuid.uuid4(),
+                person_ref=uuid.uuid4().hex + uuid.uuid4().hex,
+                household_size=1 + k % 4,
+                need="exit_from_reception",
+                submitted_on=today,
+                **PERSON,
+            )
+            for k in range(count)
+        ]
+        rows = [statement.args(PARTNER, e) for e in events]
+        progress(f"raw upsert: {count} rows, 500 per transaction")
+        started_at = time.perf_counter()
+        async with pool.acquire() as conn:
+            for k in range(0, count, 500):
+                async with conn.transaction():
+                    await conn.executemany(statement.sql, rows[k : k + 500])
+        seconds = time.perf_counter() - started_at
+    finally:
+        await pool.close()
+    return {"rows": count, "rows_per_s": round(count / seconds, 1)}
+
+
 # --- the run ------------------------------------------------------------------------------
 
 
@@ -957,6 +1312,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     )
                 if args.replay:
                     report["replay"] = await phase_replay(stack)
+        if args.baselines:
+            report["commands"] = await phase_commands(
+                stack, args.command_requests, args.command_warmup, args.concurrency
+            )
+            report["raw_kafka"] = await phase_raw_kafka(stack, args.raw_count)
+            report["raw_upsert"] = await phase_raw_upsert(stack, args.raw_count)
         return report
 
 
@@ -968,6 +1329,141 @@ def _row(label: str, s: dict[str, float]) -> str:
         return f"  {label:<52} (no samples)"
     cells = "".join(f"{s[k]:>9.1f}" for k in ("p50", "p95", "p99", "max"))
     return f"  {label:<52}{cells}   n={int(s['n'])}"
+
+
+def side_by_side(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each pipeline figure next to its raw baseline of the same run, with the ratio."""
+    rows: list[dict[str, Any]] = []
+
+    def add(what: str, baseline: str, b: float, pipeline: str, v: float, target: str) -> None:
+        ratio = v / b if b else float("nan")
+        rows.append(
+            {
+                "what": what,
+                "baseline": baseline,
+                "baseline_value": b,
+                "pipeline": pipeline,
+                "pipeline_value": v,
+                "ratio": round(ratio, 3),
+                "target": target,
+            }
+        )
+
+    commands = report.get("commands")
+    if commands:
+        raw, housing, bare = commands["raw-db"], commands["housing-p03"], commands["bare"]
+        add(
+            "command: server CPU per request (ms)",
+            "FastAPI + asyncpg, row + outbox row in one transaction",
+            raw["server_cpu_ms_per_request"],
+            "housing POST /v1/requests (relay in-process)",
+            housing["server_cpu_ms_per_request"],
+            "<= 2",
+        )
+        add(
+            "commands/s",
+            "same",
+            raw["requests_per_s"],
+            "same",
+            housing["requests_per_s"],
+            "",
+        )
+        add(
+            "  (for scale) bare FastAPI endpoint, CPU per request (ms)",
+            "bare FastAPI endpoint",
+            bare["server_cpu_ms_per_request"],
+            "housing",
+            housing["server_cpu_ms_per_request"],
+            "",
+        )
+    raw_kafka, raw_upsert = report.get("raw_kafka"), report.get("raw_upsert")
+    backlog, replay = report.get("backlog"), report.get("replay")
+    if raw_kafka and backlog:
+        add(
+            "relay drain of a standing backlog (events/s)",
+            "raw aiokafka produce, acks=all, idempotent, linger 5 ms",
+            raw_kafka["produce_per_s"],
+            "relay",
+            backlog["relay_events_per_s"],
+            ">= 0.5",
+        )
+    if raw_upsert and backlog:
+        add(
+            "live apply of a standing backlog (events/s)",
+            "executemany upsert, 500 rows per transaction",
+            raw_upsert["rows_per_s"],
+            "projection consumer",
+            backlog["projection_events_per_s"],
+            "",
+        )
+    if raw_upsert and replay:
+        add(
+            "rebuild into an empty read model (events/s)",
+            "executemany upsert, 500 rows per transaction",
+            raw_upsert["rows_per_s"],
+            "replay, fresh group",
+            replay["rebuild"]["events_per_s"],
+            ">= 0.1",
+        )
+    if raw_kafka and replay:
+        add(
+            "rebuild (events/s) against raw consume",
+            "raw aiokafka consume, getmany(max_records=500)",
+            raw_kafka["consume_per_s"],
+            "replay, fresh group",
+            replay["rebuild"]["events_per_s"],
+            "",
+        )
+        add(
+            "redelivery, every event a duplicate (events/s)",
+            "raw aiokafka consume",
+            raw_kafka["consume_per_s"],
+            "replay into the same read model",
+            replay["redelivery"]["events_per_s"],
+            "",
+        )
+    return rows
+
+
+def render_side_by_side(report: dict[str, Any]) -> list[str]:
+    rows = side_by_side(report)
+    if not rows:
+        return []
+    lines = [
+        "",
+        "Side by side with the raw baselines of this run",
+        f"  {'what':<58}{'baseline':>12}{'pipeline':>12}{'ratio':>9}  target",
+    ]
+    for row in rows:
+        lines.append(
+            f"  {row['what']:<58}{row['baseline_value']:>12.3f}{row['pipeline_value']:>12.3f}"
+            f"{row['ratio']:>9.3f}  {row['target']}"
+        )
+    burst = report.get("burst")
+    if burst:
+        lag = burst["projection_behind_relay_ms"]
+        lines.append(
+            f"  live burst: projection behind the relay (ms)  p50 {lag.get('p50', 0):.1f}"
+            f"  p99 {lag.get('p99', 0):.1f}  max {lag.get('max', 0):.1f}   target: max <= 1000"
+        )
+    commands = report.get("commands")
+    if commands:
+        lines.append(
+            "  commands: "
+            + "; ".join(
+                f"{kind} {commands[kind]['requests_per_s']:.0f}/s,"
+                f" {commands[kind]['server_cpu_ms_per_request']:.3f} ms CPU"
+                for kind in ("bare", "raw-db", "housing-p03")
+            )
+            + f" ({commands['concurrency']} clients)"
+        )
+    raw = report.get("raw_kafka")
+    if raw:
+        lines.append(
+            f"  raw Kafka: {raw['messages']} messages of {raw['message_bytes']} bytes;"
+            f" produce {raw['produce_per_s']:.0f}/s, consume {raw['consume_per_s']:.0f}/s"
+        )
+    return lines
 
 
 def render(report: dict[str, Any]) -> str:
@@ -982,7 +1478,8 @@ def render(report: dict[str, Any]) -> str:
         f"  broker {env['broker']}, idempotent producer {env['idempotent_producer']}",
         f"  PostgreSQL {env['postgresql']} {env['postgresql_settings']}",
         f"  services {report['services']}; {env['cpus']} CPUs, {env['memory_gib']} GiB,"
-        f" Python {env['python']}",
+        f" Python {env['python']}, load average at start {env['load_average_at_start']}",
+        *render_side_by_side(report),
         "",
         f"Latency, one placement at a time (n={lat['placements']})"
         + " " * 14
@@ -1007,6 +1504,7 @@ def render(report: dict[str, Any]) -> str:
         f"  max outbox backlog           {burst['max_outbox_backlog']:>9d} events",
         f"  max projection lag           {burst['max_projection_lag_events']:>9d} events",
         _row("commit → projection under load", burst["commit_to_projection_ms"]),
+        _row("projection commit behind the relay's mark", burst["projection_behind_relay_ms"]),
         f"  checks: every event applied once {burst['all_events_applied_once']},"
         f" unit beds match {burst['unit_beds_match']}, dead letters {burst['dead_letters']}",
         "  CPU during the burst (% of one core): "
@@ -1071,9 +1569,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--backlog", type=int, default=2000, help="standing backlog drained by the relay (0: skip)"
     )
     parser.add_argument("--replay", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--baselines",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure the raw baselines (FastAPI, asyncpg, aiokafka) in the same run",
+    )
+    parser.add_argument(
+        "--command-requests", type=int, default=2000, help="requests per command server"
+    )
+    parser.add_argument("--command-warmup", type=int, default=200, help="warm-up requests")
+    parser.add_argument(
+        "--raw-count", type=int, default=20000, help="messages and rows of the raw baselines"
+    )
     parser.add_argument("--timeout", type=float, default=600, help="stop after this many s")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--serve", choices=sorted(DEFINITIONS), help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=SERVE_KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--serve-database", help=argparse.SUPPRESS)
     parser.add_argument("--serve-kafka", help=argparse.SUPPRESS)
     parser.add_argument("--serve-port", type=int, help=argparse.SUPPRESS)
@@ -1095,6 +1606,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TimeoutError as exc:
         print(f"benchmark stopped: {str(exc) or f'over {args.timeout:.0f} s'}", file=sys.stderr)
         return 2
+    report["side_by_side"] = side_by_side(report)
     print(json.dumps(report, indent=2, default=str) if args.json else render(report))
     return 0
 
