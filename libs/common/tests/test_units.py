@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import time
 import uuid
 from typing import Annotated, Any
 
@@ -576,6 +577,23 @@ def test_verify_allows_small_clock_skew() -> None:
     past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=10)
     token = signed(claims(exp=past))
     assert TokenVerifier(AUTH).verify(token).subject == "worker-1"
+
+
+def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A valid token is verified once and remembered, but only until it expires."""
+    settings = AUTH.model_copy(update={"leeway_seconds": 0})
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    token = signed(claims(exp=soon))
+    verifier = TokenVerifier(settings, cache_size=2)
+    assert verifier.verify(token).subject == "worker-1"
+    with monkeypatch.context() as patched:
+        patched.setattr(jwt, "decode", lambda *a, **k: pytest.fail("verified twice"))
+        assert verifier.verify(token).subject == "worker-1"  # remembered
+    time.sleep(max(0.0, soon.timestamp() - time.time()) + 0.2)
+    with pytest.raises(HTTPException) as info:
+        verifier.verify(token)
+    assert info.value.status_code == 401
+    assert "expired" in str(info.value.detail).lower()
 
 
 def test_mint_refuses_asymmetric_settings() -> None:

@@ -16,8 +16,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import time
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
@@ -46,11 +48,31 @@ class Principal:
 
 
 class TokenVerifier:
-    def __init__(self, settings: AuthSettings) -> None:
+    """Checks bearer tokens. A token found valid is remembered (at most ``cache_size``,
+    least recently used dropped) until its expiry, so a client sending the same token with
+    every request pays the signature check once; expiry is still checked on every use."""
+
+    def __init__(self, settings: AuthSettings, cache_size: int = 1024) -> None:
         self._settings = settings
+        self._cache_size = cache_size
+        self._valid: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     def verify(self, token: str) -> Principal:
         """The caller's identity; raises HTTP 401 with the reason if the token is not valid."""
+        known = self._valid.get(token)
+        if known is not None:
+            principal, expires = known
+            if time.time() <= expires + self._settings.leeway_seconds:
+                self._valid.move_to_end(token)
+                return principal
+            del self._valid[token]
+        principal, expires = self._check(token)
+        self._valid[token] = (principal, expires)
+        if len(self._valid) > self._cache_size:
+            self._valid.popitem(last=False)
+        return principal
+
+    def _check(self, token: str) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -72,7 +94,8 @@ class TokenVerifier:
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise _unauthorized("invalid token: roles claim must be a list of strings")
         known = {r for r in roles if r in Role.__members__.values()}
-        return Principal(str(claims["sub"]), partner_id, frozenset(Role(r) for r in known))
+        principal = Principal(str(claims["sub"]), partner_id, frozenset(Role(r) for r in known))
+        return principal, float(claims["exp"])
 
 
 def _is_partner_id(value: str) -> bool:
@@ -90,7 +113,11 @@ def _unauthorized(detail: str) -> HTTPException:
 _bearer = HTTPBearer(auto_error=False, description="JWT issued by the network's identity provider")
 
 
-def current_principal(
+# The dependencies are coroutines: FastAPI runs a plain ``def`` dependency in a worker thread,
+# a hand-off that costs more than the check itself.
+
+
+async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -100,32 +127,35 @@ def current_principal(
     return verifier.verify(credentials.credentials)
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+def _check_roles(principal: Principal, roles: Collection[Role]) -> Principal:
+    if not principal.roles.intersection(roles):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail=f"requires one of the roles: {', '.join(sorted(roles))}",
+        )
+    return principal
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that admits a caller holding any of ``roles``."""
 
-    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if not principal.roles.intersection(roles):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                detail=f"requires one of the roles: {', '.join(sorted(roles))}",
-            )
-        return principal
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        return _check_roles(principal, roles)
 
     return dependency
 
 
 def require_partner_member(
     partner_ids: Collection[str], *roles: Role
-) -> Callable[[Principal], Principal]:
+) -> Callable[[Principal], Awaitable[Principal]]:
     """A partner service admits only the staff of the partners it serves (403 for anyone else).
 
     Handlers then scope every query by ``principal.partner_id``.
     """
     wanted = roles or (Role.SOCIAL_WORKER, Role.PARTNER_ADMIN)
-    by_role = require_roles(*wanted)
 
-    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        by_role(principal)
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        _check_roles(principal, wanted)
         if principal.partner_id not in partner_ids:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, detail="this service belongs to another partner"

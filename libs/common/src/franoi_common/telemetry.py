@@ -1,7 +1,8 @@
 """Tracing and structured logs, set up in one place for every service.
 
 Traces: OpenTelemetry SDK, exported over OTLP/HTTP when an endpoint is set;
-FastAPI and asyncpg are instrumented here; Kafka publish/consume spans are made
+FastAPI is instrumented by the HTTP module, PostgreSQL statements by the pool's
+connection class (``franoi_common.db``); Kafka publish/consume spans are made
 by the outbox relay and the consumer and linked through the W3C
 ``traceparent`` header. Logs: one JSON object per line carrying the trace id.
 Nothing here may log a person's identifier: log ids, types and counts only.
@@ -51,7 +52,9 @@ def setup_logging(service_name: str, level: str = "INFO") -> None:
 
 
 def setup_tracing(service_name: str, otlp_endpoint: str | None) -> None:
-    """Install the tracer provider once per process; instrument asyncpg."""
+    """Install the tracer provider once per process (sampling as the standard
+    ``OTEL_TRACES_SAMPLER`` / ``OTEL_TRACES_SAMPLER_ARG`` variables say; default: every
+    trace)."""
     global _configured
     if _configured:
         return
@@ -63,9 +66,6 @@ def setup_tracing(service_name: str, otlp_endpoint: str | None) -> None:
         exporter = OTLPSpanExporter(endpoint=otlp_endpoint.rstrip("/") + "/v1/traces")
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
-    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
-
-    AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]
 
 
 def tracer(name: str) -> trace.Tracer:
