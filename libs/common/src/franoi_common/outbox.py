@@ -157,7 +157,7 @@ class OutboxSignal:
             self._remote_pending.clear()
             try:
                 await self._pool.execute(f"NOTIFY {NOTIFY_CHANNEL}")
-            except (asyncpg.PostgresError, OSError) as exc:
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
                 log.warning("outbox notify failed", extra={"error": type(exc).__name__})
             await asyncio.sleep(self._min_interval_s)
 
