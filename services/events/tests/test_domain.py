@@ -8,6 +8,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from franoi_common.errors import DomainError
 from franoi_contracts.events import (
     AccessBatchRecorded,
     AccessTopic,
@@ -185,9 +186,10 @@ def test_close_hub_once() -> None:
     hub.close(TODAY, last_activity_on=DAY)
     assert hub.is_closed and hub.closed_on == TODAY
     assert hub.events == [HubClosed(hub_id=hub.hub_id, closed_on=TODAY)]
+    hub.close(TODAY)  # a retry: nothing more happens
     with pytest.raises(InvalidTransition):
-        hub.close(TODAY)
-    assert len(hub.events) == 1
+        hub.close(TODAY - dt.timedelta(days=1))
+    assert hub.closed_on == TODAY and len(hub.events) == 1
 
 
 def test_close_hub_dates_consistent() -> None:
@@ -447,8 +449,11 @@ def test_attendance_at_the_limit() -> None:
 def test_only_a_scheduled_event_can_be_held_or_cancelled_once() -> None:
     held = make_event()
     held.hold(DAY, Attendance(5, 1, 1), TODAY)
+    held.hold(DAY, Attendance(5, 1, 1), TODAY)  # a retry: nothing more happens
     with pytest.raises(InvalidTransition):
         held.hold(DAY, Attendance(6, 1, 1), TODAY)
+    with pytest.raises(InvalidTransition):
+        held.hold(DAY + dt.timedelta(days=1), Attendance(5, 1, 1), TODAY)
     with pytest.raises(InvalidTransition):
         held.cancel(DAY, CancellationReason.WEATHER, TODAY)
     assert held.attendance == Attendance(5, 1, 1) and len(held.events) == 1
@@ -463,6 +468,7 @@ def test_only_a_scheduled_event_can_be_held_or_cancelled_once() -> None:
             reason=CancellationReason.LOW_ENROLMENT,
         )
     ]
+    cancelled.cancel(DAY, CancellationReason.LOW_ENROLMENT, TODAY)  # a retry
     with pytest.raises(InvalidTransition):
         cancelled.cancel(DAY, CancellationReason.OTHER, TODAY)
     with pytest.raises(InvalidTransition):
@@ -585,8 +591,10 @@ def test_close_series_with_distinct_participants() -> None:
             distinct_volunteers=4,
         )
     ]
+    series.close(close_on, Attendance(20, 12, 4), TODAY)  # a retry: nothing more happens
+    assert len(series.events) == 1
     with pytest.raises(InvalidTransition):
-        series.close(close_on, Attendance(20, 12, 4), TODAY)
+        series.close(close_on, Attendance(21, 12, 4), TODAY)
     with pytest.raises(InvalidTransition):
         make_event(series=series, kind=LAB, starts_on=close_on)
 
@@ -635,9 +643,12 @@ def test_close_series_dates_consistent() -> None:
     assert series.closed_on == DAY + dt.timedelta(days=7)
 
 
-def test_every_domain_error_has_a_code_and_a_message() -> None:
-    for cls in (InvalidTransition, HubNotOpen, InvalidDates, InvalidValue):
-        error = cls("why")
-        assert isinstance(error, EventsError)
-        assert error.message == "why" and str(error) == "why"
-        assert cls.code != EventsError.code
+@pytest.mark.parametrize(
+    ("cls", "status"),
+    [(InvalidTransition, 409), (HubNotOpen, 409), (InvalidDates, 422), (InvalidValue, 422)],
+)
+def test_every_domain_error_has_a_status_code_and_message(cls: type[EventsError], status: int):
+    error = cls("why")
+    assert isinstance(error, DomainError)
+    assert error.message == "why" and str(error) == "why"
+    assert cls.code != EventsError.code and cls.status == status

@@ -1,5 +1,11 @@
 """PostgreSQL persistence of the community aggregates, always scoped by partner.
 
+The aggregates hold value objects (opening hours, attendance, co-organisers,
+batch lines, a series' sessions), so this repository maps them explicitly
+instead of column per field; it keeps the shared
+:class:`franoi_common.repository.Repository` interface (``add``, ``update``,
+``get`` by class, the table names) that the shared command unit relies on.
+
 Every read takes the caller's ``partner_id``: a row of another partner is
 simply not found. ``for_update`` locks the aggregate's row for the rest of the
 transaction, so commands on one hub, series or event are serialised (which
@@ -12,10 +18,11 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import asyncpg
+from franoi_common.repository import Repository, Table
 from franoi_contracts.events import (
     AccessTopic,
     AnonymousAccesses,
@@ -141,9 +148,54 @@ def _series(row: asyncpg.Record) -> LabSeries:
     )
 
 
-class EventsRepository:
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self.conn = conn
+A = TypeVar("A")
+
+
+class EventsRepository(Repository):
+    tables = {
+        Hub: Table("hubs", "hub_id"),
+        LabSeries: Table("lab_series", "lab_series_id"),
+        CommunityEvent: Table("community_events", "community_event_id"),
+        AccessBatch: Table("access_batches", "access_batch_id"),
+    }
+
+    async def add(self, partner_id: str, aggregate: Any, **local: Any) -> None:
+        if isinstance(aggregate, Hub):
+            await self.add_hub(partner_id, aggregate)
+        elif isinstance(aggregate, LabSeries):
+            await self.add_series(partner_id, aggregate)
+        elif isinstance(aggregate, CommunityEvent):
+            await self.add_event(partner_id, aggregate)
+        elif isinstance(aggregate, AccessBatch):
+            await self.add_batch(partner_id, aggregate)
+        else:
+            raise TypeError(f"not an events aggregate: {type(aggregate).__name__}")
+
+    async def update(self, partner_id: str, aggregate: Any) -> None:
+        if isinstance(aggregate, Hub):
+            await self.update_hub(partner_id, aggregate)
+        elif isinstance(aggregate, LabSeries):
+            await self.update_series(partner_id, aggregate)
+        elif isinstance(aggregate, CommunityEvent):
+            await self.update_event(partner_id, aggregate)
+        else:  # an access batch is recorded once and never changes
+            raise TypeError(f"cannot update {type(aggregate).__name__}")
+
+    async def get(
+        self, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
+    ) -> A | None:
+        found: Any
+        if cls is Hub:
+            found = await self.get_hub(partner_id, aggregate_id, for_update=for_update)
+        elif cls is LabSeries:
+            found = await self.get_series(partner_id, aggregate_id, for_update=for_update)
+        elif cls is CommunityEvent:
+            found = await self.get_event(partner_id, aggregate_id, for_update=for_update)
+        elif cls is AccessBatch:
+            found = await self.get_batch(partner_id, aggregate_id)
+        else:
+            raise TypeError(f"not an events aggregate: {cls.__name__}")
+        return cast("A | None", found)
 
     # --- hubs ------------------------------------------------------------------------------
 

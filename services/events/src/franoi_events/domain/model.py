@@ -5,7 +5,9 @@ records what happened in its ``events`` list; the service layer persists the
 aggregates and moves their events to the outbox. A method that succeeds changes
 state and records exactly one event (changing a hub's name or opening hours,
 which are kept in this service only, records none); a method that fails raises
-an :class:`EventsError` and changes nothing.
+an :class:`EventsError` and changes nothing. A terminal transition repeated with
+the same data (a client retrying "this event was held, 14 came") succeeds and
+records nothing, so retries are safe; with other data it is refused.
 
 Invariants:
 
@@ -34,9 +36,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import ClassVar
 from uuid import UUID
 
+from franoi_common.errors import DomainError
 from franoi_common.events import DomainEvent
 from franoi_contracts.events import (
     MAX_ACCESSES_PER_LINE,
@@ -71,38 +73,40 @@ MAX_OPENING_SLOTS = 28
 # --- errors ------------------------------------------------------------------------------
 
 
-class EventsError(Exception):
+class EventsError(DomainError):
     """A command the events domain refuses; ``str(error)`` is a message for people."""
 
-    code: ClassVar[str] = "events_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "events_error"
 
 
 class InvalidTransition(EventsError):
     """The aggregate is not in a state that allows the command."""
 
+    status = 409
     code = "invalid_transition"
+    title = "Not allowed in the current state"
 
 
 class HubNotOpen(EventsError):
     """The hub was not open (not yet opened, or closed) on the date of the command."""
 
+    status = 409
     code = "hub_not_open"
+    title = "Hub not open on that day"
 
 
 class InvalidDates(EventsError):
     """The dates of the command are inconsistent."""
 
     code = "invalid_dates"
+    title = "Inconsistent dates"
 
 
 class InvalidValue(EventsError):
     """A value is out of its range or malformed."""
 
     code = "invalid_value"
+    title = "Invalid value"
 
 
 def _check_range(name: str, value: int, low: int, high: int) -> None:
@@ -256,6 +260,8 @@ class Hub:
     def close(self, on: dt.date, last_activity_on: dt.date | None = None) -> None:
         """Close the hub (once). ``last_activity_on`` is the latest date of an access or a
         community event the repository found at the hub: the hub cannot close before it."""
+        if self.closed_on == on:
+            return
         if self.closed_on is not None:
             raise InvalidTransition(f"the hub already closed on {self.closed_on}")
         _check_not_before(on, self.opened_on, "a hub cannot close before it opened")
@@ -507,6 +513,8 @@ class CommunityEvent:
     ) -> None:
         """Record that the event took place (on its date, or later if postponed) and who came.
         ``hub`` is the event's hub, when it has one: it must be open that day."""
+        if self.held_on == held_on and self.attendance == attendance:
+            return
         self._check_scheduled()
         _check_not_before(held_on, self.starts_on, "an event cannot be held before its date")
         _check_not_future(held_on, today, "the day the event was held")
@@ -527,6 +535,8 @@ class CommunityEvent:
 
     def cancel(self, on: dt.date, reason: CancellationReason, today: dt.date) -> None:
         """Cancel a scheduled event (the decision is recorded on ``on``, not in the future)."""
+        if self.cancelled_on == on and self.cancellation_reason is reason:
+            return
         self._check_scheduled()
         _check_not_future(on, today, "the day of the cancellation")
         self.status, self.cancelled_on = CommunityEventStatus.CANCELLED, on
@@ -634,6 +644,8 @@ class LabSeries:
     def close(self, on: dt.date, distinct: Attendance, today: dt.date) -> None:
         """Close the series with its distinct participants (each person counted once over the
         series), of whom beneficiaries and volunteers."""
+        if self.closed_on == on and self.figures is not None and self.figures.distinct == distinct:
+            return
         self._check_open()
         _check_not_before(on, self.started_on, "a lab series cannot close before it started")
         _check_not_future(on, today, "the day the series closed")
