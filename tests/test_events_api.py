@@ -223,6 +223,25 @@ async def test_a_hub_cannot_close_before_what_it_recorded(events: Events) -> Non
     problem = await api.call("POST", f"/v1/hubs/{h}/close", {"closed_on": day(-6)}, status=422)
     assert problem["code"] == "invalid_dates"
     problem = await api.call("POST", f"/v1/hubs/{h}/close", {"closed_on": day(-91)}, status=422)
+    assert problem["code"] == "invalid_dates"
+    # an event still planned after the closing date keeps the hub open until it is cancelled
+    planned = await api.call(
+        "POST",
+        "/v1/community-events",
+        event_body(hub_id=h, starts_on=day(3)),
+        status=201,
+        events=[("community_event.scheduled", None)],
+    )
+    e = planned["community_event_id"]
+    problem = await api.call("POST", f"/v1/hubs/{h}/close", {"closed_on": day(-5)}, status=422)
+    assert day(3) in problem["detail"]
+    await api.call(
+        "POST",
+        f"/v1/community-events/{e}/cancel",
+        {"cancelled_on": day(), "reason": "venue_unavailable"},
+        status=200,
+        events=[("community_event.cancelled", e)],
+    )
     await api.call(
         "POST",
         f"/v1/hubs/{h}/close",
