@@ -184,6 +184,14 @@ async def test_monthly_events_figures(projection) -> None:
         "housing": 8, "work": 5, "documents": 1, "savings": 2, "family": 1,
     }  # fmt: skip
     assert [r["accesses_referred"] for r in (jan, feb, mar)] == [5, 1, 0]
+    assert jan["accesses_referred_by_topic"] == {
+        "housing": 3,
+        "work": 1,
+        "documents": 0,
+        "savings": 0,
+        "family": 1,
+    }
+    assert feb["accesses_referred_by_topic"] == {"other": 1}
     assert [r["persons_known"] for r in (jan, feb, mar)] == [2, 0, 0]
 
     # another partner of the directory sees nothing of p21's; the region filter narrows rows

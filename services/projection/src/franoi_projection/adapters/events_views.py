@@ -17,9 +17,10 @@ recorded); no person is listed. What each figure counts:
   once without a series, whose participants are distinct — additive over months:
   the key-numbers table's "laboratori ... con N partecipanti";
 * ``hubs_open``: hubs open on at least one day of the month;
-* ``accesses``, ``accesses_by_topic``, ``accesses_referred``: walk-in accesses
-  recorded for days of the month (anonymous and known persons together), and how
-  many were referred to a desk; ``persons_known``: distinct ``person_ref`` among them.
+* ``accesses``, ``accesses_by_topic``, ``accesses_referred``,
+  ``accesses_referred_by_topic``: walk-in accesses recorded for days of the month
+  (anonymous and known persons together), and how many were referred to a desk;
+  ``persons_known``: distinct ``person_ref`` among them.
 """
 
 from __future__ import annotations
@@ -81,8 +82,11 @@ access_totals AS (
     FROM accesses GROUP BY partner_id, month_start
 ),
 access_by_topic AS (
-    SELECT partner_id, month_start, jsonb_object_agg(topic, n) AS accesses_by_topic
-    FROM (SELECT partner_id, month_start, topic, sum(accesses) AS n
+    SELECT partner_id, month_start,
+           jsonb_object_agg(topic, n) AS accesses_by_topic,
+           jsonb_object_agg(topic, referred) AS accesses_referred_by_topic
+    FROM (SELECT partner_id, month_start, topic, sum(accesses) AS n,
+                 coalesce(sum(accesses) FILTER (WHERE referred), 0) AS referred
           FROM accesses GROUP BY partner_id, month_start, topic) t
     GROUP BY partner_id, month_start
 )
@@ -112,6 +116,7 @@ SELECT
     coalesce(a.accesses, 0) AS accesses,
     coalesce(t.accesses_by_topic, '{}'::jsonb) AS accesses_by_topic,
     coalesce(a.accesses_referred, 0) AS accesses_referred,
+    coalesce(t.accesses_referred_by_topic, '{}'::jsonb) AS accesses_referred_by_topic,
     (SELECT count(DISTINCT ap.person_ref) FROM events_access_persons ap
       WHERE ap.partner_id = g.partner_id
         AND ap.accessed_on >= g.month_start AND ap.accessed_on < g.next_month

@@ -39,6 +39,7 @@ class EventsMonthOut(BaseModel):
     accesses: int
     accesses_by_topic: dict[str, int]
     accesses_referred: int
+    accesses_referred_by_topic: dict[str, int]
     persons_known: int
 
 
