@@ -447,8 +447,9 @@ class CommunityEvent:
         series: LabSeries | None = None,
         co_organisers: CoOrganisers = CoOrganisers(),
     ) -> CommunityEvent:
-        """Schedule an event at a hub or in a municipality; a lab session may belong to a
-        series (and then takes the series' place unless one is given)."""
+        """Schedule an event at a hub or in a municipality. A lab session may belong to a
+        series: it is of the series' kind and takes place where the series does (the
+        series' hub, which must be given, or its municipality)."""
         label = _check_label("title", title)
         _check_range(
             "duration_minutes", duration_minutes, MIN_DURATION_MINUTES, MAX_DURATION_MINUTES

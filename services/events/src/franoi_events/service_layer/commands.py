@@ -98,7 +98,11 @@ class ScheduleCommunityEvent(Command):
     title: Label = Field(description="Public label of the event; kept in this service only")
     hub_id: UUID | None = Field(None, description="Where, if at a hub")
     municipality_code: MunicipalityCode | None = Field(None, description="Where, if not at a hub")
-    lab_series_id: UUID | None = Field(None, description="The series this lab session belongs to")
+    lab_series_id: UUID | None = Field(
+        None,
+        description="The series this lab session belongs to (the session takes place where "
+        "the series does: hub_id and municipality_code may then be left out)",
+    )
     starts_on: Day
     duration_minutes: Annotated[int, Field(ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)]
     co_organisers: CoOrganisersIn = CoOrganisersIn()

@@ -162,9 +162,14 @@ async def schedule_community_event(
     async with s.uow() as uow:
         if await uow.replayed(CommunityEvent, partner_id, cmd.community_event_id, cmd):
             return event_id
+        hub_id = cmd.hub_id
+        if hub_id is None and cmd.lab_series_id is not None and cmd.municipality_code is None:
+            # a session takes place where its series does: at the series' hub, if it has one
+            peek = await uow.must_get(LabSeries, partner_id, cmd.lab_series_id, for_update=False)
+            hub_id = peek.hub_id
         hub = None
-        if cmd.hub_id is not None:  # locked: a hub closing meanwhile waits for this
-            hub = await uow.must_get(Hub, partner_id, cmd.hub_id)
+        if hub_id is not None:  # locked first: a hub closing meanwhile waits for this
+            hub = await uow.must_get(Hub, partner_id, hub_id)
         series = None
         if cmd.lab_series_id is not None:
             series = await uow.must_get(LabSeries, partner_id, cmd.lab_series_id)
