@@ -10,6 +10,7 @@ command must append nothing.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import uuid
@@ -24,7 +25,7 @@ from franoi_events.bootstrap import DEFINITION as EVENTS
 
 from tests.support import RunningService, auth_header, housing_settings, kafka_settings, running
 
-PARTNERS = ("p41", "p42", "p43", "p44", "p45", "p46", "p47")
+PARTNERS = ("p40", "p41", "p42", "p43", "p44", "p45", "p46", "p47")
 TODAY = dt.date.today()
 TABLES = (
     "hubs",
@@ -877,3 +878,59 @@ async def test_bad_input_is_refused_clearly_and_writes_nothing(events: Events) -
         problem = response.json()
         assert problem["status"] == response.status_code and problem["detail"], problem
     assert await events.counts() == before
+
+
+# --- concurrency -------------------------------------------------------------------------
+
+
+async def test_concurrent_retries_record_a_batch_once(events: Events) -> None:
+    api = events.api("p40")
+    hub = await api.call("POST", "/v1/hubs", hub_body(), status=201, events=[("hub.opened", None)])
+    batch_id = str(uuid.uuid4())
+    body = {
+        "access_batch_id": batch_id,
+        "hub_id": hub["hub_id"],
+        "accessed_on": day(-1),
+        "anonymous": [{"topic": "savings", "referred": True, "accesses": 4}],
+    }
+    client = events.service.client
+    responses = await asyncio.gather(
+        *(client.post("/v1/access-batches", json=body, headers=api.headers) for _ in range(6))
+    )
+    statuses = [r.status_code for r in responses]
+    assert 201 in statuses and set(statuses) <= {201, 409}, statuses
+    assert (
+        await events.db.fetchval("SELECT count(*) FROM outbox WHERE aggregate_id = $1", batch_id)
+        == 1
+    )
+    assert (
+        await events.db.fetchval(
+            "SELECT sum(accesses) FROM access_counts WHERE access_batch_id = $1",
+            uuid.UUID(batch_id),
+        )
+        == 4
+    )
+
+
+async def test_a_hub_closing_and_a_late_batch_cannot_both_succeed(events: Events) -> None:
+    api = events.api("p40")
+    client = events.service.client
+    for _ in range(3):
+        hub = await api.call(
+            "POST", "/v1/hubs", hub_body(), status=201, events=[("hub.opened", None)]
+        )
+        h = hub["hub_id"]
+        close, record = await asyncio.gather(
+            client.post(f"/v1/hubs/{h}/close", json={"closed_on": day(-2)}, headers=api.headers),
+            client.post(
+                "/v1/access-batches",
+                json={"access_batch_id": str(uuid.uuid4()), "hub_id": h, "accessed_on": day(-1)},
+                headers=api.headers,
+            ),
+        )
+        # serialised on the hub's row: either the hub closed first (the batch is after its
+        # closing date) or the batch came first (the hub cannot close before it)
+        assert sorted([close.status_code, record.status_code]) in ([200, 409], [201, 422]), (
+            close.text,
+            record.text,
+        )
