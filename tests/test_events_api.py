@@ -838,6 +838,16 @@ async def test_bad_input_is_refused_clearly_and_writes_nothing(events: Events) -
             ),
         ),
         ("POST", "/v1/hubs", [1, 2]),
+        (
+            "POST",
+            "/v1/hubs",
+            hub_body(opening_hours=[{"weekday": 1, "opens": "09:00+02:00", "closes": "10:00"}]),
+        ),
+        (
+            "PATCH",
+            f"/v1/hubs/{hub}",
+            {"opening_hours": [{"weekday": 1, "opens": "09:00Z", "closes": "12:00"}]},
+        ),
         ("POST", "/v1/community-events", event_body(hub_id=hub, duration_minutes=0)),
         ("POST", "/v1/community-events", event_body(hub_id=hub, kind="party")),
         ("POST", "/v1/community-events", event_body(hub_id=hub, title="x" * 161)),

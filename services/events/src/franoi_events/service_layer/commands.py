@@ -26,7 +26,7 @@ from franoi_contracts.events import (
     CommunityEventKind,
     HubKind,
 )
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 CLIENT_ID = "Client-chosen id: retrying the identical request answers the same resource"
 
@@ -37,8 +37,21 @@ CoOrganisersCount = Annotated[int, Field(ge=0, le=MAX_CO_ORGANISERS)]
 
 class OpeningSlotIn(Command):
     weekday: Annotated[int, Field(ge=1, le=7, description="ISO weekday: 1 = Monday")]
-    opens: dt.time
-    closes: dt.time
+    opens: dt.time = Field(description="Local time, e.g. 09:00")
+    closes: dt.time = Field(description="Local time, after opens")
+
+    @field_validator("opens", "closes")
+    @classmethod
+    def _local_time(cls, value: dt.time) -> dt.time:
+        if value.tzinfo is not None:
+            raise ValueError("give the local time without an offset")
+        return value
+
+    @model_validator(mode="after")
+    def _closes_after_opening(self) -> Self:
+        if self.closes <= self.opens:
+            raise ValueError("a slot closes after it opens")
+        return self
 
 
 class OpenHub(Command):
