@@ -46,7 +46,9 @@ from franoi_events.domain.model import (
 
 
 @dataclass(frozen=True)
-class Page:
+class Listing:
+    """A page of aggregates and how many match in all."""
+
     items: list[Any]
     total: int
 
@@ -251,9 +253,14 @@ class EventsRepository(Repository):
         return value
 
     async def list_hubs(
-        self, partner_id: str, kind: str | None, municipality_code: str | None,
-        open_on: dt.date | None, limit: int, offset: int,
-    ) -> Page:  # fmt: skip
+        self,
+        partner_id: str,
+        kind: str | None,
+        municipality_code: str | None,
+        open_on: dt.date | None,
+        limit: int,
+        offset: int,
+    ) -> Listing:
         where = (
             "partner_id = $1 AND ($2::text IS NULL OR kind = $2)"
             " AND ($3::text IS NULL OR municipality_code = $3)"
@@ -269,7 +276,7 @@ class EventsRepository(Repository):
             limit,
             offset,
         )
-        return Page([_hub(r) for r in rows], int(total))
+        return Listing([_hub(r) for r in rows], int(total))
 
     # --- lab series ------------------------------------------------------------------------
 
@@ -322,7 +329,7 @@ class EventsRepository(Repository):
         series.sessions = [_event(s) for s in sessions]
         return series
 
-    async def list_series(self, partner_id: str, f: ListFilter, limit: int, offset: int) -> Page:
+    async def list_series(self, partner_id: str, f: ListFilter, limit: int, offset: int) -> Listing:
         where = (
             "partner_id = $1 AND ($2::uuid IS NULL OR hub_id = $2)"
             " AND ($3::text IS NULL OR kind = $3)"
@@ -340,7 +347,7 @@ class EventsRepository(Repository):
             limit,
             offset,
         )
-        return Page([_series(r) for r in rows], int(total))
+        return Listing([_series(r) for r in rows], int(total))
 
     # --- community events ------------------------------------------------------------------
 
@@ -397,7 +404,7 @@ class EventsRepository(Repository):
         )
         return None if row is None else _event(row)
 
-    async def list_events(self, partner_id: str, f: ListFilter, limit: int, offset: int) -> Page:
+    async def list_events(self, partner_id: str, f: ListFilter, limit: int, offset: int) -> Listing:
         where = (
             "partner_id = $1 AND ($2::uuid IS NULL OR hub_id = $2)"
             " AND ($3::text IS NULL OR kind = $3) AND ($4::text IS NULL OR status = $4)"
@@ -418,7 +425,7 @@ class EventsRepository(Repository):
             limit,
             offset,
         )
-        return Page([_event(r) for r in rows], int(total))
+        return Listing([_event(r) for r in rows], int(total))
 
     # --- access batches --------------------------------------------------------------------
 
@@ -454,7 +461,9 @@ class EventsRepository(Repository):
         )
         return batches[0] if batches else None
 
-    async def list_batches(self, partner_id: str, f: ListFilter, limit: int, offset: int) -> Page:
+    async def list_batches(
+        self, partner_id: str, f: ListFilter, limit: int, offset: int
+    ) -> Listing:
         where = (
             "b.partner_id = $1 AND ($2::uuid IS NULL OR b.hub_id = $2)"
             " AND ($3::date IS NULL OR b.accessed_on >= $3)"
@@ -466,7 +475,7 @@ class EventsRepository(Repository):
             *args,
         )
         items = await self._batches(where, args, limit=limit, offset=offset)
-        return Page(items, int(total))
+        return Listing(items, int(total))
 
     async def batches_of_person(self, partner_id: str, person_ref: str) -> list[AccessBatch]:
         """The batches holding an access of the person (with only that person's lines)."""
@@ -487,8 +496,9 @@ class EventsRepository(Repository):
         ]
 
     async def _batches(
-        self, where: str, args: Sequence[Any], *, limit: int = 1000, offset: int = 0
+        self, where: str, args: Sequence[Any], *, limit: int | None = None, offset: int = 0
     ) -> list[AccessBatch]:
+        """Batches matching ``where`` (``limit`` None: all of them), latest day first."""
         n = len(args)
         rows = await self.conn.fetch(
             "SELECT b.access_batch_id, b.hub_id, b.accessed_on,"  # noqa: S608
