@@ -29,7 +29,7 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
         handler=apply_event,
         client_id="franoi-projection",
     )
-    wiring = Wiring(routers=[build_router(pool, consumer)], workers={"consume": consumer})
+    wiring = Wiring(state={"pool": pool, "consumer": consumer}, workers={"consume": consumer})
     directory = read_directory(settings.partner_directory)
 
     async def load_partners() -> None:
@@ -54,6 +54,7 @@ DEFINITION = ServiceDefinition(
     wire=wire,
     worker_names=("consume",),
     in_process_workers=_in_process,
+    routers=lambda settings: [build_router()],
 )
 
 
