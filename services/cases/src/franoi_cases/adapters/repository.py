@@ -9,13 +9,14 @@ simply not found.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 import asyncpg
 from franoi_common.events import ProtectionStatus, Sex
+from franoi_common.repository import Repository, Table
 from franoi_contracts.cases import InterruptionReason, PlanAxis, PlanOutcome, Progress
 
 from franoi_cases.adapters.crypto import FieldCipher
@@ -35,11 +36,13 @@ from franoi_cases.domain.model import (
     search_key,
 )
 
-_SEALED = ("tax_code", "residence_permit", "phone", "email")
+A = TypeVar("A")
 
 
 @dataclass(frozen=True)
-class Page:
+class Found:
+    """A page of aggregates (or log rows) and how many match in all."""
+
     items: list[Any]
     total: int
 
@@ -51,10 +54,45 @@ def _like_patterns(text: str) -> list[str]:
     return [f"%{w}%" for w in escaped]
 
 
-class CasesRepository:
+class CasesRepository(Repository):
+    """The shared repository's interface (add, update, get by class), written by hand:
+    persons need their fields sealed and opened, plans their reviews."""
+
+    tables: ClassVar[Mapping[type[Any], Table]] = {
+        Person: Table("persons", "person_id"),
+        IndividualPlan: Table("plans", "plan_id"),
+    }
+
     def __init__(self, conn: asyncpg.Connection, cipher: FieldCipher) -> None:
-        self.conn = conn
+        super().__init__(conn)
         self.cipher = cipher
+
+    async def add(self, partner_id: str, aggregate: Any, **local: Any) -> None:
+        if isinstance(aggregate, Person):
+            await self.add_person(partner_id, aggregate)
+        elif isinstance(aggregate, IndividualPlan):
+            await self.add_plan(partner_id, aggregate)
+        else:
+            raise TypeError(f"not a cases aggregate: {type(aggregate).__name__}")
+
+    async def update(self, partner_id: str, aggregate: Any) -> None:
+        if isinstance(aggregate, Person):
+            await self.save_person(partner_id, aggregate)
+        elif isinstance(aggregate, IndividualPlan):
+            await self.save_plan(partner_id, aggregate)
+        else:
+            raise TypeError(f"not a cases aggregate: {type(aggregate).__name__}")
+
+    async def get(
+        self, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
+    ) -> A | None:
+        if cls is Person:
+            found: Any = await self.get_person(partner_id, aggregate_id, for_update=for_update)
+        elif cls is IndividualPlan:
+            found = await self.get_plan(partner_id, aggregate_id, for_update=for_update)
+        else:
+            raise TypeError(f"not a cases aggregate: {cls.__name__}")
+        return cast("A | None", found)
 
     # --- persons ---------------------------------------------------------------------
 
@@ -186,7 +224,7 @@ class CasesRepository:
         document: str | None,
         limit: int,
         offset: int,
-    ) -> Page:
+    ) -> Found:
         """Live (not merged) persons matching every criterion given, by family name."""
         patterns = _like_patterns(name) if name else None
         index = None if document is None else self.cipher.blind_index(partner_id, document)
@@ -210,7 +248,7 @@ class CasesRepository:
             total = await self.conn.fetchval(f"SELECT count(*) FROM persons{where}", *args)  # noqa: S608
         else:
             total = 0
-        return Page([self._person(r) for r in rows], total)
+        return Found([self._person(r) for r in rows], total)
 
     async def by_person_ref(self, partner_id: str, person_ref: str) -> list[Person]:
         rows = await self.conn.fetch(
@@ -259,6 +297,25 @@ class CasesRepository:
             )
             for r in rows
         ]
+
+    async def list_plans(
+        self,
+        partner_id: str,
+        *,
+        status: PlanStatus | None,
+        person_id: UUID | None,
+        limit: int,
+        offset: int,
+    ) -> Found:
+        """A page of the partner's plans, newest first."""
+        rows = await self.list(
+            IndividualPlan,
+            partner_id,
+            filters={"status": status, "person_id": person_id},
+            limit=limit,
+            offset=offset,
+        )
+        return Found(await self._plans(rows.items), rows.total)
 
     async def add_plan(self, partner_id: str, plan: IndividualPlan) -> None:
         try:
@@ -342,7 +399,7 @@ class CasesRepository:
 
     async def access_log(
         self, partner_id: str, person_id: UUID | None, limit: int, offset: int
-    ) -> Page:
+    ) -> Found:
         rows = await self.conn.fetch(
             "SELECT id, person_id, operation, actor, role, at, count(*) OVER () AS total"
             " FROM access_log WHERE partner_id = $1 AND ($2::uuid IS NULL OR person_id = $2)"
@@ -353,7 +410,7 @@ class CasesRepository:
             offset,
         )
         total = rows[0]["total"] if rows else 0
-        return Page([{k: r[k] for k in r.keys() if k != "total"} for r in rows], total)
+        return Found([{k: r[k] for k in r.keys() if k != "total"} for r in rows], total)
 
 
 def _duplicate(error: asyncpg.UniqueViolationError) -> Exception:

@@ -27,9 +27,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import ClassVar
 from uuid import UUID
 
+from franoi_common.errors import DomainError
 from franoi_common.events import AgeBand, DomainEvent, ProtectionStatus, Sex
 from franoi_common.pseudonym import normalise_identifier
 from franoi_contracts.cases import (
@@ -66,50 +66,56 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,188}\.[A-Za-z]{2,24}$")
 # --- errors ------------------------------------------------------------------------------
 
 
-class CasesError(Exception):
+class CasesError(DomainError):
     """A command the cases domain refuses; ``str(error)`` is a message for people."""
 
-    code: ClassVar[str] = "cases_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "cases_error"
 
 
 class PersonAlreadyRegistered(CasesError):
     """Another record of the partner already holds one of the person's document identifiers."""
 
+    status = 409
     code = "person_already_registered"
+    title = "Person already registered"
 
 
 class PlanAlreadyOpen(CasesError):
     """The person already has an open plan."""
 
+    status = 409
     code = "plan_already_open"
+    title = "Plan already open"
 
 
 class PersonNotIdentified(CasesError):
     """The person has no document identifier yet, hence no ``person_ref``."""
 
+    status = 409
     code = "person_not_identified"
+    title = "Person has no document identifier yet"
 
 
 class InvalidTransition(CasesError):
     """The aggregate is not in a state that allows the command."""
 
+    status = 409
     code = "invalid_transition"
+    title = "Not allowed in the current state"
 
 
 class InvalidDates(CasesError):
     """The dates of the command are inconsistent."""
 
     code = "invalid_dates"
+    title = "Inconsistent dates"
 
 
 class InvalidValue(CasesError):
     """A value is out of its range or malformed."""
 
     code = "invalid_value"
+    title = "Invalid value"
 
 
 # --- values ------------------------------------------------------------------------------

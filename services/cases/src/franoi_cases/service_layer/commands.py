@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Annotated, Self
 from uuid import UUID
 
+from franoi_common.api import Day
 from franoi_common.events import ProtectionStatus, Sex
 from franoi_contracts.cases import (
     MAX_PLANNED_MONTHS,
@@ -66,7 +67,7 @@ class PersonDetails(Command):
     citizenship: Country | None = None
     languages: Annotated[list[Language], Field(max_length=MAX_LANGUAGES)] | None = None
     protection_status: ProtectionStatus | None = None
-    protection_expires_on: dt.date | None = None
+    protection_expires_on: Day | None = None
     tax_code: DocumentNumber | None = Field(None, description="Codice fiscale; stored encrypted")
     residence_permit_number: DocumentNumber | None = Field(
         None, description="Residence permit number; stored encrypted"
@@ -86,7 +87,7 @@ class RegisterPerson(PersonDetails):
     sex: Sex
     citizenship: Country
     protection_status: ProtectionStatus
-    registered_on: dt.date | None = Field(None, description="Default: today")
+    registered_on: Day | None = Field(None, description="Default: today")
 
 
 class UpdatePerson(PersonDetails):
@@ -106,7 +107,7 @@ class MergePersons(Command):
 class OpenPlan(Command):
     plan_id: UUID | None = Field(None, description="Client-chosen id (makes retries safe)")
     person_id: UUID
-    opened_on: dt.date
+    opened_on: Day
     axes: Annotated[list[PlanAxis], Field(min_length=1, max_length=len(PlanAxis))]
     goals: dict[PlanAxis, Annotated[list[Goal], Field(max_length=MAX_GOALS_PER_AXIS)]] = Field(
         default_factory=dict,
@@ -117,11 +118,11 @@ class OpenPlan(Command):
 
 
 class ReviewPlan(Command):
-    reviewed_on: dt.date
+    reviewed_on: Day
     progress: Annotated[dict[PlanAxis, Progress], Field(min_length=1)]
 
 
 class ClosePlan(Command):
-    closed_on: dt.date
+    closed_on: Day
     outcome: PlanOutcome
     interruption_reason: InterruptionReason | None = None

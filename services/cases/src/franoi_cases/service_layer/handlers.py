@@ -19,12 +19,14 @@ from uuid import UUID
 import asyncpg
 import httpx
 from franoi_common.auth import Principal, Role
+from franoi_common.commands import CommandUnit, PartnerServices
 from franoi_common.db import UnitOfWork
+from franoi_common.errors import NotFound
 from franoi_common.outbox import Outbox
 from franoi_common.pseudonym import normalise_identifier, person_ref
 
 from franoi_cases.adapters.crypto import FieldCipher
-from franoi_cases.adapters.repository import CasesRepository, Page
+from franoi_cases.adapters.repository import CasesRepository, Found
 from franoi_cases.domain.model import (
     Access,
     Contacts,
@@ -35,16 +37,13 @@ from franoi_cases.domain.model import (
     InvalidValue,
     Operation,
     Person,
+    PersonAlreadyRegistered,
+    PlanAlreadyOpen,
+    PlanStatus,
 )
 from franoi_cases.service_layer import commands as c
 
-
-class NotFound(LookupError):
-    """No such resource for this partner (another partner's data is never found)."""
-
-
-class AlreadyExists(Exception):
-    """A client-chosen id that is already taken."""
+NAMES: dict[type[Any], str] = {Person: "person", IndividualPlan: "plan"}
 
 
 def role_of(principal: Principal) -> str:
@@ -54,46 +53,14 @@ def role_of(principal: Principal) -> str:
     return Role.SOCIAL_WORKER.value
 
 
-class CasesUoW(UnitOfWork):
-    repo: CasesRepository
+@dataclass(kw_only=True)
+class CasesServices(PartnerServices):
+    """What the handlers need, built once by bootstrap: the shared command parts, the
+    field cipher, and where the partner's other services are (for a person's file)."""
 
-    def __init__(self, services: CasesServices) -> None:
-        super().__init__(services.pool, after_commit=services.after_commit)
-        self._outbox = services.outbox
-        self._cipher = services.cipher
-
-    async def __aenter__(self) -> CasesUoW:
-        await super().__aenter__()
-        self.repo = CasesRepository(self.conn, self._cipher)
-        return self
-
-    async def publish(self, partner_id: str, *aggregates: Person | IndividualPlan) -> None:
-        events = [event for aggregate in aggregates for event in aggregate.events]
-        if events:
-            await self._outbox.append(self.conn, partner_id, events)
-        for aggregate in aggregates:
-            aggregate.events.clear()
-
-    async def log(self, who: Principal, operation: Operation, person_ids: Iterable[UUID]) -> None:
-        now = dt.datetime.now(dt.UTC)
-        role = role_of(who)
-        await self.repo.log(
-            who.partner_id,
-            [Access(pid, operation, who.subject, role, now) for pid in dict.fromkeys(person_ids)],
-        )
-
-
-@dataclass
-class CasesServices:
-    """What the handlers need, built once by bootstrap."""
-
-    pool: asyncpg.Pool
-    outbox: Outbox
     cipher: FieldCipher
-    pseudonym_key: bytes
     peer_urls: Mapping[str, str] = field(default_factory=dict)
     peer_timeout_s: float = 5.0
-    after_commit: Callable[[], None] | None = None
     peer_transport: httpx.AsyncBaseTransport | None = None
     """Tests may route peers elsewhere; production uses the network."""
 
@@ -104,22 +71,74 @@ class CasesServices:
         return person_ref(identifier, self.pseudonym_key)
 
 
+class CasesUoW(CommandUnit):
+    """One command's (or one logged read's) transaction."""
+
+    repo: CasesRepository
+    services: CasesServices
+
+    def __init__(self, services: CasesServices) -> None:
+        super().__init__(services)
+
+    async def __aenter__(self) -> CasesUoW:
+        await UnitOfWork.__aenter__(self)
+        self.repo = CasesRepository(self.conn, self.services.cipher)
+        return self
+
+    async def log(self, who: Principal, operation: Operation, person_ids: Iterable[UUID]) -> None:
+        """Append to the access log, in this transaction."""
+        now = dt.datetime.now(dt.UTC)
+        role = role_of(who)
+        await self.repo.log(
+            who.partner_id,
+            [Access(pid, operation, who.subject, role, now) for pid in dict.fromkeys(person_ids)],
+        )
+
+
+def cases_services(
+    *,
+    pool: asyncpg.Pool,
+    outbox: Outbox,
+    pseudonym_key: bytes,
+    cipher: FieldCipher,
+    peer_urls: Mapping[str, str],
+    peer_timeout_s: float = 5.0,
+    after_commit: Callable[[], None] | None = None,
+) -> CasesServices:
+    return CasesServices(
+        pool=pool,
+        outbox=outbox,
+        pseudonym_key=pseudonym_key,
+        repository=CasesRepository,
+        names=NAMES,
+        constraint_errors={
+            "persons_one_per_tax_code": _already_registered,
+            "persons_one_per_residence_permit": _already_registered,
+            "plans_one_open_per_person": lambda: PlanAlreadyOpen(
+                "the person already has an open plan: close it first"
+            ),
+        },
+        after_commit=after_commit,
+        cipher=cipher,
+        peer_urls=peer_urls,
+        peer_timeout_s=peer_timeout_s,
+    )
+
+
+def _already_registered() -> PersonAlreadyRegistered:
+    return PersonAlreadyRegistered("the partner already has a record with this document identifier")
+
+
 def _secret(value: Any) -> str | None:
     return None if value is None else str(value.get_secret_value())
 
 
 async def _must_get_person(uow: CasesUoW, partner_id: str, person_id: UUID) -> Person:
-    person = await uow.repo.get_person(partner_id, person_id, for_update=True)
-    if person is None:
-        raise NotFound(f"person {person_id} not found")
-    return person
+    return await uow.must_get(Person, partner_id, person_id)
 
 
 async def _must_get_plan(uow: CasesUoW, partner_id: str, plan_id: UUID) -> IndividualPlan:
-    plan = await uow.repo.get_plan(partner_id, plan_id, for_update=True)
-    if plan is None:
-        raise NotFound(f"plan {plan_id} not found")
-    return plan
+    return await uow.must_get(IndividualPlan, partner_id, plan_id)
 
 
 # --- persons -----------------------------------------------------------------------------
@@ -129,10 +148,10 @@ async def register_person(s: CasesServices, who: Principal, cmd: c.RegisterPerso
     partner_id = who.partner_id
     registered_on = cmd.registered_on or dt.date.today()
     documents = Documents(_secret(cmd.tax_code), _secret(cmd.residence_permit_number)).checked()
+    person_id = cmd.person_id or uuid.uuid4()
     async with s.uow() as uow:
-        person_id = cmd.person_id or uuid.uuid4()
-        if await uow.conn.fetchval("SELECT true FROM persons WHERE person_id = $1", person_id):
-            raise AlreadyExists(f"person {person_id} already exists")
+        if await uow.replayed(Person, partner_id, cmd.person_id, cmd):
+            return await _must_get_person(uow, partner_id, person_id)
         person = Person.register(
             person_id=person_id,
             identity=Identity(
@@ -154,7 +173,7 @@ async def register_person(s: CasesServices, who: Principal, cmd: c.RegisterPerso
             ],
             holders_of_documents=await uow.repo.holders_of(partner_id, documents),
         )
-        await uow.repo.add_person(partner_id, person)
+        await uow.add(partner_id, person, command=cmd if cmd.person_id else None)
         await uow.log(who, Operation.REGISTER, [person_id])
         await uow.publish(partner_id, person)
     return person
@@ -235,7 +254,7 @@ async def search_persons(
     document: str | None,
     limit: int,
     offset: int,
-) -> Page:
+) -> Found:
     """The partner's persons matching every criterion; each one shown is logged."""
     normalised = None
     if document is not None:
@@ -282,10 +301,10 @@ async def merge_persons(
 
 async def open_plan(s: CasesServices, who: Principal, cmd: c.OpenPlan) -> IndividualPlan:
     partner_id = who.partner_id
+    plan_id = cmd.plan_id or uuid.uuid4()
     async with s.uow() as uow:
-        plan_id = cmd.plan_id or uuid.uuid4()
-        if await uow.conn.fetchval("SELECT true FROM plans WHERE plan_id = $1", plan_id):
-            raise AlreadyExists(f"plan {plan_id} already exists")
+        if await uow.replayed(IndividualPlan, partner_id, cmd.plan_id, cmd):
+            return await _must_get_plan(uow, partner_id, plan_id)
         person = await _must_get_person(uow, partner_id, cmd.person_id)
         plan = IndividualPlan.open(
             plan_id=plan_id,
@@ -297,7 +316,7 @@ async def open_plan(s: CasesServices, who: Principal, cmd: c.OpenPlan) -> Indivi
             planned_months=cmd.planned_months,
             key_worker=cmd.key_worker or who.subject,
         )
-        await uow.repo.add_plan(partner_id, plan)
+        await uow.add(partner_id, plan, command=cmd if cmd.plan_id else None)
         await uow.log(who, Operation.OPEN_PLAN, [person.person_id])
         await uow.publish(partner_id, plan)
     return plan
@@ -347,18 +366,35 @@ async def plans_of_person(
     return plans
 
 
+async def list_plans(
+    s: CasesServices,
+    who: Principal,
+    *,
+    status: PlanStatus | None,
+    person_id: UUID | None,
+    limit: int,
+    offset: int,
+) -> Found:
+    async with s.uow() as uow:
+        found = await uow.repo.list_plans(
+            who.partner_id, status=status, person_id=person_id, limit=limit, offset=offset
+        )
+        await uow.log(who, Operation.READ_PLAN, [p.person_id for p in found.items])
+    return found
+
+
 # --- access log --------------------------------------------------------------------------
 
 
 async def access_log(
     s: CasesServices, who: Principal, person_id: UUID | None, limit: int, offset: int
-) -> Page:
+) -> Found:
     """The partner's access log, newest first (a partner admin's view)."""
     async with s.uow() as uow:
         return await uow.repo.access_log(who.partner_id, person_id, limit, offset)
 
 
-async def export_person_log(s: CasesServices, who: Principal, person_id: UUID) -> Page:
+async def export_person_log(s: CasesServices, who: Principal, person_id: UUID) -> Found:
     """Everything logged about one person (a subject-access request); the export is
     itself logged first, so it appears in what it exports."""
     async with s.uow() as uow:
