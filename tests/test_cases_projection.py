@@ -23,7 +23,14 @@ from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.service_layer.apply import PROJECTION as STATEMENTS
 from franoi_projection.service_layer.apply import apply_event
 
-from tests.support import RunningService, kafka_settings, projection_settings, running
+from tests.support import (
+    ANALYST,
+    RunningService,
+    auth_header,
+    kafka_settings,
+    projection_settings,
+    running,
+)
 
 D = dt.date
 PERSON = {"sex": "female", "age_band": "25-34", "protection_status": "refugee"}
@@ -177,3 +184,44 @@ async def test_an_event_with_an_identifier_is_refused(projection) -> None:
                 await apply_event(conn, bad, Delivery("t", 0, 0))
         assert await conn.fetchval("SELECT count(*) FROM cases_persons") == 0
     assert isinstance(raised.value, (Unprocessable, ValueError))
+
+
+async def test_the_cases_view_over_http_for_consortium_analysts_only(projection) -> None:
+    service, pool = projection
+    await apply(
+        pool,
+        "p18",
+        ev.PersonRegistered(
+            person_id=uuid.uuid4(), person_ref=ref(7), registered_on=D(2026, 4, 2), **PERSON
+        ),
+        opened(uuid.uuid4(), 7, D(2026, 4, 3)),
+    )
+    params = {"from": "2026-04", "to": "2026-05", "partner_id": "p18"}
+    response = await service.client.get("/v1/cases/monthly", params=params, headers=ANALYST)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["first_month"], body["last_month"]) == ("2026-04", "2026-05")
+    april, may = body["rows"]
+    assert (april["month"], april["persons_registered"], april["plans_opened"]) == ("2026-04", 1, 1)
+    assert (may["persons_registered"], may["plans_opened"], may["active_plans"]) == (0, 0, 1)
+    assert april["closed_by_outcome"] == {} and april["autonomy_reached"] == 0
+    assert "person_ref" not in response.text and ref(7) not in response.text
+    by_region = await service.client.get(
+        "/v1/cases/monthly", params={"from": "2026-04", "to": "2026-04"}, headers=ANALYST
+    )
+    assert {r["partner_id"] for r in by_region.json()["rows"]} >= {"p18", "p19"}
+    for headers, status in [
+        (auth_header("p18", "partner_admin"), 403),
+        (auth_header("consortium", "social_worker"), 403),
+        ({}, 401),
+    ]:
+        refused = await service.client.get("/v1/cases/monthly", params=params, headers=headers)
+        assert refused.status_code == status
+    for bad in (
+        {"from": "2026-13"},
+        {"from": "2026-05", "to": "2026-04"},
+        {"partner_id": "Turin"},
+        {"from": "1999-12"},
+    ):
+        refused = await service.client.get("/v1/cases/monthly", params=bad, headers=ANALYST)
+        assert refused.status_code == 422, refused.text
