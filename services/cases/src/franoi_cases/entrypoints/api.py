@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Request
 from franoi_common.api import Limit, Offset, Page, from_state
 from franoi_common.auth import Principal, Role, current_principal, require_partner_member
 from franoi_common.events import AgeBand
@@ -183,19 +183,6 @@ Services = Annotated[h.CasesServices, Depends(from_state("services", h.CasesServ
 PersonRefPath = Annotated[
     str, Path(pattern=r"^[0-9a-f]{64}$", description="The person's pseudonym")
 ]
-NameQuery = Annotated[
-    str | None,
-    Query(
-        min_length=2,
-        max_length=100,
-        pattern=r"^[^\x00-\x1f\x7f]*$",
-        description="Part of a name: case and accents do not matter, words in any order",
-    ),
-]
-DocumentQuery = Annotated[
-    str | None,
-    Query(min_length=6, max_length=40, description="A tax code or residence permit number"),
-]
 
 
 def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
@@ -212,25 +199,39 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
         return person_out(await h.register_person(s, who, body))
 
     @router.get("/persons", response_model=Page[PersonSummaryOut], tags=["persons"])
-    async def search_persons(
-        who: Caller,
-        s: Services,
-        name: NameQuery = None,
-        born_on: dt.date | None = None,
-        document: DocumentQuery = None,
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> Any:
-        """The partner's persons matching every criterion given, by name. Each person
-        shown is written to the access log."""
+    async def list_persons(who: Caller, s: Services, limit: Limit = 50, offset: Offset = 0) -> Any:
+        """The partner's persons by name, a page at a time. Each person shown is written
+        to the access log. To search, use ``POST /v1/persons/search``."""
         found = await h.search_persons(
-            s, who, name=name, born_on=born_on, document=document, limit=limit, offset=offset
+            s, who, name=None, born_on=None, document=None, limit=limit, offset=offset
         )
         return Page(
             items=[person_summary(p) for p in found.items],
             total=found.total,
             limit=limit,
             offset=offset,
+        )
+
+    @router.post("/persons/search", response_model=Page[PersonSummaryOut], tags=["persons"])
+    async def search_persons(body: c.SearchPersons, who: Caller, s: Services) -> Any:
+        """The partner's persons matching every criterion given, by name. The criteria
+        are in the body so that no name or document number appears in a URL. Each
+        person shown is written to the access log."""
+        document = None if body.document is None else body.document.get_secret_value()
+        found = await h.search_persons(
+            s,
+            who,
+            name=body.name,
+            born_on=body.born_on,
+            document=document,
+            limit=body.limit,
+            offset=body.offset,
+        )
+        return Page(
+            items=[person_summary(p) for p in found.items],
+            total=found.total,
+            limit=body.limit,
+            offset=body.offset,
         )
 
     @router.get("/persons/{person_id}", response_model=PersonOut, tags=["persons"])

@@ -98,6 +98,30 @@ class UpdatePerson(PersonDetails):
         return self
 
 
+class SearchPersons(Command):
+    """Search criteria travel in a body, not in the URL: proxies, access logs and traces
+    record URLs, and a name or a document number must not end up there."""
+
+    name: (
+        Annotated[
+            str,
+            Field(
+                min_length=2,
+                max_length=MAX_NAME_LENGTH,
+                pattern=PRINTABLE,
+                description="Part of a name: case and accents do not matter, words in any order",
+            ),
+        ]
+        | None
+    ) = None
+    born_on: dt.date | None = None
+    document: DocumentNumber | None = Field(
+        None, description="A tax code or residence permit number (any spacing or case)"
+    )
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    offset: Annotated[int, Field(ge=0, le=100_000)] = 0
+
+
 class MergePersons(Command):
     duplicate_person_id: UUID = Field(
         description="The other record of the same person; it is folded into this one"

@@ -151,6 +151,7 @@ async def register_person(s: CasesServices, who: Principal, cmd: c.RegisterPerso
     person_id = cmd.person_id or uuid.uuid4()
     async with s.uow() as uow:
         if await uow.replayed(Person, partner_id, cmd.person_id, cmd):
+            await uow.log(who, Operation.READ, [person_id])  # the answer shows the record
             return await _must_get_person(uow, partner_id, person_id)
         person = Person.register(
             person_id=person_id,
@@ -304,6 +305,7 @@ async def open_plan(s: CasesServices, who: Principal, cmd: c.OpenPlan) -> Indivi
     plan_id = cmd.plan_id or uuid.uuid4()
     async with s.uow() as uow:
         if await uow.replayed(IndividualPlan, partner_id, cmd.plan_id, cmd):
+            await uow.log(who, Operation.READ_PLAN, [cmd.person_id])
             return await _must_get_plan(uow, partner_id, plan_id)
         person = await _must_get_person(uow, partner_id, cmd.person_id)
         plan = IndividualPlan.open(
