@@ -9,6 +9,7 @@ free of the person's identity; a refused command must append nothing.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import uuid
@@ -274,6 +275,20 @@ async def test_a_document_is_registered_once_per_partner(cases: Cases) -> None:
     assert elsewhere["person_ref"] == first["person_ref"]
 
 
+async def test_concurrent_registrations_of_one_document_leave_one_record(cases: Cases) -> None:
+    api = cases.api("p42")
+    body = person_body(tax_code="CNCRNT80A01H501U")
+    responses = await asyncio.gather(
+        *(api.service.client.post("/v1/persons", json=body, headers=api.headers) for _ in range(6))
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201, 409, 409, 409, 409, 409], [r.text for r in responses]
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {
+        "person_already_registered"
+    }
+    assert (await api.search(document="CNCRNT80A01H501U"))["total"] == 1
+
+
 async def test_create_with_a_client_chosen_id_is_safe_to_retry(cases: Cases) -> None:
     api = cases.api("p45")
     chosen = str(uuid.uuid4())
@@ -357,7 +372,10 @@ async def test_every_read_and_change_is_logged_and_only_admins_see_the_log(cases
     await api.get("/v1/plans")
     await api.get(f"/v1/persons/{pid}/plans")
     await api.get(f"/v1/persons/{pid}/file")
-    await api.get(f"/v1/persons/{person['person_ref']}/records")
+    records = await api.get(f"/v1/persons/{person['person_ref']}/records")
+    assert (records["person_ref"], records["domain"]) == (person["person_ref"], "cases")
+    assert [p["person_id"] for p in records["records"]["persons"]] == [pid]
+    assert [p["plan_id"] for p in records["records"]["plans"]] == [plan["plan_id"]]
     await api.call(
         "POST",
         f"/v1/plans/{plan['plan_id']}/review",

@@ -10,8 +10,10 @@ import datetime as dt
 import json
 import random
 import uuid
+from pathlib import Path
 from typing import Any
 
+import jsonschema
 from aiokafka import AIOKafkaConsumer
 from franoi_cases.bootstrap import DEFINITION as CASES
 from franoi_common.envelope import decode
@@ -32,6 +34,7 @@ from tests.test_cases_api import TAX_CODE, cases_settings, person_body
 # projection replays: this run's events fall in a month of their own.
 BASE = dt.date(random.randint(2040, 2099), random.randint(1, 12), 1)
 MONTH = BASE.strftime("%Y-%m")
+SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "events" / "schemas"
 SECRETS = ("Ngozi", "Okonk", "Chidi", "1990-01-01", TAX_CODE, "PS7654321", "7654321", "Sarta")
 
 
@@ -130,6 +133,11 @@ async def test_plan_events_reach_the_projection(databases, kafka_bootstrap, kafk
                 if envelope.subject not in mine:
                     continue  # an earlier run's
                 types.append(envelope.type.split(".")[3] + "." + envelope.type.split(".")[4])
+                schema = json.loads((SCHEMAS / f"{envelope.type}.json").read_text())
+                assert envelope.dataschema == schema["$id"]
+                jsonschema.validate(envelope.data, schema)  # additionalProperties: false
+                assert record.key == envelope.subject.encode()
+                assert envelope.partnerid == "p12" and envelope.source == "/partners/p12/cases"
                 text = record.value.decode() + repr(record.headers) + json.dumps(envelope.data)
                 for secret in SECRETS:
                     assert secret not in text, f"{secret} in {envelope.type}"
