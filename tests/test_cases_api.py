@@ -573,50 +573,76 @@ async def test_two_records_of_one_person_are_merged(cases: Cases) -> None:
 async def test_partner_isolation_on_every_endpoint(cases: Cases) -> None:
     owner, other = cases.api("p45"), cases.api("p46")
     person = await register(owner, tax_code="SLTPRS80A01H501U")
-    pid = person["person_id"]
+    pid, ref = person["person_id"], person["person_ref"]
     plan = await owner.call(
         "POST", "/v1/plans", plan_body(pid), status=201, events=[("plan.opened", None)]
     )
-    plan_path = f"/v1/plans/{plan['plan_id']}"
+    plan_id = plan["plan_id"]
     review = {"reviewed_on": day(), "progress": {"work": "achieved"}}
     closing = {"closed_on": day(), "outcome": "transferred"}
+    # Every route of the app, aimed at p45's person and plan: (template, method) → request.
+    aimed: dict[tuple[str, str], tuple[str, Any]] = {
+        ("/v1/persons/{person_id}", "GET"): (f"/v1/persons/{pid}", None),
+        ("/v1/persons/{person_id}", "PATCH"): (f"/v1/persons/{pid}", {"phone": "+39 0000000"}),
+        ("/v1/persons/{person_id}/merge", "POST"): (
+            f"/v1/persons/{pid}/merge", {"duplicate_person_id": str(uuid.uuid4())},
+        ),
+        ("/v1/persons/{person_id}/plans", "GET"): (f"/v1/persons/{pid}/plans", None),
+        ("/v1/persons/{person_id}/file", "GET"): (f"/v1/persons/{pid}/file", None),
+        ("/v1/persons/{person_id}/access-log", "GET"): (f"/v1/persons/{pid}/access-log", None),
+        ("/v1/plans", "POST"): ("/v1/plans", plan_body(pid)),
+        ("/v1/plans/{plan_id}", "GET"): (f"/v1/plans/{plan_id}", None),
+        ("/v1/plans/{plan_id}/review", "POST"): (f"/v1/plans/{plan_id}/review", review),
+        ("/v1/plans/{plan_id}/close", "POST"): (f"/v1/plans/{plan_id}/close", closing),
+        # lists and lookups: answer, but only with the caller's own partner's data
+        ("/v1/persons", "GET"): ("/v1/persons", None),
+        ("/v1/persons", "POST"): ("/v1/persons", person_body(tax_code="SLTPRS80A01H501U")),
+        ("/v1/persons/search", "POST"): ("/v1/persons/search", {"document": "SLTPRS80A01H501U"}),
+        ("/v1/persons/{person_ref}/records", "GET"): (f"/v1/persons/{ref}/records", None),
+        ("/v1/plans", "GET"): (f"/v1/plans?person_id={pid}", None),
+        ("/v1/access-log", "GET"): (f"/v1/access-log?person_id={pid}", None),
+    }  # fmt: skip
+    routes = {
+        (path, method.upper())
+        for path, operations in cases.service.app.openapi()["paths"].items()
+        if path.startswith("/v1/")
+        for method in operations
+    }
+    assert set(aimed) == routes, "a new endpoint needs its isolation check here"
+
     before = await cases.counts()
-    for method, path, body in [
-        ("GET", f"/v1/persons/{pid}", None),
-        ("PATCH", f"/v1/persons/{pid}", {"phone": "+39 000 000000"}),
-        ("POST", f"/v1/persons/{pid}/merge", {"duplicate_person_id": str(uuid.uuid4())}),
-        ("GET", f"/v1/persons/{pid}/plans", None),
-        ("GET", f"/v1/persons/{pid}/file", None),
-        ("POST", "/v1/plans", plan_body(pid)),
-        ("GET", plan_path, None),
-        ("POST", f"{plan_path}/review", review),
-        ("POST", f"{plan_path}/close", closing),
-    ]:
-        problem = await other.call(method, path, body, status=404)
-        assert problem["code"] == "not_found"
-    assert await other.as_admin().call("GET", f"/v1/persons/{pid}/access-log", status=404)
+    admin = other.as_admin()
+    for (template, method), (path, body) in aimed.items():
+        if template in ("/v1/persons", "/v1/persons/search", "/v1/plans", "/v1/access-log") or (
+            template.endswith("/records")
+        ):
+            continue
+        problem = await admin.call(method, path, body, status=404)
+        assert problem["code"] == "not_found", path
     assert (await other.search(document="SLTPRS80A01H501U"))["items"] == []
     assert (await other.get("/v1/plans", person_id=pid))["items"] == []
-    records = await other.get(f"/v1/persons/{person['person_ref']}/records")
+    records = await other.get(f"/v1/persons/{ref}/records")
     assert records["records"] == {"persons": [], "plans": []}
-    admin_log = await other.as_admin().get("/v1/access-log", person_id=pid)
-    assert admin_log["total"] == 0
+    assert (await admin.get("/v1/access-log", person_id=pid))["total"] == 0
     after = await cases.counts()
     assert after == before
-    # Staff of a partner this instance does not serve, other roles, no token.
+    # Staff of a partner this instance does not serve, other roles, no token: every route.
     client = cases.service.client
     for headers, status in [
-        (auth_header("p07"), 403),
+        (auth_header("p07", "partner_admin"), 403),
         (auth_header("p45", "integrator"), 403),
         ({"Authorization": f"Bearer {token('consortium', 'consortium_analyst')}"}, 403),
         ({}, 401),
     ]:
-        response = await client.get(f"/v1/persons/{pid}", headers=headers)
-        assert response.status_code == status, response.text
-        response = await client.post("/v1/persons", json=person_body(), headers=headers)
-        assert response.status_code == status, response.text
+        for (_, method), (path, body) in aimed.items():
+            response = await client.request(method, path, json=body, headers=headers)
+            assert response.status_code == status, f"{method} {path}: {response.text}"
+            assert "Okonk" not in response.text
     assert await cases.counts() == after
-    assert pid not in str(await other.get("/v1/persons"))  # (this listing is logged: last)
+    # p46's own registration of the same document is its own record (last: it writes).
+    theirs = await register(other, tax_code="SLTPRS80A01H501U")
+    assert theirs["person_ref"] == ref and theirs["person_id"] != pid
+    assert pid not in str(await other.get("/v1/persons"))
 
 
 @pytest.mark.parametrize(
