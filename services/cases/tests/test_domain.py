@@ -284,6 +284,14 @@ def test_failed_update_changes_nothing() -> None:
     assert (person.identity, person.documents, person.contacts, person.household) == before
 
 
+def test_corrected_birth_date_stays_before_the_registration() -> None:
+    person = register()
+    with pytest.raises(InvalidDates):
+        person.update(D1, pseudonymise, identity=identity(born_on=D0 + dt.timedelta(days=1)))
+    person.update(D1, pseudonymise, identity=identity(born_on=dt.date(1991, 2, 3)))
+    assert person.identity.born_on == dt.date(1991, 2, 3)
+
+
 def test_update_protection_status() -> None:
     person = register()
     person.events.clear()

@@ -367,6 +367,9 @@ class Person:
         """
         self._check_live()
         new_identity = self.identity if identity is None else identity.checked(today)
+        _check_not_before(
+            self.registered_on, new_identity.born_on, "born after the registration day"
+        )
         new_documents = self.documents if documents is None else documents.checked()
         if documents is not None:
             _refuse_holders(new_documents, holders_of_documents, self.person_id)
