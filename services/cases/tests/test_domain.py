@@ -24,6 +24,7 @@ from franoi_cases.domain.model import (
     Relation,
     age_band,
     search_key,
+    search_words,
 )
 from franoi_common.events import AgeBand, ProtectionStatus, Sex
 from franoi_common.pseudonym import person_ref
@@ -108,6 +109,12 @@ def open_plan(
 )
 def test_search_key_ignores_accents_case_and_spacing(text: str, key: str) -> None:
     assert search_key(text) == key
+
+
+@pytest.mark.parametrize("text", ["", "  ", "oko\x00", "oko\ud800", "x" * 101])
+def test_unsearchable_text_refused(text: str) -> None:
+    with pytest.raises(InvalidValue):
+        search_words(text)
 
 
 def test_search_key_makes_partial_accent_insensitive_match_a_substring_match() -> None:
@@ -244,7 +251,13 @@ def test_too_short_documents_refused(documents: Documents) -> None:
 
 @pytest.mark.parametrize(
     "contacts",
-    [Contacts(phone="call me"), Contacts(phone="+39"), Contacts(email="ngozi.example.org")],
+    [
+        Contacts(phone="call me"),
+        Contacts(phone="+39"),
+        Contacts(email="ngozi.example.org"),
+        Contacts(email="ng\ud800ozi@example.org"),
+        Contacts(email="ng\u202eozi@example.org"),
+    ],
 )
 def test_invalid_contacts_refused(contacts: Contacts) -> None:
     with pytest.raises(InvalidValue):

@@ -33,7 +33,7 @@ from franoi_cases.domain.model import (
     PlanStatus,
     Relation,
     Review,
-    search_key,
+    search_words,
 )
 
 A = TypeVar("A")
@@ -49,7 +49,7 @@ class Found:
 
 def _like_patterns(text: str) -> list[str]:
     """One ``LIKE`` pattern per word of the searched name (each must appear)."""
-    words = search_key(text).split()
+    words = search_words(text)
     escaped = (w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words)
     return [f"%{w}%" for w in escaped]
 

@@ -132,6 +132,12 @@ def search_key(text: str) -> str:
     return " ".join(bare.casefold().split())
 
 
+def search_words(text: str) -> list[str]:
+    """The words of a searched name, as :func:`search_key` makes them (refusing control
+    and unencodable characters, which no stored name holds)."""
+    return search_key(_check_label("name", text)).split()
+
+
 def age_band(born_on: dt.date, on: dt.date) -> AgeBand:
     """The person's age band on a day."""
     age = on.year - born_on.year - ((on.month, on.day) < (born_on.month, born_on.day))
@@ -224,7 +230,9 @@ class Contacts:
     def checked(self) -> Contacts:
         if self.phone is not None and not _PHONE.match(self.phone):
             raise InvalidValue("phone must be digits (and spaces), optionally after a +")
-        if self.email is not None and not _EMAIL.match(self.email):
+        if self.email is not None and (
+            not _EMAIL.match(self.email) or _check_label("email", self.email) != self.email
+        ):
             raise InvalidValue("email is not an e-mail address")
         return self
 
