@@ -25,6 +25,7 @@ from franoi_common.events import event_class
 from franoi_common.pseudonym import person_ref
 from franoi_common.settings import KafkaSettings
 from franoi_housing.bootstrap import DEFINITION as HOUSING
+from opentelemetry.trace import SpanKind
 
 from tests.support import (
     RunningService,
@@ -708,7 +709,7 @@ async def test_bad_input_is_a_4xx_problem_and_writes_nothing(
 # --- the person's file -------------------------------------------------------------------
 
 
-async def test_the_file_gathers_the_partners_other_services(databases) -> None:
+async def test_the_file_gathers_the_partners_other_services(databases, spans) -> None:
     """A real housing service of the same partner instance, a peer that is down, and
     peers not configured: each answered for, none a 500."""
     kafka = kafka_settings("127.0.0.1:1", False, create_topics=False)
@@ -751,6 +752,7 @@ async def test_the_file_gathers_the_partners_other_services(databases) -> None:
         )
         assert elsewhere.status_code == 201
 
+        spans.clear()
         response = await cases_service.client.get(
             f"/v1/persons/{person['person_id']}/file", headers=h
         )
@@ -765,6 +767,11 @@ async def test_the_file_gathers_the_partners_other_services(databases) -> None:
         assert services["housing"]["records"]["placements"] == []
         assert services["employment"]["status"] == "unreachable"
         assert services["hosting"]["status"] == services["events"]["status"] == "not_configured"
+        # One trace: the file's request at the cases service and the housing request it made.
+        server = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
+        file_span = next(s for s in server if "/file" in s.name)
+        records_span = next(s for s in server if "/records" in s.name)
+        assert records_span.context.trace_id == file_span.context.trace_id
 
         # A person without a document has no person_ref: nobody else can hold records.
         unknown = (

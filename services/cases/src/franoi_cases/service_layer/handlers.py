@@ -24,6 +24,7 @@ from franoi_common.db import UnitOfWork
 from franoi_common.errors import NotFound
 from franoi_common.outbox import Outbox
 from franoi_common.pseudonym import normalise_identifier, person_ref
+from opentelemetry import propagate
 
 from franoi_cases.adapters.crypto import FieldCipher
 from franoi_cases.adapters.repository import CasesRepository, Found
@@ -434,10 +435,10 @@ PEER_DOMAINS = ("housing", "employment", "hosting", "events")
 async def _ask_peer(
     client: httpx.AsyncClient, domain: str, base_url: str, ref: str, authorization: str
 ) -> PeerAnswer:
+    headers = {"Authorization": authorization}
+    propagate.inject(headers)  # the peers' spans join the file's trace
     try:
-        response = await client.get(
-            f"{base_url}/v1/persons/{ref}/records", headers={"Authorization": authorization}
-        )
+        response = await client.get(f"{base_url}/v1/persons/{ref}/records", headers=headers)
     except httpx.HTTPError as error:
         return PeerAnswer(domain, "unreachable", detail=type(error).__name__)
     if response.status_code != 200:
