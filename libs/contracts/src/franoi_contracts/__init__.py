@@ -6,6 +6,6 @@ document under ``docs/events/`` are generated from these models
 (``python -m franoi_contracts.catalogue``).
 """
 
-from franoi_contracts import cases, housing
+from franoi_contracts import cases, events, housing
 
-DOMAINS = {"cases": cases, "housing": housing}
+DOMAINS = {"cases": cases, "events": events, "housing": housing}
