@@ -13,6 +13,7 @@ from franoi_common.settings import ProjectionSettings, ServiceSettings
 
 from franoi_projection.adapters.read_models import load_directory, read_directory
 from franoi_projection.entrypoints.api import build_router
+from franoi_projection.entrypoints.cases_views import build_cases_router
 from franoi_projection.entrypoints.events_views import build_events_router
 from franoi_projection.service_layer.apply import apply_event
 
@@ -55,7 +56,7 @@ DEFINITION = ServiceDefinition(
     wire=wire,
     worker_names=("consume",),
     in_process_workers=_in_process,
-    routers=lambda settings: [build_router(), build_events_router()],
+    routers=lambda settings: [build_router(), build_cases_router(), build_events_router()],
 )
 
 
