@@ -13,6 +13,8 @@ from franoi_common.settings import ProjectionSettings, ServiceSettings
 
 from franoi_projection.adapters.read_models import load_directory, read_directory
 from franoi_projection.entrypoints.api import build_router
+from franoi_projection.entrypoints.cases_views import build_cases_router
+from franoi_projection.entrypoints.events_views import build_events_router
 from franoi_projection.service_layer.apply import HANDLER
 
 MIGRATIONS = [INBOX, MigrationSource("projection", "franoi_projection")]
@@ -29,7 +31,7 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
         handler=HANDLER,
         client_id="franoi-projection",
     )
-    wiring = Wiring(routers=[build_router(pool, consumer)], workers={"consume": consumer})
+    wiring = Wiring(state={"pool": pool, "consumer": consumer}, workers={"consume": consumer})
     directory = read_directory(settings.partner_directory)
 
     async def load_partners() -> None:
@@ -54,6 +56,7 @@ DEFINITION = ServiceDefinition(
     wire=wire,
     worker_names=("consume",),
     in_process_workers=_in_process,
+    routers=lambda settings: [build_router(), build_cases_router(), build_events_router()],
 )
 
 

@@ -9,9 +9,11 @@ from franoi_common.consumer import Delivery
 from franoi_common.envelope import Envelope
 from franoi_common.projector import ProjectionHandler, merge
 
+from franoi_projection.service_layer.cases import CASES
+from franoi_projection.service_layer.events import EVENTS
 from franoi_projection.service_layer.housing import HOUSING
 
-PROJECTION = merge(HOUSING)
+PROJECTION = merge(HOUSING, CASES, EVENTS)
 
 
 async def known_partners(conn: asyncpg.Connection, partner_ids: set[str]) -> set[str]:
