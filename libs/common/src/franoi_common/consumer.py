@@ -19,8 +19,9 @@ Failures:
 
 * a message that cannot be decoded, or that the handler rejects
   (:class:`Unprocessable`), goes to the dead-letter topic with the reason in
-  ``dlq_*`` headers (and a row in ``dead_letters``); the rest of the batch is
-  applied;
+  ``dlq_*`` headers (and a row in ``dead_letters``, written in the batch's
+  transaction; the message is published just before that commits); the rest of
+  the batch is applied;
 * a group that fails in the database (a constraint violation, a bug) is rolled
   back to its savepoint and applied again event by event, each under its own
   savepoint; the event that still fails is dead-lettered (after
@@ -329,10 +330,7 @@ class IdempotentConsumer(BackgroundWorker):
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self._max_backoff_s)
         self._trace(attempt.applied, started_ns)
-        await self._publish_dead_letters(attempt.dead)
-        self.batches += 1
-        self.processed += len(attempt.applied)
-        self.duplicates += attempt.duplicates
+        self._log_dead_letters(attempt.dead)
 
     async def _attempt(
         self,
@@ -341,60 +339,92 @@ class IdempotentConsumer(BackgroundWorker):
         rejected: Sequence[DeadLetter],
     ) -> _Attempt:
         attempt = _Attempt(dead=list(rejected))
-        async with self._connection() as conn, conn.transaction():
-            ready: list[Prepared] = []
-            if batch:
-                outcomes = await self._handler.prepare(conn, batch)
-                if len(outcomes) != len(batch):
-                    raise RuntimeError("the handler prepared a different number of events")
-                seen: set[tuple[str, str]] = set()
-                for item, outcome in zip(batch, outcomes, strict=True):
-                    envelope = item.envelope
-                    if isinstance(outcome, Unprocessable):
-                        attempt.dead.append(DeadLetter(sources[id(item)], str(outcome), envelope))
-                    elif (envelope.source, envelope.id) in seen:
-                        attempt.duplicates += 1  # delivered twice within the batch
-                    else:
-                        seen.add((envelope.source, envelope.id))
-                        ready.append(outcome)
-            if ready:
-                first_time = {
-                    (r["source"], r["event_id"])
-                    for r in await conn.fetch(
-                        _RECORD_PROCESSED,
-                        [p.incoming.envelope.source for p in ready],
-                        [p.incoming.envelope.id for p in ready],
-                        [p.incoming.envelope.type for p in ready],
-                        [p.incoming.delivery.topic for p in ready],
-                        [p.incoming.delivery.partition for p in ready],
-                        [p.incoming.delivery.offset for p in ready],
-                    )
-                }
-                fresh = [
-                    p
-                    for p in ready
-                    if (p.incoming.envelope.source, p.incoming.envelope.id) in first_time
-                ]
-                attempt.duplicates += len(ready) - len(fresh)
-                for layer in layers(fresh):
-                    for group in groups(layer):
-                        await self._apply_group(conn, group, sources, attempt)
-            if attempt.dead:
-                await conn.executemany(
-                    _RECORD_DEAD,
-                    [
-                        (
-                            d.record.topic,
-                            d.record.partition,
-                            d.record.offset,
-                            d.envelope.id if d.envelope else None,
-                            d.envelope.type if d.envelope else None,
-                            d.reason,
-                        )
-                        for d in attempt.dead
-                    ],
-                )
+        async with self._connection() as conn:
+            transaction = conn.transaction()
+            await transaction.start()
+            try:
+                await self._write(conn, attempt, batch, sources)
+                # Dead letters reach their topic before their rows commit (a retried batch may
+                # publish one twice); the counters move with the commit, not after it.
+                await self._publish_dead_letters(attempt.dead)
+                self._count(attempt, 1)
+                try:
+                    await transaction.commit()
+                except BaseException:
+                    self._count(attempt, -1)
+                    raise
+            except BaseException:
+                if not transaction.is_completed():
+                    with contextlib.suppress(Exception):
+                        await transaction.rollback()
+                raise
         return attempt
+
+    def _count(self, attempt: _Attempt, sign: int) -> None:
+        self.batches += sign
+        self.processed += sign * len(attempt.applied)
+        self.duplicates += sign * attempt.duplicates
+        self.dead_lettered += sign * len(attempt.dead)
+
+    async def _write(
+        self,
+        conn: asyncpg.Connection,
+        attempt: _Attempt,
+        batch: Sequence[Incoming],
+        sources: dict[int, ConsumerRecord[bytes, bytes]],
+    ) -> None:
+        ready: list[Prepared] = []
+        if batch:
+            outcomes = await self._handler.prepare(conn, batch)
+            if len(outcomes) != len(batch):
+                raise RuntimeError("the handler prepared a different number of events")
+            seen: set[tuple[str, str]] = set()
+            for item, outcome in zip(batch, outcomes, strict=True):
+                envelope = item.envelope
+                if isinstance(outcome, Unprocessable):
+                    attempt.dead.append(DeadLetter(sources[id(item)], str(outcome), envelope))
+                elif (envelope.source, envelope.id) in seen:
+                    attempt.duplicates += 1  # delivered twice within the batch
+                else:
+                    seen.add((envelope.source, envelope.id))
+                    ready.append(outcome)
+        if ready:
+            first_time = {
+                (r["source"], r["event_id"])
+                for r in await conn.fetch(
+                    _RECORD_PROCESSED,
+                    [p.incoming.envelope.source for p in ready],
+                    [p.incoming.envelope.id for p in ready],
+                    [p.incoming.envelope.type for p in ready],
+                    [p.incoming.delivery.topic for p in ready],
+                    [p.incoming.delivery.partition for p in ready],
+                    [p.incoming.delivery.offset for p in ready],
+                )
+            }
+            fresh = [
+                p
+                for p in ready
+                if (p.incoming.envelope.source, p.incoming.envelope.id) in first_time
+            ]
+            attempt.duplicates += len(ready) - len(fresh)
+            for layer in layers(fresh):
+                for group in groups(layer):
+                    await self._apply_group(conn, group, sources, attempt)
+        if attempt.dead:
+            await conn.executemany(
+                _RECORD_DEAD,
+                [
+                    (
+                        d.record.topic,
+                        d.record.partition,
+                        d.record.offset,
+                        d.envelope.id if d.envelope else None,
+                        d.envelope.type if d.envelope else None,
+                        d.reason,
+                    )
+                    for d in attempt.dead
+                ],
+            )
 
     async def _apply_group(
         self,
@@ -486,7 +516,7 @@ class IdempotentConsumer(BackgroundWorker):
             await self._pool.release(conn)
 
     async def _publish_dead_letters(self, dead: Sequence[DeadLetter]) -> None:
-        """Send the dead letters (already recorded in ``dead_letters``) to the DLQ topic."""
+        """Send the dead letters to the DLQ topic (retried until the broker takes them)."""
         if not dead:
             return
         backoff = 0.1
@@ -510,8 +540,9 @@ class IdempotentConsumer(BackgroundWorker):
                 )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff_s)
+
+    def _log_dead_letters(self, dead: Sequence[DeadLetter]) -> None:
         for d in dead:
-            self.dead_lettered += 1
             log.warning(
                 "event dead-lettered",
                 extra={
