@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 import asyncpg
@@ -50,10 +50,10 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
-def from_state(name: str, kind: type[T]) -> Callable[[Request], T]:
+def from_state(name: str, kind: type[T]) -> Callable[[Request], Awaitable[T]]:
     """A dependency returning ``app.state.<name>`` (set by the service's wiring at start)."""
 
-    def dependency(request: Request) -> T:
+    async def dependency(request: Request) -> T:  # a coroutine: no worker-thread hop
         value = getattr(request.app.state, name, None)
         if not isinstance(value, kind):
             raise RuntimeError(f"app.state.{name} is not wired")
