@@ -67,9 +67,16 @@ async def read_only(
     pool: asyncpg.Pool, timeout_ms: int = READ_TIMEOUT_MS
 ) -> AsyncIterator[asyncpg.Connection]:
     """A connection in a read-only transaction whose statements stop after ``timeout_ms``."""
-    async with pool.acquire() as conn, conn.transaction(readonly=True):
-        await conn.execute(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
-        yield conn
+    async with pool.acquire() as conn:
+        # BEGIN and the timeout in one round trip (a simple query may hold both statements).
+        await conn.execute(f"BEGIN READ ONLY; SET LOCAL statement_timeout = {int(timeout_ms)}")
+        try:
+            yield conn
+        except BaseException:
+            with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                await conn.execute("ROLLBACK")
+            raise
+        await conn.execute("COMMIT")
 
 
 def model_of(model: type[BaseModel], row: Any) -> Any:

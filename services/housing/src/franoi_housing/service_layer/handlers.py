@@ -74,7 +74,12 @@ async def sign_agreement(s: PartnerServices, partner_id: str, cmd: c.SignAgreeme
             valid_until=cmd.valid_until,
             units_pledged=cmd.units_pledged,
         )
-        await uow.add(partner_id, agreement, command=cmd, counterpart_name=cmd.counterpart_name)
+        await uow.add(
+            partner_id,
+            agreement,
+            command=cmd if cmd.agreement_id else None,
+            counterpart_name=cmd.counterpart_name,
+        )
         await uow.publish(partner_id, agreement)
     return agreement_id
 
@@ -107,7 +112,7 @@ async def register_unit(s: PartnerServices, partner_id: str, cmd: c.RegisterUnit
             agreement = await uow.must_get(Agreement, partner_id, cmd.agreement_id)
             if agreement.is_ended:
                 raise InvalidTransition("the agreement has ended")
-        await uow.add(partner_id, unit, command=cmd)
+        await uow.add(partner_id, unit, command=cmd if cmd.unit_id else None)
         await uow.publish(partner_id, unit)
     return unit_id
 
@@ -148,7 +153,8 @@ async def submit_request(s: PartnerServices, partner_id: str, cmd: c.SubmitReque
             age_band=cmd.age_band,
             protection_status=cmd.protection_status,
         )
-        await uow.add(partner_id, request, command=cmd)
+        # A fingerprint only for a client-chosen id: only such a request can be retried.
+        await uow.add(partner_id, request, command=cmd if cmd.request_id else None)
         await uow.publish(partner_id, request)
     return request_id
 
@@ -200,7 +206,7 @@ async def start_placement(s: PartnerServices, partner_id: str, cmd: c.StartPlace
             request=request,
             person_active_placements=await repo.active_placements(partner_id, person_ref=ref),
         )
-        await uow.add(partner_id, placement, command=cmd)
+        await uow.add(partner_id, placement, command=cmd if cmd.placement_id else None)
         if request is not None:
             await repo.update(partner_id, request)
             await uow.publish(partner_id, placement, request)
