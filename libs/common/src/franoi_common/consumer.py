@@ -5,7 +5,8 @@ also records every event's ``(ce_source, ce_id)`` in ``processed_events`` (one
 set-wise insert; a redelivered event finds its row and changes nothing). Kafka
 offsets are committed explicitly, only after that commit (auto-commit is off),
 so nothing acknowledged is ever lost: a crash between the two means
-redelivery, which the record makes harmless.
+redelivery, which the record makes harmless. (The commit of one poll's offsets
+travels while the next poll is applied.)
 
 The handler is a :class:`BatchHandler`: it checks every event of the batch
 first (``prepare``, before anything is written), then applies events in
@@ -225,6 +226,7 @@ class IdempotentConsumer(BackgroundWorker):
         self._max_records = max_records
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
+        self._commit: asyncio.Task[None] | None = None
         self._tracer = tracer("franoi.consumer")
         self.max_attempts = 3
         self.processed = 0
@@ -234,7 +236,17 @@ class IdempotentConsumer(BackgroundWorker):
         self.assigned: set[TopicPartition] = set()
         self.last_error: str | None = None
 
+    async def _committed(self) -> None:
+        """Wait for the previous offset commit (a failed one only means redelivery)."""
+        commit, self._commit = self._commit, None
+        if commit is not None:
+            # After a rebalance the new owner re-reads; the record makes that harmless.
+            with contextlib.suppress(CommitFailedError):
+                await commit
+
     async def _close(self) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._committed(), 5)
         for client in (self._consumer, self._producer):
             if client is not None:
                 with contextlib.suppress(Exception):
@@ -266,11 +278,15 @@ class IdempotentConsumer(BackgroundWorker):
                 consumer = await self._connect()
                 batches = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
                 self.assigned = set(consumer.assignment())
+                offsets: dict[TopicPartition, int] = {}
                 for tp, records in batches.items():
                     await self._process_batch(records)
-                    with contextlib.suppress(CommitFailedError):
-                        # After a rebalance the new owner re-reads; the record makes that harmless.
-                        await consumer.commit({tp: records[-1].offset + 1})
+                    offsets[tp] = records[-1].offset + 1
+                if offsets:
+                    # The offsets go to the broker while the next poll is applied; one commit
+                    # at a time, in order. Committed late means redelivered, which is harmless.
+                    await self._committed()
+                    self._commit = asyncio.create_task(consumer.commit(offsets))
                 self.last_error = None
                 backoff = 0.1
             except asyncio.CancelledError:
