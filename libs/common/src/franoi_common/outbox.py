@@ -248,7 +248,13 @@ class OutboxRelay(BackgroundWorker):
                     await asyncio.wait_for(self._signal.local.wait(), wait_s)
             except asyncio.CancelledError:
                 raise
-            except (KafkaError, asyncpg.PostgresError, OSError, TimeoutError) as exc:
+            except (
+                KafkaError,
+                asyncpg.PostgresError,
+                asyncpg.InterfaceError,  # a connection lost mid-batch
+                OSError,
+                TimeoutError,
+            ) as exc:
                 self.last_error = type(exc).__name__
                 log.warning(
                     "outbox relay cannot publish; retrying",
