@@ -33,7 +33,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 from franoi_common.events import AgeBand, DomainEvent, ProtectionStatus, Sex
@@ -187,6 +187,28 @@ class Person:
         if not isinstance(self.person_ref, str) or not _PERSON_REF.match(self.person_ref):
             raise InvalidValue("person_ref must be a pseudonym (64 lowercase hex digits)")
 
+    def fields(self) -> dict[str, Any]:
+        """The person's columns of an aggregate about them."""
+        return {
+            "person_ref": self.person_ref,
+            "sex": self.sex,
+            "age_band": self.age_band,
+            "protection_status": self.protection_status,
+        }
+
+
+class AboutAPerson:
+    """An aggregate about one person: it keeps their pseudonym and coarse attributes."""
+
+    person_ref: str
+    sex: Sex
+    age_band: AgeBand
+    protection_status: ProtectionStatus
+
+    @property
+    def person(self) -> Person:
+        return Person(self.person_ref, self.sex, self.age_band, self.protection_status)
+
 
 def first_contact(*dates: dt.date | Iterable[dt.date | None] | None) -> dt.date | None:
     """The earliest of the given dates (or iterables of dates), ignoring ``None``:
@@ -206,11 +228,14 @@ def first_contact(*dates: dt.date | Iterable[dt.date | None] | None) -> dt.date 
 
 
 @dataclass(eq=False)
-class Consultation:
+class Consultation(AboutAPerson):
     """One individual consultation at the work desk (a fact: recorded, not changed)."""
 
     consultation_id: UUID
-    person: Person
+    person_ref: str
+    sex: Sex
+    age_band: AgeBand
+    protection_status: ProtectionStatus
     held_on: dt.date
     topic: ConsultationTopic
     minutes: int
@@ -234,7 +259,14 @@ class Consultation:
         worker_role: WorkerRole,
     ) -> Consultation:
         _check_range("minutes", minutes, MIN_MINUTES, MAX_MINUTES)
-        consultation = cls(consultation_id, person, held_on, topic, minutes, worker_role)
+        consultation = cls(
+            consultation_id=consultation_id,
+            held_on=held_on,
+            topic=topic,
+            minutes=minutes,
+            worker_role=worker_role,
+            **person.fields(),
+        )
         consultation.events.append(
             ConsultationRecorded(
                 consultation_id=consultation_id,
@@ -532,11 +564,14 @@ class EnrolmentStatus(StrEnum):
 
 
 @dataclass(eq=False)
-class Enrolment:
+class Enrolment(AboutAPerson):
     """A person's enrolment in a training course: enrolled, then completed or dropped."""
 
     enrolment_id: UUID
-    person: Person
+    person_ref: str
+    sex: Sex
+    age_band: AgeBand
+    protection_status: ProtectionStatus
     course_title: str
     provider: str
     course_kind: CourseKind
@@ -569,7 +604,16 @@ class Enrolment:
         by = check_label("provider", provider)
         _check_range("hours", hours, MIN_COURSE_HOURS, MAX_COURSE_HOURS)
         _check_not_before(ends_on, starts_on, "a course cannot end before it starts")
-        enrolment = cls(enrolment_id, person, title, by, course_kind, hours, starts_on, ends_on)
+        enrolment = cls(
+            enrolment_id=enrolment_id,
+            course_title=title,
+            provider=by,
+            course_kind=course_kind,
+            hours=hours,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            **person.fields(),
+        )
         enrolment.events.append(
             EnrolmentStarted(
                 enrolment_id=enrolment_id,
@@ -610,12 +654,15 @@ class InternshipStatus(StrEnum):
 
 
 @dataclass(eq=False)
-class Internship:
+class Internship(AboutAPerson):
     """An internship ("tirocinio", "borsa lavoro") at a company under an agreement:
     open, then ended; its outcome is recorded once, on or after the end."""
 
     internship_id: UUID
-    person: Person
+    person_ref: str
+    sex: Sex
+    age_band: AgeBand
+    protection_status: ProtectionStatus
     company_agreement_id: UUID
     sector: str
     started_on: dt.date
@@ -652,11 +699,11 @@ class Internship:
         agreement.check_in_force_on(started_on, "an internship")
         _check_not_before(planned_end_on, started_on, "the planned end cannot be before the start")
         _check_range("monthly_stipend_eur", monthly_stipend_eur, MIN_STIPEND_EUR, MAX_STIPEND_EUR)
-        if any(i.is_open and i.person.person_ref == person.person_ref for i in person_internships):
+        if any(i.is_open and i.person_ref == person.person_ref for i in person_internships):
             raise InternshipAlreadyOpen("the person already has an open internship")
         internship = cls(
             internship_id=internship_id,
-            person=person,
+            **person.fields(),
             company_agreement_id=agreement.company_agreement_id,
             sector=agreement.sector,
             started_on=started_on,
@@ -749,12 +796,15 @@ class HireStatus(StrEnum):
 
 
 @dataclass(eq=False)
-class Hire:
+class Hire(AboutAPerson):
     """A person's job: through a company agreement or in a sector, possibly after an
     internship; active, then ended."""
 
     hire_id: UUID
-    person: Person
+    person_ref: str
+    sex: Sex
+    age_band: AgeBand
+    protection_status: ProtectionStatus
     sector: str
     contract_type: ContractType
     weekly_hours: int
@@ -820,14 +870,14 @@ class Hire:
         if agreement is not None:
             agreement.check_in_force_on(started_on, "a hire through an agreement")
         if internship is not None:
-            if internship.person.person_ref != person.person_ref:
+            if internship.person_ref != person.person_ref:
                 raise InvalidValue("the internship belongs to another person")
             _check_not_before(
                 started_on, internship.started_on, "a hire cannot start before its internship"
             )
         hire = cls(
             hire_id=hire_id,
-            person=person,
+            **person.fields(),
             sector=sector,
             contract_type=contract_type,
             weekly_hours=weekly_hours,
