@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Query
+from franoi_common.api import read_only
 from pydantic import BaseModel
 
 from franoi_projection.adapters import employment_views
 from franoi_projection.domain.months import InvalidPeriod, month_label, period
-from franoi_projection.entrypoints.api import Month, _analyst
+from franoi_projection.entrypoints.api import Month, Pool, _analyst
 
 
 class EmploymentMonthOut(BaseModel):
@@ -40,11 +40,13 @@ class EmploymentMonthlyOut(BaseModel):
     rows: list[EmploymentMonthOut]
 
 
-def build_employment_router(pool: asyncpg.Pool) -> APIRouter:
+def build_employment_router() -> APIRouter:
+    """The employment view; it reaches the pool through ``app.state``."""
     router = APIRouter(prefix="/v1", dependencies=[Depends(_analyst)])
 
     @router.get("/employment/monthly", response_model=EmploymentMonthlyOut, tags=["employment"])
     async def employment_monthly(
+        pool: Pool,
         first_month: Annotated[Month, Query(alias="from")] = None,
         last_month: Annotated[Month, Query(alias="to")] = None,
         partner_id: Annotated[str | None, Query(pattern=r"^p[0-9]{2,3}$")] = None,
@@ -59,7 +61,7 @@ def build_employment_router(pool: asyncpg.Pool) -> APIRouter:
             first, last = period(first_month, last_month, dt.date.today())
         except InvalidPeriod as exc:
             raise HTTPException(422, detail=str(exc)) from exc
-        async with pool.acquire() as conn:
+        async with read_only(pool) as conn:
             rows = await employment_views.employment_monthly(conn, first, last, partner_id, region)
         return EmploymentMonthlyOut(
             first_month=month_label(first),
