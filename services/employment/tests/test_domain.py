@@ -8,6 +8,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from franoi_common.errors import DomainError
 from franoi_common.events import AgeBand, ProtectionStatus, Sex
 from franoi_contracts import employment as ev
 from franoi_contracts.employment import (
@@ -529,7 +530,7 @@ def test_extend_and_end_internship() -> None:
     )
     assert (internship.status, internship.ended_on) == (InternshipStatus.ENDED, D3)
     with pytest.raises(InvalidTransition):
-        internship.end(D3)
+        internship.end(dt.date(2025, 9, 16))
     with pytest.raises(InvalidTransition):
         internship.extend(dt.date(2025, 12, 31))
 
@@ -560,7 +561,7 @@ def test_outcome_is_set_once() -> None:
         with pytest.raises(OutcomeAlreadyRecorded):
             internship.record_outcome(
                 outcome,
-                D3,
+                dt.date(2025, 9, 16),
                 InterruptedBy.COMPANY if outcome is InternshipOutcome.INTERRUPTED else None,
             )
     assert internship.outcome is InternshipOutcome.NOT_HIRED
@@ -711,6 +712,59 @@ def test_end_hire_once() -> None:
         HireEndReason.CONTRACT_EXPIRED,
         2,
     )
+
+
+def test_repeating_a_terminal_transition_changes_nothing() -> None:
+    """A client retrying the same request gets success and no second event."""
+    agreement = make_agreement()
+    agreement.end(D2)
+    agreement.end(D2)
+    activity = scheduled()
+    activity.hold(D1, [AMINA.person_ref], 2)
+    activity.hold(D1, [AMINA.person_ref], 2)
+    with pytest.raises(InvalidTransition):
+        activity.hold(D1, [AMINA.person_ref], 3)  # different data is not a retry
+    cancelled = scheduled()
+    cancelled.cancel(D1)
+    cancelled.cancel(D1)
+    completed, dropped = enrol(), enrol()
+    completed.complete(D2)
+    completed.complete(D2)
+    dropped.drop(D2)
+    dropped.drop(D2)
+    internship = start_internship()
+    internship.end(D2)
+    internship.end(D2)
+    internship.record_outcome(InternshipOutcome.INTERRUPTED, D3, InterruptedBy.PARTNER)
+    internship.record_outcome(InternshipOutcome.INTERRUPTED, D3, InterruptedBy.PARTNER)
+    with pytest.raises(OutcomeAlreadyRecorded):
+        internship.record_outcome(InternshipOutcome.INTERRUPTED, D3, InterruptedBy.COMPANY)
+    job = hire()
+    job.end(dt.date(2026, 1, 31), HireEndReason.RESIGNED)
+    job.end(dt.date(2026, 1, 31), HireEndReason.RESIGNED)
+    with pytest.raises(InvalidTransition):
+        job.end(dt.date(2026, 1, 31), HireEndReason.DISMISSED)
+    assert [len(a.events) for a in (agreement, activity, cancelled)] == [1, 1, 1]
+    assert [len(a.events) for a in (completed, dropped)] == [2, 2]
+    assert (len(internship.events), len(job.events)) == (3, 2)
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (InvalidValue, 422),
+        (InvalidDates, 422),
+        (InvalidTransition, 409),
+        (InternshipAlreadyOpen, 409),
+        (OutcomeAlreadyRecorded, 409),
+        (OutcomeBeforeEnd, 409),
+        (HireBeforeFirstContact, 409),
+    ],
+)
+def test_errors_are_problems_with_a_status(error: type[EmploymentError], status: int) -> None:
+    assert issubclass(error, DomainError)
+    assert error.status == status
+    assert error("x").message == "x"
 
 
 def test_error_codes_are_distinct() -> None:

@@ -5,7 +5,10 @@ Pure domain code: no I/O. Each aggregate keeps the invariants it can see and
 records what happened in its ``events`` list; the service layer persists the
 aggregates and moves their events to the outbox. A method that succeeds changes
 state and records exactly one event; a method that fails raises an
-:class:`EmploymentError` and changes nothing.
+:class:`EmploymentError` (a :class:`franoi_common.errors.DomainError`, so the API answers
+it as a problem with its status) and changes nothing. A terminal transition
+repeated with the same data (a client retrying "end this internship") succeeds and
+records nothing, so retries are safe.
 
 Invariants:
 
@@ -33,9 +36,10 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any
 from uuid import UUID
 
+from franoi_common.errors import DomainError
 from franoi_common.events import AgeBand, DomainEvent, ProtectionStatus, Sex
 from franoi_contracts.employment import (
     CONTRACTS_WITH_END,
@@ -94,56 +98,64 @@ MAX_LABEL_LENGTH = 200
 # --- errors ------------------------------------------------------------------------------
 
 
-class EmploymentError(Exception):
+class EmploymentError(DomainError):
     """A command the employment domain refuses; ``str(error)`` is a message for people."""
 
-    code: ClassVar[str] = "employment_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "employment_error"
 
 
 class InvalidTransition(EmploymentError):
     """The aggregate is not in a state that allows the command."""
 
+    status = 409
     code = "invalid_transition"
+    title = "Not allowed in the current state"
 
 
 class InvalidDates(EmploymentError):
     """The dates of the command are inconsistent."""
 
     code = "invalid_dates"
+    title = "Inconsistent dates"
 
 
 class InvalidValue(EmploymentError):
     """A value is out of its range or malformed."""
 
     code = "invalid_value"
+    title = "Invalid value"
 
 
 class InternshipAlreadyOpen(EmploymentError):
     """The person already has an open internship."""
 
+    status = 409
     code = "internship_already_open"
+    title = "Internship already open"
 
 
 class OutcomeAlreadyRecorded(EmploymentError):
     """The internship's outcome was recorded before: it is set once."""
 
+    status = 409
     code = "outcome_already_recorded"
+    title = "Outcome already recorded"
 
 
 class OutcomeBeforeEnd(EmploymentError):
     """An internship's outcome can only be recorded once it has ended, on or after its end."""
 
+    status = 409
     code = "outcome_before_end"
+    title = "Outcome before the internship's end"
 
 
 class HireBeforeFirstContact(EmploymentError):
     """A hire cannot start before the person's first recorded contact with the desk."""
 
+    status = 409
     code = "hire_before_first_contact"
+    title = "Hire before the first contact"
 
 
 def _check_range(name: str, value: int, low: int, high: int) -> None:
@@ -343,6 +355,13 @@ class GroupActivity:
     ) -> None:
         """Record that the activity took place: the partner's persons who attended (by
         ``person_ref``, each once) and how many others (e.g. pupils) did."""
+        if (self.status, self.held_on, self.registered_attendees, self.anonymous_attendees) == (
+            GroupActivityStatus.HELD,
+            held_on,
+            tuple(registered_attendees),
+            anonymous_attendees,
+        ):
+            return
         self._check_scheduled()
         _check_range("anonymous_attendees", anonymous_attendees, MIN_ATTENDEES, MAX_ATTENDEES)
         refs = tuple(registered_attendees)
@@ -371,6 +390,8 @@ class GroupActivity:
 
     def cancel(self, on: dt.date) -> None:
         """Cancel a scheduled activity (no attendance is ever recorded for it)."""
+        if (self.status, self.cancelled_on) == (GroupActivityStatus.CANCELLED, on):
+            return
         self._check_scheduled()
         self.status, self.cancelled_on = GroupActivityStatus.CANCELLED, on
         self.events.append(
@@ -536,6 +557,8 @@ class CompanyAgreement:
 
     def end(self, on: dt.date) -> None:
         """End the agreement (once, not before it was signed)."""
+        if self.ended_on == on:
+            return
         if self.ended_on is not None:
             raise InvalidTransition(f"the agreement already ended on {self.ended_on}")
         _check_not_before(on, self.signed_on, "an agreement cannot end before it was signed")
@@ -635,11 +658,15 @@ class Enrolment(AboutAPerson):
         _check_not_before(on, self.starts_on, "an enrolment cannot close before the course starts")
 
     def complete(self, on: dt.date) -> None:
+        if (self.status, self.closed_on) == (EnrolmentStatus.COMPLETED, on):
+            return
         self._check_can_close(on)
         self.status, self.closed_on = EnrolmentStatus.COMPLETED, on
         self.events.append(EnrolmentCompleted(enrolment_id=self.enrolment_id, completed_on=on))
 
     def drop(self, on: dt.date) -> None:
+        if (self.status, self.closed_on) == (EnrolmentStatus.DROPPED, on):
+            return
         self._check_can_close(on)
         self.status, self.closed_on = EnrolmentStatus.DROPPED, on
         self.events.append(EnrolmentDropped(enrolment_id=self.enrolment_id, dropped_on=on))
@@ -749,6 +776,8 @@ class Internship(AboutAPerson):
 
     def end(self, on: dt.date) -> None:
         """End an open internship (not before its start); it is no longer open."""
+        if self.ended_on == on:
+            return
         self._check_open()
         _check_not_before(on, self.started_on, "an internship cannot end before it started")
         self.status, self.ended_on = InternshipStatus.ENDED, on
@@ -762,6 +791,12 @@ class Internship(AboutAPerson):
     ) -> None:
         """Set the outcome: once, only after the internship ended, on or after its end.
         ``interrupted_by`` is given exactly for an interrupted internship."""
+        if (self.outcome, self.interrupted_by, self.outcome_recorded_on) == (
+            outcome,
+            interrupted_by,
+            recorded_on,
+        ):
+            return
         if self.outcome is not None:
             raise OutcomeAlreadyRecorded(
                 f"the internship's outcome ({self.outcome.value}) was recorded already"
@@ -910,6 +945,8 @@ class Hire(AboutAPerson):
 
     def end(self, on: dt.date, reason: HireEndReason) -> None:
         """End an active job (once, not before it started)."""
+        if (self.ended_on, self.end_reason) == (on, reason):
+            return
         if not self.is_active:
             raise InvalidTransition(f"the job already ended on {self.ended_on}")
         _check_not_before(on, self.started_on, "a job cannot end before it started")
