@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -825,10 +826,12 @@ async def test_other_partners_see_nothing_and_change_nothing(employment: Employm
     ]  # fmt: skip
     before = await employment.counts()
     secrets = [*resources.values(), ref, COMPANY]
+    covered: set[tuple[str, str]] = set()
     # the neighbour (served by the same instance): reads and changes answer 404, lists are empty
     for kind, resource_id in resources.items():
         answer = await neighbour.call("GET", f"/v1/{kind}/{resource_id}", status=404)
         assert resource_id in answer["detail"]
+        covered |= {("get", f"/v1/{kind}/{resource_id}"), ("get", f"/v1/{kind}")}
         page = await neighbour.get(f"/v1/{kind}")
         assert (page["items"], page["total"]) == ([], 0), kind
         filtered = await neighbour.get(f"/v1/{kind}", **(
@@ -837,7 +840,9 @@ async def test_other_partners_see_nothing_and_change_nothing(employment: Employm
         assert filtered["total"] == 0
     for path, body in commands:
         await neighbour.call("POST", path, body, status=404)
+        covered.add(("post", path))
     records = await neighbour.get(f"/v1/persons/{ref}/records")
+    covered.add(("get", f"/v1/persons/{ref}/records"))
     assert all(items == [] for items in records["records"].values())
     assert await employment.counts() == before
     # a partner the instance does not serve, the consortium, no staff role: 403; no token: 401
@@ -857,6 +862,18 @@ async def test_other_partners_see_nothing_and_change_nothing(employment: Employm
         assert response.status_code == 403
     assert (await employment.service.client.get("/v1/hires")).status_code == 401
     assert await employment.counts() == before
+    # every read, and every operation naming a resource (in its path or body), was tried
+    document = (await employment.service.client.get("/openapi.json")).json()
+    naming = {
+        (method, re.sub(r"\{[a-z_]+\}", "{}", path))
+        for path, item in document["paths"].items()
+        for method in item
+        if path.startswith("/v1/")
+        and ("{" in path or method == "get" or path in ("/v1/internships", "/v1/hires"))
+    }
+    tried = {(m, re.sub(r"[0-9a-f]{64}|[0-9a-f-]{36}", "{}", p)) for m, p in covered}
+    assert naming == tried, naming ^ tried
+    assert len(naming) >= 20
     # the owner's resources are untouched
     assert (await owner.get(f"/v1/internships/{internship['internship_id']}")) == internship
     assert (await owner.get(f"/v1/company-agreements/{aid}"))["ended_on"] is None
