@@ -9,10 +9,13 @@ figures from an earlier run on the same topics cannot mix in.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
+from pathlib import Path
 from typing import Any
 
 import asyncpg
+import jsonschema
 from franoi_common.pseudonym import person_ref
 from franoi_contracts import employment as ev
 from franoi_employment.bootstrap import DEFINITION as EMPLOYMENT
@@ -30,6 +33,7 @@ from tests.support import (
     running,
 )
 
+SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "events" / "schemas"
 COARSE = {"sex": "female", "age_band": "18-24", "protection_status": "refugee"}
 
 
@@ -191,9 +195,18 @@ async def test_every_employment_event_reaches_the_projection(
         emp = await asyncpg.connect(employment_url)
         proj = await asyncpg.connect(projection_url)
         try:
-            published = await emp.fetch("SELECT event_id, event_type, sent_at FROM outbox")
+            published = await emp.fetch(
+                "SELECT event_id, event_type, aggregate_id, data::text AS data, dataschema,"
+                " sent_at FROM outbox"
+            )
             assert {r["event_type"] for r in published} == {c.TYPE for c in ev.EMPLOYMENT_EVENTS}
             assert all(r["sent_at"] is not None for r in published)
+            for r in published:  # exactly as the committed catalogue publishes them
+                schema = json.loads((SCHEMAS / f"{r['event_type']}.json").read_text())
+                assert r["dataschema"] == schema["$id"]
+                data = json.loads(r["data"])
+                jsonschema.validate(data, schema)
+                assert data[schema["x-kafka-key"]] == r["aggregate_id"]
 
             async def all_applied() -> bool:
                 applied = await proj.fetch(
