@@ -727,6 +727,15 @@ async def test_bad_input_is_refused_clearly_and_writes_nothing(employment: Emplo
         if await employment.counts() != before:
             failures.append(f"{name}: something was written")
     assert not failures, "\n".join(failures)
+    # valid JSON that is not valid text: a lone UTF-16 surrogate in a name
+    before = await employment.counts()
+    raw = json.dumps(agreement_body(company_name="X")).replace('"X"', '"\\ud800"').encode()
+    response = await employment.service.client.post(
+        AG, content=raw, headers={**api.headers, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert "company_name" in response.text
+    assert await employment.counts() == before
 
 
 # --- privacy -----------------------------------------------------------------------------
