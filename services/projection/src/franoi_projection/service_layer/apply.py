@@ -10,10 +10,11 @@ from franoi_common.events import event_class
 from franoi_common.projector import apply_one, merge
 
 from franoi_projection.service_layer.cases import CASES
+from franoi_projection.service_layer.employment import EMPLOYMENT
 from franoi_projection.service_layer.events import EVENTS
 from franoi_projection.service_layer.housing import HOUSING
 
-PROJECTION = merge(HOUSING, CASES, EVENTS)
+PROJECTION = merge(HOUSING, EMPLOYMENT, CASES, EVENTS)
 
 
 async def apply_event(conn: asyncpg.Connection, envelope: Envelope, delivery: Delivery) -> None:
