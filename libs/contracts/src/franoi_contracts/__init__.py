@@ -6,6 +6,6 @@ document under ``docs/events/`` are generated from these models
 (``python -m franoi_contracts.catalogue``).
 """
 
-from franoi_contracts import housing
+from franoi_contracts import hosting, housing
 
-DOMAINS = {"housing": housing}
+DOMAINS = {"housing": housing, "hosting": hosting}
