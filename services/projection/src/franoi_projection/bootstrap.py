@@ -13,6 +13,7 @@ from franoi_common.settings import ProjectionSettings, ServiceSettings
 
 from franoi_projection.adapters.read_models import load_directory, read_directory
 from franoi_projection.entrypoints.api import build_router
+from franoi_projection.entrypoints.hosting_views import build_hosting_router
 from franoi_projection.service_layer.apply import apply_event
 
 MIGRATIONS = [INBOX, MigrationSource("projection", "franoi_projection")]
@@ -29,7 +30,10 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
         handler=apply_event,
         client_id="franoi-projection",
     )
-    wiring = Wiring(routers=[build_router(pool, consumer)], workers={"consume": consumer})
+    wiring = Wiring(
+        routers=[build_router(pool, consumer), build_hosting_router(pool)],
+        workers={"consume": consumer},
+    )
     directory = read_directory(settings.partner_directory)
 
     async def load_partners() -> None:
