@@ -326,7 +326,12 @@ async def test_units_register_update_withdraw_and_count_beds(housing: Housing) -
     assert withdrawn == {**emptied, "withdrawn_on": day()}
 
     assert "withdrawn" in (await api.call("PATCH", unit_path, {"beds": 5}, status=409))["detail"]
-    await api.call("POST", f"{unit_path}/withdraw", {"withdrawn_on": day()}, status=409)
+    # A retry of the same withdrawal answers the unit again and records nothing; another
+    # date is a conflict.
+    assert await api.call("POST", f"{unit_path}/withdraw", {"withdrawn_on": day()}, status=200) == (
+        withdrawn
+    )
+    await api.call("POST", f"{unit_path}/withdraw", {"withdrawn_on": day(-1)}, status=409)
     await api.call(
         "POST", "/v1/placements", placement_body(unit["unit_id"], "VRDGPP60B02F205X"), status=409
     )
@@ -392,7 +397,7 @@ async def test_requests_submit_close_and_get_satisfied_by_a_placement(housing: H
     )
     assert (withdrawn["status"], withdrawn["closed_on"]) == ("withdrawn", day())
     closed = await api.call(
-        "POST", f"/v1/requests/{third['request_id']}/withdraw", {"closed_on": day()}, status=409
+        "POST", f"/v1/requests/{third['request_id']}/withdraw", {"closed_on": day(-1)}, status=409
     )
     assert "already closed" in closed["detail"]
     early = await api.call(
@@ -860,9 +865,17 @@ async def test_bad_input_is_refused_clearly_and_writes_nothing(housing: Housing)
             failures.append(f"{name}: {response.status_code} (expected {case.status}) {answer}")
         elif not isinstance(answer.get("detail"), str) or not answer["detail"]:
             failures.append(f"{name}: no detail in {answer}")
-        elif answer["detail"] == "invalid request" and not (
-            answer.get("problems")
-            and all(p.get("loc") and p.get("msg") for p in answer["problems"])
+        elif answer.get("status") != response.status_code or not answer.get("title"):
+            failures.append(f"{name}: not a problem document: {answer}")
+        elif response.headers["content-type"] != "application/problem+json":
+            failures.append(f"{name}: content type {response.headers['content-type']}")
+        elif (
+            response.status_code == 422
+            and answer.get("code") == "invalid_request"
+            and not (
+                answer.get("errors")
+                and all(p.get("loc") and p.get("msg") for p in answer["errors"])
+            )
         ):
             failures.append(f"{name}: no located problems in {answer}")
         elif case.about.lower() not in response.text.lower():

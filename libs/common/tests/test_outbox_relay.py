@@ -408,6 +408,7 @@ async def test_migrate_twice_applies_nothing_the_second_time(databases: Any) -> 
     url = await databases.create("common_mig")
     assert await migrate_url(url, [OUTBOX, INBOX]) == [
         "outbox/001_outbox",
+        "outbox/002_command_fingerprints",
         "inbox/001_processed_events",
     ]
     assert await migrate_url(url, [OUTBOX, INBOX]) == []
@@ -418,6 +419,7 @@ async def test_migrate_twice_applies_nothing_the_second_time(databases: Any) -> 
         await conn.close()
     assert {(r["component"], r["version"], r["checksum"]) for r in rows} == {
         ("outbox", 1, OUTBOX.load()[0].checksum),
+        ("outbox", 2, OUTBOX.load()[1].checksum),
         ("inbox", 1, INBOX.load()[0].checksum),
     }
 
@@ -427,7 +429,11 @@ async def test_changed_migration_is_an_error(
 ) -> None:
     source, directory = temp_source
     url = await databases.create("common_mig")
-    assert await migrate_url(url, [source, OUTBOX]) == ["temp/001_things", "outbox/001_outbox"]
+    assert await migrate_url(url, [source, OUTBOX]) == [
+        "temp/001_things",
+        "outbox/001_outbox",
+        "outbox/002_command_fingerprints",
+    ]
     (directory / "001_things.sql").write_text("CREATE TABLE things (id bigint PRIMARY KEY);\n")
     conn = await asyncpg.connect(url)
     try:
@@ -477,10 +483,14 @@ async def test_concurrent_migrations_apply_each_file_once(databases: Any) -> Non
     url = await databases.create("common_mig")
     results = await asyncio.gather(*(migrate_url(url, [OUTBOX, INBOX]) for _ in range(4)))
     applied = sorted(name for result in results for name in result)
-    assert applied == ["inbox/001_processed_events", "outbox/001_outbox"]
+    assert applied == [
+        "inbox/001_processed_events",
+        "outbox/001_outbox",
+        "outbox/002_command_fingerprints",
+    ]
     conn = await asyncpg.connect(url)
     try:
-        assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == 2
+        assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == 3
     finally:
         await conn.close()
 

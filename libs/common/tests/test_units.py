@@ -655,11 +655,20 @@ def test_error_handlers_never_echo_submitted_values() -> None:
     response = client.post("/things", json={"person_identifier": SECRET, "beds": SECRET})
     assert response.status_code == 422
     assert SECRET not in response.text
-    problems = response.json()["problems"]
-    assert {tuple(p["loc"]) for p in problems} == {("body", "beds")}
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 422 and problem["code"] == "invalid_request"
+    assert {tuple(p["loc"]) for p in problem["errors"]} == {("body", "beds")}
+    assert "body.beds" in problem["detail"]
     failed = client.get("/boom")
     assert failed.status_code == 500
-    assert failed.json() == {"detail": "internal error"}
+    assert failed.json() == {
+        "type": "https://franoi.org/problems/internal_error",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "internal error",
+        "code": "internal_error",
+    }
     assert SECRET not in failed.text
 
 

@@ -164,7 +164,7 @@ def test_approval_needs_an_assessment_and_follows_it() -> None:
         family.approve(D1)  # before the home visit
     assert family.vetting is VettingStatus.ASSESSED
     with pytest.raises(InvalidTransition):
-        family.assess(D1, D2)  # twice
+        family.assess(D1, D3)  # again, with other dates
 
 
 def test_assessment_cannot_precede_the_application() -> None:
@@ -210,7 +210,7 @@ def test_pause_resume_withdraw() -> None:
     family.pause(D2)
     assert family.availability is Availability.PAUSED and not family.can_be_matched
     with pytest.raises(InvalidTransition):
-        family.pause(D2)
+        family.pause(D3)
     with pytest.raises(InvalidDates):
         family.resume(D1)
     family.resume(D3)
@@ -223,7 +223,7 @@ def test_pause_resume_withdraw() -> None:
         ev.FamilyPaused, ev.FamilyResumed, ev.FamilyWithdrawn,
     ]  # fmt: skip
     with pytest.raises(InvalidTransition):
-        family.withdraw(D4)
+        family.withdraw(D4 + dt.timedelta(days=1))
     with pytest.raises(InvalidTransition):
         family.resume(D4)
 
@@ -652,3 +652,47 @@ def test_match_equality_by_id() -> None:
     copy = Match(match.match_id, match.family_id, AMINA, D1)
     assert copy == match and hash(copy) == hash(match)
     assert match != Match(uuid4(), match.family_id, AMINA, D1)
+
+
+# --- retries -----------------------------------------------------------------------------
+
+
+def test_final_transitions_repeated_with_the_same_data_record_nothing() -> None:
+    family = approved(rooms=2)
+    family.approve(D1)
+    family.pause(D2)
+    family.pause(D2)
+    assert [type(e) for e in family.events] == [ev.FamilyPaused]
+    with pytest.raises(InvalidTransition):
+        family.pause(D3)  # a different pause is not a retry
+    family.resume(D3)
+    family.events.clear()
+    match = family.propose_match(uuid4(), AMINA, D3)
+    family.accept_match(match, D3)
+    family.accept_match(match, D3)
+    with pytest.raises(InvalidTransition):
+        family.accept_match(match, D4)
+    stay = family.start_stay(match, uuid4(), D3, 6, 300, **PERSON)
+    stay.end(D4, StayOutcome.OTHER)
+    stay.end(D4, StayOutcome.OTHER)
+    with pytest.raises(InvalidTransition):
+        stay.end(D4, StayOutcome.COMPLETED_WITH_AUTONOMY)  # the outcome is set once
+    assert [type(e) for e in match.events] == [ev.MatchProposed, ev.MatchAccepted]
+    assert [type(e) for e in stay.events] == [ev.StayStarted, ev.StayEnded]
+    declined = family.propose_match(uuid4(), BOBO, D4)
+    declined.decline(D4, DecidedBy.FAMILY)
+    declined.decline(D4, DecidedBy.FAMILY)
+    with pytest.raises(InvalidTransition):
+        declined.decline(D4, DecidedBy.GUEST)
+    request = hosting_request(CHIDI, FamilyRequestKind.PARENTING_SUPPORT)
+    request.satisfy(D1)
+    request.satisfy(D1)
+    with pytest.raises(InvalidTransition):
+        request.withdraw(D1)
+    assert len(request.events) == 1 and len(declined.events) == 2
+    gone = applied()
+    gone.withdraw(D1)
+    gone.withdraw(D1)
+    with pytest.raises(InvalidTransition):
+        gone.withdraw(D2)
+    assert len(gone.events) == 1

@@ -48,6 +48,7 @@ from franoi_housing.domain.model import (
 D0 = dt.date(2025, 3, 1)
 D1 = dt.date(2025, 4, 1)
 D2 = dt.date(2025, 9, 30)
+D3 = dt.date(2025, 10, 15)
 
 
 def ref(name: str) -> str:
@@ -537,8 +538,22 @@ def test_closing_a_request_twice_refused(close: Callable[[HousingRequest], None]
     with pytest.raises(InvalidTransition):
         request.declare_unsatisfied(D2, UnsatisfiedReason.OTHER)
     with pytest.raises(InvalidTransition):
-        request.withdraw(D2)
+        request.withdraw(D3)
     assert len(request.events) == 1
+
+
+def test_repeating_a_terminal_transition_with_the_same_data_records_nothing() -> None:
+    """Retries are safe: the same end again changes nothing; different data is refused."""
+    withdrawn = make_request()
+    withdrawn.withdraw(D2)
+    withdrawn.withdraw(D2)
+    assert len(withdrawn.events) == 1
+    unsatisfied = make_request()
+    unsatisfied.declare_unsatisfied(D2, UnsatisfiedReason.LOST_CONTACT)
+    unsatisfied.declare_unsatisfied(D2, UnsatisfiedReason.LOST_CONTACT)
+    with pytest.raises(InvalidTransition):
+        unsatisfied.declare_unsatisfied(D2, UnsatisfiedReason.OTHER)
+    assert len(unsatisfied.events) == 1
 
 
 def test_closing_a_request_before_submission_refused() -> None:
@@ -589,8 +604,9 @@ def test_end_agreement_twice_or_before_signing_refused() -> None:
     with pytest.raises(InvalidDates):
         agreement.end(D0)
     agreement.end(D2)
+    agreement.end(D2)  # a retry of the same end: nothing new
     with pytest.raises(InvalidTransition):
-        agreement.end(D2)
+        agreement.end(D3)
     assert agreement.ended_on == D2
     assert len(agreement.events) == 2
 

@@ -1,11 +1,19 @@
-"""Service defaults for every HTTP API: errors, health, telemetry.
+"""Service defaults for every HTTP API: errors as RFC 9457 problems, their OpenAPI, health.
 
-- Invalid input answers 422 with each problem's location and message (never
-  the submitted values, which may be personal data); domain rule violations
-  are mapped by each service to 409/422; an unexpected failure answers 500
-  with a generic message and is logged with its trace id.
-- ``/healthz``: the process is alive. ``/readyz``: each named dependency
-  check passes (503 and which one failed otherwise).
+Every error answers ``application/problem+json`` with ``type``, ``title``,
+``status`` and ``detail``; invalid input (422) adds ``errors``, each problem's
+location and message — never the submitted values, which may be personal data.
+A :class:`~franoi_common.errors.DomainError` answers its own status and adds
+its ``code``. A query that runs past the read timeout answers 503; an
+unexpected failure answers 500 with a generic message and is logged.
+
+:func:`document_problems` declares, in the OpenAPI document, every status an
+operation can answer (401/403 where a token is needed, 404 where a path names
+a resource, 409 on writes, 422 where there is input, 503 where the database is
+read) with the problem schema, so a new service gets it without writing it.
+
+``/healthz``: the process is alive. ``/readyz``: each named dependency check
+passes (503 and which one failed otherwise). ``/`` leads to the API docs.
 """
 
 from __future__ import annotations
@@ -14,16 +22,68 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from franoi_common.errors import DomainError
 
 log = logging.getLogger(__name__)
 
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://franoi.org/problems/"
+
 Check = Callable[[], Awaitable[None]]
 """Raises if the dependency is not usable."""
+
+
+class InputProblem(BaseModel):
+    loc: list[str] = Field(description="Where the problem is, e.g. ['body', 'beds']")
+    msg: str = Field(description="What is wrong (never the submitted value)")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(description="A URI naming the kind of problem")
+    title: str = Field(description="A short summary of the kind of problem")
+    status: int = Field(description="The HTTP status code")
+    detail: str = Field(description="What went wrong with this request, for people")
+    code: str | None = Field(None, description="A stable machine-readable reason")
+    errors: list[InputProblem] | None = Field(None, description="Each invalid input (422)")
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    title: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + (code or _slug(status)),
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if code is not None:
+        body["code"] = code
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(status_code=status, content=body, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _slug(status: int) -> str:
+    return HTTPStatus(status).phrase.lower().replace(" ", "-").replace("'", "")
 
 
 @dataclass
@@ -38,26 +98,107 @@ class Readiness:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_input(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            {"loc": [str(p) for p in error.get("loc", ())], "msg": error.get("msg", "invalid")}
+        errors = [
+            {"loc": [str(p) for p in error.get("loc", ())], "msg": str(error.get("msg", "invalid"))}
             for error in exc.errors()
         ]
-        return JSONResponse(
-            status_code=422, content={"detail": "invalid request", "problems": problems}
+        where = ", ".join(".".join(e["loc"]) for e in errors[:5])
+        return problem_response(
+            422,
+            f"the request is invalid ({where})" if where else "the request is invalid",
+            code="invalid_request",
+            errors=errors,
         )
+
+    @app.exception_handler(DomainError)
+    async def refused(_: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(exc.status, str(exc), code=exc.code, title=exc.title)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(
-            status_code=exc.status_code,
-            content={"detail": exc.detail},
-            headers=getattr(exc, "headers", None),
+        return problem_response(
+            exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(asyncpg.QueryCanceledError)
+    async def too_slow(_: Request, exc: asyncpg.QueryCanceledError) -> JSONResponse:
+        log.warning("query cancelled by the statement timeout")
+        return problem_response(
+            503,
+            "the query took too long; narrow the period or the filters and retry",
+            code="query_timeout",
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", extra={"error": type(exc).__name__})
-        return JSONResponse(status_code=500, content={"detail": "internal error"})
+        return problem_response(500, "internal error", code="internal_error")
+
+
+def _problem_ref(schemas: dict[str, Any]) -> dict[str, Any]:
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in schema.pop("$defs", {}).items():
+        schemas.setdefault(name, definition)
+    schemas.setdefault("Problem", schema)
+    return {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+_DESCRIPTIONS = {
+    "401": "Missing, expired or invalid bearer token",
+    "403": "The token's partner or roles do not allow this operation",
+    "404": "No such resource for the caller's partner",
+    "409": "The request conflicts with the resource's current state",
+    "422": "Invalid input: each problem's location and message",
+    "503": "The database did not answer in time; retry later",
+}
+
+
+def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Declare each operation's error answers with the problem schema (in place)."""
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    content = _problem_ref(schemas)
+    for path, operations in openapi.get("paths", {}).items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            secured = bool(operation.get("security"))
+            params = operation.get("parameters", [])
+            has_input = bool(params) or "requestBody" in operation
+            statuses: list[str] = []
+            if secured:
+                statuses += ["401", "403", "503"]
+            if "{" in path:
+                statuses.append("404")
+            if secured and method in ("post", "put", "patch", "delete"):
+                statuses.append("409")
+            if has_input:
+                statuses.append("422")
+            responses = operation["responses"]
+            for status in statuses:
+                responses[status] = {"description": _DESCRIPTIONS[status], "content": content}
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    return openapi
+
+
+def install_problem_openapi(app: FastAPI) -> None:
+    """Generate the app's OpenAPI document with the problems declared."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    description=app.description,
+                    routes=app.routes,
+                    tags=app.openapi_tags,
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _run_check(check: Check, timeout_s: float) -> str:
@@ -73,7 +214,12 @@ def install_health_routes(app: FastAPI, readiness: Readiness, timeout_s: float =
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"], summary="Readiness: dependencies reachable")
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        summary="Readiness: dependencies reachable",
+        responses={503: {"description": "A required dependency is unavailable"}},
+    )
     async def readyz() -> JSONResponse:
         names = list(readiness.required) + list(readiness.informational)
         checks = [*readiness.required.values(), *readiness.informational.values()]
@@ -84,6 +230,12 @@ def install_health_routes(app: FastAPI, readiness: Readiness, timeout_s: float =
             status_code=200 if ready else 503,
             content={"status": "ready" if ready else "unready", "checks": report},
         )
+
+
+def install_root_redirect(app: FastAPI) -> None:
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
 
 
 def instrument(app: FastAPI) -> None:

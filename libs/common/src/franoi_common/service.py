@@ -15,7 +15,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import asyncpg
 import uvicorn
@@ -23,7 +23,14 @@ from fastapi import APIRouter, FastAPI
 
 from franoi_common.auth import TokenVerifier
 from franoi_common.db import create_pool
-from franoi_common.http import Readiness, install_error_handlers, install_health_routes, instrument
+from franoi_common.http import (
+    Readiness,
+    install_error_handlers,
+    install_health_routes,
+    install_problem_openapi,
+    install_root_redirect,
+    instrument,
+)
 from franoi_common.kafka import ensure_topics
 from franoi_common.migrations import MigrationSource, migrate_url
 from franoi_common.settings import KafkaSettings, ServiceSettings
@@ -46,7 +53,8 @@ class ReportsErrors(Protocol):
 class Wiring:
     """A service's parts, built by its ``wire`` function around one pool."""
 
-    routers: list[APIRouter] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+    """Parts the routes use (``app.state.<name>``, see :func:`franoi_common.api.from_state`)."""
     workers: dict[str, Worker] = field(default_factory=dict)
     """Background workers by command name (``relay``, ``consume``)."""
     readiness: Readiness = field(default_factory=Readiness)
@@ -86,13 +94,16 @@ class ServiceDefinition:
     settings_type: type[ServiceSettings]
     migrations: Sequence[MigrationSource]
     wire: Callable[[ServiceSettings, asyncpg.Pool], Wiring]
+    routers: Callable[[ServiceSettings], Sequence[APIRouter]]
+    """The API, built when the app is created (no database needed: the OpenAPI document
+    can be generated anywhere); routes reach the wired parts through ``app.state``."""
     worker_names: tuple[str, ...]
     """Workers that can run as their own command (``relay``, ``consume``)."""
     in_process_workers: Callable[[ServiceSettings], Sequence[str]]
     """Which workers ``serve`` runs inside the API process under these settings."""
     setup_app: Callable[[FastAPI], None] | None = None
-    """Service-specific app setup (e.g. domain error handlers), applied when the app is
-    created: Starlette fixes exception handlers at the first request, so never later."""
+    """Service-specific app setup, applied when the app is created: Starlette fixes
+    exception handlers at the first request, so never later."""
 
 
 async def database_check(pool: asyncpg.Pool) -> None:
@@ -110,10 +121,10 @@ def create_app(
         pool = await create_pool(settings.database_url, settings.database_pool_max)
         wiring = definition.wire(settings, pool)
         state["wiring"] = wiring
-        for router in wiring.routers:
-            app.include_router(router)
-        install_health_routes(app, wiring.readiness)
-        app.openapi_schema = None
+        readiness.required.update(wiring.readiness.required)
+        readiness.informational.update(wiring.readiness.informational)
+        for name, value in wiring.state.items():
+            setattr(app.state, name, value)
         for hook in wiring.on_start:
             await hook()
         names = definition.in_process_workers(settings) if run_workers else ()
@@ -131,9 +142,15 @@ def create_app(
                 await worker.stop()
             await pool.close()
 
+    readiness = Readiness()
     app = FastAPI(title=definition.title, version="1", lifespan=lifespan)
     app.state.token_verifier = TokenVerifier(settings.auth)
     install_error_handlers(app)
+    for router in definition.routers(settings):
+        app.include_router(router)
+    install_health_routes(app, readiness)
+    install_root_redirect(app)
+    install_problem_openapi(app)
     if definition.setup_app is not None:
         definition.setup_app(app)
     instrument(app)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import asyncpg
+from fastapi import APIRouter
 from franoi_common.migrations import OUTBOX, MigrationSource
 from franoi_common.outbox import Outbox, OutboxRelay, OutboxSignal
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.service import main as service_main
 from franoi_common.settings import PartnerServiceSettings, ServiceSettings, topic_for
 
-from franoi_housing.entrypoints.api import build_router, install_domain_error_handlers
-from franoi_housing.service_layer.handlers import HousingServices
+from franoi_housing.entrypoints.api import build_router
+from franoi_housing.service_layer.handlers import housing_services
 
 DOMAIN = "housing"
 SCHEMA_BASE_URL = "https://schemas.franoi.org/events"
@@ -22,7 +23,7 @@ MIGRATIONS = [OUTBOX, MigrationSource(DOMAIN, "franoi_housing")]
 def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
     assert isinstance(settings, PartnerServiceSettings)
     signal = OutboxSignal(pool)
-    services = HousingServices(
+    services = housing_services(
         pool=pool,
         outbox=Outbox(DOMAIN, SCHEMA_BASE_URL),
         pseudonym_key=settings.pseudonym_key.get_secret_value().encode(),
@@ -36,10 +37,7 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
         batch_size=settings.relay_batch_size,
         poll_interval_s=settings.relay_poll_interval_s,
     )
-    wiring = Wiring(
-        routers=[build_router(services, settings.partner_ids)],
-        workers={"relay": relay},
-    )
+    wiring = Wiring(state={"services": services}, workers={"relay": relay})
     wiring.on_start.append(signal.start)
 
     # Commands keep working without the broker (the outbox holds the events): not required.
@@ -48,6 +46,11 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
         settings.kafka, [topic_for(p, DOMAIN) for p in settings.partner_ids]
     )
     return wiring
+
+
+def routers(settings: ServiceSettings) -> Sequence[APIRouter]:
+    assert isinstance(settings, PartnerServiceSettings)
+    return [build_router(settings.partner_ids)]
 
 
 def _in_process(settings: ServiceSettings) -> Sequence[str]:
@@ -61,9 +64,9 @@ DEFINITION = ServiceDefinition(
     settings_type=PartnerServiceSettings,
     migrations=MIGRATIONS,
     wire=wire,
+    routers=routers,
     worker_names=("relay",),
     in_process_workers=_in_process,
-    setup_app=install_domain_error_handlers,
 )
 
 

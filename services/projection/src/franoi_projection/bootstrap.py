@@ -30,10 +30,7 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
         handler=apply_event,
         client_id="franoi-projection",
     )
-    wiring = Wiring(
-        routers=[build_router(pool, consumer), build_hosting_router(pool)],
-        workers={"consume": consumer},
-    )
+    wiring = Wiring(state={"pool": pool, "consumer": consumer}, workers={"consume": consumer})
     directory = read_directory(settings.partner_directory)
 
     async def load_partners() -> None:
@@ -58,6 +55,7 @@ DEFINITION = ServiceDefinition(
     wire=wire,
     worker_names=("consume",),
     in_process_workers=_in_process,
+    routers=lambda settings: [build_router(), build_hosting_router()],
 )
 
 

@@ -1,23 +1,22 @@
 """PostgreSQL persistence of the hosting aggregates, always scoped by partner.
 
-Every read takes the caller's ``partner_id``: a row of another partner is
-simply not found. ``for_update`` locks the aggregate's row for the rest of the
-transaction. Locking a family serialises every command that can take one of
-its rooms (propose, accept, start a stay), which keeps the capacity rule true
-under concurrent requests; lock order is family → match → request → stay.
+The generic add / update / get / list come from :class:`franoi_common.repository.Repository`;
+this adds what hosting needs beyond them: a family's open matches and active
+stays (loaded with the family, for the capacity rule), the person's accepted
+matches and active stays, the family's private data, rooms taken per family and
+the follow-up list. Locking a family's row (``for_update``) serialises every
+command that can take one of its rooms (propose, accept, start a stay).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import typing
 from collections.abc import Sequence
-from enum import Enum
 from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
-from franoi_contracts.hosting import LOW_WELLBEING
+from franoi_common.repository import Repository, Rows, Table
+from franoi_contracts.hosting import LOW_WELLBEING, VisitFlag
 
 from franoi_hosting.domain.model import (
     FamilyRequest,
@@ -29,125 +28,37 @@ from franoi_hosting.domain.model import (
     StayStatus,
 )
 
-T = TypeVar("T", HostFamily, FamilyRequest, Match, Stay, MonitoringVisit)
-Aggregate = HostFamily | FamilyRequest | Match | Stay | MonitoringVisit
-
-_NOT_STORED = {"events", "open_matches", "active_stays"}
-
-TABLES: dict[type[Any], tuple[str, str]] = {
-    HostFamily: ("host_families", "family_id"),
-    FamilyRequest: ("family_requests", "request_id"),
-    Match: ("matches", "match_id"),
-    Stay: ("hosting_stays", "stay_id"),
-    MonitoringVisit: ("monitoring_visits", "visit_id"),
-}
+A = TypeVar("A")
 
 
-def columns(cls: type[Any]) -> list[str]:
-    return [f.name for f in dataclasses.fields(cls) if f.name not in _NOT_STORED]
+class HostingRepository(Repository):
+    tables = {
+        HostFamily: Table(
+            "host_families", "family_id", frozenset({"events", "open_matches", "active_stays"})
+        ),
+        FamilyRequest: Table("family_requests", "request_id"),
+        Match: Table("matches", "match_id"),
+        Stay: Table("hosting_stays", "stay_id"),
+        MonitoringVisit: Table("monitoring_visits", "visit_id"),
+    }
 
-
-_ENUM_FIELDS: dict[str, dict[str, tuple[type[Enum], bool]]] = {}
-
-
-def _enum_fields(cls: type[Any]) -> dict[str, tuple[type[Enum], bool]]:
-    """Field name → (its enum, whether it is a list of them)."""
-    if cls.__name__ in _ENUM_FIELDS:
-        return _ENUM_FIELDS[cls.__name__]
-    found: dict[str, tuple[type[Enum], bool]] = {}
-    for name, hint in typing.get_type_hints(cls).items():
-        is_list = typing.get_origin(hint) is list
-        for candidate in (hint, *typing.get_args(hint)):
-            if isinstance(candidate, type) and issubclass(candidate, Enum):
-                found[name] = (candidate, is_list)
-    _ENUM_FIELDS[cls.__name__] = found
-    return found
-
-
-def _from_row(cls: type[T], row: asyncpg.Record) -> T:
-    enums = _enum_fields(cls)
-    values = {}
-    for name in columns(cls):
-        value = row[name]
-        if value is not None and name in enums:
-            enum, is_list = enums[name]
-            value = [enum(v) for v in value] if is_list else enum(value)
-        elif isinstance(value, list):
-            value = list(value)
-        values[name] = value
-    return cls(**values)
-
-
-def _db_value(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, list):
-        return [_db_value(v) for v in value]
-    return value
-
-
-@dataclasses.dataclass(frozen=True)
-class Page:
-    items: list[asyncpg.Record]
-    total: int
-
-
-class HostingRepository:
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self.conn = conn
-
-    async def add(self, partner_id: str, aggregate: Aggregate) -> None:
-        table, _ = TABLES[type(aggregate)]
-        values = {name: _db_value(getattr(aggregate, name)) for name in columns(type(aggregate))}
-        values["partner_id"] = partner_id
-        names = list(values)
-        placeholders = ", ".join(f"${i}" for i in range(1, len(names) + 1))
-        await self.conn.execute(
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders})",  # noqa: S608
-            *values.values(),
-        )
-
-    async def update(self, partner_id: str, aggregate: Aggregate) -> None:
-        table, key = TABLES[type(aggregate)]
-        names = [n for n in columns(type(aggregate)) if n != key]
-        assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=3))
-        await self.conn.execute(
-            f"UPDATE {table} SET {assignments} WHERE partner_id = $1 AND {key} = $2",  # noqa: S608
-            partner_id,
-            getattr(aggregate, key),
-            *(_db_value(getattr(aggregate, n)) for n in names),
-        )
+    def from_row(self, cls: type[A], row: asyncpg.Record) -> A:
+        if cls is MonitoringVisit:  # a list of enums: the generic mapping handles single ones
+            values = {name: row[name] for name in self.columns(cls)}
+            values["flags"] = [VisitFlag(f) for f in values["flags"]]
+            return cls(**values)
+        return super().from_row(cls, row)
 
     async def get(
-        self, cls: type[T], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
-    ) -> T | None:
-        """One aggregate; a family comes with its open matches and active stays."""
-        table, key = TABLES[cls]
-        lock = " FOR UPDATE" if for_update else ""
-        row = await self.conn.fetchrow(
-            f"SELECT * FROM {table} WHERE partner_id = $1 AND {key} = $2{lock}",  # noqa: S608
-            partner_id,
-            aggregate_id,
-        )
-        if row is None:
-            return None
-        aggregate = _from_row(cls, row)
+        self, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
+    ) -> A | None:
+        aggregate = await super().get(cls, partner_id, aggregate_id, for_update=for_update)
         if isinstance(aggregate, HostFamily):
             aggregate.open_matches = await self.open_matches(partner_id, aggregate.family_id)
             aggregate.active_stays = await self.active_stays(
                 partner_id, family_id=aggregate.family_id
             )
         return aggregate
-
-    async def get_row(
-        self, cls: type[Any], partner_id: str, aggregate_id: UUID
-    ) -> asyncpg.Record | None:
-        table, key = TABLES[cls]
-        return await self.conn.fetchrow(
-            f"SELECT * FROM {table} WHERE partner_id = $1 AND {key} = $2",  # noqa: S608
-            partner_id,
-            aggregate_id,
-        )
 
     async def family_of_match(self, partner_id: str, match_id: UUID) -> UUID | None:
         found: UUID | None = await self.conn.fetchval(
@@ -165,7 +76,7 @@ class HostingRepository:
             family_id,
             [MatchStatus.PROPOSED.value, MatchStatus.ACCEPTED.value],
         )
-        return [_from_row(Match, row) for row in rows]
+        return [self.from_row(Match, row) for row in rows]
 
     async def accepted_matches(self, partner_id: str, person_ref: str) -> list[Match]:
         rows = await self.conn.fetch(
@@ -174,7 +85,7 @@ class HostingRepository:
             person_ref,
             MatchStatus.ACCEPTED.value,
         )
-        return [_from_row(Match, row) for row in rows]
+        return [self.from_row(Match, row) for row in rows]
 
     async def active_stays(
         self, partner_id: str, *, family_id: UUID | None = None, person_ref: str | None = None
@@ -188,7 +99,7 @@ class HostingRepository:
             family_id,
             person_ref,
         )
-        return [_from_row(Stay, row) for row in rows]
+        return [self.from_row(Stay, row) for row in rows]
 
     # --- the family's private data -----------------------------------------------------
 
@@ -223,43 +134,6 @@ class HostingRepository:
 
     # --- reads -------------------------------------------------------------------------
 
-    async def list(
-        self,
-        cls: type[Any],
-        partner_id: str,
-        *,
-        filters: dict[str, Any],
-        limit: int,
-        offset: int,
-        extra_where: Sequence[str] = (),
-    ) -> Page:
-        """A page of rows, newest first, with equality ``filters`` on known columns."""
-        table, key = TABLES[cls]
-        allowed = set(columns(cls))
-        clauses = ["partner_id = $1"]
-        args: list[Any] = [partner_id]
-        for name, value in filters.items():
-            if value is None:
-                continue
-            if name not in allowed:
-                raise ValueError(f"cannot filter on {name}")
-            args.append(_db_value(value))
-            clauses.append(f"{name} = ${len(args)}")
-        clauses.extend(extra_where)
-        where = " AND ".join(clauses)
-        total = await self.conn.fetchval(
-            f"SELECT count(*) FROM {table} WHERE {where}",  # noqa: S608
-            *args,
-        )
-        rows = await self.conn.fetch(
-            f"SELECT * FROM {table} WHERE {where}"  # noqa: S608
-            f" ORDER BY created_at DESC, {key} DESC LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
-            *args,
-            limit,
-            offset,
-        )
-        return Page(items=list(rows), total=int(total))
-
     async def occupied_rooms(self, partner_id: str, family_ids: Sequence[UUID]) -> dict[UUID, int]:
         """Rooms taken per family: active stays plus accepted matches not started."""
         rows = await self.conn.fetch(
@@ -275,20 +149,33 @@ class HostingRepository:
         )
         return {row["family_id"]: int(row["taken"]) for row in rows}
 
-    async def follow_up(self, partner_id: str, limit: int, offset: int) -> Page:
-        """Active stays whose last visit has a flag or a score of 2 or less."""
+    async def visits_of_person(self, partner_id: str, person_ref: str) -> list[asyncpg.Record]:
+        return list(
+            await self.conn.fetch(
+                "SELECT v.* FROM monitoring_visits v JOIN hosting_stays s"
+                " ON s.partner_id = v.partner_id AND s.stay_id = v.stay_id"
+                " WHERE v.partner_id = $1 AND s.person_ref = $2"
+                " ORDER BY v.visited_on, v.created_at, v.visit_id",
+                partner_id,
+                person_ref,
+            )
+        )
+
+    async def follow_up(self, partner_id: str, limit: int, offset: int) -> Rows:
+        """Active stays whose last visit has a flag or a score at or below LOW_WELLBEING."""
         query = (
             "FROM hosting_stays s"
             " JOIN LATERAL (SELECT * FROM monitoring_visits v"
             "   WHERE v.partner_id = s.partner_id AND v.stay_id = s.stay_id"
-            "   ORDER BY v.visited_on DESC, v.created_at DESC LIMIT 1) last ON true"
+            "   ORDER BY v.visited_on DESC, v.created_at DESC, v.visit_id DESC LIMIT 1) last"
+            " ON true"
             " WHERE s.partner_id = $1 AND s.status = 'active'"
             "   AND (cardinality(last.flags) > 0"
             "        OR least(last.guest_wellbeing, last.family_wellbeing) <= $2)"
         )
         total = await self.conn.fetchval(f"SELECT count(*) {query}", partner_id, LOW_WELLBEING)
         rows = await self.conn.fetch(
-            f"SELECT s.*, last.visit_id AS last_visit_id, last.visited_on AS last_visited_on,"
+            "SELECT s.*, last.visit_id AS last_visit_id, last.visited_on AS last_visited_on,"
             " last.guest_wellbeing AS last_guest_wellbeing,"
             " last.family_wellbeing AS last_family_wellbeing, last.flags AS last_flags"
             f" {query} ORDER BY last.visited_on, s.stay_id LIMIT $3 OFFSET $4",
@@ -297,4 +184,4 @@ class HostingRepository:
             limit,
             offset,
         )
-        return Page(items=list(rows), total=int(total))
+        return Rows(items=list(rows), total=int(total))

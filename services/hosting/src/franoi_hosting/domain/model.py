@@ -4,7 +4,9 @@ Pure domain code: no I/O. Each aggregate keeps the invariants it can see and
 records what happened in its ``events`` list; the service layer persists the
 aggregates and moves their events to the outbox. A method that succeeds changes
 state and records its events; a method that fails raises a :class:`HostingError`
-and changes nothing.
+and changes nothing. A final transition repeated with the same data (a client
+retrying "end this stay") succeeds and records nothing, so retries are safe;
+with different data it is refused.
 
 Invariants:
 
@@ -33,9 +35,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import ClassVar
 from uuid import UUID
 
+from franoi_common.errors import DomainError
 from franoi_common.events import AgeBand, DomainEvent, ProtectionStatus, Sex
 from franoi_contracts.hosting import (
     LOW_WELLBEING,
@@ -86,50 +88,56 @@ _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 # --- errors ------------------------------------------------------------------------------
 
 
-class HostingError(Exception):
+class HostingError(DomainError):
     """A command the hosting domain refuses; ``str(error)`` is a message for people."""
 
-    code: ClassVar[str] = "hosting_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "hosting_error"
 
 
 class CapacityExceeded(HostingError):
     """The family has no free room: its stays and accepted matches fill its rooms."""
 
+    status = 409
     code = "capacity_exceeded"
+    title = "No free room"
 
 
 class FamilyNotAvailable(HostingError):
     """The family is not approved and active, so it cannot be matched."""
 
+    status = 409
     code = "family_not_available"
+    title = "Family not available"
 
 
 class PersonAlreadyHosted(HostingError):
     """The person already has an active stay, or an accepted match waiting to start."""
 
+    status = 409
     code = "person_already_hosted"
+    title = "Person already hosted"
 
 
 class InvalidTransition(HostingError):
     """The aggregate is not in a state that allows the command."""
 
+    status = 409
     code = "invalid_transition"
+    title = "Not allowed in the current state"
 
 
 class InvalidDates(HostingError):
     """The dates of the command are inconsistent."""
 
     code = "invalid_dates"
+    title = "Inconsistent dates"
 
 
 class InvalidValue(HostingError):
     """A value is out of its range or malformed."""
 
     code = "invalid_value"
+    title = "Invalid value"
 
 
 def _check_range(name: str, value: int, low: int, high: int) -> None:
@@ -290,6 +298,8 @@ class FamilyRequest:
     def satisfy(self, on: dt.date, stay_id: UUID | None = None) -> None:
         """Close the request as satisfied: a hosting request by a stay (see
         :meth:`HostFamily.start_stay`), a family-support request directly."""
+        if (self.status, self.closed_on, self.stay_id) == (RequestStatus.SATISFIED, on, stay_id):
+            return
         if self.is_hosting and stay_id is None:
             raise InvalidTransition("a hosting request is satisfied by starting a hosting stay")
         if not self.is_hosting and stay_id is not None:
@@ -302,6 +312,12 @@ class FamilyRequest:
 
     def declare_unsatisfied(self, on: dt.date, reason: UnsatisfiedReason) -> None:
         """Close the request without satisfying it."""
+        if (self.status, self.closed_on, self.unsatisfied_reason) == (
+            RequestStatus.UNSATISFIED,
+            on,
+            reason,
+        ):
+            return
         self.check_can_close(on)
         self.status, self.closed_on = RequestStatus.UNSATISFIED, on
         self.unsatisfied_reason = reason
@@ -311,6 +327,8 @@ class FamilyRequest:
 
     def withdraw(self, on: dt.date) -> None:
         """Close the request because the person withdrew it."""
+        if (self.status, self.closed_on) == (RequestStatus.WITHDRAWN, on):
+            return
         self.check_can_close(on)
         self.status, self.closed_on = RequestStatus.WITHDRAWN, on
         self.events.append(RequestWithdrawn(request_id=self.request_id, closed_on=on))
@@ -359,6 +377,8 @@ class Match:
 
     def decline(self, on: dt.date, by: DecidedBy) -> None:
         """Decline a proposal (the guest, the family or the partner said no)."""
+        if (self.status, self.declined_on, self.declined_by) == (MatchStatus.DECLINED, on, by):
+            return
         if self.status is not MatchStatus.PROPOSED:
             raise InvalidTransition(f"only a proposed match can be declined ({self.status.value})")
         _check_not_before(on, self.proposed_on, "a match cannot be declined before its proposal")
@@ -371,6 +391,8 @@ class Match:
 
     def cancel(self, on: dt.date, by: DecidedBy) -> None:
         """Call off an accepted match before its stay starts: the room is free again."""
+        if (self.status, self.cancelled_on, self.cancelled_by) == (MatchStatus.CANCELLED, on, by):
+            return
         if self.status is not MatchStatus.ACCEPTED:
             raise InvalidTransition(
                 f"only an accepted match whose stay has not started can be cancelled "
@@ -507,6 +529,8 @@ class Stay:
 
     def end(self, on: dt.date, outcome: StayOutcome) -> None:
         """End an active stay with its outcome (once; not before its start or last visit)."""
+        if (self.status, self.ended_on, self.outcome) == (StayStatus.ENDED, on, outcome):
+            return
         self._check_active()
         _check_not_before(on, self.started_on, "a stay cannot end before it started")
         _check_not_before(on, self.last_visit_on, "a stay cannot end before its last visit")
@@ -652,6 +676,12 @@ class HostFamily:
 
     def assess(self, interview_on: dt.date, home_visit_on: dt.date) -> None:
         """Record the vetting interview and home visit of an applied family."""
+        if (self.vetting, self.interview_on, self.home_visit_on) == (
+            VettingStatus.ASSESSED,
+            interview_on,
+            home_visit_on,
+        ):
+            return
         self._check_in_programme()
         if self.vetting is not VettingStatus.APPLIED:
             raise InvalidTransition(f"the family is already {self.vetting.value}")
@@ -673,6 +703,8 @@ class HostFamily:
 
     def approve(self, on: dt.date) -> None:
         """Approve an assessed family: it becomes active (available to host)."""
+        if self.vetting is VettingStatus.APPROVED and self.approved_on == on:
+            return
         self._check_in_programme()
         if self.vetting is not VettingStatus.ASSESSED:
             raise InvalidTransition(
@@ -685,6 +717,12 @@ class HostFamily:
 
     def reject(self, on: dt.date, reason: FamilyRejectionReason) -> None:
         """Close an application (applied or assessed) without approval."""
+        if (self.vetting, self.rejected_on, self.rejection_reason) == (
+            VettingStatus.REJECTED,
+            on,
+            reason,
+        ):
+            return
         self._check_in_programme()
         if self.vetting not in (VettingStatus.APPLIED, VettingStatus.ASSESSED):
             raise InvalidTransition(f"the family is already {self.vetting.value}")
@@ -697,6 +735,8 @@ class HostFamily:
 
     def pause(self, on: dt.date) -> None:
         """Stop new matches for a while (current guests stay)."""
+        if self.availability is Availability.PAUSED and self.paused_on == on:
+            return
         if self.availability is not Availability.ACTIVE:
             state = self.availability.value if self.availability else self.vetting.value
             raise InvalidTransition(f"only an approved, active family can pause ({state})")
@@ -717,6 +757,8 @@ class HostFamily:
 
         Refused while it hosts a guest or has an open match: end or close those first.
         """
+        if self.is_withdrawn and self.withdrawn_on == on:
+            return
         self._check_in_programme()
         stays = sum(1 for s in self.active_stays if s.is_active)
         matches = sum(1 for m in self.open_matches if m.is_open)
@@ -792,6 +834,8 @@ class HostFamily:
         starts. ``person_accepted_matches`` are the person's accepted matches (any family)
         the repository found: one waiting match per person."""
         self._check_own(match)
+        if match.status is MatchStatus.ACCEPTED and match.accepted_on == on:
+            return
         if match.status is not MatchStatus.PROPOSED:
             raise InvalidTransition(f"only a proposed match can be accepted ({match.status.value})")
         self._check_can_be_matched()

@@ -2,21 +2,26 @@
 
 Every endpoint needs a bearer token of a partner this instance serves; every
 read and write is scoped by the token's ``partner_id``, so another partner's
-resources answer 404 and another partner's staff get 403. A family's private
-data (members, address, contacts) is returned only by ``GET /v1/families/{id}``.
+resources answer 404 and another partner's staff get 403. Errors are RFC 9457
+problems (:mod:`franoi_common.http`); creates with a client-chosen id are safe to
+retry. A family's private data (members, address, contacts) is returned only by
+the family's own endpoints, never in a list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Path, Query
+from franoi_common.api import Limit, Offset, Page, PersonRefQuery, from_state, model_of, read_only
 from franoi_common.auth import Principal, current_principal, require_partner_member
+from franoi_common.commands import PartnerServices
+from franoi_common.errors import NotFound
+from franoi_common.persons import Command
 from franoi_contracts.hosting import (
     DecidedBy,
     FamilyRejectionReason,
@@ -30,16 +35,11 @@ from pydantic import BaseModel
 from franoi_hosting.adapters.repository import HostingRepository
 from franoi_hosting.domain.model import (
     Availability,
-    CapacityExceeded,
-    FamilyNotAvailable,
     FamilyRequest,
     HostFamily,
-    HostingError,
-    InvalidTransition,
     Match,
     MatchStatus,
     MonitoringVisit,
-    PersonAlreadyHosted,
     RequestStatus,
     Stay,
     StayStatus,
@@ -51,13 +51,6 @@ from franoi_hosting.service_layer import handlers as h
 T = TypeVar("T")
 
 DOMAIN = "hosting"
-
-
-class PageOut(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
 
 
 class FamilyOut(BaseModel):
@@ -180,59 +173,51 @@ class PersonRecordsOut(BaseModel):
 
 
 Caller = Annotated[Principal, Depends(current_principal)]
-Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
-Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip")]
-PersonRefQuery = Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")]
-
-_STATUS_OF: list[tuple[type[Exception], int]] = [
-    (h.NotFound, status.HTTP_404_NOT_FOUND),
-    (h.AlreadyExists, status.HTTP_409_CONFLICT),
-    (CapacityExceeded, status.HTTP_409_CONFLICT),
-    (FamilyNotAvailable, status.HTTP_409_CONFLICT),
-    (PersonAlreadyHosted, status.HTTP_409_CONFLICT),
-    (InvalidTransition, status.HTTP_409_CONFLICT),
-    (HostingError, status.HTTP_422_UNPROCESSABLE_CONTENT),
+Services = Annotated[PartnerServices, Depends(from_state("services", PartnerServices))]
+PersonRefPath = Annotated[
+    str, Path(pattern=r"^[0-9a-f]{64}$", description="The person's pseudonym")
 ]
 
 
-def install_domain_error_handlers(app: FastAPI) -> None:
-    async def handle(_: Request, exc: Exception) -> JSONResponse:
-        for kind, code in _STATUS_OF:
-            if isinstance(exc, kind):
-                body: dict[str, Any] = {"detail": str(exc)}
-                if isinstance(exc, HostingError):
-                    body["code"] = exc.code
-                return JSONResponse(status_code=code, content=body)
-        raise exc  # pragma: no cover - only registered for the kinds above
-
-    for kind, _ in _STATUS_OF:
-        app.add_exception_handler(kind, handle)
-
-
-def _out(model: type[BaseModel], row: asyncpg.Record | dict[str, Any]) -> Any:
-    return model.model_validate({k: v for k, v in dict(row).items() if k in model.model_fields})
-
-
-def build_router(services: h.HostingServices, partner_ids: tuple[str, ...]) -> APIRouter:
+def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
+    """The hosting API; its handlers reach the wired services through ``app.state``."""
     # Membership is checked once per request for every route; handlers read the caller.
     router = APIRouter(prefix="/v1", dependencies=[Depends(require_partner_member(partner_ids))])
 
-    async def read(fn: Callable[[HostingRepository], Awaitable[T]]) -> T:
-        async with services.pool.acquire() as conn:
+    async def read(s: PartnerServices, fn: Callable[[HostingRepository], Awaitable[T]]) -> T:
+        async with read_only(s.pool) as conn:
             return await fn(HostingRepository(conn))
 
-    async def one(cls: type[Any], partner_id: str, aggregate_id: UUID) -> asyncpg.Record:
-        row = await read(lambda repo: repo.get_row(cls, partner_id, aggregate_id))
+    async def one(
+        s: PartnerServices, cls: type[Any], partner_id: str, aggregate_id: UUID
+    ) -> asyncpg.Record:
+        row = await read(s, lambda repo: repo.get_row(cls, partner_id, aggregate_id))
         if row is None:
-            raise h.NotFound(f"{h.NAMES[cls]} {aggregate_id} not found")
+            raise NotFound(f"{s.name_of(cls)} {aggregate_id} not found")
         return row
 
-    async def families_out(partner_id: str, rows: list[asyncpg.Record]) -> list[FamilyOut]:
+    async def page(
+        s: PartnerServices,
+        cls: type[Any],
+        partner_id: str,
+        filters: dict[str, Any],
+        limit: int,
+        offset: int,
+    ) -> tuple[list[asyncpg.Record], int]:
+        rows = await read(
+            s,
+            lambda repo: repo.list(cls, partner_id, filters=filters, limit=limit, offset=offset),
+        )
+        return rows.items, rows.total
+
+    async def families_out(
+        s: PartnerServices, partner_id: str, rows: list[asyncpg.Record]
+    ) -> list[FamilyOut]:
         taken = await read(
-            lambda repo: repo.occupied_rooms(partner_id, [r["family_id"] for r in rows])
+            s, lambda repo: repo.occupied_rooms(partner_id, [r["family_id"] for r in rows])
         )
         return [
-            _out(
+            model_of(
                 FamilyOut,
                 {
                     **dict(r),
@@ -243,59 +228,60 @@ def build_router(services: h.HostingServices, partner_ids: tuple[str, ...]) -> A
             for r in rows
         ]
 
-    async def family_detail(partner_id: str, family_id: UUID) -> FamilyDetailOut:
-        [summary] = await families_out(partner_id, [await one(HostFamily, partner_id, family_id)])
-        private = await read(lambda repo: repo.private(partner_id, family_id))
+    async def family_detail(s: PartnerServices, partner_id: str, family_id: UUID) -> Any:
+        row = await one(s, HostFamily, partner_id, family_id)
+        [summary] = await families_out(s, partner_id, [row])
+        private = await read(s, lambda repo: repo.private(partner_id, family_id))
         return FamilyDetailOut(
             **summary.model_dump(),
             private=None if private is None else FamilyPrivateOut.model_validate(dict(private)),
         )
 
-    def page_of(items: list[Any], total: int, limit: int, offset: int) -> PageOut[Any]:
-        return PageOut(items=items, total=total, limit=limit, offset=offset)
-
     # --- families ---------------------------------------------------------------------
 
     @router.post("/families", status_code=201, response_model=FamilyDetailOut, tags=["families"])
-    async def apply_family(body: c.ApplyFamily, who: Caller) -> Any:
+    async def apply_family(body: c.ApplyFamily, who: Caller, s: Services) -> Any:
         """A household applies to host; its members' identity stays in this service."""
-        family = await h.apply_family(services, who.partner_id, body)
-        return await family_detail(who.partner_id, family.family_id)
+        family_id = await h.apply_family(s, who.partner_id, body)
+        return await family_detail(s, who.partner_id, family_id)
 
-    @router.get("/families", response_model=PageOut[FamilyOut], tags=["families"])
+    @router.get("/families", response_model=Page[FamilyOut], tags=["families"])
     async def list_families(
         who: Caller,
+        s: Services,
         limit: Limit = 50,
         offset: Offset = 0,
         vetting: VettingStatus | None = None,
         availability: Availability | None = None,
         municipality_code: Annotated[str | None, Query(pattern=r"^[A-Z][0-9]{3}$")] = None,
     ) -> Any:
+        """The partner's host families (coarse attributes and rooms; no private data)."""
         filters = {
             "vetting": vetting,
             "availability": availability,
             "municipality_code": municipality_code,
         }
-        page = await read(
-            lambda repo: repo.list(
-                HostFamily, who.partner_id, filters=filters, limit=limit, offset=offset
-            )
+        items, total = await page(s, HostFamily, who.partner_id, filters, limit, offset)
+        return Page(
+            items=await families_out(s, who.partner_id, items),
+            total=total,
+            limit=limit,
+            offset=offset,
         )
-        return page_of(await families_out(who.partner_id, page.items), page.total, limit, offset)
 
     @router.get("/families/{family_id}", response_model=FamilyDetailOut, tags=["families"])
-    async def get_family(family_id: UUID, who: Caller) -> Any:
-        return await family_detail(who.partner_id, family_id)
+    async def get_family(family_id: UUID, who: Caller, s: Services) -> Any:
+        return await family_detail(s, who.partner_id, family_id)
 
     @router.patch("/families/{family_id}", response_model=FamilyDetailOut, tags=["families"])
-    async def update_family(family_id: UUID, body: c.UpdateFamily, who: Caller) -> Any:
-        await h.update_family(services, who.partner_id, family_id, body)
-        return await family_detail(who.partner_id, family_id)
+    async def update_family(family_id: UUID, body: c.UpdateFamily, who: Caller, s: Services) -> Any:
+        await h.update_family(s, who.partner_id, family_id, body)
+        return await family_detail(s, who.partner_id, family_id)
 
-    def family_action(path: str, handler: Any, command: type[c.Command], doc: str) -> None:
-        async def act(family_id: UUID, body: Any, who: Caller) -> Any:
-            await handler(services, who.partner_id, family_id, body)
-            return await family_detail(who.partner_id, family_id)
+    def family_action(path: str, handler: Any, command: type[Command], doc: str) -> None:
+        async def act(family_id: UUID, body: Any, who: Caller, s: Services) -> Any:
+            await handler(s, who.partner_id, family_id, body)
+            return await family_detail(s, who.partner_id, family_id)
 
         act.__annotations__["body"] = command
         router.add_api_route(
@@ -318,13 +304,15 @@ def build_router(services: h.HostingServices, partner_ids: tuple[str, ...]) -> A
     # --- requests ---------------------------------------------------------------------
 
     @router.post("/requests", status_code=201, response_model=RequestOut, tags=["requests"])
-    async def submit_request(body: c.SubmitRequest, who: Caller) -> Any:
-        request = await h.submit_request(services, who.partner_id, body)
-        return _out(RequestOut, await one(FamilyRequest, who.partner_id, request.request_id))
+    async def submit_request(body: c.SubmitRequest, who: Caller, s: Services) -> Any:
+        """A request for hosting in a family or for family support."""
+        request_id = await h.submit_request(s, who.partner_id, body)
+        return model_of(RequestOut, await one(s, FamilyRequest, who.partner_id, request_id))
 
-    @router.get("/requests", response_model=PageOut[RequestOut], tags=["requests"])
+    @router.get("/requests", response_model=Page[RequestOut], tags=["requests"])
     async def list_requests(
         who: Caller,
+        s: Services,
         limit: Limit = 50,
         offset: Offset = 0,
         status: RequestStatus | None = None,
@@ -332,21 +320,19 @@ def build_router(services: h.HostingServices, partner_ids: tuple[str, ...]) -> A
         person_ref: PersonRefQuery = None,
     ) -> Any:
         filters = {"status": status, "kind": kind, "person_ref": person_ref}
-        page = await read(
-            lambda repo: repo.list(
-                FamilyRequest, who.partner_id, filters=filters, limit=limit, offset=offset
-            )
+        items, total = await page(s, FamilyRequest, who.partner_id, filters, limit, offset)
+        return Page(
+            items=[model_of(RequestOut, r) for r in items], total=total, limit=limit, offset=offset
         )
-        return page_of([_out(RequestOut, r) for r in page.items], page.total, limit, offset)
 
     @router.get("/requests/{request_id}", response_model=RequestOut, tags=["requests"])
-    async def get_request(request_id: UUID, who: Caller) -> Any:
-        return _out(RequestOut, await one(FamilyRequest, who.partner_id, request_id))
+    async def get_request(request_id: UUID, who: Caller, s: Services) -> Any:
+        return model_of(RequestOut, await one(s, FamilyRequest, who.partner_id, request_id))
 
-    def request_action(path: str, handler: Any, command: type[c.Command], doc: str) -> None:
-        async def act(request_id: UUID, body: Any, who: Caller) -> Any:
-            await handler(services, who.partner_id, request_id, body)
-            return _out(RequestOut, await one(FamilyRequest, who.partner_id, request_id))
+    def request_action(path: str, handler: Any, command: type[Command], doc: str) -> None:
+        async def act(request_id: UUID, body: Any, who: Caller, s: Services) -> Any:
+            await handler(s, who.partner_id, request_id, body)
+            return model_of(RequestOut, await one(s, FamilyRequest, who.partner_id, request_id))
 
         act.__annotations__["body"] = command
         router.add_api_route(
@@ -370,14 +356,15 @@ def build_router(services: h.HostingServices, partner_ids: tuple[str, ...]) -> A
     # --- matches ----------------------------------------------------------------------
 
     @router.post("/matches", status_code=201, response_model=MatchOut, tags=["matches"])
-    async def propose_match(body: c.ProposeMatch, who: Caller) -> Any:
+    async def propose_match(body: c.ProposeMatch, who: Caller, s: Services) -> Any:
         """Propose an approved, active family with a free room for a person."""
-        match = await h.propose_match(services, who.partner_id, body)
-        return _out(MatchOut, await one(Match, who.partner_id, match.match_id))
+        match_id = await h.propose_match(s, who.partner_id, body)
+        return model_of(MatchOut, await one(s, Match, who.partner_id, match_id))
 
-    @router.get("/matches", response_model=PageOut[MatchOut], tags=["matches"])
+    @router.get("/matches", response_model=Page[MatchOut], tags=["matches"])
     async def list_matches(
         who: Caller,
+        s: Services,
         limit: Limit = 50,
         offset: Offset = 0,
         status: MatchStatus | None = None,
@@ -385,21 +372,19 @@ def build_router(services: h.HostingServices, partner_ids: tuple[str, ...]) -> A
         person_ref: PersonRefQuery = None,
     ) -> Any:
         filters = {"status": status, "family_id": family_id, "person_ref": person_ref}
-        page = await read(
-            lambda repo: repo.list(
-                Match, who.partner_id, filters=filters, limit=limit, offset=offset
-            )
+        items, total = await page(s, Match, who.partner_id, filters, limit, offset)
+        return Page(
+            items=[model_of(MatchOut, r) for r in items], total=total, limit=limit, offset=offset
         )
-        return page_of([_out(MatchOut, r) for r in page.items], page.total, limit, offset)
 
     @router.get("/matches/{match_id}", response_model=MatchOut, tags=["matches"])
-    async def get_match(match_id: UUID, who: Caller) -> Any:
-        return _out(MatchOut, await one(Match, who.partner_id, match_id))
+    async def get_match(match_id: UUID, who: Caller, s: Services) -> Any:
+        return model_of(MatchOut, await one(s, Match, who.partner_id, match_id))
 
-    def match_action(path: str, handler: Any, command: type[c.Command], doc: str) -> None:
-        async def act(match_id: UUID, body: Any, who: Caller) -> Any:
-            await handler(services, who.partner_id, match_id, body)
-            return _out(MatchOut, await one(Match, who.partner_id, match_id))
+    def match_action(path: str, handler: Any, command: type[Command], doc: str) -> None:
+        async def act(match_id: UUID, body: Any, who: Caller, s: Services) -> Any:
+            await handler(s, who.partner_id, match_id, body)
+            return model_of(MatchOut, await one(s, Match, who.partner_id, match_id))
 
         act.__annotations__["body"] = command
         router.add_api_route(
@@ -419,14 +404,15 @@ def build_router(services: h.HostingServices, partner_ids: tuple[str, ...]) -> A
     # --- stays and visits -------------------------------------------------------------
 
     @router.post("/stays", status_code=201, response_model=StayOut, tags=["stays"])
-    async def start_stay(body: c.StartStay, who: Caller) -> Any:
+    async def start_stay(body: c.StartStay, who: Caller, s: Services) -> Any:
         """Start a hosting stay from an accepted match."""
-        stay = await h.start_stay(services, who.partner_id, body)
-        return _out(StayOut, await one(Stay, who.partner_id, stay.stay_id))
+        stay_id = await h.start_stay(s, who.partner_id, body)
+        return model_of(StayOut, await one(s, Stay, who.partner_id, stay_id))
 
-    @router.get("/stays", response_model=PageOut[StayOut], tags=["stays"])
+    @router.get("/stays", response_model=Page[StayOut], tags=["stays"])
     async def list_stays(
         who: Caller,
+        s: Services,
         limit: Limit = 50,
         offset: Offset = 0,
         status: StayStatus | None = None,
@@ -434,21 +420,19 @@ def build_router(services: h.HostingServices, partner_ids: tuple[str, ...]) -> A
         person_ref: PersonRefQuery = None,
     ) -> Any:
         filters = {"status": status, "family_id": family_id, "person_ref": person_ref}
-        page = await read(
-            lambda repo: repo.list(
-                Stay, who.partner_id, filters=filters, limit=limit, offset=offset
-            )
+        items, total = await page(s, Stay, who.partner_id, filters, limit, offset)
+        return Page(
+            items=[model_of(StayOut, r) for r in items], total=total, limit=limit, offset=offset
         )
-        return page_of([_out(StayOut, r) for r in page.items], page.total, limit, offset)
 
-    @router.get("/stays/follow-up", response_model=PageOut[FollowUpOut], tags=["stays"])
-    async def follow_up(who: Caller, limit: Limit = 50, offset: Offset = 0) -> Any:
+    @router.get("/stays/follow-up", response_model=Page[FollowUpOut], tags=["stays"])
+    async def follow_up(who: Caller, s: Services, limit: Limit = 50, offset: Offset = 0) -> Any:
         """Active stays whose last monitoring visit has a flag or a wellbeing score of 2
         or less (guest or family), oldest visit first: the coordinator's list."""
-        page = await read(lambda repo: repo.follow_up(who.partner_id, limit, offset))
+        rows = await read(s, lambda repo: repo.follow_up(who.partner_id, limit, offset))
         items = [
             FollowUpOut(
-                stay=_out(StayOut, row),
+                stay=model_of(StayOut, row),
                 last_visit=LastVisitOut(
                     visit_id=row["last_visit_id"],
                     visited_on=row["last_visited_on"],
@@ -457,87 +441,64 @@ def build_router(services: h.HostingServices, partner_ids: tuple[str, ...]) -> A
                     flags=[VisitFlag(f) for f in row["last_flags"]],
                 ),
             )
-            for row in page.items
+            for row in rows.items
         ]
-        return page_of(items, page.total, limit, offset)
+        return Page(items=items, total=rows.total, limit=limit, offset=offset)
 
     @router.get("/stays/{stay_id}", response_model=StayOut, tags=["stays"])
-    async def get_stay(stay_id: UUID, who: Caller) -> Any:
-        return _out(StayOut, await one(Stay, who.partner_id, stay_id))
+    async def get_stay(stay_id: UUID, who: Caller, s: Services) -> Any:
+        return model_of(StayOut, await one(s, Stay, who.partner_id, stay_id))
 
     @router.post("/stays/{stay_id}/extend", response_model=StayOut, tags=["stays"])
-    async def extend_stay(stay_id: UUID, body: c.ExtendStay, who: Caller) -> Any:
-        await h.extend_stay(services, who.partner_id, stay_id, body)
-        return _out(StayOut, await one(Stay, who.partner_id, stay_id))
+    async def extend_stay(stay_id: UUID, body: c.ExtendStay, who: Caller, s: Services) -> Any:
+        await h.extend_stay(s, who.partner_id, stay_id, body)
+        return model_of(StayOut, await one(s, Stay, who.partner_id, stay_id))
 
     @router.post("/stays/{stay_id}/end", response_model=StayOut, tags=["stays"])
-    async def end_stay(stay_id: UUID, body: c.EndStay, who: Caller) -> Any:
+    async def end_stay(stay_id: UUID, body: c.EndStay, who: Caller, s: Services) -> Any:
         """End the stay with its outcome (set once)."""
-        await h.end_stay(services, who.partner_id, stay_id, body)
-        return _out(StayOut, await one(Stay, who.partner_id, stay_id))
+        await h.end_stay(s, who.partner_id, stay_id, body)
+        return model_of(StayOut, await one(s, Stay, who.partner_id, stay_id))
 
     @router.post(
         "/stays/{stay_id}/visits", status_code=201, response_model=VisitOut, tags=["stays"]
     )
-    async def record_visit(stay_id: UUID, body: c.RecordVisit, who: Caller) -> Any:
+    async def record_visit(stay_id: UUID, body: c.RecordVisit, who: Caller, s: Services) -> Any:
         """Record a monitoring visit dated within the stay."""
-        visit = await h.record_visit(services, who.partner_id, stay_id, body)
-        return _out(VisitOut, await one(MonitoringVisit, who.partner_id, visit.visit_id))
+        visit_id = await h.record_visit(s, who.partner_id, stay_id, body)
+        return model_of(VisitOut, await one(s, MonitoringVisit, who.partner_id, visit_id))
 
-    @router.get("/stays/{stay_id}/visits", response_model=PageOut[VisitOut], tags=["stays"])
-    async def list_visits(stay_id: UUID, who: Caller, limit: Limit = 50, offset: Offset = 0) -> Any:
-        await one(Stay, who.partner_id, stay_id)
-        page = await read(
-            lambda repo: repo.list(
-                MonitoringVisit,
-                who.partner_id,
-                filters={"stay_id": stay_id},
-                limit=limit,
-                offset=offset,
-            )
+    @router.get("/stays/{stay_id}/visits", response_model=Page[VisitOut], tags=["stays"])
+    async def list_visits(
+        stay_id: UUID, who: Caller, s: Services, limit: Limit = 50, offset: Offset = 0
+    ) -> Any:
+        await one(s, Stay, who.partner_id, stay_id)
+        filters = {"stay_id": stay_id}
+        items, total = await page(s, MonitoringVisit, who.partner_id, filters, limit, offset)
+        return Page(
+            items=[model_of(VisitOut, r) for r in items], total=total, limit=limit, offset=offset
         )
-        return page_of([_out(VisitOut, r) for r in page.items], page.total, limit, offset)
 
     # --- the person's file ------------------------------------------------------------
 
     @router.get("/persons/{person_ref}/records", response_model=PersonRecordsOut, tags=["persons"])
-    async def person_records(
-        person_ref: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")], who: Caller
-    ) -> Any:
-        """Everything this service holds on a person (for the person's file in cases);
-        empty lists when nothing is held."""
-
-        async def rows(cls: type[Any], model: type[BaseModel]) -> list[Any]:
-            page = await read(
-                lambda repo: repo.list(
-                    cls, who.partner_id, filters={"person_ref": person_ref}, limit=1000, offset=0
-                )
-            )
-            return [_out(model, r).model_dump(mode="json") for r in page.items]
-
-        stays = await rows(Stay, StayOut)
-
-        async def visits_of(stay_id: UUID) -> list[Any]:
-            page = await read(
-                lambda repo: repo.list(
-                    MonitoringVisit,
-                    who.partner_id,
-                    filters={"stay_id": stay_id},
-                    limit=1000,
-                    offset=0,
-                )
-            )
-            return [_out(VisitOut, r).model_dump(mode="json") for r in page.items]
-
-        visits = [v for stay in stays for v in await visits_of(UUID(stay["stay_id"]))]
+    async def person_records(person_ref: PersonRefPath, who: Caller, s: Services) -> Any:
+        """Everything this service holds for one person of the caller's partner (empty lists
+        when nothing): what the cases service gathers into the person's file."""
+        async with read_only(s.pool) as conn:
+            repo = HostingRepository(conn)
+            requests = await repo.rows_of_person(FamilyRequest, who.partner_id, person_ref)
+            matches = await repo.rows_of_person(Match, who.partner_id, person_ref)
+            stays = await repo.rows_of_person(Stay, who.partner_id, person_ref)
+            visits = await repo.visits_of_person(who.partner_id, person_ref)
         return PersonRecordsOut(
             person_ref=person_ref,
             domain=DOMAIN,
             records={
-                "requests": await rows(FamilyRequest, RequestOut),
-                "matches": await rows(Match, MatchOut),
-                "stays": stays,
-                "visits": visits,
+                "requests": [model_of(RequestOut, r) for r in requests],
+                "matches": [model_of(MatchOut, r) for r in matches],
+                "stays": [model_of(StayOut, r) for r in stays],
+                "visits": [model_of(VisitOut, r) for r in visits],
             },
         )
 

@@ -1,16 +1,17 @@
 """Commands: what a social worker asks the hosting service to do.
 
 They are the API's request bodies too, so their validation is the API's: bad
-input is refused before anything is written.
+input is refused before anything is written. Dates are bounded (2000 to 2100).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Self
 from uuid import UUID
 
-from franoi_common.events import AgeBand, MunicipalityCode, PersonRef, ProtectionStatus, Sex
+from franoi_common.api import Day
+from franoi_common.events import AgeBand, MunicipalityCode, ProtectionStatus, Sex
+from franoi_common.persons import PRINTABLE, Command, PersonInput
 from franoi_contracts.hosting import (
     MAX_CONTRIBUTION_EUR,
     MAX_HOUSEHOLD,
@@ -31,10 +32,9 @@ from franoi_contracts.hosting import (
     UnsatisfiedReason,
     VisitFlag,
 )
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import Field, model_validator
 
-PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
-"""No control characters (PostgreSQL text cannot hold NUL; none belongs in a label)."""
+CLIENT_ID = "Client-chosen id: retrying the identical request answers the same resource"
 
 Label = Annotated[str, Field(min_length=1, max_length=200, pattern=PRINTABLE)]
 Rooms = Annotated[int, Field(ge=MIN_ROOMS, le=MAX_ROOMS)]
@@ -45,10 +45,6 @@ Contribution = Annotated[int, Field(ge=MIN_CONTRIBUTION_EUR, le=MAX_CONTRIBUTION
 Wellbeing = Annotated[int, Field(ge=MIN_WELLBEING, le=MAX_WELLBEING)]
 Phone = Annotated[str, Field(min_length=5, max_length=30, pattern=r"^\+?[0-9 ()./-]+$")]
 Email = Annotated[str, Field(min_length=3, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # --- families ----------------------------------------------------------------------------
@@ -70,12 +66,12 @@ class FamilyPrivate(Command):
 
 
 class ApplyFamily(Command):
-    family_id: UUID | None = Field(None, description="Client-chosen id (makes retries safe)")
+    family_id: UUID | None = Field(None, description=CLIENT_ID)
     municipality_code: MunicipalityCode = Field(description="Cadastral code, e.g. F205 (Milano)")
     rooms_offered: Rooms
     household_size: HouseholdSize
     languages: Languages = Field(description="ISO 639 codes of the languages spoken")
-    applied_on: dt.date
+    applied_on: Day
     private: FamilyPrivate = Field(default_factory=FamilyPrivate)
 
 
@@ -98,58 +94,39 @@ class UpdateFamily(Command):
 
 
 class AssessFamily(Command):
-    interview_on: dt.date
-    home_visit_on: dt.date
+    interview_on: Day
+    home_visit_on: Day
 
 
 class ApproveFamily(Command):
-    approved_on: dt.date
+    approved_on: Day
 
 
 class RejectFamily(Command):
-    rejected_on: dt.date
+    rejected_on: Day
     reason: FamilyRejectionReason
 
 
 class PauseFamily(Command):
-    paused_on: dt.date
+    paused_on: Day
 
 
 class ResumeFamily(Command):
-    resumed_on: dt.date
+    resumed_on: Day
 
 
 class WithdrawFamily(Command):
-    withdrawn_on: dt.date
+    withdrawn_on: Day
 
 
 # --- requests ----------------------------------------------------------------------------
 
 
-class PersonInput(Command):
-    """Who the request or match is for: an identifier (pseudonymised at once, never
-    stored) or an already computed ``person_ref``."""
-
-    person_identifier: SecretStr | None = Field(
-        None,
-        description="Tax code or permit number; turned into person_ref and discarded",
-        min_length=6,
-        max_length=64,
-    )
-    person_ref: PersonRef | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one_person(self) -> Self:
-        if (self.person_identifier is None) == (self.person_ref is None):
-            raise ValueError("give exactly one of person_identifier and person_ref")
-        return self
-
-
 class SubmitRequest(PersonInput):
-    request_id: UUID | None = Field(None, description="Client-chosen id (makes retries safe)")
+    request_id: UUID | None = Field(None, description=CLIENT_ID)
     kind: FamilyRequestKind
     household_size: HouseholdSize
-    submitted_on: dt.date
+    submitted_on: Day
     sex: Sex
     age_band: AgeBand
     protection_status: ProtectionStatus
@@ -158,39 +135,39 @@ class SubmitRequest(PersonInput):
 class SatisfyRequest(Command):
     """Only for family-support requests; a hosting request is satisfied by its stay."""
 
-    closed_on: dt.date
+    closed_on: Day
 
 
 class DeclareUnsatisfied(Command):
-    closed_on: dt.date
+    closed_on: Day
     reason: UnsatisfiedReason
 
 
 class WithdrawRequest(Command):
-    closed_on: dt.date
+    closed_on: Day
 
 
 # --- matches -----------------------------------------------------------------------------
 
 
 class ProposeMatch(PersonInput):
-    match_id: UUID | None = Field(None, description="Client-chosen id (makes retries safe)")
+    match_id: UUID | None = Field(None, description=CLIENT_ID)
     family_id: UUID
     request_id: UUID | None = Field(None, description="The person's open hosting request")
-    proposed_on: dt.date
+    proposed_on: Day
 
 
 class AcceptMatch(Command):
-    accepted_on: dt.date
+    accepted_on: Day
 
 
 class DeclineMatch(Command):
-    declined_on: dt.date
+    declined_on: Day
     declined_by: DecidedBy
 
 
 class CancelMatch(Command):
-    cancelled_on: dt.date
+    cancelled_on: Day
     cancelled_by: DecidedBy
 
 
@@ -198,11 +175,11 @@ class CancelMatch(Command):
 
 
 class StartStay(Command):
-    stay_id: UUID | None = Field(None, description="Client-chosen id (makes retries safe)")
+    stay_id: UUID | None = Field(None, description=CLIENT_ID)
     match_id: UUID = Field(description="The accepted match the stay starts from")
-    started_on: dt.date
+    started_on: Day
     planned_months: PlannedMonths
-    planned_end_on: dt.date | None = Field(None, description="Default: start + planned months")
+    planned_end_on: Day | None = Field(None, description="Default: start + planned months")
     monthly_contribution_eur: Contribution
     sex: Sex
     age_band: AgeBand
@@ -211,17 +188,17 @@ class StartStay(Command):
 
 class ExtendStay(Command):
     planned_months: PlannedMonths
-    planned_end_on: dt.date | None = None
+    planned_end_on: Day | None = None
 
 
 class EndStay(Command):
-    ended_on: dt.date
+    ended_on: Day
     outcome: StayOutcome
 
 
 class RecordVisit(Command):
-    visit_id: UUID | None = Field(None, description="Client-chosen id (makes retries safe)")
-    visited_on: dt.date
+    visit_id: UUID | None = Field(None, description=CLIENT_ID)
+    visited_on: Day
     guest_wellbeing: Wellbeing
     family_wellbeing: Wellbeing
     flags: Annotated[list[VisitFlag], Field(max_length=len(VisitFlag))] = []

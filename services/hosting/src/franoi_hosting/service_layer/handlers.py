@@ -1,38 +1,36 @@
 """Command handlers: load aggregates, let the domain decide, save, append events.
 
-Each handler is one unit of work: the state change and its outbox rows commit
-together or not at all. Lock order is family → match → request → stay, so two
-commands that could take the same room, or act on the same person, cannot
-interleave: the family's row lock serialises them and the second one sees the
-first one's room taken.
+Each handler is one unit of work (:class:`franoi_common.commands.CommandUnit`):
+the state change and its outbox rows commit together or not at all. Lock order
+is family → match → request → stay: every command that can take one of a
+family's rooms (propose, accept, start a stay) first locks the family's row,
+so two of them for the last room are serialised and the second sees the room
+taken. Creates with a client-chosen id are safe to retry: an identical retry
+answers the existing resource and records nothing.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 import asyncpg
-from franoi_common.db import UnitOfWork
+from franoi_common.commands import CommandUnit, PartnerServices, change
+from franoi_common.errors import DomainError, NotFound
 from franoi_common.outbox import Outbox
-from franoi_common.pseudonym import person_ref
 
 from franoi_hosting.adapters.repository import HostingRepository
 from franoi_hosting.domain.model import (
     FamilyRequest,
     HostFamily,
-    InvalidValue,
     Match,
     MonitoringVisit,
     PersonAlreadyHosted,
     Stay,
 )
 from franoi_hosting.service_layer import commands as c
-
-A = TypeVar("A", HostFamily, FamilyRequest, Match, Stay)
 
 NAMES: dict[type[Any], str] = {
     HostFamily: "host family",
@@ -42,107 +40,50 @@ NAMES: dict[type[Any], str] = {
     MonitoringVisit: "monitoring visit",
 }
 
-_ONE_PER_PERSON = {
-    "hosting_stays_one_active_per_person": "the person already has an active hosting stay",
-    "matches_one_accepted_per_person": "the person already has an accepted match waiting",
+ONE_PER_PERSON: dict[str, Callable[[], DomainError]] = {
+    "hosting_stays_one_active_per_person": lambda: PersonAlreadyHosted(
+        "the person already has an active hosting stay"
+    ),
+    "matches_one_accepted_per_person": lambda: PersonAlreadyHosted(
+        "the person already has an accepted match waiting to start"
+    ),
 }
 
 
-class NotFound(LookupError):
-    """No such resource for this partner (another partner's data is never found)."""
-
-
-class AlreadyExists(Exception):
-    """A client-chosen id that is already taken."""
-
-
-class HostingUoW(UnitOfWork):
-    repo: HostingRepository
-
-    def __init__(self, services: HostingServices) -> None:
-        super().__init__(services.pool, after_commit=services.after_commit)
-        self._outbox = services.outbox
-
-    async def __aenter__(self) -> HostingUoW:
-        await super().__aenter__()
-        self.repo = HostingRepository(self.conn)
-        return self
-
-    async def publish(self, partner_id: str, *aggregates: Any) -> None:
-        events = [event for aggregate in aggregates for event in aggregate.events]
-        await self._outbox.append(self.conn, partner_id, events)
-        for aggregate in aggregates:
-            aggregate.events.clear()
-
-
-@dataclass
-class HostingServices:
+def hosting_services(
+    pool: asyncpg.Pool,
+    outbox: Outbox,
+    pseudonym_key: bytes,
+    after_commit: Callable[[], None] | None = None,
+) -> PartnerServices:
     """What the handlers need, built once by bootstrap."""
-
-    pool: asyncpg.Pool
-    outbox: Outbox
-    pseudonym_key: bytes
-    after_commit: Callable[[], None] | None = None
-
-    def uow(self) -> HostingUoW:
-        return HostingUoW(self)
-
-    def person_ref_of(self, person: c.PersonInput) -> str:
-        if person.person_ref is not None:
-            return person.person_ref
-        assert person.person_identifier is not None
-        try:
-            return person_ref(person.person_identifier.get_secret_value(), self.pseudonym_key)
-        except ValueError as exc:
-            raise InvalidValue(str(exc)) from exc
+    return PartnerServices(
+        pool=pool,
+        outbox=outbox,
+        pseudonym_key=pseudonym_key,
+        repository=HostingRepository,
+        names=NAMES,
+        constraint_errors=ONE_PER_PERSON,
+        after_commit=after_commit,
+    )
 
 
-async def _must_get(
-    uow: HostingUoW, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = True
-) -> A:
-    found = await uow.repo.get(cls, partner_id, aggregate_id, for_update=for_update)
-    if found is None:
-        raise NotFound(f"{NAMES[cls]} {aggregate_id} not found")
-    return found
+def _repo(uow: CommandUnit) -> HostingRepository:
+    repo = uow.repo
+    assert isinstance(repo, HostingRepository)
+    return repo
 
 
-def _unique_violation(exc: asyncpg.UniqueViolationError, what: str) -> Exception:
-    message = _ONE_PER_PERSON.get(exc.constraint_name or "")
-    if message is not None:
-        return PersonAlreadyHosted(message)
-    return AlreadyExists(f"{what} already exists")
-
-
-async def _add(uow: HostingUoW, partner_id: str, aggregate: Any) -> None:
-    try:
-        async with uow.conn.transaction():  # a savepoint: a duplicate id leaves nothing behind
-            await uow.repo.add(partner_id, aggregate)
-    except asyncpg.UniqueViolationError as exc:
-        raise _unique_violation(exc, NAMES[type(aggregate)]) from exc
-
-
-async def _update(uow: HostingUoW, partner_id: str, aggregate: Any) -> None:
+async def _update(uow: CommandUnit, partner_id: str, aggregate: Any) -> None:
+    """Save a change that a partial unique index backs (one accepted match per person)."""
     try:
         async with uow.conn.transaction():
             await uow.repo.update(partner_id, aggregate)
     except asyncpg.UniqueViolationError as exc:
-        raise _unique_violation(exc, NAMES[type(aggregate)]) from exc
-
-
-async def _change(
-    s: HostingServices,
-    partner_id: str,
-    cls: type[A],
-    aggregate_id: UUID,
-    action: Callable[[A], None],
-) -> A:
-    """Lock one aggregate, let the domain act on it, save it and append its events."""
-    async with s.uow() as uow:
-        aggregate = await _must_get(uow, cls, partner_id, aggregate_id)
-        action(aggregate)
-        await uow.repo.update(partner_id, aggregate)
-        await uow.publish(partner_id, aggregate)
-    return aggregate
+        error = ONE_PER_PERSON.get(exc.constraint_name or "")
+        if error is None:
+            raise
+        raise error() from exc
 
 
 def _private_values(private: c.FamilyPrivate) -> dict[str, Any]:
@@ -157,45 +98,47 @@ def _private_values(private: c.FamilyPrivate) -> dict[str, Any]:
 # --- families ----------------------------------------------------------------------------
 
 
-async def apply_family(s: HostingServices, partner_id: str, cmd: c.ApplyFamily) -> HostFamily:
-    family = HostFamily.apply(
-        family_id=cmd.family_id or uuid.uuid4(),
-        municipality_code=cmd.municipality_code,
-        rooms_offered=cmd.rooms_offered,
-        household_size=cmd.household_size,
-        languages=cmd.languages,
-        applied_on=cmd.applied_on,
-    )
+async def apply_family(s: PartnerServices, partner_id: str, cmd: c.ApplyFamily) -> UUID:
+    family_id = cmd.family_id or uuid.uuid4()
     async with s.uow() as uow:
-        await _add(uow, partner_id, family)
-        await uow.repo.save_private(partner_id, family.family_id, **_private_values(cmd.private))
+        if await uow.replayed(HostFamily, partner_id, cmd.family_id, cmd):
+            return family_id
+        family = HostFamily.apply(
+            family_id=family_id,
+            municipality_code=cmd.municipality_code,
+            rooms_offered=cmd.rooms_offered,
+            household_size=cmd.household_size,
+            languages=cmd.languages,
+            applied_on=cmd.applied_on,
+        )
+        await uow.add(partner_id, family, command=cmd)
+        await _repo(uow).save_private(partner_id, family_id, **_private_values(cmd.private))
         await uow.publish(partner_id, family)
-    return family
+    return family_id
 
 
 async def update_family(
-    s: HostingServices, partner_id: str, family_id: UUID, cmd: c.UpdateFamily
+    s: PartnerServices, partner_id: str, family_id: UUID, cmd: c.UpdateFamily
 ) -> HostFamily:
     async with s.uow() as uow:
-        family = await _must_get(uow, HostFamily, partner_id, family_id)
-        profile = (cmd.rooms_offered, cmd.household_size, cmd.languages)
-        if any(value is not None for value in profile):
+        family = await uow.must_get(HostFamily, partner_id, family_id)
+        if any(v is not None for v in (cmd.rooms_offered, cmd.household_size, cmd.languages)):
             family.update(
                 rooms_offered=cmd.rooms_offered,
                 household_size=cmd.household_size,
                 languages=cmd.languages,
             )
             await uow.repo.update(partner_id, family)
-        if cmd.private is not None:
-            await uow.repo.save_private(partner_id, family_id, **_private_values(cmd.private))
-        await uow.publish(partner_id, family)
+            await uow.publish(partner_id, family)
+        if cmd.private is not None:  # private data changes publish nothing
+            await _repo(uow).save_private(partner_id, family_id, **_private_values(cmd.private))
     return family
 
 
 async def assess_family(
-    s: HostingServices, partner_id: str, family_id: UUID, cmd: c.AssessFamily
+    s: PartnerServices, partner_id: str, family_id: UUID, cmd: c.AssessFamily
 ) -> HostFamily:
-    return await _change(
+    return await change(
         s,
         partner_id,
         HostFamily,
@@ -205,35 +148,35 @@ async def assess_family(
 
 
 async def approve_family(
-    s: HostingServices, partner_id: str, family_id: UUID, cmd: c.ApproveFamily
+    s: PartnerServices, partner_id: str, family_id: UUID, cmd: c.ApproveFamily
 ) -> HostFamily:
-    return await _change(s, partner_id, HostFamily, family_id, lambda f: f.approve(cmd.approved_on))
+    return await change(s, partner_id, HostFamily, family_id, lambda f: f.approve(cmd.approved_on))
 
 
 async def reject_family(
-    s: HostingServices, partner_id: str, family_id: UUID, cmd: c.RejectFamily
+    s: PartnerServices, partner_id: str, family_id: UUID, cmd: c.RejectFamily
 ) -> HostFamily:
-    return await _change(
+    return await change(
         s, partner_id, HostFamily, family_id, lambda f: f.reject(cmd.rejected_on, cmd.reason)
     )
 
 
 async def pause_family(
-    s: HostingServices, partner_id: str, family_id: UUID, cmd: c.PauseFamily
+    s: PartnerServices, partner_id: str, family_id: UUID, cmd: c.PauseFamily
 ) -> HostFamily:
-    return await _change(s, partner_id, HostFamily, family_id, lambda f: f.pause(cmd.paused_on))
+    return await change(s, partner_id, HostFamily, family_id, lambda f: f.pause(cmd.paused_on))
 
 
 async def resume_family(
-    s: HostingServices, partner_id: str, family_id: UUID, cmd: c.ResumeFamily
+    s: PartnerServices, partner_id: str, family_id: UUID, cmd: c.ResumeFamily
 ) -> HostFamily:
-    return await _change(s, partner_id, HostFamily, family_id, lambda f: f.resume(cmd.resumed_on))
+    return await change(s, partner_id, HostFamily, family_id, lambda f: f.resume(cmd.resumed_on))
 
 
 async def withdraw_family(
-    s: HostingServices, partner_id: str, family_id: UUID, cmd: c.WithdrawFamily
+    s: PartnerServices, partner_id: str, family_id: UUID, cmd: c.WithdrawFamily
 ) -> HostFamily:
-    return await _change(
+    return await change(
         s, partner_id, HostFamily, family_id, lambda f: f.withdraw(cmd.withdrawn_on)
     )
 
@@ -241,37 +184,39 @@ async def withdraw_family(
 # --- requests ----------------------------------------------------------------------------
 
 
-async def submit_request(
-    s: HostingServices, partner_id: str, cmd: c.SubmitRequest
-) -> FamilyRequest:
-    request = FamilyRequest.submit(
-        request_id=cmd.request_id or uuid.uuid4(),
-        person_ref=s.person_ref_of(cmd),
-        kind=cmd.kind,
-        household_size=cmd.household_size,
-        submitted_on=cmd.submitted_on,
-        sex=cmd.sex,
-        age_band=cmd.age_band,
-        protection_status=cmd.protection_status,
-    )
+async def submit_request(s: PartnerServices, partner_id: str, cmd: c.SubmitRequest) -> UUID:
+    request_id = cmd.request_id or uuid.uuid4()
+    ref = s.person_ref_of(cmd)
     async with s.uow() as uow:
-        await _add(uow, partner_id, request)
+        if await uow.replayed(FamilyRequest, partner_id, cmd.request_id, cmd):
+            return request_id
+        request = FamilyRequest.submit(
+            request_id=request_id,
+            person_ref=ref,
+            kind=cmd.kind,
+            household_size=cmd.household_size,
+            submitted_on=cmd.submitted_on,
+            sex=cmd.sex,
+            age_band=cmd.age_band,
+            protection_status=cmd.protection_status,
+        )
+        await uow.add(partner_id, request, command=cmd)
         await uow.publish(partner_id, request)
-    return request
+    return request_id
 
 
 async def satisfy_request(
-    s: HostingServices, partner_id: str, request_id: UUID, cmd: c.SatisfyRequest
+    s: PartnerServices, partner_id: str, request_id: UUID, cmd: c.SatisfyRequest
 ) -> FamilyRequest:
-    return await _change(
+    return await change(
         s, partner_id, FamilyRequest, request_id, lambda r: r.satisfy(cmd.closed_on)
     )
 
 
 async def declare_request_unsatisfied(
-    s: HostingServices, partner_id: str, request_id: UUID, cmd: c.DeclareUnsatisfied
+    s: PartnerServices, partner_id: str, request_id: UUID, cmd: c.DeclareUnsatisfied
 ) -> FamilyRequest:
-    return await _change(
+    return await change(
         s,
         partner_id,
         FamilyRequest,
@@ -281,9 +226,9 @@ async def declare_request_unsatisfied(
 
 
 async def withdraw_request(
-    s: HostingServices, partner_id: str, request_id: UUID, cmd: c.WithdrawRequest
+    s: PartnerServices, partner_id: str, request_id: UUID, cmd: c.WithdrawRequest
 ) -> FamilyRequest:
-    return await _change(
+    return await change(
         s, partner_id, FamilyRequest, request_id, lambda r: r.withdraw(cmd.closed_on)
     )
 
@@ -291,29 +236,32 @@ async def withdraw_request(
 # --- matches -----------------------------------------------------------------------------
 
 
-async def propose_match(s: HostingServices, partner_id: str, cmd: c.ProposeMatch) -> Match:
+async def propose_match(s: PartnerServices, partner_id: str, cmd: c.ProposeMatch) -> UUID:
+    match_id = cmd.match_id or uuid.uuid4()
     ref = s.person_ref_of(cmd)
     async with s.uow() as uow:
-        family = await _must_get(uow, HostFamily, partner_id, cmd.family_id)
+        if await uow.replayed(Match, partner_id, cmd.match_id, cmd):
+            return match_id
+        family = await uow.must_get(HostFamily, partner_id, cmd.family_id)
         request = None
         if cmd.request_id is not None:
-            request = await _must_get(uow, FamilyRequest, partner_id, cmd.request_id)
-        match = family.propose_match(cmd.match_id or uuid.uuid4(), ref, cmd.proposed_on, request)
-        await _add(uow, partner_id, match)
+            request = await uow.must_get(FamilyRequest, partner_id, cmd.request_id)
+        match = family.propose_match(match_id, ref, cmd.proposed_on, request)
+        await uow.add(partner_id, match, command=cmd)
         await uow.publish(partner_id, match)
-    return match
+    return match_id
 
 
 async def _locked_family_and_match(
-    uow: HostingUoW, partner_id: str, match_id: UUID
+    uow: CommandUnit, partner_id: str, match_id: UUID
 ) -> tuple[HostFamily, Match]:
     """Lock the match's family first (the capacity lock), then the match itself."""
-    family_id = await uow.repo.family_of_match(partner_id, match_id)
+    family_id = await _repo(uow).family_of_match(partner_id, match_id)
     if family_id is None:
         raise NotFound(f"match {match_id} not found")
-    family = await _must_get(uow, HostFamily, partner_id, family_id)
-    match = await _must_get(uow, Match, partner_id, match_id)
-    # the family's copy counts its rooms: act on that one when the match is open
+    family = await uow.must_get(HostFamily, partner_id, family_id)
+    match = await uow.must_get(Match, partner_id, match_id)
+    # the family counts its rooms with its own copy of an open match: act on that one
     for candidate in family.open_matches:
         if candidate == match:
             return family, candidate
@@ -321,51 +269,57 @@ async def _locked_family_and_match(
 
 
 async def accept_match(
-    s: HostingServices, partner_id: str, match_id: UUID, cmd: c.AcceptMatch
+    s: PartnerServices, partner_id: str, match_id: UUID, cmd: c.AcceptMatch
 ) -> Match:
     async with s.uow() as uow:
         family, match = await _locked_family_and_match(uow, partner_id, match_id)
-        waiting = await uow.repo.accepted_matches(partner_id, match.person_ref)
+        waiting = await _repo(uow).accepted_matches(partner_id, match.person_ref)
         family.accept_match(match, cmd.accepted_on, waiting)
-        await _update(uow, partner_id, match)
-        await uow.publish(partner_id, match)
+        if match.events:
+            await _update(uow, partner_id, match)
+            await uow.publish(partner_id, match)
     return match
 
 
 async def decline_match(
-    s: HostingServices, partner_id: str, match_id: UUID, cmd: c.DeclineMatch
+    s: PartnerServices, partner_id: str, match_id: UUID, cmd: c.DeclineMatch
 ) -> Match:
     async with s.uow() as uow:
         _, match = await _locked_family_and_match(uow, partner_id, match_id)
         match.decline(cmd.declined_on, cmd.declined_by)
-        await uow.repo.update(partner_id, match)
-        await uow.publish(partner_id, match)
+        if match.events:
+            await uow.repo.update(partner_id, match)
+            await uow.publish(partner_id, match)
     return match
 
 
 async def cancel_match(
-    s: HostingServices, partner_id: str, match_id: UUID, cmd: c.CancelMatch
+    s: PartnerServices, partner_id: str, match_id: UUID, cmd: c.CancelMatch
 ) -> Match:
     async with s.uow() as uow:
         _, match = await _locked_family_and_match(uow, partner_id, match_id)
         match.cancel(cmd.cancelled_on, cmd.cancelled_by)
-        await uow.repo.update(partner_id, match)
-        await uow.publish(partner_id, match)
+        if match.events:
+            await uow.repo.update(partner_id, match)
+            await uow.publish(partner_id, match)
     return match
 
 
 # --- stays and visits --------------------------------------------------------------------
 
 
-async def start_stay(s: HostingServices, partner_id: str, cmd: c.StartStay) -> Stay:
+async def start_stay(s: PartnerServices, partner_id: str, cmd: c.StartStay) -> UUID:
+    stay_id = cmd.stay_id or uuid.uuid4()
     async with s.uow() as uow:
+        if await uow.replayed(Stay, partner_id, cmd.stay_id, cmd):
+            return stay_id
         family, match = await _locked_family_and_match(uow, partner_id, cmd.match_id)
         request = None
         if match.request_id is not None:
-            request = await _must_get(uow, FamilyRequest, partner_id, match.request_id)
+            request = await uow.must_get(FamilyRequest, partner_id, match.request_id)
         stay = family.start_stay(
             match,
-            stay_id=cmd.stay_id or uuid.uuid4(),
+            stay_id=stay_id,
             started_on=cmd.started_on,
             planned_months=cmd.planned_months,
             planned_end_on=cmd.planned_end_on,
@@ -374,45 +328,44 @@ async def start_stay(s: HostingServices, partner_id: str, cmd: c.StartStay) -> S
             age_band=cmd.age_band,
             protection_status=cmd.protection_status,
             request=request,
-            person_active_stays=await uow.repo.active_stays(
+            person_active_stays=await _repo(uow).active_stays(
                 partner_id, person_ref=match.person_ref
             ),
         )
-        await _add(uow, partner_id, stay)
+        await uow.add(partner_id, stay, command=cmd)
         await uow.repo.update(partner_id, match)
         if request is not None:
             await uow.repo.update(partner_id, request)
             await uow.publish(partner_id, stay, request)
         else:
             await uow.publish(partner_id, stay)
-    return stay
+    return stay_id
 
 
 async def extend_stay(
-    s: HostingServices, partner_id: str, stay_id: UUID, cmd: c.ExtendStay
+    s: PartnerServices, partner_id: str, stay_id: UUID, cmd: c.ExtendStay
 ) -> Stay:
-    return await _change(
+    return await change(
         s, partner_id, Stay, stay_id, lambda st: st.extend(cmd.planned_months, cmd.planned_end_on)
     )
 
 
-async def end_stay(s: HostingServices, partner_id: str, stay_id: UUID, cmd: c.EndStay) -> Stay:
-    return await _change(s, partner_id, Stay, stay_id, lambda st: st.end(cmd.ended_on, cmd.outcome))
+async def end_stay(s: PartnerServices, partner_id: str, stay_id: UUID, cmd: c.EndStay) -> Stay:
+    return await change(s, partner_id, Stay, stay_id, lambda st: st.end(cmd.ended_on, cmd.outcome))
 
 
 async def record_visit(
-    s: HostingServices, partner_id: str, stay_id: UUID, cmd: c.RecordVisit
-) -> MonitoringVisit:
+    s: PartnerServices, partner_id: str, stay_id: UUID, cmd: c.RecordVisit
+) -> UUID:
+    visit_id = cmd.visit_id or uuid.uuid4()
     async with s.uow() as uow:
-        stay = await _must_get(uow, Stay, partner_id, stay_id)
+        if await uow.replayed(MonitoringVisit, partner_id, cmd.visit_id, cmd):
+            return visit_id
+        stay = await uow.must_get(Stay, partner_id, stay_id)
         visit = stay.record_visit(
-            cmd.visit_id or uuid.uuid4(),
-            cmd.visited_on,
-            cmd.guest_wellbeing,
-            cmd.family_wellbeing,
-            cmd.flags,
+            visit_id, cmd.visited_on, cmd.guest_wellbeing, cmd.family_wellbeing, cmd.flags
         )
-        await _add(uow, partner_id, visit)
+        await uow.add(partner_id, visit, command=cmd)
         await uow.repo.update(partner_id, stay)
         await uow.publish(partner_id, stay)
-    return visit
+    return visit_id

@@ -4,7 +4,9 @@ Pure domain code: no I/O. Each aggregate keeps the invariants it can see and
 records what happened in its ``events`` list; the service layer persists the
 aggregates and moves their events to the outbox. A method that succeeds changes
 state and records exactly one event; a method that fails raises a
-:class:`HousingError` and changes nothing.
+:class:`HousingError` and changes nothing. A terminal transition repeated with
+the same data (a client retrying "end this placement") succeeds and records
+nothing, so retries are safe.
 
 Invariants:
 
@@ -21,9 +23,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import ClassVar
 from uuid import UUID
 
+from franoi_common.errors import DomainError
 from franoi_common.events import AgeBand, DomainEvent, ProtectionStatus, Sex
 from franoi_contracts.housing import (
     MAX_BEDS,
@@ -61,44 +63,48 @@ _MUNICIPALITY_CODE = re.compile(r"^[A-Z][0-9]{3}$")
 # --- errors ------------------------------------------------------------------------------
 
 
-class HousingError(Exception):
+class HousingError(DomainError):
     """A command the housing domain refuses; ``str(error)`` is a message for people."""
 
-    code: ClassVar[str] = "housing_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "housing_error"
 
 
 class CapacityExceeded(HousingError):
     """The unit's active placements would need more beds than it has."""
 
+    status = 409
     code = "capacity_exceeded"
+    title = "Capacity exceeded"
 
 
 class PersonAlreadyPlaced(HousingError):
     """The person already has an active placement."""
 
+    status = 409
     code = "person_already_placed"
+    title = "Person already placed"
 
 
 class InvalidTransition(HousingError):
     """The aggregate is not in a state that allows the command."""
 
+    status = 409
     code = "invalid_transition"
+    title = "Not allowed in the current state"
 
 
 class InvalidDates(HousingError):
     """The dates of the command are inconsistent."""
 
     code = "invalid_dates"
+    title = "Inconsistent dates"
 
 
 class InvalidValue(HousingError):
     """A value is out of its range or malformed."""
 
     code = "invalid_value"
+    title = "Invalid value"
 
 
 def _check_range(name: str, value: int, low: int, high: int) -> None:
@@ -189,7 +195,9 @@ class Agreement:
         return self.ended_on is not None
 
     def end(self, on: dt.date) -> None:
-        """End the agreement (once)."""
+        """End the agreement (once; repeating the same end changes nothing)."""
+        if self.ended_on == on:
+            return
         if self.ended_on is not None:
             raise InvalidTransition(f"the agreement already ended on {self.ended_on}")
         _check_not_before(on, self.signed_on, "an agreement cannot end before it was signed")
@@ -282,7 +290,13 @@ class HousingRequest:
         )
 
     def declare_unsatisfied(self, on: dt.date, reason: UnsatisfiedReason) -> None:
-        """Close the request without a placement."""
+        """Close the request without a placement (repeating it changes nothing)."""
+        if (self.status, self.closed_on, self.unsatisfied_reason) == (
+            RequestStatus.UNSATISFIED,
+            on,
+            reason,
+        ):
+            return
         self.check_can_close(on)
         self.status, self.closed_on = RequestStatus.UNSATISFIED, on
         self.unsatisfied_reason = reason
@@ -291,7 +305,9 @@ class HousingRequest:
         )
 
     def withdraw(self, on: dt.date) -> None:
-        """Close the request because the household withdrew it."""
+        """Close the request because the household withdrew it (repeating it changes nothing)."""
+        if (self.status, self.closed_on) == (RequestStatus.WITHDRAWN, on):
+            return
         self.check_can_close(on)
         self.status, self.closed_on = RequestStatus.WITHDRAWN, on
         self.events.append(RequestWithdrawn(request_id=self.request_id, closed_on=on))
@@ -348,7 +364,10 @@ class Placement:
         )
 
     def end(self, on: dt.date, exit_outcome: ExitOutcome) -> None:
-        """End an active placement (not before its start) with the household's exit outcome."""
+        """End an active placement (not before its start) with the household's exit outcome;
+        repeating the same end changes nothing."""
+        if (self.ended_on, self.exit_outcome) == (on, exit_outcome):
+            return
         self._check_active()
         _check_not_before(on, self.started_on, "a placement cannot end before it started")
         self.status, self.ended_on, self.exit_outcome = PlacementStatus.ENDED, on, exit_outcome
@@ -477,7 +496,10 @@ class HousingUnit:
         )
 
     def withdraw(self, on: dt.date) -> None:
-        """Take the unit off the list; only possible with no active placement."""
+        """Take the unit off the list; only possible with no active placement (repeating
+        the same withdrawal changes nothing)."""
+        if self.withdrawn_on == on:
+            return
         self._check_not_withdrawn()
         active = sum(1 for p in self.active_placements if p.is_active)
         if active:

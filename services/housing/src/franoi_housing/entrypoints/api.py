@@ -1,33 +1,33 @@
-"""The housing REST API (OpenAPI at ``/openapi.json``).
+"""The housing REST API (OpenAPI at ``/openapi.json``, published in ``docs/api/``).
 
 Every endpoint needs a bearer token of a partner this instance serves; every
 read and write is scoped by the token's ``partner_id``, so another partner's
-resources answer 404 and another partner's staff get 403.
+resources answer 404 and another partner's staff get 403. Errors are RFC 9457
+problems (:mod:`franoi_common.http`); creates with a client-chosen id are safe
+to retry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Path, Query
+from franoi_common.api import Limit, Offset, Page, PersonRefQuery, from_state, model_of, read_only
 from franoi_common.auth import Principal, current_principal, require_partner_member
+from franoi_common.commands import PartnerServices
+from franoi_common.errors import NotFound
 from franoi_contracts.housing import ExitOutcome, UnsatisfiedReason
 from pydantic import BaseModel
 
 from franoi_housing.adapters.repository import HousingRepository
 from franoi_housing.domain.model import (
     Agreement,
-    CapacityExceeded,
-    HousingError,
     HousingRequest,
     HousingUnit,
-    InvalidTransition,
-    PersonAlreadyPlaced,
     Placement,
     PlacementStatus,
     RequestStatus,
@@ -36,13 +36,6 @@ from franoi_housing.service_layer import commands as c
 from franoi_housing.service_layer import handlers as h
 
 T = TypeVar("T")
-
-
-class PageOut(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
 
 
 class AgreementOut(BaseModel):
@@ -104,51 +97,43 @@ class PlacementOut(BaseModel):
     exit_outcome: ExitOutcome | None
 
 
-Caller = Annotated[Principal, Depends(current_principal)]
-Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
-Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip")]
+class PersonRecordsOut(BaseModel):
+    """What this service holds for one person (for the person's file at the cases service)."""
 
-_STATUS_OF: list[tuple[type[Exception], int]] = [
-    (h.NotFound, status.HTTP_404_NOT_FOUND),
-    (h.AlreadyExists, status.HTTP_409_CONFLICT),
-    (CapacityExceeded, status.HTTP_409_CONFLICT),
-    (PersonAlreadyPlaced, status.HTTP_409_CONFLICT),
-    (InvalidTransition, status.HTTP_409_CONFLICT),
-    (HousingError, status.HTTP_422_UNPROCESSABLE_CONTENT),
+    person_ref: str
+    domain: str
+    records: dict[str, list[Any]]
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+Services = Annotated[PartnerServices, Depends(from_state("services", PartnerServices))]
+PersonRefPath = Annotated[
+    str, Path(pattern=r"^[0-9a-f]{64}$", description="The person's pseudonym")
 ]
 
 
-def install_domain_error_handlers(app: FastAPI) -> None:
-    async def handle(_: Request, exc: Exception) -> JSONResponse:
-        for kind, code in _STATUS_OF:
-            if isinstance(exc, kind):
-                body: dict[str, Any] = {"detail": str(exc)}
-                if isinstance(exc, HousingError):
-                    body["code"] = exc.code
-                return JSONResponse(status_code=code, content=body)
-        raise exc  # pragma: no cover - only registered for the kinds above
-
-    for kind, _ in _STATUS_OF:
-        app.add_exception_handler(kind, handle)
-
-
-def build_router(services: h.HousingServices, partner_ids: tuple[str, ...]) -> APIRouter:
+def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
+    """The housing API; its handlers reach the wired services through ``app.state``."""
     # Membership is checked once per request for every route; handlers read the caller.
     router = APIRouter(prefix="/v1", dependencies=[Depends(require_partner_member(partner_ids))])
 
-    async def read(fn: Callable[[HousingRepository], Awaitable[T]]) -> T:
-        async with services.pool.acquire() as conn:
+    async def read(s: PartnerServices, fn: Callable[[HousingRepository], Awaitable[T]]) -> T:
+        async with read_only(s.pool) as conn:
             return await fn(HousingRepository(conn))
 
-    async def one(cls: type[Any], partner_id: str, aggregate_id: UUID) -> asyncpg.Record:
-        row = await read(lambda repo: repo.get_row(cls, partner_id, aggregate_id))
+    async def one(
+        s: PartnerServices, cls: type[Any], partner_id: str, aggregate_id: UUID
+    ) -> asyncpg.Record:
+        row = await read(s, lambda repo: repo.get_row(cls, partner_id, aggregate_id))
         if row is None:
-            raise h.NotFound(f"{h._NAMES[cls]} {aggregate_id} not found")
+            raise NotFound(f"{s.name_of(cls)} {aggregate_id} not found")
         return row
 
-    async def unit_out(partner_id: str, rows: list[asyncpg.Record]) -> list[UnitOut]:
+    async def units_out(
+        s: PartnerServices, partner_id: str, rows: list[asyncpg.Record]
+    ) -> list[UnitOut]:
         occupied = await read(
-            lambda repo: repo.occupied_beds(partner_id, [r["unit_id"] for r in rows])
+            s, lambda repo: repo.occupied_beds(partner_id, [r["unit_id"] for r in rows])
         )
         return [
             UnitOut(
@@ -159,53 +144,73 @@ def build_router(services: h.HousingServices, partner_ids: tuple[str, ...]) -> A
             for r in rows
         ]
 
-    async def unit_by_id(partner_id: str, unit_id: UUID) -> UnitOut:
-        return (await unit_out(partner_id, [await one(HousingUnit, partner_id, unit_id)]))[0]
+    async def unit_out(s: PartnerServices, partner_id: str, unit_id: UUID) -> UnitOut:
+        return (await units_out(s, partner_id, [await one(s, HousingUnit, partner_id, unit_id)]))[0]
 
-    def out(model: type[BaseModel], row: asyncpg.Record) -> Any:
-        return model.model_validate({k: v for k, v in dict(row).items() if k in model.model_fields})
+    async def page(
+        s: PartnerServices,
+        cls: type[Any],
+        partner_id: str,
+        filters: dict[str, Any],
+        limit: int,
+        offset: int,
+        where: list[str] | None = None,
+    ) -> tuple[list[asyncpg.Record], int]:
+        rows = await read(
+            s,
+            lambda repo: repo.list(
+                cls,
+                partner_id,
+                filters=filters,
+                limit=limit,
+                offset=offset,
+                extra_where=where or (),
+            ),
+        )
+        return rows.items, rows.total
 
     # agreements
 
     @router.post("/agreements", status_code=201, response_model=AgreementOut, tags=["agreements"])
-    async def sign_agreement(body: c.SignAgreement, who: Caller) -> Any:
-        agreement = await h.sign_agreement(services, who.partner_id, body)
-        return out(AgreementOut, await one(Agreement, who.partner_id, agreement.agreement_id))
+    async def sign_agreement(body: c.SignAgreement, who: Caller, s: Services) -> Any:
+        agreement_id = await h.sign_agreement(s, who.partner_id, body)
+        return model_of(AgreementOut, await one(s, Agreement, who.partner_id, agreement_id))
 
-    @router.get("/agreements", response_model=PageOut[AgreementOut], tags=["agreements"])
+    @router.get("/agreements", response_model=Page[AgreementOut], tags=["agreements"])
     async def list_agreements(
-        who: Caller, limit: Limit = 50, offset: Offset = 0, active: bool | None = None
+        who: Caller, s: Services, limit: Limit = 50, offset: Offset = 0, active: bool | None = None
     ) -> Any:
         where = [] if active is None else ["ended_on IS NULL" if active else "ended_on IS NOT NULL"]
-        page = await read(
-            lambda repo: repo.list(
-                Agreement, who.partner_id, filters={}, limit=limit, offset=offset, extra_where=where
-            )
+        items, total = await page(s, Agreement, who.partner_id, {}, limit, offset, where)
+        return Page(
+            items=[model_of(AgreementOut, r) for r in items],
+            total=total,
+            limit=limit,
+            offset=offset,
         )
-        items = [out(AgreementOut, r) for r in page.items]
-        return PageOut(items=items, total=page.total, limit=limit, offset=offset)
 
     @router.get("/agreements/{agreement_id}", response_model=AgreementOut, tags=["agreements"])
-    async def get_agreement(agreement_id: UUID, who: Caller) -> Any:
-        return out(AgreementOut, await one(Agreement, who.partner_id, agreement_id))
+    async def get_agreement(agreement_id: UUID, who: Caller, s: Services) -> Any:
+        return model_of(AgreementOut, await one(s, Agreement, who.partner_id, agreement_id))
 
     @router.post("/agreements/{agreement_id}/end", response_model=AgreementOut, tags=["agreements"])
-    async def end_agreement(agreement_id: UUID, body: c.EndAgreement, who: Caller) -> Any:
-        await h.end_agreement(services, who.partner_id, agreement_id, body)
-        return out(AgreementOut, await one(Agreement, who.partner_id, agreement_id))
+    async def end_agreement(
+        agreement_id: UUID, body: c.EndAgreement, who: Caller, s: Services
+    ) -> Any:
+        await h.end_agreement(s, who.partner_id, agreement_id, body)
+        return model_of(AgreementOut, await one(s, Agreement, who.partner_id, agreement_id))
 
     # units
 
     @router.post("/units", status_code=201, response_model=UnitOut, tags=["units"])
-    async def register_unit(body: c.RegisterUnit, who: Caller) -> Any:
-        unit = await h.register_unit(services, who.partner_id, body)
-        return (
-            await unit_out(who.partner_id, [await one(HousingUnit, who.partner_id, unit.unit_id)])
-        )[0]
+    async def register_unit(body: c.RegisterUnit, who: Caller, s: Services) -> Any:
+        unit_id = await h.register_unit(s, who.partner_id, body)
+        return await unit_out(s, who.partner_id, unit_id)
 
-    @router.get("/units", response_model=PageOut[UnitOut], tags=["units"])
+    @router.get("/units", response_model=Page[UnitOut], tags=["units"])
     async def list_units(
         who: Caller,
+        s: Services,
         limit: Limit = 50,
         offset: Offset = 0,
         municipality_code: Annotated[str | None, Query(pattern=r"^[A-Z][0-9]{3}$")] = None,
@@ -216,122 +221,132 @@ def build_router(services: h.HousingServices, partner_ids: tuple[str, ...]) -> A
             if withdrawn is None
             else ["withdrawn_on IS NOT NULL" if withdrawn else "withdrawn_on IS NULL"]
         )
-        page = await read(
-            lambda repo: repo.list(
-                HousingUnit,
-                who.partner_id,
-                filters={"municipality_code": municipality_code},
-                limit=limit,
-                offset=offset,
-                extra_where=where,
-            )
+        filters = {"municipality_code": municipality_code}
+        items, total = await page(s, HousingUnit, who.partner_id, filters, limit, offset, where)
+        return Page(
+            items=await units_out(s, who.partner_id, items),
+            total=total,
+            limit=limit,
+            offset=offset,
         )
-        items = await unit_out(who.partner_id, page.items)
-        return PageOut(items=items, total=page.total, limit=limit, offset=offset)
 
     @router.get("/units/{unit_id}", response_model=UnitOut, tags=["units"])
-    async def get_unit(unit_id: UUID, who: Caller) -> Any:
-        return (await unit_out(who.partner_id, [await one(HousingUnit, who.partner_id, unit_id)]))[
-            0
-        ]
+    async def get_unit(unit_id: UUID, who: Caller, s: Services) -> Any:
+        return await unit_out(s, who.partner_id, unit_id)
 
     @router.patch("/units/{unit_id}", response_model=UnitOut, tags=["units"])
-    async def update_unit(unit_id: UUID, body: c.UpdateUnit, who: Caller) -> Any:
-        await h.update_unit(services, who.partner_id, unit_id, body)
-        return (await unit_out(who.partner_id, [await one(HousingUnit, who.partner_id, unit_id)]))[
-            0
-        ]
+    async def update_unit(unit_id: UUID, body: c.UpdateUnit, who: Caller, s: Services) -> Any:
+        await h.update_unit(s, who.partner_id, unit_id, body)
+        return await unit_out(s, who.partner_id, unit_id)
 
     @router.post("/units/{unit_id}/withdraw", response_model=UnitOut, tags=["units"])
-    async def withdraw_unit(unit_id: UUID, body: c.WithdrawUnit, who: Caller) -> Any:
-        await h.withdraw_unit(services, who.partner_id, unit_id, body)
-        return (await unit_out(who.partner_id, [await one(HousingUnit, who.partner_id, unit_id)]))[
-            0
-        ]
+    async def withdraw_unit(unit_id: UUID, body: c.WithdrawUnit, who: Caller, s: Services) -> Any:
+        await h.withdraw_unit(s, who.partner_id, unit_id, body)
+        return await unit_out(s, who.partner_id, unit_id)
 
     # requests
 
     @router.post("/requests", status_code=201, response_model=RequestOut, tags=["requests"])
-    async def submit_request(body: c.SubmitRequest, who: Caller) -> Any:
-        request = await h.submit_request(services, who.partner_id, body)
-        return out(RequestOut, await one(HousingRequest, who.partner_id, request.request_id))
+    async def submit_request(body: c.SubmitRequest, who: Caller, s: Services) -> Any:
+        request_id = await h.submit_request(s, who.partner_id, body)
+        return model_of(RequestOut, await one(s, HousingRequest, who.partner_id, request_id))
 
-    @router.get("/requests", response_model=PageOut[RequestOut], tags=["requests"])
+    @router.get("/requests", response_model=Page[RequestOut], tags=["requests"])
     async def list_requests(
         who: Caller,
+        s: Services,
         limit: Limit = 50,
         offset: Offset = 0,
         status: RequestStatus | None = None,
-        person_ref: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None,
+        person_ref: PersonRefQuery = None,
     ) -> Any:
-        page = await read(
-            lambda repo: repo.list(
-                HousingRequest,
-                who.partner_id,
-                filters={"status": status, "person_ref": person_ref},
-                limit=limit,
-                offset=offset,
-            )
+        filters = {"status": status, "person_ref": person_ref}
+        items, total = await page(s, HousingRequest, who.partner_id, filters, limit, offset)
+        return Page(
+            items=[model_of(RequestOut, r) for r in items], total=total, limit=limit, offset=offset
         )
-        items = [out(RequestOut, r) for r in page.items]
-        return PageOut(items=items, total=page.total, limit=limit, offset=offset)
 
     @router.get("/requests/{request_id}", response_model=RequestOut, tags=["requests"])
-    async def get_request(request_id: UUID, who: Caller) -> Any:
-        return out(RequestOut, await one(HousingRequest, who.partner_id, request_id))
+    async def get_request(request_id: UUID, who: Caller, s: Services) -> Any:
+        return model_of(RequestOut, await one(s, HousingRequest, who.partner_id, request_id))
 
     @router.post("/requests/{request_id}/unsatisfied", response_model=RequestOut, tags=["requests"])
-    async def declare_unsatisfied(request_id: UUID, body: c.DeclareUnsatisfied, who: Caller) -> Any:
-        await h.declare_request_unsatisfied(services, who.partner_id, request_id, body)
-        return out(RequestOut, await one(HousingRequest, who.partner_id, request_id))
+    async def declare_unsatisfied(
+        request_id: UUID, body: c.DeclareUnsatisfied, who: Caller, s: Services
+    ) -> Any:
+        await h.declare_request_unsatisfied(s, who.partner_id, request_id, body)
+        return model_of(RequestOut, await one(s, HousingRequest, who.partner_id, request_id))
 
     @router.post("/requests/{request_id}/withdraw", response_model=RequestOut, tags=["requests"])
-    async def withdraw_request(request_id: UUID, body: c.WithdrawRequest, who: Caller) -> Any:
-        await h.withdraw_request(services, who.partner_id, request_id, body)
-        return out(RequestOut, await one(HousingRequest, who.partner_id, request_id))
+    async def withdraw_request(
+        request_id: UUID, body: c.WithdrawRequest, who: Caller, s: Services
+    ) -> Any:
+        await h.withdraw_request(s, who.partner_id, request_id, body)
+        return model_of(RequestOut, await one(s, HousingRequest, who.partner_id, request_id))
 
     # placements
 
     @router.post("/placements", status_code=201, response_model=PlacementOut, tags=["placements"])
-    async def start_placement(body: c.StartPlacement, who: Caller) -> Any:
-        placement = await h.start_placement(services, who.partner_id, body)
-        return out(PlacementOut, await one(Placement, who.partner_id, placement.placement_id))
+    async def start_placement(body: c.StartPlacement, who: Caller, s: Services) -> Any:
+        placement_id = await h.start_placement(s, who.partner_id, body)
+        return model_of(PlacementOut, await one(s, Placement, who.partner_id, placement_id))
 
-    @router.get("/placements", response_model=PageOut[PlacementOut], tags=["placements"])
+    @router.get("/placements", response_model=Page[PlacementOut], tags=["placements"])
     async def list_placements(
         who: Caller,
+        s: Services,
         limit: Limit = 50,
         offset: Offset = 0,
         status: PlacementStatus | None = None,
         unit_id: UUID | None = None,
-        person_ref: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None,
+        person_ref: PersonRefQuery = None,
     ) -> Any:
-        page = await read(
-            lambda repo: repo.list(
-                Placement,
-                who.partner_id,
-                filters={"status": status, "unit_id": unit_id, "person_ref": person_ref},
-                limit=limit,
-                offset=offset,
-            )
+        filters = {"status": status, "unit_id": unit_id, "person_ref": person_ref}
+        items, total = await page(s, Placement, who.partner_id, filters, limit, offset)
+        return Page(
+            items=[model_of(PlacementOut, r) for r in items],
+            total=total,
+            limit=limit,
+            offset=offset,
         )
-        items = [out(PlacementOut, r) for r in page.items]
-        return PageOut(items=items, total=page.total, limit=limit, offset=offset)
 
     @router.get("/placements/{placement_id}", response_model=PlacementOut, tags=["placements"])
-    async def get_placement(placement_id: UUID, who: Caller) -> Any:
-        return out(PlacementOut, await one(Placement, who.partner_id, placement_id))
+    async def get_placement(placement_id: UUID, who: Caller, s: Services) -> Any:
+        return model_of(PlacementOut, await one(s, Placement, who.partner_id, placement_id))
 
     @router.post(
         "/placements/{placement_id}/extend", response_model=PlacementOut, tags=["placements"]
     )
-    async def extend_placement(placement_id: UUID, body: c.ExtendPlacement, who: Caller) -> Any:
-        await h.extend_placement(services, who.partner_id, placement_id, body)
-        return out(PlacementOut, await one(Placement, who.partner_id, placement_id))
+    async def extend_placement(
+        placement_id: UUID, body: c.ExtendPlacement, who: Caller, s: Services
+    ) -> Any:
+        await h.extend_placement(s, who.partner_id, placement_id, body)
+        return model_of(PlacementOut, await one(s, Placement, who.partner_id, placement_id))
 
     @router.post("/placements/{placement_id}/end", response_model=PlacementOut, tags=["placements"])
-    async def end_placement(placement_id: UUID, body: c.EndPlacement, who: Caller) -> Any:
-        await h.end_placement(services, who.partner_id, placement_id, body)
-        return out(PlacementOut, await one(Placement, who.partner_id, placement_id))
+    async def end_placement(
+        placement_id: UUID, body: c.EndPlacement, who: Caller, s: Services
+    ) -> Any:
+        await h.end_placement(s, who.partner_id, placement_id, body)
+        return model_of(PlacementOut, await one(s, Placement, who.partner_id, placement_id))
+
+    # the person's file
+
+    @router.get("/persons/{person_ref}/records", response_model=PersonRecordsOut, tags=["persons"])
+    async def person_records(person_ref: PersonRefPath, who: Caller, s: Services) -> Any:
+        """Everything this service holds for one person of the caller's partner (empty lists
+        when nothing): what the cases service gathers into the person's file."""
+        async with read_only(s.pool) as conn:
+            repo = HousingRepository(conn)
+            requests = await repo.rows_of_person(HousingRequest, who.partner_id, person_ref)
+            placements = await repo.rows_of_person(Placement, who.partner_id, person_ref)
+        return PersonRecordsOut(
+            person_ref=person_ref,
+            domain="housing",
+            records={
+                "requests": [model_of(RequestOut, r) for r in requests],
+                "placements": [model_of(PlacementOut, r) for r in placements],
+            },
+        )
 
     return router

@@ -11,7 +11,9 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Query
+from franoi_common.api import Limit, Offset, from_state, read_only
 from franoi_common.auth import CONSORTIUM, Principal, Role, require_roles
+from franoi_common.consumer import IdempotentConsumer
 from pydantic import BaseModel
 
 from franoi_projection.adapters import read_models
@@ -74,19 +76,29 @@ def _analyst(
     return principal
 
 
-Month = Annotated[str | None, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Month = Annotated[
+    str | None,
+    Query(
+        pattern=r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$",
+        description="YYYY-MM, from 2000-01 to 2100-12",
+    ),
+]
+Pool = Annotated[asyncpg.Pool, Depends(from_state("pool", asyncpg.Pool))]
+Consumer = Annotated[IdempotentConsumer, Depends(from_state("consumer", IdempotentConsumer))]
 
 
-def build_router(pool: asyncpg.Pool, consumer_stats: Any) -> APIRouter:
+def build_router() -> APIRouter:
+    """The network API; it reaches the pool and the consumer through ``app.state``."""
     router = APIRouter(prefix="/v1", dependencies=[Depends(_analyst)])
 
     @router.get("/partners", response_model=list[PartnerOut], tags=["network"])
-    async def list_partners() -> Any:
-        async with pool.acquire() as conn:
+    async def list_partners(pool: Pool) -> Any:
+        async with read_only(pool) as conn:
             return await read_models.partners(conn)
 
     @router.get("/housing/monthly", response_model=HousingMonthlyOut, tags=["housing"])
     async def housing_monthly(
+        pool: Pool,
         first_month: Annotated[Month, Query(alias="from")] = None,
         last_month: Annotated[Month, Query(alias="to")] = None,
         partner_id: Annotated[str | None, Query(pattern=r"^p[0-9]{2,3}$")] = None,
@@ -99,7 +111,7 @@ def build_router(pool: asyncpg.Pool, consumer_stats: Any) -> APIRouter:
             first, last = period(first_month, last_month, dt.date.today())
         except InvalidPeriod as exc:
             raise HTTPException(422, detail=str(exc)) from exc
-        async with pool.acquire() as conn:
+        async with read_only(pool) as conn:
             rows = await read_models.housing_monthly(conn, first, last, partner_id, region)
         return HousingMonthlyOut(
             first_month=month_label(first),
@@ -108,8 +120,8 @@ def build_router(pool: asyncpg.Pool, consumer_stats: Any) -> APIRouter:
         )
 
     @router.get("/consumer/status", response_model=ConsumerStatusOut, tags=["operations"])
-    async def consumer_status() -> Any:
-        async with pool.acquire() as conn:
+    async def consumer_status(pool: Pool, consumer_stats: Consumer) -> Any:
+        async with read_only(pool) as conn:
             stored = await read_models.consumer_status(conn)
         return ConsumerStatusOut(
             **stored,
@@ -120,11 +132,8 @@ def build_router(pool: asyncpg.Pool, consumer_stats: Any) -> APIRouter:
         )
 
     @router.get("/dead-letters", response_model=list[DeadLetterOut], tags=["operations"])
-    async def list_dead_letters(
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
-    ) -> Any:
-        async with pool.acquire() as conn:
+    async def list_dead_letters(pool: Pool, limit: Limit = 50, offset: Offset = 0) -> Any:
+        async with read_only(pool) as conn:
             return await read_models.dead_letters(conn, limit, offset)
 
     return router

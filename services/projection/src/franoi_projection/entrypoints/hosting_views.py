@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Query
+from franoi_common.api import from_state, read_only
 from franoi_common.auth import CONSORTIUM, Principal, Role, require_roles
 from pydantic import BaseModel, Field
 
@@ -65,14 +66,23 @@ def _analyst(
     return principal
 
 
-Month = Annotated[str | None, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Month = Annotated[
+    str | None,
+    Query(
+        pattern=r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$",
+        description="YYYY-MM, from 2000-01 to 2100-12",
+    ),
+]
+Pool = Annotated[asyncpg.Pool, Depends(from_state("pool", asyncpg.Pool))]
 
 
-def build_hosting_router(pool: asyncpg.Pool) -> APIRouter:
+def build_hosting_router() -> APIRouter:
+    """The network hosting view; it reaches the pool through ``app.state``."""
     router = APIRouter(prefix="/v1", dependencies=[Depends(_analyst)])
 
     @router.get("/hosting/monthly", response_model=HostingMonthlyOut, tags=["hosting"])
     async def hosting_monthly(
+        pool: Pool,
         first_month: Annotated[Month, Query(alias="from")] = None,
         last_month: Annotated[Month, Query(alias="to")] = None,
         partner_id: Annotated[str | None, Query(pattern=r"^p[0-9]{2,3}$")] = None,
@@ -86,7 +96,7 @@ def build_hosting_router(pool: asyncpg.Pool) -> APIRouter:
             first, last = period(first_month, last_month, dt.date.today())
         except InvalidPeriod as exc:
             raise HTTPException(422, detail=str(exc)) from exc
-        async with pool.acquire() as conn:
+        async with read_only(pool) as conn:
             rows = await hosting_views.hosting_monthly(conn, first, last, partner_id, region)
         return HostingMonthlyOut(
             first_month=month_label(first),

@@ -1,0 +1,178 @@
+"""The command side every partner service shares: services, unit of work, create and change.
+
+A handler is one unit of work: the state change and its outbox rows commit
+together or not at all (:class:`CommandUnit`). Two shapes cover most commands:
+
+- **create** with an optional client-chosen id: :meth:`CommandUnit.replayed`
+  first, so an identical retry answers the existing resource and changes
+  nothing, and the same id with a different request is refused (409);
+  :meth:`CommandUnit.add` then stores the aggregate with the request's fingerprint.
+- **change**: :func:`change` locks one aggregate, lets the domain act, saves it
+  and appends its events. An action that records no event (a retried transition
+  with the same data) saves and publishes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel, SecretStr
+
+from franoi_common.db import UnitOfWork
+from franoi_common.errors import AlreadyExists, DomainError, NotFound
+from franoi_common.outbox import Outbox
+from franoi_common.persons import PersonInput, Pseudonymiser
+from franoi_common.repository import Repository
+
+A = TypeVar("A")
+
+
+@dataclass
+class PartnerServices:
+    """What a partner service's handlers need, built once by its bootstrap."""
+
+    pool: asyncpg.Pool
+    outbox: Outbox
+    pseudonym_key: bytes
+    repository: type[Repository]
+    names: Mapping[type[Any], str]
+    """Aggregate class → its name in messages ("housing unit")."""
+    constraint_errors: Mapping[str, Callable[[], DomainError]] = field(default_factory=dict)
+    """Unique constraint name → the domain error it backs (e.g. one active placement)."""
+    after_commit: Callable[[], None] | None = None
+
+    def __post_init__(self) -> None:
+        self._pseudonymiser = Pseudonymiser(self.pseudonym_key)
+
+    def uow(self) -> CommandUnit:
+        return CommandUnit(self)
+
+    def person_ref_of(self, person: PersonInput) -> str:
+        return self._pseudonymiser.person_ref_of(person)
+
+    def fingerprint(self, command: BaseModel) -> str:
+        """An HMAC of the whole request under the service's key: equal for identical
+        requests, and revealing nothing of them (identifiers included)."""
+        canonical = json.dumps(_plain(command.model_dump()), sort_keys=True, default=str)
+        return hmac.new(self.pseudonym_key, canonical.encode(), hashlib.sha256).hexdigest()
+
+    def name_of(self, cls: type[Any]) -> str:
+        return self.names.get(cls, cls.__name__)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+class CommandUnit(UnitOfWork):
+    """One command's transaction, with the service's repository and outbox."""
+
+    repo: Repository
+
+    def __init__(self, services: PartnerServices) -> None:
+        super().__init__(services.pool, after_commit=services.after_commit)
+        self.services = services
+
+    async def __aenter__(self) -> CommandUnit:
+        await super().__aenter__()
+        self.repo = self.services.repository(self.conn)
+        return self
+
+    async def publish(self, partner_id: str, *aggregates: Any) -> None:
+        """Move the aggregates' recorded events to the outbox, in this transaction."""
+        events = [event for aggregate in aggregates for event in aggregate.events]
+        await self.services.outbox.append(self.conn, partner_id, events)
+        for aggregate in aggregates:
+            aggregate.events.clear()
+
+    async def must_get(
+        self, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = True
+    ) -> A:
+        found = await self.repo.get(cls, partner_id, aggregate_id, for_update=for_update)
+        if found is None:
+            raise NotFound(f"{self.services.name_of(cls)} {aggregate_id} not found")
+        return found
+
+    async def replayed(
+        self, cls: type[Any], partner_id: str, resource_id: UUID | None, command: BaseModel
+    ) -> bool:
+        """True when this exact request already created ``resource_id``; raises
+        :class:`AlreadyExists` when that id was created by a different request."""
+        if resource_id is None:
+            return False
+        stored = await self.conn.fetchval(
+            "SELECT fingerprint FROM command_fingerprints"
+            " WHERE partner_id = $1 AND resource = $2 AND resource_id = $3",
+            partner_id,
+            self.repo.table(cls).name,
+            resource_id,
+        )
+        if stored is None:
+            return False
+        if stored == self.services.fingerprint(command):
+            return True
+        raise AlreadyExists(
+            f"{self.services.name_of(cls)} {resource_id} already exists with different"
+            " content; use a new id, or read it with GET"
+        )
+
+    async def add(
+        self,
+        partner_id: str,
+        aggregate: Any,
+        *,
+        command: BaseModel | None = None,
+        **local: Any,
+    ) -> None:
+        """Insert a new aggregate (and, for a client-chosen id, the request's fingerprint)."""
+        table = self.repo.table(type(aggregate))
+        try:
+            async with self.conn.transaction():  # a savepoint: a duplicate leaves nothing
+                await self.repo.add(partner_id, aggregate, **local)
+                if command is not None:
+                    await self.conn.execute(
+                        "INSERT INTO command_fingerprints"
+                        " (partner_id, resource, resource_id, fingerprint) VALUES ($1, $2, $3, $4)",
+                        partner_id,
+                        table.name,
+                        getattr(aggregate, table.key),
+                        self.services.fingerprint(command),
+                    )
+        except asyncpg.UniqueViolationError as exc:
+            error = self.services.constraint_errors.get(exc.constraint_name or "")
+            if error is not None:
+                raise error() from exc
+            raise AlreadyExists(
+                f"{self.services.name_of(type(aggregate))} already exists"
+                " (possibly created by a concurrent request: read it with GET)"
+            ) from exc
+
+
+async def change(
+    s: PartnerServices,
+    partner_id: str,
+    cls: type[A],
+    aggregate_id: UUID,
+    action: Callable[[A], None],
+) -> A:
+    """Lock one aggregate, let the domain act on it, save it and append its events."""
+    async with s.uow() as uow:
+        aggregate = await uow.must_get(cls, partner_id, aggregate_id)
+        action(aggregate)
+        if getattr(aggregate, "events", None):
+            await uow.repo.update(partner_id, aggregate)
+            await uow.publish(partner_id, aggregate)
+    return aggregate

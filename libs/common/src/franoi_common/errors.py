@@ -1,0 +1,65 @@
+"""Errors a service raises for requests it refuses, each with its HTTP status.
+
+A domain refuses a command by raising a :class:`DomainError` subclass; the
+shared error handlers (:mod:`franoi_common.http`) turn it into an RFC 9457
+problem with the class's ``status`` and ``code`` and ``str(error)`` as the
+detail, so a service maps its rules to HTTP by declaring them, not by code.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class DomainError(Exception):
+    """A request the service refuses; ``str(error)`` is a message for people."""
+
+    status: ClassVar[int] = 422
+    code: ClassVar[str] = "domain_error"
+    title: ClassVar[str] = "Request refused"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    """No such resource for this partner (another partner's data is never found)."""
+
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state of a resource."""
+
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class AlreadyExists(Conflict):
+    """A client-chosen id is taken by a resource created from a different request."""
+
+    code = "already_exists"
+
+
+class InvalidTransition(Conflict):
+    """The resource is not in a state that allows the command."""
+
+    code = "invalid_transition"
+
+
+class InvalidValue(DomainError):
+    """A value is out of its range or malformed."""
+
+    code = "invalid_value"
+    title = "Invalid value"
+
+
+class InvalidDates(DomainError):
+    """The dates of the command are inconsistent."""
+
+    code = "invalid_dates"
+    title = "Inconsistent dates"

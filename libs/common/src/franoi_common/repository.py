@@ -1,0 +1,179 @@
+"""PostgreSQL persistence of dataclass aggregates, always scoped by partner.
+
+A service declares, per aggregate class, its table and key column; the
+columns are the dataclass fields (minus those not stored, such as ``events``).
+Every read takes the caller's ``partner_id``: a row of another partner is
+simply not found. ``for_update`` locks the aggregate's row for the rest of the
+transaction, which serialises commands on one aggregate (and so its outbox order).
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+import typing
+from collections.abc import Mapping, Sequence
+from enum import Enum
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+import asyncpg
+
+A = TypeVar("A")
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    name: str
+    key: str
+    not_stored: frozenset[str] = frozenset({"events"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Rows:
+    """A page of rows and how many match in all."""
+
+    items: list[asyncpg.Record]
+    total: int
+
+
+_ENUMS: dict[type[Any], dict[str, type[Enum]]] = {}
+
+
+def _enum_fields(cls: type[Any]) -> dict[str, type[Enum]]:
+    if cls not in _ENUMS:
+        found: dict[str, type[Enum]] = {}
+        for name, hint in typing.get_type_hints(cls).items():
+            for candidate in (hint, *typing.get_args(hint)):
+                if isinstance(candidate, type) and issubclass(candidate, Enum):
+                    found[name] = candidate
+        _ENUMS[cls] = found
+    return _ENUMS[cls]
+
+
+def db_value(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+class Repository:
+    """Generic add / update / get / list over the tables a service declares."""
+
+    tables: ClassVar[Mapping[type[Any], Table]] = {}
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    def table(self, cls: type[Any]) -> Table:
+        return self.tables[cls]
+
+    def columns(self, cls: type[Any]) -> list[str]:
+        skip = self.tables[cls].not_stored
+        return [f.name for f in dataclasses.fields(cls) if f.name not in skip]
+
+    def from_row(self, cls: type[A], row: asyncpg.Record) -> A:
+        enums = _enum_fields(cls)
+        values = {}
+        for name in self.columns(cls):
+            value = row[name]
+            if value is not None and name in enums:
+                value = enums[name](value)
+            values[name] = value
+        return cls(**values)
+
+    async def add(self, partner_id: str, aggregate: Any, **local: Any) -> None:
+        """Insert a new aggregate; ``local`` holds service-only columns (never published)."""
+        table = self.tables[type(aggregate)]
+        values = {
+            name: db_value(getattr(aggregate, name)) for name in self.columns(type(aggregate))
+        }
+        values.update(local)
+        values["partner_id"] = partner_id
+        names = list(values)
+        placeholders = ", ".join(f"${i}" for i in range(1, len(names) + 1))
+        await self.conn.execute(
+            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})",  # noqa: S608
+            *values.values(),
+        )
+
+    async def update(self, partner_id: str, aggregate: Any) -> None:
+        table = self.tables[type(aggregate)]
+        names = [n for n in self.columns(type(aggregate)) if n != table.key]
+        assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=3))
+        await self.conn.execute(
+            f"UPDATE {table.name} SET {assignments}"  # noqa: S608
+            f" WHERE partner_id = $1 AND {table.key} = $2",
+            partner_id,
+            getattr(aggregate, table.key),
+            *(db_value(getattr(aggregate, n)) for n in names),
+        )
+
+    async def get(
+        self, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
+    ) -> A | None:
+        row = await self.get_row(cls, partner_id, aggregate_id, for_update=for_update)
+        return None if row is None else self.from_row(cls, row)
+
+    async def get_row(
+        self, cls: type[Any], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
+    ) -> asyncpg.Record | None:
+        table = self.tables[cls]
+        lock = " FOR UPDATE" if for_update else ""
+        return await self.conn.fetchrow(
+            f"SELECT * FROM {table.name} WHERE partner_id = $1 AND {table.key} = $2{lock}",  # noqa: S608
+            partner_id,
+            aggregate_id,
+        )
+
+    async def list(
+        self,
+        cls: type[Any],
+        partner_id: str,
+        *,
+        filters: Mapping[str, Any],
+        limit: int,
+        offset: int,
+        extra_where: Sequence[str] = (),
+        extra_args: Sequence[Any] = (),
+    ) -> Rows:
+        """A page of rows, newest first, with equality ``filters`` on known columns.
+
+        ``extra_where`` clauses may use ``$2``... for ``extra_args`` ($1 is the partner)."""
+        table = self.tables[cls]
+        allowed = set(self.columns(cls)) | {"partner_id"}
+        clauses = ["partner_id = $1", *extra_where]
+        args: list[Any] = [partner_id, *extra_args]
+        for name, value in filters.items():
+            if value is None:
+                continue
+            if name not in allowed:
+                raise ValueError(f"cannot filter on {name}")
+            args.append(db_value(value))
+            clauses.append(f"{name} = ${len(args)}")
+        where = " AND ".join(clauses)
+        total = await self.conn.fetchval(
+            f"SELECT count(*) FROM {table.name} WHERE {where}",  # noqa: S608
+            *args,
+        )
+        rows = await self.conn.fetch(
+            f"SELECT * FROM {table.name} WHERE {where}"  # noqa: S608
+            f" ORDER BY created_at DESC, {table.key} DESC"
+            f" LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
+            *args,
+            limit,
+            offset,
+        )
+        return Rows(items=list(rows), total=int(total))
+
+    async def rows_of_person(
+        self, cls: type[Any], partner_id: str, person_ref: str
+    ) -> builtins.list[asyncpg.Record]:
+        """Every row of ``cls`` held for one person (the person's file), oldest first."""
+        table = self.tables[cls]
+        return list(
+            await self.conn.fetch(
+                f"SELECT * FROM {table.name} WHERE partner_id = $1 AND person_ref = $2"  # noqa: S608
+                f" ORDER BY created_at, {table.key}",
+                partner_id,
+                person_ref,
+            )
+        )
