@@ -419,6 +419,13 @@ async def test_match_to_stay_visits_follow_up_and_end(hosting: Hosting) -> None:
     )  # fmt: skip
     assert (await api.get("/v1/stays/follow-up"))["total"] == 0
     assert (await api.get(f"/v1/stays/{sid}/visits"))["total"] == 3
+    retry = {"visit_id": str(uuid.uuid4()), "visited_on": day(-4), "guest_wellbeing": 3,
+             "family_wellbeing": 3}  # fmt: skip
+    first = await api.call("POST", f"/v1/stays/{sid}/visits", retry, status=201,
+                           events=[("stay.visit_recorded", sid)])  # fmt: skip
+    assert await api.call("POST", f"/v1/stays/{sid}/visits", retry, status=201) == first
+    elsewhere = await api.call("POST", f"/v1/stays/{uuid.uuid4()}/visits", retry, status=409)
+    assert elsewhere["code"] == "already_exists"
     before = await api.call(
         "POST", f"/v1/stays/{sid}/visits",
         {"visited_on": day(-21), "guest_wellbeing": 3, "family_wellbeing": 3}, status=422,
@@ -482,7 +489,7 @@ async def test_match_to_stay_visits_follow_up_and_end(hosting: Hosting) -> None:
     assert [r["request_id"] for r in records["records"]["requests"]] == [request["request_id"]]
     assert [m["match_id"] for m in records["records"]["matches"]] == [match["match_id"]]
     assert records["records"]["stays"] == [await api.get(f"/v1/stays/{sid}")]
-    assert len(records["records"]["visits"]) == 3
+    assert len(records["records"]["visits"]) == 4
     nobody = await api.get(f"/v1/persons/{'0' * 64}/records")
     assert nobody["records"] == {"requests": [], "matches": [], "stays": [], "visits": []}
 
@@ -794,3 +801,126 @@ async def test_bad_input_is_refused_clearly_and_writes_nothing(hosting: Hosting)
             before = await hosting.counts()
     assert not failures, "\n".join(failures)
     assert (await api.get(f"/v1/stays/{sid}"))["status"] == "active"
+
+
+async def test_every_endpoint_of_the_openapi_document_is_isolated(hosting: Hosting) -> None:
+    """Every route the app declares (nothing hand-picked: a new route without a sample
+    fails here) is called by another partner's staff with the owner's ids: 404 for the
+    owner's resources, empty lists, nothing of the owner's in any answer; a stranger
+    partner and a non-staff role get 403, no token 401; the owner's data is unchanged."""
+    owner = hosting.api("p46")
+    family = await owner.approved_family(rooms=2)
+    fid = family["family_id"]
+    request = await owner.call(
+        "POST", "/v1/requests", request_body("OPENAP90A01F205X"), status=201,
+        events=[("request.submitted", None)],
+    )  # fmt: skip
+    match = await owner.propose(fid, "OPENAP90A01F205X", request_id=request["request_id"])
+    await owner.accept(match["match_id"])
+    stay = await owner.call(
+        "POST", "/v1/stays", stay_body(match["match_id"]), status=201,
+        events=[("stay.started", None), ("request.satisfied", request["request_id"])],
+    )  # fmt: skip
+    ids_of = {
+        "family_id": fid,
+        "request_id": request["request_id"],
+        "match_id": match["match_id"],
+        "stay_id": stay["stay_id"],
+        "person_ref": request["person_ref"],
+    }
+    samples: dict[tuple[str, str], Any] = {
+        ("POST", "/v1/families"): family_body(),
+        ("GET", "/v1/families"): None,
+        ("GET", "/v1/families/{family_id}"): None,
+        ("PATCH", "/v1/families/{family_id}"): {"rooms_offered": 3},
+        ("POST", "/v1/families/{family_id}/assess"):
+            {"interview_on": day(), "home_visit_on": day()},
+        ("POST", "/v1/families/{family_id}/approve"): {"approved_on": day()},
+        ("POST", "/v1/families/{family_id}/reject"):
+            {"rejected_on": day(), "reason": "other"},
+        ("POST", "/v1/families/{family_id}/pause"): {"paused_on": day()},
+        ("POST", "/v1/families/{family_id}/resume"): {"resumed_on": day()},
+        ("POST", "/v1/families/{family_id}/withdraw"): {"withdrawn_on": day()},
+        ("POST", "/v1/requests"): request_body("NEIGHB90A01F205X"),
+        ("GET", "/v1/requests"): None,
+        ("GET", "/v1/requests/{request_id}"): None,
+        ("POST", "/v1/requests/{request_id}/satisfy"): {"closed_on": day()},
+        ("POST", "/v1/requests/{request_id}/unsatisfied"):
+            {"closed_on": day(), "reason": "other"},
+        ("POST", "/v1/requests/{request_id}/withdraw"): {"closed_on": day()},
+        ("POST", "/v1/matches"): {"person_ref": request["person_ref"], "family_id": fid,
+                                  "request_id": request["request_id"], "proposed_on": day()},
+        ("GET", "/v1/matches"): None,
+        ("GET", "/v1/matches/{match_id}"): None,
+        ("POST", "/v1/matches/{match_id}/accept"): {"accepted_on": day()},
+        ("POST", "/v1/matches/{match_id}/decline"):
+            {"declined_on": day(), "declined_by": "partner"},
+        ("POST", "/v1/matches/{match_id}/cancel"):
+            {"cancelled_on": day(), "cancelled_by": "partner"},
+        ("POST", "/v1/stays"): stay_body(match["match_id"]),
+        ("GET", "/v1/stays"): None,
+        ("GET", "/v1/stays/follow-up"): None,
+        ("GET", "/v1/stays/{stay_id}"): None,
+        ("POST", "/v1/stays/{stay_id}/extend"): {"planned_months": 9},
+        ("POST", "/v1/stays/{stay_id}/end"): {"ended_on": day(), "outcome": "other"},
+        ("POST", "/v1/stays/{stay_id}/visits"):
+            {"visited_on": day(), "guest_wellbeing": 1, "family_wellbeing": 1},
+        ("GET", "/v1/stays/{stay_id}/visits"): None,
+        ("GET", "/v1/persons/{person_ref}/records"): None,
+    }  # fmt: skip
+    document = hosting.service.app.openapi()
+    routes = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+        if path.startswith("/v1/")
+    }
+    assert routes == set(samples), "a route without a sample, or a sample without a route"
+
+    async def owner_view() -> list[Any]:
+        return [
+            await owner.get(f"/v1/families/{fid}"),
+            await owner.get(f"/v1/requests/{request['request_id']}"),
+            await owner.get(f"/v1/matches/{match['match_id']}"),
+            await owner.get(f"/v1/stays/{stay['stay_id']}"),
+            await owner.get(f"/v1/stays/{stay['stay_id']}/visits"),
+        ]
+
+    before = await owner_view()
+    neighbour = hosting.api("p47")
+    secrets = [*ids_of.values(), "Giulia Bianchi"]
+    for (method, template), body in sorted(samples.items()):
+        path = template.format(**ids_of)
+        params = {k: ids_of[k] for k in ("family_id", "person_ref") if method == "GET"}
+        response = await hosting.service.client.request(
+            method, path, json=body, headers=neighbour.headers,
+            params=params if "{" not in template and method == "GET" else None,
+        )  # fmt: skip
+        creates_own = (method, template) in {("POST", "/v1/families"), ("POST", "/v1/requests")}
+        if template.endswith("/records"):
+            expected = 200  # the person's file: never 404, empty for another partner
+        elif "{" in template or (method == "POST" and not creates_own):
+            expected = 404  # the owner's resource, or a body naming one
+        elif method == "GET":
+            expected = 200
+        else:
+            expected = 201  # the neighbour's own new family or request
+        assert response.status_code == expected, (method, path, response.text)
+        if template.endswith("/records"):
+            assert all(v == [] for v in response.json()["records"].values())
+        elif method == "GET" and expected == 200:
+            assert response.json()["total"] == 0, (method, path)
+        if expected != 201:
+            sent = path + json.dumps(body) + json.dumps(params)
+            for secret in secrets:
+                if secret not in sent:  # an answer may name what was asked, nothing more
+                    assert secret not in response.text, (method, path, secret)
+        for headers, status in (
+            (auth_header("p99"), 403),
+            (auth_header("p46", "integrator"), 403),
+            (auth_header("p46", "consortium_analyst"), 403),
+            ({}, 401),
+        ):
+            denied = await hosting.service.client.request(method, path, json=body, headers=headers)
+            assert denied.status_code == status, (method, path, status, denied.text)
+    assert await owner_view() == before

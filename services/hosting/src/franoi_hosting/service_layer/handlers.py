@@ -18,7 +18,7 @@ from uuid import UUID
 
 import asyncpg
 from franoi_common.commands import CommandUnit, PartnerServices, change
-from franoi_common.errors import DomainError, NotFound
+from franoi_common.errors import AlreadyExists, DomainError, NotFound
 from franoi_common.outbox import Outbox
 
 from franoi_hosting.adapters.repository import HostingRepository
@@ -360,6 +360,9 @@ async def record_visit(
     visit_id = cmd.visit_id or uuid.uuid4()
     async with s.uow() as uow:
         if await uow.replayed(MonitoringVisit, partner_id, cmd.visit_id, cmd):
+            stored = await uow.repo.get(MonitoringVisit, partner_id, visit_id)
+            if stored is None or stored.stay_id != stay_id:  # the same body, another stay
+                raise AlreadyExists(f"monitoring visit {visit_id} belongs to another stay")
             return visit_id
         stay = await uow.must_get(Stay, partner_id, stay_id)
         visit = stay.record_visit(
