@@ -47,9 +47,11 @@ async def test_local_network_runs_end_to_end(tmp_path: Path) -> None:
             line = (await asyncio.wait_for(process.stdout.readline(), 120)).decode()
             assert line, "devnet exited early:\n" + "".join(output)
             output.append(line)
-            match = re.match(r"\s+ANALYST=(\S+)", line)
+            match = re.match(r"\s+export ANALYST=(\S+)", line)
             if match:
                 analyst = match.group(1)
+        while "/v1/housing/monthly" not in output[-1]:
+            output.append((await asyncio.wait_for(process.stdout.readline(), 60)).decode())
         month = dt.date.today().strftime("%Y-%m")
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
 
@@ -63,6 +65,20 @@ async def test_local_network_runs_end_to_end(tmp_path: Path) -> None:
                 return all(rows[p]["active_placements"] == 2 for p in ("p01", "p02"))
 
             await eventually(demo_visible, timeout_s=60, interval_s=0.2)
+
+        # The welcome text works when pasted into a fresh shell: export lines, then curl.
+        exports = [line.strip() for line in output if line.strip().startswith("export ")]
+        curls = [line.strip() for line in output if line.strip().startswith("curl ")]
+        assert len(exports) == 3 and len(curls) >= 2
+        script = "\n".join(
+            [*exports, *(c.replace("curl ", "curl -sf -o /dev/null ", 1) for c in curls)]
+        )
+        shell = await asyncio.create_subprocess_exec(
+            "bash", "-euc", script, env={"PATH": os.environ["PATH"]},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        pasted = (await asyncio.wait_for(shell.communicate(), 60))[0].decode()
+        assert shell.returncode == 0, pasted
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)

@@ -26,7 +26,7 @@ from franoi_housing.bootstrap import DEFINITION as HOUSING
 
 from tests.support import RunningService, auth_header, housing_settings, kafka_settings, running
 
-PARTNERS = ("p31", "p32", "p33", "p34", "p35", "p36", "p37", "p38")
+PARTNERS = ("p31", "p32", "p33", "p34", "p35", "p36", "p37", "p38", "p39")
 TODAY = dt.date.today()
 TABLES = ("agreements", "housing_units", "housing_requests", "placements", "outbox")
 
@@ -779,8 +779,8 @@ async def test_bad_input_is_refused_clearly_and_writes_nothing(housing: Housing)
         Bad("body is a list", "POST", AG, [sign]),
         Bad("body is null", "POST", AG, raw=b"null"),
         Bad("body is empty", "POST", AG, raw=b""),
-        Bad("form encoded", "POST", AG, raw=b"counterpart_kind=estate_agency&signed_on=2025-01-01"),
-        Bad("truncated JSON", "POST", AG, raw=b'{"counterpart_kind": "estate_agency", "signed'),
+        Bad("form encoded", "POST", AG, raw=b"counterpart_kind=estate_agency&signed_on=2025-01-01", about="not valid JSON", status=400),  # noqa: E501
+        Bad("truncated JSON", "POST", AG, raw=b'{"counterpart_kind": "estate_agency", "signed', about="not valid JSON", status=400),  # noqa: E501
         Bad("plain text", "POST", AG, raw=b"sign it please", content_type="text/plain"),
         Bad("lone surrogate", "POST", AG, raw=lone_surrogate(sign), about="counterpart_name"),
         Bad("end: missing date", "POST", f"{AG}/{a}/end", {}, "ended_on"),
@@ -966,3 +966,108 @@ async def test_person_identifiers_and_counterpart_names_never_leave(housing: Hou
     assert counterpart not in outbox and "Bianchi" not in outbox
     for row in await housing.db.fetch("SELECT data FROM outbox WHERE partner_id = 'p38'"):
         assert "counterpart_name" not in row["data"]
+
+
+# --- safe retries and problem details ----------------------------------------------------
+
+
+async def test_identical_creates_answer_the_same_resource_and_record_once(housing: Housing) -> None:
+    """A client that timed out retries with the same id: same status, same body, one event.
+    The same id with a different body is a conflict that says so."""
+    api = housing.api("p39")
+    unit_id = str(uuid.uuid4())
+    body = unit_body(unit_id=unit_id, beds=3)
+    first = await api.call(
+        "POST", "/v1/units", body, status=201, events=[("unit.registered", unit_id)]
+    )
+    assert await api.call("POST", "/v1/units", body, status=201) == first
+    other = await api.call("POST", "/v1/units", {**body, "beds": 4}, status=409)
+    assert other["code"] == "already_exists" and "different content" in other["detail"]
+
+    request_id, placement_id = str(uuid.uuid4()), str(uuid.uuid4())
+    ask = {**person("RSSMRA80A01H501U", 2), "request_id": request_id, "need": "homeless",
+           "submitted_on": day(-3)}  # fmt: skip
+    submitted = await api.call(
+        "POST", "/v1/requests", ask, status=201, events=[("request.submitted", request_id)]
+    )
+    assert await api.call("POST", "/v1/requests", ask, status=201) == submitted
+    place = {**person("RSSMRA80A01H501U", 2), "placement_id": placement_id, "unit_id": unit_id,
+             "request_id": request_id, "started_on": day(-1)}  # fmt: skip
+    placed = await api.call(
+        "POST", "/v1/placements", place, status=201,
+        events=[("placement.started", placement_id), ("request.satisfied", request_id)],
+    )  # fmt: skip
+    # Without the stored fingerprint this retry would be refused: the person is placed.
+    assert await api.call("POST", "/v1/placements", place, status=201) == placed
+    clash = await api.call("POST", "/v1/placements", {**place, "started_on": day()}, status=409)
+    assert "different content" in clash["detail"]
+
+    end = {"ended_on": day(), "exit_outcome": "autonomous_rent"}
+    path = f"/v1/placements/{placement_id}/end"
+    ended = await api.call(
+        "POST", path, end, status=200, events=[("placement.ended", placement_id)]
+    )
+    assert await api.call("POST", path, end, status=200) == ended  # no second event
+    await api.call("POST", path, {**end, "exit_outcome": "unknown"}, status=409)
+    stored = await housing.db.fetchval(
+        "SELECT count(*) FROM command_fingerprints WHERE partner_id = 'p39'"
+    )
+    assert stored == 3
+    fingerprints = await housing.db.fetch("SELECT fingerprint FROM command_fingerprints")
+    assert all("RSSMRA" not in r["fingerprint"] for r in fingerprints)
+
+
+async def test_every_error_is_a_problem_document(housing: Housing) -> None:
+    client = housing.service.client
+    headers = auth_header("p39")
+    unknown = f"/v1/units/{uuid.uuid4()}"
+    answers = {
+        400: await client.post(
+            "/v1/units",
+            content=b"{not json",
+            headers={**headers, "Content-Type": "application/json"},
+        ),
+        401: await client.get("/v1/units"),
+        403: await client.get("/v1/units", headers=auth_header("p77")),
+        404: await client.get(unknown, headers=headers),
+        409: await client.post(
+            f"{unknown}/withdraw", json={"withdrawn_on": day()}, headers=headers
+        ),
+        422: await client.post("/v1/units", json={"beds": 0}, headers=headers),
+    }
+    answers[409] = await client.post(
+        "/v1/units", json=unit_body(unit_id=str(uuid.uuid4()), rent_regime="free"), headers=headers
+    )
+    for status, response in answers.items():
+        if status == 409:
+            continue
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["status"] == status and problem["title"] and problem["detail"]
+        assert problem["type"].startswith("https://franoi.org/problems/")
+    assert answers[422].json()["errors"] and all(
+        e["loc"] and e["msg"] for e in answers[422].json()["errors"]
+    )
+    assert answers[401].headers["www-authenticate"].lower().startswith("bearer")
+    unit_id = str(uuid.uuid4())
+    await client.post("/v1/units", json=unit_body(unit_id=unit_id), headers=headers)
+    conflict = await client.post(
+        "/v1/units", json=unit_body(unit_id=unit_id, beds=9), headers=headers
+    )
+    assert conflict.status_code == 409
+    assert conflict.headers["content-type"] == "application/problem+json"
+    assert conflict.json()["code"] == "already_exists"
+
+
+async def test_root_leads_to_the_docs_and_dates_are_bounded(housing: Housing) -> None:
+    client = housing.service.client
+    root = await client.get("/", follow_redirects=False)
+    assert root.status_code in (302, 307) and root.headers["location"] == "/docs"
+    headers = auth_header("p39")
+    for bad in ("0001-01-01", "1999-12-31", "2101-01-01"):
+        response = await client.post(
+            "/v1/units", json=unit_body(available_from=bad), headers=headers
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["loc"] == ["body", "available_from"]

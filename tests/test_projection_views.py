@@ -188,3 +188,29 @@ async def test_only_consortium_analysts_read_the_network(projection) -> None:
         )
         assert analyst_of_partner.status_code == 403
         assert (await service.client.get(path, headers=ANALYST)).status_code == 200
+
+
+async def test_periods_are_bounded_and_bad_ones_are_problems(projection) -> None:
+    """Years 0 and 1 once answered 500 (and held a database backend for 31 s): now every
+    month outside 2000-01..2100-12, and any span over 120 months, is a 422 problem."""
+    service, _ = projection
+    client = service.client
+    for params in (
+        {"from": "0000-01"},
+        {"from": "0001-01", "to": "0001-12"},
+        {"from": "1999-12"},
+        {"to": "2101-01"},
+        {"from": "2000-01", "to": "2010-01"},
+        {"from": "2026-05", "to": "2026-04"},
+    ):
+        response = await client.get("/v1/housing/monthly", params=params, headers=ANALYST)
+        assert response.status_code == 422, (params, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["status"] == 422 and response.json()["detail"]
+    widest = await client.get(
+        "/v1/housing/monthly", params={"from": "2000-01", "to": "2009-12"}, headers=ANALYST
+    )
+    assert widest.status_code == 200
+    assert {r["month"] for r in widest.json()["rows"]} == {
+        f"{y}-{m:02d}" for y in range(2000, 2010) for m in range(1, 13)
+    }

@@ -494,8 +494,11 @@ def _none_token() -> str:
     ("make_token", "reason"),
     [
         (
-            lambda: mint_token(
-                AUTH, subject="a", partner_id="p07", roles=[], ttl=dt.timedelta(minutes=-5)
+            lambda: signed(
+                claims(
+                    iat=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10),
+                    exp=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5),
+                )
             ),
             "expired",
         ),
@@ -702,3 +705,45 @@ def test_health_routes() -> None:
 def test_envelope_is_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         sample_envelope().id = "x"  # type: ignore[misc]
+
+
+def test_a_query_stopped_by_the_read_timeout_is_a_503_problem() -> None:
+    import asyncpg
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/slow")
+    def slow() -> None:
+        raise asyncpg.QueryCanceledError("canceling statement due to statement timeout")
+
+    response = TestClient(app, raise_server_exceptions=False).get("/slow")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["code"] == "query_timeout"
+
+
+def test_a_body_that_is_not_json_is_a_400_problem() -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/things")
+    def create(body: _Body) -> dict[str, int]:
+        return {"beds": body.beds}
+
+    response = TestClient(app).post(
+        "/things", content=b"{oops", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_body"
+
+
+def test_minted_tokens_need_a_positive_lifetime() -> None:
+    from franoi_common.auth import token_cli
+
+    with pytest.raises(ValueError, match="positive lifetime"):
+        mint_token(AUTH, subject="a", partner_id="p07", roles=[], ttl=dt.timedelta(0))
+    with pytest.raises(SystemExit):
+        token_cli(["--partner", "p07", "--role", "social_worker", "--hours", "0"])
+    with pytest.raises(SystemExit):
+        token_cli(["--partner", "p07", "--role", "social_worker", "--hours", "-1"])

@@ -144,6 +144,8 @@ def mint_token(
     ttl: dt.timedelta = dt.timedelta(hours=8),
 ) -> str:
     """A signed token (development and tests; production tokens come from the identity provider)."""
+    if ttl <= dt.timedelta(0):
+        raise ValueError("a token needs a positive lifetime")
     if settings.algorithm != "HS256":
         raise ValueError("minting needs the HS256 shared secret; asymmetric keys sign elsewhere")
     now = dt.datetime.now(dt.UTC)
@@ -168,8 +170,10 @@ def token_cli(argv: Sequence[str] | None = None) -> None:
         "--role", action="append", required=True, choices=[r.value for r in Role], dest="roles"
     )
     parser.add_argument("--subject", default="dev-user")
-    parser.add_argument("--hours", type=float, default=8.0)
+    parser.add_argument("--hours", type=float, default=8.0, help="lifetime (more than 0)")
     args = parser.parse_args(argv)
+    if not 0 < args.hours <= 24 * 30:
+        parser.error("--hours must be more than 0 (and at most 720)")
     if args.partner != CONSORTIUM and not _is_partner_id(args.partner):
         parser.error("--partner must look like p07, or be 'consortium'")
     settings = AuthSettings()

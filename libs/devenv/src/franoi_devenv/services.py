@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -20,6 +20,16 @@ from franoi_common.settings import ServiceSettings
 from franoi_devenv.kafka import free_port
 
 
+class _Server(uvicorn.Server):
+    """Leaves SIGINT/SIGTERM to whoever runs the services (the local network runner stops
+    them in order); uvicorn would otherwise stop every server at once and re-raise the
+    signal, ending the process with a traceback before the databases were released."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 class RunningService:
     def __init__(
         self, definition: ServiceDefinition, settings: ServiceSettings, port: int | None = None
@@ -28,7 +38,7 @@ class RunningService:
         self.settings = settings
         self.port = port or free_port()
         self.app = create_app(definition, settings)
-        self._server = uvicorn.Server(
+        self._server = _Server(
             uvicorn.Config(
                 self.app, host="127.0.0.1", port=self.port, log_config=None, lifespan="on"
             )

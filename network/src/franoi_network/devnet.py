@@ -32,12 +32,11 @@ from franoi_common.settings import (
     ProjectionSettings,
 )
 from franoi_common.telemetry import setup_logging, setup_tracing
-from franoi_housing.bootstrap import DEFINITION as HOUSING
-from franoi_projection.bootstrap import DEFINITION as PROJECTION
-
 from franoi_devenv.kafka import KafkaServer, start_kafka
 from franoi_devenv.postgres import LocalPostgres
 from franoi_devenv.services import RunningService, running
+from franoi_housing.bootstrap import DEFINITION as HOUSING
+from franoi_projection.bootstrap import DEFINITION as PROJECTION
 
 log = logging.getLogger("franoi.devnet")
 
@@ -205,9 +204,13 @@ def _print_welcome(
     ]
     for service, partner in zip(services, partners, strict=True):
         lines.append(f"  housing {partner}          {service.url}/docs")
-    lines += ["", "Tokens (8 hours):", f"  ANALYST={analyst}"]
+    lines += [
+        "",
+        "Tokens (8 hours); paste these lines into another shell, then try the requests:",
+        f"  export ANALYST={analyst}",
+    ]
     for partner in partners:
-        lines.append(f"  {partner.upper()}={tokens[partner]}")
+        lines.append(f"  export {partner.upper()}={tokens[partner]}")
     lines += [
         "",
         "Try:",

@@ -1,0 +1,16 @@
+"""Every service of the network, in one place: the API documents, the fuzz test and the
+local runner read this list, so a new service joins them by being added here."""
+
+from __future__ import annotations
+
+from franoi_common.service import ServiceDefinition
+from franoi_hosting.bootstrap import DEFINITION as HOSTING
+from franoi_housing.bootstrap import DEFINITION as HOUSING
+from franoi_projection.bootstrap import DEFINITION as PROJECTION
+
+PARTNER_SERVICES: tuple[ServiceDefinition, ...] = (HOUSING, HOSTING)
+"""A partner's domain services (one instance per partner, or shared by several)."""
+
+CONSORTIUM_SERVICES: tuple[ServiceDefinition, ...] = (PROJECTION,)
+
+SERVICES: tuple[ServiceDefinition, ...] = PARTNER_SERVICES + CONSORTIUM_SERVICES
