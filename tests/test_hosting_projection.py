@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from franoi_common.consumer import Delivery
+from franoi_common.consumer import Delivery, Unprocessable
 from franoi_common.db import create_pool
 from franoi_common.envelope import Envelope
 from franoi_common.events import DomainEvent
@@ -262,3 +262,23 @@ async def test_only_consortium_analysts_read_the_hosting_view(projection) -> Non
     ):
         assert (await service.client.get(path, headers=partner_token)).status_code == 403
     assert (await service.client.get(path, headers=ANALYST)).status_code == 200
+
+
+async def test_unknown_hosting_types_and_partners_are_unprocessable(projection) -> None:
+    """The consumer dead-letters (and counts) what it cannot apply; here, the handler's
+    verdict: an unknown type, an unknown partner, a subject that is not the aggregate."""
+    _, pool = projection
+    applied = family(uuid.uuid4(), D(2027, 5, 1))
+    unknown_type = Envelope(**{**envelope(PARTNER, applied).__dict__,
+                               "type": "it.franoi.hosting.family.adopted.v1"})  # fmt: skip
+    wrong_subject = Envelope(**{**envelope(PARTNER, applied).__dict__,
+                                "subject": str(uuid.uuid4())})  # fmt: skip
+    for bad, reason in (
+        (unknown_type, "unknown event type"),
+        (envelope("p99", applied), "unknown partner"),
+        (wrong_subject, "ce_subject"),
+    ):
+        async with pool.acquire() as conn, conn.transaction():
+            with pytest.raises(Unprocessable, match=reason):
+                await apply_event(conn, bad, Delivery("t", 0, 0))
+    assert await pool.fetchval("SELECT count(*) FROM hosting_families") == 0
