@@ -924,3 +924,32 @@ async def test_every_endpoint_of_the_openapi_document_is_isolated(hosting: Hosti
             denied = await hosting.service.client.request(method, path, json=body, headers=headers)
             assert denied.status_code == status, (method, path, status, denied.text)
     assert await owner_view() == before
+
+
+async def test_concurrent_starts_from_one_match_make_one_stay(hosting: Hosting) -> None:
+    api = hosting.api("p45")
+    family = await api.approved_family(rooms=1)
+    match = await api.propose(family["family_id"], "DOUBLE90A01F205X")
+    await api.accept(match["match_id"])
+    since = await hosting.db.fetchval("SELECT max(id) FROM outbox")
+    responses = await asyncio.gather(
+        *(
+            hosting.service.client.post(
+                "/v1/stays",
+                json=stay_body(match["match_id"], stay_id=str(uuid.uuid4())),
+                headers=api.headers,
+            )
+            for _ in range(5)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 4, [
+        r.text for r in responses
+    ]
+    assert all(r.json()["code"] == "invalid_transition" for r in responses if r.status_code == 409)
+    winner = next(r.json() for r in responses if r.status_code == 201)
+    await api.check_events(since, [("stay.started", winner["stay_id"])], winner)
+    stays = await hosting.db.fetchval(
+        "SELECT count(*) FROM hosting_stays WHERE match_id = $1", uuid.UUID(match["match_id"])
+    )
+    assert stays == 1
+    assert (await api.get(f"/v1/families/{family['family_id']}"))["free_rooms"] == 0
