@@ -16,6 +16,7 @@ from franoi_projection.entrypoints.api import build_router
 from franoi_projection.entrypoints.cases_views import build_cases_router
 from franoi_projection.entrypoints.employment_views import build_employment_router
 from franoi_projection.entrypoints.events_views import build_events_router
+from franoi_projection.entrypoints.hosting_views import build_hosting_router
 from franoi_projection.service_layer.apply import apply_event
 
 MIGRATIONS = [INBOX, MigrationSource("projection", "franoi_projection")]
@@ -62,6 +63,7 @@ DEFINITION = ServiceDefinition(
         build_cases_router(),
         build_employment_router(),
         build_events_router(),
+        build_hosting_router(),
     ],
 )
 
