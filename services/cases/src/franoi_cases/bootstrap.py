@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import asyncpg
 from fastapi import APIRouter
+from franoi_common.erasure import ERASURE
 from franoi_common.migrations import OUTBOX, MigrationSource
 from franoi_common.outbox import Outbox, OutboxRelay, OutboxSignal
 from franoi_common.service import ServiceDefinition, Wiring
@@ -14,12 +15,13 @@ from franoi_common.settings import ServiceSettings, topic_for
 
 from franoi_cases.adapters.crypto import FieldCipher
 from franoi_cases.entrypoints.api import build_router
+from franoi_cases.entrypoints.erasure import build_erasure_router
 from franoi_cases.service_layer.handlers import cases_services
 from franoi_cases.settings import CasesSettings
 
 DOMAIN = "cases"
 SCHEMA_BASE_URL = "https://schemas.franoi.org/events"
-MIGRATIONS = [OUTBOX, MigrationSource(DOMAIN, "franoi_cases")]
+MIGRATIONS = [OUTBOX, ERASURE, MigrationSource(DOMAIN, "franoi_cases")]
 
 
 def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
@@ -55,7 +57,7 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
 
 def routers(settings: ServiceSettings) -> Sequence[APIRouter]:
     assert isinstance(settings, CasesSettings)
-    return [build_router(settings.partner_ids)]
+    return [build_router(settings.partner_ids), build_erasure_router(settings.partner_ids)]
 
 
 def _in_process(settings: ServiceSettings) -> Sequence[str]:

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import asyncpg
 from fastapi import APIRouter
-from franoi_common.migrations import OUTBOX, MigrationSource
+from franoi_common.erasure import ERASURE, Action, ErasureRule, add_erasure
+from franoi_common.migrations import INBOX, OUTBOX, MigrationSource
 from franoi_common.outbox import Outbox, OutboxRelay, OutboxSignal
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.service import main as service_main
@@ -17,7 +18,16 @@ from franoi_employment.service_layer.handlers import employment_services
 
 DOMAIN = "employment"
 SCHEMA_BASE_URL = "https://schemas.franoi.org/events"
-MIGRATIONS = [OUTBOX, MigrationSource(DOMAIN, "franoi_employment")]
+MIGRATIONS = [OUTBOX, INBOX, ERASURE, MigrationSource(DOMAIN, "franoi_employment")]
+# What stays of an erased person: consultations, enrolments, internships and hires with
+# their dates and coded values (counts need them), under a surrogate. The skills profile
+# describes the person (education, languages): deleted.
+ERASURE_RULES = [
+    ErasureRule(
+        "skills_assessments", Action.DELETE, through=("skills_profiles", "skills_profile_id")
+    ),
+    ErasureRule("skills_profiles", Action.DELETE),
+]
 
 
 def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
@@ -39,6 +49,7 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
     )
     wiring = Wiring(state={"services": services}, workers={"relay": relay})
     wiring.on_start.append(signal.start)
+    add_erasure(wiring, pool, settings, DOMAIN, ERASURE_RULES)
 
     # Commands keep working without the broker (the outbox holds the events): not required.
     wiring.check_dependencies(pool, relay, broker_required=False)
@@ -55,7 +66,7 @@ def routers(settings: ServiceSettings) -> Sequence[APIRouter]:
 
 def _in_process(settings: ServiceSettings) -> Sequence[str]:
     assert isinstance(settings, PartnerServiceSettings)
-    return ("relay",) if settings.relay_enabled else ()
+    return ("relay", "erasure") if settings.relay_enabled else ()
 
 
 DEFINITION = ServiceDefinition(
@@ -65,7 +76,7 @@ DEFINITION = ServiceDefinition(
     migrations=MIGRATIONS,
     wire=wire,
     routers=routers,
-    worker_names=("relay",),
+    worker_names=("relay", "erasure"),
     in_process_workers=_in_process,
 )
 

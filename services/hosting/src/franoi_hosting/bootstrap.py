@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import asyncpg
 from fastapi import APIRouter
-from franoi_common.migrations import OUTBOX, MigrationSource
+from franoi_common.erasure import ERASURE, Action, ErasureRule, add_erasure
+from franoi_common.migrations import INBOX, OUTBOX, MigrationSource
 from franoi_common.outbox import Outbox, OutboxRelay, OutboxSignal
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.service import main as service_main
@@ -17,7 +18,15 @@ from franoi_hosting.service_layer.handlers import hosting_services
 
 DOMAIN = "hosting"
 SCHEMA_BASE_URL = "https://schemas.franoi.org/events"
-MIGRATIONS = [OUTBOX, MigrationSource(DOMAIN, "franoi_hosting")]
+MIGRATIONS = [OUTBOX, INBOX, ERASURE, MigrationSource(DOMAIN, "franoi_hosting")]
+# What stays of an erased person: requests, matches, stays and visits with their dates,
+# contributions and scores (counts need them), under a surrogate. A visit's flags say
+# more about the guest than a count needs: cleared.
+ERASURE_RULES = [
+    ErasureRule(
+        "monitoring_visits", Action.CLEAR, ("flags",), through=("hosting_stays", "stay_id")
+    ),
+]
 
 
 def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
@@ -39,6 +48,7 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
     )
     wiring = Wiring(state={"services": services}, workers={"relay": relay})
     wiring.on_start.append(signal.start)
+    add_erasure(wiring, pool, settings, DOMAIN, ERASURE_RULES)
 
     # Commands keep working without the broker (the outbox holds the events): not required.
     wiring.check_dependencies(pool, relay, broker_required=False)
@@ -55,7 +65,7 @@ def routers(settings: ServiceSettings) -> Sequence[APIRouter]:
 
 def _in_process(settings: ServiceSettings) -> Sequence[str]:
     assert isinstance(settings, PartnerServiceSettings)
-    return ("relay",) if settings.relay_enabled else ()
+    return ("relay", "erasure") if settings.relay_enabled else ()
 
 
 DEFINITION = ServiceDefinition(
@@ -65,7 +75,7 @@ DEFINITION = ServiceDefinition(
     migrations=MIGRATIONS,
     wire=wire,
     routers=routers,
-    worker_names=("relay",),
+    worker_names=("relay", "erasure"),
     in_process_workers=_in_process,
 )
 

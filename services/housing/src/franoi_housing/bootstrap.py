@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import asyncpg
 from fastapi import APIRouter
-from franoi_common.migrations import OUTBOX, MigrationSource
+from franoi_common.erasure import ERASURE, ErasureRule, add_erasure
+from franoi_common.migrations import INBOX, OUTBOX, MigrationSource
 from franoi_common.outbox import Outbox, OutboxRelay, OutboxSignal
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.service import main as service_main
@@ -17,7 +18,10 @@ from franoi_housing.service_layer.handlers import housing_services
 
 DOMAIN = "housing"
 SCHEMA_BASE_URL = "https://schemas.franoi.org/events"
-MIGRATIONS = [OUTBOX, MigrationSource(DOMAIN, "franoi_housing")]
+MIGRATIONS = [OUTBOX, INBOX, ERASURE, MigrationSource(DOMAIN, "franoi_housing")]
+# What stays of an erased person: the rows, their dates, household sizes and outcomes
+# (counts need them), under a surrogate instead of the person_ref.
+ERASURE_RULES: list[ErasureRule] = []
 
 
 def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
@@ -39,6 +43,7 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
     )
     wiring = Wiring(state={"services": services}, workers={"relay": relay})
     wiring.on_start.append(signal.start)
+    add_erasure(wiring, pool, settings, DOMAIN, ERASURE_RULES)
 
     # Commands keep working without the broker (the outbox holds the events): not required.
     wiring.check_dependencies(pool, relay, broker_required=False)
@@ -55,7 +60,7 @@ def routers(settings: ServiceSettings) -> Sequence[APIRouter]:
 
 def _in_process(settings: ServiceSettings) -> Sequence[str]:
     assert isinstance(settings, PartnerServiceSettings)
-    return ("relay",) if settings.relay_enabled else ()
+    return ("relay", "erasure") if settings.relay_enabled else ()
 
 
 DEFINITION = ServiceDefinition(
@@ -65,7 +70,7 @@ DEFINITION = ServiceDefinition(
     migrations=MIGRATIONS,
     wire=wire,
     routers=routers,
-    worker_names=("relay",),
+    worker_names=("relay", "erasure"),
     in_process_workers=_in_process,
 )
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import asyncpg
 from franoi_common.consumer import IdempotentConsumer
+from franoi_common.erasure import ERASURE
 from franoi_common.migrations import INBOX, MigrationSource
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.service import main as service_main
@@ -19,7 +20,7 @@ from franoi_projection.entrypoints.events_views import build_events_router
 from franoi_projection.entrypoints.hosting_views import build_hosting_router
 from franoi_projection.service_layer.apply import apply_event
 
-MIGRATIONS = [INBOX, MigrationSource("projection", "franoi_projection")]
+MIGRATIONS = [INBOX, ERASURE, MigrationSource("projection", "franoi_projection")]
 
 
 def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:

@@ -640,6 +640,8 @@ class Operation(StrEnum):
     REVIEW_PLAN = "review_plan"
     CLOSE_PLAN = "close_plan"
     EXPORT_ACCESS_LOG = "export_access_log"
+    ERASE = "erase"
+    """The person's record was erased (GDPR art. 17); the line keeps only the person id."""
 
 
 @dataclass(frozen=True)

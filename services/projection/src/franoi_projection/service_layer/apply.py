@@ -11,11 +11,12 @@ from franoi_common.projector import apply_one, merge
 
 from franoi_projection.service_layer.cases import CASES
 from franoi_projection.service_layer.employment import EMPLOYMENT
+from franoi_projection.service_layer.erasure import ERASURE
 from franoi_projection.service_layer.events import EVENTS
 from franoi_projection.service_layer.hosting import HOSTING
 from franoi_projection.service_layer.housing import HOUSING
 
-PROJECTION = merge(HOUSING, EMPLOYMENT, HOSTING, CASES, EVENTS)
+PROJECTION = merge(HOUSING, EMPLOYMENT, HOSTING, CASES, EVENTS, ERASURE)
 
 
 async def apply_event(conn: asyncpg.Connection, envelope: Envelope, delivery: Delivery) -> None:
