@@ -591,6 +591,8 @@ async def test_partner_isolation_on_every_endpoint(cases: Cases) -> None:
         ("/v1/persons/{person_id}/plans", "GET"): (f"/v1/persons/{pid}/plans", None),
         ("/v1/persons/{person_id}/file", "GET"): (f"/v1/persons/{pid}/file", None),
         ("/v1/persons/{person_id}/access-log", "GET"): (f"/v1/persons/{pid}/access-log", None),
+        ("/v1/persons/{person_id}/export", "GET"): (f"/v1/persons/{pid}/export", None),
+        ("/v1/persons/{person_id}/erase", "POST"): (f"/v1/persons/{pid}/erase", None),
         ("/v1/plans", "POST"): ("/v1/plans", plan_body(pid)),
         ("/v1/plans/{plan_id}", "GET"): (f"/v1/plans/{plan_id}", None),
         ("/v1/plans/{plan_id}/review", "POST"): (f"/v1/plans/{plan_id}/review", review),
