@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 from franoi_cases.bootstrap import DEFINITION as CASES
+from franoi_common.migrations import migrate_url
 from franoi_common.pseudonym import person_ref
 from franoi_employment.bootstrap import DEFINITION as EMPLOYMENT
 from franoi_events.bootstrap import DEFINITION as EVENTS
@@ -499,3 +500,38 @@ async def test_an_erasure_accepted_while_the_broker_is_down_completes_when_it_re
         await eventually(gone, timeout_s=180, interval_s=0.5)
         await settled(net)
         assert await views(projection, partners[0]) == before
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [CASES, HOUSING, EMPLOYMENT, HOSTING, EVENTS, PROJECTION],
+    ids=lambda d: d.name,
+)
+async def test_every_table_holding_a_reference_keeps_erased_ones_out(databases, definition) -> None:
+    """A table with a person_ref column that a migration forgot would let an erased
+    reference back in: every one has the trigger (and the outbox of a partner service)."""
+    url = await databases.create(f"triggers_{definition.name}")
+    await migrate_url(url, list(definition.migrations))
+    conn = await asyncpg.connect(url)
+    try:
+        holding = {
+            r["table_name"]
+            for r in await conn.fetch(
+                "SELECT c.table_name FROM information_schema.columns c"
+                " JOIN information_schema.tables t USING (table_schema, table_name)"
+                " WHERE c.table_schema = 'public' AND c.column_name = 'person_ref'"
+                " AND t.table_type = 'BASE TABLE'"
+            )
+        }
+        guarded = {
+            r["relname"]
+            for r in await conn.fetch(
+                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                " WHERE t.tgname = 'franoi_erased_refs'"
+            )
+        }
+    finally:
+        await conn.close()
+    assert holding, "no table holds person_ref?"
+    expected = holding | ({"outbox"} if definition.name != "projection" else set())
+    assert guarded == expected
