@@ -146,8 +146,9 @@ def cases_topic_pattern(partner_ids: Sequence[str]) -> str:
 
 
 def consumer_group(domain: str, partner_ids: Sequence[str]) -> str:
-    """``franoi-<domain>-erasure-<partners>``: one group per service instance."""
-    return f"franoi-{domain}-erasure-{'-'.join(partner_ids)}"
+    """``franoi-erasure-<partners>-<domain>``: one group per service instance, under a
+    prefix (``franoi-erasure-<partners>-``) that the partner's Kafka credentials may read."""
+    return f"franoi-erasure-{'-'.join(partner_ids)}-{domain}"
 
 
 def dead_letter_topic(domain: str, partner_ids: Sequence[str]) -> str:
