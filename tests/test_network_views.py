@@ -547,10 +547,15 @@ async def test_exports_parse_back_with_the_same_numbers(network) -> None:
     lines = english.text.splitlines()
     assert lines[0].startswith("Indicator,Axis,Label")
     numbers = await get(
-        service, "/v1/network/key-numbers", partner_id="p01", **{"from": "2024-01", "to": "2025-12"}
+        service,
+        "/v1/network/key-numbers",
+        partner_id="p01",
+        lang="en",
+        **{"from": "2024-01", "to": "2025-12"},
     )
     first = numbers["rows"][0]
-    assert f"{first['indicator_id']},housing" in lines[1] and str(first["value"]) in lines[1]
+    assert lines[1].startswith(f"{first['indicator_id']},{first['axis']},{first['label']}")
+    assert f",{first['value']},{first['display']}," in lines[1]
 
     outside = await get(
         service,

@@ -68,12 +68,13 @@ def _tables_with_indicators(catalogue: tuple[Indicator, ...]) -> dict[str, FactT
     return {name: FACT_TABLES[name] for name in names}
 
 
-def fact_table_of(cls: type[DomainEvent], tables: dict[str, FactTable]) -> FactTable | None:
-    """The fact table of the event's aggregate: the domain's table keyed by the event's key."""
-    for table in tables.values():
-        if table.name.startswith(cls.domain() + "_") and table.key == cls.KEY:
-            return table
-    return None
+def fact_tables_of(cls: type[DomainEvent], tables: dict[str, FactTable]) -> list[FactTable]:
+    """The fact tables of the event's aggregate: the domain's tables keyed by the event's key."""
+    return [
+        table
+        for table in tables.values()
+        if table.name.startswith(cls.domain() + "_") and table.key == cls.KEY
+    ]
 
 
 def counted(
@@ -84,8 +85,8 @@ def counted(
     tables = _tables_with_indicators(catalogue)
     result: dict[type[DomainEvent], list[Statement[Any]]] = {}
     for cls, statements in projection.items():
-        table = fact_table_of(cls, tables)
-        if table is None or not statements:
+        facts = fact_tables_of(cls, tables)
+        if not facts or not statements:
             result[cls] = list(statements)
             continue
         key = cls.KEY
@@ -94,8 +95,8 @@ def counted(
             return (partner_id, getattr(event, key))
 
         result[cls] = [
-            Statement(contribution_sql(table, -1, catalogue), args),
+            *(Statement(contribution_sql(t, -1, catalogue), args) for t in facts),
             *statements,
-            Statement(contribution_sql(table, 1, catalogue), args),
+            *(Statement(contribution_sql(t, 1, catalogue), args) for t in facts),
         ]
     return result
