@@ -14,6 +14,8 @@ from typing import Any
 from franoi_common.projector import Projection, Statement
 from franoi_contracts import employment as ev
 
+from franoi_projection.service_layer.counts import counted
+
 
 def _close_enrolment(status: str, day: str) -> Statement[Any]:
     return Statement(
@@ -229,3 +231,5 @@ EMPLOYMENT: Projection = {
         )
     ],
 }
+EMPLOYMENT = counted(EMPLOYMENT)
+"""...with the statements keeping the monthly indicator counts in step (see counts.py)."""

@@ -15,6 +15,8 @@ from typing import Any
 from franoi_common.projector import Projection, Statement
 from franoi_contracts import hosting as ev
 
+from franoi_projection.service_layer.counts import counted
+
 
 def _close_request(status: str) -> Statement[Any]:
     return Statement(
@@ -200,3 +202,5 @@ HOSTING: Projection = {
         )
     ],
 }
+HOSTING = counted(HOSTING)
+"""...with the statements keeping the monthly indicator counts in step (see counts.py)."""
