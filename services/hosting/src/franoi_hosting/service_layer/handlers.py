@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from franoi_common.commands import CommandUnit, PartnerServices, change
+from franoi_common.commands import CommandUnit, PartnerServices, change, create
 from franoi_common.errors import AlreadyExists, DomainError, NotFound
 from franoi_common.outbox import Outbox
 
@@ -185,12 +185,14 @@ async def withdraw_family(
 
 
 async def submit_request(s: PartnerServices, partner_id: str, cmd: c.SubmitRequest) -> UUID:
-    request_id = cmd.request_id or uuid.uuid4()
     ref = s.person_ref_of(cmd)
-    async with s.uow() as uow:
-        if await uow.replayed(FamilyRequest, partner_id, cmd.request_id, cmd):
-            return request_id
-        request = FamilyRequest.submit(
+    return await create(
+        s,
+        partner_id,
+        FamilyRequest,
+        cmd.request_id,
+        cmd,
+        lambda request_id: FamilyRequest.submit(
             request_id=request_id,
             person_ref=ref,
             kind=cmd.kind,
@@ -199,10 +201,8 @@ async def submit_request(s: PartnerServices, partner_id: str, cmd: c.SubmitReque
             sex=cmd.sex,
             age_band=cmd.age_band,
             protection_status=cmd.protection_status,
-        )
-        await uow.add(partner_id, request, command=cmd)
-        await uow.publish(partner_id, request)
-    return request_id
+        ),
+    )
 
 
 async def satisfy_request(
