@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import os
 import uuid
@@ -13,7 +14,10 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import asyncpg
 from franoi_common.auth import mint_token
-from franoi_common.events import event_class
+from franoi_common.consumer import Delivery
+from franoi_common.db import create_pool
+from franoi_common.envelope import Envelope
+from franoi_common.events import DomainEvent, event_class
 from franoi_common.service import ServiceDefinition
 from franoi_common.settings import (
     AuthSettings,
@@ -246,3 +250,55 @@ async def serving(
 def ids(page: dict[str, Any], key: str) -> list[str]:
     """The ``key`` of every item of a list answer."""
     return [item[key] for item in page["items"]]
+
+
+# --- the projection, fed directly -------------------------------------------------------
+
+
+def envelope_of(partner: str, domain: str, event: DomainEvent) -> Envelope:
+    """The envelope a partner's ``domain`` service would publish ``event`` in."""
+    return Envelope(
+        id=str(uuid.uuid4()),
+        source=f"/partners/{partner}/{domain}",
+        type=event.TYPE,
+        time=dt.datetime.now(dt.UTC),
+        subject=event.aggregate_id,
+        partnerid=partner,
+        data=event.data(),
+    )
+
+
+async def apply_events(pool: asyncpg.Pool, partner: str, domain: str, *events: DomainEvent) -> None:
+    """Project ``events`` one by one, each in its own transaction, as the consumer does."""
+    from franoi_projection.service_layer.apply import apply_event
+
+    for event in events:
+        async with pool.acquire() as conn, conn.transaction():
+            await apply_event(conn, envelope_of(partner, domain, event), Delivery("t", 0, 0))
+
+
+@contextlib.asynccontextmanager
+async def projection_only(
+    databases: Databases, kafka: KafkaSettings, partners: Iterable[str]
+) -> AsyncIterator[tuple[RunningService, asyncpg.Pool]]:
+    """The projection's API on a fresh database, its consumer off, and a pool to feed it."""
+    from franoi_projection.bootstrap import DEFINITION as PROJECTION
+
+    settings = projection_settings(
+        await databases.create("projection"), kafka, partners, consumer_enabled=False
+    )
+    service = RunningService(PROJECTION, settings)
+    async with running(service):
+        pool = await create_pool(settings.database_url)
+        try:
+            yield service, pool
+        finally:
+            await pool.close()
+
+
+async def monthly_view(service: RunningService, domain: str, **params: str) -> dict[str, Any]:
+    """The ``/v1/<domain>/monthly`` view as a consortium analyst reads it."""
+    response = await service.client.get(f"/v1/{domain}/monthly", params=params, headers=ANALYST)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
