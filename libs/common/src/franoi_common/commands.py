@@ -33,6 +33,7 @@ from franoi_common.persons import PersonInput, Pseudonymiser
 from franoi_common.repository import Repository
 
 A = TypeVar("A")
+R = TypeVar("R", bound=Repository)
 
 
 @dataclass
@@ -91,6 +92,11 @@ class CommandUnit(UnitOfWork):
         await super().__aenter__()
         self.repo = self.services.repository(self.conn)
         return self
+
+    def repository(self, kind: type[R]) -> R:
+        """This unit's repository as the service's own class (for its own queries)."""
+        assert isinstance(self.repo, kind), type(self.repo)
+        return self.repo
 
     async def publish(self, partner_id: str, *aggregates: Any) -> None:
         """Move the aggregates' recorded events to the outbox, in this transaction."""

@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from franoi_common.commands import PartnerServices, change, create
+from franoi_common.commands import CommandUnit, PartnerServices, change, create
 from franoi_common.errors import AlreadyExists
 from franoi_common.outbox import Outbox
 
@@ -71,14 +71,12 @@ def employment_services(
     )
 
 
+def _repo(uow: CommandUnit) -> EmploymentRepository:
+    return uow.repository(EmploymentRepository)
+
+
 def _person(s: PartnerServices, cmd: c.AboutAPerson) -> Person:
     return Person(s.person_ref_of(cmd), cmd.sex, cmd.age_band, cmd.protection_status)
-
-
-def _repo(uow: Any) -> EmploymentRepository:
-    repo = uow.repo
-    assert isinstance(repo, EmploymentRepository)
-    return repo
 
 
 def _assessment(cmd: c.Assess) -> Assessment:

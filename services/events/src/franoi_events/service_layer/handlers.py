@@ -62,9 +62,7 @@ def events_services(
 
 
 def _repo(uow: CommandUnit) -> EventsRepository:
-    repo = uow.repo
-    assert isinstance(repo, EventsRepository)
-    return repo
+    return uow.repository(EventsRepository)
 
 
 def _slots(slots: list[c.OpeningSlotIn]) -> list[OpeningSlot]:

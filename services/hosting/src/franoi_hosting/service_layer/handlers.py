@@ -68,12 +68,6 @@ def hosting_services(
     )
 
 
-def _repo(uow: CommandUnit) -> HostingRepository:
-    repo = uow.repo
-    assert isinstance(repo, HostingRepository)
-    return repo
-
-
 async def _update(uow: CommandUnit, partner_id: str, aggregate: Any) -> None:
     """Save a change that a partial unique index backs (one accepted match per person)."""
     try:
@@ -84,6 +78,10 @@ async def _update(uow: CommandUnit, partner_id: str, aggregate: Any) -> None:
         if error is None:
             raise
         raise error() from exc
+
+
+def _repo(uow: CommandUnit) -> HostingRepository:
+    return uow.repository(HostingRepository)
 
 
 def _private_values(private: c.FamilyPrivate) -> dict[str, Any]:

@@ -183,8 +183,7 @@ async def start_placement(s: PartnerServices, partner_id: str, cmd: c.StartPlace
     async with s.uow() as uow:
         if await uow.replayed(Placement, partner_id, cmd.placement_id, cmd):
             return placement_id
-        repo = uow.repo
-        assert isinstance(repo, HousingRepository)
+        repo = uow.repository(HousingRepository)
         unit = await uow.must_get(HousingUnit, partner_id, cmd.unit_id)
         request = None
         if cmd.request_id is not None:
