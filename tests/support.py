@@ -302,3 +302,24 @@ async def monthly_view(service: RunningService, domain: str, **params: str) -> d
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+BAD_VIEW_PARAMS: list[dict[str, str]] = [
+    {"from": "2026-13"},
+    {"from": "2026-05", "to": "2026-04"},
+    {"from": "2000-01", "to": "2026-04"},
+    {"partner_id": "x1"},
+    {"region": "x" * 41},
+]
+"""Parameters a monthly view refuses (422): a bad month, an inverted or too long period, a
+malformed partner, a too long region."""
+
+
+async def run_command(*argv: str, env: dict[str, str]) -> tuple[int, str]:
+    """Run a service command to its end (at most two minutes): its exit code and output."""
+    process = await asyncio.create_subprocess_exec(
+        *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return process.returncode, out.decode()

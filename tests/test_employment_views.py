@@ -23,6 +23,7 @@ from franoi_projection.service_layer.apply import apply_event
 
 from tests.support import (
     ANALYST,
+    BAD_VIEW_PARAMS,
     RunningService,
     apply_events,
     auth_header,
@@ -257,16 +258,7 @@ async def test_unknown_employment_events_and_partners_are_unprocessable(projecti
             await apply_event(conn, unknown, Delivery("t", 0, 0))
 
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"from": "2026-13"},
-        {"from": "2026-05", "to": "2026-04"},
-        {"from": "2000-01", "to": "2026-04"},
-        {"partner_id": "x1"},
-        {"region": "x" * 41},
-    ],
-)
+@pytest.mark.parametrize("params", BAD_VIEW_PARAMS)
 async def test_bad_periods_are_refused(projection, params) -> None:
     service, _ = projection
     response = await service.client.get("/v1/employment/monthly", params=params, headers=ANALYST)

@@ -22,6 +22,7 @@ from franoi_projection.service_layer.apply import apply_event
 
 from tests.support import (
     ANALYST,
+    BAD_VIEW_PARAMS,
     RunningService,
     apply_events,
     auth_header,
@@ -212,16 +213,7 @@ async def test_batches_of_one_type_apply_set_wise_in_any_order(projection) -> No
     assert (row["families_applied"], row["families_approved"], row["families_active"]) == (3, 3, 2)
 
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"from": "2026-13"},
-        {"from": "2026-05", "to": "2026-04"},
-        {"from": "2000-01", "to": "2026-04"},
-        {"partner_id": "x1"},
-        {"region": "x" * 41},
-    ],
-)
+@pytest.mark.parametrize("params", BAD_VIEW_PARAMS)
 async def test_bad_periods_are_refused_clearly(projection, params) -> None:
     service, _ = projection
     response = await service.client.get("/v1/hosting/monthly", params=params, headers=ANALYST)
