@@ -14,17 +14,23 @@ import datetime as dt
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 import pytest
-from franoi_common.events import event_class
 from franoi_common.pseudonym import normalise_identifier, person_ref
 from franoi_employment.bootstrap import DEFINITION as EMPLOYMENT
 
-from tests.support import RunningService, auth_header, housing_settings, kafka_settings, running
+from tests.support import (
+    OutboxApi,
+    Served,
+    auth_header,
+    housing_settings,
+    ids,
+    kafka_settings,
+    serving,
+)
 
 PARTNERS = ("p40", "p41", "p42", "p43", "p44", "p45", "p46", "p47", "p48")
 TODAY = dt.date.today()
@@ -125,78 +131,11 @@ def assessment_body(**changes: Any) -> dict[str, Any]:
     }
 
 
-Expected = Sequence[tuple[str, str | None]]
-"""Events a command appends: (``entity.what`` short type, aggregate id or None = the
-id named by the event's key in the response)."""
+class Api(OutboxApi):
+    DOMAIN = "employment"
 
 
-@dataclass
-class Api:
-    service: RunningService
-    db: asyncpg.Connection
-    partner: str
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return auth_header(self.partner)
-
-    async def call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        status: int,
-        events: Expected = (),
-        params: dict[str, Any] | None = None,
-    ) -> Any:
-        since = await self.db.fetchval("SELECT coalesce(max(id), 0) FROM outbox")
-        response = await self.service.client.request(
-            method, path, json=body, params=params, headers=self.headers
-        )
-        assert response.status_code == status, f"{method} {path}: {response.text}"
-        payload = response.json()
-        if status >= 400:
-            assert response.headers["content-type"] == "application/problem+json"
-            assert payload["status"] == status and payload["title"] and payload["detail"]
-        await self.check_events(since, events, payload)
-        return payload
-
-    async def get(self, path: str, **params: Any) -> Any:
-        return await self.call("GET", path, params=params or None, status=200)
-
-    async def check_events(self, since: int, expected: Expected, payload: Any) -> None:
-        rows = await self.db.fetch("SELECT * FROM outbox WHERE id > $1 ORDER BY id", since)
-        want = []
-        for short, aggregate in expected:
-            event_type = f"it.franoi.employment.{short}.v1"
-            cls = event_class(event_type)
-            assert cls is not None, event_type
-            want.append((event_type, str(aggregate or payload[cls.KEY])))
-        assert [(r["event_type"], r["aggregate_id"]) for r in rows] == want
-        for row in rows:
-            cls = event_class(row["event_type"])
-            assert cls is not None
-            event = cls.model_validate(row["data"])
-            assert event.aggregate_id == row["aggregate_id"]
-            assert row["partner_id"] == self.partner
-            assert row["topic"] == f"franoi.{self.partner}.employment.v1"
-            assert row["source"] == f"/partners/{self.partner}/employment"
-            assert row["dataschema"].endswith(f"/{row['event_type']}.json")
-            self.events.append(row["data"])
-
-
-@dataclass
-class Employment:
-    service: RunningService
-    db: asyncpg.Connection
-
-    def api(self, partner: str) -> Api:
-        return Api(self.service, self.db, partner)
-
-    async def counts(self) -> dict[str, int]:
-        return {t: await self.db.fetchval(f"SELECT count(*) FROM {t}") for t in TABLES}
+Employment = Served[Api]
 
 
 @pytest.fixture(scope="module")
@@ -204,20 +143,8 @@ async def employment(databases) -> AsyncIterator[Employment]:
     url = await databases.create("employment_api")
     kafka = kafka_settings("127.0.0.1:1", False, create_topics=False)
     settings = housing_settings(url, kafka, PARTNERS, relay_enabled=False)
-    service = RunningService(EMPLOYMENT, settings)
-    async with running(service):
-        db = await asyncpg.connect(url)
-        await db.set_type_codec(
-            "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
-        )
-        try:
-            yield Employment(service, db)
-        finally:
-            await db.close()
-
-
-def ids(page: dict[str, Any], key: str) -> list[str]:
-    return [item[key] for item in page["items"]]
+    async with serving(EMPLOYMENT, settings, Api, TABLES) as served:
+        yield served
 
 
 # --- a person's way through the desk -----------------------------------------------------
@@ -764,8 +691,8 @@ async def test_identifiers_company_names_and_courses_never_leave(employment: Emp
         "POST", "/v1/hires", hire_body(identifier, company_agreement_id=agreement[
             "company_agreement_id"], sector=None), status=201, events=[("hire.recorded", None)],
     )  # fmt: skip
-    outbox = json.dumps(api.events)
-    assert len(api.events) == 5
+    outbox = json.dumps(api.sent)
+    assert len(api.sent) == 5
     for secret in (identifier, normalise_identifier(identifier), COMPANY, COURSE,
                    "Ente Scuola Bottega"):  # fmt: skip
         assert secret.lower() not in outbox.lower()

@@ -13,18 +13,9 @@ import asyncpg
 import httpx
 from franoi_devenv import free_port
 
-from tests.support import auth_header, eventually
+from tests.support import auth_header, eventually, run_command
 
 BIN = Path(sys.executable).parent
-
-
-async def _run(*argv: str, env: dict[str, str]) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    out, _ = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode is not None
-    return process.returncode, out.decode()
 
 
 async def test_migrate_then_serve(databases, kafka_bootstrap, kafka_idempotent) -> None:
@@ -40,7 +31,7 @@ async def test_migrate_then_serve(databases, kafka_bootstrap, kafka_idempotent) 
         "FRANOI_RELAY_ENABLED": "false",
     }
     for _ in range(2):
-        code, output = await _run(str(BIN / "franoi-employment"), "migrate", env=env)
+        code, output = await run_command(str(BIN / "franoi-employment"), "migrate", env=env)
         assert code == 0, output
     conn = await asyncpg.connect(database_url)
     try:

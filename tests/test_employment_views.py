@@ -14,22 +14,23 @@ from typing import Any
 import asyncpg
 import pytest
 from franoi_common.consumer import Delivery, Unprocessable
-from franoi_common.db import create_pool
 from franoi_common.envelope import Envelope
 from franoi_common.events import DomainEvent
 from franoi_common.projector import apply_many
 from franoi_contracts import employment as ev
-from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.service_layer.apply import PROJECTION as STATEMENTS
 from franoi_projection.service_layer.apply import apply_event
 
 from tests.support import (
     ANALYST,
+    BAD_VIEW_PARAMS,
     RunningService,
+    apply_events,
     auth_header,
+    envelope_of,
     kafka_settings,
-    projection_settings,
-    running,
+    monthly_view,
+    projection_only,
 )
 
 D = dt.date
@@ -45,43 +46,22 @@ A, B, C = ref(1), ref(2), ref(3)
 
 
 def envelope(partner: str, event: DomainEvent) -> Envelope:
-    return Envelope(
-        id=str(uuid.uuid4()),
-        source=f"/partners/{partner}/employment",
-        type=event.TYPE,
-        time=dt.datetime.now(dt.UTC),
-        subject=event.aggregate_id,
-        partnerid=partner,
-        data=event.data(),
-    )
+    return envelope_of(partner, "employment", event)
 
 
 async def apply(pool: asyncpg.Pool, partner: str, *events: DomainEvent) -> None:
-    for event in events:
-        async with pool.acquire() as conn, conn.transaction():
-            await apply_event(conn, envelope(partner, event), Delivery("t", 0, 0))
+    await apply_events(pool, partner, "employment", *events)
 
 
 @pytest.fixture
 async def projection(databases, kafka_bootstrap, kafka_idempotent):
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
-    settings = projection_settings(
-        await databases.create("projection"), kafka, [PARTNER], consumer_enabled=False
-    )
-    service = RunningService(PROJECTION, settings)
-    async with running(service):
-        pool = await create_pool(settings.database_url)
-        try:
-            yield service, pool
-        finally:
-            await pool.close()
+    async with projection_only(databases, kafka, [PARTNER]) as served:
+        yield served
 
 
 async def monthly(service: RunningService, **params: str) -> dict[str, Any]:
-    response = await service.client.get("/v1/employment/monthly", params=params, headers=ANALYST)
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
+    return await monthly_view(service, "employment", **params)
 
 
 def scenario() -> list[DomainEvent]:
@@ -278,16 +258,7 @@ async def test_unknown_employment_events_and_partners_are_unprocessable(projecti
             await apply_event(conn, unknown, Delivery("t", 0, 0))
 
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"from": "2026-13"},
-        {"from": "2026-05", "to": "2026-04"},
-        {"from": "2000-01", "to": "2026-04"},
-        {"partner_id": "x1"},
-        {"region": "x" * 41},
-    ],
-)
+@pytest.mark.parametrize("params", BAD_VIEW_PARAMS)
 async def test_bad_periods_are_refused(projection, params) -> None:
     service, _ = projection
     response = await service.client.get("/v1/employment/monthly", params=params, headers=ANALYST)

@@ -13,22 +13,23 @@ from typing import Any
 import asyncpg
 import pytest
 from franoi_common.consumer import Delivery, Unprocessable
-from franoi_common.db import create_pool
 from franoi_common.envelope import Envelope
 from franoi_common.events import DomainEvent
 from franoi_common.projector import apply_many
 from franoi_contracts import hosting as ev
-from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.service_layer.apply import PROJECTION as STATEMENTS
 from franoi_projection.service_layer.apply import apply_event
 
 from tests.support import (
     ANALYST,
+    BAD_VIEW_PARAMS,
     RunningService,
+    apply_events,
     auth_header,
+    envelope_of,
     kafka_settings,
-    projection_settings,
-    running,
+    monthly_view,
+    projection_only,
 )
 
 D = dt.date
@@ -41,43 +42,22 @@ def ref(n: int) -> str:
 
 
 def envelope(partner: str, event: DomainEvent) -> Envelope:
-    return Envelope(
-        id=str(uuid.uuid4()),
-        source=f"/partners/{partner}/hosting",
-        type=event.TYPE,
-        time=dt.datetime.now(dt.UTC),
-        subject=event.aggregate_id,
-        partnerid=partner,
-        data=event.data(),
-    )
+    return envelope_of(partner, "hosting", event)
 
 
 async def apply(pool: asyncpg.Pool, *events: DomainEvent) -> None:
-    for event in events:
-        async with pool.acquire() as conn, conn.transaction():
-            await apply_event(conn, envelope(PARTNER, event), Delivery("t", 0, 0))
+    await apply_events(pool, PARTNER, "hosting", *events)
 
 
 @pytest.fixture
 async def projection(databases, kafka_bootstrap, kafka_idempotent):
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
-    settings = projection_settings(
-        await databases.create("projection"), kafka, [PARTNER], consumer_enabled=False
-    )
-    service = RunningService(PROJECTION, settings)
-    async with running(service):
-        pool = await create_pool(settings.database_url)
-        try:
-            yield service, pool
-        finally:
-            await pool.close()
+    async with projection_only(databases, kafka, [PARTNER]) as served:
+        yield served
 
 
 async def monthly(service: RunningService, **params: str) -> dict[str, Any]:
-    response = await service.client.get("/v1/hosting/monthly", params=params, headers=ANALYST)
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
+    return await monthly_view(service, "hosting", **params)
 
 
 def family(fid: uuid.UUID, applied_on: dt.date, rooms: int = 2) -> ev.FamilyApplied:
@@ -233,16 +213,7 @@ async def test_batches_of_one_type_apply_set_wise_in_any_order(projection) -> No
     assert (row["families_applied"], row["families_approved"], row["families_active"]) == (3, 3, 2)
 
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"from": "2026-13"},
-        {"from": "2026-05", "to": "2026-04"},
-        {"from": "2000-01", "to": "2026-04"},
-        {"partner_id": "x1"},
-        {"region": "x" * 41},
-    ],
-)
+@pytest.mark.parametrize("params", BAD_VIEW_PARAMS)
 async def test_bad_periods_are_refused_clearly(projection, params) -> None:
     service, _ = projection
     response = await service.client.get("/v1/hosting/monthly", params=params, headers=ANALYST)

@@ -15,12 +15,12 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
+from franoi_common.api import Caller
 from franoi_common.auth import Role, require_partner_member
 from pydantic import BaseModel, Field
 
 from franoi_cases.entrypoints.api import (
     AccessOut,
-    Caller,
     PeerOut,
     PersonFileOut,
     Services,

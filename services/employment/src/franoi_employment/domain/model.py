@@ -39,6 +39,8 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from franoi_common import errors
+from franoi_common.domain import PERSON_REF, Checks, repeats
 from franoi_common.errors import DomainError
 from franoi_common.events import AgeBand, DomainEvent, ProtectionStatus, Sex
 from franoi_contracts.employment import (
@@ -88,7 +90,6 @@ from franoi_contracts.employment import (
     WorkerRole,
 )
 
-_PERSON_REF = re.compile(r"^[0-9a-f]{64}$")
 _ATECO_SECTION = re.compile(r"^[A-U]$")
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 MAX_LABEL_LENGTH = 200
@@ -104,26 +105,19 @@ class EmploymentError(DomainError):
     code = "employment_error"
 
 
-class InvalidTransition(EmploymentError):
+class InvalidTransition(errors.InvalidTransition, EmploymentError):
     """The aggregate is not in a state that allows the command."""
 
-    status = 409
-    code = "invalid_transition"
-    title = "Not allowed in the current state"
 
-
-class InvalidDates(EmploymentError):
+class InvalidDates(errors.InvalidDates, EmploymentError):
     """The dates of the command are inconsistent."""
 
-    code = "invalid_dates"
-    title = "Inconsistent dates"
 
-
-class InvalidValue(EmploymentError):
+class InvalidValue(errors.InvalidValue, EmploymentError):
     """A value is out of its range or malformed."""
 
-    code = "invalid_value"
-    title = "Invalid value"
+
+_checks = Checks(InvalidValue, InvalidDates)
 
 
 class InternshipAlreadyOpen(EmploymentError):
@@ -158,16 +152,6 @@ class HireBeforeFirstContact(EmploymentError):
     title = "Hire before the first contact"
 
 
-def _check_range(name: str, value: int, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidValue(f"{name} must be between {low} and {high}, got {value!r}")
-
-
-def _check_not_before(later: dt.date, earlier: dt.date, message: str) -> None:
-    if later < earlier:
-        raise InvalidDates(message)
-
-
 def _check_sector(sector: str) -> None:
     if not isinstance(sector, str) or not _ATECO_SECTION.match(sector):
         raise InvalidValue("sector must be an ATECO section letter from A to U")
@@ -196,8 +180,7 @@ class Person:
     protection_status: ProtectionStatus
 
     def __post_init__(self) -> None:
-        if not isinstance(self.person_ref, str) or not _PERSON_REF.match(self.person_ref):
-            raise InvalidValue("person_ref must be a pseudonym (64 lowercase hex digits)")
+        _checks.person_ref(self.person_ref)
 
     def fields(self) -> dict[str, Any]:
         """The person's columns of an aggregate about them."""
@@ -270,7 +253,7 @@ class Consultation(AboutAPerson):
         minutes: int,
         worker_role: WorkerRole,
     ) -> Consultation:
-        _check_range("minutes", minutes, MIN_MINUTES, MAX_MINUTES)
+        _checks.range("minutes", minutes, MIN_MINUTES, MAX_MINUTES)
         consultation = cls(
             consultation_id=consultation_id,
             held_on=held_on,
@@ -355,22 +338,23 @@ class GroupActivity:
     ) -> None:
         """Record that the activity took place: the partner's persons who attended (by
         ``person_ref``, each once) and how many others (e.g. pupils) did."""
-        if (self.status, self.held_on, self.registered_attendees, self.anonymous_attendees) == (
-            GroupActivityStatus.HELD,
-            held_on,
-            tuple(registered_attendees),
-            anonymous_attendees,
+        if repeats(
+            self,
+            status=GroupActivityStatus.HELD,
+            held_on=held_on,
+            registered_attendees=tuple(registered_attendees),
+            anonymous_attendees=anonymous_attendees,
         ):
             return
         self._check_scheduled()
-        _check_range("anonymous_attendees", anonymous_attendees, MIN_ATTENDEES, MAX_ATTENDEES)
+        _checks.range("anonymous_attendees", anonymous_attendees, MIN_ATTENDEES, MAX_ATTENDEES)
         refs = tuple(registered_attendees)
         if len(refs) > MAX_REGISTERED_ATTENDEES:
             raise InvalidValue(
                 f"at most {MAX_REGISTERED_ATTENDEES} registered attendees, got {len(refs)}"
             )
         for ref in refs:
-            if not isinstance(ref, str) or not _PERSON_REF.match(ref):
+            if not isinstance(ref, str) or not PERSON_REF.match(ref):
                 raise InvalidValue("registered attendees are person_ref pseudonyms")
         if len(set(refs)) != len(refs):
             raise InvalidValue("a person is listed twice among the registered attendees")
@@ -390,7 +374,7 @@ class GroupActivity:
 
     def cancel(self, on: dt.date) -> None:
         """Cancel a scheduled activity (no attendance is ever recorded for it)."""
-        if (self.status, self.cancelled_on) == (GroupActivityStatus.CANCELLED, on):
+        if repeats(self, status=GroupActivityStatus.CANCELLED, cancelled_on=on):
             return
         self._check_scheduled()
         self.status, self.cancelled_on = GroupActivityStatus.CANCELLED, on
@@ -415,7 +399,7 @@ class Assessment:
     driving_licence: DrivingLicence
 
     def __post_init__(self) -> None:
-        _check_not_before(
+        _checks.not_before(
             self.assessed_on,
             self.italian_assessed_on,
             "the Italian level cannot be assessed after the profile's assessment date",
@@ -472,7 +456,7 @@ class SkillsProfile:
     def assess(self, assessment: Assessment) -> None:
         """Add a new version; it may not be older than the current one."""
         if self.current is not None:
-            _check_not_before(
+            _checks.not_before(
                 assessment.assessed_on,
                 self.current.assessed_on,
                 f"the current assessment is of {self.current.assessed_on}: "
@@ -536,9 +520,9 @@ class CompanyAgreement:
     ) -> CompanyAgreement:
         name = check_label("company_name", company_name)
         _check_sector(sector)
-        _check_range("places_offered", places_offered, MIN_PLACES, MAX_PLACES)
+        _checks.range("places_offered", places_offered, MIN_PLACES, MAX_PLACES)
         if valid_until is not None:
-            _check_not_before(valid_until, signed_on, "an agreement cannot expire before signing")
+            _checks.not_before(valid_until, signed_on, "an agreement cannot expire before signing")
         agreement = cls(company_agreement_id, name, sector, places_offered, signed_on, valid_until)
         agreement.events.append(
             CompanyAgreementSigned(
@@ -561,7 +545,7 @@ class CompanyAgreement:
             return
         if self.ended_on is not None:
             raise InvalidTransition(f"the agreement already ended on {self.ended_on}")
-        _check_not_before(on, self.signed_on, "an agreement cannot end before it was signed")
+        _checks.not_before(on, self.signed_on, "an agreement cannot end before it was signed")
         self.ended_on = on
         self.events.append(
             CompanyAgreementEnded(company_agreement_id=self.company_agreement_id, ended_on=on)
@@ -625,8 +609,8 @@ class Enrolment(AboutAPerson):
     ) -> Enrolment:
         title = check_label("course_title", course_title)
         by = check_label("provider", provider)
-        _check_range("hours", hours, MIN_COURSE_HOURS, MAX_COURSE_HOURS)
-        _check_not_before(ends_on, starts_on, "a course cannot end before it starts")
+        _checks.range("hours", hours, MIN_COURSE_HOURS, MAX_COURSE_HOURS)
+        _checks.not_before(ends_on, starts_on, "a course cannot end before it starts")
         enrolment = cls(
             enrolment_id=enrolment_id,
             course_title=title,
@@ -655,17 +639,17 @@ class Enrolment(AboutAPerson):
     def _check_can_close(self, on: dt.date) -> None:
         if self.status is not EnrolmentStatus.ENROLLED:
             raise InvalidTransition(f"the enrolment is already {self.status.value}")
-        _check_not_before(on, self.starts_on, "an enrolment cannot close before the course starts")
+        _checks.not_before(on, self.starts_on, "an enrolment cannot close before the course starts")
 
     def complete(self, on: dt.date) -> None:
-        if (self.status, self.closed_on) == (EnrolmentStatus.COMPLETED, on):
+        if repeats(self, status=EnrolmentStatus.COMPLETED, closed_on=on):
             return
         self._check_can_close(on)
         self.status, self.closed_on = EnrolmentStatus.COMPLETED, on
         self.events.append(EnrolmentCompleted(enrolment_id=self.enrolment_id, completed_on=on))
 
     def drop(self, on: dt.date) -> None:
-        if (self.status, self.closed_on) == (EnrolmentStatus.DROPPED, on):
+        if repeats(self, status=EnrolmentStatus.DROPPED, closed_on=on):
             return
         self._check_can_close(on)
         self.status, self.closed_on = EnrolmentStatus.DROPPED, on
@@ -724,8 +708,8 @@ class Internship(AboutAPerson):
         """Start an internship; ``person_internships`` are the ones the repository found for
         the person: an open one refuses the command."""
         agreement.check_in_force_on(started_on, "an internship")
-        _check_not_before(planned_end_on, started_on, "the planned end cannot be before the start")
-        _check_range("monthly_stipend_eur", monthly_stipend_eur, MIN_STIPEND_EUR, MAX_STIPEND_EUR)
+        _checks.not_before(planned_end_on, started_on, "the planned end cannot be before the start")
+        _checks.range("monthly_stipend_eur", monthly_stipend_eur, MIN_STIPEND_EUR, MAX_STIPEND_EUR)
         if any(i.is_open and i.person_ref == person.person_ref for i in person_internships):
             raise InternshipAlreadyOpen("the person already has an open internship")
         internship = cls(
@@ -766,7 +750,7 @@ class Internship(AboutAPerson):
     def extend(self, planned_end_on: dt.date) -> None:
         """Move the planned end of an open internship (not before its start)."""
         self._check_open()
-        _check_not_before(
+        _checks.not_before(
             planned_end_on, self.started_on, "the planned end cannot be before the start"
         )
         self.planned_end_on = planned_end_on
@@ -779,7 +763,7 @@ class Internship(AboutAPerson):
         if self.ended_on == on:
             return
         self._check_open()
-        _check_not_before(on, self.started_on, "an internship cannot end before it started")
+        _checks.not_before(on, self.started_on, "an internship cannot end before it started")
         self.status, self.ended_on = InternshipStatus.ENDED, on
         self.events.append(InternshipEnded(internship_id=self.internship_id, ended_on=on))
 
@@ -791,10 +775,8 @@ class Internship(AboutAPerson):
     ) -> None:
         """Set the outcome: once, only after the internship ended, on or after its end.
         ``interrupted_by`` is given exactly for an interrupted internship."""
-        if (self.outcome, self.interrupted_by, self.outcome_recorded_on) == (
-            outcome,
-            interrupted_by,
-            recorded_on,
+        if repeats(
+            self, outcome=outcome, interrupted_by=interrupted_by, outcome_recorded_on=recorded_on
         ):
             return
         if self.outcome is not None:
@@ -885,13 +867,13 @@ class Hire(AboutAPerson):
         if sector is None:
             raise InvalidValue("give the company agreement or the sector of the hire")
         _check_sector(sector)
-        _check_range("weekly_hours", weekly_hours, MIN_WEEKLY_HOURS, MAX_WEEKLY_HOURS)
+        _checks.range("weekly_hours", weekly_hours, MIN_WEEKLY_HOURS, MAX_WEEKLY_HOURS)
         if contract_type in CONTRACTS_WITH_END and ends_on is None:
             raise InvalidValue(f"a {contract_type.value} contract needs its end date")
         if contract_type is ContractType.PERMANENT and ends_on is not None:
             raise InvalidValue("a permanent contract has no end date")
         if ends_on is not None:
-            _check_not_before(ends_on, started_on, "a contract cannot end before it starts")
+            _checks.not_before(ends_on, started_on, "a contract cannot end before it starts")
         if first_contact_on is None:
             raise HireBeforeFirstContact(
                 "the person has no recorded contact with this desk (consultation, enrolment, "
@@ -907,7 +889,7 @@ class Hire(AboutAPerson):
         if internship is not None:
             if internship.person_ref != person.person_ref:
                 raise InvalidValue("the internship belongs to another person")
-            _check_not_before(
+            _checks.not_before(
                 started_on, internship.started_on, "a hire cannot start before its internship"
             )
         hire = cls(
@@ -945,10 +927,10 @@ class Hire(AboutAPerson):
 
     def end(self, on: dt.date, reason: HireEndReason) -> None:
         """End an active job (once, not before it started)."""
-        if (self.ended_on, self.end_reason) == (on, reason):
+        if repeats(self, ended_on=on, end_reason=reason):
             return
         if not self.is_active:
             raise InvalidTransition(f"the job already ended on {self.ended_on}")
-        _check_not_before(on, self.started_on, "a job cannot end before it started")
+        _checks.not_before(on, self.started_on, "a job cannot end before it started")
         self.status, self.ended_on, self.end_reason = HireStatus.ENDED, on, reason
         self.events.append(HireEnded(hire_id=self.hire_id, ended_on=on, reason=reason))

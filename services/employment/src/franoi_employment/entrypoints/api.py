@@ -14,20 +14,25 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from franoi_common.api import (
+    Caller,
     Day,
     Limit,
     Offset,
     Page,
+    PersonRecordsOut,
+    PersonRefPath,
     PersonRefQuery,
-    from_state,
+    Reads,
+    Services,
     model_of,
+    paged,
     read_only,
 )
-from franoi_common.auth import Principal, current_principal, require_partner_member
+from franoi_common.auth import require_partner_member
 from franoi_common.commands import PartnerServices
-from franoi_common.errors import InvalidDates, NotFound
+from franoi_common.errors import InvalidDates
 from franoi_contracts.employment import (
     ConsultationTopic,
     ContractType,
@@ -177,19 +182,6 @@ class HireOut(BaseModel):
     end_reason: HireEndReason | None
 
 
-class PersonRecordsOut(BaseModel):
-    """What this service holds for one person (for the person's file at the cases service)."""
-
-    person_ref: str
-    domain: str
-    records: dict[str, list[Any]]
-
-
-Caller = Annotated[Principal, Depends(current_principal)]
-Services = Annotated[PartnerServices, Depends(from_state("services", PartnerServices))]
-PersonRefPath = Annotated[
-    str, Path(pattern=r"^[0-9a-f]{64}$", description="The person's pseudonym")
-]
 From = Annotated[Day | None, Query(alias="from", description="On or after this date")]
 To = Annotated[Day | None, Query(alias="to", description="On or before this date")]
 
@@ -212,35 +204,8 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
     """The employment API; its handlers reach the wired services through ``app.state``."""
     router = APIRouter(prefix="/v1", dependencies=[Depends(require_partner_member(partner_ids))])
 
-    async def one(
-        s: PartnerServices, cls: type[Any], partner_id: str, aggregate_id: UUID
-    ) -> asyncpg.Record:
-        async with read_only(s.pool) as conn:
-            row = await EmploymentRepository(conn).get_row(cls, partner_id, aggregate_id)
-        if row is None:
-            raise NotFound(f"{s.name_of(cls)} {aggregate_id} not found")
-        return row
-
-    async def page(
-        s: PartnerServices,
-        cls: type[Any],
-        partner_id: str,
-        filters: dict[str, Any],
-        limit: int,
-        offset: int,
-        period: tuple[list[str], list[Any]] = ([], []),
-    ) -> tuple[list[asyncpg.Record], int]:
-        async with read_only(s.pool) as conn:
-            rows = await EmploymentRepository(conn).list(
-                cls,
-                partner_id,
-                filters=filters,
-                limit=limit,
-                offset=offset,
-                extra_where=period[0],
-                extra_args=period[1],
-            )
-        return rows.items, rows.total
+    read = Reads(EmploymentRepository)
+    one, page = read.row, read.page
 
     async def activities_out(
         s: PartnerServices, partner_id: str, rows: list[asyncpg.Record]
@@ -299,9 +264,6 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
         row = await one(s, SkillsProfile, partner_id, skills_profile_id)
         return (await profiles_out(s, [row]))[0]
 
-    def paged(items: list[Any], total: int, limit: int, offset: int) -> Page[Any]:
-        return Page(items=items, total=total, limit=limit, offset=offset)
-
     # consultations
 
     @router.post(
@@ -327,7 +289,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
         """Consultations, newest first; ``from``/``to`` filter on the day held."""
         filters = {"person_ref": person_ref, "topic": topic}
         period = _period("held_on", first, last)
-        items, total = await page(s, Consultation, who.partner_id, filters, limit, offset, period)
+        items, total = await page(s, Consultation, who.partner_id, filters, limit, offset, *period)
         return paged([model_of(ConsultationOut, r) for r in items], total, limit, offset)
 
     @router.get(
@@ -370,7 +332,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
         """Group activities, newest first; ``from``/``to`` filter on the scheduled day."""
         filters = {"kind": kind, "status": status}
         period = _period("scheduled_on", first, last)
-        items, total = await page(s, GroupActivity, who.partner_id, filters, limit, offset, period)
+        items, total = await page(s, GroupActivity, who.partner_id, filters, limit, offset, *period)
         return paged(await activities_out(s, who.partner_id, items), total, limit, offset)
 
     @router.get(
@@ -478,7 +440,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
         where = [] if active is None else ["ended_on IS NULL" if active else "ended_on IS NOT NULL"]
         filters = {"sector": sector}
         items, total = await page(
-            s, CompanyAgreement, who.partner_id, filters, limit, offset, (where, [])
+            s, CompanyAgreement, who.partner_id, filters, limit, offset, where
         )
         return paged([model_of(CompanyAgreementOut, r) for r in items], total, limit, offset)
 
@@ -524,7 +486,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
         """Enrolments, newest first; ``from``/``to`` filter on the course start."""
         filters = {"person_ref": person_ref, "status": status}
         period = _period("starts_on", first, last)
-        items, total = await page(s, Enrolment, who.partner_id, filters, limit, offset, period)
+        items, total = await page(s, Enrolment, who.partner_id, filters, limit, offset, *period)
         return paged([model_of(EnrolmentOut, r) for r in items], total, limit, offset)
 
     @router.get("/enrolments/{enrolment_id}", response_model=EnrolmentOut, tags=["training"])
@@ -577,7 +539,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
             "company_agreement_id": company_agreement_id,
         }
         period = _period("started_on", first, last)
-        items, total = await page(s, Internship, who.partner_id, filters, limit, offset, period)
+        items, total = await page(s, Internship, who.partner_id, filters, limit, offset, *period)
         return paged([model_of(InternshipOut, r) for r in items], total, limit, offset)
 
     @router.get("/internships/{internship_id}", response_model=InternshipOut, tags=["internships"])
@@ -635,7 +597,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
         """Hires, newest first; ``from``/``to`` filter on the start."""
         filters = {"person_ref": person_ref, "status": status, "contract_type": contract_type}
         period = _period("started_on", first, last)
-        items, total = await page(s, Hire, who.partner_id, filters, limit, offset, period)
+        items, total = await page(s, Hire, who.partner_id, filters, limit, offset, *period)
         return paged([model_of(HireOut, r) for r in items], total, limit, offset)
 
     @router.get("/hires/{hire_id}", response_model=HireOut, tags=["hires"])

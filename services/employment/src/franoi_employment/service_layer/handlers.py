@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from franoi_common.commands import PartnerServices, change
+from franoi_common.commands import CommandUnit, PartnerServices, change, create
 from franoi_common.errors import AlreadyExists
 from franoi_common.outbox import Outbox
 
@@ -71,14 +71,12 @@ def employment_services(
     )
 
 
+def _repo(uow: CommandUnit) -> EmploymentRepository:
+    return uow.repository(EmploymentRepository)
+
+
 def _person(s: PartnerServices, cmd: c.AboutAPerson) -> Person:
     return Person(s.person_ref_of(cmd), cmd.sex, cmd.age_band, cmd.protection_status)
-
-
-def _repo(uow: Any) -> EmploymentRepository:
-    repo = uow.repo
-    assert isinstance(repo, EmploymentRepository)
-    return repo
 
 
 def _assessment(cmd: c.Assess) -> Assessment:
@@ -99,17 +97,17 @@ def _assessment(cmd: c.Assess) -> Assessment:
 async def record_consultation(
     s: PartnerServices, partner_id: str, cmd: c.RecordConsultation
 ) -> UUID:
-    consultation_id = cmd.consultation_id or uuid.uuid4()
     person = _person(s, cmd)
-    async with s.uow() as uow:
-        if await uow.replayed(Consultation, partner_id, cmd.consultation_id, cmd):
-            return consultation_id
-        consultation = Consultation.record(
+    return await create(
+        s,
+        partner_id,
+        Consultation,
+        cmd.consultation_id,
+        cmd,
+        lambda consultation_id: Consultation.record(
             consultation_id, person, cmd.held_on, cmd.topic, cmd.minutes, cmd.worker_role
-        )
-        await uow.add(partner_id, consultation, command=cmd)
-        await uow.publish(partner_id, consultation)
-    return consultation_id
+        ),
+    )
 
 
 # --- group activities -------------------------------------------------------------------
@@ -118,14 +116,16 @@ async def record_consultation(
 async def schedule_group_activity(
     s: PartnerServices, partner_id: str, cmd: c.ScheduleGroupActivity
 ) -> UUID:
-    group_activity_id = cmd.group_activity_id or uuid.uuid4()
-    async with s.uow() as uow:
-        if await uow.replayed(GroupActivity, partner_id, cmd.group_activity_id, cmd):
-            return group_activity_id
-        activity = GroupActivity.schedule(group_activity_id, cmd.kind, cmd.scheduled_on)
-        await uow.add(partner_id, activity, command=cmd)
-        await uow.publish(partner_id, activity)
-    return group_activity_id
+    return await create(
+        s,
+        partner_id,
+        GroupActivity,
+        cmd.group_activity_id,
+        cmd,
+        lambda group_activity_id: GroupActivity.schedule(
+            group_activity_id, cmd.kind, cmd.scheduled_on
+        ),
+    )
 
 
 async def hold_group_activity(
@@ -211,12 +211,14 @@ async def end_company_agreement(
 
 
 async def enrol_in_training(s: PartnerServices, partner_id: str, cmd: c.EnrolInTraining) -> UUID:
-    enrolment_id = cmd.enrolment_id or uuid.uuid4()
     person = _person(s, cmd)
-    async with s.uow() as uow:
-        if await uow.replayed(Enrolment, partner_id, cmd.enrolment_id, cmd):
-            return enrolment_id
-        enrolment = Enrolment.enrol(
+    return await create(
+        s,
+        partner_id,
+        Enrolment,
+        cmd.enrolment_id,
+        cmd,
+        lambda enrolment_id: Enrolment.enrol(
             enrolment_id,
             person,
             cmd.course_title,
@@ -225,10 +227,8 @@ async def enrol_in_training(s: PartnerServices, partner_id: str, cmd: c.EnrolInT
             cmd.hours,
             cmd.starts_on,
             cmd.ends_on,
-        )
-        await uow.add(partner_id, enrolment, command=cmd)
-        await uow.publish(partner_id, enrolment)
-    return enrolment_id
+        ),
+    )
 
 
 async def complete_enrolment(

@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
 
+from franoi_common import errors
+from franoi_common.domain import Checks, repeats
 from franoi_common.errors import DomainError
 from franoi_common.events import AgeBand, DomainEvent, ProtectionStatus, Sex
 from franoi_contracts.hosting import (
@@ -80,7 +82,6 @@ from franoi_contracts.hosting import (
     VisitFlag,
 )
 
-_PERSON_REF = re.compile(r"^[0-9a-f]{64}$")
 _MUNICIPALITY_CODE = re.compile(r"^[A-Z][0-9]{3}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
@@ -118,41 +119,19 @@ class PersonAlreadyHosted(HostingError):
     title = "Person already hosted"
 
 
-class InvalidTransition(HostingError):
+class InvalidTransition(errors.InvalidTransition, HostingError):
     """The aggregate is not in a state that allows the command."""
 
-    status = 409
-    code = "invalid_transition"
-    title = "Not allowed in the current state"
 
-
-class InvalidDates(HostingError):
+class InvalidDates(errors.InvalidDates, HostingError):
     """The dates of the command are inconsistent."""
 
-    code = "invalid_dates"
-    title = "Inconsistent dates"
 
-
-class InvalidValue(HostingError):
+class InvalidValue(errors.InvalidValue, HostingError):
     """A value is out of its range or malformed."""
 
-    code = "invalid_value"
-    title = "Invalid value"
 
-
-def _check_range(name: str, value: int, low: int, high: int) -> None:
-    if isinstance(value, bool) or not low <= value <= high:
-        raise InvalidValue(f"{name} must be between {low} and {high}, got {value!r}")
-
-
-def _check_person_ref(person_ref: str) -> None:
-    if not _PERSON_REF.match(person_ref):
-        raise InvalidValue("person_ref must be a pseudonym (64 lowercase hex digits)")
-
-
-def _check_not_before(later: dt.date, earlier: dt.date | None, message: str) -> None:
-    if earlier is not None and later < earlier:
-        raise InvalidDates(message)
+_checks = Checks(InvalidValue, InvalidDates)
 
 
 def _check_languages(languages: Sequence[str]) -> list[str]:
@@ -255,8 +234,8 @@ class FamilyRequest:
         protection_status: ProtectionStatus,
     ) -> FamilyRequest:
         """Record a new open request."""
-        _check_person_ref(person_ref)
-        _check_range("household_size", household_size, MIN_HOUSEHOLD, MAX_HOUSEHOLD)
+        _checks.person_ref(person_ref)
+        _checks.range("household_size", household_size, MIN_HOUSEHOLD, MAX_HOUSEHOLD)
         request = cls(
             request_id=request_id,
             person_ref=person_ref,
@@ -293,12 +272,12 @@ class FamilyRequest:
         """Raise unless the request is open and ``on`` is not before its submission."""
         if not self.is_open:
             raise InvalidTransition(f"the request is already closed ({self.status.value})")
-        _check_not_before(on, self.submitted_on, "a request cannot close before it was submitted")
+        _checks.not_before(on, self.submitted_on, "a request cannot close before it was submitted")
 
     def satisfy(self, on: dt.date, stay_id: UUID | None = None) -> None:
         """Close the request as satisfied: a hosting request by a stay (see
         :meth:`HostFamily.start_stay`), a family-support request directly."""
-        if (self.status, self.closed_on, self.stay_id) == (RequestStatus.SATISFIED, on, stay_id):
+        if repeats(self, status=RequestStatus.SATISFIED, closed_on=on, stay_id=stay_id):
             return
         if self.is_hosting and stay_id is None:
             raise InvalidTransition("a hosting request is satisfied by starting a hosting stay")
@@ -312,11 +291,7 @@ class FamilyRequest:
 
     def declare_unsatisfied(self, on: dt.date, reason: UnsatisfiedReason) -> None:
         """Close the request without satisfying it."""
-        if (self.status, self.closed_on, self.unsatisfied_reason) == (
-            RequestStatus.UNSATISFIED,
-            on,
-            reason,
-        ):
+        if repeats(self, status=RequestStatus.UNSATISFIED, closed_on=on, unsatisfied_reason=reason):
             return
         self.check_can_close(on)
         self.status, self.closed_on = RequestStatus.UNSATISFIED, on
@@ -327,7 +302,7 @@ class FamilyRequest:
 
     def withdraw(self, on: dt.date) -> None:
         """Close the request because the person withdrew it."""
-        if (self.status, self.closed_on) == (RequestStatus.WITHDRAWN, on):
+        if repeats(self, status=RequestStatus.WITHDRAWN, closed_on=on):
             return
         self.check_can_close(on)
         self.status, self.closed_on = RequestStatus.WITHDRAWN, on
@@ -377,11 +352,11 @@ class Match:
 
     def decline(self, on: dt.date, by: DecidedBy) -> None:
         """Decline a proposal (the guest, the family or the partner said no)."""
-        if (self.status, self.declined_on, self.declined_by) == (MatchStatus.DECLINED, on, by):
+        if repeats(self, status=MatchStatus.DECLINED, declined_on=on, declined_by=by):
             return
         if self.status is not MatchStatus.PROPOSED:
             raise InvalidTransition(f"only a proposed match can be declined ({self.status.value})")
-        _check_not_before(on, self.proposed_on, "a match cannot be declined before its proposal")
+        _checks.not_before(on, self.proposed_on, "a match cannot be declined before its proposal")
         self.status, self.declined_on, self.declined_by = MatchStatus.DECLINED, on, by
         self.events.append(
             MatchDeclined(
@@ -391,14 +366,14 @@ class Match:
 
     def cancel(self, on: dt.date, by: DecidedBy) -> None:
         """Call off an accepted match before its stay starts: the room is free again."""
-        if (self.status, self.cancelled_on, self.cancelled_by) == (MatchStatus.CANCELLED, on, by):
+        if repeats(self, status=MatchStatus.CANCELLED, cancelled_on=on, cancelled_by=by):
             return
         if self.status is not MatchStatus.ACCEPTED:
             raise InvalidTransition(
                 f"only an accepted match whose stay has not started can be cancelled "
                 f"({self.status.value})"
             )
-        _check_not_before(on, self.accepted_on, "a match cannot be cancelled before acceptance")
+        _checks.not_before(on, self.accepted_on, "a match cannot be cancelled before acceptance")
         self.status, self.cancelled_on, self.cancelled_by = MatchStatus.CANCELLED, on, by
         self.events.append(
             MatchCancelled(
@@ -476,9 +451,9 @@ class Stay:
     def extend(self, planned_months: int, planned_end_on: dt.date | None = None) -> None:
         """Change the planned length of an active stay (the end defaults to start + months)."""
         self._check_active()
-        _check_range("planned_months", planned_months, MIN_PLANNED_MONTHS, MAX_PLANNED_MONTHS)
+        _checks.range("planned_months", planned_months, MIN_PLANNED_MONTHS, MAX_PLANNED_MONTHS)
         end = planned_end_on or add_months(self.started_on, planned_months)
-        _check_not_before(end, self.started_on, "the planned end cannot be before the start")
+        _checks.not_before(end, self.started_on, "the planned end cannot be before the start")
         self.planned_months, self.planned_end_on = planned_months, end
         self.events.append(
             StayExtended(stay_id=self.stay_id, planned_months=planned_months, planned_end_on=end)
@@ -496,11 +471,11 @@ class Stay:
 
         A visit may be recorded after the stay ended, if it took place during it.
         """
-        _check_not_before(visited_on, self.started_on, "a visit cannot be before the stay")
+        _checks.not_before(visited_on, self.started_on, "a visit cannot be before the stay")
         if self.ended_on is not None and visited_on > self.ended_on:
             raise InvalidDates(f"the stay ended on {self.ended_on}: a visit after it is not one")
-        _check_range("guest_wellbeing", guest_wellbeing, MIN_WELLBEING, MAX_WELLBEING)
-        _check_range("family_wellbeing", family_wellbeing, MIN_WELLBEING, MAX_WELLBEING)
+        _checks.range("guest_wellbeing", guest_wellbeing, MIN_WELLBEING, MAX_WELLBEING)
+        _checks.range("family_wellbeing", family_wellbeing, MIN_WELLBEING, MAX_WELLBEING)
         if len(set(flags)) != len(flags):
             raise InvalidValue("a flag is listed twice")
         visit = MonitoringVisit(
@@ -529,11 +504,11 @@ class Stay:
 
     def end(self, on: dt.date, outcome: StayOutcome) -> None:
         """End an active stay with its outcome (once; not before its start or last visit)."""
-        if (self.status, self.ended_on, self.outcome) == (StayStatus.ENDED, on, outcome):
+        if repeats(self, status=StayStatus.ENDED, ended_on=on, outcome=outcome):
             return
         self._check_active()
-        _check_not_before(on, self.started_on, "a stay cannot end before it started")
-        _check_not_before(on, self.last_visit_on, "a stay cannot end before its last visit")
+        _checks.not_before(on, self.started_on, "a stay cannot end before it started")
+        _checks.not_before(on, self.last_visit_on, "a stay cannot end before its last visit")
         self.status, self.ended_on, self.outcome = StayStatus.ENDED, on, outcome
         self.events.append(
             StayEnded(stay_id=self.stay_id, family_id=self.family_id, ended_on=on, outcome=outcome)
@@ -587,8 +562,8 @@ class HostFamily:
         """Record a household's application to host."""
         if not _MUNICIPALITY_CODE.match(municipality_code):
             raise InvalidValue("municipality_code must be a cadastral code like F205")
-        _check_range("rooms_offered", rooms_offered, MIN_ROOMS, MAX_ROOMS)
-        _check_range("household_size", household_size, MIN_HOUSEHOLD, MAX_HOUSEHOLD)
+        _checks.range("rooms_offered", rooms_offered, MIN_ROOMS, MAX_ROOMS)
+        _checks.range("household_size", household_size, MIN_HOUSEHOLD, MAX_HOUSEHOLD)
         spoken = _check_languages(languages)
         family = cls(
             family_id=family_id,
@@ -657,8 +632,8 @@ class HostFamily:
         rooms = self.rooms_offered if rooms_offered is None else rooms_offered
         household = self.household_size if household_size is None else household_size
         spoken = self.languages if languages is None else _check_languages(languages)
-        _check_range("rooms_offered", rooms, MIN_ROOMS, MAX_ROOMS)
-        _check_range("household_size", household, MIN_HOUSEHOLD, MAX_HOUSEHOLD)
+        _checks.range("rooms_offered", rooms, MIN_ROOMS, MAX_ROOMS)
+        _checks.range("household_size", household, MIN_HOUSEHOLD, MAX_HOUSEHOLD)
         if rooms < self.occupied_rooms:
             raise CapacityExceeded(
                 f"{self.occupied_rooms} room(s) are taken by stays or accepted matches: "
@@ -676,17 +651,18 @@ class HostFamily:
 
     def assess(self, interview_on: dt.date, home_visit_on: dt.date) -> None:
         """Record the vetting interview and home visit of an applied family."""
-        if (self.vetting, self.interview_on, self.home_visit_on) == (
-            VettingStatus.ASSESSED,
-            interview_on,
-            home_visit_on,
+        if repeats(
+            self,
+            vetting=VettingStatus.ASSESSED,
+            interview_on=interview_on,
+            home_visit_on=home_visit_on,
         ):
             return
         self._check_in_programme()
         if self.vetting is not VettingStatus.APPLIED:
             raise InvalidTransition(f"the family is already {self.vetting.value}")
-        _check_not_before(interview_on, self.applied_on, "the interview is before the application")
-        _check_not_before(
+        _checks.not_before(interview_on, self.applied_on, "the interview is before the application")
+        _checks.not_before(
             home_visit_on, self.applied_on, "the home visit is before the application"
         )
         self.vetting = VettingStatus.ASSESSED
@@ -710,24 +686,20 @@ class HostFamily:
             raise InvalidTransition(
                 f"only an assessed family can be approved ({self.vetting.value})"
             )
-        _check_not_before(on, self._assessed_on(), "approval cannot precede the assessment")
+        _checks.not_before(on, self._assessed_on(), "approval cannot precede the assessment")
         self.vetting, self.approved_on = VettingStatus.APPROVED, on
         self.availability = Availability.ACTIVE
         self.events.append(FamilyApproved(family_id=self.family_id, approved_on=on))
 
     def reject(self, on: dt.date, reason: FamilyRejectionReason) -> None:
         """Close an application (applied or assessed) without approval."""
-        if (self.vetting, self.rejected_on, self.rejection_reason) == (
-            VettingStatus.REJECTED,
-            on,
-            reason,
-        ):
+        if repeats(self, vetting=VettingStatus.REJECTED, rejected_on=on, rejection_reason=reason):
             return
         self._check_in_programme()
         if self.vetting not in (VettingStatus.APPLIED, VettingStatus.ASSESSED):
             raise InvalidTransition(f"the family is already {self.vetting.value}")
-        _check_not_before(on, self.applied_on, "a rejection cannot precede the application")
-        _check_not_before(on, self._assessed_on(), "a rejection cannot precede the assessment")
+        _checks.not_before(on, self.applied_on, "a rejection cannot precede the application")
+        _checks.not_before(on, self._assessed_on(), "a rejection cannot precede the assessment")
         self.vetting, self.rejected_on, self.rejection_reason = VettingStatus.REJECTED, on, reason
         self.events.append(FamilyRejected(family_id=self.family_id, rejected_on=on, reason=reason))
 
@@ -740,7 +712,7 @@ class HostFamily:
         if self.availability is not Availability.ACTIVE:
             state = self.availability.value if self.availability else self.vetting.value
             raise InvalidTransition(f"only an approved, active family can pause ({state})")
-        _check_not_before(on, self.approved_on, "a family cannot pause before its approval")
+        _checks.not_before(on, self.approved_on, "a family cannot pause before its approval")
         self.availability, self.paused_on = Availability.PAUSED, on
         self.events.append(FamilyPaused(family_id=self.family_id, paused_on=on))
 
@@ -748,7 +720,7 @@ class HostFamily:
         """Make a paused family active again."""
         if self.availability is not Availability.PAUSED:
             raise InvalidTransition("only a paused family can resume")
-        _check_not_before(on, self.paused_on, "a family cannot resume before it paused")
+        _checks.not_before(on, self.paused_on, "a family cannot resume before it paused")
         self.availability, self.paused_on = Availability.ACTIVE, None
         self.events.append(FamilyResumed(family_id=self.family_id, resumed_on=on))
 
@@ -768,7 +740,7 @@ class HostFamily:
                 "close them before it withdraws"
             )
         for earlier in (self.applied_on, self.approved_on, self.paused_on):
-            _check_not_before(on, earlier, "a family cannot withdraw before its last change")
+            _checks.not_before(on, earlier, "a family cannot withdraw before its last change")
         self.availability, self.withdrawn_on = Availability.WITHDRAWN, on
         self.events.append(FamilyWithdrawn(family_id=self.family_id, withdrawn_on=on))
 
@@ -783,9 +755,9 @@ class HostFamily:
     ) -> Match:
         """Propose this family to host a person; a given ``request`` must be the same
         person's open hosting request. Refused when no room is free."""
-        _check_person_ref(person_ref)
+        _checks.person_ref(person_ref)
         self._check_can_be_matched()
-        _check_not_before(proposed_on, self.approved_on, "a match cannot precede the approval")
+        _checks.not_before(proposed_on, self.approved_on, "a match cannot precede the approval")
         if self.free_rooms < 1:
             raise CapacityExceeded(
                 f"all {self.rooms_offered} room(s) of the family are taken or promised"
@@ -821,7 +793,7 @@ class HostFamily:
             raise InvalidValue("only a hosting request leads to a match with a family")
         if not request.is_open:
             raise InvalidTransition(f"the request is already closed ({request.status.value})")
-        _check_not_before(on, request.submitted_on, "a match cannot precede the request")
+        _checks.not_before(on, request.submitted_on, "a match cannot precede the request")
 
     def _check_own(self, match: Match) -> None:
         if match.family_id != self.family_id:
@@ -839,7 +811,7 @@ class HostFamily:
         if match.status is not MatchStatus.PROPOSED:
             raise InvalidTransition(f"only a proposed match can be accepted ({match.status.value})")
         self._check_can_be_matched()
-        _check_not_before(on, match.proposed_on, "a match cannot be accepted before its proposal")
+        _checks.not_before(on, match.proposed_on, "a match cannot be accepted before its proposal")
         if self.free_rooms < 1:
             raise CapacityExceeded(
                 f"all {self.rooms_offered} room(s) of the family are taken or promised"
@@ -876,16 +848,16 @@ class HostFamily:
                 f"a stay starts from an accepted match (this one is {match.status.value})"
             )
         self._check_in_programme()
-        _check_not_before(started_on, match.accepted_on, "a stay cannot precede the acceptance")
-        _check_range("planned_months", planned_months, MIN_PLANNED_MONTHS, MAX_PLANNED_MONTHS)
-        _check_range(
+        _checks.not_before(started_on, match.accepted_on, "a stay cannot precede the acceptance")
+        _checks.range("planned_months", planned_months, MIN_PLANNED_MONTHS, MAX_PLANNED_MONTHS)
+        _checks.range(
             "monthly_contribution_eur",
             monthly_contribution_eur,
             MIN_CONTRIBUTION_EUR,
             MAX_CONTRIBUTION_EUR,
         )
         end = planned_end_on or add_months(started_on, planned_months)
-        _check_not_before(end, started_on, "the planned end cannot be before the start")
+        _checks.not_before(end, started_on, "the planned end cannot be before the start")
         candidates = [*person_active_stays, *self.active_stays]
         if any(s.is_active and s.person_ref == match.person_ref for s in candidates):
             raise PersonAlreadyHosted("the person already has an active hosting stay")

@@ -11,16 +11,27 @@ the family's own endpoints, never in a list.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, Path, Query
-from franoi_common.api import Limit, Offset, Page, PersonRefQuery, from_state, model_of, read_only
-from franoi_common.auth import Principal, current_principal, require_partner_member
+from fastapi import APIRouter, Depends, Query
+from franoi_common import api
+from franoi_common.api import (
+    Caller,
+    Limit,
+    Offset,
+    Page,
+    PersonRefPath,
+    PersonRefQuery,
+    Reads,
+    Services,
+    model_of,
+    paged,
+    read_only,
+)
+from franoi_common.auth import require_partner_member
 from franoi_common.commands import PartnerServices
-from franoi_common.errors import NotFound
 from franoi_common.persons import Command
 from franoi_contracts.hosting import (
     DecidedBy,
@@ -47,8 +58,6 @@ from franoi_hosting.domain.model import (
 )
 from franoi_hosting.service_layer import commands as c
 from franoi_hosting.service_layer import handlers as h
-
-T = TypeVar("T")
 
 DOMAIN = "hosting"
 
@@ -166,17 +175,9 @@ class FollowUpOut(BaseModel):
     last_visit: LastVisitOut
 
 
-class PersonRecordsOut(BaseModel):
-    person_ref: str
-    domain: str
-    records: dict[str, list[Any]]
-
-
-Caller = Annotated[Principal, Depends(current_principal)]
-Services = Annotated[PartnerServices, Depends(from_state("services", PartnerServices))]
-PersonRefPath = Annotated[
-    str, Path(pattern=r"^[0-9a-f]{64}$", description="The person's pseudonym")
-]
+class PersonRecordsOut(api.PersonRecordsOut):
+    # The shared answer, without a description (as the published hosting document has it).
+    pass
 
 
 def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
@@ -184,31 +185,8 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
     # Membership is checked once per request for every route; handlers read the caller.
     router = APIRouter(prefix="/v1", dependencies=[Depends(require_partner_member(partner_ids))])
 
-    async def read(s: PartnerServices, fn: Callable[[HostingRepository], Awaitable[T]]) -> T:
-        async with read_only(s.pool) as conn:
-            return await fn(HostingRepository(conn))
-
-    async def one(
-        s: PartnerServices, cls: type[Any], partner_id: str, aggregate_id: UUID
-    ) -> asyncpg.Record:
-        row = await read(s, lambda repo: repo.get_row(cls, partner_id, aggregate_id))
-        if row is None:
-            raise NotFound(f"{s.name_of(cls)} {aggregate_id} not found")
-        return row
-
-    async def page(
-        s: PartnerServices,
-        cls: type[Any],
-        partner_id: str,
-        filters: dict[str, Any],
-        limit: int,
-        offset: int,
-    ) -> tuple[list[asyncpg.Record], int]:
-        rows = await read(
-            s,
-            lambda repo: repo.list(cls, partner_id, filters=filters, limit=limit, offset=offset),
-        )
-        return rows.items, rows.total
+    read = Reads(HostingRepository)
+    one, page = read.row, read.page
 
     async def families_out(
         s: PartnerServices, partner_id: str, rows: list[asyncpg.Record]
@@ -262,12 +240,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
             "municipality_code": municipality_code,
         }
         items, total = await page(s, HostFamily, who.partner_id, filters, limit, offset)
-        return Page(
-            items=await families_out(s, who.partner_id, items),
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+        return paged(await families_out(s, who.partner_id, items), total, limit, offset)
 
     @router.get("/families/{family_id}", response_model=FamilyDetailOut, tags=["families"])
     async def get_family(family_id: UUID, who: Caller, s: Services) -> Any:
@@ -321,9 +294,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
     ) -> Any:
         filters = {"status": status, "kind": kind, "person_ref": person_ref}
         items, total = await page(s, FamilyRequest, who.partner_id, filters, limit, offset)
-        return Page(
-            items=[model_of(RequestOut, r) for r in items], total=total, limit=limit, offset=offset
-        )
+        return paged([model_of(RequestOut, r) for r in items], total, limit, offset)
 
     @router.get("/requests/{request_id}", response_model=RequestOut, tags=["requests"])
     async def get_request(request_id: UUID, who: Caller, s: Services) -> Any:
@@ -373,9 +344,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
     ) -> Any:
         filters = {"status": status, "family_id": family_id, "person_ref": person_ref}
         items, total = await page(s, Match, who.partner_id, filters, limit, offset)
-        return Page(
-            items=[model_of(MatchOut, r) for r in items], total=total, limit=limit, offset=offset
-        )
+        return paged([model_of(MatchOut, r) for r in items], total, limit, offset)
 
     @router.get("/matches/{match_id}", response_model=MatchOut, tags=["matches"])
     async def get_match(match_id: UUID, who: Caller, s: Services) -> Any:
@@ -421,9 +390,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
     ) -> Any:
         filters = {"status": status, "family_id": family_id, "person_ref": person_ref}
         items, total = await page(s, Stay, who.partner_id, filters, limit, offset)
-        return Page(
-            items=[model_of(StayOut, r) for r in items], total=total, limit=limit, offset=offset
-        )
+        return paged([model_of(StayOut, r) for r in items], total, limit, offset)
 
     @router.get("/stays/follow-up", response_model=Page[FollowUpOut], tags=["stays"])
     async def follow_up(who: Caller, s: Services, limit: Limit = 50, offset: Offset = 0) -> Any:
@@ -443,7 +410,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
             )
             for row in rows.items
         ]
-        return Page(items=items, total=rows.total, limit=limit, offset=offset)
+        return paged(items, rows.total, limit, offset)
 
     @router.get("/stays/{stay_id}", response_model=StayOut, tags=["stays"])
     async def get_stay(stay_id: UUID, who: Caller, s: Services) -> Any:
@@ -475,9 +442,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
         await one(s, Stay, who.partner_id, stay_id)
         filters = {"stay_id": stay_id}
         items, total = await page(s, MonitoringVisit, who.partner_id, filters, limit, offset)
-        return Page(
-            items=[model_of(VisitOut, r) for r in items], total=total, limit=limit, offset=offset
-        )
+        return paged([model_of(VisitOut, r) for r in items], total, limit, offset)
 
     # --- the person's file ------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from franoi_common.commands import CommandUnit, PartnerServices, change
+from franoi_common.commands import CommandUnit, PartnerServices, change, create
 from franoi_common.errors import AlreadyExists, DomainError, NotFound
 from franoi_common.outbox import Outbox
 
@@ -68,12 +68,6 @@ def hosting_services(
     )
 
 
-def _repo(uow: CommandUnit) -> HostingRepository:
-    repo = uow.repo
-    assert isinstance(repo, HostingRepository)
-    return repo
-
-
 async def _update(uow: CommandUnit, partner_id: str, aggregate: Any) -> None:
     """Save a change that a partial unique index backs (one accepted match per person)."""
     try:
@@ -84,6 +78,10 @@ async def _update(uow: CommandUnit, partner_id: str, aggregate: Any) -> None:
         if error is None:
             raise
         raise error() from exc
+
+
+def _repo(uow: CommandUnit) -> HostingRepository:
+    return uow.repository(HostingRepository)
 
 
 def _private_values(private: c.FamilyPrivate) -> dict[str, Any]:
@@ -185,12 +183,14 @@ async def withdraw_family(
 
 
 async def submit_request(s: PartnerServices, partner_id: str, cmd: c.SubmitRequest) -> UUID:
-    request_id = cmd.request_id or uuid.uuid4()
     ref = s.person_ref_of(cmd)
-    async with s.uow() as uow:
-        if await uow.replayed(FamilyRequest, partner_id, cmd.request_id, cmd):
-            return request_id
-        request = FamilyRequest.submit(
+    return await create(
+        s,
+        partner_id,
+        FamilyRequest,
+        cmd.request_id,
+        cmd,
+        lambda request_id: FamilyRequest.submit(
             request_id=request_id,
             person_ref=ref,
             kind=cmd.kind,
@@ -199,10 +199,8 @@ async def submit_request(s: PartnerServices, partner_id: str, cmd: c.SubmitReque
             sex=cmd.sex,
             age_band=cmd.age_band,
             protection_status=cmd.protection_status,
-        )
-        await uow.add(partner_id, request, command=cmd)
-        await uow.publish(partner_id, request)
-    return request_id
+        ),
+    )
 
 
 async def satisfy_request(

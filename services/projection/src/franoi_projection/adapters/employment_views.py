@@ -7,20 +7,10 @@ from typing import Any
 
 import asyncpg
 
-_EMPLOYMENT_MONTHLY = """
-WITH months AS (
-    SELECT m::date AS month_start, (m + interval '1 month')::date AS next_month
-    FROM generate_series($1::date, $2::date, interval '1 month') AS m
-),
-grid AS (
-    SELECT p.partner_id, p.region, months.month_start, months.next_month
-    FROM partners p CROSS JOIN months
-    WHERE ($3::text IS NULL OR p.partner_id = $3) AND ($4::text IS NULL OR p.region = $4)
-)
-SELECT
-    g.partner_id,
-    g.region,
-    to_char(g.month_start, 'YYYY-MM') AS month,
+from franoi_projection.adapters.monthly import fetch_monthly, monthly_query
+
+_EMPLOYMENT_MONTHLY = monthly_query(
+    """
     (SELECT count(*) FROM employment_consultations c
       WHERE c.partner_id = g.partner_id
         AND c.held_on >= g.month_start AND c.held_on < g.next_month
@@ -89,9 +79,8 @@ SELECT
       WHERE h.partner_id = g.partner_id
         AND h.started_on >= g.month_start AND h.started_on < g.next_month
     ) AS persons_hired
-FROM grid g
-ORDER BY g.partner_id, g.month_start
-"""
+""",
+)
 
 
 async def employment_monthly(
@@ -102,5 +91,4 @@ async def employment_monthly(
     region: str | None,
 ) -> list[dict[str, Any]]:
     """One row per partner and month from ``first`` to ``last`` (first days of months)."""
-    rows = await conn.fetch(_EMPLOYMENT_MONTHLY, first, last, partner_id, region)
-    return [dict(r) for r in rows]
+    return await fetch_monthly(conn, _EMPLOYMENT_MONTHLY, first, last, partner_id, region)

@@ -11,23 +11,13 @@ from typing import Any
 
 import asyncpg
 
+from franoi_projection.adapters.monthly import fetch_monthly, monthly_query
+
 MIN_STAYS_FOR_WELLBEING = 5
 """Average wellbeing is shown only for a cell with visits to at least this many stays."""
 
-_HOSTING_MONTHLY = """
-WITH months AS (
-    SELECT m::date AS month_start, (m + interval '1 month')::date AS next_month
-    FROM generate_series($1::date, $2::date, interval '1 month') AS m
-),
-grid AS (
-    SELECT p.partner_id, p.region, months.month_start, months.next_month
-    FROM partners p CROSS JOIN months
-    WHERE ($3::text IS NULL OR p.partner_id = $3) AND ($4::text IS NULL OR p.region = $4)
-)
-SELECT
-    g.partner_id,
-    g.region,
-    to_char(g.month_start, 'YYYY-MM') AS month,
+_HOSTING_MONTHLY = monthly_query(
+    """
     (SELECT count(*) FROM hosting_families f
       WHERE f.partner_id = g.partner_id
         AND f.applied_on >= g.month_start AND f.applied_on < g.next_month
@@ -92,7 +82,8 @@ SELECT
     w.stays_visited,
     w.guest_wellbeing,
     w.family_wellbeing
-FROM grid g
+""",
+    joins="""
 CROSS JOIN LATERAL (
     -- each stay visited in the month weighs once: its own mean, then the mean of those
     SELECT count(*) AS stays_visited,
@@ -105,8 +96,8 @@ CROSS JOIN LATERAL (
           AND hv.visited_on >= g.month_start AND hv.visited_on < g.next_month
         GROUP BY hv.stay_id) v
 ) w
-ORDER BY g.partner_id, g.month_start
-"""
+""",
+)
 
 
 def rate(numerator: int, denominator: int) -> float | None:
@@ -143,5 +134,5 @@ async def hosting_monthly(
     partner_id: str | None,
     region: str | None,
 ) -> list[dict[str, Any]]:
-    rows = await conn.fetch(_HOSTING_MONTHLY, first, last, partner_id, region)
-    return [shape_month(dict(r)) for r in rows]
+    rows = await fetch_monthly(conn, _HOSTING_MONTHLY, first, last, partner_id, region)
+    return [shape_month(r) for r in rows]

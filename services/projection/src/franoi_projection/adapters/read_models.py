@@ -11,20 +11,10 @@ from typing import Any
 
 import asyncpg
 
-_HOUSING_MONTHLY = """
-WITH months AS (
-    SELECT m::date AS month_start, (m + interval '1 month')::date AS next_month
-    FROM generate_series($1::date, $2::date, interval '1 month') AS m
-),
-grid AS (
-    SELECT p.partner_id, p.region, months.month_start, months.next_month
-    FROM partners p CROSS JOIN months
-    WHERE ($3::text IS NULL OR p.partner_id = $3) AND ($4::text IS NULL OR p.region = $4)
-)
-SELECT
-    g.partner_id,
-    g.region,
-    to_char(g.month_start, 'YYYY-MM') AS month,
+from franoi_projection.adapters.monthly import fetch_monthly, monthly_query
+
+_HOUSING_MONTHLY = monthly_query(
+    """
     (SELECT count(*) FROM housing_requests r
       WHERE r.partner_id = g.partner_id
         AND r.submitted_on >= g.month_start AND r.submitted_on < g.next_month
@@ -62,9 +52,8 @@ SELECT
           AND pl.ended_on >= g.month_start AND pl.ended_on < g.next_month
         GROUP BY pl.exit_outcome) x
     ) AS exits_by_outcome
-FROM grid g
-ORDER BY g.partner_id, g.month_start
-"""
+""",
+)
 
 
 AXES = ("housing", "employment", "hosting", "events", "cases")
@@ -140,8 +129,7 @@ async def housing_monthly(
     partner_id: str | None,
     region: str | None,
 ) -> list[dict[str, Any]]:
-    rows = await conn.fetch(_HOUSING_MONTHLY, first, last, partner_id, region)
-    return [dict(r) for r in rows]
+    return await fetch_monthly(conn, _HOUSING_MONTHLY, first, last, partner_id, region)
 
 
 async def consumer_status(conn: asyncpg.Connection) -> dict[str, Any]:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Depends, HTTPException, Query
-from franoi_common.api import read_only
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from franoi_projection.adapters import employment_views
-from franoi_projection.domain.months import InvalidPeriod, month_label, period
-from franoi_projection.entrypoints.api import Month, Pool, _analyst
+from franoi_projection.entrypoints.monthly import add_monthly_view, analyst_router
 
 
 class EmploymentMonthOut(BaseModel):
@@ -42,31 +37,20 @@ class EmploymentMonthlyOut(BaseModel):
 
 def build_employment_router() -> APIRouter:
     """The employment view; it reaches the pool through ``app.state``."""
-    router = APIRouter(prefix="/v1", dependencies=[Depends(_analyst)])
+    router = analyst_router()
 
-    @router.get("/employment/monthly", response_model=EmploymentMonthlyOut, tags=["employment"])
-    async def employment_monthly(
-        pool: Pool,
-        first_month: Annotated[Month, Query(alias="from")] = None,
-        last_month: Annotated[Month, Query(alias="to")] = None,
-        partner_id: Annotated[str | None, Query(pattern=r"^p[0-9]{2,3}$")] = None,
-        region: Annotated[str | None, Query(max_length=40)] = None,
-    ) -> Any:
-        """Employment KPIs per partner and month: consultations by topic and persons
+    add_monthly_view(
+        router,
+        "/employment/monthly",
+        employment_views.employment_monthly,
+        EmploymentMonthlyOut,
+        name="employment_monthly",
+        tag="employment",
+        doc="""Employment KPIs per partner and month: consultations by topic and persons
         consulted, group activities held and their participants by kind, training
         enrolments, completions and dropouts, internships started and ended by outcome
         (``pending`` until recorded), hires by contract type, hires after an internship and
-        distinct persons hired."""
-        try:
-            first, last = period(first_month, last_month, dt.date.today())
-        except InvalidPeriod as exc:
-            raise HTTPException(422, detail=str(exc)) from exc
-        async with read_only(pool) as conn:
-            rows = await employment_views.employment_monthly(conn, first, last, partner_id, region)
-        return EmploymentMonthlyOut(
-            first_month=month_label(first),
-            last_month=month_label(last),
-            rows=[EmploymentMonthOut.model_validate(r) for r in rows],
-        )
+        distinct persons hired.""",
+    )
 
     return router
