@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
+import json
 import os
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
 
 import asyncpg
 from franoi_common.auth import mint_token
+from franoi_common.consumer import Delivery
+from franoi_common.db import create_pool
+from franoi_common.envelope import Envelope
+from franoi_common.events import DomainEvent, event_class
+from franoi_common.service import ServiceDefinition
 from franoi_common.settings import (
     AuthSettings,
     KafkaSettings,
@@ -115,3 +123,203 @@ async def eventually(check: Any, timeout_s: float = 30.0, interval_s: float = 0.
 
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
+# --- a domain service's API under test, with its outbox ----------------------------------
+
+Expected = Sequence[tuple[str, str | None]]
+"""Events a command appends: (``entity.what`` short type, aggregate id or None = the
+id named by the event's key in the response)."""
+
+
+@dataclass
+class OutboxApi:
+    """One partner's client of a domain service (the relay off). :meth:`call` checks the
+    status, that a refusal is an RFC 9457 problem, and that exactly the ``events`` expected
+    were appended to the outbox (type, aggregate, partner, topic, source, schema, not yet
+    sent) with data that validates against the event's model; a refused command appends
+    nothing. Every event appended is kept in ``sent``."""
+
+    DOMAIN: ClassVar[str] = ""
+    DEFAULT_ROLES: ClassVar[tuple[str, ...]] = ()
+
+    service: RunningService
+    db: asyncpg.Connection
+    partner: str
+    roles: tuple[str, ...] = ()
+    sent: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return auth_header(self.partner, *(self.roles or self.DEFAULT_ROLES))
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        status: int,
+        events: Expected = (),
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        since = await self.db.fetchval("SELECT coalesce(max(id), 0) FROM outbox")
+        response = await self.service.client.request(
+            method, path, json=body, params=params, headers=self.headers
+        )
+        assert response.status_code == status, f"{method} {path}: {response.text}"
+        payload = response.json()
+        if status >= 400:
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert payload["status"] == status and payload["title"] and payload["detail"]
+        await self.check_events(since, events, payload)
+        return payload
+
+    async def get(self, path: str, **params: Any) -> Any:
+        return await self.call("GET", path, params=params or None, status=200)
+
+    async def check_events(self, since: int, expected: Expected, payload: Any) -> list[Any]:
+        rows = await self.db.fetch("SELECT * FROM outbox WHERE id > $1 ORDER BY id", since)
+        want = []
+        for short, aggregate in expected:
+            event_type = f"it.franoi.{self.DOMAIN}.{short}.v1"
+            cls = event_class(event_type)
+            assert cls is not None, event_type
+            want.append((event_type, str(aggregate or payload[cls.KEY])))
+        assert [(r["event_type"], r["aggregate_id"]) for r in rows] == want
+        for row in rows:
+            cls = event_class(row["event_type"])
+            assert cls is not None
+            event = cls.model_validate(row["data"])
+            assert event.aggregate_id == row["aggregate_id"]
+            assert row["partner_id"] == self.partner
+            assert row["topic"] == f"franoi.{self.partner}.{self.DOMAIN}.v1"
+            assert row["source"] == f"/partners/{self.partner}/{self.DOMAIN}"
+            assert row["dataschema"].endswith(f"/{row['event_type']}.json")
+            assert row["sent_at"] is None
+            self.check_event(row)
+        assert len({r["event_id"] for r in rows}) == len(rows)
+        data = [r["data"] for r in rows]
+        self.sent.extend(data)
+        return data
+
+    def check_event(self, row: asyncpg.Record) -> None:
+        """More checks a service's tests make on each appended event."""
+
+
+A = TypeVar("A", bound=OutboxApi)
+
+
+@dataclass
+class Served(Generic[A]):
+    """A domain service running for the tests, its database, and its partners' clients."""
+
+    service: RunningService
+    db: asyncpg.Connection
+    api_type: type[A]
+    tables: Sequence[str]
+
+    def api(self, partner: str, *roles: str) -> A:
+        return self.api_type(self.service, self.db, partner, roles)
+
+    async def counts(self) -> dict[str, int]:
+        return {t: await self.db.fetchval(f"SELECT count(*) FROM {t}") for t in self.tables}
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    definition: ServiceDefinition,
+    settings: Any,
+    api_type: type[A],
+    tables: Sequence[str],
+) -> AsyncIterator[Served[A]]:
+    """Run ``definition`` under ``settings`` with a connection to its database (jsonb as
+    Python values)."""
+    service = RunningService(definition, settings)
+    async with running(service):
+        db = await asyncpg.connect(settings.database_url)
+        await db.set_type_codec(
+            "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+        try:
+            yield Served(service, db, api_type, tables)
+        finally:
+            await db.close()
+
+
+def ids(page: dict[str, Any], key: str) -> list[str]:
+    """The ``key`` of every item of a list answer."""
+    return [item[key] for item in page["items"]]
+
+
+# --- the projection, fed directly -------------------------------------------------------
+
+
+def envelope_of(partner: str, domain: str, event: DomainEvent) -> Envelope:
+    """The envelope a partner's ``domain`` service would publish ``event`` in."""
+    return Envelope(
+        id=str(uuid.uuid4()),
+        source=f"/partners/{partner}/{domain}",
+        type=event.TYPE,
+        time=dt.datetime.now(dt.UTC),
+        subject=event.aggregate_id,
+        partnerid=partner,
+        data=event.data(),
+    )
+
+
+async def apply_events(pool: asyncpg.Pool, partner: str, domain: str, *events: DomainEvent) -> None:
+    """Project ``events`` one by one, each in its own transaction, as the consumer does."""
+    from franoi_projection.service_layer.apply import apply_event
+
+    for event in events:
+        async with pool.acquire() as conn, conn.transaction():
+            await apply_event(conn, envelope_of(partner, domain, event), Delivery("t", 0, 0))
+
+
+@contextlib.asynccontextmanager
+async def projection_only(
+    databases: Databases, kafka: KafkaSettings, partners: Iterable[str]
+) -> AsyncIterator[tuple[RunningService, asyncpg.Pool]]:
+    """The projection's API on a fresh database, its consumer off, and a pool to feed it."""
+    from franoi_projection.bootstrap import DEFINITION as PROJECTION
+
+    settings = projection_settings(
+        await databases.create("projection"), kafka, partners, consumer_enabled=False
+    )
+    service = RunningService(PROJECTION, settings)
+    async with running(service):
+        pool = await create_pool(settings.database_url)
+        try:
+            yield service, pool
+        finally:
+            await pool.close()
+
+
+async def monthly_view(service: RunningService, domain: str, **params: str) -> dict[str, Any]:
+    """The ``/v1/<domain>/monthly`` view as a consortium analyst reads it."""
+    response = await service.client.get(f"/v1/{domain}/monthly", params=params, headers=ANALYST)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+BAD_VIEW_PARAMS: list[dict[str, str]] = [
+    {"from": "2026-13"},
+    {"from": "2026-05", "to": "2026-04"},
+    {"from": "2000-01", "to": "2026-04"},
+    {"partner_id": "x1"},
+    {"region": "x" * 41},
+]
+"""Parameters a monthly view refuses (422): a bad month, an inverted or too long period, a
+malformed partner, a too long region."""
+
+
+async def run_command(*argv: str, env: dict[str, str]) -> tuple[int, str]:
+    """Run a service command to its end (at most two minutes): its exit code and output."""
+    process = await asyncio.create_subprocess_exec(
+        *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return process.returncode, out.decode()

@@ -18,7 +18,7 @@ import datetime as dt
 import inspect
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,7 @@ TODAY = dt.date.today()
 IDENTIFIER = "KLMNPQ85T10Z330X"
 COUNTERPART = "Agenzia Immobiliare Rossi di Paolo Rossi"
 METHODS = ("get", "post", "put", "patch", "delete")
+HOUSING_TABLES = ("agreements", "housing_units", "housing_requests", "placements", "outbox")
 
 # Sample values for the string patterns the API declares (a new pattern must be added here).
 PATTERN_SAMPLES = {
@@ -324,14 +325,108 @@ async def _snapshot(client: httpx.AsyncClient, owned: Owned) -> dict[str, Any]:
     return seen
 
 
-async def _stored_partners(db: asyncpg.Connection) -> dict[str, list[str]]:
-    tables = ["agreements", "housing_units", "housing_requests", "placements", "outbox"]
+async def stored_partners(db: asyncpg.Connection, tables: Sequence[str]) -> dict[str, list[str]]:
+    """Which partners each table holds rows of."""
     return {
         table: sorted(
             r["partner_id"] for r in await db.fetch(f"SELECT DISTINCT partner_id FROM {table}")
         )
         for table in tables
     }
+
+
+def declared_operations(service: RunningService, document: dict[str, Any]) -> list[Operation]:
+    """Every operation of the OpenAPI document, checked to be every route the app declares."""
+    operations = _operations(document)
+    declared = {
+        (method.lower(), route.path)
+        for router in service.definition.routers(service.settings)
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    assert {(op.method, op.path) for op in operations} == declared
+    return operations
+
+
+async def probe_every_operation(
+    client: httpx.AsyncClient,
+    operations: Sequence[Operation],
+    *,
+    url: Callable[[Operation], str],
+    query: Callable[[Operation], dict[str, str]],
+    body: Callable[[Operation], dict[str, Any] | None],
+    secrets: Sequence[str],
+    neighbour_id: str,
+    neighbour: dict[str, str],
+    forbidden: Mapping[str, dict[str, str]],
+) -> tuple[list[str], dict[str, int]]:
+    """Call every operation, aimed at the owner's resources, as the ``neighbour`` partner's
+    staff, as each ``forbidden`` caller and without a valid token; the problems found
+    (a leaked secret, a 500, a status other than expected) and how many lists, single
+    reads and commands were probed."""
+    problems: list[str] = []
+    kinds = {"list": 0, "single": 0, "command": 0}
+
+    async def call(op: Operation, headers: dict[str, str]) -> httpx.Response:
+        op_url, params = url(op), query(op) if op.is_list else None
+        op_body = body(op)
+        response = await client.request(
+            op.method.upper(), op_url, params=params, json=op_body, headers=headers
+        )
+        hidden = list(secrets)
+        problem_keys = {"type", "title", "status", "detail", "code", "errors"}
+        if not response.is_success and set(response.json()) <= problem_keys:
+            # An error message may name the id the caller itself asked for, nothing else.
+            sent = f"{op_url} {params} {op_body}"
+            hidden = [s for s in hidden if s not in sent]
+        if op.path.endswith("/records"):  # the answer names the person_ref it was asked for
+            hidden = [s for s in hidden if s not in op_url]
+        leaked = [s for s in hidden if s in response.text]
+        if leaked:
+            problems.append(f"{op}: response {response.status_code} mentions {leaked}")
+        if response.status_code == 500:
+            problems.append(f"{op}: 500 {response.text}")
+        return response
+
+    for op in operations:
+        # (a) the other partner served by the same instance
+        response = await call(op, neighbour)
+        status = response.status_code
+        if op.is_list:
+            kinds["list"] += 1
+            page = response.json() if status == 200 else None
+            if status != 200 or page["items"] != [] or page["total"] != 0:
+                problems.append(f"{op} as {neighbour_id}: expected an empty page, got {status}")
+        elif op.path.endswith("/records"):
+            # The person's file: the neighbour's view of the person holds nothing.
+            found = response.json() if status == 200 else None
+            if status != 200 or any(found["records"].values()):
+                problems.append(f"{op} as {neighbour_id}: expected no records, got {status}")
+        elif op.method == "get":
+            kinds["single"] += 1
+            if status not in (403, 404):
+                problems.append(f"{op} as {neighbour_id}: {status} {response.text}")
+        else:
+            kinds["command"] += 1
+            # A create whose client-chosen id is the owner's id is refused as a conflict
+            # (the id is taken); it must never be created, nor change the owner's row.
+            allowed = (403, 404, 409) if op.is_create else (403, 404)
+            if status not in allowed:
+                problems.append(f"{op} as {neighbour_id}: {status} {response.text}")
+
+        # (b) callers that are not the staff of a partner this instance serves
+        for label, headers in forbidden.items():
+            response = await call(op, headers)
+            if response.status_code != 403:
+                problems.append(f"{op} as {label}: {response.status_code}, expected 403")
+        for label, headers in UNAUTHENTICATED.items():
+            response = await call(op, headers)
+            if response.status_code != 401:
+                problems.append(f"{op} with {label}: {response.status_code}, expected 401")
+            elif "bearer" not in response.headers.get("www-authenticate", "").lower():
+                problems.append(f"{op} with {label}: 401 without WWW-Authenticate: Bearer")
+    return problems, kinds
 
 
 def _routes_in_source() -> int:
@@ -347,86 +442,26 @@ async def test_every_endpoint_denies_other_partners(instance) -> None:
     assert owned.person_ref and IDENTIFIER not in owned.person_ref
 
     document = (await client.get("/openapi.json")).json()
-    operations = _operations(document)
-    declared = {
-        (method.lower(), route.path)
-        for router in service.definition.routers(service.settings)
-        for route in router.routes
-        if isinstance(route, APIRoute)
-        for method in route.methods
-    }
-    assert {(op.method, op.path) for op in operations} == declared
+    operations = declared_operations(service, document)
     assert len(operations) >= _routes_in_source() >= 17
-    kinds = {"list": 0, "single": 0, "command": 0}
 
     before = await _snapshot(client, owned)
     outbox_before = await db.fetchval("SELECT count(*) FROM outbox")
-    assert await _stored_partners(db) == {
+    assert await stored_partners(db, HOUSING_TABLES) == {
         t: [OWNER] for t in ("agreements", "housing_units", "housing_requests", "placements")
     } | {"outbox": [OWNER]}
 
-    problems: list[str] = []
-
-    async def call(op: Operation, headers: dict[str, str]) -> httpx.Response:
-        url, params, body = _url(op, owned), _query(op, owned) if op.is_list else None, None
-        body = _body(op, owned, document)
-        response = await client.request(
-            op.method.upper(), url, params=params, json=body, headers=headers
-        )
-        secrets = owned.secrets
-        problem_keys = {"type", "title", "status", "detail", "code", "errors"}
-        if not response.is_success and set(response.json()) <= problem_keys:
-            # An error message may name the id the caller itself asked for, nothing else.
-            sent = f"{url} {params} {body}"
-            secrets = [s for s in secrets if s not in sent]
-        if op.path.endswith("/records"):  # the answer names the person_ref it was asked for
-            secrets = [s for s in secrets if s not in url]
-        leaked = [s for s in secrets if s in response.text]
-        if leaked:
-            problems.append(f"{op}: response {response.status_code} mentions {leaked}")
-        if response.status_code == 500:
-            problems.append(f"{op}: 500 {response.text}")
-        return response
-
-    neighbour = auth_header(NEIGHBOUR)
-    for op in operations:
-        # (a) the other partner served by the same instance
-        response = await call(op, neighbour)
-        status = response.status_code
-        if op.is_list:
-            kinds["list"] += 1
-            body = response.json() if status == 200 else None
-            if status != 200 or body["items"] != [] or body["total"] != 0:
-                problems.append(f"{op} as {NEIGHBOUR}: expected an empty page, got {status}")
-        elif op.path.endswith("/records"):
-            # The person's file: the neighbour's view of the person holds nothing.
-            body = response.json() if status == 200 else None
-            if status != 200 or any(body["records"].values()):
-                problems.append(f"{op} as {NEIGHBOUR}: expected no records, got {status}")
-        elif op.method == "get":
-            kinds["single"] += 1
-            if status not in (403, 404):
-                problems.append(f"{op} as {NEIGHBOUR}: {status} {response.text}")
-        else:
-            kinds["command"] += 1
-            # A create whose client-chosen id is the owner's id is refused as a conflict
-            # (the id is taken); it must never be created, nor change the owner's row.
-            allowed = (403, 404, 409) if op.is_create else (403, 404)
-            if status not in allowed:
-                problems.append(f"{op} as {NEIGHBOUR}: {status} {response.text}")
-
-        # (b) callers that are not the staff of a partner this instance serves
-        for label, headers in FORBIDDEN.items():
-            response = await call(op, headers)
-            if response.status_code != 403:
-                problems.append(f"{op} as {label}: {response.status_code}, expected 403")
-        for label, headers in UNAUTHENTICATED.items():
-            response = await call(op, headers)
-            if response.status_code != 401:
-                problems.append(f"{op} with {label}: {response.status_code}, expected 401")
-            elif "bearer" not in response.headers.get("www-authenticate", "").lower():
-                problems.append(f"{op} with {label}: 401 without WWW-Authenticate: Bearer")
-
+    problems, kinds = await probe_every_operation(
+        client,
+        operations,
+        url=lambda op: _url(op, owned),
+        query=lambda op: _query(op, owned),
+        body=lambda op: _body(op, owned, document),
+        secrets=owned.secrets,
+        neighbour_id=NEIGHBOUR,
+        neighbour=auth_header(NEIGHBOUR),
+        forbidden=FORBIDDEN,
+    )
     assert not problems, "\n".join(problems)
     assert kinds["list"] >= 4 and kinds["single"] >= 4 and kinds["command"] >= 9, kinds
 
@@ -434,6 +469,6 @@ async def test_every_endpoint_denies_other_partners(instance) -> None:
     assert await _snapshot(client, owned) == before
     assert await db.fetchval("SELECT count(*) FROM outbox") == outbox_before
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE partner_id <> $1", OWNER) == 0
-    assert await _stored_partners(db) == {
+    assert await stored_partners(db, HOUSING_TABLES) == {
         t: [OWNER] for t in ("agreements", "housing_units", "housing_requests", "placements")
     } | {"outbox": [OWNER]}

@@ -14,25 +14,27 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import pytest
 from franoi_cases.bootstrap import DEFINITION as CASES
 from franoi_cases.settings import CasesSettings
-from franoi_common.events import event_class
 from franoi_common.pseudonym import person_ref
 from franoi_common.settings import KafkaSettings
 from franoi_housing.bootstrap import DEFINITION as HOUSING
 from opentelemetry.trace import SpanKind
 
 from tests.support import (
+    Expected,
+    OutboxApi,
     RunningService,
+    Served,
     auth_header,
     housing_settings,
     kafka_settings,
     running,
+    serving,
     token,
 )
 
@@ -92,69 +94,19 @@ def plan_body(person_id: str, **changes: Any) -> dict[str, Any]:
     }
 
 
-Expected = Sequence[tuple[str, str | None]]
-
-
-@dataclass
-class Api:
-    service: RunningService
-    db: asyncpg.Connection
-    partner: str
-    roles: tuple[str, ...] = ("social_worker",)
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return auth_header(self.partner, *self.roles)
+class Api(OutboxApi):
+    DOMAIN = "cases"
 
     def as_admin(self) -> Api:
         return Api(self.service, self.db, self.partner, ("partner_admin",))
 
-    async def call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        status: int,
-        events: Expected = (),
-        params: dict[str, Any] | None = None,
-    ) -> Any:
-        since = await self.db.fetchval("SELECT coalesce(max(id), 0) FROM outbox")
-        response = await self.service.client.request(
-            method, path, json=body, params=params, headers=self.headers
-        )
-        assert response.status_code == status, f"{method} {path}: {response.text}"
-        payload = response.json()
-        if status >= 400:
-            assert response.headers["content-type"].startswith("application/problem+json")
-            assert payload["status"] == status
-        await self.check_events(since, events, payload)
-        return payload
-
-    async def get(self, path: str, **params: Any) -> Any:
-        return await self.call("GET", path, params=params or None, status=200)
+    def check_event(self, row: asyncpg.Record) -> None:
+        text = json.dumps(row["data"])
+        for secret in ("Ngozi", "Okonk", "1990-01-01", TAX_CODE, PERMIT, "7654321", "Ada"):
+            assert secret not in text, f"{secret} in {row['event_type']}"
 
     async def search(self, **criteria: Any) -> Any:
         return await self.call("POST", "/v1/persons/search", criteria, status=200)
-
-    async def check_events(self, since: int, expected: Expected, payload: Any) -> None:
-        rows = await self.db.fetch("SELECT * FROM outbox WHERE id > $1 ORDER BY id", since)
-        want = []
-        for short, aggregate in expected:
-            event_type = f"it.franoi.cases.{short}.v1"
-            cls = event_class(event_type)
-            assert cls is not None, event_type
-            want.append((event_type, str(aggregate or payload[cls.KEY])))
-        assert [(r["event_type"], r["aggregate_id"]) for r in rows] == want
-        for row in rows:
-            cls = event_class(row["event_type"])
-            assert cls is not None
-            assert cls.model_validate(row["data"]).aggregate_id == row["aggregate_id"]
-            assert row["topic"] == f"franoi.{self.partner}.cases.v1"
-            assert row["source"] == f"/partners/{self.partner}/cases"
-            text = json.dumps(row["data"])
-            for secret in ("Ngozi", "Okonk", "1990-01-01", TAX_CODE, PERMIT, "7654321", "Ada"):
-                assert secret not in text, f"{secret} in {row['event_type']}"
 
     async def log_of(self, person_id: str) -> list[tuple[str, str, str]]:
         rows = await self.db.fetch(
@@ -166,32 +118,16 @@ class Api:
         return [(r["operation"], r["actor"], r["role"]) for r in rows]
 
 
-@dataclass
-class Cases:
-    service: RunningService
-    db: asyncpg.Connection
-
-    def api(self, partner: str) -> Api:
-        return Api(self.service, self.db, partner)
-
-    async def counts(self) -> dict[str, int]:
-        return {t: await self.db.fetchval(f"SELECT count(*) FROM {t}") for t in TABLES}
+Cases = Served[Api]
 
 
 @pytest.fixture(scope="module")
 async def cases(databases) -> AsyncIterator[Cases]:
     url = await databases.create("cases_api")
     kafka = kafka_settings("127.0.0.1:1", False, create_topics=False)
-    service = RunningService(CASES, cases_settings(url, kafka, PARTNERS, relay_enabled=False))
-    async with running(service):
-        db = await asyncpg.connect(url)
-        await db.set_type_codec(
-            "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
-        )
-        try:
-            yield Cases(service, db)
-        finally:
-            await db.close()
+    settings = cases_settings(url, kafka, PARTNERS, relay_enabled=False)
+    async with serving(CASES, settings, Api, TABLES) as served:
+        yield served
 
 
 async def register(api: Api, status: int = 201, events: Expected | None = None, **changes: Any):
@@ -591,6 +527,8 @@ async def test_partner_isolation_on_every_endpoint(cases: Cases) -> None:
         ("/v1/persons/{person_id}/plans", "GET"): (f"/v1/persons/{pid}/plans", None),
         ("/v1/persons/{person_id}/file", "GET"): (f"/v1/persons/{pid}/file", None),
         ("/v1/persons/{person_id}/access-log", "GET"): (f"/v1/persons/{pid}/access-log", None),
+        ("/v1/persons/{person_id}/export", "GET"): (f"/v1/persons/{pid}/export", None),
+        ("/v1/persons/{person_id}/erase", "POST"): (f"/v1/persons/{pid}/erase", None),
         ("/v1/plans", "POST"): ("/v1/plans", plan_body(pid)),
         ("/v1/plans/{plan_id}", "GET"): (f"/v1/plans/{plan_id}", None),
         ("/v1/plans/{plan_id}/review", "POST"): (f"/v1/plans/{plan_id}/review", review),

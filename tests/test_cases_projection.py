@@ -13,23 +13,21 @@ from typing import Any
 import asyncpg
 import pytest
 from franoi_common.consumer import Delivery, Unprocessable
-from franoi_common.db import create_pool
 from franoi_common.envelope import Envelope
 from franoi_common.events import DomainEvent
 from franoi_common.projector import apply_many
 from franoi_contracts import cases as ev
 from franoi_projection.adapters.cases_views import cases_monthly
-from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.service_layer.apply import PROJECTION as STATEMENTS
 from franoi_projection.service_layer.apply import apply_event
 
 from tests.support import (
     ANALYST,
-    RunningService,
+    apply_events,
     auth_header,
+    envelope_of,
     kafka_settings,
-    projection_settings,
-    running,
+    projection_only,
 )
 
 D = dt.date
@@ -42,36 +40,18 @@ def ref(n: int) -> str:
 
 
 def envelope(partner: str, event: DomainEvent) -> Envelope:
-    return Envelope(
-        id=str(uuid.uuid4()),
-        source=f"/partners/{partner}/cases",
-        type=event.TYPE,
-        time=dt.datetime.now(dt.UTC),
-        subject=event.aggregate_id,
-        partnerid=partner,
-        data=event.data(),
-    )
+    return envelope_of(partner, "cases", event)
 
 
 async def apply(pool: asyncpg.Pool, partner: str, *events: DomainEvent) -> None:
-    for event in events:
-        async with pool.acquire() as conn, conn.transaction():
-            await apply_event(conn, envelope(partner, event), Delivery("t", 0, 0))
+    await apply_events(pool, partner, "cases", *events)
 
 
 @pytest.fixture
 async def projection(databases, kafka_bootstrap, kafka_idempotent):
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
-    settings = projection_settings(
-        await databases.create("projection"), kafka, ["p18", "p19"], consumer_enabled=False
-    )
-    service = RunningService(PROJECTION, settings)
-    async with running(service):
-        pool = await create_pool(settings.database_url)
-        try:
-            yield service, pool
-        finally:
-            await pool.close()
+    async with projection_only(databases, kafka, ["p18", "p19"]) as served:
+        yield served
 
 
 async def figures(pool: asyncpg.Pool, partner: str, first: dt.date, last: dt.date) -> Any:

@@ -13,18 +13,9 @@ import asyncpg
 import httpx
 from franoi_devenv import free_port
 
-from tests.support import eventually
+from tests.support import eventually, run_command
 
 BIN = Path(sys.executable).parent
-
-
-async def _run(*argv: str, env: dict[str, str]) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    out, _ = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode is not None
-    return process.returncode, out.decode()
 
 
 async def test_migrate_then_relay_on_its_own(databases, kafka_bootstrap, kafka_idempotent) -> None:
@@ -38,7 +29,7 @@ async def test_migrate_then_relay_on_its_own(databases, kafka_bootstrap, kafka_i
         "FRANOI_KAFKA_IDEMPOTENT_PRODUCER": str(kafka_idempotent).lower(),
         "FRANOI_HTTP_PORT": str(port),
     }
-    code, output = await _run(str(BIN / "franoi-housing"), "migrate", env=env)
+    code, output = await run_command(str(BIN / "franoi-housing"), "migrate", env=env)
     assert code == 0, output
     conn = await asyncpg.connect(database_url)
     try:
@@ -46,7 +37,7 @@ async def test_migrate_then_relay_on_its_own(databases, kafka_bootstrap, kafka_i
         assert {(r["component"], r["version"]) for r in applied} >= {("outbox", 1), ("housing", 1)}
     finally:
         await conn.close()
-    code, output = await _run(str(BIN / "franoi-housing"), "migrate", env=env)
+    code, output = await run_command(str(BIN / "franoi-housing"), "migrate", env=env)
     assert code == 0, output  # applying again is a no-op
 
     relay = await asyncio.create_subprocess_exec(

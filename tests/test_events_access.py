@@ -29,12 +29,17 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from fastapi.routing import APIRoute
 from franoi_events.bootstrap import DEFINITION as EVENTS
 from franoi_events.service_layer import commands
 
 from tests.support import RunningService, auth_header, housing_settings, kafka_settings, running
-from tests.test_access import UNAUTHENTICATED, Operation, _operations, _resolve
+from tests.test_access import (
+    Operation,
+    _resolve,
+    declared_operations,
+    probe_every_operation,
+    stored_partners,
+)
 
 OWNER, NEIGHBOUR, STRANGER = "p24", "p25", "p23"
 TODAY = dt.date.today()
@@ -42,6 +47,7 @@ IDENTIFIER = "RZZGNN70C12Z330J"
 HUB_NAME = "OP Cafè di Lainate"
 TITLE = "Laboratorio di sartoria con Giulia"
 TABLES = ("hubs", "lab_series", "community_events", "access_batches", "access_known_persons")
+STORED = (*TABLES, "outbox")
 
 PATTERN_SAMPLES = {
     r"^[A-Z][0-9]{3}$": "E415",
@@ -227,15 +233,6 @@ async def _snapshot(client: httpx.AsyncClient, owned: Owned) -> dict[str, Any]:
     return seen
 
 
-async def _stored_partners(db: asyncpg.Connection) -> dict[str, list[str]]:
-    return {
-        table: sorted(
-            r["partner_id"] for r in await db.fetch(f"SELECT DISTINCT partner_id FROM {table}")
-        )
-        for table in (*TABLES, "outbox")
-    }
-
-
 async def test_every_events_endpoint_denies_other_partners(instance) -> None:
     service, db = instance
     client = service.client
@@ -243,79 +240,31 @@ async def test_every_events_endpoint_denies_other_partners(instance) -> None:
     assert owned.person_ref and IDENTIFIER not in owned.person_ref
 
     document = (await client.get("/openapi.json")).json()
-    operations = _operations(document)
-    declared = {
-        (method.lower(), route.path)
-        for router in service.definition.routers(service.settings)
-        for route in router.routes
-        if isinstance(route, APIRoute)
-        for method in route.methods
-    }
-    assert {(op.method, op.path) for op in operations} == declared
+    operations = declared_operations(service, document)
     assert len(operations) >= 18
-    kinds = {"list": 0, "single": 0, "command": 0}
 
     before = await _snapshot(client, owned)
     outbox_before = await db.fetchval("SELECT count(*) FROM outbox")
-    assert await _stored_partners(db) == {t: [OWNER] for t in (*TABLES, "outbox")}
+    assert await stored_partners(db, (*TABLES, "outbox")) == {
+        t: [OWNER] for t in (*TABLES, "outbox")
+    }
 
-    problems: list[str] = []
-
-    async def call(op: Operation, headers: dict[str, str]) -> httpx.Response:
-        url, params = _url(op, owned), _query(op, owned) if op.is_list else None
-        body = _body(op, owned, document)
-        response = await client.request(
-            op.method.upper(), url, params=params, json=body, headers=headers
-        )
-        secrets = owned.secrets
-        problem_keys = {"type", "title", "status", "detail", "code", "errors"}
-        if not response.is_success and set(response.json()) <= problem_keys:
-            sent = f"{url} {params} {body}"  # a message may name what the caller sent
-            secrets = [s for s in secrets if s not in sent]
-        if op.path.endswith("/records"):
-            secrets = [s for s in secrets if s not in url]
-        leaked = [s for s in secrets if s in response.text]
-        if leaked:
-            problems.append(f"{op}: response {response.status_code} mentions {leaked}")
-        if response.status_code == 500:
-            problems.append(f"{op}: 500 {response.text}")
-        return response
-
-    neighbour = auth_header(NEIGHBOUR, "partner_admin")
-    for op in operations:
-        response = await call(op, neighbour)
-        status = response.status_code
-        if op.is_list:
-            kinds["list"] += 1
-            body = response.json() if status == 200 else None
-            if status != 200 or body["items"] != [] or body["total"] != 0:
-                problems.append(f"{op} as {NEIGHBOUR}: expected an empty page, got {status}")
-        elif op.path.endswith("/records"):
-            body = response.json() if status == 200 else None
-            if status != 200 or any(body["records"].values()):
-                problems.append(f"{op} as {NEIGHBOUR}: expected no records, got {status}")
-        elif op.method == "get":
-            kinds["single"] += 1
-            if status not in (403, 404):
-                problems.append(f"{op} as {NEIGHBOUR}: {status} {response.text}")
-        else:
-            kinds["command"] += 1
-            allowed = (403, 404, 409) if op.is_create else (403, 404)
-            if status not in allowed:
-                problems.append(f"{op} as {NEIGHBOUR}: {status} {response.text}")
-
-        for label, headers in FORBIDDEN.items():
-            response = await call(op, headers)
-            if response.status_code != 403:
-                problems.append(f"{op} as {label}: {response.status_code}, expected 403")
-        for label, headers in UNAUTHENTICATED.items():
-            response = await call(op, headers)
-            if response.status_code != 401:
-                problems.append(f"{op} with {label}: {response.status_code}, expected 401")
-
+    problems, kinds = await probe_every_operation(
+        client,
+        operations,
+        url=lambda op: _url(op, owned),
+        query=lambda op: _query(op, owned),
+        body=lambda op: _body(op, owned, document),
+        secrets=owned.secrets,
+        neighbour_id=NEIGHBOUR,
+        neighbour=auth_header(NEIGHBOUR, "partner_admin"),
+        forbidden=FORBIDDEN,
+    )
     assert not problems, "\n".join(problems)
     assert kinds == {"list": 4, "single": 4, "command": 9}, kinds
 
     assert await _snapshot(client, owned) == before
     assert await db.fetchval("SELECT count(*) FROM outbox") == outbox_before
-    assert await _stored_partners(db) == {t: [OWNER] for t in (*TABLES, "outbox")}
+    assert await stored_partners(db, (*TABLES, "outbox")) == {
+        t: [OWNER] for t in (*TABLES, "outbox")
+    }

@@ -14,16 +14,21 @@ import asyncio
 import datetime as dt
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import pytest
-from franoi_common.events import event_class
 from franoi_events.bootstrap import DEFINITION as EVENTS
 
-from tests.support import RunningService, auth_header, housing_settings, kafka_settings, running
+from tests.support import (
+    OutboxApi,
+    Served,
+    auth_header,
+    housing_settings,
+    ids,
+    kafka_settings,
+    serving,
+)
 
 PARTNERS = ("p40", "p41", "p42", "p43", "p44", "p45", "p46", "p47")
 TODAY = dt.date.today()
@@ -68,98 +73,21 @@ def attendance(p: int, b: int, v: int, on: str | None = None) -> dict[str, Any]:
     return {"held_on": on or day(-10), "participants": p, "beneficiaries": b, "volunteers": v}
 
 
-Expected = Sequence[tuple[str, str | None]]
-"""Events a command appends: (``entity.what`` short type, aggregate id or None = the
-id named by the event's key in the response)."""
+class Api(OutboxApi):
+    DOMAIN = "events"
+    DEFAULT_ROLES = ("partner_admin",)
 
 
-@dataclass
-class Api:
-    service: RunningService
-    db: asyncpg.Connection
-    partner: str
-    roles: tuple[str, ...] = ("partner_admin",)
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return auth_header(self.partner, *self.roles)
-
-    async def call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        status: int,
-        events: Expected = (),
-        params: dict[str, Any] | None = None,
-    ) -> Any:
-        since = await self.db.fetchval("SELECT coalesce(max(id), 0) FROM outbox")
-        response = await self.service.client.request(
-            method, path, json=body, params=params, headers=self.headers
-        )
-        assert response.status_code == status, f"{method} {path}: {response.text}"
-        payload = response.json()
-        if status >= 400:
-            assert payload["status"] == status and payload["detail"], payload
-            assert response.headers["content-type"].startswith("application/problem+json")
-        await self.check_events(since, events, payload)
-        return payload
-
-    async def get(self, path: str, **params: Any) -> Any:
-        return await self.call("GET", path, params=params or None, status=200)
-
-    async def check_events(self, since: int, expected: Expected, payload: Any) -> list[Any]:
-        rows = await self.db.fetch("SELECT * FROM outbox WHERE id > $1 ORDER BY id", since)
-        want = []
-        for short, aggregate in expected:
-            event_type = f"it.franoi.events.{short}.v1"
-            cls = event_class(event_type)
-            assert cls is not None, event_type
-            want.append((event_type, str(aggregate or payload[cls.KEY])))
-        assert [(r["event_type"], r["aggregate_id"]) for r in rows] == want
-        for row in rows:
-            cls = event_class(row["event_type"])
-            assert cls is not None
-            event = cls.model_validate(row["data"])
-            assert event.aggregate_id == row["aggregate_id"]
-            assert row["partner_id"] == self.partner
-            assert row["topic"] == f"franoi.{self.partner}.events.v1"
-            assert row["source"] == f"/partners/{self.partner}/events"
-            assert row["dataschema"].endswith(f"/{row['event_type']}.json")
-        return [r["data"] for r in rows]
-
-
-@dataclass
-class Events:
-    service: RunningService
-    db: asyncpg.Connection
-
-    def api(self, partner: str, *roles: str) -> Api:
-        return Api(self.service, self.db, partner, roles or ("partner_admin",))
-
-    async def counts(self) -> dict[str, int]:
-        return {t: await self.db.fetchval(f"SELECT count(*) FROM {t}") for t in TABLES}
+Events = Served[Api]
 
 
 @pytest.fixture(scope="module")
 async def events(databases) -> AsyncIterator[Events]:
     url = await databases.create("events_api")
     kafka = kafka_settings("127.0.0.1:1", False, create_topics=False)
-    service = RunningService(EVENTS, housing_settings(url, kafka, PARTNERS, relay_enabled=False))
-    async with running(service):
-        db = await asyncpg.connect(url)
-        await db.set_type_codec(
-            "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
-        )
-        try:
-            yield Events(service, db)
-        finally:
-            await db.close()
-
-
-def ids(page: dict[str, Any], key: str) -> list[str]:
-    return [item[key] for item in page["items"]]
+    settings = housing_settings(url, kafka, PARTNERS, relay_enabled=False)
+    async with serving(EVENTS, settings, Api, TABLES) as served:
+        yield served
 
 
 # --- hubs --------------------------------------------------------------------------------

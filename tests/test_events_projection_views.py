@@ -12,23 +12,19 @@ from typing import Any
 
 import asyncpg
 import pytest
-from franoi_common.consumer import Delivery
-from franoi_common.db import create_pool
-from franoi_common.envelope import Envelope
 from franoi_common.events import DomainEvent
 from franoi_common.projector import apply_many
 from franoi_contracts import events as ev
-from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.service_layer.apply import PROJECTION as STATEMENTS
-from franoi_projection.service_layer.apply import apply_event
 
 from tests.support import (
     ANALYST,
     RunningService,
+    apply_events,
     auth_header,
     kafka_settings,
-    projection_settings,
-    running,
+    monthly_view,
+    projection_only,
 )
 
 D = dt.date
@@ -39,44 +35,19 @@ def ref(n: int) -> str:
     return f"{n:064x}"
 
 
-def envelope(partner: str, event: DomainEvent) -> Envelope:
-    return Envelope(
-        id=str(uuid.uuid4()),
-        source=f"/partners/{partner}/events",
-        type=event.TYPE,
-        time=dt.datetime.now(dt.UTC),
-        subject=event.aggregate_id,
-        partnerid=partner,
-        data=event.data(),
-    )
-
-
 async def apply(pool: asyncpg.Pool, partner: str, *events: DomainEvent) -> None:
-    for event in events:
-        async with pool.acquire() as conn, conn.transaction():
-            await apply_event(conn, envelope(partner, event), Delivery("t", 0, 0))
+    await apply_events(pool, partner, "events", *events)
 
 
 @pytest.fixture
 async def projection(databases, kafka_bootstrap, kafka_idempotent):
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
-    settings = projection_settings(
-        await databases.create("projection"), kafka, ["p21"], consumer_enabled=False
-    )
-    service = RunningService(PROJECTION, settings)
-    async with running(service):
-        pool = await create_pool(settings.database_url)
-        try:
-            yield service, pool
-        finally:
-            await pool.close()
+    async with projection_only(databases, kafka, ["p21"]) as served:
+        yield served
 
 
 async def monthly(service: RunningService, **params: str) -> dict[str, Any]:
-    response = await service.client.get("/v1/events/monthly", params=params, headers=ANALYST)
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
+    return await monthly_view(service, "events", **params)
 
 
 def scheduled(event_id: uuid.UUID, kind: str, on: dt.date, **kwargs: Any) -> DomainEvent:

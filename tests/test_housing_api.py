@@ -14,17 +14,24 @@ import asyncio
 import datetime as dt
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 import pytest
-from franoi_common.events import event_class
 from franoi_common.pseudonym import normalise_identifier
 from franoi_housing.bootstrap import DEFINITION as HOUSING
 
-from tests.support import RunningService, auth_header, housing_settings, kafka_settings, running
+from tests.support import (
+    Expected,
+    OutboxApi,
+    Served,
+    auth_header,
+    housing_settings,
+    ids,
+    kafka_settings,
+    serving,
+)
 
 PARTNERS = ("p31", "p32", "p33", "p34", "p35", "p36", "p37", "p38", "p39")
 TODAY = dt.date.today()
@@ -76,96 +83,20 @@ def placement_body(unit_id: str, identifier: str, household_size: int = 1, **cha
     }
 
 
-Expected = Sequence[tuple[str, str | None]]
-"""Events a command appends: (``entity.what`` short type, aggregate id or None = the
-id named by the event's key in the response)."""
+class Api(OutboxApi):
+    DOMAIN = "housing"
 
 
-@dataclass
-class Api:
-    service: RunningService
-    db: asyncpg.Connection
-    partner: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return auth_header(self.partner)
-
-    async def call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        status: int,
-        events: Expected = (),
-        params: dict[str, Any] | None = None,
-    ) -> Any:
-        since = await self.db.fetchval("SELECT coalesce(max(id), 0) FROM outbox")
-        response = await self.service.client.request(
-            method, path, json=body, params=params, headers=self.headers
-        )
-        assert response.status_code == status, f"{method} {path}: {response.text}"
-        payload = response.json()
-        await self.check_events(since, events, payload)
-        return payload
-
-    async def get(self, path: str, **params: Any) -> Any:
-        return await self.call("GET", path, params=params or None, status=200)
-
-    async def check_events(self, since: int, expected: Expected, payload: Any) -> list[dict]:
-        rows = await self.db.fetch("SELECT * FROM outbox WHERE id > $1 ORDER BY id", since)
-        want = []
-        for short, aggregate in expected:
-            event_type = f"it.franoi.housing.{short}.v1"
-            cls = event_class(event_type)
-            assert cls is not None, event_type
-            want.append((event_type, str(aggregate or payload[cls.KEY])))
-        assert [(r["event_type"], r["aggregate_id"]) for r in rows] == want
-        for row in rows:
-            cls = event_class(row["event_type"])
-            assert cls is not None
-            event = cls.model_validate(row["data"])
-            assert event.aggregate_id == row["aggregate_id"]
-            assert row["partner_id"] == self.partner
-            assert row["topic"] == f"franoi.{self.partner}.housing.v1"
-            assert row["source"] == f"/partners/{self.partner}/housing"
-            assert row["dataschema"].endswith(f"/{row['event_type']}.json")
-            assert row["sent_at"] is None
-        assert len({r["event_id"] for r in rows}) == len(rows)
-        return [r["data"] for r in rows]
-
-
-@dataclass
-class Housing:
-    service: RunningService
-    db: asyncpg.Connection
-
-    def api(self, partner: str) -> Api:
-        return Api(self.service, self.db, partner)
-
-    async def counts(self) -> dict[str, int]:
-        return {t: await self.db.fetchval(f"SELECT count(*) FROM {t}") for t in TABLES}
+Housing = Served[Api]
 
 
 @pytest.fixture(scope="module")
 async def housing(databases) -> AsyncIterator[Housing]:
     url = await databases.create("housing_api")
     kafka = kafka_settings("127.0.0.1:1", False, create_topics=False)
-    service = RunningService(HOUSING, housing_settings(url, kafka, PARTNERS, relay_enabled=False))
-    async with running(service):
-        db = await asyncpg.connect(url)
-        await db.set_type_codec(
-            "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
-        )
-        try:
-            yield Housing(service, db)
-        finally:
-            await db.close()
-
-
-def ids(page: dict[str, Any], key: str) -> list[str]:
-    return [item[key] for item in page["items"]]
+    settings = housing_settings(url, kafka, PARTNERS, relay_enabled=False)
+    async with serving(HOUSING, settings, Api, TABLES) as served:
+        yield served
 
 
 # --- resources ---------------------------------------------------------------------------

@@ -47,6 +47,11 @@ for partner in $PARTNERS; do
     fi
     create_topic "franoi.$partner.$domain.v1" \
       --config cleanup.policy=delete --config retention.ms=-1
+    if [ "$domain" != "cases" ]; then
+      # The service's erasure consumer (it reads the partner's cases topic) dead-letters here.
+      create_topic "franoi.$partner.$domain.deadletter.v1" \
+        --config cleanup.policy=delete --config "retention.ms=$DEAD_LETTER_RETENTION_MS"
+    fi
   done
 done
 

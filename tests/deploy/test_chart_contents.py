@@ -100,6 +100,22 @@ def test_enabling_a_service_is_a_values_block(render: Any) -> None:
     assert "franoi.p07.events.v1" in rendered.notes()
 
 
+def test_cases_reads_its_encryption_key_from_a_secret(render: Any) -> None:
+    values = deep_merge(
+        load_values("partner"),
+        {"services": {"cases": {"enabled": True, "database": {"existingSecret": "cases-db"}}}},
+    )
+    rendered = render(values, release="franoi-p07")
+    for kind, name in (("Deployment", "franoi-p07-cases"), ("Job", "franoi-p07-cases-migrate")):
+        spec = rendered.get(kind, name)["spec"]["template"]["spec"]
+        env = env_of(spec["containers"][0])
+        assert env["FRANOI_CASES_ENCRYPTION_KEY"]["valueFrom"]["secretKeyRef"] == {
+            "name": "franoi-cases-encryption",
+            "key": "key",
+        }
+        assert "value" not in env["FRANOI_CASES_ENCRYPTION_KEY"]
+
+
 # --------------------------------------------------------------------------- probes and ports
 
 
@@ -524,8 +540,19 @@ def test_topics_follow_the_services_naming(consortium: Rendered, all_features: R
         expected = {
             topic_for(p["id"], d) for p in merged["strimzi"]["partners"] for d in p["domains"]
         }
+        # The erasure consumers' dead letters: every domain but cases.
+        expected |= {
+            f"franoi.{p['id'].split(',')[0]}.{d}.deadletter.v1"
+            for p in merged["strimzi"]["partners"]
+            for d in p["domains"]
+            if d != "cases"
+        }
         if rendered is all_features:
             expected |= {topic_for("p123", "housing"), topic_for("p123", "employment")}
+            expected |= {
+                "franoi.p123.housing.deadletter.v1",
+                "franoi.p123.employment.deadletter.v1",
+            }
         expected.add(settings.dead_letter_topic)
         topics = {t["spec"]["topicName"]: t for t in rendered.kind("KafkaTopic")}
         assert set(topics) == expected
@@ -537,8 +564,8 @@ def test_topics_follow_the_services_naming(consortium: Rendered, all_features: R
                 topic["metadata"]["labels"]["strimzi.io/cluster"]
                 == merged["strimzi"]["clusterName"]
             )
-            if name == settings.dead_letter_topic:
-                assert not pattern.fullmatch(name)
+            if name == settings.dead_letter_topic or name.endswith(".deadletter.v1"):
+                assert not pattern.fullmatch(name), f"the projection must not consume {name}"
                 continue
             assert str(topic["spec"]["config"]["retention.ms"]) == "-1", (
                 "the projection replays all events"
@@ -553,13 +580,22 @@ def test_partner_credentials_can_write_only_their_own_topics(consortium: Rendere
     for partner in consortium.values["strimzi"]["partners"]:
         user = users[f"franoi-{partner['id']}"]
         assert user["spec"]["authentication"]["type"] == "scram-sha-512"
-        (acl,) = user["spec"]["authorization"]["acls"]
-        assert acl["resource"] == {
+        topic_acl, group_acl = user["spec"]["authorization"]["acls"]
+        assert topic_acl["resource"] == {
             "type": "topic",
             "name": f"franoi.{partner['id']}.",
             "patternType": "prefix",
         }
-        assert "Read" not in acl["operations"] and "All" not in acl["operations"]
+        # Its own topics only: written by its services, read by their erasure workers.
+        assert set(topic_acl["operations"]) == {"Describe", "Write", "Read"}
+        assert group_acl == {
+            "resource": {
+                "type": "group",
+                "name": f"franoi-erasure-{partner['id']}-",
+                "patternType": "prefix",
+            },
+            "operations": ["Read"],
+        }
     projection = users[consortium.values["strimzi"]["users"]["projectionUser"]]
     acls = projection["spec"]["authorization"]["acls"]
     dead_letter = ProjectionSettings().dead_letter_topic
@@ -599,6 +635,6 @@ def test_an_instance_shared_by_several_partners(render: Any) -> None:
     assert {topic_for("p03", "housing"), topic_for("p11", "housing")} <= topics
     user = rendered.get("KafkaUser", "franoi-p03-p11")
     prefixes = {acl["resource"]["name"] for acl in user["spec"]["authorization"]["acls"]}
-    assert prefixes == {"franoi.p03.", "franoi.p11."}
+    assert prefixes == {"franoi.p03.", "franoi.p11.", "franoi-erasure-p03-p11-"}
     for partner_id in ("p03", "p11"):
         assert f"publishes to topic: {topic_for(partner_id, 'housing')}" in rendered.notes()

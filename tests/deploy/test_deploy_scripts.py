@@ -69,15 +69,21 @@ def test_topics_are_created_with_their_settings(fake_kafka_bin: Path) -> None:
     assert done.returncode == 0, done.stderr
     topics = {_option(c, "--topic")[0]: c for c in calls}
     expected = {topic_for(p, d) for p in env["PARTNERS"].split() for d in env["DOMAINS"].split()}
+    erasure_dead_letters = {
+        f"franoi.{p}.{d}.deadletter.v1"
+        for p in env["PARTNERS"].split()
+        for d in env["DOMAINS"].split()
+        if d != "cases"
+    }
     dead_letter = ProjectionSettings().dead_letter_topic
-    assert set(topics) == expected | {dead_letter}
+    assert set(topics) == expected | erasure_dead_letters | {dead_letter}
     for topic, args in topics.items():
         assert "--create" in args and "--if-not-exists" in args, "creation must be idempotent"
         assert _option(args, "--bootstrap-server") == [env["BOOTSTRAP"]]
         assert _option(args, "--partitions") == [env["PARTITIONS"]]
         assert _option(args, "--replication-factor") == [env["REPLICATION_FACTOR"]]
         config = dict(c.split("=", 1) for c in _option(args, "--config"))
-        if topic == dead_letter:
+        if topic == dead_letter or topic in erasure_dead_letters:
             assert int(config["retention.ms"]) > 0
         else:
             assert config["retention.ms"] == "-1", "the projection is rebuilt from every event"

@@ -32,6 +32,11 @@ SAMPLES: dict[type[DomainEvent], dict[str, Any]] = {
         "age_band": "25-34",
         "protection_status": "refugee",
     },
+    ev.PersonErased: {
+        "person_id": uuid4(),
+        "person_ref": PERSON,
+        "erased_on": dt.date(2025, 6, 1),
+    },
     ev.PlanOpened: {
         "plan_id": uuid4(),
         "person_ref": PERSON,
@@ -70,7 +75,7 @@ SAFE_FORMATS = {"uuid", "date"}
 def test_every_cases_event_is_registered_sampled_and_published() -> None:
     registered = event_types("cases")
     assert registered == {cls.TYPE: cls for cls in ev.CASES_EVENTS}
-    assert len(registered) == 4
+    assert len(registered) == 5
     assert set(SAMPLES) == set(ev.CASES_EVENTS)
     assert DOMAINS["cases"] is ev
     assert set(registered) <= set(published_types())
@@ -222,3 +227,12 @@ def test_enum_values_are_snake_case_english() -> None:
     for enum in (ev.PlanAxis, ev.Progress, ev.PlanOutcome, ev.InterruptionReason):
         for member in enum:
             assert re.fullmatch(r"[a-z]+(_[a-z]+)*", member.value), member
+
+
+def test_an_erasure_carries_the_reference_and_nothing_else_of_the_person() -> None:
+    """Only the key, the reference and the day: no attribute of the erased person."""
+    assert set(ev.PersonErased.model_fields) == {"person_id", "person_ref", "erased_on"}
+    with pytest.raises(ValidationError):
+        ev.PersonErased(**{**SAMPLES[ev.PersonErased], "sex": "female"})
+    with pytest.raises(ValidationError):
+        ev.PersonErased(**{**SAMPLES[ev.PersonErased], "person_ref": "Ngozi Okonkwo"})

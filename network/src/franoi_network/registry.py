@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from franoi_cases.bootstrap import DEFINITION as CASES
 from franoi_common.service import ServiceDefinition
+from franoi_employment.bootstrap import DEFINITION as EMPLOYMENT
 from franoi_events.bootstrap import DEFINITION as EVENTS
+from franoi_hosting.bootstrap import DEFINITION as HOSTING
 from franoi_housing.bootstrap import DEFINITION as HOUSING
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 
-PARTNER_SERVICES: tuple[ServiceDefinition, ...] = (CASES, HOUSING, EVENTS)
+PARTNER_SERVICES: tuple[ServiceDefinition, ...] = (CASES, HOUSING, EMPLOYMENT, HOSTING, EVENTS)
 """A partner's domain services (one instance per partner, or shared by several)."""
+
+__all__ = ["CASES", "CONSORTIUM_SERVICES", "HOUSING", "PARTNER_SERVICES", "SERVICES"]
 
 CONSORTIUM_SERVICES: tuple[ServiceDefinition, ...] = (PROJECTION,)
 

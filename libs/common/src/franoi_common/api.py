@@ -7,20 +7,32 @@
   handlers, its pool), so routers are built when the app is created, without a database,
   and the OpenAPI document can be generated anywhere.
 - :func:`read_only`: a read-only transaction with a statement timeout for read endpoints.
+- :data:`Caller`, :data:`Services`, :data:`PersonRefPath`: the parameters every endpoint of a
+  partner service takes; :class:`Reads`: its reads through its repository (one row or
+  aggregate of the caller's partner, else 404; a page of rows), :func:`paged` its list answer.
+- :class:`PersonRecordsOut`: the answer of ``GET /v1/persons/{person_ref}/records``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Annotated, Any, Generic, TypeVar
+from uuid import UUID
 
 import asyncpg
-from fastapi import Query, Request
+from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from franoi_common.auth import Principal, current_principal
+from franoi_common.commands import PartnerServices
+from franoi_common.errors import NotFound
+from franoi_common.repository import Repository
+
 T = TypeVar("T")
+A = TypeVar("A")
+R = TypeVar("R", bound=Repository)
 
 FIRST_DAY = dt.date(2000, 1, 1)
 LAST_DAY = dt.date(2100, 12, 31)
@@ -83,3 +95,80 @@ def model_of(model: type[BaseModel], row: Any) -> Any:
     """A response model from a database row, taking only the model's fields."""
     values = dict(row)
     return model.model_validate({k: v for k, v in values.items() if k in model.model_fields})
+
+
+def paged(items: list[Any], total: int, limit: int, offset: int) -> Page[Any]:
+    """The page answer of a list endpoint."""
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+"""The authenticated caller; its ``partner_id`` scopes every read and write."""
+Services = Annotated[PartnerServices, Depends(from_state("services", PartnerServices))]
+"""The service's wired command handlers and pool."""
+PersonRefPath = Annotated[
+    str, Path(pattern=r"^[0-9a-f]{64}$", description="The person's pseudonym")
+]
+
+
+class PersonRecordsOut(BaseModel):
+    """What this service holds for one person (for the person's file at the cases service)."""
+
+    person_ref: str
+    domain: str
+    records: dict[str, list[Any]]
+
+
+class Reads(Generic[R]):
+    """A service API's reads: each in its own read-only transaction, through its repository,
+    scoped by the caller's partner (another partner's resource is not found)."""
+
+    def __init__(self, repository: Callable[[asyncpg.Connection], R]) -> None:
+        self._repository = repository
+
+    async def __call__(self, s: PartnerServices, fn: Callable[[R], Awaitable[T]]) -> T:
+        """What ``fn`` reads through the repository."""
+        async with read_only(s.pool) as conn:
+            return await fn(self._repository(conn))
+
+    async def row(
+        self, s: PartnerServices, cls: type[Any], partner_id: str, aggregate_id: UUID
+    ) -> asyncpg.Record:
+        """The partner's row of one aggregate; :class:`NotFound` when it has none."""
+        row = await self(s, lambda repo: repo.get_row(cls, partner_id, aggregate_id))
+        if row is None:
+            raise NotFound(f"{s.name_of(cls)} {aggregate_id} not found")
+        return row
+
+    async def get(self, s: PartnerServices, cls: type[A], partner_id: str, aggregate_id: UUID) -> A:
+        """The partner's aggregate; :class:`NotFound` when it has none."""
+        found = await self(s, lambda repo: repo.get(cls, partner_id, aggregate_id))
+        if found is None:
+            raise NotFound(f"{s.name_of(cls)} {aggregate_id} not found")
+        return found
+
+    async def page(
+        self,
+        s: PartnerServices,
+        cls: type[Any],
+        partner_id: str,
+        filters: Mapping[str, Any],
+        limit: int,
+        offset: int,
+        where: Sequence[str] = (),
+        args: Sequence[Any] = (),
+    ) -> tuple[list[asyncpg.Record], int]:
+        """A page of the partner's rows and their total (see :meth:`Repository.list`)."""
+        rows = await self(
+            s,
+            lambda repo: repo.list(
+                cls,
+                partner_id,
+                filters=filters,
+                limit=limit,
+                offset=offset,
+                extra_where=where,
+                extra_args=args,
+            ),
+        )
+        return rows.items, rows.total

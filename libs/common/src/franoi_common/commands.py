@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -32,6 +33,7 @@ from franoi_common.persons import PersonInput, Pseudonymiser
 from franoi_common.repository import Repository
 
 A = TypeVar("A")
+R = TypeVar("R", bound=Repository)
 
 
 @dataclass
@@ -90,6 +92,11 @@ class CommandUnit(UnitOfWork):
         await super().__aenter__()
         self.repo = self.services.repository(self.conn)
         return self
+
+    def repository(self, kind: type[R]) -> R:
+        """This unit's repository as the service's own class (for its own queries)."""
+        assert isinstance(self.repo, kind), type(self.repo)
+        return self.repo
 
     async def publish(self, partner_id: str, *aggregates: Any) -> None:
         """Move the aggregates' recorded events to the outbox, in this transaction."""
@@ -177,3 +184,30 @@ async def change(
             await uow.repo.update(partner_id, aggregate)
             await uow.publish(partner_id, aggregate)
     return aggregate
+
+
+async def create(
+    s: PartnerServices,
+    partner_id: str,
+    cls: type[A],
+    requested_id: UUID | None,
+    command: BaseModel,
+    make: Callable[[UUID], A],
+    **local: Any,
+) -> UUID:
+    """Create one aggregate of ``cls`` from ``command``, safe to retry; its id.
+
+    The id is the client-chosen ``requested_id`` or a new one. When this exact request
+    already created that id, nothing is recorded again; otherwise ``make(id)`` lets the
+    domain build the aggregate, which is inserted (with ``local`` columns kept only in this
+    service) and whose events go to the outbox in the same transaction.
+    """
+    aggregate_id = requested_id or uuid.uuid4()
+    async with s.uow() as uow:
+        if await uow.replayed(cls, partner_id, requested_id, command):
+            return aggregate_id
+        aggregate = make(aggregate_id)
+        # A fingerprint only for a client-chosen id: only such a request can be replayed.
+        await uow.add(partner_id, aggregate, command=command if requested_id else None, **local)
+        await uow.publish(partner_id, aggregate)
+    return aggregate_id

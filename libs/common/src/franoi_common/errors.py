@@ -49,6 +49,7 @@ class InvalidTransition(Conflict):
     """The resource is not in a state that allows the command."""
 
     code = "invalid_transition"
+    title = "Not allowed in the current state"
 
 
 class InvalidValue(DomainError):

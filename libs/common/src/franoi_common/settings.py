@@ -141,7 +141,8 @@ class ProjectionSettings(ServiceSettings):
     """Every partner's domain topics (each service publishes ``franoi.<partner>.<domain>.v1``)."""
     dead_letter_topic: str = "franoi.consortium.deadletter.v1"
     partner_directory: str | None = None
-    """Path of a CSV (partner_id,name,region,province) loaded at start; unset: the example."""
+    """Path of a CSV (partner_id,name,region,province, optionally kind,axes,active_since)
+    loaded at start; unset: the example."""
 
     @model_validator(mode="after")
     def _pattern_compiles(self) -> Self:

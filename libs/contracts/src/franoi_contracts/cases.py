@@ -100,6 +100,23 @@ class PersonRegistered(DomainEvent):
     protection_status: ProtectionStatus
 
 
+class PersonErased(DomainEvent):
+    """The partner erased a person at their request (GDPR art. 17).
+
+    Carries the reference and nothing else of the person, so that the partner's other
+    services and the projection can detach it from their rows; counts stay. A consumer
+    that keeps anything must replace ``person_ref`` by a surrogate of its own, never
+    keep it.
+    """
+
+    TYPE: ClassVar[str] = "it.franoi.cases.person.erased.v1"
+    KEY: ClassVar[str] = "person_id"
+
+    person_id: UUID
+    person_ref: PersonRef
+    erased_on: dt.date
+
+
 # --- plans -------------------------------------------------------------------------------
 
 
@@ -159,6 +176,7 @@ class PlanClosed(DomainEvent):
 
 CASES_EVENTS: tuple[type[DomainEvent], ...] = (
     PersonRegistered,
+    PersonErased,
     PlanOpened,
     PlanReviewed,
     PlanClosed,

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from uuid import UUID
 
+from franoi_common import errors
+from franoi_common.domain import Checks
 from franoi_common.errors import DomainError
 from franoi_common.events import AgeBand, DomainEvent, ProtectionStatus, Sex
 from franoi_common.pseudonym import normalise_identifier
@@ -56,7 +58,6 @@ MAX_LANGUAGES = 10
 MAX_HOUSEHOLD_MEMBERS = 20
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 
-_PERSON_REF = re.compile(r"^[0-9a-f]{64}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ]{5,19}$")
@@ -96,26 +97,19 @@ class PersonNotIdentified(CasesError):
     title = "Person has no document identifier yet"
 
 
-class InvalidTransition(CasesError):
+class InvalidTransition(errors.InvalidTransition, CasesError):
     """The aggregate is not in a state that allows the command."""
 
-    status = 409
-    code = "invalid_transition"
-    title = "Not allowed in the current state"
 
-
-class InvalidDates(CasesError):
+class InvalidDates(errors.InvalidDates, CasesError):
     """The dates of the command are inconsistent."""
 
-    code = "invalid_dates"
-    title = "Inconsistent dates"
 
-
-class InvalidValue(CasesError):
+class InvalidValue(errors.InvalidValue, CasesError):
     """A value is out of its range or malformed."""
 
-    code = "invalid_value"
-    title = "Invalid value"
+
+_checks = Checks(InvalidValue, InvalidDates)
 
 
 # --- values ------------------------------------------------------------------------------
@@ -162,11 +156,6 @@ def _check_label(what: str, value: str, max_length: int = MAX_NAME_LENGTH) -> st
     if any(unicodedata.category(ch).startswith("C") for ch in stripped):
         raise InvalidValue(f"{what} must not contain control characters")
     return stripped
-
-
-def _check_not_before(later: dt.date, earlier: dt.date, message: str) -> None:
-    if later < earlier:
-        raise InvalidDates(message)
 
 
 def _check_document(what: str, value: str | None) -> str | None:
@@ -342,8 +331,7 @@ class Person:
         if self.person_ref is not None or not identifiers:
             return
         ref = pseudonymise(identifiers[0])
-        if not _PERSON_REF.match(ref):
-            raise InvalidValue("person_ref must be a pseudonym (64 lowercase hex digits)")
+        _checks.person_ref(ref)
         self.person_ref = ref
         self.events.append(
             PersonRegistered(
@@ -375,7 +363,7 @@ class Person:
         """
         self._check_live()
         new_identity = self.identity if identity is None else identity.checked(today)
-        _check_not_before(
+        _checks.not_before(
             self.registered_on, new_identity.born_on, "born after the registration day"
         )
         new_documents = self.documents if documents is None else documents.checked()
@@ -574,10 +562,10 @@ class IndividualPlan:
     def review(self, on: dt.date, progress: Mapping[PlanAxis, Progress]) -> None:
         """Record a review of an open plan: progress on some or all of its axes."""
         self._check_open()
-        _check_not_before(on, self.opened_on, "a plan cannot be reviewed before it opened")
+        _checks.not_before(on, self.opened_on, "a plan cannot be reviewed before it opened")
         if self.reviews:
             last = self.reviews[-1].reviewed_on
-            _check_not_before(on, last, f"the plan was last reviewed on {last}")
+            _checks.not_before(on, last, f"the plan was last reviewed on {last}")
         if not progress:
             raise InvalidValue("a review gives progress on at least one axis")
         outside = set(progress) - set(self.axes)
@@ -602,10 +590,10 @@ class IndividualPlan:
     ) -> None:
         """Close an open plan (once), not before it opened, with its outcome."""
         self._check_open()
-        _check_not_before(on, self.opened_on, "a plan cannot close before it opened")
+        _checks.not_before(on, self.opened_on, "a plan cannot close before it opened")
         if self.reviews:
             last = self.reviews[-1].reviewed_on
-            _check_not_before(on, last, f"the plan was reviewed on {last}, after that day")
+            _checks.not_before(on, last, f"the plan was reviewed on {last}, after that day")
         if outcome is PlanOutcome.INTERRUPTED and interruption_reason is None:
             raise InvalidValue("an interrupted plan needs an interruption_reason")
         if outcome is not PlanOutcome.INTERRUPTED and interruption_reason is not None:
@@ -640,6 +628,8 @@ class Operation(StrEnum):
     REVIEW_PLAN = "review_plan"
     CLOSE_PLAN = "close_plan"
     EXPORT_ACCESS_LOG = "export_access_log"
+    ERASE = "erase"
+    """The person's record was erased (GDPR art. 17); the line keeps only the person id."""
 
 
 @dataclass(frozen=True)

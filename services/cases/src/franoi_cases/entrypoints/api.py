@@ -15,9 +15,10 @@ import datetime as dt
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Request
-from franoi_common.api import Limit, Offset, Page, from_state
-from franoi_common.auth import Principal, Role, current_principal, require_partner_member
+from fastapi import APIRouter, Depends, Request
+from franoi_common import api
+from franoi_common.api import Caller, Limit, Offset, Page, PersonRefPath, from_state, paged
+from franoi_common.auth import Role, require_partner_member
 from franoi_common.events import AgeBand
 from franoi_contracts.cases import InterruptionReason, PlanAxis, PlanOutcome
 from pydantic import BaseModel, Field
@@ -110,12 +111,8 @@ class PersonFileOut(BaseModel):
     services: list[PeerOut]
 
 
-class PersonRecordsOut(BaseModel):
+class PersonRecordsOut(api.PersonRecordsOut):
     """What this service holds for one ``person_ref`` (same shape as every service's)."""
-
-    person_ref: str
-    domain: str
-    records: dict[str, list[Any]]
 
 
 def person_summary(person: Person) -> PersonSummaryOut:
@@ -178,11 +175,7 @@ def plan_out(plan: IndividualPlan) -> PlanOut:
     )
 
 
-Caller = Annotated[Principal, Depends(current_principal)]
 Services = Annotated[h.CasesServices, Depends(from_state("services", h.CasesServices))]
-PersonRefPath = Annotated[
-    str, Path(pattern=r"^[0-9a-f]{64}$", description="The person's pseudonym")
-]
 
 
 def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
@@ -205,12 +198,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
         found = await h.search_persons(
             s, who, name=None, born_on=None, document=None, limit=limit, offset=offset
         )
-        return Page(
-            items=[person_summary(p) for p in found.items],
-            total=found.total,
-            limit=limit,
-            offset=offset,
-        )
+        return paged([person_summary(p) for p in found.items], found.total, limit, offset)
 
     @router.post("/persons/search", response_model=Page[PersonSummaryOut], tags=["persons"])
     async def search_persons(body: c.SearchPersons, who: Caller, s: Services) -> Any:
@@ -227,12 +215,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
             limit=body.limit,
             offset=body.offset,
         )
-        return Page(
-            items=[person_summary(p) for p in found.items],
-            total=found.total,
-            limit=body.limit,
-            offset=body.offset,
-        )
+        return paged([person_summary(p) for p in found.items], found.total, body.limit, body.offset)
 
     @router.get("/persons/{person_id}", response_model=PersonOut, tags=["persons"])
     async def read_person(person_id: UUID, who: Caller, s: Services) -> Any:
@@ -325,9 +308,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
         found = await h.list_plans(
             s, who, status=status, person_id=person_id, limit=limit, offset=offset
         )
-        return Page(
-            items=[plan_out(p) for p in found.items], total=found.total, limit=limit, offset=offset
-        )
+        return paged([plan_out(p) for p in found.items], found.total, limit, offset)
 
     @router.get("/plans/{plan_id}", response_model=PlanOut, tags=["plans"])
     async def read_plan(plan_id: UUID, who: Caller, s: Services) -> Any:
@@ -355,11 +336,6 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
     ) -> Any:
         """Who read or changed which person's record, newest first (partner admins)."""
         found = await h.access_log(s, who, person_id, limit, offset)
-        return Page(
-            items=[AccessOut.model_validate(r) for r in found.items],
-            total=found.total,
-            limit=limit,
-            offset=offset,
-        )
+        return paged([AccessOut.model_validate(r) for r in found.items], found.total, limit, offset)
 
     return router

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
 
+from franoi_common import errors
+from franoi_common.domain import Checks
 from franoi_common.errors import DomainError
 from franoi_common.events import DomainEvent
 from franoi_contracts.events import (
@@ -63,7 +65,6 @@ from franoi_contracts.events import (
     LabSeriesStarted,
 )
 
-_PERSON_REF = re.compile(r"^[0-9a-f]{64}$")
 _MUNICIPALITY_CODE = re.compile(r"^[A-Z][0-9]{3}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_LABEL = 160
@@ -79,12 +80,8 @@ class EventsError(DomainError):
     code = "events_error"
 
 
-class InvalidTransition(EventsError):
+class InvalidTransition(errors.InvalidTransition, EventsError):
     """The aggregate is not in a state that allows the command."""
-
-    status = 409
-    code = "invalid_transition"
-    title = "Not allowed in the current state"
 
 
 class HubNotOpen(EventsError):
@@ -95,23 +92,15 @@ class HubNotOpen(EventsError):
     title = "Hub not open on that day"
 
 
-class InvalidDates(EventsError):
+class InvalidDates(errors.InvalidDates, EventsError):
     """The dates of the command are inconsistent."""
 
-    code = "invalid_dates"
-    title = "Inconsistent dates"
 
-
-class InvalidValue(EventsError):
+class InvalidValue(errors.InvalidValue, EventsError):
     """A value is out of its range or malformed."""
 
-    code = "invalid_value"
-    title = "Invalid value"
 
-
-def _check_range(name: str, value: int, low: int, high: int) -> None:
-    if isinstance(value, bool) or not low <= value <= high:
-        raise InvalidValue(f"{name} must be between {low} and {high}, got {value!r}")
+_checks = Checks(InvalidValue, InvalidDates)
 
 
 def _check_label(name: str, value: str) -> str:
@@ -124,11 +113,6 @@ def _check_label(name: str, value: str) -> str:
 def _check_municipality(code: str) -> None:
     if not _MUNICIPALITY_CODE.match(code):
         raise InvalidValue("municipality_code must be a cadastral code like H264")
-
-
-def _check_not_before(later: dt.date, earlier: dt.date, message: str) -> None:
-    if later < earlier:
-        raise InvalidDates(message)
 
 
 def _check_not_future(day: dt.date, today: dt.date, what: str) -> None:
@@ -145,9 +129,9 @@ class Attendance:
     volunteers: int
 
     def __post_init__(self) -> None:
-        _check_range("participants", self.participants, 0, MAX_PARTICIPANTS)
-        _check_range("beneficiaries", self.beneficiaries, 0, MAX_PARTICIPANTS)
-        _check_range("volunteers", self.volunteers, 0, MAX_PARTICIPANTS)
+        _checks.range("participants", self.participants, 0, MAX_PARTICIPANTS)
+        _checks.range("beneficiaries", self.beneficiaries, 0, MAX_PARTICIPANTS)
+        _checks.range("volunteers", self.volunteers, 0, MAX_PARTICIPANTS)
         if self.beneficiaries + self.volunteers > self.participants:
             raise InvalidValue(
                 f"beneficiaries ({self.beneficiaries}) + volunteers ({self.volunteers}) "
@@ -167,7 +151,7 @@ class OpeningSlot:
     closes: dt.time
 
     def __post_init__(self) -> None:
-        _check_range("weekday", self.weekday, 1, 7)
+        _checks.range("weekday", self.weekday, 1, 7)
         if self.opens >= self.closes:
             raise InvalidValue("an opening slot closes after it opens")
 
@@ -264,7 +248,7 @@ class Hub:
             return
         if self.closed_on is not None:
             raise InvalidTransition(f"the hub already closed on {self.closed_on}")
-        _check_not_before(on, self.opened_on, "a hub cannot close before it opened")
+        _checks.not_before(on, self.opened_on, "a hub cannot close before it opened")
         if last_activity_on is not None and last_activity_on > on:
             raise InvalidDates(
                 f"the hub has accesses or events up to {last_activity_on}: it cannot close on {on}"
@@ -323,12 +307,11 @@ class AccessBatch:
         if len(set(keys)) != len(keys):
             raise InvalidValue("one anonymous count per topic and referred flag")
         for line in anonymous:
-            _check_range("accesses", line.accesses, 0, MAX_ACCESSES_PER_LINE)
+            _checks.range("accesses", line.accesses, 0, MAX_ACCESSES_PER_LINE)
         if len(known_persons) > MAX_KNOWN_PERSONS:
             raise InvalidValue(f"at most {MAX_KNOWN_PERSONS} known persons in one batch")
         for person in known_persons:
-            if not _PERSON_REF.match(person.person_ref):
-                raise InvalidValue("person_ref must be a pseudonym (64 lowercase hex digits)")
+            _checks.person_ref(person.person_ref)
         pairs = [(p.person_ref, p.topic) for p in known_persons]
         if len(set(pairs)) != len(pairs):
             raise InvalidValue("a known person appears once per topic in a batch")
@@ -394,7 +377,7 @@ class CoOrganisers:
 
     def __post_init__(self) -> None:
         for name in ("associations", "public_bodies", "companies", "others"):
-            _check_range(f"co-organising {name}", getattr(self, name), 0, MAX_CO_ORGANISERS)
+            _checks.range(f"co-organising {name}", getattr(self, name), 0, MAX_CO_ORGANISERS)
 
     @property
     def total(self) -> int:
@@ -451,7 +434,7 @@ class CommunityEvent:
         series: it is of the series' kind and takes place where the series does (the
         series' hub, which must be given, or its municipality)."""
         label = _check_label("title", title)
-        _check_range(
+        _checks.range(
             "duration_minutes", duration_minutes, MIN_DURATION_MINUTES, MAX_DURATION_MINUTES
         )
         if series is not None:
@@ -517,7 +500,7 @@ class CommunityEvent:
         if self.held_on == held_on and self.attendance == attendance:
             return
         self._check_scheduled()
-        _check_not_before(held_on, self.starts_on, "an event cannot be held before its date")
+        _checks.not_before(held_on, self.starts_on, "an event cannot be held before its date")
         _check_not_future(held_on, today, "the day the event was held")
         if hub is not None:
             if hub.hub_id != self.hub_id:
@@ -636,7 +619,7 @@ class LabSeries:
         self._check_open()
         if kind is not self.kind:
             raise InvalidValue(f"a session of this series is a {self.kind.value}")
-        _check_not_before(starts_on, self.started_on, "a session cannot be before its series")
+        _checks.not_before(starts_on, self.started_on, "a session cannot be before its series")
 
     @property
     def held_sessions(self) -> list[CommunityEvent]:
@@ -648,7 +631,7 @@ class LabSeries:
         if self.closed_on == on and self.figures is not None and self.figures.distinct == distinct:
             return
         self._check_open()
-        _check_not_before(on, self.started_on, "a lab series cannot close before it started")
+        _checks.not_before(on, self.started_on, "a lab series cannot close before it started")
         _check_not_future(on, today, "the day the series closed")
         if any(s.is_scheduled for s in self.sessions):
             raise InvalidTransition(

@@ -11,15 +11,24 @@ hub is for partner admins. Errors are RFC 9457 problems
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query
-from franoi_common.api import Day, Limit, Offset, Page, from_state, read_only
-from franoi_common.auth import Principal, Role, current_principal, require_partner_member
-from franoi_common.commands import PartnerServices
-from franoi_common.errors import InvalidDates, NotFound
+from fastapi import APIRouter, Depends, Query
+from franoi_common.api import (
+    Caller,
+    Day,
+    Limit,
+    Offset,
+    Page,
+    PersonRecordsOut,
+    PersonRefPath,
+    Reads,
+    Services,
+    paged,
+)
+from franoi_common.auth import Role, require_partner_member
+from franoi_common.errors import InvalidDates
 from franoi_contracts.events import (
     AccessTopic,
     CancellationReason,
@@ -38,8 +47,6 @@ from franoi_events.domain.model import (
 )
 from franoi_events.service_layer import commands as c
 from franoi_events.service_layer import handlers as h
-
-T = TypeVar("T")
 
 
 class OpeningSlotOut(BaseModel):
@@ -124,14 +131,6 @@ class AccessBatchOut(BaseModel):
     known_persons: list[KnownPersonAccessOut]
 
 
-class PersonRecordsOut(BaseModel):
-    """What this service holds for one person (for the person's file at the cases service)."""
-
-    person_ref: str
-    domain: str
-    records: dict[str, list[Any]]
-
-
 def hub_out(partner_id: str, hub: Hub) -> HubOut:
     return HubOut(
         hub_id=hub.hub_id,
@@ -213,11 +212,6 @@ def batch_out(partner_id: str, batch: AccessBatch) -> AccessBatchOut:
     )
 
 
-Caller = Annotated[Principal, Depends(current_principal)]
-Services = Annotated[PartnerServices, Depends(from_state("services", PartnerServices))]
-PersonRefPath = Annotated[
-    str, Path(pattern=r"^[0-9a-f]{64}$", description="The person's pseudonym")
-]
 MunicipalityQuery = Annotated[str | None, Query(pattern=r"^[A-Z][0-9]{3}$")]
 FromQuery = Annotated[Day | None, Query(alias="from", description="On or after this day")]
 ToQuery = Annotated[Day | None, Query(alias="to", description="On or before this day")]
@@ -234,15 +228,8 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
     admin = [Depends(require_partner_member(partner_ids, Role.PARTNER_ADMIN))]
     today = dt.date.today
 
-    async def read(s: PartnerServices, fn: Callable[[EventsRepository], Awaitable[T]]) -> T:
-        async with read_only(s.pool) as conn:
-            return await fn(EventsRepository(conn))
-
-    async def one(s: PartnerServices, cls: type[T], partner_id: str, aggregate_id: UUID) -> T:
-        found = await read(s, lambda repo: repo.get(cls, partner_id, aggregate_id))
-        if found is None:
-            raise NotFound(f"{s.name_of(cls)} {aggregate_id} not found")
-        return found
+    read = Reads(EventsRepository)
+    one = read.get
 
     # hubs
 
@@ -272,12 +259,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
                 offset,
             ),
         )
-        return Page(
-            items=[hub_out(who.partner_id, x) for x in page.items],
-            total=page.total,
-            limit=limit,
-            offset=offset,
-        )
+        return paged([hub_out(who.partner_id, x) for x in page.items], page.total, limit, offset)
 
     @router.get("/hubs/{hub_id}", response_model=HubOut, tags=["hubs"])
     async def get_hub(hub_id: UUID, who: Caller, s: Services) -> Any:
@@ -322,12 +304,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
             date_to=date_to,
         )
         page = await read(s, lambda repo: repo.list_series(who.partner_id, f, limit, offset))
-        return Page(
-            items=[series_out(who.partner_id, x) for x in page.items],
-            total=page.total,
-            limit=limit,
-            offset=offset,
-        )
+        return paged([series_out(who.partner_id, x) for x in page.items], page.total, limit, offset)
 
     @router.get("/lab-series/{lab_series_id}", response_model=LabSeriesOut, tags=["labs"])
     async def get_lab_series(lab_series_id: UUID, who: Caller, s: Services) -> Any:
@@ -375,12 +352,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
             date_to=date_to,
         )
         page = await read(s, lambda repo: repo.list_events(who.partner_id, f, limit, offset))
-        return Page(
-            items=[event_out(who.partner_id, x) for x in page.items],
-            total=page.total,
-            limit=limit,
-            offset=offset,
-        )
+        return paged([event_out(who.partner_id, x) for x in page.items], page.total, limit, offset)
 
     @router.get(
         "/community-events/{community_event_id}", response_model=CommunityEventOut, tags=["events"]
@@ -436,12 +408,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
         _period(date_from, date_to)
         f = ListFilter(hub_id=hub_id, date_from=date_from, date_to=date_to)
         page = await read(s, lambda repo: repo.list_batches(who.partner_id, f, limit, offset))
-        return Page(
-            items=[batch_out(who.partner_id, x) for x in page.items],
-            total=page.total,
-            limit=limit,
-            offset=offset,
-        )
+        return paged([batch_out(who.partner_id, x) for x in page.items], page.total, limit, offset)
 
     @router.get(
         "/access-batches/{access_batch_id}", response_model=AccessBatchOut, tags=["accesses"]

@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from franoi_common.commands import CommandUnit, PartnerServices, change
+from franoi_common.commands import CommandUnit, PartnerServices, change, create
 from franoi_common.outbox import Outbox
 from franoi_contracts.events import AnonymousAccesses, KnownPersonAccess
 
@@ -62,9 +62,7 @@ def events_services(
 
 
 def _repo(uow: CommandUnit) -> EventsRepository:
-    repo = uow.repo
-    assert isinstance(repo, EventsRepository)
-    return repo
+    return uow.repository(EventsRepository)
 
 
 def _slots(slots: list[c.OpeningSlotIn]) -> list[OpeningSlot]:
@@ -75,21 +73,21 @@ def _slots(slots: list[c.OpeningSlotIn]) -> list[OpeningSlot]:
 
 
 async def open_hub(s: PartnerServices, partner_id: str, cmd: c.OpenHub) -> UUID:
-    hub_id = cmd.hub_id or uuid.uuid4()
-    async with s.uow() as uow:
-        if await uow.replayed(Hub, partner_id, cmd.hub_id, cmd):
-            return hub_id
-        hub = Hub.open(
+    return await create(
+        s,
+        partner_id,
+        Hub,
+        cmd.hub_id,
+        cmd,
+        lambda hub_id: Hub.open(
             hub_id=hub_id,
             name=cmd.name,
             municipality_code=cmd.municipality_code,
             kind=cmd.kind,
             opened_on=cmd.opened_on,
             opening_hours=_slots(cmd.opening_hours),
-        )
-        await uow.add(partner_id, hub, command=cmd)
-        await uow.publish(partner_id, hub)
-    return hub_id
+        ),
+    )
 
 
 async def describe_hub(

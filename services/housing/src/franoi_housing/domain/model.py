@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
 
+from franoi_common import errors
+from franoi_common.domain import Checks, repeats
 from franoi_common.errors import DomainError
 from franoi_common.events import AgeBand, DomainEvent, ProtectionStatus, Sex
 from franoi_contracts.housing import (
@@ -56,7 +58,6 @@ from franoi_contracts.housing import (
     UnsatisfiedReason,
 )
 
-_PERSON_REF = re.compile(r"^[0-9a-f]{64}$")
 _MUNICIPALITY_CODE = re.compile(r"^[A-Z][0-9]{3}$")
 
 
@@ -85,45 +86,23 @@ class PersonAlreadyPlaced(HousingError):
     title = "Person already placed"
 
 
-class InvalidTransition(HousingError):
+class InvalidTransition(errors.InvalidTransition, HousingError):
     """The aggregate is not in a state that allows the command."""
 
-    status = 409
-    code = "invalid_transition"
-    title = "Not allowed in the current state"
 
-
-class InvalidDates(HousingError):
+class InvalidDates(errors.InvalidDates, HousingError):
     """The dates of the command are inconsistent."""
 
-    code = "invalid_dates"
-    title = "Inconsistent dates"
 
-
-class InvalidValue(HousingError):
+class InvalidValue(errors.InvalidValue, HousingError):
     """A value is out of its range or malformed."""
 
-    code = "invalid_value"
-    title = "Invalid value"
 
-
-def _check_range(name: str, value: int, low: int, high: int) -> None:
-    if isinstance(value, bool) or not low <= value <= high:
-        raise InvalidValue(f"{name} must be between {low} and {high}, got {value!r}")
-
-
-def _check_person_ref(person_ref: str) -> None:
-    if not _PERSON_REF.match(person_ref):
-        raise InvalidValue("person_ref must be a pseudonym (64 lowercase hex digits)")
-
-
-def _check_not_before(later: dt.date, earlier: dt.date, message: str) -> None:
-    if later < earlier:
-        raise InvalidDates(message)
+_checks = Checks(InvalidValue, InvalidDates)
 
 
 def _check_rent(monthly_rent_eur: int, rent_regime: RentRegime) -> None:
-    _check_range("monthly_rent_eur", monthly_rent_eur, MIN_RENT_EUR, MAX_RENT_EUR)
+    _checks.range("monthly_rent_eur", monthly_rent_eur, MIN_RENT_EUR, MAX_RENT_EUR)
     if rent_regime is RentRegime.FREE and monthly_rent_eur != 0:
         raise InvalidValue("a unit under the free rent regime has a monthly rent of 0")
 
@@ -175,9 +154,9 @@ class Agreement:
     ) -> Agreement:
         """Record a newly signed agreement."""
         if valid_until is not None:
-            _check_not_before(valid_until, signed_on, "an agreement cannot expire before signing")
+            _checks.not_before(valid_until, signed_on, "an agreement cannot expire before signing")
         if units_pledged is not None:
-            _check_range("units_pledged", units_pledged, MIN_UNITS_PLEDGED, MAX_UNITS_PLEDGED)
+            _checks.range("units_pledged", units_pledged, MIN_UNITS_PLEDGED, MAX_UNITS_PLEDGED)
         agreement = cls(agreement_id, counterpart_kind, signed_on, valid_until, units_pledged)
         agreement.events.append(
             AgreementSigned(
@@ -200,7 +179,7 @@ class Agreement:
             return
         if self.ended_on is not None:
             raise InvalidTransition(f"the agreement already ended on {self.ended_on}")
-        _check_not_before(on, self.signed_on, "an agreement cannot end before it was signed")
+        _checks.not_before(on, self.signed_on, "an agreement cannot end before it was signed")
         self.ended_on = on
         self.events.append(AgreementEnded(agreement_id=self.agreement_id, ended_on=on))
 
@@ -245,8 +224,8 @@ class HousingRequest:
         protection_status: ProtectionStatus,
     ) -> HousingRequest:
         """Record a new open request."""
-        _check_person_ref(person_ref)
-        _check_range("household_size", household_size, MIN_HOUSEHOLD, MAX_HOUSEHOLD)
+        _checks.person_ref(person_ref)
+        _checks.range("household_size", household_size, MIN_HOUSEHOLD, MAX_HOUSEHOLD)
         request = cls(
             request_id=request_id,
             person_ref=person_ref,
@@ -279,7 +258,7 @@ class HousingRequest:
         """Raise unless the request is open and ``on`` is not before its submission."""
         if not self.is_open:
             raise InvalidTransition(f"the request is already closed ({self.status.value})")
-        _check_not_before(on, self.submitted_on, "a request cannot close before it was submitted")
+        _checks.not_before(on, self.submitted_on, "a request cannot close before it was submitted")
 
     def satisfy(self, on: dt.date, placement_id: UUID) -> None:
         """Close the request with a placement."""
@@ -291,11 +270,7 @@ class HousingRequest:
 
     def declare_unsatisfied(self, on: dt.date, reason: UnsatisfiedReason) -> None:
         """Close the request without a placement (repeating it changes nothing)."""
-        if (self.status, self.closed_on, self.unsatisfied_reason) == (
-            RequestStatus.UNSATISFIED,
-            on,
-            reason,
-        ):
+        if repeats(self, status=RequestStatus.UNSATISFIED, closed_on=on, unsatisfied_reason=reason):
             return
         self.check_can_close(on)
         self.status, self.closed_on = RequestStatus.UNSATISFIED, on
@@ -306,7 +281,7 @@ class HousingRequest:
 
     def withdraw(self, on: dt.date) -> None:
         """Close the request because the household withdrew it (repeating it changes nothing)."""
-        if (self.status, self.closed_on) == (RequestStatus.WITHDRAWN, on):
+        if repeats(self, status=RequestStatus.WITHDRAWN, closed_on=on):
             return
         self.check_can_close(on)
         self.status, self.closed_on = RequestStatus.WITHDRAWN, on
@@ -355,7 +330,7 @@ class Placement:
     def extend(self, planned_end_on: dt.date) -> None:
         """Set a new planned end (not before the start) on an active placement."""
         self._check_active()
-        _check_not_before(
+        _checks.not_before(
             planned_end_on, self.started_on, "the planned end cannot be before the start"
         )
         self.planned_end_on = planned_end_on
@@ -366,10 +341,10 @@ class Placement:
     def end(self, on: dt.date, exit_outcome: ExitOutcome) -> None:
         """End an active placement (not before its start) with the household's exit outcome;
         repeating the same end changes nothing."""
-        if (self.ended_on, self.exit_outcome) == (on, exit_outcome):
+        if repeats(self, ended_on=on, exit_outcome=exit_outcome):
             return
         self._check_active()
-        _check_not_before(on, self.started_on, "a placement cannot end before it started")
+        _checks.not_before(on, self.started_on, "a placement cannot end before it started")
         self.status, self.ended_on, self.exit_outcome = PlacementStatus.ENDED, on, exit_outcome
         self.events.append(
             PlacementEnded(
@@ -421,7 +396,7 @@ class HousingUnit:
         """Record a new unit."""
         if not _MUNICIPALITY_CODE.match(municipality_code):
             raise InvalidValue("municipality_code must be a cadastral code like L219")
-        _check_range("beds", beds, MIN_BEDS, MAX_BEDS)
+        _checks.range("beds", beds, MIN_BEDS, MAX_BEDS)
         _check_rent(monthly_rent_eur, rent_regime)
         if provider is UnitProvider.ESTATE_AGENCY_AGREEMENT and agreement_id is None:
             raise InvalidValue("a unit provided through an estate-agency agreement needs one")
@@ -478,7 +453,7 @@ class HousingUnit:
         new_beds = self.beds if beds is None else beds
         new_rent = self.monthly_rent_eur if monthly_rent_eur is None else monthly_rent_eur
         new_regime = self.rent_regime if rent_regime is None else rent_regime
-        _check_range("beds", new_beds, MIN_BEDS, MAX_BEDS)
+        _checks.range("beds", new_beds, MIN_BEDS, MAX_BEDS)
         _check_rent(new_rent, new_regime)
         if new_beds < self.occupied_beds:
             raise CapacityExceeded(
@@ -529,13 +504,13 @@ class HousingUnit:
         must be open and the same person's: it is marked satisfied.
         """
         self._check_not_withdrawn()
-        _check_person_ref(person_ref)
-        _check_range("household_size", household_size, MIN_HOUSEHOLD, MAX_HOUSEHOLD)
-        _check_not_before(
+        _checks.person_ref(person_ref)
+        _checks.range("household_size", household_size, MIN_HOUSEHOLD, MAX_HOUSEHOLD)
+        _checks.not_before(
             started_on, self.available_from, f"the unit is available from {self.available_from}"
         )
         if planned_end_on is not None:
-            _check_not_before(
+            _checks.not_before(
                 planned_end_on, started_on, "the planned end cannot be before the start"
             )
         if household_size > self.free_beds:

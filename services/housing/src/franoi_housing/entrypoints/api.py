@@ -10,16 +10,27 @@ to retry.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, Path, Query
-from franoi_common.api import Limit, Offset, Page, PersonRefQuery, from_state, model_of, read_only
-from franoi_common.auth import Principal, current_principal, require_partner_member
+from fastapi import APIRouter, Depends, Query
+from franoi_common.api import (
+    Caller,
+    Limit,
+    Offset,
+    Page,
+    PersonRecordsOut,
+    PersonRefPath,
+    PersonRefQuery,
+    Reads,
+    Services,
+    model_of,
+    paged,
+    read_only,
+)
+from franoi_common.auth import require_partner_member
 from franoi_common.commands import PartnerServices
-from franoi_common.errors import NotFound
 from franoi_contracts.housing import ExitOutcome, UnsatisfiedReason
 from pydantic import BaseModel
 
@@ -34,8 +45,6 @@ from franoi_housing.domain.model import (
 )
 from franoi_housing.service_layer import commands as c
 from franoi_housing.service_layer import handlers as h
-
-T = TypeVar("T")
 
 
 class AgreementOut(BaseModel):
@@ -97,37 +106,13 @@ class PlacementOut(BaseModel):
     exit_outcome: ExitOutcome | None
 
 
-class PersonRecordsOut(BaseModel):
-    """What this service holds for one person (for the person's file at the cases service)."""
-
-    person_ref: str
-    domain: str
-    records: dict[str, list[Any]]
-
-
-Caller = Annotated[Principal, Depends(current_principal)]
-Services = Annotated[PartnerServices, Depends(from_state("services", PartnerServices))]
-PersonRefPath = Annotated[
-    str, Path(pattern=r"^[0-9a-f]{64}$", description="The person's pseudonym")
-]
-
-
 def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
     """The housing API; its handlers reach the wired services through ``app.state``."""
     # Membership is checked once per request for every route; handlers read the caller.
     router = APIRouter(prefix="/v1", dependencies=[Depends(require_partner_member(partner_ids))])
 
-    async def read(s: PartnerServices, fn: Callable[[HousingRepository], Awaitable[T]]) -> T:
-        async with read_only(s.pool) as conn:
-            return await fn(HousingRepository(conn))
-
-    async def one(
-        s: PartnerServices, cls: type[Any], partner_id: str, aggregate_id: UUID
-    ) -> asyncpg.Record:
-        row = await read(s, lambda repo: repo.get_row(cls, partner_id, aggregate_id))
-        if row is None:
-            raise NotFound(f"{s.name_of(cls)} {aggregate_id} not found")
-        return row
+    read = Reads(HousingRepository)
+    one, page = read.row, read.page
 
     async def units_out(
         s: PartnerServices, partner_id: str, rows: list[asyncpg.Record]
@@ -147,28 +132,6 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
     async def unit_out(s: PartnerServices, partner_id: str, unit_id: UUID) -> UnitOut:
         return (await units_out(s, partner_id, [await one(s, HousingUnit, partner_id, unit_id)]))[0]
 
-    async def page(
-        s: PartnerServices,
-        cls: type[Any],
-        partner_id: str,
-        filters: dict[str, Any],
-        limit: int,
-        offset: int,
-        where: list[str] | None = None,
-    ) -> tuple[list[asyncpg.Record], int]:
-        rows = await read(
-            s,
-            lambda repo: repo.list(
-                cls,
-                partner_id,
-                filters=filters,
-                limit=limit,
-                offset=offset,
-                extra_where=where or (),
-            ),
-        )
-        return rows.items, rows.total
-
     # agreements
 
     @router.post("/agreements", status_code=201, response_model=AgreementOut, tags=["agreements"])
@@ -182,12 +145,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
     ) -> Any:
         where = [] if active is None else ["ended_on IS NULL" if active else "ended_on IS NOT NULL"]
         items, total = await page(s, Agreement, who.partner_id, {}, limit, offset, where)
-        return Page(
-            items=[model_of(AgreementOut, r) for r in items],
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+        return paged([model_of(AgreementOut, r) for r in items], total, limit, offset)
 
     @router.get("/agreements/{agreement_id}", response_model=AgreementOut, tags=["agreements"])
     async def get_agreement(agreement_id: UUID, who: Caller, s: Services) -> Any:
@@ -223,12 +181,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
         )
         filters = {"municipality_code": municipality_code}
         items, total = await page(s, HousingUnit, who.partner_id, filters, limit, offset, where)
-        return Page(
-            items=await units_out(s, who.partner_id, items),
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+        return paged(await units_out(s, who.partner_id, items), total, limit, offset)
 
     @router.get("/units/{unit_id}", response_model=UnitOut, tags=["units"])
     async def get_unit(unit_id: UUID, who: Caller, s: Services) -> Any:
@@ -262,9 +215,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
     ) -> Any:
         filters = {"status": status, "person_ref": person_ref}
         items, total = await page(s, HousingRequest, who.partner_id, filters, limit, offset)
-        return Page(
-            items=[model_of(RequestOut, r) for r in items], total=total, limit=limit, offset=offset
-        )
+        return paged([model_of(RequestOut, r) for r in items], total, limit, offset)
 
     @router.get("/requests/{request_id}", response_model=RequestOut, tags=["requests"])
     async def get_request(request_id: UUID, who: Caller, s: Services) -> Any:
@@ -303,12 +254,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
     ) -> Any:
         filters = {"status": status, "unit_id": unit_id, "person_ref": person_ref}
         items, total = await page(s, Placement, who.partner_id, filters, limit, offset)
-        return Page(
-            items=[model_of(PlacementOut, r) for r in items],
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+        return paged([model_of(PlacementOut, r) for r in items], total, limit, offset)
 
     @router.get("/placements/{placement_id}", response_model=PlacementOut, tags=["placements"])
     async def get_placement(placement_id: UUID, who: Caller, s: Services) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from franoi_common.commands import PartnerServices, change
+from franoi_common.commands import PartnerServices, change, create
 from franoi_common.outbox import Outbox
 
 from franoi_housing.adapters.repository import HousingRepository
@@ -63,25 +63,21 @@ def housing_services(
 
 
 async def sign_agreement(s: PartnerServices, partner_id: str, cmd: c.SignAgreement) -> UUID:
-    agreement_id = cmd.agreement_id or uuid.uuid4()
-    async with s.uow() as uow:
-        if await uow.replayed(Agreement, partner_id, cmd.agreement_id, cmd):
-            return agreement_id
-        agreement = Agreement.sign(
+    return await create(
+        s,
+        partner_id,
+        Agreement,
+        cmd.agreement_id,
+        cmd,
+        lambda agreement_id: Agreement.sign(
             agreement_id=agreement_id,
             counterpart_kind=cmd.counterpart_kind,
             signed_on=cmd.signed_on,
             valid_until=cmd.valid_until,
             units_pledged=cmd.units_pledged,
-        )
-        await uow.add(
-            partner_id,
-            agreement,
-            command=cmd if cmd.agreement_id else None,
-            counterpart_name=cmd.counterpart_name,
-        )
-        await uow.publish(partner_id, agreement)
-    return agreement_id
+        ),
+        counterpart_name=cmd.counterpart_name,
+    )
 
 
 async def end_agreement(
@@ -112,7 +108,7 @@ async def register_unit(s: PartnerServices, partner_id: str, cmd: c.RegisterUnit
             agreement = await uow.must_get(Agreement, partner_id, cmd.agreement_id)
             if agreement.is_ended:
                 raise InvalidTransition("the agreement has ended")
-        await uow.add(partner_id, unit, command=cmd if cmd.unit_id else None)
+        await uow.add(partner_id, unit, command=cmd)
         await uow.publish(partner_id, unit)
     return unit_id
 
@@ -138,12 +134,14 @@ async def withdraw_unit(
 
 
 async def submit_request(s: PartnerServices, partner_id: str, cmd: c.SubmitRequest) -> UUID:
-    request_id = cmd.request_id or uuid.uuid4()
     ref = s.person_ref_of(cmd)
-    async with s.uow() as uow:
-        if await uow.replayed(HousingRequest, partner_id, cmd.request_id, cmd):
-            return request_id
-        request = HousingRequest.submit(
+    return await create(
+        s,
+        partner_id,
+        HousingRequest,
+        cmd.request_id,
+        cmd,
+        lambda request_id: HousingRequest.submit(
             request_id=request_id,
             person_ref=ref,
             household_size=cmd.household_size,
@@ -152,11 +150,8 @@ async def submit_request(s: PartnerServices, partner_id: str, cmd: c.SubmitReque
             sex=cmd.sex,
             age_band=cmd.age_band,
             protection_status=cmd.protection_status,
-        )
-        # A fingerprint only for a client-chosen id: only such a request can be retried.
-        await uow.add(partner_id, request, command=cmd if cmd.request_id else None)
-        await uow.publish(partner_id, request)
-    return request_id
+        ),
+    )
 
 
 async def declare_request_unsatisfied(
@@ -188,8 +183,7 @@ async def start_placement(s: PartnerServices, partner_id: str, cmd: c.StartPlace
     async with s.uow() as uow:
         if await uow.replayed(Placement, partner_id, cmd.placement_id, cmd):
             return placement_id
-        repo = uow.repo
-        assert isinstance(repo, HousingRepository)
+        repo = uow.repository(HousingRepository)
         unit = await uow.must_get(HousingUnit, partner_id, cmd.unit_id)
         request = None
         if cmd.request_id is not None:
@@ -206,7 +200,7 @@ async def start_placement(s: PartnerServices, partner_id: str, cmd: c.StartPlace
             request=request,
             person_active_placements=await repo.active_placements(partner_id, person_ref=ref),
         )
-        await uow.add(partner_id, placement, command=cmd if cmd.placement_id else None)
+        await uow.add(partner_id, placement, command=cmd)
         if request is not None:
             await repo.update(partner_id, request)
             await uow.publish(partner_id, placement, request)

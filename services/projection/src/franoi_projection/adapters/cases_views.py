@@ -11,20 +11,10 @@ from typing import Any
 
 import asyncpg
 
-_CASES_MONTHLY = """
-WITH months AS (
-    SELECT m::date AS month_start, (m + interval '1 month')::date AS next_month
-    FROM generate_series($1::date, $2::date, interval '1 month') AS m
-),
-grid AS (
-    SELECT p.partner_id, p.region, months.month_start, months.next_month
-    FROM partners p CROSS JOIN months
-    WHERE ($3::text IS NULL OR p.partner_id = $3) AND ($4::text IS NULL OR p.region = $4)
-)
-SELECT
-    g.partner_id,
-    g.region,
-    to_char(g.month_start, 'YYYY-MM') AS month,
+from franoi_projection.adapters.monthly import fetch_monthly, monthly_query
+
+_CASES_MONTHLY = monthly_query(
+    """
     (SELECT count(*) FROM cases_persons r
       WHERE r.partner_id = g.partner_id
         AND r.registered_on >= g.month_start AND r.registered_on < g.next_month
@@ -51,9 +41,8 @@ SELECT
       WHERE pl.partner_id = g.partner_id AND pl.outcome = 'completed_autonomy_reached'
         AND pl.closed_on >= g.month_start AND pl.closed_on < g.next_month
     ) AS autonomy_reached
-FROM grid g
-ORDER BY g.partner_id, g.month_start
-"""
+""",
+)
 
 
 async def cases_monthly(
@@ -65,5 +54,4 @@ async def cases_monthly(
 ) -> list[dict[str, Any]]:
     """Per partner and month: persons registered, plans opened, plans active during the
     month, plans closed (in all and by outcome), persons whose plan ended with autonomy."""
-    rows = await conn.fetch(_CASES_MONTHLY, first, last, partner_id, region)
-    return [dict(r) for r in rows]
+    return await fetch_monthly(conn, _CASES_MONTHLY, first, last, partner_id, region)

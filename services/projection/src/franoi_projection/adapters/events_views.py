@@ -30,16 +30,39 @@ from typing import Any
 
 import asyncpg
 
-_EVENTS_MONTHLY = """
-WITH months AS (
-    SELECT m::date AS month_start, (m + interval '1 month')::date AS next_month
-    FROM generate_series($1::date, $2::date, interval '1 month') AS m
-),
-grid AS (
-    SELECT p.partner_id, p.region, months.month_start, months.next_month
-    FROM partners p CROSS JOIN months
-    WHERE ($3::text IS NULL OR p.partner_id = $3) AND ($4::text IS NULL OR p.region = $4)
-),
+from franoi_projection.adapters.monthly import fetch_monthly, monthly_query
+
+_EVENTS_MONTHLY = monthly_query(
+    """
+    coalesce(h.events_held, 0) AS events_held,
+    coalesce(k.events_held_by_kind, '{}'::jsonb) AS events_held_by_kind,
+    (SELECT count(*) FROM events_community_events e
+      WHERE e.partner_id = g.partner_id AND e.status = 'cancelled'
+        AND e.cancelled_on >= g.month_start AND e.cancelled_on < g.next_month
+    ) AS events_cancelled,
+    coalesce(h.participants, 0) AS participants,
+    coalesce(h.beneficiaries, 0) AS beneficiaries,
+    coalesce(h.volunteers, 0) AS volunteers,
+    coalesce(h.lab_sessions_held, 0) AS lab_sessions_held,
+    coalesce(h.lab_session_participants, 0) AS lab_session_participants,
+    coalesce(h.labs_active, 0) AS labs_active,
+    coalesce(h.single_labs, 0) + s.series_closed AS labs_completed,
+    coalesce(h.single_lab_participants, 0) + s.series_participants
+        AS lab_distinct_participants,
+    (SELECT count(*) FROM events_hubs hub
+      WHERE hub.partner_id = g.partner_id AND hub.opened_on < g.next_month
+        AND (hub.closed_on IS NULL OR hub.closed_on >= g.month_start)
+    ) AS hubs_open,
+    coalesce(a.accesses, 0) AS accesses,
+    coalesce(t.accesses_by_topic, '{}'::jsonb) AS accesses_by_topic,
+    coalesce(a.accesses_referred, 0) AS accesses_referred,
+    coalesce(t.accesses_referred_by_topic, '{}'::jsonb) AS accesses_referred_by_topic,
+    (SELECT count(DISTINCT ap.person_ref) FROM events_access_persons ap
+      WHERE ap.partner_id = g.partner_id
+        AND ap.accessed_on >= g.month_start AND ap.accessed_on < g.next_month
+    ) AS persons_known
+""",
+    ctes="""
 held AS (
     SELECT g.partner_id, g.month_start, e.kind, e.lab_series_id, e.community_event_id,
            e.participants, e.beneficiaries, e.volunteers,
@@ -90,38 +113,8 @@ access_by_topic AS (
           FROM accesses GROUP BY partner_id, month_start, topic) t
     GROUP BY partner_id, month_start
 )
-SELECT
-    g.partner_id,
-    g.region,
-    to_char(g.month_start, 'YYYY-MM') AS month,
-    coalesce(h.events_held, 0) AS events_held,
-    coalesce(k.events_held_by_kind, '{}'::jsonb) AS events_held_by_kind,
-    (SELECT count(*) FROM events_community_events e
-      WHERE e.partner_id = g.partner_id AND e.status = 'cancelled'
-        AND e.cancelled_on >= g.month_start AND e.cancelled_on < g.next_month
-    ) AS events_cancelled,
-    coalesce(h.participants, 0) AS participants,
-    coalesce(h.beneficiaries, 0) AS beneficiaries,
-    coalesce(h.volunteers, 0) AS volunteers,
-    coalesce(h.lab_sessions_held, 0) AS lab_sessions_held,
-    coalesce(h.lab_session_participants, 0) AS lab_session_participants,
-    coalesce(h.labs_active, 0) AS labs_active,
-    coalesce(h.single_labs, 0) + s.series_closed AS labs_completed,
-    coalesce(h.single_lab_participants, 0) + s.series_participants
-        AS lab_distinct_participants,
-    (SELECT count(*) FROM events_hubs hub
-      WHERE hub.partner_id = g.partner_id AND hub.opened_on < g.next_month
-        AND (hub.closed_on IS NULL OR hub.closed_on >= g.month_start)
-    ) AS hubs_open,
-    coalesce(a.accesses, 0) AS accesses,
-    coalesce(t.accesses_by_topic, '{}'::jsonb) AS accesses_by_topic,
-    coalesce(a.accesses_referred, 0) AS accesses_referred,
-    coalesce(t.accesses_referred_by_topic, '{}'::jsonb) AS accesses_referred_by_topic,
-    (SELECT count(DISTINCT ap.person_ref) FROM events_access_persons ap
-      WHERE ap.partner_id = g.partner_id
-        AND ap.accessed_on >= g.month_start AND ap.accessed_on < g.next_month
-    ) AS persons_known
-FROM grid g
+""",
+    joins="""
 LEFT JOIN held_totals h ON h.partner_id = g.partner_id AND h.month_start = g.month_start
 LEFT JOIN held_by_kind k ON k.partner_id = g.partner_id AND k.month_start = g.month_start
 LEFT JOIN access_totals a ON a.partner_id = g.partner_id AND a.month_start = g.month_start
@@ -133,8 +126,8 @@ CROSS JOIN LATERAL (
     WHERE ls.partner_id = g.partner_id
       AND ls.closed_on >= g.month_start AND ls.closed_on < g.next_month
 ) s
-ORDER BY g.partner_id, g.month_start
-"""
+""",
+)
 
 
 async def events_monthly(
@@ -145,5 +138,4 @@ async def events_monthly(
     region: str | None,
 ) -> list[dict[str, Any]]:
     """The community figures per partner and month, from ``first`` to ``last`` (first days)."""
-    rows = await conn.fetch(_EVENTS_MONTHLY, first, last, partner_id, region)
-    return [dict(r) for r in rows]
+    return await fetch_monthly(conn, _EVENTS_MONTHLY, first, last, partner_id, region)

@@ -9,15 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-import asyncpg
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends
 from franoi_common.api import Limit, Offset, from_state, read_only
-from franoi_common.auth import CONSORTIUM, Principal, Role, require_roles
 from franoi_common.consumer import IdempotentConsumer
 from pydantic import BaseModel
 
 from franoi_projection.adapters import read_models
-from franoi_projection.domain.months import InvalidPeriod, month_label, period
+from franoi_projection.entrypoints.monthly import Pool, add_monthly_view, analyst_router
 
 
 class PartnerOut(BaseModel):
@@ -68,56 +66,29 @@ class DeadLetterOut(BaseModel):
     dead_lettered_at: dt.datetime
 
 
-def _analyst(
-    principal: Annotated[Principal, Depends(require_roles(Role.CONSORTIUM_ANALYST))],
-) -> Principal:
-    if principal.partner_id != CONSORTIUM:
-        raise HTTPException(403, detail="network views are for the consortium")
-    return principal
-
-
-Month = Annotated[
-    str | None,
-    Query(
-        pattern=r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$",
-        description="YYYY-MM, from 2000-01 to 2100-12",
-    ),
-]
-Pool = Annotated[asyncpg.Pool, Depends(from_state("pool", asyncpg.Pool))]
 Consumer = Annotated[IdempotentConsumer, Depends(from_state("consumer", IdempotentConsumer))]
 
 
 def build_router() -> APIRouter:
     """The network API; it reaches the pool and the consumer through ``app.state``."""
-    router = APIRouter(prefix="/v1", dependencies=[Depends(_analyst)])
+    router = analyst_router()
 
     @router.get("/partners", response_model=list[PartnerOut], tags=["network"])
     async def list_partners(pool: Pool) -> Any:
         async with read_only(pool) as conn:
             return await read_models.partners(conn)
 
-    @router.get("/housing/monthly", response_model=HousingMonthlyOut, tags=["housing"])
-    async def housing_monthly(
-        pool: Pool,
-        first_month: Annotated[Month, Query(alias="from")] = None,
-        last_month: Annotated[Month, Query(alias="to")] = None,
-        partner_id: Annotated[str | None, Query(pattern=r"^p[0-9]{2,3}$")] = None,
-        region: Annotated[str | None, Query(max_length=40)] = None,
-    ) -> Any:
-        """Housing KPIs per partner and month: requests submitted, satisfied and
+    add_monthly_view(
+        router,
+        "/housing/monthly",
+        read_models.housing_monthly,
+        HousingMonthlyOut,
+        name="housing_monthly",
+        tag="housing",
+        doc="""Housing KPIs per partner and month: requests submitted, satisfied and
         unsatisfied, placements started and active, persons housed, beds available
-        at month end, exits by outcome."""
-        try:
-            first, last = period(first_month, last_month, dt.date.today())
-        except InvalidPeriod as exc:
-            raise HTTPException(422, detail=str(exc)) from exc
-        async with read_only(pool) as conn:
-            rows = await read_models.housing_monthly(conn, first, last, partner_id, region)
-        return HousingMonthlyOut(
-            first_month=month_label(first),
-            last_month=month_label(last),
-            rows=[HousingMonthOut.model_validate(r) for r in rows],
-        )
+        at month end, exits by outcome.""",
+    )
 
     @router.get("/consumer/status", response_model=ConsumerStatusOut, tags=["operations"])
     async def consumer_status(pool: Pool, consumer_stats: Consumer) -> Any:

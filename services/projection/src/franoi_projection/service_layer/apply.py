@@ -10,10 +10,13 @@ from franoi_common.envelope import Envelope
 from franoi_common.projector import ProjectionHandler, merge
 
 from franoi_projection.service_layer.cases import CASES
+from franoi_projection.service_layer.employment import EMPLOYMENT
+from franoi_projection.service_layer.erasure import ERASURE
 from franoi_projection.service_layer.events import EVENTS
+from franoi_projection.service_layer.hosting import HOSTING
 from franoi_projection.service_layer.housing import HOUSING
 
-PROJECTION = merge(HOUSING, CASES, EVENTS)
+PROJECTION = merge(HOUSING, EMPLOYMENT, HOSTING, CASES, EVENTS, ERASURE)
 
 
 async def known_partners(conn: asyncpg.Connection, partner_ids: set[str]) -> set[str]:

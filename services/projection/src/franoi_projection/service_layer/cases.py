@@ -11,6 +11,8 @@ from __future__ import annotations
 from franoi_common.projector import Projection, Statement
 from franoi_contracts import cases as ev
 
+from franoi_projection.service_layer.counts import counted
+
 
 def _progress(event: ev.PlanReviewed) -> dict[str, str]:
     """axis → progress (a jsonb value: the pool encodes it)."""
@@ -75,3 +77,5 @@ CASES: Projection = {
         )
     ],
 }
+CASES = counted(CASES)
+"""...with the statements keeping the monthly indicator counts in step (see counts.py)."""

@@ -16,6 +16,8 @@ from typing import Any
 from franoi_common.projector import Projection, Statement
 from franoi_contracts import events as ev
 
+from franoi_projection.service_layer.counts import counted
+
 
 def _count_columns(event: ev.AccessBatchRecorded) -> tuple[list[str], list[bool], list[int]]:
     totals = sorted(event.totals().items(), key=lambda item: (item[0][0].value, item[0][1]))
@@ -162,3 +164,5 @@ EVENTS: Projection = {
         ),
     ],
 }
+EVENTS = counted(EVENTS)
+"""...with the statements keeping the monthly indicator counts in step (see counts.py)."""

@@ -13,6 +13,8 @@ from typing import Any
 from franoi_common.projector import Projection, Statement
 from franoi_contracts import housing as ev
 
+from franoi_projection.service_layer.counts import counted
+
 
 def _close_request(status: str) -> Statement[Any]:
     return Statement(
@@ -115,3 +117,5 @@ HOUSING: Projection = {
         )
     ],
 }
+HOUSING = counted(HOUSING)
+"""...with the statements keeping the monthly indicator counts in step (see counts.py)."""

@@ -1,0 +1,113 @@
+"""The composition root every partner domain service shares.
+
+A partner service (housing, employment, hosting, events, cases) keeps its state in its
+own database, writes its events to the outbox in the transaction of the command, and
+relays them to ``franoi.<partner>.<domain>.v1``. A domain service also consumes its
+partners' cases topic to erase a person (:mod:`franoi_common.erasure`), by the rules it
+declares; the cases service publishes the erasures. Its wiring differs only in its name,
+its command handlers, its routers and its erasure rules; :func:`partner_service` builds
+its :class:`~franoi_common.service.ServiceDefinition` from those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import asyncpg
+from fastapi import APIRouter
+
+from franoi_common.erasure import ERASURE, WORKER, ErasureRule, add_erasure
+from franoi_common.migrations import INBOX, OUTBOX, MigrationSource
+from franoi_common.outbox import Outbox, OutboxRelay, OutboxSignal
+from franoi_common.service import ServiceDefinition, Wiring
+from franoi_common.settings import PartnerServiceSettings, ServiceSettings, topic_for
+
+SCHEMA_BASE_URL = "https://schemas.franoi.org/events"
+
+
+def _no_extra(settings: PartnerServiceSettings) -> Mapping[str, Any]:
+    return {}
+
+
+def partner_service(
+    *,
+    domain: str,
+    package: str,
+    title: str,
+    services: Callable[..., object],
+    build_router: Callable[[tuple[str, ...]], APIRouter],
+    settings_type: type[PartnerServiceSettings] = PartnerServiceSettings,
+    services_extra: Callable[[Any], Mapping[str, Any]] = _no_extra,
+    erasure_rules: Sequence[ErasureRule] | None = (),
+    extra_routers: Callable[[tuple[str, ...]], Sequence[APIRouter]] | None = None,
+) -> ServiceDefinition:
+    """The definition of a partner service named ``domain`` (migrations in ``package``).
+
+    ``services(pool=, outbox=, pseudonym_key=, after_commit=, **services_extra(settings))``
+    builds its command handlers' parts (``app.state.services``); ``build_router(partner_ids)``
+    its API. The outbox relay runs as the ``relay`` worker, in the API process when
+    ``relay_enabled``; commands keep working without the broker (the outbox holds the
+    events), so the broker is not a required dependency.
+
+    ``erasure_rules`` (what to delete or clear beyond replacing the ``person_ref`` by a
+    surrogate) makes the service consume its partners' ``person.erased`` events with the
+    ``erasure`` worker, run beside the relay; ``None`` for the service that publishes
+    them (cases). Every partner service keeps the tombstones that keep an erased
+    reference out (the ``erasure`` migrations).
+    """
+    consumes_erasures = erasure_rules is not None
+    workers = ("relay", WORKER) if consumes_erasures else ("relay",)
+
+    def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
+        assert isinstance(settings, settings_type)
+        signal = OutboxSignal(pool)
+        wired = services(
+            pool=pool,
+            outbox=Outbox(domain, SCHEMA_BASE_URL),
+            pseudonym_key=settings.pseudonym_key.get_secret_value().encode(),
+            after_commit=signal.notify,
+            **services_extra(settings),
+        )
+        relay = OutboxRelay(
+            pool,
+            settings.kafka,
+            client_id=f"franoi-{domain}-relay",
+            signal=signal,
+            batch_size=settings.relay_batch_size,
+            poll_interval_s=settings.relay_poll_interval_s,
+        )
+        wiring = Wiring(state={"services": wired}, workers={"relay": relay})
+        wiring.on_start.append(signal.start)
+        if erasure_rules is not None:
+            add_erasure(wiring, pool, settings, domain, erasure_rules)
+        wiring.check_dependencies(pool, relay, broker_required=False)
+        wiring.create_topics_at_start(
+            settings.kafka, [topic_for(p, domain) for p in settings.partner_ids]
+        )
+        return wiring
+
+    def routers(settings: ServiceSettings) -> Sequence[APIRouter]:
+        assert isinstance(settings, settings_type)
+        extra = extra_routers(settings.partner_ids) if extra_routers is not None else []
+        return [build_router(settings.partner_ids), *extra]
+
+    def in_process(settings: ServiceSettings) -> Sequence[str]:
+        assert isinstance(settings, settings_type)
+        return workers if settings.relay_enabled else ()
+
+    return ServiceDefinition(
+        name=domain,
+        title=title,
+        settings_type=settings_type,
+        migrations=[
+            OUTBOX,
+            *([INBOX] if consumes_erasures else []),
+            ERASURE,
+            MigrationSource(domain, package),
+        ],
+        wire=wire,
+        routers=routers,
+        worker_names=workers,
+        in_process_workers=in_process,
+    )

@@ -1,0 +1,96 @@
+"""Erasure and subject access: ``POST /v1/persons/{id}/erase`` and
+``GET /v1/persons/{id}/export`` (partner admins only).
+
+The export is the person's whole file — this record and plans, what the
+partner's other services hold under the person's ``person_ref``, and the
+access log of the record — as one JSON document for a request under GDPR
+art. 15. Both are scoped by the caller's partner: another partner's person
+answers 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request, Response
+from franoi_common.api import Caller
+from franoi_common.auth import Role, require_partner_member
+from pydantic import BaseModel, Field
+
+from franoi_cases.entrypoints.api import (
+    AccessOut,
+    PeerOut,
+    PersonFileOut,
+    Services,
+    person_out,
+    plan_out,
+)
+from franoi_cases.service_layer import erasure as e
+from franoi_cases.service_layer import handlers as h
+
+
+class ErasureOut(BaseModel):
+    person_id: UUID
+    erased_on: dt.date
+    records_erased: int = Field(
+        description="Person records deleted by this request (the person's and those merged"
+        " into it); 0 when the person had already been erased"
+    )
+
+
+class PersonExportOut(PersonFileOut):
+    """The person's file for a subject-access request (GDPR art. 15)."""
+
+    partner_id: str
+    exported_at: dt.datetime
+    access_log: list[AccessOut]
+
+
+def build_erasure_router(partner_ids: tuple[str, ...]) -> APIRouter:
+    router = APIRouter(
+        prefix="/v1",
+        dependencies=[Depends(require_partner_member(partner_ids, Role.PARTNER_ADMIN))],
+    )
+
+    @router.post("/persons/{person_id}/erase", response_model=ErasureOut, tags=["persons"])
+    async def erase_person(person_id: UUID, who: Caller, s: Services) -> Any:
+        """Erase the person (GDPR art. 17): their record, the records merged into it and
+        their plans are deleted; the partner's other services and the network's
+        projection detach the person's reference when they hear of it (counts stay).
+        The access log keeps its lines (person id only). Repeating it is harmless."""
+        done = await e.erase_person(s, who, person_id)
+        return ErasureOut(
+            person_id=done.person_id, erased_on=done.erased_on, records_erased=done.records_erased
+        )
+
+    @router.get("/persons/{person_id}/export", response_model=PersonExportOut, tags=["persons"])
+    async def export_person(
+        person_id: UUID, who: Caller, s: Services, request: Request, response: Response
+    ) -> Any:
+        """The person's whole file as one JSON document (GDPR art. 15): record, plans,
+        the partner's other services' records, and the record's access log (this export
+        included)."""
+        found = await h.person_file(s, who, person_id, request.headers.get("authorization", ""))
+        log = await h.export_person_log(s, who, person_id)
+        response.headers["Content-Disposition"] = f'attachment; filename="person-{person_id}.json"'
+        return PersonExportOut(
+            partner_id=who.partner_id,
+            exported_at=dt.datetime.now(dt.UTC),
+            person=person_out(found.person),
+            plans=[plan_out(p) for p in found.plans],
+            services=[
+                PeerOut(
+                    domain=a.domain,
+                    status=a.status,
+                    records=a.records,
+                    http_status=a.http_status,
+                    detail=a.detail,
+                )
+                for a in found.peers
+            ],
+            access_log=[AccessOut.model_validate(r) for r in log.items],
+        )
+
+    return router
