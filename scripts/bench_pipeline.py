@@ -1221,13 +1221,19 @@ async def phase_raw_kafka(stack: Stack, count: int) -> dict[str, Any]:
 
 async def phase_raw_upsert(stack: Stack, count: int) -> dict[str, Any]:
     """The read model's own insert of a request submitted, by hand: ``executemany`` of the same
-    statement, 500 rows per transaction, into an empty projection database."""
+    statement, 500 rows per transaction, into an empty projection database (the row only: the
+    projection's indicator counters are not part of this baseline)."""
     database = await create_database(stack.admin_url, f"baseline_upsert_{uuid.uuid4().hex[:6]}")
     await migrate_url(database, list(PROJECTION.migrations))
     pool = await create_pool(database)
     try:
         await load_directory(pool, read_directory(None))
-        [statement] = HOUSING_PROJECTION[RequestSubmitted]
+        # The request's own row (the projection also keeps indicator counters for it).
+        [statement] = [
+            s
+            for s in HOUSING_PROJECTION[RequestSubmitted]
+            if s.sql.startswith("INSERT INTO housing_requests")
+        ]
         today = dt.date.today()
         events = [
             RequestSubmitted(
