@@ -29,10 +29,16 @@ E = TypeVar("E", bound=DomainEvent)
 
 @dataclass(frozen=True)
 class Statement(Generic[E]):
-    """One SQL statement applying an event; ``args(partner_id, event)`` gives ``$1..$n``."""
+    """One SQL statement applying an event; ``args(partner_id, event)`` gives ``$1..$n``.
+
+    ``many_sql`` and ``many_args``, when given, apply a whole group of events of the type
+    in one statement (e.g. over ``unnest`` arrays) instead of one execution per event;
+    they must have the same effect as applying the events one by one."""
 
     sql: str
     args: Callable[[str, E], Sequence[Any]]
+    many_sql: str | None = None
+    many_args: Callable[[Sequence[tuple[str, E]]], Sequence[Any]] | None = None
 
 
 Projection = Mapping[type[DomainEvent], Sequence[Statement[Any]]]
@@ -70,7 +76,10 @@ async def apply_many(
     if not rows:
         return
     for statement in statements:
-        await conn.executemany(statement.sql, [statement.args(p, e) for p, e in rows])
+        if statement.many_sql is not None and statement.many_args is not None and len(rows) > 1:
+            await conn.execute(statement.many_sql, *statement.many_args(rows))
+        else:
+            await conn.executemany(statement.sql, [statement.args(p, e) for p, e in rows])
 
 
 KnownPartners = Callable[[asyncpg.Connection, set[str]], Awaitable[set[str]]]

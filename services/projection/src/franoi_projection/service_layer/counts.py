@@ -13,6 +13,7 @@ aggregates and set-wise with ``executemany`` (retract all, change all, assert al
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from franoi_common.events import DomainEvent
@@ -61,10 +62,20 @@ def contributions(table: FactTable, catalogue: tuple[Indicator, ...], where: str
     )
 
 
-def contribution_sql(table: FactTable, sign: int, catalogue: tuple[Indicator, ...]) -> str:
+def contribution_sql(
+    table: FactTable, sign: int, catalogue: tuple[Indicator, ...], *, many: bool = False
+) -> str:
     """The upsert adding ``sign`` times one aggregate's contributions (``$1`` partner,
-    ``$2`` the aggregate's key)."""
-    select = contributions(table, catalogue, f"t.partner_id = $1 AND t.{table.key} = $2")
+    ``$2`` the aggregate's key) or, ``many``, those of a group of aggregates at once
+    (``$1`` the partners, ``$2`` the keys, as arrays): contributions add up, so one
+    statement for the group equals one per aggregate."""
+    where = (
+        f"(t.partner_id, t.{table.key}) IN"  # noqa: S608 - names from the catalogue
+        " (SELECT p, k FROM unnest($1::text[], $2::uuid[]) AS u(p, k))"
+        if many
+        else f"t.partner_id = $1 AND t.{table.key} = $2"
+    )
+    select = contributions(table, catalogue, where)
     return (
         "INSERT INTO indicator_counts AS c (dimension, indicator_id, partner_id, month, key, n)"  # noqa: S608
         f" SELECT dimension, indicator_id, partner_id, month, key, {sign} * n FROM ({select}) s"
@@ -126,9 +137,20 @@ def counted(
         def args(partner_id: str, event: Any, key: str = key) -> tuple[Any, ...]:
             return (partner_id, getattr(event, key))
 
+        def many_args(rows: Sequence[tuple[str, Any]], key: str = key) -> tuple[Any, ...]:
+            return ([p for p, _ in rows], [getattr(e, key) for _, e in rows])
+
+        def contribution(table: FactTable, sign: int) -> Statement[Any]:
+            return Statement(
+                contribution_sql(table, sign, catalogue),
+                args,
+                many_sql=contribution_sql(table, sign, catalogue, many=True),
+                many_args=many_args,
+            )
+
         result[cls] = [
-            *(Statement(contribution_sql(t, -1, catalogue), args) for t in facts),
+            *(contribution(t, -1) for t in facts),
             *statements,
-            *(Statement(contribution_sql(t, 1, catalogue), args) for t in facts),
+            *(contribution(t, 1) for t in facts),
         ]
     return result
