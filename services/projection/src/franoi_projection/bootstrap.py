@@ -13,6 +13,7 @@ from franoi_common.settings import ProjectionSettings, ServiceSettings
 
 from franoi_projection.adapters.read_models import load_directory, read_directory
 from franoi_projection.entrypoints.api import build_router
+from franoi_projection.entrypoints.network_views import build_network_router, build_public_router
 from franoi_projection.service_layer.apply import apply_event
 from franoi_projection.web import build_web_router
 
@@ -55,7 +56,12 @@ DEFINITION = ServiceDefinition(
     wire=wire,
     worker_names=("consume",),
     in_process_workers=_in_process,
-    routers=lambda settings: [build_router(), build_web_router()],
+    routers=lambda settings: [
+        build_router(),
+        build_network_router(),
+        build_public_router(),
+        build_web_router(),
+    ],
 )
 
 

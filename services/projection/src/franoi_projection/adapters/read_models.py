@@ -67,38 +67,69 @@ ORDER BY g.partner_id, g.month_start
 """
 
 
+AXES = ("housing", "employment", "hosting", "events", "cases")
+KINDS = ("cooperative", "association", "foundation", "public_body", "other")
+
+
 @dataclass(frozen=True)
 class Partner:
     partner_id: str
     name: str
     region: str
     province: str
+    kind: str = "other"
+    axes: tuple[str, ...] = ()
+    active_since: dt.date | None = None
+
+
+def _partner(row: dict[str, str]) -> Partner:
+    axes = tuple(a for a in (row.get("axes") or "").split(";") if a)
+    since = row.get("active_since") or None
+    return Partner(
+        partner_id=row["partner_id"],
+        name=row["name"],
+        region=row["region"],
+        province=row["province"],
+        kind=row.get("kind") or "other",
+        axes=axes,
+        active_since=dt.date.fromisoformat(since) if since else None,
+    )
 
 
 def read_directory(path: str | None) -> list[Partner]:
-    """The partner directory CSV (partner_id,name,region,province); the example if unset."""
+    """The partner directory CSV (partner_id, name, kind, region, province, axes separated
+    by ``;``, active_since); the example if unset. The last three columns are optional."""
     if path is None:
         text = (Path(__file__).parent.parent / "partners.example.csv").read_text()
     else:
         text = Path(path).read_text()
-    partners = [Partner(**row) for row in csv.DictReader(io.StringIO(text))]
+    partners = [_partner(row) for row in csv.DictReader(io.StringIO(text))]
     if not partners:
         raise ValueError("the partner directory is empty")
+    for partner in partners:
+        if partner.kind not in KINDS or not set(partner.axes) <= set(AXES):
+            raise ValueError(f"partner {partner.partner_id}: unknown kind or axis")
     return partners
 
 
 async def load_directory(pool: asyncpg.Pool, partners: list[Partner]) -> None:
+    """Adds the file's partners that the directory does not hold yet: after the first
+    start the directory is managed through the API, and the file never overwrites it."""
     async with pool.acquire() as conn, conn.transaction():
         await conn.executemany(
-            "INSERT INTO partners (partner_id, name, region, province) VALUES ($1, $2, $3, $4)"
-            " ON CONFLICT (partner_id) DO UPDATE"
-            " SET name = excluded.name, region = excluded.region, province = excluded.province",
-            [(p.partner_id, p.name, p.region, p.province) for p in partners],
+            "INSERT INTO partners (partner_id, name, region, province, kind, axes, active_since)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (partner_id) DO NOTHING",
+            [
+                (p.partner_id, p.name, p.region, p.province, p.kind, list(p.axes), p.active_since)
+                for p in partners
+            ],
         )
 
 
 async def partners(conn: asyncpg.Connection) -> list[dict[str, Any]]:
-    rows = await conn.fetch("SELECT * FROM partners ORDER BY partner_id")
+    rows = await conn.fetch(
+        "SELECT partner_id, name, region, province FROM partners ORDER BY partner_id"
+    )
     return [dict(r) for r in rows]
 
 
