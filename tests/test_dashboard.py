@@ -81,13 +81,21 @@ def envelope(partner: str, event: ev.DomainEvent) -> Envelope:
     )
 
 
-def request(n: int) -> ev.RequestSubmitted:
+def months_ago(k: int) -> dt.date:
+    """A day ``k`` months before today (today itself for k = 0)."""
+    if k == 0:
+        return TODAY
+    year, month = divmod(TODAY.year * 12 + TODAY.month - 1 - k, 12)
+    return dt.date(year, month + 1, 10)
+
+
+def request(n: int, on: dt.date = TODAY) -> ev.RequestSubmitted:
     return ev.RequestSubmitted(
         request_id=uuid.uuid4(),
         person_ref=ref(n),
         household_size=1,
         need="exit_from_reception",
-        submitted_on=TODAY,
+        submitted_on=on,
         **PERSON,
     )
 
@@ -101,10 +109,34 @@ async def apply(service: RunningService, partner: str, *events: ev.DomainEvent) 
         await consumer._apply(envelope(partner, event), delivery)
 
 
+# Requests submitted per month, oldest first (the last is the current month).
+MONTHLY_REQUESTS = {BIG: [4, 6, 3, 7, 5, 8], "p06": [2, 3, 5, 4, 6, 3], "p09": [0, 1, 2, 0, 3, 2]}
+
+
 async def history(service: RunningService) -> None:
-    """BIG: 8 requests, 2 of them housed (a count the public page must suppress); SMALL: 3."""
-    big = [request(i) for i in range(8)]
+    """Six months of housing requests in three regions; in the current month BIG houses 2
+    persons (a count the public page must suppress) and SMALL receives 3 requests."""
+    people = iter(range(10_000))
+    this_month: dict[str, list[ev.RequestSubmitted]] = {}
+    for partner, counts in MONTHLY_REQUESTS.items():
+        events: list[ev.DomainEvent] = []
+        for k, count in zip(range(len(counts) - 1, -1, -1), counts, strict=True):
+            day = months_ago(k)
+            submitted = [request(next(people), day) for _ in range(count)]
+            events += submitted
+            if k == 0:
+                this_month[partner] = submitted
+            else:  # older requests were closed: no unit for half of them
+                events += [
+                    ev.RequestUnsatisfied(
+                        request_id=r.request_id, closed_on=day, reason="no_unit_available"
+                    )
+                    for r in submitted[::2]
+                ]
+        await apply(service, partner, *events)
+    current = this_month[BIG][:2]
     unit = uuid.uuid4()
+    placements = [uuid.uuid4(), uuid.uuid4()]
     await apply(
         service,
         BIG,
@@ -117,21 +149,26 @@ async def history(service: RunningService) -> None:
             provider="private_owner",
             available_from=FIRST,
         ),
-        *big,
         *[
             ev.PlacementStarted(
-                placement_id=uuid.uuid4(),
+                placement_id=placements[i],
                 unit_id=unit,
-                request_id=big[i].request_id,
-                person_ref=ref(i),
+                request_id=current[i].request_id,
+                person_ref=current[i].person_ref,
                 household_size=1,
                 started_on=TODAY,
                 **PERSON,
             )
             for i in range(2)
         ],
+        *[
+            ev.RequestSatisfied(
+                request_id=current[i].request_id, closed_on=TODAY, placement_id=placements[i]
+            )
+            for i in range(2)
+        ],
     )
-    await apply(service, SMALL, *[request(100 + i) for i in range(3)])
+    await apply(service, SMALL, *[request(next(people)) for _ in range(3)])
 
 
 @pytest.fixture(scope="module")
@@ -291,9 +328,11 @@ async def test_every_page_draws_with_text_alternatives(network, page: Page) -> N
     await page.goto(f"{service.url}/dashboard/#compare")
     await page.select_option("#compare-indicator", SUBMITTED)
     await expect(page.locator("#view svg[role=img]")).to_have_count(2)
+    await page.screenshot(path=SCREENSHOTS / "dashboard-compare.png", full_page=True)
     await page.goto(f"{service.url}/dashboard/#axis-housing")
     housing = [i for i in indicators if i["axis"] == "housing"]
     await expect(page.locator("#view section.indicator")).to_have_count(len(housing))
+    await page.screenshot(path=SCREENSHOTS / "dashboard-housing.png", full_page=True)
     await page.goto(f"{service.url}/dashboard/#completeness")
     completeness = await api(service, "/v1/network/completeness", **PERIOD)
     await expect(page.locator("#view table tbody tr")).to_have_count(len(completeness["partners"]))

@@ -27,8 +27,9 @@ function frame(width, height, title, description) {
 }
 
 // The top of the scale: four ticks, integers whenever the values are.
-function niceMax(max) {
+function niceMax(max, integers = true) {
   if (max <= 0) return 4;
+  if (integers && max <= 4) return 4;
   const raw = max / 4;
   const power = 10 ** Math.floor(Math.log10(raw));
   for (const step of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) {
@@ -44,14 +45,14 @@ function summary(items) {
 
 // Vertical columns, one per month (items in time order).
 export function columnChart({ title, items, describe }) {
-  const width = 720;
-  const height = 260;
+  const width = 640;
+  const height = 250;
   const left = 48;
   const bottom = 44;
   const top = 16;
   const svg = frame(width, height, title, describe(summary(items)));
   const values = items.map((item) => item.value ?? 0);
-  const max = niceMax(Math.max(0, ...values));
+  const max = niceMax(Math.max(0, ...values), values.every(Number.isInteger));
   const plotHeight = height - top - bottom;
   const slot = (width - left - 8) / Math.max(items.length, 1);
   const grid = node("g", { class: "grid", "aria-hidden": "true" });
@@ -101,7 +102,8 @@ export function barChart({ title, items, describe }) {
   const width = 560;
   const height = Math.max(1, items.length) * rowHeight + 12;
   const svg = frame(width, height, title, describe(summary(items)));
-  const max = niceMax(Math.max(0, ...items.map((item) => item.value ?? 0)));
+  const values = items.map((item) => item.value ?? 0);
+  const max = niceMax(Math.max(0, ...values), values.every(Number.isInteger));
   const plotWidth = width - left - 56;
   const group = node("g", { "aria-hidden": "true" });
   items.forEach((item, i) => {

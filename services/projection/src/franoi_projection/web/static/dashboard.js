@@ -321,7 +321,7 @@ async function renderCompleteness() {
     { dateStyle: "medium", timeStyle: "short" });
   const axisNames = (axes) => axes.map((axis) => tr(`axis.${axis}`)).join(", ");
   const columns = [
-    { label: tr("col.partner"), cell: (p) => el("span", {}, p.name, el("span", { class: "muted" }, ` · ${p.region}`)) },
+    { label: tr("col.partner"), cell: (p) => el("span", { class: "partner" }, p.name, el("span", { class: "muted region" }, p.region)) },
     { label: tr("col.lastEvent"), cell: (p) => (p.last_event_at ? dateFormat.format(new Date(p.last_event_at)) : tr("completeness.never")) },
     ...data.months.map((month) => ({
       label: monthName(state.lang, month, "short"),
@@ -341,6 +341,7 @@ async function renderCompleteness() {
     el("p", { class: "intro" }, tr("completeness.intro")),
     last ? el("section", { class: "card silent", "aria-labelledby": "silent-title" },
       el("h3", { id: "silent-title" }, tr("completeness.silent", { month: monthLabel(last) })),
+      el("p", { class: "silent-count" }, tr("completeness.count", { silent: silent.length, total: partners.length })),
       silent.length ? el("ul", { class: "silent-list" }, silent.map((p) =>
         el("li", { "data-partner": p.partner_id }, el("strong", {}, p.name), ` (${p.region}) — `,
           tr("completeness.silentAxes", { axes: axisNames(silentIn(p, last)) }))))
