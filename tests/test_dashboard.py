@@ -349,6 +349,35 @@ async def test_every_page_draws_with_text_alternatives(network, page: Page) -> N
     await page.screenshot(path=SCREENSHOTS / "dashboard-completeness.png", full_page=True)
 
 
+CONTRASTS = """() => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const selectors = ["h1", ".subtitle", "#live", "#nav a", "label", "select", ".scope", "h2",
+    ".intro", ".kpi-axis", ".kpi-value", ".kpi-label", "th", "td", "caption", ".download",
+    "button[type=reset]", ".lang button"];
+  const result = {};
+  for (const selector of selectors) {
+    for (const el of document.querySelectorAll(selector)) {
+      if (!el.offsetParent && getComputedStyle(el).position !== "fixed") continue;
+      const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      result[selector] = Math.min(result[selector] ?? 99, Math.round(ratio * 100) / 100);
+    }
+  }
+  return result;
+}"""
+
+
 async def test_keyboard_reaches_everything_with_visible_focus(network, page: Page) -> None:
     service, _ = network
     await open_dashboard(page, service)
@@ -357,6 +386,10 @@ async def test_keyboard_reaches_everything_with_visible_focus(network, page: Pag
     await expect(skip).to_be_focused()
     outline = await skip.evaluate("el => getComputedStyle(el).outlineStyle")
     assert outline != "none"
+    # Text stands out from its background (WCAG AA: 4.5:1).
+    contrasts = await page.evaluate(CONTRASTS)
+    low = {selector: ratio for selector, ratio in contrasts.items() if ratio < 4.5}
+    assert len(contrasts) >= 10 and not low, contrasts
     # Every control has a label.
     unlabelled = await page.evaluate(
         """() => [...document.querySelectorAll('input, select')]

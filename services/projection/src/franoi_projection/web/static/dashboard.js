@@ -280,7 +280,7 @@ async function renderCompare() {
   });
   const dimensions = item ? ["region", "partner"].filter((by) => item.disaggregations.includes(by)) : [];
   const blocks = await Promise.all(dimensions.map((by) => indicatorBlock(item, by, {
-    title: tr(by === "region" ? "compare.byRegion" : "compare.byPartner"),
+    title: tr(by === "region" ? "compare.byRegion" : "compare.byPartner"), open: false,
   })));
   return [
     el("h2", {}, tr("compare.title")),
