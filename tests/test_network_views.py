@@ -1,0 +1,667 @@
+"""The network views on the real database and app: exact figures for a generated
+multi-partner housing history (corrections, closings, out-of-order aggregates, duplicates,
+one-by-one and set-wise application), suppression of every outside-facing table, exports,
+completeness, the public page and the directory's access rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import pytest
+from franoi_common.consumer import Delivery
+from franoi_common.db import create_pool
+from franoi_common.envelope import Envelope
+from franoi_common.events import DomainEvent
+from franoi_common.projector import apply_many
+from franoi_contracts import housing as ev
+from franoi_projection.bootstrap import DEFINITION as PROJECTION
+from franoi_projection.domain.suppression import THRESHOLD
+from franoi_projection.service_layer.apply import PROJECTION as STATEMENTS
+from franoi_projection.service_layer.apply import apply_event
+from openpyxl import load_workbook
+
+from tests.support import ANALYST, RunningService, auth_header, kafka_settings, running
+
+D = dt.date
+INTEGRATOR = auth_header("consortium", "integrator")
+PARTNERS_ONE_BY_ONE = ["p01", "p11", "p02"]  # p01, p11: Lombardia
+PARTNERS_SET_WISE = ["p05", "p06"]
+FIRST, LAST = D(2024, 1, 1), D(2025, 12, 31)
+SEXES = ["female", "male", "other", "undisclosed"]
+AGES = ["0-17", "18-24", "25-34", "35-44", "45-54", "55+"]
+STATUSES = ["refugee", "subsidiary_protection", "special_protection", "other"]
+OUTCOMES = ["autonomous_rent", "public_housing", "other_project", "back_to_reception", "unknown"]
+
+
+def ref(rng: random.Random) -> str:
+    return f"{rng.getrandbits(256):064x}"
+
+
+def day(rng: random.Random, low: dt.date, high: dt.date) -> dt.date:
+    return low + dt.timedelta(days=rng.randint(0, max(0, (high - low).days)))
+
+
+@dataclass
+class Facts:
+    """What the generated history leaves, per partner (the oracle)."""
+
+    units: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    requests: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    placements: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+
+
+def history(rng: random.Random, facts: Facts, size: int) -> list[list[DomainEvent]]:
+    """One partner's events, as one list per aggregate (in the aggregate's order)."""
+    aggregates: list[list[DomainEvent]] = []
+    unit_ids = []
+    for _ in range(max(3, size // 8)):
+        unit_id = uuid.uuid4()
+        unit_ids.append(unit_id)
+        since = day(rng, FIRST, D(2025, 6, 30))
+        beds = rng.randint(1, 6)
+        events: list[DomainEvent] = [
+            ev.UnitRegistered(
+                unit_id=unit_id,
+                municipality_code="F205",
+                beds=beds,
+                monthly_rent_eur=300,
+                rent_regime="agreed",
+                provider="private_owner",
+                available_from=since,
+            )
+        ]
+        if rng.random() < 0.3:  # a correction of the registration (same unit, new beds)
+            beds = rng.randint(1, 6)
+            events.append(
+                ev.UnitRegistered(
+                    unit_id=unit_id,
+                    municipality_code="F205",
+                    beds=beds,
+                    monthly_rent_eur=300,
+                    rent_regime="agreed",
+                    provider="private_owner",
+                    available_from=since,
+                )
+            )
+        if rng.random() < 0.4:
+            beds = rng.randint(1, 6)
+            events.append(
+                ev.UnitUpdated(
+                    unit_id=unit_id, beds=beds, monthly_rent_eur=350, rent_regime="market"
+                )
+            )
+        withdrawn = None
+        if rng.random() < 0.3:
+            withdrawn = day(rng, since, LAST)
+            events.append(ev.UnitWithdrawn(unit_id=unit_id, withdrawn_on=withdrawn))
+        facts.units[unit_id] = {"beds": beds, "from": since, "withdrawn": withdrawn}
+        aggregates.append(events)
+    for _ in range(size):
+        request_id = uuid.uuid4()
+        person = {
+            "sex": rng.choice(SEXES),
+            "age_band": rng.choice(AGES),
+            "protection_status": rng.choice(STATUSES),
+        }
+        household = rng.randint(1, 5)
+        person_ref = ref(rng)
+        submitted = day(rng, FIRST, LAST - dt.timedelta(days=60))
+        request_events: list[DomainEvent] = [
+            ev.RequestSubmitted(
+                request_id=request_id,
+                person_ref=person_ref,
+                household_size=household,
+                need="exit_from_reception",
+                submitted_on=submitted,
+                **person,
+            )
+        ]
+        fact: dict[str, Any] = {"submitted": submitted, "status": "open", "closed": None, **person}
+        roll = rng.random()
+        closed = day(rng, submitted, submitted + dt.timedelta(days=50))
+        if roll < 0.5:
+            placement_id = uuid.uuid4()
+            request_events.append(
+                ev.RequestSatisfied(
+                    request_id=request_id, closed_on=closed, placement_id=placement_id
+                )
+            )
+            fact.update(status="satisfied", closed=closed)
+            placement: list[DomainEvent] = [
+                ev.PlacementStarted(
+                    placement_id=placement_id,
+                    unit_id=rng.choice(unit_ids),
+                    request_id=request_id,
+                    person_ref=person_ref,
+                    household_size=household,
+                    started_on=closed,
+                    **person,
+                )
+            ]
+            ended, outcome = None, None
+            if rng.random() < 0.3:
+                placement.append(
+                    ev.PlacementExtended(placement_id=placement_id, planned_end_on=D(2026, 6, 30))
+                )
+            if rng.random() < 0.6:
+                ended = day(rng, closed, LAST)
+                outcome = rng.choice(OUTCOMES)
+                placement.append(
+                    ev.PlacementEnded(
+                        placement_id=placement_id,
+                        unit_id=uuid.uuid4(),
+                        ended_on=ended,
+                        exit_outcome=outcome,
+                    )
+                )
+            facts.placements[placement_id] = {
+                "started": closed,
+                "ended": ended,
+                "outcome": outcome,
+                "size": household,
+                **person,
+            }
+            aggregates.append(placement)
+        elif roll < 0.75:
+            request_events.append(
+                ev.RequestUnsatisfied(
+                    request_id=request_id, closed_on=closed, reason="no_unit_available"
+                )
+            )
+            fact.update(status="unsatisfied", closed=closed)
+        elif roll < 0.85:
+            request_events.append(ev.RequestWithdrawn(request_id=request_id, closed_on=closed))
+            fact.update(status="withdrawn", closed=closed)
+        facts.requests[request_id] = fact
+        aggregates.append(request_events)
+    return aggregates
+
+
+def interleave(rng: random.Random, aggregates: list[list[DomainEvent]]) -> list[DomainEvent]:
+    """Every aggregate's events in its order, aggregates mixed at random (placements may
+    arrive before their unit or request: different aggregates are not ordered)."""
+    queues = [list(a) for a in aggregates]
+    out: list[DomainEvent] = []
+    while queues:
+        queue = rng.choice(queues)
+        out.append(queue.pop(0))
+        if rng.random() < 0.05:
+            out.append(out[-1])  # redelivered right after (another envelope: not deduplicated)
+        if not queue:
+            queues.remove(queue)
+    return out
+
+
+def envelope(partner: str, event: DomainEvent) -> Envelope:
+    return Envelope(
+        id=str(uuid.uuid4()),
+        source=f"/partners/{partner}/housing",
+        type=event.TYPE,
+        time=dt.datetime.now(dt.UTC),
+        subject=event.aggregate_id,
+        partnerid=partner,
+        data=event.data(),
+    )
+
+
+async def apply_one_by_one(pool: asyncpg.Pool, partner: str, events: list[DomainEvent]) -> None:
+    async with pool.acquire() as conn:
+        for event in events:
+            async with conn.transaction():
+                await conn.execute(
+                    "INSERT INTO processed_events (source, event_id, event_type, topic,"
+                    " kafka_partition, kafka_offset) VALUES ($1, $2, $3, 't', 0, 0)",
+                    f"/partners/{partner}/housing",
+                    str(uuid.uuid4()),
+                    event.TYPE,
+                )
+                await apply_event(conn, envelope(partner, event), Delivery("t", 0, 0))
+
+
+async def apply_set_wise(pool: asyncpg.Pool, partner: str, events: list[DomainEvent]) -> None:
+    """Batches of one event type with at most one event per aggregate, applied with
+    executemany, as a batching consumer would."""
+    batch: list[DomainEvent] = []
+
+    async def flush() -> None:
+        if batch:
+            async with pool.acquire() as conn, conn.transaction():
+                await conn.executemany(
+                    "INSERT INTO processed_events (source, event_id, event_type, topic,"
+                    " kafka_partition, kafka_offset) VALUES ($1, $2, $3, 't', 0, 0)",
+                    [(f"/partners/{partner}/housing", str(uuid.uuid4()), e.TYPE) for e in batch],
+                )
+                await apply_many(conn, STATEMENTS[type(batch[0])], [(partner, e) for e in batch])
+            batch.clear()
+
+    for event in events:
+        if batch and (
+            type(event) is not type(batch[0])
+            or event.aggregate_id in {e.aggregate_id for e in batch}
+        ):
+            await flush()
+        batch.append(event)
+    await flush()
+
+
+@pytest.fixture(scope="module")
+async def network(databases, kafka_bootstrap, kafka_idempotent):
+    """A projection with a generated two-year history of five partners, and the oracle."""
+    from franoi_common.settings import ProjectionSettings
+
+    settings = ProjectionSettings(
+        env="test",
+        database_url=await databases.create("netviews"),
+        kafka=kafka_settings(kafka_bootstrap, kafka_idempotent),
+        consumer_enabled=False,
+    )
+    service = RunningService(PROJECTION, settings)
+    rng = random.Random(13)
+    facts: dict[str, Facts] = {}
+    async with running(service):
+        pool = await create_pool(settings.database_url)
+        try:
+            for partner in PARTNERS_ONE_BY_ONE + PARTNERS_SET_WISE:
+                facts[partner] = Facts()
+                events = interleave(rng, history(rng, facts[partner], 120))
+                if partner in PARTNERS_SET_WISE:
+                    await apply_set_wise(pool, partner, events)
+                else:
+                    await apply_one_by_one(pool, partner, events)
+            yield service, pool, facts
+        finally:
+            await pool.close()
+
+
+def in_period(d: dt.date | None, first: dt.date, last: dt.date) -> bool:
+    return d is not None and first <= d <= last
+
+
+def expected(facts: Facts, first: dt.date, last: dt.date) -> dict[str, int]:
+    """The key figures computed straight from the facts."""
+    r, p, u = facts.requests.values(), facts.placements.values(), facts.units.values()
+    satisfied = sum(x["status"] == "satisfied" and in_period(x["closed"], first, last) for x in r)
+    unsatisfied = sum(
+        x["status"] == "unsatisfied" and in_period(x["closed"], first, last) for x in r
+    )
+    beds = sum(
+        x["beds"]
+        for x in u
+        if x["from"] <= last and not (x["withdrawn"] and x["withdrawn"] <= last)
+    )
+    occupied = sum(
+        x["size"] for x in p if x["started"] <= last and not (x["ended"] and x["ended"] <= last)
+    )
+    return {
+        "housing_requests_submitted": sum(in_period(x["submitted"], first, last) for x in r),
+        "housing_requests_satisfied": satisfied,
+        "housing_requests_unsatisfied": unsatisfied,
+        "housing_requests_decided": satisfied + unsatisfied,
+        "housing_persons_housed": sum(x["size"] for x in p if in_period(x["started"], first, last)),
+        "housing_households_housed": sum(
+            x["started"] <= last and not (x["ended"] and x["ended"] <= last) for x in p
+        ),
+        "housing_units_available": sum(
+            x["from"] <= last and not (x["withdrawn"] and x["withdrawn"] <= last) for x in u
+        ),
+        "housing_beds_available": beds - occupied,
+        "housing_exits_to_autonomy": sum(
+            x["outcome"] in ("autonomous_rent", "public_housing")
+            and in_period(x["ended"], first, last)
+            for x in p
+        ),
+    }
+
+
+def end_of(month: str) -> dt.date:
+    year, m = int(month[:4]), int(month[5:])
+    return (D(year + m // 12, m % 12 + 1, 1)) - dt.timedelta(days=1)
+
+
+async def get(
+    service: RunningService, path: str, headers: dict[str, str] | None = None, **params: str
+) -> Any:
+    response = await service.client.get(path, params=params, headers=headers or ANALYST)
+    assert response.status_code == 200, response.text
+    return response.json() if "json" in response.headers["content-type"] else response
+
+
+PERIODS = [("2024-01", "2025-12"), ("2024-04", "2024-09"), ("2025-03", "2025-03")]
+
+
+@pytest.mark.parametrize("first,last", PERIODS)
+async def test_key_numbers_of_each_partner_equal_the_facts(network, first, last) -> None:
+    service, _, facts = network
+    for partner, partner_facts in facts.items():
+        body = await get(
+            service, "/v1/network/key-numbers", partner_id=partner, **{"from": first, "to": last}
+        )
+        got = {row["indicator_id"]: row for row in body["rows"]}
+        want = expected(partner_facts, D(int(first[:4]), int(first[5:]), 1), end_of(last))
+        for indicator_id, value in want.items():
+            if indicator_id in got:
+                assert got[indicator_id]["value"] == value, (partner, indicator_id)
+        rate = got["housing_satisfaction_rate"]
+        assert rate["numerator"] == want["housing_requests_satisfied"]
+        assert rate["denominator"] == want["housing_requests_decided"]
+        if want["housing_requests_decided"]:
+            expected_rate = want["housing_requests_satisfied"] / want["housing_requests_decided"]
+            assert rate["value"] == pytest.approx(expected_rate, abs=1e-4)
+        assert body["scope"] == {"partner_id": partner, "region": None}
+
+
+async def test_network_and_region_are_the_sums_of_their_partners(network) -> None:
+    service, _, facts = network
+    period = {"from": "2024-01", "to": "2025-12"}
+    body = await get(service, "/v1/network/key-numbers", **period)
+    got = {row["indicator_id"]: row["value"] for row in body["rows"]}
+    wants = [expected(f, FIRST, LAST) for f in facts.values()]
+    for indicator_id in (
+        "housing_requests_submitted",
+        "housing_persons_housed",
+        "housing_units_available",
+        "housing_exits_to_autonomy",
+    ):
+        assert got[indicator_id] == sum(w[indicator_id] for w in wants)
+    lombardia = await get(service, "/v1/network/key-numbers", region="Lombardia", **period)
+    got = {row["indicator_id"]: row["value"] for row in lombardia["rows"]}
+    want = sum(
+        expected(facts[p], FIRST, LAST)["housing_requests_submitted"] for p in ("p01", "p11")
+    )
+    assert got["housing_requests_submitted"] == want
+
+
+async def test_tables_break_the_figures_down_exactly(network) -> None:
+    service, _, facts = network
+    f = facts["p01"]
+    by_sex = await get(
+        service,
+        "/v1/network/indicators/housing_requests_submitted/table",
+        by="sex",
+        partner_id="p01",
+        **{"from": "2024-01", "to": "2025-12"},
+    )
+    counts: dict[str, int] = defaultdict(int)
+    for r in f.requests.values():
+        counts[r["sex"]] += 1
+    assert {row["key"]: row["value"] for row in by_sex["rows"]} == {s: counts[s] for s in SEXES}
+    assert by_sex["total"]["value"] == len(f.requests)
+
+    # a stock by month: the beds free at each month's end
+    beds = await get(
+        service,
+        "/v1/network/indicators/housing_beds_available/table",
+        by="month",
+        partner_id="p05",
+        **{"from": "2024-06", "to": "2025-05"},
+    )
+    for row in beds["rows"]:
+        assert (
+            row["value"]
+            == expected(facts["p05"], FIRST, end_of(row["key"]))["housing_beds_available"]
+        ), row["key"]
+    assert beds["total"]["value"] == beds["rows"][-1]["value"]
+
+    by_partner = await get(
+        service,
+        "/v1/network/indicators/housing_persons_housed/table",
+        by="partner",
+        **{"from": "2024-01", "to": "2025-12"},
+    )
+    values = {row["key"]: row["value"] for row in by_partner["rows"]}
+    assert len(values) == 43
+    for partner, partner_facts in facts.items():
+        assert values[partner] == expected(partner_facts, FIRST, LAST)["housing_persons_housed"]
+    assert by_partner["total"]["value"] == sum(values.values())
+
+    by_region = await get(
+        service,
+        "/v1/network/indicators/housing_satisfaction_rate/table",
+        by="region",
+        **{"from": "2024-01", "to": "2025-12"},
+    )
+    lombardia = next(row for row in by_region["rows"] if row["key"] == "Lombardia")
+    sat = sum(expected(facts[p], FIRST, LAST)["housing_requests_satisfied"] for p in ("p01", "p11"))
+    dec = sum(expected(facts[p], FIRST, LAST)["housing_requests_decided"] for p in ("p01", "p11"))
+    assert lombardia["value"] == pytest.approx(sat / dec, abs=1e-4)
+    assert lombardia["display"] == f"{round(sat / dec * 100)}%"
+
+
+async def test_counters_equal_a_recount_of_the_facts(network) -> None:
+    """Every counter, every month and disaggregation, against a scan of the fact tables."""
+    _, pool, _ = network
+    async with pool.acquire() as conn:
+        mismatches = await conn.fetch(
+            """
+            WITH recount AS (
+                SELECT partner_id, date_trunc('month', submitted_on)::date AS month, sex, 1 AS n
+                FROM housing_requests
+            )
+            SELECT r.partner_id, r.month, r.sex, count(*) AS want, c.n AS got
+            FROM recount r LEFT JOIN indicator_counts c
+              ON c.dimension = 'sex' AND c.indicator_id = 'housing_requests_submitted'
+             AND c.partner_id = r.partner_id AND c.month = r.month AND c.key = r.sex
+            GROUP BY r.partner_id, r.month, r.sex, c.n HAVING count(*) <> coalesce(c.n, 0)
+            """
+        )
+        assert mismatches == []
+        exits = await conn.fetch(
+            "SELECT p.partner_id, p.month, p.want, c.n FROM ("
+            " SELECT partner_id, date_trunc('month', ended_on)::date AS month, count(*) AS want"
+            " FROM housing_placements WHERE ended_on IS NOT NULL GROUP BY 1, 2) p"
+            " LEFT JOIN indicator_counts c ON c.dimension = 'all'"
+            " AND c.indicator_id = 'housing_exits' AND c.partner_id = p.partner_id"
+            " AND c.month = p.month AND c.key = '' WHERE p.want <> coalesce(c.n, 0)"
+        )
+        assert exits == []
+        negative = await conn.fetchval(
+            "SELECT count(*) FROM indicator_counts WHERE n < 0 AND indicator_id NOT IN"
+            " ('housing_beds_available', 'housing_households_housed', 'housing_units_available')"
+        )
+        assert negative == 0
+
+
+def _published_small(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in rows
+        if r["value"] is not None and 0 < r["value"] < THRESHOLD and "%" not in r["display"]
+    ]
+
+
+async def test_outside_facing_tables_are_suppressed_and_not_recoverable(network) -> None:
+    service, _, _ = network
+    catalogue = await get(service, "/v1/network/indicators")
+    checked = 0
+    for indicator in catalogue:
+        for by in indicator["disaggregations"]:
+            params = {"from": "2025-03", "to": "2025-05", "by": by}
+            if by in ("sex", "age_band", "protection_status", "month"):
+                params["partner_id"] = "p02"
+            exact = await get(service, f"/v1/network/indicators/{indicator['id']}/table", **params)
+            outside = await get(
+                service, f"/v1/network/indicators/{indicator['id']}/table", INTEGRATOR, **params
+            )
+            assert _published_small(outside["rows"]) == []
+            if indicator["unit"] == "rate":
+                continue
+            total = outside["total"]["value"]
+            hidden = [i for i, r in enumerate(outside["rows"]) if r["value"] is None]
+            additive = not (indicator["stock"] and by == "month")
+            if total is not None and additive and hidden:
+                # the attacker's recovery: total minus what is published
+                rest = total - sum(r["value"] for r in outside["rows"] if r["value"] is not None)
+                assert len(hidden) >= 2, (indicator["id"], by, outside)
+                for i in hidden:
+                    truth = exact["rows"][i]["value"]
+                    assert truth != rest or len(hidden) > 1
+            for row, exact_row in zip(outside["rows"], exact["rows"], strict=True):
+                if row["value"] is not None:
+                    assert row["value"] == exact_row["value"]
+                elif 0 < exact_row["value"] < THRESHOLD:
+                    assert row["display"] == "<5"
+            checked += 1
+    assert checked > 50
+
+    public = await get(
+        service, "/public/v1/key-numbers", {}, **{"from": "2025-03", "to": "2025-03"}
+    )
+    assert public["rows"] and _published_small(public["rows"]) == []
+    small = [r for r in public["rows"] if r["display"] == "<5"]
+    for row in small:
+        assert row["value"] is None
+
+
+async def test_exports_parse_back_with_the_same_numbers(network) -> None:
+    service, _, _ = network
+    params = {"from": "2024-01", "to": "2025-12", "by": "month", "partner_id": "p01"}
+    body = await get(service, "/v1/network/indicators/housing_requests_submitted/table", **params)
+    response = await get(
+        service, "/v1/network/indicators/housing_requests_submitted/table", format="xlsx", **params
+    )
+    assert "attachment" in response.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Mese", "Mese (nome)", "Richieste abitative presentate")
+    assert len(rows) == 1 + len(body["rows"]) + 1
+    for (month, _, value), row in zip(rows[1:], body["rows"], strict=False):
+        assert isinstance(month, dt.datetime) and month.strftime("%Y-%m") == row["key"]
+        assert isinstance(value, int) and value == row["value"]
+    assert rows[-1][2] == body["total"]["value"]
+
+    english = await get(
+        service,
+        "/v1/network/key-numbers",
+        format="csv",
+        lang="en",
+        partner_id="p01",
+        **{"from": "2024-01", "to": "2025-12"},
+    )
+    lines = english.text.splitlines()
+    assert lines[0].startswith("Indicator,Axis,Label")
+    numbers = await get(
+        service, "/v1/network/key-numbers", partner_id="p01", **{"from": "2024-01", "to": "2025-12"}
+    )
+    first = numbers["rows"][0]
+    assert f"{first['indicator_id']},housing" in lines[1] and str(first["value"]) in lines[1]
+
+    outside = await get(
+        service,
+        "/v1/network/indicators/housing_requests_submitted/table",
+        INTEGRATOR,
+        format="xlsx",
+        **{**params, "by": "age_band"},
+    )
+    values = [
+        r[2]
+        for r in load_workbook(io.BytesIO(outside.content)).active.iter_rows(
+            min_row=2, values_only=True
+        )
+    ]
+    assert all(isinstance(v, str) or v == 0 or v >= THRESHOLD for v in values)
+
+    for path in ("/v1/network/partners", "/v1/network/indicators", "/v1/network/completeness"):
+        download = await get(service, path, format="xlsx")
+        assert load_workbook(io.BytesIO(download.content)).active.max_row > 1
+
+
+async def test_completeness_shows_who_is_silent(network) -> None:
+    service, _, facts = network
+    this_month = dt.date.today().strftime("%Y-%m")
+    body = await get(service, "/v1/network/completeness", **{"from": this_month, "to": this_month})
+    partners = {p["partner_id"]: p for p in body["partners"]}
+    assert len(partners) == 43 and body["months"] == [this_month]
+    for partner in facts:
+        cell = next(c for c in partners[partner]["cells"] if c["axis"] == "housing")
+        assert cell["recorded"] and cell["events"] > 0
+        assert partners[partner]["last_event_at"] is not None
+    silent = partners["p03"]  # works on employment, events and cases; sent nothing
+    assert silent["last_event_at"] is None
+    assert {c["axis"] for c in silent["cells"]} == set(silent["axes"])
+    assert not any(c["recorded"] for c in silent["cells"])
+
+
+async def test_directory_is_managed_by_consortium_admins_only(network) -> None:
+    service, _, _ = network
+    admin = auth_header("consortium", "partner_admin")
+    body = {
+        "partner_id": "p44",
+        "name": "Cooperativa Nuova",
+        "kind": "cooperative",
+        "region": "Marche",
+        "province": "AN",
+        "axes": ["housing", "employment"],
+        "active_since": "2026-01-01",
+    }
+    for headers in (ANALYST, INTEGRATOR, auth_header("p07", "partner_admin"), {}):
+        refused = await service.client.post("/v1/network/partners", json=body, headers=headers)
+        assert refused.status_code in (401, 403), refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+    created = await service.client.post("/v1/network/partners", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+    assert created.json()["axes"] == ["housing", "employment"]
+    again = await service.client.post("/v1/network/partners", json=body, headers=admin)
+    assert again.status_code == 201
+    clash = await service.client.post(
+        "/v1/network/partners", json={**body, "name": "Altro"}, headers=admin
+    )
+    assert clash.status_code == 409
+    update = {k: v for k, v in body.items() if k != "partner_id"} | {"kind": "association"}
+    changed = await service.client.put("/v1/network/partners/p44", json=update, headers=admin)
+    assert changed.status_code == 200 and changed.json()["kind"] == "association"
+    missing = await service.client.put("/v1/network/partners/p98", json=update, headers=admin)
+    assert missing.status_code == 404
+    bad = await service.client.put(
+        "/v1/network/partners/p44", json={**update, "axes": ["housing", "housing"]}, headers=admin
+    )
+    assert bad.status_code == 422
+    listed = await get(service, "/v1/network/partners", INTEGRATOR)
+    assert len(listed) == 44 and {"p44", "p01"} <= {p["partner_id"] for p in listed}
+    assert len({p["region"] for p in listed if p["partner_id"] != "p44"}) == 10
+    other = await service.client.get(
+        "/v1/network/key-numbers", headers=auth_header("p07", "partner_admin")
+    )
+    assert other.status_code == 403
+    anonymous = await service.client.get("/v1/network/key-numbers")
+    assert anonymous.status_code == 401
+
+
+async def test_bad_input_is_a_problem(network) -> None:
+    service, _, _ = network
+    for path, params in [
+        ("/v1/network/key-numbers", {"from": "2025-05", "to": "2024-01"}),
+        ("/v1/network/key-numbers", {"from": "2000-01", "to": "2100-12"}),
+        ("/v1/network/indicators/housing_units_available/table", {"by": "sex"}),
+        ("/v1/network/indicators/nothing_here/table", {}),
+        ("/v1/network/key-numbers", {"format": "pdf"}),
+        ("/public/v1/key-numbers", {"lang": "de"}),
+    ]:
+        response = await service.client.get(path, params=params, headers=ANALYST)
+        assert 400 <= response.status_code < 500, (path, params, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_stream_announces_updates(network) -> None:
+    service, _, _ = network
+    token = ANALYST["Authorization"].removeprefix("Bearer ")
+    refused = await service.client.get("/v1/network/stream")
+    assert refused.status_code == 401
+    async with service.client.stream(
+        "GET", "/v1/network/stream", params={"access_token": token}
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        lines = []
+        async for line in response.aiter_lines():
+            lines.append(line)
+            if line.startswith("data:"):
+                break
+    assert "event: update" in lines
+    assert '"events_processed"' in lines[-1]
