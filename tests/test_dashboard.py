@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -27,7 +28,7 @@ from franoi_common.kafka import ensure_topics
 from franoi_contracts import housing as ev
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from openpyxl import load_workbook
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright, expect
 
 from tests.support import (
     ANALYST,
@@ -205,6 +206,7 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
     context = await browser.new_context(
         viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="it-IT"
     )
+    remote = await offline(context)
     opened = await context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
@@ -214,6 +216,23 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
     finally:
         await context.close()
     assert not errors, errors
+    assert not remote, f"the page asked for remote resources: {remote}"
+
+
+async def offline(context: BrowserContext) -> list[str]:
+    """Refuse (and record) every request that leaves the machine: the pages must work
+    without an internet connection."""
+    remote: list[str] = []
+
+    async def only_local(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            await route.continue_()
+        else:
+            remote.append(route.request.url)
+            await route.abort()
+
+    await context.route("**/*", only_local)
+    return remote
 
 
 ANALYST_TOKEN = token("consortium", "consortium_analyst")
@@ -458,6 +477,7 @@ async def test_public_page_shows_suppressed_numbers_without_a_token(
 ) -> None:
     service, _ = network
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    remote = await offline(context)
     page = await context.new_page()
     page.set_default_timeout(EXPECT_TIMEOUT_MS)
     requests_made: list[dict[str, str]] = []
@@ -492,6 +512,7 @@ async def test_public_page_shows_suppressed_numbers_without_a_token(
         await page.screenshot(path=SCREENSHOTS / "public-en.png", full_page=True)
     finally:
         await context.close()
+    assert not remote, remote
 
 
 async def _caught_up(service: RunningService) -> Any:
@@ -537,3 +558,34 @@ async def test_a_new_event_appears_without_a_reload(network, page: Page) -> None
     )
     assert await page.evaluate("window.__sameDocument === true")
     await expect(page.locator("#live")).to_contain_text("Aggiornato alle")
+
+
+STATIC = Path(__file__).resolve().parent.parent / (
+    "services/projection/src/franoi_projection/web/static"
+)
+
+
+async def test_pages_are_local_files_outside_the_api_document(network) -> None:
+    service, _ = network
+    # No asset names another host (the SVG namespace is a name, not a download).
+    for path in STATIC.iterdir():
+        text = path.read_text(encoding="utf-8").replace("http://www.w3.org/2000/svg", "")
+        assert "http://" not in text and "https://" not in text and "//cdn" not in text, path
+    redirect = await service.client.get("/dashboard", follow_redirects=False)
+    assert redirect.status_code == 308 and redirect.headers["location"] == "/dashboard/"
+    page = await service.client.get("/public/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    script = await service.client.get("/dashboard/assets/dashboard.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    for missing in ("/dashboard/assets/nothing.js", "/dashboard/assets/..%2Fbootstrap.py",
+                    "/public/assets/__init__.py", "/dashboard/assets/dashboard.html"):  # fmt: skip
+        response = await service.client.get(missing)
+        assert response.status_code == 404, missing
+    regions = await service.client.get("/public/assets/regions.json")
+    assert regions.status_code == 200 and "Toscana" in regions.json()
+    assert len(regions.json()) == len(set(regions.json())) == 10
+    document = (await service.client.get("/openapi.json")).json()
+    pages = [p for p in document["paths"] if p.startswith(("/dashboard", "/public/assets"))]
+    assert "/public/v1/key-numbers" in document["paths"] and pages == []
