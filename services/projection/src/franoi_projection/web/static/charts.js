@@ -44,7 +44,7 @@ function summary(items) {
 }
 
 // Vertical columns, one per month (items in time order).
-export function columnChart({ title, items, describe }) {
+export function columnChart({ title, items, describe, rate = false }) {
   const width = 640;
   const height = 250;
   const left = 48;
@@ -52,7 +52,7 @@ export function columnChart({ title, items, describe }) {
   const top = 16;
   const svg = frame(width, height, title, describe(summary(items)));
   const values = items.map((item) => item.value ?? 0);
-  const max = niceMax(Math.max(0, ...values), values.every(Number.isInteger));
+  const max = rate ? 1 : niceMax(Math.max(0, ...values), values.every(Number.isInteger));
   const plotHeight = height - top - bottom;
   const slot = (width - left - 8) / Math.max(items.length, 1);
   const grid = node("g", { class: "grid", "aria-hidden": "true" });
@@ -60,8 +60,9 @@ export function columnChart({ title, items, describe }) {
     const y = top + plotHeight - (plotHeight * i) / 4;
     grid.append(node("line", { x1: left, x2: width - 4, y1: y, y2: y }));
     const tick = max * i / 4;
-    grid.append(node("text", { x: left - 6, y: y + 4, class: "tick", "text-anchor": "end" },
-      Number.isInteger(tick) ? tick.toLocaleString() : tick.toFixed(1)));
+    const label = rate ? `${Math.round(tick * 100)}%`
+      : Number.isInteger(tick) ? tick.toLocaleString() : tick.toFixed(1);
+    grid.append(node("text", { x: left - 6, y: y + 4, class: "tick", "text-anchor": "end" }, label));
   }
   svg.append(grid);
   const bars = node("g", { "aria-hidden": "true" });
@@ -96,14 +97,14 @@ export function columnChart({ title, items, describe }) {
 }
 
 // Horizontal bars, one per row (partners, regions), largest first as given.
-export function barChart({ title, items, describe }) {
+export function barChart({ title, items, describe, rate = false }) {
   const rowHeight = 30;
   const left = 200;
   const width = 560;
   const height = Math.max(1, items.length) * rowHeight + 12;
   const svg = frame(width, height, title, describe(summary(items)));
   const values = items.map((item) => item.value ?? 0);
-  const max = niceMax(Math.max(0, ...values), values.every(Number.isInteger));
+  const max = rate ? 1 : niceMax(Math.max(0, ...values), values.every(Number.isInteger));
   const plotWidth = width - left - 56;
   const group = node("g", { "aria-hidden": "true" });
   items.forEach((item, i) => {
@@ -123,7 +124,7 @@ export function barChart({ title, items, describe }) {
 
 // Key numbers as cards, each tagged with its axis (the big figure is the display string:
 // "1.298", "35%", "<5").
-export function keyNumberCards(rows, axisName) {
+export function keyNumberCards(rows, axisName, ratio) {
   const list = document.createElement("ul");
   list.className = "kpis";
   for (const row of rows) {
@@ -140,6 +141,13 @@ export function keyNumberCards(rows, axisName) {
     label.className = "kpi-label";
     label.textContent = row.label;
     item.append(tag, value, label);
+    if (ratio && row.numerator !== null && row.numerator !== undefined
+        && row.denominator !== null && row.denominator !== undefined) {
+      const parts = document.createElement("span");
+      parts.className = "kpi-parts";
+      parts.textContent = ratio(row.numerator, row.denominator);
+      item.append(parts);
+    }
     list.append(item);
   }
   return list;

@@ -166,12 +166,19 @@ const VIEWS = {
   completeness: renderCompleteness,
 };
 
-function currentView() {
-  const name = location.hash.replace(/^#/, "");
+function viewNamed(name) {
   if (name in VIEWS) return { name, render: VIEWS[name] };
   const axis = name.startsWith("axis-") ? name.slice(5) : null;
   if (AXES.includes(axis)) return { name, render: () => renderAxis(axis) };
-  return { name: "overview", render: renderOverview };
+  return null;
+}
+
+// The section in the address (#trends, #axis-housing...); another fragment keeps the
+// section shown.
+function currentView() {
+  const view = viewNamed(location.hash.replace(/^#/, ""));
+  if (view) state.view = view.name;
+  return view ?? viewNamed(state.view ?? "overview");
 }
 
 function navItems() {
@@ -195,7 +202,8 @@ async function renderOverview() {
   return [
     el("h2", {}, tr("overview.title")),
     el("p", { class: "intro" }, tr("overview.intro")),
-    keyNumberCards(data.rows, (axis) => (AXES.includes(axis) ? tr(`axis.${axis}`) : axis)),
+    keyNumberCards(data.rows, (axis) => (AXES.includes(axis) ? tr(`axis.${axis}`) : axis),
+      (numerator, denominator) => tr("kpi.ratio", { numerator: number(numerator), denominator: number(denominator) })),
     table({
       caption: tr("overview.table"),
       columns: [
@@ -215,7 +223,11 @@ function indicatorOptions(by) {
     .map((item) => ({ value: item.id, label: indicatorLabel(item) }));
 }
 
-function chartFor(by, title, data) {
+function number(value) {
+  return new Intl.NumberFormat(state.lang === "it" ? "it-IT" : "en-GB").format(value);
+}
+
+function chartFor(by, title, data, rate) {
   const items = data.rows.map((row) => ({
     label: keyLabel(by, row),
     short: by === "month" ? monthName(state.lang, row.key, "short") : undefined,
@@ -223,10 +235,10 @@ function chartFor(by, title, data) {
     display: row.display,
   }));
   if (by === "month") {
-    return columnChart({ title, items, describe: (summary) => tr("chart.months", { title, summary }) });
+    return columnChart({ title, items, rate, describe: (summary) => tr("chart.months", { title, summary }) });
   }
   items.sort((a, b) => (b.value ?? 0) - (a.value ?? 0));
-  return barChart({ title, items, describe: (summary) => tr("chart.bars", { title, summary }) });
+  return barChart({ title, items, rate, describe: (summary) => tr("chart.bars", { title, summary }) });
 }
 
 function indicatorTable(by, title, data) {
@@ -250,7 +262,7 @@ async function indicatorBlock(item, by, { open = true, title: heading } = {}) {
   return el("section", { class: "card indicator", "data-indicator": item.id },
     el("h3", {}, heading ?? indicatorLabel(item)),
     el("p", { class: "description" }, heading ? indicatorLabel(item) : item.description?.[state.lang] ?? ""),
-    data.rows.length ? chartFor(by, title, data) : el("p", {}, tr("empty")),
+    data.rows.length ? chartFor(by, title, data, item.unit === "rate") : el("p", {}, tr("empty")),
     open ? tableNode : el("details", {}, el("summary", {}, tr("table.show")), tableNode),
     downloads(title, path, query));
 }
@@ -544,6 +556,10 @@ function init() {
     if (value) start(value);
   });
   $("#logout").addEventListener("click", () => signOut());
+  document.querySelector(".skip").addEventListener("click", (event) => {
+    event.preventDefault();
+    $("#main").focus();
+  });
   window.addEventListener("hashchange", () => {
     const fresh = tokenFromFragment();
     if (fresh) { start(fresh); return; }

@@ -48,7 +48,9 @@ async function load() {
     $("#period").textContent = tr("public.period", {
       from: monthName(state.lang, data.first_month), to: monthName(state.lang, data.last_month),
     });
-    view.replaceChildren(keyNumberCards(data.rows, (axis) => (AXES.includes(axis) ? tr(`axis.${axis}`) : axis)));
+    const number = new Intl.NumberFormat(state.lang === "it" ? "it-IT" : "en-GB");
+    view.replaceChildren(keyNumberCards(data.rows, (axis) => (AXES.includes(axis) ? tr(`axis.${axis}`) : axis),
+      (numerator, denominator) => tr("kpi.ratio", { numerator: number.format(numerator), denominator: number.format(denominator) })));
     view.dataset.renders = String(Number(view.dataset.renders || 0) + 1);
   } catch (error) {
     if (generation === state.generation) $("#error").textContent = tr("error", { message: error.message });
