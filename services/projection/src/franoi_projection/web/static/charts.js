@@ -90,6 +90,10 @@ export function columnChart({ title, items, describe, rate = false }) {
     if (i % labelEvery === 0) {
       bars.append(node("text", { x: cx, y: height - bottom + 18, class: "axis-label", "text-anchor": "middle" },
         item.short ?? item.label));
+      // The year under the first month and under every January.
+      if (item.year && (i === 0 || item.year !== items[i - 1].year)) {
+        bars.append(node("text", { x: cx, y: height - bottom + 36, class: "tick", "text-anchor": "middle" }, item.year));
+      }
     }
   });
   svg.append(bars);

@@ -230,7 +230,8 @@ function number(value) {
 function chartFor(by, title, data, rate) {
   const items = data.rows.map((row) => ({
     label: keyLabel(by, row),
-    short: by === "month" ? monthName(state.lang, row.key, "short") : undefined,
+    short: by === "month" ? monthName(state.lang, row.key, "month") : undefined,
+    year: by === "month" ? row.key.slice(0, 4) : undefined,
     value: row.value,
     display: row.display,
   }));

@@ -253,6 +253,7 @@ export function monthName(lang, month, style = "long") {
   const date = new Date(Date.UTC(year, m - 1, 1));
   const options = style === "short"
     ? { month: "short", year: "2-digit", timeZone: "UTC" }
-    : { month: "long", year: "numeric", timeZone: "UTC" };
+    : style === "month" ? { month: "short", timeZone: "UTC" }
+      : { month: "long", year: "numeric", timeZone: "UTC" };
   return new Intl.DateTimeFormat(lang === "it" ? "it-IT" : "en-GB", options).format(date);
 }
