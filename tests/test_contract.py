@@ -33,7 +33,7 @@ SCHEMAS = DOCS / "events" / "schemas"
 FORBIDDEN_NAME_PARTS = (
     "name", "surname", "address", "street", "phone", "mobile", "email", "mail", "tax",
     "fiscal", "codice", "permit", "passport", "document", "birth", "note", "comment",
-    "description", "text", "iban",
+    "description", "text", "iban", "member", "contact",
 )  # fmt: skip
 
 

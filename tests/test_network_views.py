@@ -199,10 +199,10 @@ def interleave(rng: random.Random, aggregates: list[list[DomainEvent]]) -> list[
     return out
 
 
-def envelope(partner: str, event: DomainEvent) -> Envelope:
+def envelope(partner: str, event: DomainEvent, domain: str = "housing") -> Envelope:
     return Envelope(
         id=str(uuid.uuid4()),
-        source=f"/partners/{partner}/housing",
+        source=f"/partners/{partner}/{domain}",
         type=event.TYPE,
         time=dt.datetime.now(dt.UTC),
         subject=event.aggregate_id,
@@ -211,21 +211,25 @@ def envelope(partner: str, event: DomainEvent) -> Envelope:
     )
 
 
-async def apply_one_by_one(pool: asyncpg.Pool, partner: str, events: list[DomainEvent]) -> None:
+async def apply_one_by_one(
+    pool: asyncpg.Pool, partner: str, events: list[DomainEvent], domain: str = "housing"
+) -> None:
     async with pool.acquire() as conn:
         for event in events:
             async with conn.transaction():
                 await conn.execute(
                     "INSERT INTO processed_events (source, event_id, event_type, topic,"
                     " kafka_partition, kafka_offset) VALUES ($1, $2, $3, 't', 0, 0)",
-                    f"/partners/{partner}/housing",
+                    f"/partners/{partner}/{domain}",
                     str(uuid.uuid4()),
                     event.TYPE,
                 )
-                await apply_event(conn, envelope(partner, event), Delivery("t", 0, 0))
+                await apply_event(conn, envelope(partner, event, domain), Delivery("t", 0, 0))
 
 
-async def apply_set_wise(pool: asyncpg.Pool, partner: str, events: list[DomainEvent]) -> None:
+async def apply_set_wise(
+    pool: asyncpg.Pool, partner: str, events: list[DomainEvent], domain: str = "housing"
+) -> None:
     """Batches of one event type with at most one event per aggregate, applied with
     executemany, as a batching consumer would."""
     batch: list[DomainEvent] = []
@@ -236,7 +240,7 @@ async def apply_set_wise(pool: asyncpg.Pool, partner: str, events: list[DomainEv
                 await conn.executemany(
                     "INSERT INTO processed_events (source, event_id, event_type, topic,"
                     " kafka_partition, kafka_offset) VALUES ($1, $2, $3, 't', 0, 0)",
-                    [(f"/partners/{partner}/housing", str(uuid.uuid4()), e.TYPE) for e in batch],
+                    [(f"/partners/{partner}/{domain}", str(uuid.uuid4()), e.TYPE) for e in batch],
                 )
                 await apply_many(conn, STATEMENTS[type(batch[0])], [(partner, e) for e in batch])
             batch.clear()
@@ -436,8 +440,11 @@ async def test_tables_break_the_figures_down_exactly(network) -> None:
 
 async def test_counters_equal_a_recount_of_the_facts(network) -> None:
     """Every counter, every month and disaggregation, against a scan of the fact tables."""
+    from franoi_projection.service_layer.counts import mismatches_sql
+
     _, pool, _ = network
     async with pool.acquire() as conn:
+        assert await conn.fetch(mismatches_sql()) == []
         mismatches = await conn.fetch(
             """
             WITH recount AS (
@@ -547,10 +554,15 @@ async def test_exports_parse_back_with_the_same_numbers(network) -> None:
     lines = english.text.splitlines()
     assert lines[0].startswith("Indicator,Axis,Label")
     numbers = await get(
-        service, "/v1/network/key-numbers", partner_id="p01", **{"from": "2024-01", "to": "2025-12"}
+        service,
+        "/v1/network/key-numbers",
+        partner_id="p01",
+        lang="en",
+        **{"from": "2024-01", "to": "2025-12"},
     )
     first = numbers["rows"][0]
-    assert f"{first['indicator_id']},housing" in lines[1] and str(first["value"]) in lines[1]
+    assert lines[1].startswith(f"{first['indicator_id']},{first['axis']},{first['label']}")
+    assert f",{first['value']},{first['display']}," in lines[1]
 
     outside = await get(
         service,
@@ -665,3 +677,279 @@ async def test_stream_announces_updates(network) -> None:
                 break
     assert "event: update" in lines
     assert '"events_processed"' in lines[-1]
+
+
+# --- every axis ------------------------------------------------------------------------------
+
+
+def other_axes(rng: random.Random) -> dict[str, list[list[DomainEvent]]]:
+    """Per domain, a history as one list per aggregate, for the employment, hosting,
+    community-events and cases indicators."""
+    from franoi_contracts import cases as cs
+    from franoi_contracts import events as evs
+    from franoi_contracts import hosting as hs
+
+    from tests.test_employment_views import scenario
+
+    employment = defaultdict(list)
+    for event in scenario():
+        employment[event.aggregate_id].append(event)
+    person = {"sex": "female", "age_band": "25-34", "protection_status": "refugee"}
+    hosting: list[list[DomainEvent]] = []
+    for i in range(12):
+        fid, rid, sid = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        on = D(2025, 1 + i % 6, 3)
+        hosting.append(
+            [
+                hs.FamilyApplied(
+                    family_id=fid,
+                    municipality_code="F205",
+                    rooms_offered=1,
+                    household_size=2,
+                    languages=["it"],
+                    applied_on=on,
+                ),
+                hs.FamilyApproved(family_id=fid, approved_on=on + dt.timedelta(days=10)),
+            ]
+        )
+        request: list[DomainEvent] = [
+            hs.RequestSubmitted(
+                request_id=rid,
+                person_ref=ref(rng),
+                kind="hosting",
+                household_size=1,
+                submitted_on=on,
+                **person,
+            )
+        ]
+        if i % 3 == 0:
+            request.append(hs.RequestSatisfied(request_id=rid, closed_on=on, stay_id=sid))
+            stay: list[DomainEvent] = [
+                hs.StayStarted(
+                    stay_id=sid,
+                    match_id=uuid.uuid4(),
+                    family_id=fid,
+                    request_id=rid,
+                    person_ref=ref(rng),
+                    started_on=on,
+                    planned_months=6,
+                    planned_end_on=on + dt.timedelta(days=180),
+                    monthly_contribution_eur=300,
+                    **person,
+                )
+            ]
+            if i % 2 == 0:
+                stay.append(
+                    hs.StayEnded(
+                        stay_id=sid,
+                        family_id=fid,
+                        ended_on=D(2025, 9, 1),
+                        outcome="completed_with_autonomy",
+                    )
+                )
+            hosting.append(stay)
+        elif i % 3 == 1:
+            request.append(
+                hs.RequestUnsatisfied(request_id=rid, closed_on=on, reason="no_family_available")
+            )
+        hosting.append(request)
+    community: list[list[DomainEvent]] = []
+    hub = uuid.uuid4()
+    for i in range(10):
+        on = D(2025, 1 + i % 8, 10)
+        community.append(
+            [
+                evs.AccessBatchRecorded(
+                    access_batch_id=uuid.uuid4(),
+                    hub_id=hub,
+                    accessed_on=on,
+                    anonymous=[
+                        {"topic": "work", "referred": False, "accesses": 3 + i},
+                        {"topic": "housing", "referred": True, "accesses": 2},
+                    ],
+                )
+            ]
+        )
+        eid = uuid.uuid4()
+        kind = ["public_event", "festival", "info_session"][i % 3]
+        scheduled = evs.CommunityEventScheduled(
+            community_event_id=eid,
+            kind=kind,
+            municipality_code="H264",
+            starts_on=on,
+            duration_minutes=90,
+        )
+        tail: list[DomainEvent] = (
+            [
+                evs.CommunityEventHeld(
+                    community_event_id=eid,
+                    held_on=on,
+                    participants=20 + i,
+                    beneficiaries=5,
+                    volunteers=2,
+                )
+            ]
+            if i % 4
+            else [
+                evs.CommunityEventCancelled(
+                    community_event_id=eid, cancelled_on=on, reason="weather"
+                )
+            ]
+        )
+        community.append([scheduled, *tail])
+        lab = uuid.uuid4()
+        lab_kind = "socialisation_lab" if i % 2 else "community_lab"
+        community.append(
+            [
+                evs.LabSeriesStarted(
+                    lab_series_id=lab, kind=lab_kind, municipality_code="H264", started_on=on
+                ),
+                evs.LabSeriesClosed(
+                    lab_series_id=lab,
+                    closed_on=on + dt.timedelta(days=40),
+                    sessions_held=6,
+                    distinct_participants=10 + i,
+                    distinct_beneficiaries=7,
+                    distinct_volunteers=2,
+                ),
+            ]
+        )
+    cases: list[list[DomainEvent]] = []
+    outcomes = ["completed_autonomy_reached", "completed_partly", "interrupted", None]
+    for i in range(16):
+        on = D(2025, 1 + i % 5, 2)
+        cases.append(
+            [
+                cs.PersonRegistered(
+                    person_id=uuid.uuid4(), person_ref=ref(rng), registered_on=on, **person
+                )
+            ]
+        )
+        plan = uuid.uuid4()
+        events: list[DomainEvent] = [
+            cs.PlanOpened(
+                plan_id=plan, person_ref=ref(rng), opened_on=on, axes=["housing"], planned_months=12
+            )
+        ]
+        outcome = outcomes[i % 4]
+        if outcome:
+            reason = "lost_contact" if outcome == "interrupted" else None
+            events.append(
+                cs.PlanClosed(
+                    plan_id=plan,
+                    closed_on=D(2025, 8, 1),
+                    outcome=outcome,
+                    interruption_reason=reason,
+                )
+            )
+        cases.append(events)
+    return {
+        "employment": list(employment.values()),
+        "hosting": hosting,
+        "events": community,
+        "cases": cases,
+    }
+
+
+def oracle(history: dict[str, list[list[DomainEvent]]]) -> dict[str, int]:
+    """Key numbers counted straight from the events (everything falls in 2025 or 2026)."""
+    from franoi_contracts import cases as cs
+    from franoi_contracts import employment as em
+    from franoi_contracts import events as evs
+    from franoi_contracts import hosting as hs
+
+    flat = [e for aggregates in history.values() for a in aggregates for e in a]
+
+    def of(cls: type[DomainEvent]) -> list[Any]:
+        return [e for e in flat if type(e) is cls]
+
+    held = [e for e in of(em.GroupActivityHeld)]
+    cancelled_ids = {e.community_event_id for e in of(evs.CommunityEventCancelled)}
+    kinds = {e.community_event_id: e.kind for e in of(evs.CommunityEventScheduled)}
+    lab_kinds = {e.lab_series_id: e.kind for e in of(evs.LabSeriesStarted)}
+    public = [
+        e
+        for e in of(evs.CommunityEventHeld)
+        if e.community_event_id not in cancelled_ids and not kinds[e.community_event_id].is_lab
+    ]
+    closed = of(cs.PlanClosed)
+    consultations = of(em.ConsultationRecorded)
+    return {
+        "employment_job_consultations": sum(
+            c.topic != "savings_and_financial_education" for c in consultations
+        ),
+        "employment_savings_consultations": sum(
+            c.topic == "savings_and_financial_education" for c in consultations
+        ),
+        "employment_orientation_participants": sum(
+            len(e.registered_attendees) + e.anonymous_attendees
+            for e in held
+            if e.kind == "orientation_group"
+        ),
+        "employment_school_pupils": sum(
+            len(e.registered_attendees) + e.anonymous_attendees
+            for e in held
+            if e.kind == "school_session"
+        ),
+        "employment_training_participants": len(of(em.EnrolmentStarted))
+        + len(of(em.InternshipStarted)),
+        "employment_hires": len(of(em.HireRecorded)),
+        "hosting_requests_submitted": len(of(hs.RequestSubmitted)),
+        "hosting_stays_started": len(of(hs.StayStarted)),
+        "events_accesses": sum(sum(e.totals().values()) for e in of(evs.AccessBatchRecorded)),
+        "events_held": len(public),
+        "events_participants": sum(e.participants for e in public),
+        "events_socialisation_labs": sum(k == "socialisation_lab" for k in lab_kinds.values()),
+        "events_socialisation_lab_participants": sum(
+            e.distinct_participants
+            for e in of(evs.LabSeriesClosed)
+            if lab_kinds[e.lab_series_id] == "socialisation_lab"
+        ),
+        "events_community_labs": sum(k == "community_lab" for k in lab_kinds.values()),
+        "cases_plans_opened": len(of(cs.PlanOpened)),
+        "cases_plans_completed": sum(c.outcome.startswith("completed") for c in closed),
+        "cases_plans_autonomy_reached": sum(
+            c.outcome == "completed_autonomy_reached" for c in closed
+        ),
+    }
+
+
+async def test_every_axis_counts_exactly_and_counters_equal_a_recount(
+    databases, kafka_bootstrap, kafka_idempotent
+) -> None:
+    from franoi_common.settings import ProjectionSettings
+    from franoi_projection.service_layer.counts import mismatches_sql
+
+    settings = ProjectionSettings(
+        env="test",
+        database_url=await databases.create("netviews_axes"),
+        kafka=kafka_settings(kafka_bootstrap, kafka_idempotent),
+        consumer_enabled=False,
+    )
+    rng = random.Random(7)
+    history = other_axes(rng)
+    service = RunningService(PROJECTION, settings)
+    async with running(service):
+        pool = await create_pool(settings.database_url)
+        try:
+            for domain, aggregates in history.items():
+                events = interleave(rng, aggregates)
+                partner = "p07"
+                if domain in ("events", "cases"):
+                    await apply_set_wise(pool, partner, events, domain)
+                else:
+                    await apply_one_by_one(pool, partner, events, domain)
+            async with pool.acquire() as conn:
+                assert await conn.fetch(mismatches_sql()) == []
+        finally:
+            await pool.close()
+        body = await get(
+            service,
+            "/v1/network/key-numbers",
+            partner_id="p07",
+            **{"from": "2025-01", "to": "2026-12"},
+        )
+        got = {row["indicator_id"]: row["value"] for row in body["rows"]}
+        for indicator_id, value in oracle(history).items():
+            assert got[indicator_id] == value, indicator_id
+        assert got["hosting_satisfaction_rate"] == pytest.approx(4 / 8)

@@ -100,6 +100,22 @@ def test_enabling_a_service_is_a_values_block(render: Any) -> None:
     assert "franoi.p07.events.v1" in rendered.notes()
 
 
+def test_cases_reads_its_encryption_key_from_a_secret(render: Any) -> None:
+    values = deep_merge(
+        load_values("partner"),
+        {"services": {"cases": {"enabled": True, "database": {"existingSecret": "cases-db"}}}},
+    )
+    rendered = render(values, release="franoi-p07")
+    for kind, name in (("Deployment", "franoi-p07-cases"), ("Job", "franoi-p07-cases-migrate")):
+        spec = rendered.get(kind, name)["spec"]["template"]["spec"]
+        env = env_of(spec["containers"][0])
+        assert env["FRANOI_CASES_ENCRYPTION_KEY"]["valueFrom"]["secretKeyRef"] == {
+            "name": "franoi-cases-encryption",
+            "key": "key",
+        }
+        assert "value" not in env["FRANOI_CASES_ENCRYPTION_KEY"]
+
+
 # --------------------------------------------------------------------------- probes and ports
 
 

@@ -98,7 +98,7 @@ def test_values_schema_refuses_bad_values(
         ),
         ({"services": {"housing": {"ingress": {"hostname": ""}}}}, "ingress.hostname"),
         (
-            {"services": {"events": {"enabled": True, "database": {"existingSecret": "e"}}}},
+            {"services": {"mentoring": {"enabled": True, "database": {"existingSecret": "e"}}}},
             "image.repository",
         ),
     ],

@@ -3,11 +3,15 @@ local runner read this list, so a new service joins them by being added here."""
 
 from __future__ import annotations
 
+from franoi_cases.bootstrap import DEFINITION as CASES
 from franoi_common.service import ServiceDefinition
+from franoi_employment.bootstrap import DEFINITION as EMPLOYMENT
+from franoi_events.bootstrap import DEFINITION as EVENTS
+from franoi_hosting.bootstrap import DEFINITION as HOSTING
 from franoi_housing.bootstrap import DEFINITION as HOUSING
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 
-PARTNER_SERVICES: tuple[ServiceDefinition, ...] = (HOUSING,)
+PARTNER_SERVICES: tuple[ServiceDefinition, ...] = (CASES, HOUSING, EMPLOYMENT, HOSTING, EVENTS)
 """A partner's domain services (one instance per partner, or shared by several)."""
 
 CONSORTIUM_SERVICES: tuple[ServiceDefinition, ...] = (PROJECTION,)

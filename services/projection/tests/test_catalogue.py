@@ -62,4 +62,4 @@ def test_inconsistent_definitions_are_refused() -> None:
 def test_statements_are_generated_for_every_fact_table() -> None:
     for table in FACT_TABLES.values():
         sql = contribution_sql(table, -1, CATALOGUE)
-        assert sql.startswith("INSERT INTO indicator_counts") and "-1 * sum" in sql
+        assert sql.startswith("INSERT INTO indicator_counts") and "-1 * n" in sql

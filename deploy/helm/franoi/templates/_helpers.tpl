@@ -249,6 +249,13 @@ Context: dict root name svc component
     secretKeyRef:
       name: {{ $svc.database.existingSecret }}
       key: {{ $svc.database.urlKey }}
+{{- range $name, $ref := ($svc.secretEnv | default dict) }}
+- name: {{ $name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $ref.existingSecret }}
+      key: {{ $ref.key }}
+{{- end }}
 {{- with $v.auth.jwt.existingSecret }}
 - name: FRANOI_JWT_KEY
   valueFrom:

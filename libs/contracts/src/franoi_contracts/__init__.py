@@ -6,6 +6,12 @@ document under ``docs/events/`` are generated from these models
 (``python -m franoi_contracts.catalogue``).
 """
 
-from franoi_contracts import housing
+from franoi_contracts import cases, employment, events, hosting, housing
 
-DOMAINS = {"housing": housing}
+DOMAINS = {
+    "cases": cases,
+    "employment": employment,
+    "events": events,
+    "hosting": hosting,
+    "housing": housing,
+}

@@ -13,6 +13,10 @@ from franoi_common.settings import ProjectionSettings, ServiceSettings
 
 from franoi_projection.adapters.read_models import load_directory, read_directory
 from franoi_projection.entrypoints.api import build_router
+from franoi_projection.entrypoints.cases_views import build_cases_router
+from franoi_projection.entrypoints.employment_views import build_employment_router
+from franoi_projection.entrypoints.events_views import build_events_router
+from franoi_projection.entrypoints.hosting_views import build_hosting_router
 from franoi_projection.entrypoints.network_views import build_network_router, build_public_router
 from franoi_projection.service_layer.apply import apply_event
 from franoi_projection.web import build_web_router
@@ -58,6 +62,10 @@ DEFINITION = ServiceDefinition(
     in_process_workers=_in_process,
     routers=lambda settings: [
         build_router(),
+        build_cases_router(),
+        build_employment_router(),
+        build_events_router(),
+        build_hosting_router(),
         build_network_router(),
         build_public_router(),
         build_web_router(),

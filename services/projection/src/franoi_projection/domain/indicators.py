@@ -92,12 +92,15 @@ class Indicator:
     numerator: str | None = None
     denominator: str | None = None
     disaggregations: tuple[By, ...] = ALL_DIMENSIONS
-    key_number: bool = False
-    """Shown in the key numbers (the table a project publishes)."""
 
     @property
     def is_rate(self) -> bool:
         return self.numerator is not None
+
+    @property
+    def key_number(self) -> bool:
+        """Shown in the key numbers (the table a project publishes)."""
+        return self.id in KEY_NUMBERS
 
 
 FACT_TABLES: dict[str, FactTable] = {
@@ -106,6 +109,19 @@ FACT_TABLES: dict[str, FactTable] = {
         FactTable("housing_units", "unit_id", person_columns=False),
         FactTable("housing_requests", "request_id", person_columns=True),
         FactTable("housing_placements", "placement_id", person_columns=True),
+        FactTable("employment_consultations", "consultation_id", person_columns=True),
+        FactTable("employment_group_activities", "group_activity_id", person_columns=False),
+        FactTable("employment_enrolments", "enrolment_id", person_columns=True),
+        FactTable("employment_internships", "internship_id", person_columns=True),
+        FactTable("employment_hires", "hire_id", person_columns=True),
+        FactTable("hosting_families", "family_id", person_columns=False),
+        FactTable("hosting_requests", "request_id", person_columns=True),
+        FactTable("hosting_stays", "stay_id", person_columns=True),
+        FactTable("events_access_counts", "access_batch_id", person_columns=False),
+        FactTable("events_community_events", "community_event_id", person_columns=False),
+        FactTable("events_lab_series", "lab_series_id", person_columns=False),
+        FactTable("cases_persons", "person_id", person_columns=True),
+        FactTable("cases_plans", "plan_id", person_columns=False),
     )
 }
 
@@ -144,7 +160,6 @@ def _housing() -> list[Indicator]:
             Unit.COUNT,
             "requests",
             (Source(requests, "submitted_on"),),
-            key_number=True,
         ),
         Indicator(
             "housing_requests_satisfied",
@@ -157,7 +172,6 @@ def _housing() -> list[Indicator]:
             Unit.COUNT,
             "requests",
             (Source(requests, "closed_on", when="status = 'satisfied'"),),
-            key_number=True,
         ),
         Indicator(
             "housing_requests_unsatisfied",
@@ -172,7 +186,6 @@ def _housing() -> list[Indicator]:
             Unit.COUNT,
             "requests",
             (Source(requests, "closed_on", when="status = 'unsatisfied'"),),
-            key_number=True,
         ),
         Indicator(
             "housing_requests_withdrawn",
@@ -214,7 +227,6 @@ def _housing() -> list[Indicator]:
             "requests",
             numerator="housing_requests_satisfied",
             denominator="housing_requests_decided",
-            key_number=True,
         ),
         Indicator(
             "housing_placements_started",
@@ -243,7 +255,6 @@ def _housing() -> list[Indicator]:
             Unit.PERSONS,
             "persons",
             (Source(placements, "started_on", amount="household_size"),),
-            key_number=True,
         ),
         Indicator(
             "housing_households_housed",
@@ -281,7 +292,6 @@ def _housing() -> list[Indicator]:
             ),
             stock=True,
             disaggregations=PLACE_AND_TIME,
-            key_number=True,
         ),
         Indicator(
             "housing_beds_available",
@@ -335,7 +345,6 @@ def _housing() -> list[Indicator]:
                     when="exit_outcome IN (" + ", ".join(f"'{o}'" for o in AUTONOMY_OUTCOMES) + ")",
                 ),
             ),
-            key_number=True,
         ),
     ]
     for outcome, text in _EXIT_OUTCOMES.items():
@@ -356,7 +365,505 @@ def _housing() -> list[Indicator]:
     return indicators
 
 
-CATALOGUE: tuple[Indicator, ...] = tuple(_housing())
+def _flow(
+    id: str,
+    axis: str,
+    label: Text,
+    description: Text,
+    unit: Unit,
+    counts: str,
+    *sources: Source,
+    by: tuple[By, ...] = ALL_DIMENSIONS,
+) -> Indicator:
+    return Indicator(id, axis, label, description, unit, counts, sources, disaggregations=by)
+
+
+_ATTENDEES = "coalesce(registered_attendees, 0) + coalesce(anonymous_attendees, 0)"
+_SAVINGS = "'savings_and_financial_education'"
+_PUBLIC_EVENTS = "('public_event', 'info_session', 'festival')"
+
+
+def _group_participants(id: str, kind: str, label: Text, what: Text) -> Indicator:
+    return _flow(
+        id,
+        "employment",
+        label,
+        Text(
+            f"Partecipanti a {what.it} svolti nel periodo (persone seguite dal partner più"
+            " partecipanti anonimi), nel mese di svolgimento: chi partecipa a due incontri"
+            " conta due volte.",
+            f"Participants in {what.en} held in the period (persons the partner follows plus"
+            " anonymous attendees), in the month held: someone attending two counts twice.",
+        ),
+        Unit.PERSONS,
+        "attendances",
+        Source(
+            "employment_group_activities",
+            "held_on",
+            amount=_ATTENDEES,
+            when=f"status = 'held' AND kind = '{kind}'",
+        ),
+        by=PLACE_AND_TIME,
+    )
+
+
+def _employment() -> list[Indicator]:
+    e = "employment"
+    return [
+        _flow(
+            "employment_job_consultations",
+            e,
+            Text("Consulenze individuali sul lavoro", "Individual job consultations"),
+            Text(
+                "Consulenze individuali su orientamento, curriculum, ricerca di lavoro, diritti"
+                " e contratti, nel mese in cui si sono tenute.",
+                "Individual consultations on orientation, CV, job search, rights and"
+                " contracts, in the month they were held.",
+            ),
+            Unit.COUNT,
+            "consultations",
+            Source("employment_consultations", "held_on", when=f"topic <> {_SAVINGS}"),
+        ),
+        _group_participants(
+            "employment_orientation_participants",
+            "orientation_group",
+            Text("Partecipanti ai gruppi di orientamento", "Orientation-group participants"),
+            Text("gruppi di orientamento al lavoro", "job-orientation groups"),
+        ),
+        _flow(
+            "employment_training_participants",
+            e,
+            Text("Partecipanti a formazione e tirocini", "Training and internship participants"),
+            Text(
+                "Iscrizioni a corsi (nel mese di inizio del corso) più tirocini avviati (nel"
+                " mese di avvio): chi fa un corso e un tirocinio conta due volte.",
+                "Course enrolments (in the month the course starts) plus internships started"
+                " (in the month they start): someone doing both counts twice.",
+            ),
+            Unit.PERSONS,
+            "enrolments and internships",
+            Source("employment_enrolments", "starts_on"),
+            Source("employment_internships", "started_on"),
+        ),
+        _flow(
+            "employment_enrolments_started",
+            e,
+            Text("Iscrizioni a corsi", "Course enrolments"),
+            Text(
+                "Iscrizioni a corsi (lingua, professionali, sicurezza...), nel mese di inizio.",
+                "Enrolments in courses (language, vocational, safety...), in the starting month.",
+            ),
+            Unit.PERSONS,
+            "enrolments",
+            Source("employment_enrolments", "starts_on"),
+        ),
+        _flow(
+            "employment_internships_started",
+            e,
+            Text("Tirocini avviati", "Internships started"),
+            Text(
+                "Tirocini (borse lavoro) avviati, nel mese di avvio.",
+                "Internships started, in the month they started.",
+            ),
+            Unit.PERSONS,
+            "internships",
+            Source("employment_internships", "started_on"),
+        ),
+        _flow(
+            "employment_hires",
+            e,
+            Text("Assunzioni", "Hires"),
+            Text(
+                "Assunzioni registrate, nel mese di inizio del rapporto di lavoro.",
+                "Hires recorded, in the month the job started.",
+            ),
+            Unit.PERSONS,
+            "hires",
+            Source("employment_hires", "started_on"),
+        ),
+        _flow(
+            "employment_hires_after_internship",
+            e,
+            Text("Assunzioni dopo un tirocinio", "Hires after an internship"),
+            Text(
+                "Assunzioni che seguono un tirocinio, nel mese di inizio del rapporto.",
+                "Hires following an internship, in the month the job started.",
+            ),
+            Unit.PERSONS,
+            "hires",
+            Source("employment_hires", "started_on", when="internship_id IS NOT NULL"),
+        ),
+        _flow(
+            "employment_savings_consultations",
+            e,
+            Text("Consulenze individuali sul risparmio", "Individual savings consultations"),
+            Text(
+                "Consulenze individuali su risparmio ed educazione finanziaria, nel mese in cui"
+                " si sono tenute.",
+                "Individual consultations on saving and financial education, in the month"
+                " they were held.",
+            ),
+            Unit.COUNT,
+            "consultations",
+            Source("employment_consultations", "held_on", when=f"topic = {_SAVINGS}"),
+        ),
+        _group_participants(
+            "employment_financial_education_participants",
+            "financial_education_path",
+            Text(
+                "Partecipanti ai percorsi di educazione finanziaria",
+                "Financial-education participants",
+            ),
+            Text(
+                "percorsi di educazione e pianificazione finanziaria",
+                "financial education and planning paths",
+            ),
+        ),
+        _group_participants(
+            "employment_school_pupils",
+            "school_session",
+            Text("Ragazzi partecipanti nelle scuole", "School pupils reached"),
+            Text("incontri sul risparmio nelle scuole", "saving sessions in schools"),
+        ),
+    ]
+
+
+def _hosting() -> list[Indicator]:
+    h = "hosting"
+    requests = "hosting_requests"
+    return [
+        _flow(
+            "hosting_requests_submitted",
+            h,
+            Text("Richieste per la famiglia", "Family requests"),
+            Text(
+                "Richieste di accoglienza in famiglia o di sostegno alla famiglia (cura dei"
+                " figli, carichi di cura, sostegno scolastico e genitoriale), nel mese di"
+                " presentazione.",
+                "Requests for hosting in a family or family support (childcare, care duties,"
+                " school and parenting support), in the month submitted.",
+            ),
+            Unit.COUNT,
+            "requests",
+            Source(requests, "submitted_on"),
+        ),
+        _flow(
+            "hosting_requests_satisfied",
+            h,
+            Text("Richieste per la famiglia soddisfatte", "Family requests satisfied"),
+            Text(
+                "Richieste per la famiglia chiuse come soddisfatte, nel mese di chiusura.",
+                "Family requests closed as satisfied, in the month closed.",
+            ),
+            Unit.COUNT,
+            "requests",
+            Source(requests, "closed_on", when="status = 'satisfied'"),
+        ),
+        _flow(
+            "hosting_requests_decided",
+            h,
+            Text("Richieste per la famiglia decise", "Family requests decided"),
+            Text(
+                "Richieste per la famiglia chiuse come soddisfatte o non soddisfatte, nel mese"
+                " di chiusura.",
+                "Family requests closed as satisfied or unsatisfied, in the month closed.",
+            ),
+            Unit.COUNT,
+            "requests",
+            Source(requests, "closed_on", when="status IN ('satisfied', 'unsatisfied')"),
+        ),
+        Indicator(
+            "hosting_satisfaction_rate",
+            h,
+            Text(
+                "Quota di richieste per la famiglia soddisfatte",
+                "Share of family requests satisfied",
+            ),
+            Text(
+                "Richieste per la famiglia soddisfatte sul totale di quelle decise nel periodo.",
+                "Family requests satisfied over those decided in the period.",
+            ),
+            Unit.RATE,
+            "requests",
+            numerator="hosting_requests_satisfied",
+            denominator="hosting_requests_decided",
+        ),
+        _flow(
+            "hosting_stays_started",
+            h,
+            Text("Accoglienze in famiglia avviate", "Family hostings started"),
+            Text(
+                "Persone accolte in una famiglia, nel mese di inizio dell'accoglienza.",
+                "Persons hosted by a family, in the month the stay started.",
+            ),
+            Unit.PERSONS,
+            "stays (one guest each)",
+            Source("hosting_stays", "started_on"),
+        ),
+        _flow(
+            "hosting_stays_ended_with_autonomy",
+            h,
+            Text("Accoglienze concluse con autonomia", "Hostings ended with autonomy"),
+            Text(
+                "Accoglienze in famiglia concluse con l'autonomia dell'ospite, nel mese di fine.",
+                "Family stays completed with the guest's autonomy, in the month they ended.",
+            ),
+            Unit.PERSONS,
+            "stays (one guest each)",
+            Source("hosting_stays", "ended_on", when="outcome = 'completed_with_autonomy'"),
+        ),
+        _flow(
+            "hosting_families_approved",
+            h,
+            Text("Famiglie accoglienti approvate", "Host families approved"),
+            Text(
+                "Famiglie approvate per l'accoglienza, nel mese di approvazione.",
+                "Families approved to host, in the month approved.",
+            ),
+            Unit.HOUSEHOLDS,
+            "families",
+            Source("hosting_families", "approved_on"),
+            by=PLACE_AND_TIME,
+        ),
+    ]
+
+
+def _events() -> list[Indicator]:
+    v = "events"
+    events = "events_community_events"
+    labs = "events_lab_series"
+    return [
+        _flow(
+            "events_accesses",
+            v,
+            Text("Accessi per consulenze", "Accesses for advice"),
+            Text(
+                "Accessi ai punti di incontro (caffè, sportelli) per consulenze, anonimi e di"
+                " persone seguite, nel giorno dell'accesso.",
+                "Walk-in accesses to the hubs (cafés, help desks) for advice, anonymous and of"
+                " persons followed, on the day of the access.",
+            ),
+            Unit.COUNT,
+            "accesses",
+            Source("events_access_counts", "accessed_on", amount="accesses"),
+            by=PLACE_AND_TIME,
+        ),
+        _flow(
+            "events_held",
+            v,
+            Text("Eventi", "Events"),
+            Text(
+                "Eventi pubblici, incontri informativi e feste svolti, nel mese di svolgimento"
+                " (i laboratori si contano a parte).",
+                "Public events, information sessions and festivals held, in the month held"
+                " (labs are counted apart).",
+            ),
+            Unit.COUNT,
+            "events",
+            Source(events, "held_on", when=f"status = 'held' AND kind IN {_PUBLIC_EVENTS}"),
+            by=PLACE_AND_TIME,
+        ),
+        _flow(
+            "events_participants",
+            v,
+            Text("Cittadini partecipanti agli eventi", "Event participants"),
+            Text(
+                "Partecipanti agli eventi svolti nel periodo (presenze).",
+                "Participants in the events held in the period (attendances).",
+            ),
+            Unit.PERSONS,
+            "attendances",
+            Source(
+                events,
+                "held_on",
+                amount="coalesce(participants, 0)",
+                when=f"status = 'held' AND kind IN {_PUBLIC_EVENTS}",
+            ),
+            by=PLACE_AND_TIME,
+        ),
+        _flow(
+            "events_socialisation_labs",
+            v,
+            Text("Laboratori di socialità", "Socialisation labs"),
+            Text(
+                "Laboratori di socialità avviati, nel mese di avvio.",
+                "Socialisation labs started, in the month started.",
+            ),
+            Unit.COUNT,
+            "lab series",
+            Source(labs, "started_on", when="kind = 'socialisation_lab'"),
+            by=PLACE_AND_TIME,
+        ),
+        _flow(
+            "events_socialisation_lab_participants",
+            v,
+            Text("Partecipanti ai laboratori di socialità", "Socialisation-lab participants"),
+            Text(
+                "Partecipanti distinti di ciascun laboratorio di socialità, nel mese in cui il"
+                " laboratorio si è chiuso.",
+                "Distinct participants of each socialisation lab, in the month the lab closed.",
+            ),
+            Unit.PERSONS,
+            "participants per lab",
+            Source(
+                labs,
+                "closed_on",
+                amount="coalesce(distinct_participants, 0)",
+                when="kind = 'socialisation_lab'",
+            ),
+            by=PLACE_AND_TIME,
+        ),
+        _flow(
+            "events_community_labs",
+            v,
+            Text("Laboratori di comunità", "Community labs"),
+            Text(
+                "Laboratori di comunità avviati, nel mese di avvio.",
+                "Community labs started, in the month started.",
+            ),
+            Unit.COUNT,
+            "lab series",
+            Source(labs, "started_on", when="kind = 'community_lab'"),
+            by=PLACE_AND_TIME,
+        ),
+        _flow(
+            "events_community_lab_beneficiaries",
+            v,
+            Text("Fruitori dei laboratori di comunità", "Community-lab beneficiaries"),
+            Text(
+                "Fruitori distinti dei servizi di ciascun laboratorio di comunità, nel mese in"
+                " cui il laboratorio si è chiuso.",
+                "Distinct beneficiaries of each community lab's services, in the month the lab"
+                " closed.",
+            ),
+            Unit.PERSONS,
+            "beneficiaries per lab",
+            Source(
+                labs,
+                "closed_on",
+                amount="coalesce(distinct_beneficiaries, 0)",
+                when="kind = 'community_lab'",
+            ),
+            by=PLACE_AND_TIME,
+        ),
+    ]
+
+
+def _cases() -> list[Indicator]:
+    c = "cases"
+    plans = "cases_plans"
+    completed = "outcome IN ('completed_autonomy_reached', 'completed_partly')"
+    return [
+        _flow(
+            "cases_persons_registered",
+            c,
+            Text("Persone prese in carico", "Persons taken in charge"),
+            Text(
+                "Persone registrate da un partner, nel mese di registrazione (una persona"
+                " seguita da due partner conta per ciascuno).",
+                "Persons registered by a partner, in the month registered (a person followed"
+                " by two partners counts for each).",
+            ),
+            Unit.PERSONS,
+            "persons",
+            Source("cases_persons", "registered_on"),
+        ),
+        _flow(
+            "cases_plans_opened",
+            c,
+            Text("Progetti individuali avviati", "Individual plans opened"),
+            Text(
+                "Progetti individuali aperti, nel mese di apertura.",
+                "Individual plans opened, in the month opened.",
+            ),
+            Unit.PERSONS,
+            "plans (one person each)",
+            Source(plans, "opened_on"),
+            by=PLACE_AND_TIME,
+        ),
+        _flow(
+            "cases_plans_completed",
+            c,
+            Text("Progetti individuali conclusi", "Individual plans completed"),
+            Text(
+                "Progetti chiusi come completati (in tutto o in parte), nel mese di chiusura.",
+                "Plans closed as completed (fully or partly), in the month closed.",
+            ),
+            Unit.PERSONS,
+            "plans (one person each)",
+            Source(plans, "closed_on", when=completed),
+            by=PLACE_AND_TIME,
+        ),
+        _flow(
+            "cases_plans_autonomy_reached",
+            c,
+            Text("Progetti conclusi con autonomia raggiunta", "Plans ended with autonomy reached"),
+            Text(
+                "Progetti chiusi con gli obiettivi raggiunti e la persona autonoma, nel mese di"
+                " chiusura.",
+                "Plans closed with their goals met and the person autonomous, in the month closed.",
+            ),
+            Unit.PERSONS,
+            "plans (one person each)",
+            Source(plans, "closed_on", when="outcome = 'completed_autonomy_reached'"),
+            by=PLACE_AND_TIME,
+        ),
+    ]
+
+
+def _leases() -> Indicator:
+    return _flow(
+        "housing_leases_signed",
+        "housing",
+        Text("Contratti di affitto firmati", "Leases signed"),
+        Text(
+            "Nuclei usciti da un alloggio del progetto con un proprio contratto d'affitto"
+            " (uscite in affitto autonomo), nel mese di uscita.",
+            "Households that left a project unit with a lease of their own (exits to an"
+            " autonomous rental), in the month they left.",
+        ),
+        Unit.HOUSEHOLDS,
+        "leases (one household each)",
+        Source("housing_placements", "ended_on", when="exit_outcome = 'autonomous_rent'"),
+    )
+
+
+CATALOGUE: tuple[Indicator, ...] = tuple(
+    [*_housing(), _leases(), *_employment(), *_hosting(), *_events(), *_cases()]
+)
+
+KEY_NUMBERS: tuple[str, ...] = (
+    "events_accesses",
+    "employment_job_consultations",
+    "employment_orientation_participants",
+    "employment_training_participants",
+    "employment_hires",
+    "hosting_requests_submitted",
+    "hosting_satisfaction_rate",
+    "employment_savings_consultations",
+    "employment_financial_education_participants",
+    "employment_school_pupils",
+    "housing_requests_submitted",
+    "housing_requests_satisfied",
+    "housing_requests_unsatisfied",
+    "housing_satisfaction_rate",
+    "housing_units_available",
+    "housing_persons_housed",
+    "housing_exits_to_autonomy",
+    "events_held",
+    "events_participants",
+    "events_socialisation_labs",
+    "events_socialisation_lab_participants",
+    "events_community_labs",
+    "events_community_lab_beneficiaries",
+    "cases_plans_opened",
+    "cases_plans_completed",
+    "cases_plans_autonomy_reached",
+    "hosting_stays_started",
+    "housing_leases_signed",
+)
+"""The key numbers, in the order a project publishes them (seed 001's table, then the
+Fra Noi results)."""
 BY_ID: dict[str, Indicator] = {i.id: i for i in CATALOGUE}
 
 DIMENSION_LABELS: dict[By, Text] = {
@@ -394,6 +901,8 @@ def check_catalogue(catalogue: tuple[Indicator, ...] = CATALOGUE) -> None:
     if len(ids) != len(set(ids)):
         raise ValueError("an indicator id is defined twice")
     by_id = {i.id: i for i in catalogue}
+    if catalogue is CATALOGUE and not set(KEY_NUMBERS) <= set(ids):
+        raise ValueError("a key number is not in the catalogue")
     for indicator in catalogue:
         if indicator.is_rate:
             if indicator.sources or indicator.unit is not Unit.RATE:

@@ -38,6 +38,7 @@ from franoi_projection.domain.indicators import (
     BY_ID,
     CATALOGUE,
     DIMENSION_LABELS,
+    KEY_NUMBERS,
     VALUE_LABELS,
     By,
     Indicator,
@@ -163,7 +164,7 @@ class KeyNumberOut(BaseModel):
     axis: str
     label: str
     unit: str
-    value: float | None = Field(description="null when suppressed; a rate is a fraction 0..1")
+    value: int | float | None = Field(description="null when suppressed; a rate is a fraction 0..1")
     numerator: int | None
     denominator: int | None
     display: str
@@ -177,7 +178,7 @@ class KeyNumbersOut(BaseModel):
 
 
 class Cell(BaseModel):
-    value: float | None
+    value: int | float | None
     display: str
 
 
@@ -263,7 +264,7 @@ def indicator_out(indicator: Indicator) -> IndicatorOut:
     )
 
 
-KEY_NUMBERS = [i for i in CATALOGUE if i.key_number]
+KEY_NUMBER_INDICATORS = [BY_ID[i] for i in KEY_NUMBERS]
 
 
 async def key_numbers_answer(
@@ -278,7 +279,7 @@ async def key_numbers_answer(
     first, last = _period(first_month, last_month)
     async with read_only(pool) as conn:
         totals = await q.totals(conn, first, last, partner_id, region)
-    rows = views.key_numbers(KEY_NUMBERS, totals, lang, suppressed)
+    rows = views.key_numbers(KEY_NUMBER_INDICATORS, totals, lang, suppressed)
     return KeyNumbersOut(
         first_month=month_label(first),
         last_month=month_label(last),

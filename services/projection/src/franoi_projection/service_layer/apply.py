@@ -9,9 +9,13 @@ from franoi_common.envelope import Envelope
 from franoi_common.events import event_class
 from franoi_common.projector import apply_one, merge
 
+from franoi_projection.service_layer.cases import CASES
+from franoi_projection.service_layer.employment import EMPLOYMENT
+from franoi_projection.service_layer.events import EVENTS
+from franoi_projection.service_layer.hosting import HOSTING
 from franoi_projection.service_layer.housing import HOUSING
 
-PROJECTION = merge(HOUSING)
+PROJECTION = merge(HOUSING, EMPLOYMENT, HOSTING, CASES, EVENTS)
 
 
 async def apply_event(conn: asyncpg.Connection, envelope: Envelope, delivery: Delivery) -> None:

@@ -27,8 +27,9 @@ from franoi_projection.domain.indicators import (
 )
 
 
-def contribution_sql(table: FactTable, sign: int, catalogue: tuple[Indicator, ...]) -> str:
-    """The upsert adding ``sign`` times one row's contributions (``$1`` partner, ``$2`` key)."""
+def contributions(table: FactTable, catalogue: tuple[Indicator, ...], where: str) -> str:
+    """A SELECT of the contributions ``(dimension, indicator_id, partner_id, month, key, n)``
+    of the rows of ``table`` matching ``where`` (SQL over the alias ``t``)."""
     rows: list[str] = []
     for indicator in catalogue:
         disaggregated = bool(set(indicator.disaggregations) & set(PERSON_DIMENSIONS))
@@ -49,31 +50,63 @@ def contribution_sql(table: FactTable, sign: int, catalogue: tuple[Indicator, ..
             for d in PERSON_DIMENSIONS
         ]
     return (
-        "INSERT INTO indicator_counts AS c (dimension, indicator_id, partner_id, month, key, n)"  # noqa: S608
-        f" SELECT d.dimension, x.indicator_id, t.partner_id, x.month, d.key, {sign} * sum(x.n)"
+        "SELECT d.dimension, x.indicator_id, t.partner_id, x.month, d.key, sum(x.n) AS n"  # noqa: S608
         f" FROM {table.name} t"
         f" CROSS JOIN LATERAL (VALUES {', '.join(rows)})"
         " AS x(indicator_id, month, n, disaggregated)"
         f" CROSS JOIN LATERAL (VALUES {', '.join(dimensions)}) AS d(dimension, key)"
-        f" WHERE t.partner_id = $1 AND t.{table.key} = $2"
+        f" WHERE ({where})"
         " AND x.month IS NOT NULL AND x.n IS NOT NULL AND d.key IS NOT NULL"
         " GROUP BY d.dimension, x.indicator_id, t.partner_id, x.month, d.key"
+    )
+
+
+def contribution_sql(table: FactTable, sign: int, catalogue: tuple[Indicator, ...]) -> str:
+    """The upsert adding ``sign`` times one aggregate's contributions (``$1`` partner,
+    ``$2`` the aggregate's key)."""
+    select = contributions(table, catalogue, f"t.partner_id = $1 AND t.{table.key} = $2")
+    return (
+        "INSERT INTO indicator_counts AS c (dimension, indicator_id, partner_id, month, key, n)"  # noqa: S608
+        f" SELECT dimension, indicator_id, partner_id, month, key, {sign} * n FROM ({select}) s"
         " ON CONFLICT (dimension, indicator_id, partner_id, month, key)"
         " DO UPDATE SET n = c.n + excluded.n"
     )
 
 
+def recount_sql(catalogue: tuple[Indicator, ...] = CATALOGUE) -> str:
+    """Every counter recomputed from the facts at once (for checks and rebuilds)."""
+    parts = [
+        contributions(t, catalogue, "true") for t in _tables_with_indicators(catalogue).values()
+    ]
+    return (
+        "SELECT dimension, indicator_id, partner_id, month, key, sum(n) AS n"  # noqa: S608
+        f" FROM ({' UNION ALL '.join(parts)}) u GROUP BY 1, 2, 3, 4, 5"
+    )
+
+
+def mismatches_sql(catalogue: tuple[Indicator, ...] = CATALOGUE) -> str:
+    """The counters that differ from a recount of the facts (none, when all is well)."""
+    return (
+        f"SELECT dimension, indicator_id, partner_id, month, key,"  # noqa: S608
+        f" coalesce(r.n, 0) AS recounted, coalesce(c.n, 0) AS counted"
+        f" FROM ({recount_sql(catalogue)}) r"
+        " FULL JOIN indicator_counts c USING (dimension, indicator_id, partner_id, month, key)"
+        " WHERE coalesce(r.n, 0) <> coalesce(c.n, 0)"
+    )
+
+
 def _tables_with_indicators(catalogue: tuple[Indicator, ...]) -> dict[str, FactTable]:
     names = {s.table for i in catalogue for s in i.sources}
-    return {name: FACT_TABLES[name] for name in names}
+    return {name: FACT_TABLES[name] for name in sorted(names)}
 
 
-def fact_table_of(cls: type[DomainEvent], tables: dict[str, FactTable]) -> FactTable | None:
-    """The fact table of the event's aggregate: the domain's table keyed by the event's key."""
-    for table in tables.values():
-        if table.name.startswith(cls.domain() + "_") and table.key == cls.KEY:
-            return table
-    return None
+def fact_tables_of(cls: type[DomainEvent], tables: dict[str, FactTable]) -> list[FactTable]:
+    """The fact tables of the event's aggregate: the domain's tables keyed by the event's key."""
+    return [
+        table
+        for table in tables.values()
+        if table.name.startswith(cls.domain() + "_") and table.key == cls.KEY
+    ]
 
 
 def counted(
@@ -84,8 +117,8 @@ def counted(
     tables = _tables_with_indicators(catalogue)
     result: dict[type[DomainEvent], list[Statement[Any]]] = {}
     for cls, statements in projection.items():
-        table = fact_table_of(cls, tables)
-        if table is None or not statements:
+        facts = fact_tables_of(cls, tables)
+        if not facts or not statements:
             result[cls] = list(statements)
             continue
         key = cls.KEY
@@ -94,8 +127,8 @@ def counted(
             return (partner_id, getattr(event, key))
 
         result[cls] = [
-            Statement(contribution_sql(table, -1, catalogue), args),
+            *(Statement(contribution_sql(t, -1, catalogue), args) for t in facts),
             *statements,
-            Statement(contribution_sql(table, 1, catalogue), args),
+            *(Statement(contribution_sql(t, 1, catalogue), args) for t in facts),
         ]
     return result

@@ -1,0 +1,423 @@
+"""PostgreSQL persistence of persons, plans and the access log, always scoped by partner.
+
+Document numbers and contacts pass through :class:`FieldCipher` here and only
+here: the domain sees plain values, the database sees ciphertext and blind
+indexes. Every read takes the caller's ``partner_id``: another partner's row is
+simply not found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar, cast
+from uuid import UUID
+
+import asyncpg
+from franoi_common.events import ProtectionStatus, Sex
+from franoi_common.repository import Repository, Table
+from franoi_contracts.cases import InterruptionReason, PlanAxis, PlanOutcome, Progress
+
+from franoi_cases.adapters.crypto import FieldCipher
+from franoi_cases.domain.model import (
+    Access,
+    Contacts,
+    Documents,
+    HouseholdMember,
+    Identity,
+    IndividualPlan,
+    Person,
+    PersonAlreadyRegistered,
+    PlanAlreadyOpen,
+    PlanStatus,
+    Relation,
+    Review,
+    search_words,
+)
+
+A = TypeVar("A")
+
+
+@dataclass(frozen=True)
+class Found:
+    """A page of aggregates (or log rows) and how many match in all."""
+
+    items: list[Any]
+    total: int
+
+
+def _like_patterns(text: str) -> list[str]:
+    """One ``LIKE`` pattern per word of the searched name (each must appear)."""
+    words = search_words(text)
+    escaped = (w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words)
+    return [f"%{w}%" for w in escaped]
+
+
+class CasesRepository(Repository):
+    """The shared repository's interface (add, update, get by class), written by hand:
+    persons need their fields sealed and opened, plans their reviews."""
+
+    tables: ClassVar[Mapping[type[Any], Table]] = {
+        Person: Table("persons", "person_id"),
+        IndividualPlan: Table("plans", "plan_id"),
+    }
+
+    def __init__(self, conn: asyncpg.Connection, cipher: FieldCipher) -> None:
+        super().__init__(conn)
+        self.cipher = cipher
+
+    async def add(self, partner_id: str, aggregate: Any, **local: Any) -> None:
+        if isinstance(aggregate, Person):
+            await self.add_person(partner_id, aggregate)
+        elif isinstance(aggregate, IndividualPlan):
+            await self.add_plan(partner_id, aggregate)
+        else:
+            raise TypeError(f"not a cases aggregate: {type(aggregate).__name__}")
+
+    async def update(self, partner_id: str, aggregate: Any) -> None:
+        if isinstance(aggregate, Person):
+            await self.save_person(partner_id, aggregate)
+        elif isinstance(aggregate, IndividualPlan):
+            await self.save_plan(partner_id, aggregate)
+        else:
+            raise TypeError(f"not a cases aggregate: {type(aggregate).__name__}")
+
+    async def get(
+        self, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
+    ) -> A | None:
+        if cls is Person:
+            found: Any = await self.get_person(partner_id, aggregate_id, for_update=for_update)
+        elif cls is IndividualPlan:
+            found = await self.get_plan(partner_id, aggregate_id, for_update=for_update)
+        else:
+            raise TypeError(f"not a cases aggregate: {cls.__name__}")
+        return cast("A | None", found)
+
+    # --- persons ---------------------------------------------------------------------
+
+    def _person_values(self, partner_id: str, person: Person) -> dict[str, Any]:
+        seal, pid = self.cipher.seal, person.person_id
+        docs, contacts, identity = person.documents, person.contacts, person.identity
+
+        def index(identifier: str | None) -> str | None:
+            return None if identifier is None else self.cipher.blind_index(partner_id, identifier)
+
+        return {
+            "given_names": identity.given_names,
+            "family_name": identity.family_name,
+            "search_name": identity.search_name,
+            "born_on": identity.born_on,
+            "sex": identity.sex.value,
+            "citizenship": identity.citizenship,
+            "languages": list(identity.languages),
+            "protection_status": identity.protection_status.value,
+            "protection_expires_on": identity.protection_expires_on,
+            "tax_code_enc": seal(docs.tax_code, partner_id, pid, "tax_code"),
+            "tax_code_index": index(docs.tax_code),
+            "residence_permit_enc": seal(
+                docs.residence_permit_number, partner_id, pid, "residence_permit"
+            ),
+            "residence_permit_index": index(docs.residence_permit_number),
+            "phone_enc": seal(contacts.phone, partner_id, pid, "phone"),
+            "email_enc": seal(contacts.email, partner_id, pid, "email"),
+            "household": [
+                {
+                    "relation": m.relation.value,
+                    "given_name": m.given_name,
+                    "birth_year": m.birth_year,
+                }
+                for m in person.household
+            ],
+            "person_ref": person.person_ref,
+            "registered_on": person.registered_on,
+            "merged_into": person.merged_into,
+        }
+
+    def _person(self, row: asyncpg.Record) -> Person:
+        partner_id, pid = row["partner_id"], row["person_id"]
+
+        def opened(field: str) -> str | None:
+            return self.cipher.open(row[f"{field}_enc"], partner_id, pid, field)
+
+        return Person(
+            person_id=pid,
+            identity=Identity(
+                given_names=row["given_names"],
+                family_name=row["family_name"],
+                born_on=row["born_on"],
+                sex=Sex(row["sex"]),
+                citizenship=row["citizenship"],
+                languages=tuple(row["languages"]),
+                protection_status=ProtectionStatus(row["protection_status"]),
+                protection_expires_on=row["protection_expires_on"],
+            ),
+            registered_on=row["registered_on"],
+            documents=Documents(opened("tax_code"), opened("residence_permit")),
+            contacts=Contacts(opened("phone"), opened("email")),
+            household=tuple(
+                HouseholdMember(Relation(m["relation"]), m["given_name"], m["birth_year"])
+                for m in row["household"]
+            ),
+            person_ref=row["person_ref"],
+            merged_into=row["merged_into"],
+        )
+
+    async def add_person(self, partner_id: str, person: Person) -> None:
+        values = self._person_values(partner_id, person)
+        values["person_id"], values["partner_id"] = person.person_id, partner_id
+        names = list(values)
+        placeholders = ", ".join(f"${i}" for i in range(1, len(names) + 1))
+        try:
+            await self.conn.execute(
+                f"INSERT INTO persons ({', '.join(names)}) VALUES ({placeholders})",  # noqa: S608
+                *values.values(),
+            )
+        except asyncpg.UniqueViolationError as error:
+            raise _duplicate(error) from None
+
+    async def save_person(self, partner_id: str, person: Person) -> None:
+        values = self._person_values(partner_id, person)
+        names = list(values)
+        assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=3))
+        try:
+            await self.conn.execute(
+                f"UPDATE persons SET {assignments}, updated_at = clock_timestamp()"  # noqa: S608
+                " WHERE partner_id = $1 AND person_id = $2",
+                partner_id,
+                person.person_id,
+                *values.values(),
+            )
+        except asyncpg.UniqueViolationError as error:
+            raise _duplicate(error) from None
+
+    async def get_person(
+        self, partner_id: str, person_id: UUID, *, for_update: bool = False
+    ) -> Person | None:
+        lock = " FOR UPDATE" if for_update else ""
+        row = await self.conn.fetchrow(
+            f"SELECT * FROM persons WHERE partner_id = $1 AND person_id = $2{lock}",  # noqa: S608
+            partner_id,
+            person_id,
+        )
+        return None if row is None else self._person(row)
+
+    async def holders_of(self, partner_id: str, documents: Documents) -> list[Person]:
+        """The partner's records holding any of these (normalised) document identifiers."""
+        indexes = [self.cipher.blind_index(partner_id, i) for i in documents.identifiers()]
+        if not indexes:
+            return []
+        rows = await self.conn.fetch(
+            "SELECT * FROM persons WHERE partner_id = $1"
+            " AND (tax_code_index = ANY($2::text[]) OR residence_permit_index = ANY($2::text[]))",
+            partner_id,
+            indexes,
+        )
+        return [self._person(r) for r in rows]
+
+    async def search(
+        self,
+        partner_id: str,
+        *,
+        name: str | None,
+        born_on: dt.date | None,
+        document: str | None,
+        limit: int,
+        offset: int,
+    ) -> Found:
+        """Live (not merged) persons matching every criterion given, by family name."""
+        patterns = _like_patterns(name) if name else None
+        index = None if document is None else self.cipher.blind_index(partner_id, document)
+        where = (
+            " WHERE partner_id = $1 AND merged_into IS NULL"
+            " AND ($2::text[] IS NULL OR search_name LIKE ALL ($2::text[]))"
+            " AND ($3::date IS NULL OR born_on = $3)"
+            " AND ($4::text IS NULL OR tax_code_index = $4 OR residence_permit_index = $4)"
+        )
+        args = (partner_id, patterns, born_on, index)
+        rows = await self.conn.fetch(
+            "SELECT *, count(*) OVER () AS total FROM persons"  # noqa: S608
+            f"{where} ORDER BY search_name, person_id LIMIT $5 OFFSET $6",
+            *args,
+            limit,
+            offset,
+        )
+        if rows:
+            total = rows[0]["total"]
+        elif offset:
+            total = await self.conn.fetchval(f"SELECT count(*) FROM persons{where}", *args)  # noqa: S608
+        else:
+            total = 0
+        return Found([self._person(r) for r in rows], total)
+
+    async def by_person_ref(self, partner_id: str, person_ref: str) -> list[Person]:
+        rows = await self.conn.fetch(
+            "SELECT * FROM persons WHERE partner_id = $1 AND person_ref = $2"
+            " AND merged_into IS NULL ORDER BY created_at",
+            partner_id,
+            person_ref,
+        )
+        return [self._person(r) for r in rows]
+
+    # --- plans -----------------------------------------------------------------------
+
+    async def _plans(self, rows: Sequence[asyncpg.Record]) -> list[IndividualPlan]:
+        if not rows:
+            return []
+        reviews = await self.conn.fetch(
+            "SELECT plan_id, reviewed_on, progress FROM plan_reviews"
+            " WHERE plan_id = ANY($1::uuid[]) ORDER BY plan_id, position",
+            [r["plan_id"] for r in rows],
+        )
+        by_plan: dict[UUID, list[Review]] = {}
+        for review in reviews:
+            progress = {PlanAxis(a): Progress(p) for a, p in review["progress"].items()}
+            by_plan.setdefault(review["plan_id"], []).append(
+                Review(review["reviewed_on"], progress)
+            )
+        return [
+            IndividualPlan(
+                plan_id=r["plan_id"],
+                person_id=r["person_id"],
+                person_ref=r["person_ref"],
+                opened_on=r["opened_on"],
+                axes=tuple(PlanAxis(a) for a in r["axes"]),
+                goals={PlanAxis(a): tuple(g) for a, g in r["goals"].items()},
+                planned_months=r["planned_months"],
+                key_worker=r["key_worker"],
+                status=PlanStatus(r["status"]),
+                reviews=by_plan.get(r["plan_id"], []),
+                closed_on=r["closed_on"],
+                outcome=None if r["outcome"] is None else PlanOutcome(r["outcome"]),
+                interruption_reason=(
+                    None
+                    if r["interruption_reason"] is None
+                    else InterruptionReason(r["interruption_reason"])
+                ),
+            )
+            for r in rows
+        ]
+
+    async def list_plans(
+        self,
+        partner_id: str,
+        *,
+        status: PlanStatus | None,
+        person_id: UUID | None,
+        limit: int,
+        offset: int,
+    ) -> Found:
+        """A page of the partner's plans, newest first."""
+        rows = await self.list(
+            IndividualPlan,
+            partner_id,
+            filters={"status": status, "person_id": person_id},
+            limit=limit,
+            offset=offset,
+        )
+        return Found(await self._plans(rows.items), rows.total)
+
+    async def add_plan(self, partner_id: str, plan: IndividualPlan) -> None:
+        try:
+            await self.conn.execute(
+                "INSERT INTO plans (plan_id, partner_id, person_id, person_ref, opened_on, axes,"
+                " goals, planned_months, key_worker, status)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                plan.plan_id,
+                partner_id,
+                plan.person_id,
+                plan.person_ref,
+                plan.opened_on,
+                [a.value for a in plan.axes],
+                {a.value: list(g) for a, g in plan.goals.items()},
+                plan.planned_months,
+                plan.key_worker,
+                plan.status.value,
+            )
+        except asyncpg.UniqueViolationError as error:
+            if error.constraint_name == "plans_one_open_per_person":
+                raise PlanAlreadyOpen(
+                    "the person already has an open plan: close it first"
+                ) from None
+            raise
+
+    async def save_plan(self, partner_id: str, plan: IndividualPlan) -> None:
+        await self.conn.execute(
+            "UPDATE plans SET person_id = $3, status = $4, closed_on = $5, outcome = $6,"
+            " interruption_reason = $7 WHERE partner_id = $1 AND plan_id = $2",
+            partner_id,
+            plan.plan_id,
+            plan.person_id,
+            plan.status.value,
+            plan.closed_on,
+            None if plan.outcome is None else plan.outcome.value,
+            None if plan.interruption_reason is None else plan.interruption_reason.value,
+        )
+        await self.conn.executemany(
+            "INSERT INTO plan_reviews (plan_id, position, reviewed_on, progress)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (plan_id, position) DO NOTHING",
+            [
+                (
+                    plan.plan_id,
+                    position,
+                    review.reviewed_on,
+                    {a.value: p.value for a, p in review.progress.items()},
+                )
+                for position, review in enumerate(plan.reviews, start=1)
+            ],
+        )
+
+    async def get_plan(
+        self, partner_id: str, plan_id: UUID, *, for_update: bool = False
+    ) -> IndividualPlan | None:
+        lock = " FOR UPDATE" if for_update else ""
+        rows = await self.conn.fetch(
+            f"SELECT * FROM plans WHERE partner_id = $1 AND plan_id = $2{lock}",  # noqa: S608
+            partner_id,
+            plan_id,
+        )
+        plans = await self._plans(rows)
+        return plans[0] if plans else None
+
+    async def plans_of(self, partner_id: str, person_id: UUID) -> list[IndividualPlan]:
+        rows = await self.conn.fetch(
+            "SELECT * FROM plans WHERE partner_id = $1 AND person_id = $2"
+            " ORDER BY opened_on, plan_id",
+            partner_id,
+            person_id,
+        )
+        return await self._plans(rows)
+
+    # --- access log ------------------------------------------------------------------
+
+    async def log(self, partner_id: str, accesses: Iterable[Access]) -> None:
+        await self.conn.executemany(
+            "INSERT INTO access_log (partner_id, person_id, operation, actor, role, at)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            [(partner_id, a.person_id, a.operation.value, a.actor, a.role, a.at) for a in accesses],
+        )
+
+    async def access_log(
+        self, partner_id: str, person_id: UUID | None, limit: int, offset: int
+    ) -> Found:
+        rows = await self.conn.fetch(
+            "SELECT id, person_id, operation, actor, role, at, count(*) OVER () AS total"
+            " FROM access_log WHERE partner_id = $1 AND ($2::uuid IS NULL OR person_id = $2)"
+            " ORDER BY id DESC LIMIT $3 OFFSET $4",
+            partner_id,
+            person_id,
+            limit,
+            offset,
+        )
+        total = rows[0]["total"] if rows else 0
+        return Found([{k: r[k] for k in r.keys() if k != "total"} for r in rows], total)
+
+
+def _duplicate(error: asyncpg.UniqueViolationError) -> Exception:
+    constraint: str | None = error.constraint_name
+    if constraint in ("persons_one_per_tax_code", "persons_one_per_residence_permit"):
+        return PersonAlreadyRegistered(
+            "the partner already has a record with this document identifier"
+        )
+    unexpected: Exception = error
+    return unexpected

@@ -1,0 +1,654 @@
+"""Cases aggregates: the persons a partner follows and their individual plans.
+
+Pure domain code: no I/O, no cryptography. The repository encrypts document
+numbers and contacts on the way to the database and decrypts them on the way
+back; here they are plain values. A method that succeeds changes state and
+records its events (if the network must know); a method that fails raises a
+:class:`CasesError` and changes nothing.
+
+Invariants:
+
+* a person's record cannot be created twice for the same document identifier
+  (the service layer passes the records it found holding the same identifiers;
+  a unique blind index in the database backs it);
+* ``person_ref`` is computed once, from the first document identifier recorded
+  (the tax code when both are given), and never changes afterwards;
+* one open plan per person (the service layer passes the person's plans; a
+  partial unique index backs it);
+* a plan is reviewed only while open, closes once, with an outcome, not before
+  it opened; an interrupted plan says why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from uuid import UUID
+
+from franoi_common.errors import DomainError
+from franoi_common.events import AgeBand, DomainEvent, ProtectionStatus, Sex
+from franoi_common.pseudonym import normalise_identifier
+from franoi_contracts.cases import (
+    MAX_PLANNED_MONTHS,
+    MIN_PLANNED_MONTHS,
+    AxisProgress,
+    InterruptionReason,
+    PersonRegistered,
+    PlanAxis,
+    PlanClosed,
+    PlanOpened,
+    PlanOutcome,
+    PlanReviewed,
+    Progress,
+)
+
+Pseudonymise = Callable[[str], str]
+"""Turns a document identifier into its ``person_ref`` (the network's keyed HMAC)."""
+
+MAX_NAME_LENGTH = 100
+MAX_GOAL_LENGTH = 200
+MAX_GOALS_PER_AXIS = 10
+MAX_LANGUAGES = 10
+MAX_HOUSEHOLD_MEMBERS = 20
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+
+_PERSON_REF = re.compile(r"^[0-9a-f]{64}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ]{5,19}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,188}\.[A-Za-z]{2,24}$")
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+class CasesError(DomainError):
+    """A command the cases domain refuses; ``str(error)`` is a message for people."""
+
+    code = "cases_error"
+
+
+class PersonAlreadyRegistered(CasesError):
+    """Another record of the partner already holds one of the person's document identifiers."""
+
+    status = 409
+    code = "person_already_registered"
+    title = "Person already registered"
+
+
+class PlanAlreadyOpen(CasesError):
+    """The person already has an open plan."""
+
+    status = 409
+    code = "plan_already_open"
+    title = "Plan already open"
+
+
+class PersonNotIdentified(CasesError):
+    """The person has no document identifier yet, hence no ``person_ref``."""
+
+    status = 409
+    code = "person_not_identified"
+    title = "Person has no document identifier yet"
+
+
+class InvalidTransition(CasesError):
+    """The aggregate is not in a state that allows the command."""
+
+    status = 409
+    code = "invalid_transition"
+    title = "Not allowed in the current state"
+
+
+class InvalidDates(CasesError):
+    """The dates of the command are inconsistent."""
+
+    code = "invalid_dates"
+    title = "Inconsistent dates"
+
+
+class InvalidValue(CasesError):
+    """A value is out of its range or malformed."""
+
+    code = "invalid_value"
+    title = "Invalid value"
+
+
+# --- values ------------------------------------------------------------------------------
+
+
+def search_key(text: str) -> str:
+    """A name as search compares it: no accents, case-folded, single spaces.
+
+    "Ngozi Okonkwò" and "ngozi  OKONKWO" give the same key, so a partial,
+    accent- and case-insensitive search is a substring match on keys.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a searched name, as :func:`search_key` makes them (refusing control
+    and unencodable characters, which no stored name holds)."""
+    return search_key(_check_label("name", text)).split()
+
+
+def age_band(born_on: dt.date, on: dt.date) -> AgeBand:
+    """The person's age band on a day."""
+    age = on.year - born_on.year - ((on.month, on.day) < (born_on.month, born_on.day))
+    for limit, band in (
+        (18, AgeBand.UNDER_18),
+        (25, AgeBand.AGE_18_24),
+        (35, AgeBand.AGE_25_34),
+        (45, AgeBand.AGE_35_44),
+        (55, AgeBand.AGE_45_54),
+    ):
+        if age < limit:
+            return band
+    return AgeBand.AGE_55_PLUS
+
+
+def _check_label(what: str, value: str, max_length: int = MAX_NAME_LENGTH) -> str:
+    stripped = " ".join(value.split())
+    if not stripped:
+        raise InvalidValue(f"{what} must not be empty")
+    if len(stripped) > max_length:
+        raise InvalidValue(f"{what} must be at most {max_length} characters")
+    if any(unicodedata.category(ch).startswith("C") for ch in stripped):
+        raise InvalidValue(f"{what} must not contain control characters")
+    return stripped
+
+
+def _check_not_before(later: dt.date, earlier: dt.date, message: str) -> None:
+    if later < earlier:
+        raise InvalidDates(message)
+
+
+def _check_document(what: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return normalise_identifier(value)
+    except ValueError as error:
+        raise InvalidValue(f"{what}: {error}") from None
+
+
+class Relation(StrEnum):
+    """How a household member is related to the person."""
+
+    SPOUSE = "spouse"
+    PARTNER = "partner"
+    CHILD = "child"
+    PARENT = "parent"
+    SIBLING = "sibling"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class HouseholdMember:
+    """Someone living with the person (not a person the partner follows on their own)."""
+
+    relation: Relation
+    given_name: str
+    birth_year: int | None = None
+
+    def checked(self, today: dt.date) -> HouseholdMember:
+        name = _check_label("a household member's given name", self.given_name)
+        if self.birth_year is not None and not 1900 <= self.birth_year <= today.year:
+            raise InvalidValue(f"a household member's birth year must be 1900..{today.year}")
+        return replace(self, given_name=name)
+
+
+@dataclass(frozen=True)
+class Documents:
+    """Document identifiers, normalised (upper case, letters and digits only)."""
+
+    tax_code: str | None = None
+    residence_permit_number: str | None = None
+
+    def checked(self) -> Documents:
+        return Documents(
+            _check_document("tax_code", self.tax_code),
+            _check_document("residence_permit_number", self.residence_permit_number),
+        )
+
+    def identifiers(self) -> tuple[str, ...]:
+        """The identifiers held, the one a ``person_ref`` is computed from first."""
+        return tuple(i for i in (self.tax_code, self.residence_permit_number) if i is not None)
+
+
+@dataclass(frozen=True)
+class Contacts:
+    phone: str | None = None
+    email: str | None = None
+
+    def checked(self) -> Contacts:
+        if self.phone is not None and not _PHONE.match(self.phone):
+            raise InvalidValue("phone must be digits (and spaces), optionally after a +")
+        if self.email is not None and (
+            not _EMAIL.match(self.email) or _check_label("email", self.email) != self.email
+        ):
+            raise InvalidValue("email is not an e-mail address")
+        return self
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the person is: what a social worker records and corrects."""
+
+    given_names: str
+    family_name: str
+    born_on: dt.date
+    sex: Sex
+    citizenship: str
+    """ISO 3166-1 alpha-2 country code."""
+    languages: tuple[str, ...] = ()
+    """ISO 639 language codes."""
+    protection_status: ProtectionStatus = ProtectionStatus.OTHER
+    protection_expires_on: dt.date | None = None
+
+    def checked(self, today: dt.date) -> Identity:
+        given = _check_label("given_names", self.given_names)
+        family = _check_label("family_name", self.family_name)
+        if not EARLIEST_BIRTH_DATE <= self.born_on <= today:
+            raise InvalidDates(f"the date of birth must be between 1900-01-01 and {today}")
+        if not _COUNTRY.match(self.citizenship):
+            raise InvalidValue("citizenship must be an ISO 3166 country code like NG")
+        if len(self.languages) > MAX_LANGUAGES:
+            raise InvalidValue(f"at most {MAX_LANGUAGES} languages")
+        for language in self.languages:
+            if not _LANGUAGE.match(language):
+                raise InvalidValue("languages must be ISO 639 codes like it, en, ti")
+        languages = tuple(dict.fromkeys(self.languages))
+        return replace(self, given_names=given, family_name=family, languages=languages)
+
+    @property
+    def search_name(self) -> str:
+        return search_key(f"{self.given_names} {self.family_name}")
+
+
+# --- persons -----------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Person:
+    """A person the partner follows: the only place their identity lives."""
+
+    person_id: UUID
+    identity: Identity
+    registered_on: dt.date
+    documents: Documents = Documents()
+    contacts: Contacts = Contacts()
+    household: tuple[HouseholdMember, ...] = ()
+    person_ref: str | None = None
+    merged_into: UUID | None = None
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Person) and other.person_id == self.person_id
+
+    def __hash__(self) -> int:
+        return hash(self.person_id)
+
+    @classmethod
+    def register(
+        cls,
+        person_id: UUID,
+        identity: Identity,
+        registered_on: dt.date,
+        pseudonymise: Pseudonymise,
+        documents: Documents = Documents(),
+        contacts: Contacts = Contacts(),
+        household: Sequence[HouseholdMember] = (),
+        holders_of_documents: Iterable[Person] = (),
+    ) -> Person:
+        """Record a new person; ``holders_of_documents`` are the partner's records found
+        holding any of the same document identifiers (any refuses the command)."""
+        documents = documents.checked()
+        _refuse_holders(documents, holders_of_documents, person_id)
+        person = cls(
+            person_id=person_id,
+            identity=identity.checked(registered_on),
+            registered_on=registered_on,
+            documents=documents,
+            contacts=contacts.checked(),
+            household=_checked_household(household, registered_on),
+        )
+        person._identify(pseudonymise)
+        return person
+
+    @property
+    def age_band(self) -> AgeBand:
+        """Age band at registration: what the network was told."""
+        return age_band(self.identity.born_on, self.registered_on)
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into is not None
+
+    def _check_live(self) -> None:
+        if self.merged_into is not None:
+            raise InvalidTransition(f"this record was merged into {self.merged_into}")
+
+    def _identify(self, pseudonymise: Pseudonymise) -> None:
+        """Give the person a ``person_ref`` from their first identifier, once, and tell
+        the network the person is registered."""
+        identifiers = self.documents.identifiers()
+        if self.person_ref is not None or not identifiers:
+            return
+        ref = pseudonymise(identifiers[0])
+        if not _PERSON_REF.match(ref):
+            raise InvalidValue("person_ref must be a pseudonym (64 lowercase hex digits)")
+        self.person_ref = ref
+        self.events.append(
+            PersonRegistered(
+                person_id=self.person_id,
+                person_ref=ref,
+                registered_on=self.registered_on,
+                sex=self.identity.sex,
+                age_band=self.age_band,
+                protection_status=self.identity.protection_status,
+            )
+        )
+
+    def update(
+        self,
+        today: dt.date,
+        pseudonymise: Pseudonymise,
+        *,
+        identity: Identity | None = None,
+        documents: Documents | None = None,
+        contacts: Contacts | None = None,
+        household: Sequence[HouseholdMember] | None = None,
+        holders_of_documents: Iterable[Person] = (),
+    ) -> None:
+        """Correct or complete the record (``None`` keeps a part as it is).
+
+        A document identifier is added or corrected here; the first one recorded
+        gives the person their ``person_ref`` (and the network hears of them), which
+        later changes of documents do not alter.
+        """
+        self._check_live()
+        new_identity = self.identity if identity is None else identity.checked(today)
+        _check_not_before(
+            self.registered_on, new_identity.born_on, "born after the registration day"
+        )
+        new_documents = self.documents if documents is None else documents.checked()
+        if documents is not None:
+            _refuse_holders(new_documents, holders_of_documents, self.person_id)
+        new_contacts = self.contacts if contacts is None else contacts.checked()
+        new_household = (
+            self.household if household is None else _checked_household(household, today)
+        )
+        self.identity, self.documents = new_identity, new_documents
+        self.contacts, self.household = new_contacts, new_household
+        self._identify(pseudonymise)
+
+    def absorb(self, duplicate: Person, duplicate_plans: Sequence[IndividualPlan]) -> None:
+        """Merge ``duplicate`` (another record of the same person) into this one.
+
+        This record keeps its identity and fills what it lacks from the duplicate
+        (documents, contacts, languages, household members, ``person_ref``); the
+        duplicate is marked merged and its plans move here. Two records that each
+        have a ``person_ref`` were identified by different documents: they are
+        different persons until a document is corrected, so they are not merged.
+        """
+        self._check_live()
+        duplicate._check_live()
+        if duplicate.person_id == self.person_id:
+            raise InvalidValue("a record cannot be merged into itself")
+        if self.person_ref is not None and duplicate.person_ref is not None:
+            raise InvalidTransition(
+                "both records have a person_ref from different documents: "
+                "correct the wrong document before merging"
+            )
+        if any(plan.person_id != duplicate.person_id for plan in duplicate_plans):
+            raise InvalidValue("the plans given are not the duplicate's")
+        mine, theirs = self.documents, duplicate.documents
+        self.documents = Documents(
+            mine.tax_code or theirs.tax_code,
+            mine.residence_permit_number or theirs.residence_permit_number,
+        )
+        self.contacts = Contacts(
+            self.contacts.phone or duplicate.contacts.phone,
+            self.contacts.email or duplicate.contacts.email,
+        )
+        languages = tuple(dict.fromkeys((*self.identity.languages, *duplicate.identity.languages)))[
+            :MAX_LANGUAGES
+        ]
+        self.identity = replace(self.identity, languages=languages)
+        self.household = tuple(dict.fromkeys((*self.household, *duplicate.household)))[
+            :MAX_HOUSEHOLD_MEMBERS
+        ]
+        if self.person_ref is None and duplicate.person_ref is not None:
+            # The network already counts this person under the duplicate's registration.
+            self.person_ref = duplicate.person_ref
+        duplicate.merged_into = self.person_id
+        duplicate.documents = Documents()
+        duplicate.contacts = Contacts()
+        for plan in duplicate_plans:
+            plan.person_id = self.person_id
+
+
+def _refuse_holders(documents: Documents, holders: Iterable[Person], person_id: UUID) -> None:
+    held = set(documents.identifiers())
+    for other in holders:
+        if other.person_id != person_id and held & set(other.documents.identifiers()):
+            raise PersonAlreadyRegistered(
+                f"the partner already has a record with this document identifier "
+                f"({other.person_id}): open it, or merge the two records"
+            )
+
+
+def _checked_household(
+    members: Sequence[HouseholdMember], today: dt.date
+) -> tuple[HouseholdMember, ...]:
+    if len(members) > MAX_HOUSEHOLD_MEMBERS:
+        raise InvalidValue(f"at most {MAX_HOUSEHOLD_MEMBERS} household members")
+    return tuple(member.checked(today) for member in members)
+
+
+# --- plans -------------------------------------------------------------------------------
+
+
+class PlanStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Review:
+    reviewed_on: dt.date
+    progress: Mapping[PlanAxis, Progress]
+
+
+def _checked_goals(
+    axes: Sequence[PlanAxis], goals: Mapping[PlanAxis, Sequence[str]]
+) -> dict[PlanAxis, tuple[str, ...]]:
+    outside = set(goals) - set(axes)
+    if outside:
+        names = ", ".join(sorted(a.value for a in outside))
+        raise InvalidValue(f"goals for axes the plan does not cover: {names}")
+    checked: dict[PlanAxis, tuple[str, ...]] = {}
+    for axis in axes:
+        items = goals.get(axis, ())
+        if len(items) > MAX_GOALS_PER_AXIS:
+            raise InvalidValue(f"at most {MAX_GOALS_PER_AXIS} goals per axis")
+        checked[axis] = tuple(_check_label("a goal", g, MAX_GOAL_LENGTH) for g in items)
+    return checked
+
+
+@dataclass(eq=False)
+class IndividualPlan:
+    """A person's individual autonomy plan ("progetto individuale")."""
+
+    plan_id: UUID
+    person_id: UUID
+    person_ref: str
+    opened_on: dt.date
+    axes: tuple[PlanAxis, ...]
+    goals: dict[PlanAxis, tuple[str, ...]]
+    """Per axis: coded values or short texts; kept in the service, never published."""
+    planned_months: int
+    key_worker: str
+    """The social worker responsible (their name or staff code, local to the partner)."""
+    status: PlanStatus = PlanStatus.OPEN
+    reviews: list[Review] = field(default_factory=list)
+    closed_on: dt.date | None = None
+    outcome: PlanOutcome | None = None
+    interruption_reason: InterruptionReason | None = None
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, IndividualPlan) and other.plan_id == self.plan_id
+
+    def __hash__(self) -> int:
+        return hash(self.plan_id)
+
+    @classmethod
+    def open(
+        cls,
+        plan_id: UUID,
+        person: Person,
+        person_plans: Sequence[IndividualPlan],
+        opened_on: dt.date,
+        axes: Sequence[PlanAxis],
+        goals: Mapping[PlanAxis, Sequence[str]],
+        planned_months: int,
+        key_worker: str,
+    ) -> IndividualPlan:
+        """Open a plan for ``person``; ``person_plans`` are the plans the repository
+        found for them (an open one refuses the command)."""
+        person._check_live()
+        if person.person_ref is None:
+            raise PersonNotIdentified(
+                "record a document identifier (tax code or residence permit number) "
+                "before opening a plan: the network counts plans by person_ref"
+            )
+        if any(p.is_open and p.person_id == person.person_id for p in person_plans):
+            raise PlanAlreadyOpen("the person already has an open plan: close it first")
+        if not axes:
+            raise InvalidValue("a plan covers at least one axis")
+        if len(set(axes)) != len(axes):
+            raise InvalidValue("an axis appears twice")
+        if isinstance(planned_months, bool) or not (
+            MIN_PLANNED_MONTHS <= planned_months <= MAX_PLANNED_MONTHS
+        ):
+            raise InvalidValue(
+                f"planned_months must be between {MIN_PLANNED_MONTHS} and {MAX_PLANNED_MONTHS}"
+            )
+        plan = cls(
+            plan_id=plan_id,
+            person_id=person.person_id,
+            person_ref=person.person_ref,
+            opened_on=opened_on,
+            axes=tuple(axes),
+            goals=_checked_goals(axes, goals),
+            planned_months=planned_months,
+            key_worker=_check_label("key_worker", key_worker),
+        )
+        plan.events.append(
+            PlanOpened(
+                plan_id=plan_id,
+                person_ref=person.person_ref,
+                opened_on=opened_on,
+                axes=list(axes),
+                planned_months=planned_months,
+            )
+        )
+        return plan
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is PlanStatus.OPEN
+
+    def _check_open(self) -> None:
+        if not self.is_open:
+            raise InvalidTransition(f"the plan was closed on {self.closed_on}")
+
+    def review(self, on: dt.date, progress: Mapping[PlanAxis, Progress]) -> None:
+        """Record a review of an open plan: progress on some or all of its axes."""
+        self._check_open()
+        _check_not_before(on, self.opened_on, "a plan cannot be reviewed before it opened")
+        if self.reviews:
+            last = self.reviews[-1].reviewed_on
+            _check_not_before(on, last, f"the plan was last reviewed on {last}")
+        if not progress:
+            raise InvalidValue("a review gives progress on at least one axis")
+        outside = set(progress) - set(self.axes)
+        if outside:
+            names = ", ".join(sorted(a.value for a in outside))
+            raise InvalidValue(f"progress on axes the plan does not cover: {names}")
+        ordered = {axis: progress[axis] for axis in self.axes if axis in progress}
+        self.reviews.append(Review(on, ordered))
+        self.events.append(
+            PlanReviewed(
+                plan_id=self.plan_id,
+                reviewed_on=on,
+                progress=[AxisProgress(axis=a, progress=p) for a, p in ordered.items()],
+            )
+        )
+
+    def close(
+        self,
+        on: dt.date,
+        outcome: PlanOutcome,
+        interruption_reason: InterruptionReason | None = None,
+    ) -> None:
+        """Close an open plan (once), not before it opened, with its outcome."""
+        self._check_open()
+        _check_not_before(on, self.opened_on, "a plan cannot close before it opened")
+        if self.reviews:
+            last = self.reviews[-1].reviewed_on
+            _check_not_before(on, last, f"the plan was reviewed on {last}, after that day")
+        if outcome is PlanOutcome.INTERRUPTED and interruption_reason is None:
+            raise InvalidValue("an interrupted plan needs an interruption_reason")
+        if outcome is not PlanOutcome.INTERRUPTED and interruption_reason is not None:
+            raise InvalidValue("only an interrupted plan has an interruption_reason")
+        self.status, self.closed_on = PlanStatus.CLOSED, on
+        self.outcome, self.interruption_reason = outcome, interruption_reason
+        self.events.append(
+            PlanClosed(
+                plan_id=self.plan_id,
+                closed_on=on,
+                outcome=outcome,
+                interruption_reason=interruption_reason,
+            )
+        )
+
+
+# --- access log --------------------------------------------------------------------------
+
+
+class Operation(StrEnum):
+    """What a staff member did with a person's record (the access log's vocabulary)."""
+
+    REGISTER = "register"
+    READ = "read"
+    SEARCH_HIT = "search_hit"
+    """The person appeared in a search result (their name was shown)."""
+    UPDATE = "update"
+    MERGE = "merge"
+    READ_FILE = "read_file"
+    OPEN_PLAN = "open_plan"
+    READ_PLAN = "read_plan"
+    REVIEW_PLAN = "review_plan"
+    CLOSE_PLAN = "close_plan"
+    EXPORT_ACCESS_LOG = "export_access_log"
+
+
+@dataclass(frozen=True)
+class Access:
+    """One line of the access log."""
+
+    person_id: UUID
+    operation: Operation
+    actor: str
+    """The token subject."""
+    role: str
+    at: dt.datetime

@@ -1,0 +1,365 @@
+"""The cases REST API (OpenAPI at ``/openapi.json``).
+
+Every endpoint needs a bearer token of a partner this instance serves (social
+worker or partner admin); the access log needs a partner admin. Every read and
+write is scoped by the token's ``partner_id``, so another partner's persons and
+plans answer 404 and another partner's staff get 403. Every read or change of a
+person's record is written to the access log in the same transaction. Errors are
+RFC 9457 problems (:mod:`franoi_common.http`); creates with a client-chosen id
+are safe to retry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Request
+from franoi_common.api import Limit, Offset, Page, from_state
+from franoi_common.auth import Principal, Role, current_principal, require_partner_member
+from franoi_common.events import AgeBand
+from franoi_contracts.cases import InterruptionReason, PlanAxis, PlanOutcome
+from pydantic import BaseModel, Field
+
+from franoi_cases.domain.model import IndividualPlan, Person, PlanStatus, Relation
+from franoi_cases.service_layer import commands as c
+from franoi_cases.service_layer import handlers as h
+
+
+class HouseholdMemberOut(BaseModel):
+    relation: Relation
+    given_name: str
+    birth_year: int | None
+
+
+class PersonSummaryOut(BaseModel):
+    """A person as a search shows them: enough to recognise, no document or contact."""
+
+    person_id: UUID
+    given_names: str
+    family_name: str
+    born_on: dt.date
+    sex: str
+    citizenship: str
+    person_ref: str | None
+    registered_on: dt.date
+
+
+class PersonOut(PersonSummaryOut):
+    """The whole record (decrypted for the caller; every such answer is logged)."""
+
+    languages: list[str]
+    protection_status: str
+    protection_expires_on: dt.date | None
+    age_band: AgeBand
+    tax_code: str | None
+    residence_permit_number: str | None
+    phone: str | None
+    email: str | None
+    household: list[HouseholdMemberOut]
+    merged_into: UUID | None
+
+
+class ReviewOut(BaseModel):
+    reviewed_on: dt.date
+    progress: dict[str, str]
+
+
+class PlanOut(BaseModel):
+    plan_id: UUID
+    person_id: UUID
+    person_ref: str
+    opened_on: dt.date
+    axes: list[PlanAxis]
+    goals: dict[str, list[str]]
+    planned_months: int
+    key_worker: str
+    status: PlanStatus
+    reviews: list[ReviewOut]
+    closed_on: dt.date | None
+    outcome: PlanOutcome | None
+    interruption_reason: InterruptionReason | None
+
+
+class AccessOut(BaseModel):
+    id: int
+    person_id: UUID
+    operation: str
+    actor: str = Field(description="The token subject")
+    role: str
+    at: dt.datetime
+
+
+class PeerOut(BaseModel):
+    domain: str
+    status: str = Field(
+        description="ok, not_configured, unreachable, failed (http_status says how) or "
+        "no_person_ref (the person has no document identifier yet)"
+    )
+    records: dict[str, Any] | None = None
+    http_status: int | None = None
+    detail: str | None = None
+
+
+class PersonFileOut(BaseModel):
+    """What the partner holds about a person: this record, its plans, the other services'."""
+
+    person: PersonOut
+    plans: list[PlanOut]
+    services: list[PeerOut]
+
+
+class PersonRecordsOut(BaseModel):
+    """What this service holds for one ``person_ref`` (same shape as every service's)."""
+
+    person_ref: str
+    domain: str
+    records: dict[str, list[Any]]
+
+
+def person_summary(person: Person) -> PersonSummaryOut:
+    i = person.identity
+    return PersonSummaryOut(
+        person_id=person.person_id,
+        given_names=i.given_names,
+        family_name=i.family_name,
+        born_on=i.born_on,
+        sex=i.sex.value,
+        citizenship=i.citizenship,
+        person_ref=person.person_ref,
+        registered_on=person.registered_on,
+    )
+
+
+def person_out(person: Person) -> PersonOut:
+    i = person.identity
+    return PersonOut(
+        **person_summary(person).model_dump(),
+        languages=list(i.languages),
+        protection_status=i.protection_status.value,
+        protection_expires_on=i.protection_expires_on,
+        age_band=person.age_band,
+        tax_code=person.documents.tax_code,
+        residence_permit_number=person.documents.residence_permit_number,
+        phone=person.contacts.phone,
+        email=person.contacts.email,
+        household=[
+            HouseholdMemberOut(
+                relation=m.relation, given_name=m.given_name, birth_year=m.birth_year
+            )
+            for m in person.household
+        ],
+        merged_into=person.merged_into,
+    )
+
+
+def plan_out(plan: IndividualPlan) -> PlanOut:
+    return PlanOut(
+        plan_id=plan.plan_id,
+        person_id=plan.person_id,
+        person_ref=plan.person_ref,
+        opened_on=plan.opened_on,
+        axes=list(plan.axes),
+        goals={axis.value: list(goals) for axis, goals in plan.goals.items()},
+        planned_months=plan.planned_months,
+        key_worker=plan.key_worker,
+        status=plan.status,
+        reviews=[
+            ReviewOut(
+                reviewed_on=r.reviewed_on,
+                progress={a.value: p.value for a, p in r.progress.items()},
+            )
+            for r in plan.reviews
+        ],
+        closed_on=plan.closed_on,
+        outcome=plan.outcome,
+        interruption_reason=plan.interruption_reason,
+    )
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+Services = Annotated[h.CasesServices, Depends(from_state("services", h.CasesServices))]
+PersonRefPath = Annotated[
+    str, Path(pattern=r"^[0-9a-f]{64}$", description="The person's pseudonym")
+]
+
+
+def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
+    """The cases API; its handlers reach the wired services through ``app.state``."""
+    router = APIRouter(prefix="/v1", dependencies=[Depends(require_partner_member(partner_ids))])
+    admin = [Depends(require_partner_member(partner_ids, Role.PARTNER_ADMIN))]
+
+    # persons
+
+    @router.post("/persons", status_code=201, response_model=PersonOut, tags=["persons"])
+    async def register_person(body: c.RegisterPerson, who: Caller, s: Services) -> Any:
+        """Register a person the partner follows. With a document identifier the person
+        gets their ``person_ref`` (and the network hears of them) at once."""
+        return person_out(await h.register_person(s, who, body))
+
+    @router.get("/persons", response_model=Page[PersonSummaryOut], tags=["persons"])
+    async def list_persons(who: Caller, s: Services, limit: Limit = 50, offset: Offset = 0) -> Any:
+        """The partner's persons by name, a page at a time. Each person shown is written
+        to the access log. To search, use ``POST /v1/persons/search``."""
+        found = await h.search_persons(
+            s, who, name=None, born_on=None, document=None, limit=limit, offset=offset
+        )
+        return Page(
+            items=[person_summary(p) for p in found.items],
+            total=found.total,
+            limit=limit,
+            offset=offset,
+        )
+
+    @router.post("/persons/search", response_model=Page[PersonSummaryOut], tags=["persons"])
+    async def search_persons(body: c.SearchPersons, who: Caller, s: Services) -> Any:
+        """The partner's persons matching every criterion given, by name. The criteria
+        are in the body so that no name or document number appears in a URL. Each
+        person shown is written to the access log."""
+        document = None if body.document is None else body.document.get_secret_value()
+        found = await h.search_persons(
+            s,
+            who,
+            name=body.name,
+            born_on=body.born_on,
+            document=document,
+            limit=body.limit,
+            offset=body.offset,
+        )
+        return Page(
+            items=[person_summary(p) for p in found.items],
+            total=found.total,
+            limit=body.limit,
+            offset=body.offset,
+        )
+
+    @router.get("/persons/{person_id}", response_model=PersonOut, tags=["persons"])
+    async def read_person(person_id: UUID, who: Caller, s: Services) -> Any:
+        return person_out(await h.read_person(s, who, person_id))
+
+    @router.patch("/persons/{person_id}", response_model=PersonOut, tags=["persons"])
+    async def update_person(person_id: UUID, body: c.UpdatePerson, who: Caller, s: Services) -> Any:
+        """Correct or complete a record; a field given as null is removed (identity
+        fields can only be corrected)."""
+        return person_out(await h.update_person(s, who, person_id, body))
+
+    @router.post("/persons/{person_id}/merge", response_model=PersonOut, tags=["persons"])
+    async def merge_persons(person_id: UUID, body: c.MergePersons, who: Caller, s: Services) -> Any:
+        """Fold another record of the same person into this one."""
+        return person_out(await h.merge_persons(s, who, person_id, body))
+
+    @router.get("/persons/{person_id}/plans", response_model=list[PlanOut], tags=["plans"])
+    async def plans_of_person(person_id: UUID, who: Caller, s: Services) -> Any:
+        return [plan_out(p) for p in await h.plans_of_person(s, who, person_id)]
+
+    @router.get("/persons/{person_id}/file", response_model=PersonFileOut, tags=["persons"])
+    async def person_file(person_id: UUID, who: Caller, s: Services, request: Request) -> Any:
+        """The person's file: this record and its plans, and the records the partner's
+        housing, employment, hosting and events services hold for the person's
+        ``person_ref``, asked with the caller's own token. A service that is not
+        configured, unreachable or refusing is reported as such."""
+        authorization = request.headers.get("authorization", "")
+        found = await h.person_file(s, who, person_id, authorization)
+        return PersonFileOut(
+            person=person_out(found.person),
+            plans=[plan_out(p) for p in found.plans],
+            services=[
+                PeerOut(
+                    domain=a.domain,
+                    status=a.status,
+                    records=a.records,
+                    http_status=a.http_status,
+                    detail=a.detail,
+                )
+                for a in found.peers
+            ],
+        )
+
+    @router.get(
+        "/persons/{person_id}/access-log",
+        response_model=Page[AccessOut],
+        tags=["access log"],
+        dependencies=admin,
+    )
+    async def export_person_log(person_id: UUID, who: Caller, s: Services) -> Any:
+        """Everything logged about one person, this export included (partner admins)."""
+        found = await h.export_person_log(s, who, person_id)
+        return Page(
+            items=[AccessOut.model_validate(r) for r in found.items],
+            total=found.total,
+            limit=max(found.total, 1),
+            offset=0,
+        )
+
+    @router.get("/persons/{person_ref}/records", response_model=PersonRecordsOut, tags=["persons"])
+    async def person_records(person_ref: PersonRefPath, who: Caller, s: Services) -> Any:
+        """What this service holds for one ``person_ref`` of the caller's partner (empty
+        lists when nothing). Logged like any read."""
+        persons, plans = await h.records_for_ref(s, who, person_ref)
+        return PersonRecordsOut(
+            person_ref=person_ref,
+            domain="cases",
+            records={
+                "persons": [person_out(p) for p in persons],
+                "plans": [plan_out(p) for p in plans],
+            },
+        )
+
+    # plans
+
+    @router.post("/plans", status_code=201, response_model=PlanOut, tags=["plans"])
+    async def open_plan(body: c.OpenPlan, who: Caller, s: Services) -> Any:
+        """Open an individual plan (one open plan per person)."""
+        return plan_out(await h.open_plan(s, who, body))
+
+    @router.get("/plans", response_model=Page[PlanOut], tags=["plans"])
+    async def list_plans(
+        who: Caller,
+        s: Services,
+        status: PlanStatus | None = None,
+        person_id: UUID | None = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> Any:
+        found = await h.list_plans(
+            s, who, status=status, person_id=person_id, limit=limit, offset=offset
+        )
+        return Page(
+            items=[plan_out(p) for p in found.items], total=found.total, limit=limit, offset=offset
+        )
+
+    @router.get("/plans/{plan_id}", response_model=PlanOut, tags=["plans"])
+    async def read_plan(plan_id: UUID, who: Caller, s: Services) -> Any:
+        return plan_out(await h.read_plan(s, who, plan_id))
+
+    @router.post("/plans/{plan_id}/review", response_model=PlanOut, tags=["plans"])
+    async def review_plan(plan_id: UUID, body: c.ReviewPlan, who: Caller, s: Services) -> Any:
+        return plan_out(await h.review_plan(s, who, plan_id, body))
+
+    @router.post("/plans/{plan_id}/close", response_model=PlanOut, tags=["plans"])
+    async def close_plan(plan_id: UUID, body: c.ClosePlan, who: Caller, s: Services) -> Any:
+        return plan_out(await h.close_plan(s, who, plan_id, body))
+
+    # access log
+
+    @router.get(
+        "/access-log", response_model=Page[AccessOut], tags=["access log"], dependencies=admin
+    )
+    async def access_log(
+        who: Caller,
+        s: Services,
+        person_id: UUID | None = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> Any:
+        """Who read or changed which person's record, newest first (partner admins)."""
+        found = await h.access_log(s, who, person_id, limit, offset)
+        return Page(
+            items=[AccessOut.model_validate(r) for r in found.items],
+            total=found.total,
+            limit=limit,
+            offset=offset,
+        )
+
+    return router

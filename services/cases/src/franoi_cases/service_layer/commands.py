@@ -1,0 +1,152 @@
+"""Commands: what a social worker asks the cases service to do.
+
+They are the API's request bodies too, so their validation is the API's: bad
+input is refused before anything is written. Document numbers are ``SecretStr``
+so they never show in a log line or a validation message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Self
+from uuid import UUID
+
+from franoi_common.api import Day
+from franoi_common.events import ProtectionStatus, Sex
+from franoi_contracts.cases import (
+    MAX_PLANNED_MONTHS,
+    MIN_PLANNED_MONTHS,
+    InterruptionReason,
+    PlanAxis,
+    PlanOutcome,
+    Progress,
+)
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from franoi_cases.domain.model import (
+    MAX_GOAL_LENGTH,
+    MAX_GOALS_PER_AXIS,
+    MAX_HOUSEHOLD_MEMBERS,
+    MAX_LANGUAGES,
+    MAX_NAME_LENGTH,
+    Relation,
+)
+
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+"""No control characters (PostgreSQL text cannot hold NUL; none belongs in a name)."""
+
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH, pattern=PRINTABLE)]
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. NG")]
+Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}$", description="ISO 639, e.g. it, ti")]
+DocumentNumber = Annotated[SecretStr, Field(min_length=6, max_length=40)]
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ]{5,19}$", max_length=21)]
+Email = Annotated[str, Field(pattern=r"^[^@\s]{1,64}@[^@\s]{1,188}\.[A-Za-z]{2,24}$")]
+Goal = Annotated[str, Field(min_length=1, max_length=MAX_GOAL_LENGTH, pattern=PRINTABLE)]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HouseholdMemberIn(Command):
+    relation: Relation
+    given_name: Name
+    birth_year: Annotated[int, Field(ge=1900, le=2100)] | None = None
+
+
+Household = Annotated[list[HouseholdMemberIn], Field(max_length=MAX_HOUSEHOLD_MEMBERS)]
+
+
+class PersonDetails(Command):
+    """What can be recorded about a person (all optional when correcting a record)."""
+
+    given_names: Name | None = None
+    family_name: Name | None = None
+    born_on: dt.date | None = None
+    sex: Sex | None = None
+    citizenship: Country | None = None
+    languages: Annotated[list[Language], Field(max_length=MAX_LANGUAGES)] | None = None
+    protection_status: ProtectionStatus | None = None
+    protection_expires_on: Day | None = None
+    tax_code: DocumentNumber | None = Field(None, description="Codice fiscale; stored encrypted")
+    residence_permit_number: DocumentNumber | None = Field(
+        None, description="Residence permit number; stored encrypted"
+    )
+    phone: Phone | None = Field(None, description="Stored encrypted")
+    email: Email | None = Field(None, description="Stored encrypted")
+    household: (
+        Annotated[list[HouseholdMemberIn], Field(max_length=MAX_HOUSEHOLD_MEMBERS)] | None
+    ) = None
+
+
+class RegisterPerson(PersonDetails):
+    person_id: UUID | None = Field(None, description="Client-chosen id (makes retries safe)")
+    given_names: Name
+    family_name: Name
+    born_on: dt.date
+    sex: Sex
+    citizenship: Country
+    protection_status: ProtectionStatus
+    registered_on: Day | None = Field(None, description="Default: today")
+
+
+class UpdatePerson(PersonDetails):
+    @model_validator(mode="after")
+    def _something_to_change(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("give at least one field to change")
+        return self
+
+
+class SearchPersons(Command):
+    """Search criteria travel in a body, not in the URL: proxies, access logs and traces
+    record URLs, and a name or a document number must not end up there."""
+
+    name: (
+        Annotated[
+            str,
+            Field(
+                min_length=2,
+                max_length=MAX_NAME_LENGTH,
+                pattern=PRINTABLE,
+                description="Part of a name: case and accents do not matter, words in any order",
+            ),
+        ]
+        | None
+    ) = None
+    born_on: dt.date | None = None
+    document: DocumentNumber | None = Field(
+        None, description="A tax code or residence permit number (any spacing or case)"
+    )
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    offset: Annotated[int, Field(ge=0, le=100_000)] = 0
+
+
+class MergePersons(Command):
+    duplicate_person_id: UUID = Field(
+        description="The other record of the same person; it is folded into this one"
+    )
+
+
+class OpenPlan(Command):
+    plan_id: UUID | None = Field(None, description="Client-chosen id (makes retries safe)")
+    person_id: UUID
+    opened_on: Day
+    axes: Annotated[list[PlanAxis], Field(min_length=1, max_length=len(PlanAxis))]
+    goals: dict[PlanAxis, Annotated[list[Goal], Field(max_length=MAX_GOALS_PER_AXIS)]] = Field(
+        default_factory=dict,
+        description="Per axis: coded values or short texts; kept in this service only",
+    )
+    planned_months: Annotated[int, Field(ge=MIN_PLANNED_MONTHS, le=MAX_PLANNED_MONTHS)]
+    key_worker: Name | None = Field(None, description="Default: the caller (token subject)")
+
+
+class ReviewPlan(Command):
+    reviewed_on: Day
+    progress: Annotated[dict[PlanAxis, Progress], Field(min_length=1)]
+
+
+class ClosePlan(Command):
+    closed_on: Day
+    outcome: PlanOutcome
+    interruption_reason: InterruptionReason | None = None

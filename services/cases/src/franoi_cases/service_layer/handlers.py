@@ -1,0 +1,490 @@
+"""Command and query handlers: load aggregates, let the domain decide, save, log, publish.
+
+Each handler is one unit of work. A change, its access-log line and its outbox
+rows commit together or not at all; a read and its access-log line too (no read
+of a person's record without its line in the log). Lock order: persons by id,
+then plans.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import httpx
+from franoi_common.auth import Principal, Role
+from franoi_common.commands import CommandUnit, PartnerServices
+from franoi_common.db import UnitOfWork
+from franoi_common.errors import NotFound
+from franoi_common.outbox import Outbox
+from franoi_common.pseudonym import normalise_identifier, person_ref
+from opentelemetry import propagate
+
+from franoi_cases.adapters.crypto import FieldCipher
+from franoi_cases.adapters.repository import CasesRepository, Found
+from franoi_cases.domain.model import (
+    Access,
+    Contacts,
+    Documents,
+    HouseholdMember,
+    Identity,
+    IndividualPlan,
+    InvalidValue,
+    Operation,
+    Person,
+    PersonAlreadyRegistered,
+    PlanAlreadyOpen,
+    PlanStatus,
+)
+from franoi_cases.service_layer import commands as c
+
+NAMES: dict[type[Any], str] = {Person: "person", IndividualPlan: "plan"}
+
+
+def role_of(principal: Principal) -> str:
+    """The role an access is logged under (the strongest the caller holds)."""
+    if Role.PARTNER_ADMIN in principal.roles:
+        return Role.PARTNER_ADMIN.value
+    return Role.SOCIAL_WORKER.value
+
+
+@dataclass(kw_only=True)
+class CasesServices(PartnerServices):
+    """What the handlers need, built once by bootstrap: the shared command parts, the
+    field cipher, and where the partner's other services are (for a person's file)."""
+
+    cipher: FieldCipher
+    peer_urls: Mapping[str, str] = field(default_factory=dict)
+    peer_timeout_s: float = 5.0
+    peer_transport: httpx.AsyncBaseTransport | None = None
+    """Tests may route peers elsewhere; production uses the network."""
+
+    def uow(self) -> CasesUoW:
+        return CasesUoW(self)
+
+    def pseudonymise(self, identifier: str) -> str:
+        return person_ref(identifier, self.pseudonym_key)
+
+
+class CasesUoW(CommandUnit):
+    """One command's (or one logged read's) transaction."""
+
+    repo: CasesRepository
+    services: CasesServices
+
+    def __init__(self, services: CasesServices) -> None:
+        super().__init__(services)
+
+    async def __aenter__(self) -> CasesUoW:
+        await UnitOfWork.__aenter__(self)
+        self.repo = CasesRepository(self.conn, self.services.cipher)
+        return self
+
+    async def log(self, who: Principal, operation: Operation, person_ids: Iterable[UUID]) -> None:
+        """Append to the access log, in this transaction."""
+        now = dt.datetime.now(dt.UTC)
+        role = role_of(who)
+        await self.repo.log(
+            who.partner_id,
+            [Access(pid, operation, who.subject, role, now) for pid in dict.fromkeys(person_ids)],
+        )
+
+
+def cases_services(
+    *,
+    pool: asyncpg.Pool,
+    outbox: Outbox,
+    pseudonym_key: bytes,
+    cipher: FieldCipher,
+    peer_urls: Mapping[str, str],
+    peer_timeout_s: float = 5.0,
+    after_commit: Callable[[], None] | None = None,
+) -> CasesServices:
+    return CasesServices(
+        pool=pool,
+        outbox=outbox,
+        pseudonym_key=pseudonym_key,
+        repository=CasesRepository,
+        names=NAMES,
+        constraint_errors={
+            "persons_one_per_tax_code": _already_registered,
+            "persons_one_per_residence_permit": _already_registered,
+            "plans_one_open_per_person": lambda: PlanAlreadyOpen(
+                "the person already has an open plan: close it first"
+            ),
+        },
+        after_commit=after_commit,
+        cipher=cipher,
+        peer_urls=peer_urls,
+        peer_timeout_s=peer_timeout_s,
+    )
+
+
+def _already_registered() -> PersonAlreadyRegistered:
+    return PersonAlreadyRegistered("the partner already has a record with this document identifier")
+
+
+def _secret(value: Any) -> str | None:
+    return None if value is None else str(value.get_secret_value())
+
+
+async def _must_get_person(uow: CasesUoW, partner_id: str, person_id: UUID) -> Person:
+    return await uow.must_get(Person, partner_id, person_id)
+
+
+async def _must_get_plan(uow: CasesUoW, partner_id: str, plan_id: UUID) -> IndividualPlan:
+    return await uow.must_get(IndividualPlan, partner_id, plan_id)
+
+
+# --- persons -----------------------------------------------------------------------------
+
+
+async def register_person(s: CasesServices, who: Principal, cmd: c.RegisterPerson) -> Person:
+    partner_id = who.partner_id
+    registered_on = cmd.registered_on or dt.date.today()
+    documents = Documents(_secret(cmd.tax_code), _secret(cmd.residence_permit_number)).checked()
+    person_id = cmd.person_id or uuid.uuid4()
+    async with s.uow() as uow:
+        if await uow.replayed(Person, partner_id, cmd.person_id, cmd):
+            await uow.log(who, Operation.READ, [person_id])  # the answer shows the record
+            return await _must_get_person(uow, partner_id, person_id)
+        person = Person.register(
+            person_id=person_id,
+            identity=Identity(
+                given_names=cmd.given_names,
+                family_name=cmd.family_name,
+                born_on=cmd.born_on,
+                sex=cmd.sex,
+                citizenship=cmd.citizenship,
+                languages=tuple(cmd.languages or ()),
+                protection_status=cmd.protection_status,
+                protection_expires_on=cmd.protection_expires_on,
+            ),
+            registered_on=registered_on,
+            pseudonymise=s.pseudonymise,
+            documents=documents,
+            contacts=Contacts(cmd.phone, cmd.email),
+            household=[
+                HouseholdMember(m.relation, m.given_name, m.birth_year) for m in cmd.household or ()
+            ],
+            holders_of_documents=await uow.repo.holders_of(partner_id, documents),
+        )
+        await uow.add(partner_id, person, command=cmd if cmd.person_id else None)
+        await uow.log(who, Operation.REGISTER, [person_id])
+        await uow.publish(partner_id, person)
+    return person
+
+
+async def read_person(s: CasesServices, who: Principal, person_id: UUID) -> Person:
+    async with s.uow() as uow:
+        person = await uow.repo.get_person(who.partner_id, person_id)
+        if person is None:
+            raise NotFound(f"person {person_id} not found")
+        await uow.log(who, Operation.READ, [person_id])
+    return person
+
+
+_IDENTITY_REQUIRED = ("given_names", "family_name", "born_on", "sex", "citizenship")
+
+
+async def update_person(
+    s: CasesServices, who: Principal, person_id: UUID, cmd: c.UpdatePerson
+) -> Person:
+    given = cmd.model_fields_set
+    for name in (*_IDENTITY_REQUIRED, "protection_status"):
+        if name in given and getattr(cmd, name) is None:
+            raise InvalidValue(f"{name} cannot be removed, only corrected")
+    async with s.uow() as uow:
+        person = await _must_get_person(uow, who.partner_id, person_id)
+        current = person.identity
+        identity = None
+        identity_fields = {*_IDENTITY_REQUIRED, "languages", "protection_status"}
+        identity_fields.add("protection_expires_on")
+        if given & identity_fields:
+            changes = {n: getattr(cmd, n) for n in given & identity_fields}
+            if "languages" in changes:
+                changes["languages"] = tuple(changes["languages"] or ())
+            identity = replace(current, **changes)
+        documents = None
+        if given & {"tax_code", "residence_permit_number"}:
+            old = person.documents
+            documents = Documents(
+                _secret(cmd.tax_code) if "tax_code" in given else old.tax_code,
+                _secret(cmd.residence_permit_number)
+                if "residence_permit_number" in given
+                else old.residence_permit_number,
+            ).checked()
+        contacts = None
+        if given & {"phone", "email"}:
+            contacts = Contacts(
+                cmd.phone if "phone" in given else person.contacts.phone,
+                cmd.email if "email" in given else person.contacts.email,
+            )
+        household = None
+        if "household" in given:
+            household = [
+                HouseholdMember(m.relation, m.given_name, m.birth_year) for m in cmd.household or ()
+            ]
+        holders = [] if documents is None else await uow.repo.holders_of(who.partner_id, documents)
+        person.update(
+            dt.date.today(),
+            s.pseudonymise,
+            identity=identity,
+            documents=documents,
+            contacts=contacts,
+            household=household,
+            holders_of_documents=holders,
+        )
+        await uow.repo.save_person(who.partner_id, person)
+        await uow.log(who, Operation.UPDATE, [person_id])
+        await uow.publish(who.partner_id, person)
+    return person
+
+
+async def search_persons(
+    s: CasesServices,
+    who: Principal,
+    *,
+    name: str | None,
+    born_on: dt.date | None,
+    document: str | None,
+    limit: int,
+    offset: int,
+) -> Found:
+    """The partner's persons matching every criterion; each one shown is logged."""
+    normalised = None
+    if document is not None:
+        try:
+            normalised = normalise_identifier(document)
+        except ValueError as error:
+            raise InvalidValue(f"document: {error}") from None
+    async with s.uow() as uow:
+        page = await uow.repo.search(
+            who.partner_id,
+            name=name,
+            born_on=born_on,
+            document=normalised,
+            limit=limit,
+            offset=offset,
+        )
+        await uow.log(who, Operation.SEARCH_HIT, [p.person_id for p in page.items])
+    return page
+
+
+async def merge_persons(
+    s: CasesServices, who: Principal, person_id: UUID, cmd: c.MergePersons
+) -> Person:
+    """Fold ``cmd.duplicate_person_id`` into ``person_id`` (see :meth:`Person.absorb`)."""
+    partner_id = who.partner_id
+    async with s.uow() as uow:
+        locked = {}
+        for pid in sorted({person_id, cmd.duplicate_person_id}):
+            locked[pid] = await _must_get_person(uow, partner_id, pid)
+        survivor, duplicate = locked[person_id], locked[cmd.duplicate_person_id]
+        plans = await uow.repo.plans_of(partner_id, duplicate.person_id)
+        survivor.absorb(duplicate, plans)
+        await uow.repo.save_person(partner_id, duplicate)  # releases its documents first
+        await uow.repo.save_person(partner_id, survivor)
+        for plan in plans:
+            await uow.repo.save_plan(partner_id, plan)
+        await uow.log(who, Operation.MERGE, [survivor.person_id, duplicate.person_id])
+        await uow.publish(partner_id, survivor, duplicate)
+    return survivor
+
+
+# --- plans -------------------------------------------------------------------------------
+
+
+async def open_plan(s: CasesServices, who: Principal, cmd: c.OpenPlan) -> IndividualPlan:
+    partner_id = who.partner_id
+    plan_id = cmd.plan_id or uuid.uuid4()
+    async with s.uow() as uow:
+        if await uow.replayed(IndividualPlan, partner_id, cmd.plan_id, cmd):
+            await uow.log(who, Operation.READ_PLAN, [cmd.person_id])
+            return await _must_get_plan(uow, partner_id, plan_id)
+        person = await _must_get_person(uow, partner_id, cmd.person_id)
+        plan = IndividualPlan.open(
+            plan_id=plan_id,
+            person=person,
+            person_plans=await uow.repo.plans_of(partner_id, person.person_id),
+            opened_on=cmd.opened_on,
+            axes=cmd.axes,
+            goals=cmd.goals,
+            planned_months=cmd.planned_months,
+            key_worker=cmd.key_worker or who.subject,
+        )
+        await uow.add(partner_id, plan, command=cmd if cmd.plan_id else None)
+        await uow.log(who, Operation.OPEN_PLAN, [person.person_id])
+        await uow.publish(partner_id, plan)
+    return plan
+
+
+async def review_plan(
+    s: CasesServices, who: Principal, plan_id: UUID, cmd: c.ReviewPlan
+) -> IndividualPlan:
+    async with s.uow() as uow:
+        plan = await _must_get_plan(uow, who.partner_id, plan_id)
+        plan.review(cmd.reviewed_on, cmd.progress)
+        await uow.repo.save_plan(who.partner_id, plan)
+        await uow.log(who, Operation.REVIEW_PLAN, [plan.person_id])
+        await uow.publish(who.partner_id, plan)
+    return plan
+
+
+async def close_plan(
+    s: CasesServices, who: Principal, plan_id: UUID, cmd: c.ClosePlan
+) -> IndividualPlan:
+    async with s.uow() as uow:
+        plan = await _must_get_plan(uow, who.partner_id, plan_id)
+        plan.close(cmd.closed_on, cmd.outcome, cmd.interruption_reason)
+        await uow.repo.save_plan(who.partner_id, plan)
+        await uow.log(who, Operation.CLOSE_PLAN, [plan.person_id])
+        await uow.publish(who.partner_id, plan)
+    return plan
+
+
+async def read_plan(s: CasesServices, who: Principal, plan_id: UUID) -> IndividualPlan:
+    async with s.uow() as uow:
+        plan = await uow.repo.get_plan(who.partner_id, plan_id)
+        if plan is None:
+            raise NotFound(f"plan {plan_id} not found")
+        await uow.log(who, Operation.READ_PLAN, [plan.person_id])
+    return plan
+
+
+async def plans_of_person(
+    s: CasesServices, who: Principal, person_id: UUID
+) -> list[IndividualPlan]:
+    async with s.uow() as uow:
+        if await uow.repo.get_person(who.partner_id, person_id) is None:
+            raise NotFound(f"person {person_id} not found")
+        plans = await uow.repo.plans_of(who.partner_id, person_id)
+        await uow.log(who, Operation.READ_PLAN, [person_id])
+    return plans
+
+
+async def list_plans(
+    s: CasesServices,
+    who: Principal,
+    *,
+    status: PlanStatus | None,
+    person_id: UUID | None,
+    limit: int,
+    offset: int,
+) -> Found:
+    async with s.uow() as uow:
+        found = await uow.repo.list_plans(
+            who.partner_id, status=status, person_id=person_id, limit=limit, offset=offset
+        )
+        await uow.log(who, Operation.READ_PLAN, [p.person_id for p in found.items])
+    return found
+
+
+# --- access log --------------------------------------------------------------------------
+
+
+async def access_log(
+    s: CasesServices, who: Principal, person_id: UUID | None, limit: int, offset: int
+) -> Found:
+    """The partner's access log, newest first (a partner admin's view)."""
+    async with s.uow() as uow:
+        return await uow.repo.access_log(who.partner_id, person_id, limit, offset)
+
+
+async def export_person_log(s: CasesServices, who: Principal, person_id: UUID) -> Found:
+    """Everything logged about one person (a subject-access request); the export is
+    itself logged first, so it appears in what it exports."""
+    async with s.uow() as uow:
+        if await uow.repo.get_person(who.partner_id, person_id) is None:
+            raise NotFound(f"person {person_id} not found")
+        await uow.log(who, Operation.EXPORT_ACCESS_LOG, [person_id])
+        return await uow.repo.access_log(who.partner_id, person_id, 1_000_000, 0)
+
+
+# --- a person's file ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeerAnswer:
+    """What one of the partner's other services said about the person."""
+
+    domain: str
+    status: str
+    """``ok``, ``not_configured``, ``unreachable``, ``failed`` or ``no_person_ref``."""
+    records: dict[str, Any] | None = None
+    http_status: int | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonFile:
+    person: Person
+    plans: list[IndividualPlan]
+    peers: list[PeerAnswer]
+
+
+PEER_DOMAINS = ("housing", "employment", "hosting", "events")
+
+
+async def _ask_peer(
+    client: httpx.AsyncClient, domain: str, base_url: str, ref: str, authorization: str
+) -> PeerAnswer:
+    headers = {"Authorization": authorization}
+    propagate.inject(headers)  # the peers' spans join the file's trace
+    try:
+        response = await client.get(f"{base_url}/v1/persons/{ref}/records", headers=headers)
+    except httpx.HTTPError as error:
+        return PeerAnswer(domain, "unreachable", detail=type(error).__name__)
+    if response.status_code != 200:
+        return PeerAnswer(domain, "failed", http_status=response.status_code)
+    try:
+        body = response.json()
+        records = body["records"]
+        if body.get("person_ref") != ref or not isinstance(records, dict):
+            raise ValueError("unexpected answer")
+    except (ValueError, KeyError, TypeError):
+        return PeerAnswer(domain, "failed", http_status=200, detail="unexpected answer")
+    return PeerAnswer(domain, "ok", records=records)
+
+
+async def person_file(
+    s: CasesServices, who: Principal, person_id: UUID, authorization: str
+) -> PersonFile:
+    """The cases record and plans, and what the partner's other services hold under the
+    person's ``person_ref`` (asked with the caller's own token)."""
+    async with s.uow() as uow:
+        person = await uow.repo.get_person(who.partner_id, person_id)
+        if person is None:
+            raise NotFound(f"person {person_id} not found")
+        plans = await uow.repo.plans_of(who.partner_id, person_id)
+        await uow.log(who, Operation.READ_FILE, [person_id])
+    ref = person.person_ref
+    if ref is None:
+        return PersonFile(person, plans, [PeerAnswer(d, "no_person_ref") for d in PEER_DOMAINS])
+    configured = {d: url for d, url in s.peer_urls.items() if d in PEER_DOMAINS}
+    async with httpx.AsyncClient(timeout=s.peer_timeout_s, transport=s.peer_transport) as client:
+        asked = await asyncio.gather(
+            *(_ask_peer(client, d, url, ref, authorization) for d, url in configured.items())
+        )
+    answers = {a.domain: a for a in asked}
+    peers = [answers.get(d, PeerAnswer(d, "not_configured")) for d in PEER_DOMAINS]
+    return PersonFile(person, plans, peers)
+
+
+async def records_for_ref(
+    s: CasesServices, who: Principal, ref: str
+) -> tuple[list[Person], list[IndividualPlan]]:
+    """What this service holds under a ``person_ref`` (the cases part of a file)."""
+    async with s.uow() as uow:
+        persons = await uow.repo.by_person_ref(who.partner_id, ref)
+        plans = []
+        for person in persons:
+            plans.extend(await uow.repo.plans_of(who.partner_id, person.person_id))
+        await uow.log(who, Operation.READ, [p.person_id for p in persons])
+    return persons, plans

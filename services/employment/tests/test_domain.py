@@ -1,0 +1,784 @@
+"""Employment aggregates: invariants, transitions and recorded events (pure, no I/O)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from franoi_common.errors import DomainError
+from franoi_common.events import AgeBand, ProtectionStatus, Sex
+from franoi_contracts import employment as ev
+from franoi_contracts.employment import (
+    ConsultationTopic,
+    ContractType,
+    CourseKind,
+    DrivingLicence,
+    EducationLevel,
+    GroupActivityKind,
+    HireEndReason,
+    InternshipOutcome,
+    InterruptedBy,
+    ItalianLevel,
+    StipendPayer,
+    WorkerRole,
+)
+from franoi_employment.domain.model import (
+    Assessment,
+    CompanyAgreement,
+    Consultation,
+    EmploymentError,
+    Enrolment,
+    EnrolmentStatus,
+    GroupActivity,
+    GroupActivityStatus,
+    Hire,
+    HireBeforeFirstContact,
+    HireStatus,
+    Internship,
+    InternshipAlreadyOpen,
+    InternshipStatus,
+    InvalidDates,
+    InvalidTransition,
+    InvalidValue,
+    OutcomeAlreadyRecorded,
+    OutcomeBeforeEnd,
+    Person,
+    SkillsProfile,
+    check_label,
+    first_contact,
+)
+
+D0 = dt.date(2025, 1, 10)
+D1 = dt.date(2025, 3, 1)
+D2 = dt.date(2025, 8, 31)
+D3 = dt.date(2025, 9, 15)
+
+
+def ref(name: str) -> str:
+    """A stand-in pseudonym (64 hex digits)."""
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
+def person(name: str = "amina") -> Person:
+    return Person(ref(name), Sex.FEMALE, AgeBand.AGE_25_34, ProtectionStatus.REFUGEE)
+
+
+AMINA, BOBO = person("amina"), person("bobo")
+
+
+def make_agreement(**kwargs: Any) -> CompanyAgreement:
+    args: dict[str, Any] = {
+        "company_agreement_id": uuid4(),
+        "company_name": "Ristorante Da Mario s.r.l.",
+        "sector": "I",
+        "places_offered": 3,
+        "signed_on": D0,
+    }
+    args.update(kwargs)
+    agreement = CompanyAgreement.sign(**args)
+    agreement.events.clear()
+    return agreement
+
+
+def start_internship(
+    who: Person = AMINA,
+    agreement: CompanyAgreement | None = None,
+    *,
+    started_on: dt.date = D1,
+    planned_end_on: dt.date = D2,
+    others: list[Internship] | None = None,
+    **kwargs: Any,
+) -> Internship:
+    args: dict[str, Any] = {
+        "internship_id": uuid4(),
+        "person": who,
+        "agreement": agreement or make_agreement(),
+        "started_on": started_on,
+        "planned_end_on": planned_end_on,
+        "monthly_stipend_eur": 500,
+        "stipend_paid_by": StipendPayer.PROJECT,
+        "person_internships": others or [],
+    }
+    args.update(kwargs)
+    return Internship.start(**args)
+
+
+def assessment(**kwargs: Any) -> Assessment:
+    args: dict[str, Any] = {
+        "assessed_on": D1,
+        "education_level": EducationLevel.UPPER_SECONDARY,
+        "italian_level": ItalianLevel.A2,
+        "italian_assessed_on": D0,
+        "other_languages": ("en", "tir"),
+        "prior_sectors": ("A", "F"),
+        "driving_licence": DrivingLicence.FOREIGN_NOT_CONVERTED,
+    }
+    args.update(kwargs)
+    return Assessment(**args)
+
+
+def hire(
+    who: Person = AMINA,
+    *,
+    started_on: dt.date = D3,
+    first_contact_on: dt.date | None = D0,
+    **kwargs: Any,
+) -> Hire:
+    args: dict[str, Any] = {
+        "contract_type": ContractType.FIXED_TERM,
+        "weekly_hours": 30,
+        "ends_on": dt.date(2026, 3, 14),
+        "sector": "C",
+    }
+    args.update(kwargs)
+    args.update(started_on=started_on, first_contact_on=first_contact_on)
+    return Hire.record(uuid4(), who, **args)
+
+
+# --- persons -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["", "RSSMRA80A01H501U", "AB" * 32, "ab" * 31, "ab" * 33])
+def test_person_needs_a_pseudonym(bad: str) -> None:
+    with pytest.raises(InvalidValue):
+        Person(bad, Sex.MALE, AgeBand.AGE_18_24, ProtectionStatus.SUBSIDIARY)
+
+
+def test_first_contact_is_the_earliest_known_date() -> None:
+    assert first_contact() is None
+    assert first_contact(None, [], [None]) is None
+    assert first_contact(D2, None, [D3, D1], (d for d in [D2])) == D1
+    assert first_contact([D3], D2) == D2
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("  Da Mario  ", "Da Mario"), ("Caffè Ñandú", "Caffè Ñandú"), ("x" * 200, "x" * 200)],
+)
+def test_labels_are_trimmed(value: str, expected: str) -> None:
+    assert check_label("company_name", value) == expected
+
+
+@pytest.mark.parametrize("value", ["", "   ", "x" * 201, "Da\nMario", "Da\x00Mario", "a\u202eb"])
+def test_labels_refuse_empty_long_or_control_characters(value: str) -> None:
+    with pytest.raises(InvalidValue):
+        check_label("company_name", value)
+
+
+# --- consultations -------------------------------------------------------------------
+
+
+def test_record_consultation() -> None:
+    cid = uuid4()
+    consultation = Consultation.record(
+        cid, AMINA, D1, ConsultationTopic.JOB_SEARCH, 45, WorkerRole.JOB_COUNSELLOR
+    )
+    assert consultation.events == [
+        ev.ConsultationRecorded(
+            consultation_id=cid,
+            person_ref=AMINA.person_ref,
+            held_on=D1,
+            topic=ConsultationTopic.JOB_SEARCH,
+            minutes=45,
+            worker_role=WorkerRole.JOB_COUNSELLOR,
+            sex=Sex.FEMALE,
+            age_band=AgeBand.AGE_25_34,
+            protection_status=ProtectionStatus.REFUGEE,
+        )
+    ]
+
+
+@pytest.mark.parametrize("minutes", [0, -5, 481, True])
+def test_consultation_minutes_in_range(minutes: int) -> None:
+    with pytest.raises(InvalidValue):
+        Consultation.record(
+            uuid4(), AMINA, D1, ConsultationTopic.ORIENTATION, minutes, WorkerRole.OTHER
+        )
+
+
+# --- group activities ----------------------------------------------------------------
+
+
+def scheduled(kind: GroupActivityKind = GroupActivityKind.ORIENTATION_GROUP) -> GroupActivity:
+    activity = GroupActivity.schedule(uuid4(), kind, D1)
+    activity.events.clear()
+    return activity
+
+
+def test_schedule_then_hold_records_attendance() -> None:
+    gid = uuid4()
+    activity = GroupActivity.schedule(gid, GroupActivityKind.SCHOOL_SESSION, D1)
+    assert activity.events == [
+        ev.GroupActivityScheduled(
+            group_activity_id=gid, kind=GroupActivityKind.SCHOOL_SESSION, scheduled_on=D1
+        )
+    ]
+    assert (activity.status, activity.attendees) == (GroupActivityStatus.SCHEDULED, None)
+    activity.hold(D1, [AMINA.person_ref], 27)
+    assert activity.events[-1] == ev.GroupActivityHeld(
+        group_activity_id=gid,
+        kind=GroupActivityKind.SCHOOL_SESSION,
+        held_on=D1,
+        registered_attendees=[AMINA.person_ref],
+        anonymous_attendees=27,
+    )
+    assert (activity.status, activity.attendees) == (GroupActivityStatus.HELD, 28)
+
+
+def test_only_registered_or_only_anonymous_attendees() -> None:
+    a = scheduled()
+    a.hold(D1, [AMINA.person_ref, BOBO.person_ref], 0)
+    assert a.attendees == 2
+    b = scheduled(GroupActivityKind.SCHOOL_SESSION)
+    b.hold(D1, [], 30)
+    assert b.attendees == 30
+
+
+@pytest.mark.parametrize(
+    ("refs", "anonymous"),
+    [
+        ([], -1),
+        ([], 5_001),
+        ([], 0),  # nobody came: not held
+        (["Amina Diallo"], 0),
+        ([ref("amina"), ref("amina")], 3),
+        ([ref(str(i)) for i in range(501)], 0),
+    ],
+)
+def test_hold_refuses_bad_counts(refs: list[str], anonymous: int) -> None:
+    activity = scheduled()
+    with pytest.raises(InvalidValue):
+        activity.hold(D1, refs, anonymous)
+    assert (activity.status, activity.attendees, activity.events) == (
+        GroupActivityStatus.SCHEDULED,
+        None,
+        [],
+    )
+
+
+def test_cancel_scheduled_activity() -> None:
+    activity = scheduled()
+    activity.cancel(D0)
+    assert activity.events == [
+        ev.GroupActivityCancelled(group_activity_id=activity.group_activity_id, cancelled_on=D0)
+    ]
+    assert (activity.status, activity.cancelled_on) == (GroupActivityStatus.CANCELLED, D0)
+
+
+def test_counts_only_for_a_held_activity() -> None:
+    cancelled = scheduled()
+    cancelled.cancel(D1)
+    with pytest.raises(InvalidTransition):
+        cancelled.hold(D1, [AMINA.person_ref], 3)
+    assert cancelled.attendees is None
+    held = scheduled()
+    held.hold(D1, [], 5)
+    with pytest.raises(InvalidTransition):
+        held.hold(D1, [], 50)
+    with pytest.raises(InvalidTransition):
+        held.cancel(D1)
+    assert (held.status, held.attendees, len(held.events)) == (GroupActivityStatus.HELD, 5, 1)
+
+
+# --- skills profiles -----------------------------------------------------------------
+
+
+def test_profile_versions_keep_earlier_assessments() -> None:
+    pid = uuid4()
+    first = assessment()
+    profile = SkillsProfile.open(pid, AMINA, first)
+    assert (profile.version, profile.current, profile.first_assessed_on) == (1, first, D1)
+    assert profile.events == [
+        ev.SkillsProfileAssessed(
+            skills_profile_id=pid,
+            version=1,
+            person_ref=AMINA.person_ref,
+            assessed_on=D1,
+            education_level=EducationLevel.UPPER_SECONDARY,
+            italian_level=ItalianLevel.A2,
+            italian_assessed_on=D0,
+            other_languages=["en", "tir"],
+            prior_sectors=["A", "F"],
+            driving_licence=DrivingLicence.FOREIGN_NOT_CONVERTED,
+        )
+    ]
+    second = assessment(assessed_on=D2, italian_level=ItalianLevel.B1, italian_assessed_on=D2)
+    profile.assess(second)
+    assert profile.assessments == [first, second]
+    assert (profile.version, profile.current, profile.first_assessed_on) == (2, second, D1)
+    last = profile.events[-1]
+    assert isinstance(last, ev.SkillsProfileAssessed)
+    assert (last.version, last.italian_level) == (2, ItalianLevel.B1)
+
+
+def test_new_assessment_cannot_be_older() -> None:
+    profile = SkillsProfile.open(uuid4(), AMINA, assessment(assessed_on=D2))
+    with pytest.raises(InvalidDates):
+        profile.assess(assessment(assessed_on=D1))
+    assert (profile.version, len(profile.events)) == (1, 1)
+    profile.assess(assessment(assessed_on=D2))  # same day: a correction is a new version
+    assert profile.version == 2
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"italian_assessed_on": D2},  # after the assessment itself
+        {"other_languages": ("English",)},
+        {"other_languages": ("en", "en")},
+        {"other_languages": tuple(f"l{c}" for c in "abcdefghijk")},
+        {"prior_sectors": ("Z",)},
+        {"prior_sectors": ("c",)},
+        {"prior_sectors": ("C", "C")},
+    ],
+)
+def test_assessment_values_checked(changes: dict[str, Any]) -> None:
+    with pytest.raises(EmploymentError):
+        assessment(**changes)
+
+
+# --- company agreements --------------------------------------------------------------
+
+
+def test_sign_agreement_keeps_the_name_out_of_the_event() -> None:
+    aid = uuid4()
+    agreement = CompanyAgreement.sign(aid, "  Hotel Bella Vista  ", "I", 4, D0, D3)
+    assert agreement.company_name == "Hotel Bella Vista"
+    assert agreement.events == [
+        ev.CompanyAgreementSigned(
+            company_agreement_id=aid, sector="I", places_offered=4, signed_on=D0, valid_until=D3
+        )
+    ]
+    assert "Bella" not in agreement.events[0].model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"sector": "56"}, InvalidValue),
+        ({"sector": "i"}, InvalidValue),
+        ({"places_offered": -1}, InvalidValue),
+        ({"places_offered": 1_001}, InvalidValue),
+        ({"company_name": ""}, InvalidValue),
+        ({"valid_until": dt.date(2025, 1, 9)}, InvalidDates),
+    ],
+)
+def test_agreement_values_checked(changes: dict[str, Any], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        make_agreement(**changes)
+
+
+def test_end_agreement_once_and_not_before_signing() -> None:
+    agreement = make_agreement()
+    with pytest.raises(InvalidDates):
+        agreement.end(dt.date(2025, 1, 9))
+    agreement.end(D2)
+    assert agreement.events == [
+        ev.CompanyAgreementEnded(company_agreement_id=agreement.company_agreement_id, ended_on=D2)
+    ]
+    with pytest.raises(InvalidTransition):
+        agreement.end(D3)
+    assert (agreement.is_ended, agreement.ended_on, len(agreement.events)) == (True, D2, 1)
+
+
+# --- training enrolments -------------------------------------------------------------
+
+
+def enrol(**kwargs: Any) -> Enrolment:
+    args: dict[str, Any] = {
+        "enrolment_id": uuid4(),
+        "person": AMINA,
+        "course_title": "HACCP - igiene alimentare",
+        "provider": "Ente formativo",
+        "course_kind": CourseKind.SAFETY_CERTIFICATE,
+        "hours": 12,
+        "starts_on": D1,
+        "ends_on": dt.date(2025, 3, 3),
+    }
+    args.update(kwargs)
+    return Enrolment.enrol(**args)
+
+
+def test_enrol_then_complete() -> None:
+    enrolment = enrol()
+    started = enrolment.events[0]
+    assert started == ev.EnrolmentStarted(
+        enrolment_id=enrolment.enrolment_id,
+        person_ref=AMINA.person_ref,
+        course_kind=CourseKind.SAFETY_CERTIFICATE,
+        hours=12,
+        starts_on=D1,
+        ends_on=dt.date(2025, 3, 3),
+        sex=Sex.FEMALE,
+        age_band=AgeBand.AGE_25_34,
+        protection_status=ProtectionStatus.REFUGEE,
+    )
+    assert "HACCP" not in started.model_dump_json()
+    enrolment.complete(dt.date(2025, 3, 3))
+    assert enrolment.events[-1] == ev.EnrolmentCompleted(
+        enrolment_id=enrolment.enrolment_id, completed_on=dt.date(2025, 3, 3)
+    )
+    assert enrolment.status is EnrolmentStatus.COMPLETED
+    with pytest.raises(InvalidTransition):
+        enrolment.drop(dt.date(2025, 3, 4))
+
+
+def test_drop_enrolment_once_and_not_before_start() -> None:
+    enrolment = enrol()
+    with pytest.raises(InvalidDates):
+        enrolment.drop(D0)
+    enrolment.drop(D1)
+    assert enrolment.events[-1] == ev.EnrolmentDropped(
+        enrolment_id=enrolment.enrolment_id, dropped_on=D1
+    )
+    assert (enrolment.status, enrolment.closed_on) == (EnrolmentStatus.DROPPED, D1)
+    with pytest.raises(InvalidTransition):
+        enrolment.complete(D2)
+    assert len(enrolment.events) == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"hours": 0}, InvalidValue),
+        ({"hours": 2_001}, InvalidValue),
+        ({"course_title": " "}, InvalidValue),
+        ({"provider": "x" * 201}, InvalidValue),
+        ({"ends_on": dt.date(2025, 2, 28)}, InvalidDates),
+    ],
+)
+def test_enrolment_values_checked(changes: dict[str, Any], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        enrol(**changes)
+
+
+# --- internships ---------------------------------------------------------------------
+
+
+def test_start_internship_records_the_agreement_and_sector() -> None:
+    agreement = make_agreement(sector="N")
+    internship = start_internship(agreement=agreement)
+    assert internship.events == [
+        ev.InternshipStarted(
+            internship_id=internship.internship_id,
+            person_ref=AMINA.person_ref,
+            company_agreement_id=agreement.company_agreement_id,
+            sector="N",
+            started_on=D1,
+            planned_end_on=D2,
+            monthly_stipend_eur=500,
+            stipend_paid_by=StipendPayer.PROJECT,
+            sex=Sex.FEMALE,
+            age_band=AgeBand.AGE_25_34,
+            protection_status=ProtectionStatus.REFUGEE,
+        )
+    ]
+    assert (internship.is_open, internship.outcome) == (True, None)
+
+
+def test_one_open_internship_per_person() -> None:
+    first = start_internship()
+    with pytest.raises(InternshipAlreadyOpen):
+        start_internship(others=[first])
+    start_internship(BOBO, others=[first])  # someone else may start one
+    first.end(dt.date(2025, 4, 30))
+    again = start_internship(started_on=dt.date(2025, 5, 1), others=[first])
+    assert again.is_open
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"planned_end_on": dt.date(2025, 2, 28)}, InvalidDates),
+        ({"monthly_stipend_eur": -1}, InvalidValue),
+        ({"monthly_stipend_eur": 3_001}, InvalidValue),
+        ({"started_on": dt.date(2025, 1, 9), "planned_end_on": D2}, InvalidDates),
+    ],
+)
+def test_internship_values_checked(changes: dict[str, Any], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        start_internship(**changes)
+
+
+def test_internship_within_the_agreement() -> None:
+    ended = make_agreement()
+    ended.end(dt.date(2025, 2, 1))
+    with pytest.raises(InvalidDates):
+        start_internship(agreement=ended)
+    expired = make_agreement(valid_until=dt.date(2025, 2, 1))
+    with pytest.raises(InvalidDates):
+        start_internship(agreement=expired)
+    assert start_internship(agreement=ended, started_on=dt.date(2025, 2, 1)).is_open
+
+
+def test_extend_and_end_internship() -> None:
+    internship = start_internship()
+    with pytest.raises(InvalidDates):
+        internship.extend(dt.date(2025, 2, 1))
+    internship.extend(D3)
+    assert internship.events[-1] == ev.InternshipExtended(
+        internship_id=internship.internship_id, planned_end_on=D3
+    )
+    with pytest.raises(InvalidDates):
+        internship.end(dt.date(2025, 2, 28))
+    internship.end(D3)
+    assert internship.events[-1] == ev.InternshipEnded(
+        internship_id=internship.internship_id, ended_on=D3
+    )
+    assert (internship.status, internship.ended_on) == (InternshipStatus.ENDED, D3)
+    with pytest.raises(InvalidTransition):
+        internship.end(dt.date(2025, 9, 16))
+    with pytest.raises(InvalidTransition):
+        internship.extend(dt.date(2025, 12, 31))
+
+
+def test_outcome_only_after_the_end_and_on_or_after_it() -> None:
+    internship = start_internship()
+    with pytest.raises(OutcomeBeforeEnd):
+        internship.record_outcome(InternshipOutcome.HIRED, D2)  # still open
+    internship.end(D2)
+    with pytest.raises(OutcomeBeforeEnd):
+        internship.record_outcome(InternshipOutcome.HIRED, dt.date(2025, 8, 30))
+    assert internship.outcome is None
+    internship.record_outcome(InternshipOutcome.HIRED, D2)  # the same day is fine
+    assert internship.events[-1] == ev.InternshipOutcomeRecorded(
+        internship_id=internship.internship_id,
+        outcome=InternshipOutcome.HIRED,
+        ended_on=D2,
+        recorded_on=D2,
+    )
+    assert (internship.outcome, internship.outcome_recorded_on) == (InternshipOutcome.HIRED, D2)
+
+
+def test_outcome_is_set_once() -> None:
+    internship = start_internship()
+    internship.end(D2)
+    internship.record_outcome(InternshipOutcome.NOT_HIRED, D3)
+    for outcome in InternshipOutcome:
+        with pytest.raises(OutcomeAlreadyRecorded):
+            internship.record_outcome(
+                outcome,
+                dt.date(2025, 9, 16),
+                InterruptedBy.COMPANY if outcome is InternshipOutcome.INTERRUPTED else None,
+            )
+    assert internship.outcome is InternshipOutcome.NOT_HIRED
+    assert len(internship.events) == 3
+
+
+def test_interrupted_says_by_whom() -> None:
+    internship = start_internship()
+    internship.end(dt.date(2025, 5, 15))
+    with pytest.raises(InvalidValue):
+        internship.record_outcome(InternshipOutcome.INTERRUPTED, D3)
+    with pytest.raises(InvalidValue):
+        internship.record_outcome(InternshipOutcome.NOT_HIRED, D3, InterruptedBy.INTERN)
+    internship.record_outcome(InternshipOutcome.INTERRUPTED, D3, InterruptedBy.INTERN)
+    last = internship.events[-1]
+    assert isinstance(last, ev.InternshipOutcomeRecorded)
+    assert (last.outcome, last.interrupted_by) == (
+        InternshipOutcome.INTERRUPTED,
+        InterruptedBy.INTERN,
+    )
+
+
+# --- hires ---------------------------------------------------------------------------
+
+
+def test_record_hire_in_a_sector() -> None:
+    job = hire()
+    assert job.events == [
+        ev.HireRecorded(
+            hire_id=job.hire_id,
+            person_ref=AMINA.person_ref,
+            sector="C",
+            contract_type=ContractType.FIXED_TERM,
+            weekly_hours=30,
+            started_on=D3,
+            ends_on=dt.date(2026, 3, 14),
+            sex=Sex.FEMALE,
+            age_band=AgeBand.AGE_25_34,
+            protection_status=ProtectionStatus.REFUGEE,
+        )
+    ]
+    assert (job.status, job.company_agreement_id, job.internship_id) == (
+        HireStatus.ACTIVE,
+        None,
+        None,
+    )
+
+
+def test_hire_through_an_agreement_after_an_internship() -> None:
+    agreement = make_agreement(sector="I")
+    internship = start_internship(agreement=agreement)
+    internship.end(D2)
+    job = hire(
+        agreement=agreement,
+        sector=None,
+        internship=internship,
+        contract_type=ContractType.APPRENTICESHIP,
+        ends_on=None,
+    )
+    event = job.events[0]
+    assert isinstance(event, ev.HireRecorded)
+    assert (event.sector, event.company_agreement_id, event.internship_id) == (
+        "I",
+        agreement.company_agreement_id,
+        internship.internship_id,
+    )
+
+
+def test_hire_cannot_start_before_first_contact() -> None:
+    with pytest.raises(HireBeforeFirstContact):
+        hire(first_contact_on=None)
+    with pytest.raises(HireBeforeFirstContact):
+        hire(started_on=D1, first_contact_on=D2)
+    assert hire(started_on=D2, first_contact_on=D2).started_on == D2
+
+
+def test_first_contact_from_every_kind_of_record() -> None:
+    consultation = Consultation.record(
+        uuid4(), AMINA, D2, ConsultationTopic.ORIENTATION, 30, WorkerRole.SOCIAL_WORKER
+    )
+    enrolment = enrol(starts_on=D1, ends_on=D2)
+    profile = SkillsProfile.open(uuid4(), AMINA, assessment(assessed_on=D3))
+    internship = start_internship(started_on=D2, planned_end_on=D3)
+    earliest = first_contact(
+        [consultation.held_on],
+        [enrolment.starts_on],
+        [internship.started_on],
+        profile.first_assessed_on,
+    )
+    assert earliest == D1
+    with pytest.raises(HireBeforeFirstContact):
+        hire(started_on=dt.date(2025, 2, 28), first_contact_on=earliest)
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"sector": None}, InvalidValue),
+        ({"sector": "56.10"}, InvalidValue),
+        ({"weekly_hours": 0}, InvalidValue),
+        ({"weekly_hours": 61}, InvalidValue),
+        ({"ends_on": None}, InvalidValue),  # fixed term needs an end
+        ({"contract_type": ContractType.SEASONAL, "ends_on": None}, InvalidValue),
+        ({"contract_type": ContractType.PERMANENT}, InvalidValue),  # with an end
+        ({"ends_on": dt.date(2025, 9, 14)}, InvalidDates),
+    ],
+)
+def test_hire_values_checked(changes: dict[str, Any], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        hire(**changes)
+
+
+@pytest.mark.parametrize(
+    "contract_type",
+    [ContractType.PERMANENT, ContractType.APPRENTICESHIP, ContractType.AGENCY, ContractType.OTHER],
+)
+def test_open_ended_contracts(contract_type: ContractType) -> None:
+    assert hire(contract_type=contract_type, ends_on=None).ends_on is None
+
+
+def test_hire_agreement_and_internship_consistency() -> None:
+    agreement = make_agreement(sector="I")
+    with pytest.raises(InvalidValue):
+        hire(agreement=agreement, sector="C")
+    late = make_agreement(signed_on=dt.date(2025, 10, 1))
+    with pytest.raises(InvalidDates):
+        hire(agreement=late, sector=None)
+    bobo_internship = start_internship(BOBO)
+    with pytest.raises(InvalidValue):
+        hire(internship=bobo_internship)
+    own = start_internship(started_on=D3, planned_end_on=dt.date(2025, 12, 31))
+    with pytest.raises(InvalidDates):
+        hire(started_on=D2, first_contact_on=D0, internship=own)
+
+
+def test_end_hire_once() -> None:
+    job = hire()
+    with pytest.raises(InvalidDates):
+        job.end(D2, HireEndReason.RESIGNED)
+    job.end(dt.date(2026, 3, 14), HireEndReason.CONTRACT_EXPIRED)
+    assert job.events[-1] == ev.HireEnded(
+        hire_id=job.hire_id, ended_on=dt.date(2026, 3, 14), reason=HireEndReason.CONTRACT_EXPIRED
+    )
+    with pytest.raises(InvalidTransition):
+        job.end(dt.date(2026, 3, 15), HireEndReason.OTHER)
+    assert (job.status, job.end_reason, len(job.events)) == (
+        HireStatus.ENDED,
+        HireEndReason.CONTRACT_EXPIRED,
+        2,
+    )
+
+
+def test_repeating_a_terminal_transition_changes_nothing() -> None:
+    """A client retrying the same request gets success and no second event."""
+    agreement = make_agreement()
+    agreement.end(D2)
+    agreement.end(D2)
+    activity = scheduled()
+    activity.hold(D1, [AMINA.person_ref], 2)
+    activity.hold(D1, [AMINA.person_ref], 2)
+    with pytest.raises(InvalidTransition):
+        activity.hold(D1, [AMINA.person_ref], 3)  # different data is not a retry
+    cancelled = scheduled()
+    cancelled.cancel(D1)
+    cancelled.cancel(D1)
+    completed, dropped = enrol(), enrol()
+    completed.complete(D2)
+    completed.complete(D2)
+    dropped.drop(D2)
+    dropped.drop(D2)
+    internship = start_internship()
+    internship.end(D2)
+    internship.end(D2)
+    internship.record_outcome(InternshipOutcome.INTERRUPTED, D3, InterruptedBy.PARTNER)
+    internship.record_outcome(InternshipOutcome.INTERRUPTED, D3, InterruptedBy.PARTNER)
+    with pytest.raises(OutcomeAlreadyRecorded):
+        internship.record_outcome(InternshipOutcome.INTERRUPTED, D3, InterruptedBy.COMPANY)
+    job = hire()
+    job.end(dt.date(2026, 1, 31), HireEndReason.RESIGNED)
+    job.end(dt.date(2026, 1, 31), HireEndReason.RESIGNED)
+    with pytest.raises(InvalidTransition):
+        job.end(dt.date(2026, 1, 31), HireEndReason.DISMISSED)
+    assert [len(a.events) for a in (agreement, activity, cancelled)] == [1, 1, 1]
+    assert [len(a.events) for a in (completed, dropped)] == [2, 2]
+    assert (len(internship.events), len(job.events)) == (3, 2)
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (InvalidValue, 422),
+        (InvalidDates, 422),
+        (InvalidTransition, 409),
+        (InternshipAlreadyOpen, 409),
+        (OutcomeAlreadyRecorded, 409),
+        (OutcomeBeforeEnd, 409),
+        (HireBeforeFirstContact, 409),
+    ],
+)
+def test_errors_are_problems_with_a_status(error: type[EmploymentError], status: int) -> None:
+    assert issubclass(error, DomainError)
+    assert error.status == status
+    assert error("x").message == "x"
+
+
+def test_error_codes_are_distinct() -> None:
+    codes = [
+        cls.code
+        for cls in (
+            EmploymentError,
+            InvalidTransition,
+            InvalidDates,
+            InvalidValue,
+            InternshipAlreadyOpen,
+            OutcomeAlreadyRecorded,
+            OutcomeBeforeEnd,
+            HireBeforeFirstContact,
+        )
+    ]
+    assert len(set(codes)) == len(codes)

@@ -1,0 +1,1 @@
+"""Family-hosting service of a partner: host families, requests, matches, stays."""

@@ -1,0 +1,74 @@
+"""Composition root of the family-hosting service: settings in, wired parts out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+from fastapi import APIRouter
+from franoi_common.migrations import OUTBOX, MigrationSource
+from franoi_common.outbox import Outbox, OutboxRelay, OutboxSignal
+from franoi_common.service import ServiceDefinition, Wiring
+from franoi_common.service import main as service_main
+from franoi_common.settings import PartnerServiceSettings, ServiceSettings, topic_for
+
+from franoi_hosting.entrypoints.api import build_router
+from franoi_hosting.service_layer.handlers import hosting_services
+
+DOMAIN = "hosting"
+SCHEMA_BASE_URL = "https://schemas.franoi.org/events"
+MIGRATIONS = [OUTBOX, MigrationSource(DOMAIN, "franoi_hosting")]
+
+
+def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
+    assert isinstance(settings, PartnerServiceSettings)
+    signal = OutboxSignal(pool)
+    services = hosting_services(
+        pool=pool,
+        outbox=Outbox(DOMAIN, SCHEMA_BASE_URL),
+        pseudonym_key=settings.pseudonym_key.get_secret_value().encode(),
+        after_commit=signal.notify,
+    )
+    relay = OutboxRelay(
+        pool,
+        settings.kafka,
+        client_id=f"franoi-{DOMAIN}-relay",
+        signal=signal,
+        batch_size=settings.relay_batch_size,
+        poll_interval_s=settings.relay_poll_interval_s,
+    )
+    wiring = Wiring(state={"services": services}, workers={"relay": relay})
+    wiring.on_start.append(signal.start)
+
+    # Commands keep working without the broker (the outbox holds the events): not required.
+    wiring.check_dependencies(pool, relay, broker_required=False)
+    wiring.create_topics_at_start(
+        settings.kafka, [topic_for(p, DOMAIN) for p in settings.partner_ids]
+    )
+    return wiring
+
+
+def routers(settings: ServiceSettings) -> Sequence[APIRouter]:
+    assert isinstance(settings, PartnerServiceSettings)
+    return [build_router(settings.partner_ids)]
+
+
+def _in_process(settings: ServiceSettings) -> Sequence[str]:
+    assert isinstance(settings, PartnerServiceSettings)
+    return ("relay",) if settings.relay_enabled else ()
+
+
+DEFINITION = ServiceDefinition(
+    name=DOMAIN,
+    title="Fra Noi — family-hosting service",
+    settings_type=PartnerServiceSettings,
+    migrations=MIGRATIONS,
+    wire=wire,
+    routers=routers,
+    worker_names=("relay",),
+    in_process_workers=_in_process,
+)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    service_main(DEFINITION, argv)

@@ -1,0 +1,204 @@
+"""Commands: what a social worker asks the hosting service to do.
+
+They are the API's request bodies too, so their validation is the API's: bad
+input is refused before anything is written. Dates are bounded (2000 to 2100).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+from uuid import UUID
+
+from franoi_common.api import Day
+from franoi_common.events import AgeBand, MunicipalityCode, ProtectionStatus, Sex
+from franoi_common.persons import PRINTABLE, Command, PersonInput
+from franoi_contracts.hosting import (
+    MAX_CONTRIBUTION_EUR,
+    MAX_HOUSEHOLD,
+    MAX_LANGUAGES,
+    MAX_PLANNED_MONTHS,
+    MAX_ROOMS,
+    MAX_WELLBEING,
+    MIN_CONTRIBUTION_EUR,
+    MIN_HOUSEHOLD,
+    MIN_PLANNED_MONTHS,
+    MIN_ROOMS,
+    MIN_WELLBEING,
+    DecidedBy,
+    FamilyRejectionReason,
+    FamilyRequestKind,
+    LanguageCode,
+    StayOutcome,
+    UnsatisfiedReason,
+    VisitFlag,
+)
+from pydantic import Field, model_validator
+
+CLIENT_ID = "Client-chosen id: retrying the identical request answers the same resource"
+
+Label = Annotated[str, Field(min_length=1, max_length=200, pattern=PRINTABLE)]
+Rooms = Annotated[int, Field(ge=MIN_ROOMS, le=MAX_ROOMS)]
+HouseholdSize = Annotated[int, Field(ge=MIN_HOUSEHOLD, le=MAX_HOUSEHOLD)]
+Languages = Annotated[list[LanguageCode], Field(min_length=1, max_length=MAX_LANGUAGES)]
+PlannedMonths = Annotated[int, Field(ge=MIN_PLANNED_MONTHS, le=MAX_PLANNED_MONTHS)]
+Contribution = Annotated[int, Field(ge=MIN_CONTRIBUTION_EUR, le=MAX_CONTRIBUTION_EUR)]
+Wellbeing = Annotated[int, Field(ge=MIN_WELLBEING, le=MAX_WELLBEING)]
+Phone = Annotated[str, Field(min_length=5, max_length=30, pattern=r"^\+?[0-9 ()./-]+$")]
+Email = Annotated[str, Field(min_length=3, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+# --- families ----------------------------------------------------------------------------
+
+
+class FamilyMember(Command):
+    full_name: Label
+    relationship: Label | None = None
+
+
+class FamilyPrivate(Command):
+    """Who the family is and how to reach it: personal data of private persons, kept in
+    this service only (never in an event, a log line or a list)."""
+
+    members: Annotated[list[FamilyMember], Field(max_length=20)] = []
+    address: Label | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+
+
+class ApplyFamily(Command):
+    family_id: UUID | None = Field(None, description=CLIENT_ID)
+    municipality_code: MunicipalityCode = Field(description="Cadastral code, e.g. F205 (Milano)")
+    rooms_offered: Rooms
+    household_size: HouseholdSize
+    languages: Languages = Field(description="ISO 639 codes of the languages spoken")
+    applied_on: Day
+    private: FamilyPrivate = Field(default_factory=FamilyPrivate)
+
+
+class UpdateFamily(Command):
+    rooms_offered: Rooms | None = None
+    household_size: HouseholdSize | None = None
+    languages: Languages | None = None
+    private: FamilyPrivate | None = Field(None, description="Replaces the private data")
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> Self:
+        if all(
+            v is None
+            for v in (self.rooms_offered, self.household_size, self.languages, self.private)
+        ):
+            raise ValueError(
+                "give at least one of rooms_offered, household_size, languages, private"
+            )
+        return self
+
+
+class AssessFamily(Command):
+    interview_on: Day
+    home_visit_on: Day
+
+
+class ApproveFamily(Command):
+    approved_on: Day
+
+
+class RejectFamily(Command):
+    rejected_on: Day
+    reason: FamilyRejectionReason
+
+
+class PauseFamily(Command):
+    paused_on: Day
+
+
+class ResumeFamily(Command):
+    resumed_on: Day
+
+
+class WithdrawFamily(Command):
+    withdrawn_on: Day
+
+
+# --- requests ----------------------------------------------------------------------------
+
+
+class SubmitRequest(PersonInput):
+    request_id: UUID | None = Field(None, description=CLIENT_ID)
+    kind: FamilyRequestKind
+    household_size: HouseholdSize
+    submitted_on: Day
+    sex: Sex
+    age_band: AgeBand
+    protection_status: ProtectionStatus
+
+
+class SatisfyRequest(Command):
+    """Only for family-support requests; a hosting request is satisfied by its stay."""
+
+    closed_on: Day
+
+
+class DeclareUnsatisfied(Command):
+    closed_on: Day
+    reason: UnsatisfiedReason
+
+
+class WithdrawRequest(Command):
+    closed_on: Day
+
+
+# --- matches -----------------------------------------------------------------------------
+
+
+class ProposeMatch(PersonInput):
+    match_id: UUID | None = Field(None, description=CLIENT_ID)
+    family_id: UUID
+    request_id: UUID | None = Field(None, description="The person's open hosting request")
+    proposed_on: Day
+
+
+class AcceptMatch(Command):
+    accepted_on: Day
+
+
+class DeclineMatch(Command):
+    declined_on: Day
+    declined_by: DecidedBy
+
+
+class CancelMatch(Command):
+    cancelled_on: Day
+    cancelled_by: DecidedBy
+
+
+# --- stays and visits --------------------------------------------------------------------
+
+
+class StartStay(Command):
+    stay_id: UUID | None = Field(None, description=CLIENT_ID)
+    match_id: UUID = Field(description="The accepted match the stay starts from")
+    started_on: Day
+    planned_months: PlannedMonths
+    planned_end_on: Day | None = Field(None, description="Default: start + planned months")
+    monthly_contribution_eur: Contribution
+    sex: Sex
+    age_band: AgeBand
+    protection_status: ProtectionStatus
+
+
+class ExtendStay(Command):
+    planned_months: PlannedMonths
+    planned_end_on: Day | None = None
+
+
+class EndStay(Command):
+    ended_on: Day
+    outcome: StayOutcome
+
+
+class RecordVisit(Command):
+    visit_id: UUID | None = Field(None, description=CLIENT_ID)
+    visited_on: Day
+    guest_wellbeing: Wellbeing
+    family_wellbeing: Wellbeing
+    flags: Annotated[list[VisitFlag], Field(max_length=len(VisitFlag))] = []

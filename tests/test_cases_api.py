@@ -1,0 +1,785 @@
+"""The cases API's behaviour on a real PostgreSQL (no broker: the relay is off).
+
+One instance serves several partners; each test works as its own partner, so
+lists and totals are exact although the tests share the database. Commands go
+through :meth:`Api.call`, which checks the status and that exactly the expected
+events were appended to the outbox, each valid against its contract model and
+free of the person's identity; a refused command must append nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import pytest
+from franoi_cases.bootstrap import DEFINITION as CASES
+from franoi_cases.settings import CasesSettings
+from franoi_common.events import event_class
+from franoi_common.pseudonym import person_ref
+from franoi_common.settings import KafkaSettings
+from franoi_housing.bootstrap import DEFINITION as HOUSING
+from opentelemetry.trace import SpanKind
+
+from tests.support import (
+    RunningService,
+    auth_header,
+    housing_settings,
+    kafka_settings,
+    running,
+    token,
+)
+
+PARTNERS = ("p41", "p42", "p43", "p44", "p45", "p46", "p47", "p48", "p49")
+TODAY = dt.date.today()
+PSEUDONYM_KEY = b"development-only-pseudonym-key-0123456789"
+TAX_CODE = "KNKNGZ90A41Z335X"
+PERMIT = "I98765432"
+PHONE = "+39 333 7654321"
+EMAIL = "ngozi.okonkwo@example.org"
+TABLES = ("persons", "plans", "plan_reviews", "access_log", "outbox")
+
+
+def cases_settings(
+    database_url: str, kafka: KafkaSettings, partners: Sequence[str], **overrides: Any
+) -> CasesSettings:
+    return CasesSettings(
+        env="test",
+        database_url=database_url,
+        partner_id=",".join(partners),
+        kafka=kafka,
+        relay_poll_interval_s=0.5,
+        **overrides,
+    )
+
+
+def day(offset: int = 0) -> str:
+    return (TODAY + dt.timedelta(days=offset)).isoformat()
+
+
+def person_body(**changes: Any) -> dict[str, Any]:
+    return {
+        "given_names": "Ngozi",
+        "family_name": "Okonkwò",
+        "born_on": "1990-01-01",
+        "sex": "female",
+        "citizenship": "NG",
+        "languages": ["en", "ig"],
+        "protection_status": "refugee",
+        "protection_expires_on": "2030-06-30",
+        "tax_code": TAX_CODE,
+        "phone": PHONE,
+        "email": EMAIL,
+        "household": [{"relation": "child", "given_name": "Ada", "birth_year": 2019}],
+        **changes,
+    }
+
+
+def plan_body(person_id: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "person_id": person_id,
+        "opened_on": day(-30),
+        "axes": ["housing", "work", "language"],
+        "goals": {"housing": ["autonomous_rent"], "work": ["Trovare lavoro come sarta"]},
+        "planned_months": 12,
+        **changes,
+    }
+
+
+Expected = Sequence[tuple[str, str | None]]
+
+
+@dataclass
+class Api:
+    service: RunningService
+    db: asyncpg.Connection
+    partner: str
+    roles: tuple[str, ...] = ("social_worker",)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return auth_header(self.partner, *self.roles)
+
+    def as_admin(self) -> Api:
+        return Api(self.service, self.db, self.partner, ("partner_admin",))
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        status: int,
+        events: Expected = (),
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        since = await self.db.fetchval("SELECT coalesce(max(id), 0) FROM outbox")
+        response = await self.service.client.request(
+            method, path, json=body, params=params, headers=self.headers
+        )
+        assert response.status_code == status, f"{method} {path}: {response.text}"
+        payload = response.json()
+        if status >= 400:
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert payload["status"] == status
+        await self.check_events(since, events, payload)
+        return payload
+
+    async def get(self, path: str, **params: Any) -> Any:
+        return await self.call("GET", path, params=params or None, status=200)
+
+    async def search(self, **criteria: Any) -> Any:
+        return await self.call("POST", "/v1/persons/search", criteria, status=200)
+
+    async def check_events(self, since: int, expected: Expected, payload: Any) -> None:
+        rows = await self.db.fetch("SELECT * FROM outbox WHERE id > $1 ORDER BY id", since)
+        want = []
+        for short, aggregate in expected:
+            event_type = f"it.franoi.cases.{short}.v1"
+            cls = event_class(event_type)
+            assert cls is not None, event_type
+            want.append((event_type, str(aggregate or payload[cls.KEY])))
+        assert [(r["event_type"], r["aggregate_id"]) for r in rows] == want
+        for row in rows:
+            cls = event_class(row["event_type"])
+            assert cls is not None
+            assert cls.model_validate(row["data"]).aggregate_id == row["aggregate_id"]
+            assert row["topic"] == f"franoi.{self.partner}.cases.v1"
+            assert row["source"] == f"/partners/{self.partner}/cases"
+            text = json.dumps(row["data"])
+            for secret in ("Ngozi", "Okonk", "1990-01-01", TAX_CODE, PERMIT, "7654321", "Ada"):
+                assert secret not in text, f"{secret} in {row['event_type']}"
+
+    async def log_of(self, person_id: str) -> list[tuple[str, str, str]]:
+        rows = await self.db.fetch(
+            "SELECT operation, actor, role FROM access_log WHERE partner_id = $1"
+            " AND person_id = $2 ORDER BY id",
+            self.partner,
+            uuid.UUID(person_id),
+        )
+        return [(r["operation"], r["actor"], r["role"]) for r in rows]
+
+
+@dataclass
+class Cases:
+    service: RunningService
+    db: asyncpg.Connection
+
+    def api(self, partner: str) -> Api:
+        return Api(self.service, self.db, partner)
+
+    async def counts(self) -> dict[str, int]:
+        return {t: await self.db.fetchval(f"SELECT count(*) FROM {t}") for t in TABLES}
+
+
+@pytest.fixture(scope="module")
+async def cases(databases) -> AsyncIterator[Cases]:
+    url = await databases.create("cases_api")
+    kafka = kafka_settings("127.0.0.1:1", False, create_topics=False)
+    service = RunningService(CASES, cases_settings(url, kafka, PARTNERS, relay_enabled=False))
+    async with running(service):
+        db = await asyncpg.connect(url)
+        await db.set_type_codec(
+            "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+        try:
+            yield Cases(service, db)
+        finally:
+            await db.close()
+
+
+async def register(api: Api, status: int = 201, events: Expected | None = None, **changes: Any):
+    body = person_body(**changes)
+    if events is None:
+        identified = body.get("tax_code") or body.get("residence_permit_number")
+        events = [("person.registered", None)] if identified else []
+    return await api.call("POST", "/v1/persons", body, status=status, events=events)
+
+
+# --- persons -----------------------------------------------------------------------------
+
+
+async def test_register_read_and_correct_a_person(cases: Cases) -> None:
+    api = cases.api("p41")
+    person = await register(api)
+    pid = person["person_id"]
+    assert person["person_ref"] == person_ref(TAX_CODE, PSEUDONYM_KEY)  # as housing computes it
+    assert (person["tax_code"], person["phone"], person["email"]) == (TAX_CODE, PHONE, EMAIL)
+    assert person["age_band"] == "35-44" and person["registered_on"] == day()
+    assert person["household"] == [{"relation": "child", "given_name": "Ada", "birth_year": 2019}]
+    event = await cases.db.fetchval(
+        "SELECT data FROM outbox WHERE aggregate_id = $1 AND event_type LIKE '%person%'", pid
+    )
+    assert set(event) == {
+        "person_id", "person_ref", "registered_on", "sex", "age_band", "protection_status",
+    }  # fmt: skip
+    read = await api.get(f"/v1/persons/{pid}")
+    assert read == person
+    changed = await api.call(
+        "PATCH",
+        f"/v1/persons/{pid}",
+        {"residence_permit_number": "i-98765432", "email": None, "protection_status": "other"},
+        status=200,
+    )
+    assert changed["residence_permit_number"] == PERMIT
+    assert changed["email"] is None and changed["protection_status"] == "other"
+    assert changed["person_ref"] == person["person_ref"]  # stable once given
+    assert changed["phone"] == PHONE and changed["family_name"] == "Okonkwò"
+    assert [op for op, _, _ in await api.log_of(pid)] == ["register", "read", "update"]
+
+
+async def test_person_without_document_gets_a_ref_when_one_is_recorded(cases: Cases) -> None:
+    api = cases.api("p42")
+    person = await register(api, tax_code=None)
+    pid = person["person_id"]
+    assert person["person_ref"] is None
+    refused = await api.call(
+        "POST", "/v1/plans", plan_body(pid), status=409
+    )  # the network counts plans by person_ref
+    assert refused["code"] == "person_not_identified"
+    changed = await api.call(
+        "PATCH",
+        f"/v1/persons/{pid}",
+        {"residence_permit_number": PERMIT},
+        status=200,
+        events=[("person.registered", pid)],
+    )
+    assert changed["person_ref"] == person_ref(PERMIT, PSEUDONYM_KEY)
+
+
+async def test_a_document_is_registered_once_per_partner(cases: Cases) -> None:
+    api = cases.api("p43")
+    first = await register(api)
+    before = await cases.counts()
+    for body in (
+        {"tax_code": "knkngz 90a41 z335x"},
+        {"tax_code": None, "residence_permit_number": TAX_CODE},
+    ):
+        problem = await register(api, status=409, events=[], **body)
+        assert problem["code"] == "person_already_registered"
+    other = await register(api, tax_code=None)
+    problem = await api.call(
+        "PATCH", f"/v1/persons/{other['person_id']}", {"tax_code": TAX_CODE}, status=409
+    )
+    assert problem["code"] == "person_already_registered"
+    after = await cases.counts()
+    assert after["persons"] == before["persons"] + 1  # only the record without a document
+    assert after["outbox"] == before["outbox"]
+    # Another partner may follow the same person: same person_ref, its own record.
+    elsewhere = await register(cases.api("p44"))
+    assert elsewhere["person_ref"] == first["person_ref"]
+
+
+async def test_concurrent_registrations_of_one_document_leave_one_record(cases: Cases) -> None:
+    api = cases.api("p42")
+    body = person_body(tax_code="CNCRNT80A01H501U")
+    responses = await asyncio.gather(
+        *(api.service.client.post("/v1/persons", json=body, headers=api.headers) for _ in range(6))
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201, 409, 409, 409, 409, 409], [r.text for r in responses]
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {
+        "person_already_registered"
+    }
+    assert (await api.search(document="CNCRNT80A01H501U"))["total"] == 1
+
+
+async def test_create_with_a_client_chosen_id_is_safe_to_retry(cases: Cases) -> None:
+    api = cases.api("p45")
+    chosen = str(uuid.uuid4())
+    first = await api.call(
+        "POST",
+        "/v1/persons",
+        person_body(person_id=chosen),
+        status=201,
+        events=[("person.registered", chosen)],
+    )
+    again = await api.call("POST", "/v1/persons", person_body(person_id=chosen), status=201)
+    assert again == first
+    assert [op for op, _, _ in await api.log_of(chosen)] == ["register", "read"]
+    problem = await api.call(
+        "POST", "/v1/persons", person_body(person_id=chosen, family_name="Other"), status=409
+    )
+    assert problem["code"] == "already_exists"
+    plan_id = str(uuid.uuid4())
+    body = plan_body(chosen, plan_id=plan_id)
+    opened = await api.call(
+        "POST", "/v1/plans", body, status=201, events=[("plan.opened", plan_id)]
+    )
+    assert await api.call("POST", "/v1/plans", body, status=201) == opened
+
+
+async def test_search_by_name_with_and_without_accents_birth_date_and_document(
+    cases: Cases,
+) -> None:
+    api = cases.api("p46")
+    ngozi = await register(api)
+    await register(
+        api, given_names="Chidi", family_name="Okonkwo", born_on="1985-05-05",
+        tax_code=None, residence_permit_number="PS1234567",
+    )  # fmt: skip
+    await register(api, given_names="Amina", family_name="Diallo", tax_code="DLLMNA95B50Z343Y")
+    await register(cases.api("p47"), family_name="Okonkwò")  # another partner's Ngozi
+
+    async def names(**params: Any) -> list[str]:
+        page = await api.search(**params)
+        assert page["total"] == len(page["items"]) or "limit" in params
+        return [f"{p['given_names']} {p['family_name']}" for p in page["items"]]
+
+    assert await names(name="okonkwo") == ["Chidi Okonkwo", "Ngozi Okonkwò"]
+    assert await names(name="Okonkwò") == ["Chidi Okonkwo", "Ngozi Okonkwò"]
+    assert await names(name="OKONKWÒ ngozi") == ["Ngozi Okonkwò"]
+    assert await names(name="konk") == ["Chidi Okonkwo", "Ngozi Okonkwò"]
+    assert await names(name="okonkwa") == []
+    assert await names(name="dia") == ["Amina Diallo"]
+    assert await names(name="100%") == []  # LIKE wildcards are literal
+    assert await names(born_on="1985-05-05") == ["Chidi Okonkwo"]
+    assert await names(name="okonkwo", born_on="1990-01-01") == ["Ngozi Okonkwò"]
+    assert await names(document="knkngz90a41z335x") == ["Ngozi Okonkwò"]
+    assert await names(document="PS-123 4567") == ["Chidi Okonkwo"]
+    assert await names(document="ZZZ999999") == []
+    first = await api.get("/v1/persons", limit=2)
+    second = await api.search(limit=2, offset=2)
+    beyond = await api.search(limit=2, offset=10)
+    assert [p["person_id"] for p in (await api.search(limit=2))["items"]] == [
+        p["person_id"] for p in first["items"]
+    ]
+    assert (first["total"], second["total"], beyond["total"]) == (3, 3, 3)
+    assert len(first["items"]) == 2 and len(second["items"]) == 1 and beyond["items"] == []
+    assert "tax_code" not in first["items"][0] and "phone" not in first["items"][0]
+    log = await api.log_of(ngozi["person_id"])
+    assert log.count(("search_hit", "test-user", "social_worker")) == 7
+
+
+# --- the access log ----------------------------------------------------------------------
+
+
+async def test_every_read_and_change_is_logged_and_only_admins_see_the_log(cases: Cases) -> None:
+    api = cases.api("p48")
+    person = await register(api)
+    pid = person["person_id"]
+    plan = await api.call(
+        "POST", "/v1/plans", plan_body(pid), status=201, events=[("plan.opened", None)]
+    )
+    await api.get(f"/v1/persons/{pid}")
+    await api.search(name="ngozi")
+    await api.get(f"/v1/plans/{plan['plan_id']}")
+    await api.get("/v1/plans")
+    await api.get(f"/v1/persons/{pid}/plans")
+    await api.get(f"/v1/persons/{pid}/file")
+    records = await api.get(f"/v1/persons/{person['person_ref']}/records")
+    assert (records["person_ref"], records["domain"]) == (person["person_ref"], "cases")
+    assert [p["person_id"] for p in records["records"]["persons"]] == [pid]
+    assert [p["plan_id"] for p in records["records"]["plans"]] == [plan["plan_id"]]
+    await api.call(
+        "POST",
+        f"/v1/plans/{plan['plan_id']}/review",
+        {"reviewed_on": day(-1), "progress": {"work": "in_progress"}},
+        status=200,
+        events=[("plan.reviewed", plan["plan_id"])],
+    )
+    expected = [
+        "register", "open_plan", "read", "search_hit", "read_plan", "read_plan", "read_plan",
+        "read_file", "read", "review_plan",
+    ]  # fmt: skip
+    assert [op for op, _, _ in await api.log_of(pid)] == expected
+
+    for path in ("/v1/access-log", f"/v1/persons/{pid}/access-log"):
+        problem = await api.call("GET", path, status=403)
+        assert "partner_admin" in problem["detail"]
+    admin = api.as_admin()
+    listed = await admin.get("/v1/access-log", person_id=pid, limit=3)
+    assert listed["total"] == len(expected)
+    assert [e["operation"] for e in listed["items"]] == ["review_plan", "read", "read_file"]
+    assert {e["actor"] for e in listed["items"]} == {"test-user"}
+    exported = await admin.get(f"/v1/persons/{pid}/access-log")
+    assert exported["total"] == len(expected) + 1
+    assert exported["items"][0]["operation"] == "export_access_log"
+    assert exported["items"][0]["role"] == "partner_admin"
+    assert [e["operation"] for e in reversed(exported["items"])][:-1] == expected
+    everything = await admin.get("/v1/access-log")
+    assert {e["person_id"] for e in everything["items"]} == {pid}  # this partner's only
+
+
+async def test_the_access_log_is_append_only(cases: Cases) -> None:
+    count = "SELECT count(*) FROM access_log WHERE partner_id = 'p48'"
+    before = await cases.db.fetchval(count)
+    assert before > 0
+    for statement in (
+        "UPDATE access_log SET actor = 'someone else'",
+        "DELETE FROM access_log",
+        "TRUNCATE access_log",
+    ):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await cases.db.execute(statement)
+    assert await cases.db.fetchval(count) == before
+    assert not await cases.db.fetchval("SELECT count(*) FROM access_log WHERE actor <> 'test-user'")
+
+
+# --- encryption at rest ------------------------------------------------------------------
+
+
+async def test_documents_and_contacts_are_not_readable_in_the_database(cases: Cases) -> None:
+    api = cases.api("p49")
+    person = await register(api, residence_permit_number=PERMIT)
+    pid = uuid.UUID(person["person_id"])
+    row = await cases.db.fetchrow("SELECT * FROM persons WHERE person_id = $1", pid)
+    for column in ("tax_code_enc", "residence_permit_enc", "phone_enc", "email_enc"):
+        assert isinstance(row[column], bytes) and len(row[column]) > 28
+    dump = await cases.db.fetchval(
+        "SELECT string_agg(t::text, ' ') FROM ("
+        " SELECT row_to_json(p)::text AS t FROM persons p"
+        " UNION ALL SELECT row_to_json(o)::text FROM outbox o"
+        " UNION ALL SELECT row_to_json(a)::text FROM access_log a) x"
+    )
+    raw = bytes(row["tax_code_enc"]) + bytes(row["phone_enc"]) + bytes(row["email_enc"])
+    for secret in (TAX_CODE, TAX_CODE.lower(), PERMIT, "7654321", "3337654321", EMAIL, "okonkwo@"):
+        assert secret not in dump
+        assert secret.encode() not in raw
+    # The same plaintext seals differently for another row or field (random nonce, context).
+    other = await register(api, tax_code="ZZZZZZ80A01H501U", phone=PHONE, email=None)
+    other_row = await cases.db.fetchrow(
+        "SELECT phone_enc FROM persons WHERE person_id = $1", uuid.UUID(other["person_id"])
+    )
+    assert other_row["phone_enc"] != row["phone_enc"]
+    # Lookups use the blind index, not the plaintext: same document, same index.
+    assert row["tax_code_index"] != TAX_CODE and len(row["tax_code_index"]) == 64
+    # A ciphertext moved to another record does not decrypt there: the read fails closed.
+    await cases.db.execute(
+        "UPDATE persons SET phone_enc = $1 WHERE person_id = $2",
+        row["phone_enc"],
+        uuid.UUID(other["person_id"]),
+    )
+    response = await api.service.client.get(
+        f"/v1/persons/{other['person_id']}", headers=api.headers
+    )
+    assert response.status_code == 500 and PHONE not in response.text
+
+
+# --- plans -------------------------------------------------------------------------------
+
+
+async def test_plan_lifecycle_and_its_rules(cases: Cases) -> None:
+    api = cases.api("p44")
+    person = await register(api, tax_code="PLNPRS80A01H501U")
+    pid = person["person_id"]
+    plan = await api.call(
+        "POST", "/v1/plans", plan_body(pid), status=201, events=[("plan.opened", None)]
+    )
+    plan_id = plan["plan_id"]
+    assert plan["status"] == "open" and plan["key_worker"] == "test-user"
+    assert (
+        plan["goals"]["work"] == ["Trovare lavoro come sarta"] and plan["goals"]["language"] == []
+    )
+    problem = await api.call("POST", "/v1/plans", plan_body(pid, opened_on=day()), status=409)
+    assert problem["code"] == "plan_already_open"
+    base = f"/v1/plans/{plan_id}"
+    problem = await api.call(
+        "POST", f"{base}/review", {"reviewed_on": day(-31), "progress": {"work": "stalled"}},
+        status=422,
+    )  # fmt: skip
+    assert problem["code"] == "invalid_dates"
+    problem = await api.call(
+        "POST", f"{base}/review", {"reviewed_on": day(-1), "progress": {"health": "stalled"}},
+        status=422,
+    )  # fmt: skip
+    assert problem["code"] == "invalid_value"
+    reviewed = await api.call(
+        "POST",
+        f"{base}/review",
+        {"reviewed_on": day(-1), "progress": {"work": "achieved", "housing": "in_progress"}},
+        status=200,
+        events=[("plan.reviewed", plan_id)],
+    )
+    assert reviewed["reviews"] == [
+        {"reviewed_on": day(-1), "progress": {"housing": "in_progress", "work": "achieved"}}
+    ]
+    problem = await api.call(
+        "POST", f"{base}/close", {"closed_on": day(-40), "outcome": "completed_partly"}, status=422
+    )
+    assert problem["code"] == "invalid_dates"
+    problem = await api.call(
+        "POST", f"{base}/close", {"closed_on": day(), "outcome": "interrupted"}, status=422
+    )
+    assert "interruption_reason" in problem["detail"]
+    closed = await api.call(
+        "POST",
+        f"{base}/close",
+        {"closed_on": day(), "outcome": "interrupted", "interruption_reason": "moved_away"},
+        status=200,
+        events=[("plan.closed", plan_id)],
+    )
+    assert (closed["status"], closed["outcome"]) == ("closed", "interrupted")
+    problem = await api.call(
+        "POST", f"{base}/close", {"closed_on": day(), "outcome": "transferred"}, status=409
+    )
+    assert problem["code"] == "invalid_transition"
+    await api.call(
+        "POST", f"{base}/review", {"reviewed_on": day(), "progress": {"work": "achieved"}},
+        status=409,
+    )  # fmt: skip
+    second = await api.call(
+        "POST", "/v1/plans", plan_body(pid, opened_on=day()), status=201,
+        events=[("plan.opened", None)],
+    )  # fmt: skip
+    listed = await api.get("/v1/plans", person_id=pid)
+    assert [p["plan_id"] for p in listed["items"]] == [second["plan_id"], plan_id]
+    assert [p["plan_id"] for p in (await api.get("/v1/plans", status="open"))["items"]] == [
+        second["plan_id"]
+    ]
+    assert await api.get(f"/v1/persons/{pid}/plans") == [closed, second]
+
+
+async def test_two_records_of_one_person_are_merged(cases: Cases) -> None:
+    api = cases.api("p47")
+    survivor = await register(api, tax_code=None, phone=None, given_names="Ngozi Ada")
+    duplicate = await register(api, tax_code=None, residence_permit_number="MRG1234567")
+    plan = await api.call(
+        "POST", "/v1/plans", plan_body(duplicate["person_id"]), status=201,
+        events=[("plan.opened", None)],
+    )  # fmt: skip
+    merged = await api.call(
+        "POST",
+        f"/v1/persons/{survivor['person_id']}/merge",
+        {"duplicate_person_id": duplicate["person_id"]},
+        status=200,
+    )
+    assert merged["person_ref"] == duplicate["person_ref"]
+    assert merged["residence_permit_number"] == "MRG1234567" and merged["phone"] == PHONE
+    assert merged["given_names"] == "Ngozi Ada"
+    gone = await api.get(f"/v1/persons/{duplicate['person_id']}")
+    assert gone["merged_into"] == survivor["person_id"] and gone["residence_permit_number"] is None
+    plans = await api.get(f"/v1/persons/{survivor['person_id']}/plans")
+    assert [p["plan_id"] for p in plans] == [plan["plan_id"]]
+    found = await api.search(document="MRG1234567")
+    assert [p["person_id"] for p in found["items"]] == [survivor["person_id"]]
+    problem = await api.call(
+        "POST",
+        f"/v1/persons/{survivor['person_id']}/merge",
+        {"duplicate_person_id": duplicate["person_id"]},
+        status=409,
+    )
+    assert problem["code"] == "invalid_transition"
+
+
+# --- partner isolation, roles and bad input ----------------------------------------------
+
+
+async def test_partner_isolation_on_every_endpoint(cases: Cases) -> None:
+    owner, other = cases.api("p45"), cases.api("p46")
+    person = await register(owner, tax_code="SLTPRS80A01H501U")
+    pid, ref = person["person_id"], person["person_ref"]
+    plan = await owner.call(
+        "POST", "/v1/plans", plan_body(pid), status=201, events=[("plan.opened", None)]
+    )
+    plan_id = plan["plan_id"]
+    review = {"reviewed_on": day(), "progress": {"work": "achieved"}}
+    closing = {"closed_on": day(), "outcome": "transferred"}
+    # Every route of the app, aimed at p45's person and plan: (template, method) → request.
+    aimed: dict[tuple[str, str], tuple[str, Any]] = {
+        ("/v1/persons/{person_id}", "GET"): (f"/v1/persons/{pid}", None),
+        ("/v1/persons/{person_id}", "PATCH"): (f"/v1/persons/{pid}", {"phone": "+39 0000000"}),
+        ("/v1/persons/{person_id}/merge", "POST"): (
+            f"/v1/persons/{pid}/merge", {"duplicate_person_id": str(uuid.uuid4())},
+        ),
+        ("/v1/persons/{person_id}/plans", "GET"): (f"/v1/persons/{pid}/plans", None),
+        ("/v1/persons/{person_id}/file", "GET"): (f"/v1/persons/{pid}/file", None),
+        ("/v1/persons/{person_id}/access-log", "GET"): (f"/v1/persons/{pid}/access-log", None),
+        ("/v1/plans", "POST"): ("/v1/plans", plan_body(pid)),
+        ("/v1/plans/{plan_id}", "GET"): (f"/v1/plans/{plan_id}", None),
+        ("/v1/plans/{plan_id}/review", "POST"): (f"/v1/plans/{plan_id}/review", review),
+        ("/v1/plans/{plan_id}/close", "POST"): (f"/v1/plans/{plan_id}/close", closing),
+        # lists and lookups: answer, but only with the caller's own partner's data
+        ("/v1/persons", "GET"): ("/v1/persons", None),
+        ("/v1/persons", "POST"): ("/v1/persons", person_body(tax_code="SLTPRS80A01H501U")),
+        ("/v1/persons/search", "POST"): ("/v1/persons/search", {"document": "SLTPRS80A01H501U"}),
+        ("/v1/persons/{person_ref}/records", "GET"): (f"/v1/persons/{ref}/records", None),
+        ("/v1/plans", "GET"): (f"/v1/plans?person_id={pid}", None),
+        ("/v1/access-log", "GET"): (f"/v1/access-log?person_id={pid}", None),
+    }  # fmt: skip
+    routes = {
+        (path, method.upper())
+        for path, operations in cases.service.app.openapi()["paths"].items()
+        if path.startswith("/v1/")
+        for method in operations
+    }
+    assert set(aimed) == routes, "a new endpoint needs its isolation check here"
+
+    before = await cases.counts()
+    admin = other.as_admin()
+    for (template, method), (path, body) in aimed.items():
+        if template in ("/v1/persons", "/v1/persons/search", "/v1/plans", "/v1/access-log") or (
+            template.endswith("/records")
+        ):
+            continue
+        problem = await admin.call(method, path, body, status=404)
+        assert problem["code"] == "not_found", path
+    assert (await other.search(document="SLTPRS80A01H501U"))["items"] == []
+    assert (await other.get("/v1/plans", person_id=pid))["items"] == []
+    records = await other.get(f"/v1/persons/{ref}/records")
+    assert records["records"] == {"persons": [], "plans": []}
+    assert (await admin.get("/v1/access-log", person_id=pid))["total"] == 0
+    after = await cases.counts()
+    assert after == before
+    # Staff of a partner this instance does not serve, other roles, no token: every route.
+    client = cases.service.client
+    for headers, status in [
+        (auth_header("p07", "partner_admin"), 403),
+        (auth_header("p45", "integrator"), 403),
+        ({"Authorization": f"Bearer {token('consortium', 'consortium_analyst')}"}, 403),
+        ({}, 401),
+    ]:
+        for (_, method), (path, body) in aimed.items():
+            response = await client.request(method, path, json=body, headers=headers)
+            assert response.status_code == status, f"{method} {path}: {response.text}"
+            assert "Okonk" not in response.text
+    assert await cases.counts() == after
+    # p46's own registration of the same document is its own record (last: it writes).
+    theirs = await register(other, tax_code="SLTPRS80A01H501U")
+    assert theirs["person_ref"] == ref and theirs["person_id"] != pid
+    assert pid not in str(await other.get("/v1/persons"))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/v1/persons", person_body(notes="free text")),
+        ("POST", "/v1/persons", person_body(born_on="01/01/1990")),
+        ("POST", "/v1/persons", person_body(born_on="1890-01-01")),
+        ("POST", "/v1/persons", person_body(born_on=day(1))),
+        ("POST", "/v1/persons", person_body(sex="F")),
+        ("POST", "/v1/persons", person_body(citizenship="Nigeria")),
+        ("POST", "/v1/persons", person_body(family_name="")),
+        ("POST", "/v1/persons", person_body(family_name="x" * 101)),
+        ("POST", "/v1/persons", person_body(family_name="Oko\x00nkwo")),
+        ("POST", "/v1/persons", person_body(tax_code="AB-1")),
+        ("POST", "/v1/persons", person_body(tax_code="A" * 41)),
+        ("POST", "/v1/persons", person_body(phone="call me")),
+        ("POST", "/v1/persons", person_body(email="not-an-address")),
+        ("POST", "/v1/persons", person_body(languages=["English"])),
+        ("POST", "/v1/persons", person_body(household=[{"relation": "cousin", "given_name": "A"}])),
+        ("POST", "/v1/persons", person_body(protection_expires_on="3000-01-01")),
+        ("POST", "/v1/persons", person_body(person_id="not-a-uuid")),
+        ("POST", "/v1/persons", [1, 2]),
+        ("POST", "/v1/persons", None),
+        ("PATCH", "/v1/persons/00000000-0000-0000-0000-000000000000", {}),
+        ("PATCH", "/v1/persons/not-a-uuid", {"phone": PHONE}),
+        ("GET", "/v1/persons/not-a-uuid", None),
+        ("POST", "/v1/persons/search", {"name": "x"}),
+        ("POST", "/v1/persons/search", {"name": "Oko\x00"}),
+        ("POST", "/v1/persons/search", {"document": "12345"}),
+        ("POST", "/v1/persons/search", {"born_on": "yesterday"}),
+        ("POST", "/v1/persons/search", {"limit": 0}),
+        ("POST", "/v1/persons/search", {"offset": -1}),
+        ("POST", "/v1/persons/search", {"surname": "Okonkwo"}),
+        ("GET", "/v1/persons?limit=0", None),
+        ("GET", "/v1/persons?limit=201", None),
+        ("GET", "/v1/persons?offset=-1", None),
+        ("GET", "/v1/persons/ABCDEF/records", None),
+        ("GET", "/v1/plans?status=maybe", None),
+        ("POST", "/v1/plans", plan_body("not-a-uuid")),
+        ("POST", "/v1/plans", plan_body(str(uuid.uuid4()), axes=[])),
+        ("POST", "/v1/plans", plan_body(str(uuid.uuid4()), axes=["wellbeing"])),
+        ("POST", "/v1/plans", plan_body(str(uuid.uuid4()), planned_months=0)),
+        ("POST", "/v1/plans", plan_body(str(uuid.uuid4()), planned_months=37)),
+        ("POST", "/v1/plans", plan_body(str(uuid.uuid4()), opened_on="1999-12-31")),
+        ("POST", "/v1/plans", plan_body(str(uuid.uuid4()), goals={"work": ["x" * 201]})),
+        ("POST", "/v1/plans/00000000-0000-0000-0000-000000000000/review", {"progress": {}}),
+        ("POST", "/v1/plans/00000000-0000-0000-0000-000000000000/close", {"outcome": "done"}),
+    ],
+)
+async def test_bad_input_is_a_4xx_problem_and_writes_nothing(
+    cases: Cases, method: str, path: str, body: Any
+) -> None:
+    api = cases.api("p43")
+    before = await cases.counts()
+    response = await api.service.client.request(method, path, json=body, headers=api.headers)
+    assert 400 <= response.status_code < 500, f"{response.status_code}: {response.text}"
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert TAX_CODE not in response.text
+    assert await cases.counts() == before
+
+
+# --- the person's file -------------------------------------------------------------------
+
+
+async def test_the_file_gathers_the_partners_other_services(databases, spans) -> None:
+    """A real housing service of the same partner instance, a peer that is down, and
+    peers not configured: each answered for, none a 500."""
+    kafka = kafka_settings("127.0.0.1:1", False, create_topics=False)
+    partners = ["p41", "p42"]
+    housing = RunningService(
+        HOUSING,
+        housing_settings(
+            await databases.create("file_housing"), kafka, partners, relay_enabled=False
+        ),
+    )
+    peers = {"housing": housing.url, "employment": "http://127.0.0.1:1"}
+    cases_service = RunningService(
+        CASES,
+        cases_settings(
+            await databases.create("file_cases"), kafka, partners, relay_enabled=False,
+            cases_peer_urls=peers, cases_peer_timeout_s=2,
+        ),
+    )  # fmt: skip
+    async with running(housing, cases_service):
+        h = auth_header("p41")
+        person = (
+            await cases_service.client.post("/v1/persons", json=person_body(), headers=h)
+        ).json()
+        ref = person["person_ref"]
+        submitted = await housing.client.post(
+            "/v1/requests",
+            json={
+                "person_ref": ref, "household_size": 2, "need": "exit_from_reception",
+                "submitted_on": day(-3), "sex": "female", "age_band": "35-44",
+                "protection_status": "refugee",
+            },
+            headers=h,
+        )  # fmt: skip
+        assert submitted.status_code == 201, submitted.text
+        # Another partner's request for the same person stays with that partner.
+        elsewhere = await housing.client.post(
+            "/v1/requests",
+            json={**json.loads(submitted.request.content), "submitted_on": day(-2)},
+            headers=auth_header("p42"),
+        )
+        assert elsewhere.status_code == 201
+
+        spans.clear()
+        response = await cases_service.client.get(
+            f"/v1/persons/{person['person_id']}/file", headers=h
+        )
+        assert response.status_code == 200, response.text
+        file = response.json()
+        assert file["person"]["tax_code"] == TAX_CODE and file["plans"] == []
+        services = {s["domain"]: s for s in file["services"]}
+        assert set(services) == {"housing", "employment", "hosting", "events"}
+        assert services["housing"]["status"] == "ok"
+        requests = services["housing"]["records"]["requests"]
+        assert [r["request_id"] for r in requests] == [submitted.json()["request_id"]]
+        assert services["housing"]["records"]["placements"] == []
+        assert services["employment"]["status"] == "unreachable"
+        assert services["hosting"]["status"] == services["events"]["status"] == "not_configured"
+        # One trace: the file's request at the cases service and the housing request it made.
+        server = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
+        file_span = next(s for s in server if "/file" in s.name)
+        records_span = next(s for s in server if "/records" in s.name)
+        assert records_span.context.trace_id == file_span.context.trace_id
+
+        # A person without a document has no person_ref: nobody else can hold records.
+        unknown = (
+            await cases_service.client.post(
+                "/v1/persons", json=person_body(tax_code=None), headers=h
+            )
+        ).json()
+        file = (
+            await cases_service.client.get(f"/v1/persons/{unknown['person_id']}/file", headers=h)
+        ).json()
+        assert {s["status"] for s in file["services"]} == {"no_person_ref"}
