@@ -126,33 +126,46 @@ export function barChart({ title, items, describe, rate = false }) {
   return svg;
 }
 
-// Key numbers as cards, each tagged with its axis (the big figure is the display string:
-// "1.298", "35%", "<5").
-export function keyNumberCards(rows, axisName, ratio) {
-  const list = document.createElement("ul");
-  list.className = "kpis";
-  for (const row of rows) {
-    const item = document.createElement("li");
-    item.className = `kpi axis-${row.axis}`;
-    item.dataset.indicator = row.indicator_id;
-    const tag = document.createElement("span");
-    tag.className = "kpi-axis";
-    tag.textContent = axisName(row.axis);
-    const value = document.createElement("span");
-    value.className = "kpi-value";
-    value.textContent = row.display;
-    const label = document.createElement("span");
-    label.className = "kpi-label";
-    label.textContent = row.label;
-    item.append(tag, value, label);
-    if (ratio && row.numerator !== null && row.numerator !== undefined
-        && row.denominator !== null && row.denominator !== undefined) {
-      const parts = document.createElement("span");
-      parts.className = "kpi-parts";
-      parts.textContent = ratio(row.numerator, row.denominator);
-      item.append(parts);
-    }
-    list.append(item);
+// Key numbers as cards, grouped by axis in the given order (the big figure is the display
+// string: "1.298", "35%", "<5"); a rate shows its numerator and denominator when known.
+export function keyNumberCards(rows, { axes, axisName, ratio, heading = "h3" }) {
+  const container = document.createElement("div");
+  container.className = "kpi-groups";
+  const order = [...axes, ...new Set(rows.map((row) => row.axis).filter((axis) => !axes.includes(axis)))];
+  for (const axis of order) {
+    const group = rows.filter((row) => row.axis === axis);
+    if (!group.length) continue;
+    const section = document.createElement("section");
+    section.className = `kpi-group axis-${axis}`;
+    const title = document.createElement(heading);
+    title.id = `kpi-${axis}`;
+    title.textContent = axisName(axis);
+    section.setAttribute("aria-labelledby", title.id);
+    const list = document.createElement("ul");
+    list.className = "kpis";
+    for (const row of group) list.append(card(row, ratio));
+    section.append(title, list);
+    container.append(section);
   }
-  return list;
+  return container;
+}
+
+function card(row, ratio) {
+  const item = document.createElement("li");
+  item.className = `kpi axis-${row.axis}`;
+  item.dataset.indicator = row.indicator_id;
+  const value = document.createElement("span");
+  value.className = "kpi-value";
+  value.textContent = row.display;
+  const label = document.createElement("span");
+  label.className = "kpi-label";
+  label.textContent = row.label;
+  item.append(value, label);
+  if (row.numerator !== null && row.numerator !== undefined && row.denominator) {
+    const parts = document.createElement("span");
+    parts.className = "kpi-parts";
+    parts.textContent = ratio(row.numerator, row.denominator);
+    item.append(parts);
+  }
+  return item;
 }

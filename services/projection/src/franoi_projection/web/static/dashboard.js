@@ -202,8 +202,11 @@ async function renderOverview() {
   return [
     el("h2", {}, tr("overview.title")),
     el("p", { class: "intro" }, tr("overview.intro")),
-    keyNumberCards(data.rows, (axis) => (AXES.includes(axis) ? tr(`axis.${axis}`) : axis),
-      (numerator, denominator) => tr("kpi.ratio", { numerator: number(numerator), denominator: number(denominator) })),
+    keyNumberCards(data.rows, {
+      axes: AXES,
+      axisName: (axis) => (AXES.includes(axis) ? tr(`axis.${axis}`) : axis),
+      ratio: (numerator, denominator) => tr("kpi.ratio", { numerator: number(numerator), denominator: number(denominator) }),
+    }),
     table({
       caption: tr("overview.table"),
       columns: [
@@ -211,7 +214,8 @@ async function renderOverview() {
         { label: tr("col.axis"), cell: (row) => (AXES.includes(row.axis) ? tr(`axis.${row.axis}`) : row.axis) },
         { label: tr("col.value"), key: "display", numeric: true },
       ],
-      rows: data.rows,
+      rows: AXES.flatMap((axis) => data.rows.filter((row) => row.axis === axis))
+        .concat(data.rows.filter((row) => !AXES.includes(row.axis))),
     }),
     downloads(tr("overview.table"), "/v1/network/key-numbers", params()),
   ];

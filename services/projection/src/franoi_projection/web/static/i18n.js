@@ -105,7 +105,7 @@ export const STRINGS = {
     "public.period": "Dati da {from} a {to}",
     "public.region": "Regione",
     "public.allRegions": "Tutta la rete",
-    "public.note": "I numeri da 1 a 4 sono indicati come «<5» per proteggere la riservatezza delle persone.",
+    "public.note": "I numeri da 1 a 4 sono indicati come «<5», e non sono mostrati le quote né gli altri numeri da cui si potrebbero ricostruire: così nessuna persona è riconoscibile.",
     "public.footer": "Progetto finanziato dal Fondo Asilo, Migrazione e Integrazione (FAMI).",
   },
   en: {
@@ -211,7 +211,7 @@ export const STRINGS = {
     "public.period": "Data from {from} to {to}",
     "public.region": "Region",
     "public.allRegions": "Whole network",
-    "public.note": "Numbers from 1 to 4 are shown as “<5” to protect people's privacy.",
+    "public.note": "Numbers from 1 to 4 are shown as “<5”, and neither the rates nor the other numbers they could be recovered from are shown: so that no person can be recognised.",
     "public.footer": "Project funded by the Asylum, Migration and Integration Fund (AMIF).",
   },
 };

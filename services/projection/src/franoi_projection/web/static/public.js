@@ -49,8 +49,12 @@ async function load() {
       from: monthName(state.lang, data.first_month), to: monthName(state.lang, data.last_month),
     });
     const number = new Intl.NumberFormat(state.lang === "it" ? "it-IT" : "en-GB");
-    view.replaceChildren(keyNumberCards(data.rows, (axis) => (AXES.includes(axis) ? tr(`axis.${axis}`) : axis),
-      (numerator, denominator) => tr("kpi.ratio", { numerator: number.format(numerator), denominator: number.format(denominator) })));
+    view.replaceChildren(keyNumberCards(data.rows, {
+      axes: AXES,
+      axisName: (axis) => (AXES.includes(axis) ? tr(`axis.${axis}`) : axis),
+      ratio: (numerator, denominator) => tr("kpi.ratio", { numerator: number.format(numerator), denominator: number.format(denominator) }),
+      heading: "h2",
+    }));
     view.dataset.renders = String(Number(view.dataset.renders || 0) + 1);
   } catch (error) {
     if (generation === state.generation) $("#error").textContent = tr("error", { message: error.message });
