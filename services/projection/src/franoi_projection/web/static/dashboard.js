@@ -475,17 +475,31 @@ function connectStream() {
   const url = apiUrl("/v1/network/stream", { access_token: state.token });
   const stream = new EventSource(url);
   state.stream = stream;
+  // Updates are coalesced: one refetch at most every two seconds, however fast events come.
   let pending = null;
+  let last = 0;
   stream.onopen = () => setLive("live.on");
   stream.addEventListener("update", () => {
-    clearTimeout(pending);
+    if (pending) return;
     pending = setTimeout(async () => {
+      last = Date.now();
       await refresh({ live: true });
+      pending = null;
       const time = new Date().toLocaleTimeString(state.lang === "it" ? "it-IT" : "en-GB");
       setLive("live.updated", { time });
-    }, 250);
+    }, Math.max(250, 2000 - (Date.now() - last)));
   });
-  stream.onerror = () => { if (stream.readyState !== EventSource.OPEN) setLive("live.lost"); };
+  stream.onerror = () => {
+    if (stream.readyState === EventSource.OPEN) return;
+    setLive("live.lost");
+    // The browser gives up on an answer that is not a stream (an expired token, say):
+    // try again later; the refetch signs out if the token is no longer accepted.
+    if (stream.readyState === EventSource.CLOSED) {
+      setTimeout(() => {
+        if (state.stream === stream && state.token) { refresh(); connectStream(); }
+      }, 5000);
+    }
+  };
 }
 
 async function loadCatalogue() {
