@@ -220,6 +220,15 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
     opened = await context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
+    # Script errors fail the test; a refused request (the bad-token test) is the server's say.
+    opened.on(
+        "console",
+        lambda m: (
+            m.type == "error"
+            and not m.text.startswith("Failed to load resource")
+            and errors.append(m.text)
+        ),
+    )
     opened.set_default_timeout(EXPECT_TIMEOUT_MS)
     try:
         yield opened
@@ -362,6 +371,13 @@ async def test_every_page_draws_with_text_alternatives(network, page: Page) -> N
     housing = [i for i in indicators if i["axis"] == "housing"]
     await expect(page.locator("#view section.indicator")).to_have_count(len(housing))
     await page.screenshot(path=SCREENSHOTS / "dashboard-housing.png", full_page=True)
+    # Broken down by sex: each indicator's table follows (first one checked against the API).
+    await page.select_option("#axis-by-housing", "sex")
+    first = housing[0]
+    by_sex = await api(service, f"/v1/network/indicators/{first['id']}/table", by="sex", **PERIOD)
+    block = page.locator(f'#view section.indicator[data-indicator="{first["id"]}"]')
+    await expect(block.locator("tbody tr")).to_have_count(len(by_sex["rows"]))
+    await expect(block.locator("tbody td")).to_have_text([r["display"] for r in by_sex["rows"]])
     await page.goto(f"{service.url}/dashboard/#completeness")
     completeness = await api(service, "/v1/network/completeness", **PERIOD)
     await expect(page.locator("#view table tbody tr")).to_have_count(len(completeness["partners"]))
