@@ -11,13 +11,18 @@ from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.service import main as service_main
 from franoi_common.settings import ProjectionSettings, ServiceSettings
 
+from franoi_projection.adapters.consumer_lag import LagProbe
 from franoi_projection.adapters.read_models import load_directory, read_directory
 from franoi_projection.entrypoints.api import build_router
 from franoi_projection.entrypoints.cases_views import build_cases_router
 from franoi_projection.entrypoints.employment_views import build_employment_router
 from franoi_projection.entrypoints.events_views import build_events_router
 from franoi_projection.entrypoints.hosting_views import build_hosting_router
-from franoi_projection.entrypoints.network_views import build_network_router, build_public_router
+from franoi_projection.entrypoints.network_views import (
+    build_lag_router,
+    build_network_router,
+    build_public_router,
+)
 from franoi_projection.service_layer.apply import apply_event
 from franoi_projection.web import build_web_router
 
@@ -35,7 +40,12 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
         handler=apply_event,
         client_id="franoi-projection",
     )
-    wiring = Wiring(state={"pool": pool, "consumer": consumer}, workers={"consume": consumer})
+    lag = LagProbe(settings.kafka, settings.consumer_group, settings.topic_pattern)
+    wiring = Wiring(
+        state={"pool": pool, "consumer": consumer, "lag_probe": lag},
+        workers={"consume": consumer},
+    )
+    wiring.readiness.informational["consumer_lag"] = lag.check
     directory = read_directory(settings.partner_directory)
 
     async def load_partners() -> None:
@@ -68,6 +78,7 @@ DEFINITION = ServiceDefinition(
         build_hosting_router(),
         build_network_router(),
         build_public_router(),
+        build_lag_router(),
         build_web_router(),
     ],
 )

@@ -25,6 +25,7 @@ from franoi_common.persons import PRINTABLE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from franoi_projection.adapters import network_views as q
+from franoi_projection.adapters.consumer_lag import Lag, LagProbe, exposition
 from franoi_projection.adapters.exports import (
     CSV_MEDIA_TYPE,
     XLSX_MEDIA_TYPE,
@@ -715,5 +716,42 @@ def build_public_router() -> APIRouter:
             name = f"key-numbers_{answer.first_month}_{answer.last_month}"
             return _download(key_numbers_sheet(answer), format, lang, name)
         return answer
+
+    return router
+
+
+class LagOut(BaseModel):
+    total: int = Field(description="Events on the partners' topics not applied yet")
+    by_topic: dict[str, int]
+
+
+LAG_TIMEOUT_S = 5.0
+Probe = Annotated[LagProbe, Depends(from_state("lag_probe", LagProbe))]
+
+
+def build_lag_router() -> APIRouter:
+    """Consumer lag per topic: JSON for analysts, Prometheus text at ``/metrics``."""
+    router = APIRouter(tags=["operations"])
+
+    async def measured(probe: LagProbe) -> Lag:
+        try:
+            return await asyncio.wait_for(probe.lag(), LAG_TIMEOUT_S)
+        except Exception as exc:
+            raise HTTPException(503, detail="the broker did not answer; retry later") from exc
+
+    # Not in the OpenAPI document: it depends on the broker answering (503 otherwise), like
+    # /metrics; operators and scrapers use it, not API clients.
+    @router.get("/v1/consumer/lag", response_model=LagOut, include_in_schema=False)
+    async def consumer_lag(who: Who, probe: Probe) -> Any:
+        """Per topic, the events the projection has not applied yet."""
+        if who.suppressed:
+            raise HTTPException(403, detail="for consortium analysts")
+        lag = await measured(probe)
+        return LagOut(total=lag.total, by_topic=lag.by_topic)
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics(probe: Probe) -> Response:
+        lag = await measured(probe)
+        return Response(exposition(lag), media_type="text/plain; version=0.0.4")
 
     return router

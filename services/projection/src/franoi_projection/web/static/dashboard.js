@@ -131,7 +131,7 @@ async function save(url) {
   setTimeout(() => { URL.revokeObjectURL(link.href); link.remove(); }, 10000);
 }
 
-function table({ caption, columns, rows, total }) {
+function table({ caption, columns, rows, total, totalLabel = tr("col.total") }) {
   const head = el("tr", {}, columns.map((column) =>
     el("th", { scope: "col", class: column.numeric ? "num" : undefined }, column.label)));
   const body = rows.map((row) => el("tr", {}, columns.map((column, i) => {
@@ -140,7 +140,7 @@ function table({ caption, columns, rows, total }) {
     return i === 0 ? el("th", { scope: "row", ...attrs }, cell) : el("td", attrs, cell);
   })));
   const foot = total ? el("tfoot", {}, el("tr", {}, columns.map((column, i) =>
-    i === 0 ? el("th", { scope: "row" }, tr("col.total"))
+    i === 0 ? el("th", { scope: "row" }, totalLabel)
       : el("td", { class: column.numeric ? "num" : undefined }, i === columns.length - 1 ? total.display : "")))) : null;
   return el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption },
     el("table", {}, el("caption", {}, caption), el("thead", {}, head), el("tbody", {}, body), foot));
@@ -246,8 +246,11 @@ function chartFor(by, title, data, rate) {
   return barChart({ title, items, rate, describe: (summary) => tr("chart.bars", { title, summary }) });
 }
 
-function indicatorTable(by, title, data) {
+function indicatorTable(by, title, data, item) {
+  // A stock (units available, households housed...) is not summed: its total is the value
+  // at the end of the period.
   return table({
+    totalLabel: item.stock && by === "month" ? tr("col.periodEnd") : tr("col.total"),
     caption: title,
     columns: [
       { label: tr(`col.${by}`), cell: (row) => keyLabel(by, row) },
@@ -263,7 +266,7 @@ async function indicatorBlock(item, by, { open = true, title: heading } = {}) {
   const query = params({ by });
   const data = await api(path, query);
   const title = `${indicatorLabel(item)} · ${tr(`by.${by}`)}`;
-  const tableNode = indicatorTable(by, title, data);
+  const tableNode = indicatorTable(by, title, data, item);
   return el("section", { class: "card indicator", "data-indicator": item.id },
     el("h3", {}, heading ?? indicatorLabel(item)),
     el("p", { class: "description" }, heading ? indicatorLabel(item) : item.description?.[state.lang] ?? ""),
