@@ -363,6 +363,14 @@ async def test_every_page_draws_with_text_alternatives(network, page: Page) -> N
     for row in by_month["rows"]:
         assert row["display"] in description
     await expect(page.locator("#view tfoot td").last).to_have_text(by_month["total"]["display"])
+    # A stock is not summed over the months: its last line is the value at the period's end.
+    stock = next(i for i in indicators if i.get("stock") and "month" in i["disaggregations"])
+    stock_table = await api(
+        service, f"/v1/network/indicators/{stock['id']}/table", by="month", **PERIOD
+    )
+    await page.select_option("#trend-indicator", stock["id"])
+    await expect(page.locator("#view tfoot th")).to_have_text("A fine periodo")
+    await expect(page.locator("#view tfoot td").last).to_have_text(stock_table["total"]["display"])
     await page.goto(f"{service.url}/dashboard/#compare")
     await page.select_option("#compare-indicator", SUBMITTED)
     await expect(page.locator("#view svg[role=img]")).to_have_count(2)
