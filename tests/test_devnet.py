@@ -1,5 +1,5 @@
 """The README's run command: ``franoi-devnet --demo`` brings up a working network
-(embedded PostgreSQL, Tansu, housing services, projection) and stops by itself."""
+(embedded PostgreSQL, Tansu, every partner service, projection) and stops by itself."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ async def test_local_network_runs_end_to_end(tmp_path: Path) -> None:
     from franoi_devenv import free_port
 
     port = free_port()
-    while not all(_free(port + i) for i in range(3)):  # projection, housing p01, p02
+    while not all(_free(port + i) for i in range(8)):  # projection, 2 housing, 2 cases, 3 shared
         port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRANOI_DEV_")}
     process = await asyncio.create_subprocess_exec(
@@ -73,6 +73,15 @@ async def test_local_network_runs_end_to_end(tmp_path: Path) -> None:
             page = await client.get(dashboard.split("#")[0])
             assert page.status_code == 200 and "Fra Noi" in page.text
             assert (await client.get(public)).status_code == 200
+
+        # Every service it lists answers (cases, housing, employment, hosting, events).
+        docs = [w for line in output for w in line.split() if w.endswith("/docs")]
+        assert len(docs) == 8, docs
+        async with httpx.AsyncClient() as client:
+            for url in docs:
+                assert (await client.get(url)).status_code == 200, url
+        names = {line.split()[0] for line in output if line.strip().endswith("/docs")}
+        assert {"cases", "housing", "employment", "hosting", "events"} <= names, names
 
         # The welcome text works when pasted into a fresh shell: export lines, then curl.
         exports = [line.strip() for line in output if line.strip().startswith("export ")]

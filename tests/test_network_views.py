@@ -634,6 +634,7 @@ async def test_directory_is_managed_by_consortium_admins_only(network) -> None:
         "/v1/network/partners/p44", json={**update, "axes": ["housing", "housing"]}, headers=admin
     )
     assert bad.status_code == 422
+    assert len(await get(service, "/v1/network/partners", admin)) == 44
     listed = await get(service, "/v1/network/partners", INTEGRATOR)
     assert len(listed) == 44 and {"p44", "p01"} <= {p["partner_id"] for p in listed}
     assert len({p["region"] for p in listed if p["partner_id"] != "p44"}) == 10
@@ -1004,3 +1005,124 @@ async def test_consumer_lag_per_topic_on_the_api_metrics_and_readiness(
         assert ready.json()["checks"]["consumer_lag"] == "ok"
         refused = await service.client.get("/v1/consumer/lag", headers=INTEGRATOR)
         assert refused.status_code == 403
+
+
+async def test_through_kafka_the_key_numbers_equal_the_facts_and_strangers_are_dead_lettered(
+    databases, kafka_bootstrap, kafka_idempotent
+) -> None:
+    """The real pipeline: envelopes on the partner's topic (redeliveries included), the
+    projection's consumer, the counters; events of a partner outside the directory end in
+    the dead letters with the reason and count nowhere."""
+    from aiokafka import AIOKafkaProducer
+    from aiokafka.admin import AIOKafkaAdminClient
+    from franoi_common.envelope import encode
+    from franoi_common.kafka import ensure_topics, started
+    from franoi_projection.service_layer.counts import mismatches_sql
+
+    from tests.support import eventually, projection_settings
+
+    kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
+    admin = await started(AIOKafkaAdminClient(**kafka.client_options()))
+    try:
+        existing = set(await admin.list_topics())
+    finally:
+        await admin.close()
+    unused = [f"p{n}" for n in range(100, 1000) if f"franoi.p{n}.housing.v1" not in existing]
+    member, stranger = random.sample(unused, 2)
+    settings = projection_settings(
+        await databases.create("netviews_kafka"), kafka, [member, stranger]
+    )
+    await ensure_topics(kafka, [f"franoi.{p}.housing.v1" for p in (member, stranger)])
+    rng = random.Random(2026)
+    facts = Facts()
+    events = interleave(rng, history(rng, facts, 40))
+    service = RunningService(PROJECTION, settings)
+    async with running(service):
+        pool = await create_pool(settings.database_url)
+        admin_header = auth_header("consortium", "partner_admin")
+        created = await service.client.post(
+            "/v1/network/partners",
+            headers=admin_header,
+            json={
+                "partner_id": member,
+                "name": "Cooperativa di prova",
+                "kind": "cooperative",
+                "region": "Umbria",
+                "province": "PG",
+                "axes": ["housing"],
+            },
+        )
+        assert created.status_code == 201, created.text
+        producer = await started(AIOKafkaProducer(**kafka.client_options()))
+        unique = 0
+        try:
+            sent = [(member, envelope(member, event)) for event in events]
+            for partner, env in sent:
+                headers, value = encode(env)
+                await producer.send_and_wait(
+                    f"franoi.{partner}.housing.v1",
+                    value=value,
+                    key=env.subject.encode(),
+                    headers=headers,
+                )
+                unique += 1
+                if rng.random() < 0.05:  # a redelivery: the very same envelope again
+                    await producer.send_and_wait(
+                        f"franoi.{partner}.housing.v1",
+                        value=value,
+                        key=env.subject.encode(),
+                        headers=headers,
+                    )
+            strangers = interleave(rng, history(rng, Facts(), 2))
+            for event in strangers:
+                headers, value = encode(envelope(stranger, event))
+                await producer.send_and_wait(
+                    f"franoi.{stranger}.housing.v1",
+                    value=value,
+                    key=event.aggregate_id.encode(),
+                    headers=headers,
+                )
+        finally:
+            await producer.stop()
+
+        async def caught_up() -> bool:
+            async with pool.acquire() as conn:
+                applied = await conn.fetchval("SELECT count(*) FROM processed_events")
+                dead = await conn.fetchval(
+                    "SELECT count(*) FROM dead_letters WHERE reason LIKE 'unknown partner%'"
+                )
+            return applied == unique and dead == len(strangers)
+
+        try:
+            await eventually(caught_up, timeout_s=90)
+            async with pool.acquire() as conn:
+                assert await conn.fetch(mismatches_sql()) == []
+                assert (
+                    await conn.fetchval(
+                        "SELECT count(*) FROM indicator_counts WHERE partner_id = $1", stranger
+                    )
+                    == 0
+                )
+        finally:
+            await pool.close()
+        body = await get(
+            service,
+            "/v1/network/key-numbers",
+            partner_id=member,
+            **{"from": "2024-01", "to": "2025-12"},
+        )
+        got = {row["indicator_id"]: row["value"] for row in body["rows"]}
+        for indicator_id, value in expected(facts, FIRST, LAST).items():
+            if indicator_id in got:
+                assert got[indicator_id] == value, indicator_id
+        this_month = dt.date.today().strftime("%Y-%m")
+        complete = await get(
+            service,
+            "/v1/network/completeness",
+            region="Umbria",
+            **{"from": this_month, "to": this_month},
+        )
+        (row,) = [p for p in complete["partners"] if p["partner_id"] == member]
+        assert row["cells"] == [
+            {"month": this_month, "axis": "housing", "events": unique, "recorded": True}
+        ]

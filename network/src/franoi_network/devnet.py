@@ -25,18 +25,19 @@ from typing import Any
 
 import asyncpg
 from franoi_common.auth import mint_token
+from franoi_common.service import ServiceDefinition
 from franoi_common.settings import (
     AuthSettings,
     KafkaSettings,
-    PartnerServiceSettings,
     ProjectionSettings,
 )
 from franoi_common.telemetry import setup_logging, setup_tracing
 from franoi_devenv.kafka import KafkaServer, start_kafka
 from franoi_devenv.postgres import LocalPostgres
 from franoi_devenv.services import RunningService, running
-from franoi_housing.bootstrap import DEFINITION as HOUSING
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
+
+from franoi_network.registry import CASES, HOUSING, PARTNER_SERVICES
 
 log = logging.getLogger("franoi.devnet")
 
@@ -128,6 +129,35 @@ async def _seed(service: RunningService, partner: str, token: str) -> None:
             )
 
 
+SHARED = tuple(d for d in PARTNER_SERVICES if d not in (HOUSING, CASES))
+
+
+def _ports(first: int, partners: Sequence[str]) -> range:
+    return range(first, first + len(partners))
+
+
+async def _partner_service(
+    definition: ServiceDefinition,
+    partner_id: str,
+    admin_url: str,
+    suffix: str,
+    kafka: KafkaSettings,
+    auth: AuthSettings,
+    port: int,
+    **extra: Any,
+) -> RunningService:
+    database = f"{definition.name}_{partner_id.replace(',', '_')}_{suffix}"
+    settings = definition.settings_type(
+        env="development",
+        partner_id=partner_id,
+        database_url=await _create_database(admin_url, database),
+        kafka=kafka,
+        auth=auth,
+        **extra,
+    )
+    return RunningService(definition, settings, port=port)
+
+
 async def run(args: argparse.Namespace) -> None:
     partners: list[str] = args.partners.split(",")
     auth = AuthSettings()
@@ -142,20 +172,33 @@ async def run(args: argparse.Namespace) -> None:
             heartbeat_interval_ms=300 if memory_only else 3000,
         )
         suffix = uuid.uuid4().hex[:6]
-        services = [
-            RunningService(
-                HOUSING,
-                PartnerServiceSettings(
-                    env="development",
-                    partner_id=partner,
-                    database_url=await _create_database(admin_url, f"housing_{partner}_{suffix}"),
-                    kafka=kafka,
-                    auth=auth,
-                ),
-                port=args.port + 1 + i,
-            )
-            for i, partner in enumerate(partners)
+        # Housing and cases run one instance per partner; the other domain services one
+        # instance shared by all partners (their data stays apart by partner_id).
+        housing = [
+            await _partner_service(HOUSING, partner, admin_url, suffix, kafka, auth, port)
+            for partner, port in zip(partners, _ports(args.port + 1, partners), strict=True)
         ]
+        shared_start = args.port + 1 + 2 * len(partners)
+        shared = {
+            definition.name: await _partner_service(
+                definition, ",".join(partners), admin_url, suffix, kafka, auth, port
+            )
+            for definition, port in zip(
+                SHARED, range(shared_start, shared_start + len(SHARED)), strict=True
+            )
+        }
+        cases = [
+            await _partner_service(
+                CASES, partner, admin_url, suffix, kafka, auth, port,
+                cases_peer_urls={
+                    "housing": own_housing.url, **{n: s.url for n, s in shared.items()}
+                },
+            )
+            for partner, port, own_housing in zip(
+                partners, _ports(args.port + 1 + len(partners), partners), housing, strict=True
+            )
+        ]  # fmt: skip
+        services = [*housing, *cases, *shared.values()]
         projection = RunningService(
             PROJECTION,
             ProjectionSettings(
@@ -175,7 +218,7 @@ async def run(args: argparse.Namespace) -> None:
                 auth, subject="analyst", partner_id="consortium", roles=["consortium_analyst"]
             )
             if args.demo:
-                for service, partner in zip(services, partners, strict=True):
+                for service, partner in zip(housing, partners, strict=True):
                     await _seed(service, partner, tokens[partner])
             _print_welcome(projection, services, partners, tokens, analyst, bootstrap)
             stop = asyncio.Event()
@@ -207,8 +250,9 @@ def _print_welcome(
         f"  Kafka bootstrap        {bootstrap}",
         f"  projection (consortium) {projection.url}/docs",
     ]
-    for service, partner in zip(services, partners, strict=True):
-        lines.append(f"  housing {partner}          {service.url}/docs")
+    for service in services:
+        who = service.settings.partner_id if hasattr(service.settings, "partner_id") else ""
+        lines.append(f"  {service.definition.name:<10} {who:<8}      {service.url}/docs")
     lines += [
         "",
         "Tokens (8 hours); paste these lines into another shell, then try the requests:",
@@ -228,8 +272,12 @@ def _print_welcome(
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="franoi-devnet", description=__doc__)
-    parser.add_argument("--partners", default="p01,p02", help="one housing service each")
-    parser.add_argument("--port", type=int, default=8000, help="projection port; housing +1, +2...")
+    parser.add_argument(
+        "--partners", default="p01,p02", help="partners (own housing and cases services each)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8000, help="projection port; the services use the next ones"
+    )
     parser.add_argument(
         "--kafka", choices=["tansu", "apache-kafka", "auto"], default="tansu",
         help="broker to start when FRANOI_DEV_KAFKA_BOOTSTRAP is not set",

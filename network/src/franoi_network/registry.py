@@ -14,6 +14,8 @@ from franoi_projection.bootstrap import DEFINITION as PROJECTION
 PARTNER_SERVICES: tuple[ServiceDefinition, ...] = (CASES, HOUSING, EMPLOYMENT, HOSTING, EVENTS)
 """A partner's domain services (one instance per partner, or shared by several)."""
 
+__all__ = ["CASES", "CONSORTIUM_SERVICES", "HOUSING", "PARTNER_SERVICES", "SERVICES"]
+
 CONSORTIUM_SERVICES: tuple[ServiceDefinition, ...] = (PROJECTION,)
 
 SERVICES: tuple[ServiceDefinition, ...] = PARTNER_SERVICES + CONSORTIUM_SERVICES

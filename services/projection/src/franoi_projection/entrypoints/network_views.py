@@ -101,6 +101,13 @@ def _directory_admin(principal: Annotated[Principal, Depends(current_principal)]
 Who = Annotated[Viewer, Depends(_viewer)]
 
 
+def _directory_reader(principal: Annotated[Principal, Depends(current_principal)]) -> Viewer:
+    """The directory's readers: the viewers, and the consortium's admins who manage it."""
+    if principal.partner_id == CONSORTIUM and Role.PARTNER_ADMIN in principal.roles:
+        return Viewer(suppressed=False)
+    return viewer_of(principal)
+
+
 # --- bodies and answers ----------------------------------------------------------------------
 
 
@@ -358,7 +365,7 @@ def build_network_router() -> APIRouter:
 
     @router.get("/partners", response_model=list[PartnerOut], responses=DOWNLOADS)
     async def list_partners(
-        who: Who,
+        who: Annotated[Viewer, Depends(_directory_reader)],
         pool: Pool,
         region: RegionFilter = None,
         lang: Lang = "it",
