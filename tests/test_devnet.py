@@ -66,6 +66,14 @@ async def test_local_network_runs_end_to_end(tmp_path: Path) -> None:
 
             await eventually(demo_visible, timeout_s=60, interval_s=0.2)
 
+            # The dashboard's address carries the analyst's token; the public page needs none.
+            dashboard = next(line.split()[-1] for line in output if "/dashboard/#token=" in line)
+            public = next(line.split()[-1] for line in output if line.rstrip().endswith("/public/"))
+            assert dashboard.endswith(f"#token={analyst}")
+            page = await client.get(dashboard.split("#")[0])
+            assert page.status_code == 200 and "Fra Noi" in page.text
+            assert (await client.get(public)).status_code == 200
+
         # Every service it lists answers (cases, housing, employment, hosting, events).
         docs = [w for line in output for w in line.split() if w.endswith("/docs")]
         assert len(docs) == 8, docs

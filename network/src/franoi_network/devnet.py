@@ -242,6 +242,11 @@ def _print_welcome(
     lines = [
         "",
         "Fra Noi network running on 127.0.0.1 (Ctrl-C stops it)",
+        "",
+        "Open in a browser:",
+        f"  dashboard (consortium)  {projection.url}/dashboard/#token={analyst}",
+        f"  public page             {projection.url}/public/",
+        "",
         f"  Kafka bootstrap        {bootstrap}",
         f"  projection (consortium) {projection.url}/docs",
     ]

@@ -25,6 +25,7 @@ from franoi_projection.entrypoints.network_views import (
     build_public_router,
 )
 from franoi_projection.service_layer.apply import HANDLER
+from franoi_projection.web import build_web_router
 
 MIGRATIONS = [INBOX, ERASURE, MigrationSource("projection", "franoi_projection")]
 
@@ -79,6 +80,7 @@ DEFINITION = ServiceDefinition(
         build_network_router(),
         build_public_router(),
         build_lag_router(),
+        build_web_router(),
     ],
 )
 

@@ -1,0 +1,85 @@
+"""The consortium's pages, served by the projection: the dashboard (``/dashboard/``, for
+consortium staff, who give their token in the page) and the public page (``/public/``, no
+login). Plain HTML, CSS and JavaScript shipped in this package: no CDN, no remote asset, no
+build step, so they work on a machine without internet. They read the network API with the
+caller's token. The only data served here is the list of the network's regions for the
+public page's region filter (public knowledge; no count). None of it is in the OpenAPI
+document."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from importlib import resources
+
+import asyncpg
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from franoi_common.api import read_only
+
+_STATIC = resources.files("franoi_projection.web") / "static"
+_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "js": "text/javascript; charset=utf-8",
+    "css": "text/css; charset=utf-8",
+    "svg": "image/svg+xml",
+}
+_ASSET = re.compile(r"^[a-z0-9][a-z0-9_-]*\.(js|css|svg)$")
+_HEADERS = {
+    # Everything the pages use comes from this origin: the policy makes that a rule.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+        " connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+PAGES = {"dashboard": "dashboard.html", "public": "public.html"}
+
+
+def _file(name: str) -> Response:
+    suffix = name.rsplit(".", 1)[-1]
+    resource = _STATIC / name
+    if suffix not in _TYPES or not resource.is_file():
+        raise HTTPException(404, detail="no such page asset")
+    return Response(resource.read_bytes(), media_type=_TYPES[suffix], headers=_HEADERS)
+
+
+def _redirect(target: str) -> Callable[[], RedirectResponse]:
+    def redirect() -> RedirectResponse:
+        return RedirectResponse(target, status_code=308)
+
+    return redirect
+
+
+def _index(filename: str) -> Callable[[], Response]:
+    def index() -> Response:
+        return _file(filename)
+
+    return index
+
+
+def _asset(name: str) -> Response:
+    if not _ASSET.fullmatch(name):
+        raise HTTPException(404, detail="no such page asset")
+    return _file(name)
+
+
+def build_web_router() -> APIRouter:
+    """``/dashboard/`` and ``/public/`` with their assets under ``<page>/assets/``."""
+    router = APIRouter(include_in_schema=False)
+    for page, filename in PAGES.items():
+        router.add_api_route(f"/{page}", _redirect(f"/{page}/"), methods=["GET"])
+        router.add_api_route(f"/{page}/", _index(filename), methods=["GET"])
+        if page == "public":
+            router.add_api_route("/public/assets/regions.json", _regions, methods=["GET"])
+        router.add_api_route(f"/{page}/assets/{{name}}", _asset, methods=["GET"])
+    return router
+
+
+async def _regions(request: Request) -> JSONResponse:
+    pool: asyncpg.Pool = request.app.state.pool
+    async with read_only(pool) as conn:
+        rows = await conn.fetch("SELECT DISTINCT region FROM partners ORDER BY region")
+    return JSONResponse([row["region"] for row in rows], headers=_HEADERS)
