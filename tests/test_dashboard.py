@@ -29,6 +29,7 @@ from franoi_common.events import DomainEvent
 from franoi_common.kafka import ensure_topics
 from franoi_contracts import housing as ev
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
+from franoi_projection.service_layer.apply import apply_event
 from openpyxl import load_workbook
 from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright, expect
 
@@ -107,12 +108,23 @@ def request(n: int, on: dt.date = TODAY) -> ev.RequestSubmitted:
 async def apply(
     service: RunningService, partner: str, *events: DomainEvent, domain: str = "housing"
 ) -> None:
-    """Through the projection's own consumer (inbox row + handler in one transaction, as
-    for a Kafka record), so reporting completeness sees the events too."""
-    consumer = service.app.state.consumer
+    """As the projection's consumer applies a Kafka record: the inbox row and the
+    projection's handler in one transaction, so reporting completeness sees the events."""
+    pool = service.app.state.pool
+    topic = f"franoi.{partner}.{domain}.v1"
     for offset, event in enumerate(events):
-        delivery = Delivery(f"franoi.{partner}.{domain}.v1", 0, offset)
-        await consumer._apply(envelope(partner, event, domain), delivery)
+        env = envelope(partner, event, domain)
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "INSERT INTO processed_events (source, event_id, event_type, topic,"
+                " kafka_partition, kafka_offset) VALUES ($1, $2, $3, $4, 0, $5)",
+                env.source,
+                env.id,
+                env.type,
+                topic,
+                offset,
+            )
+            await apply_event(conn, env, Delivery(topic, 0, offset))
 
 
 # Requests submitted per month, oldest first (the last is the current month).
