@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
 
@@ -20,6 +19,8 @@ from franoi_common.events import DomainEvent, event_class, event_types
 from franoi_contracts import DOMAINS
 from franoi_contracts import hosting as ev
 from franoi_contracts.catalogue import published_types, render
+from franoi_contracts.catalogue import resolve_ref as _resolve
+from franoi_contracts.catalogue import schema_nodes as _nodes
 from pydantic import ValidationError
 
 PERSON = "cd" * 32
@@ -206,25 +207,6 @@ def test_events_are_frozen(cls: type[DomainEvent]) -> None:
     event = cls(**SAMPLES[cls])
     with pytest.raises(ValidationError):
         setattr(event, cls.KEY, uuid4())
-
-
-def _nodes(schema: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(schema, dict):
-        yield schema
-        for value in schema.values():
-            yield from _nodes(value)
-    elif isinstance(schema, list):
-        for value in schema:
-            yield from _nodes(value)
-
-
-def _resolve(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
-    ref = node.get("$ref")
-    if ref is None:
-        return node
-    assert ref.startswith("#/$defs/"), ref
-    resolved: dict[str, Any] = root["$defs"][ref.removeprefix("#/$defs/")]
-    return resolved
 
 
 @ALL

@@ -7,12 +7,10 @@ are built when the app is created.
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
+from franoi_common import generated
 from franoi_common.service import ServiceDefinition, create_app
 
 from franoi_network.registry import SERVICES
@@ -35,25 +33,12 @@ def render() -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("docs_dir", type=Path, help="the repository's docs/ directory")
-    parser.add_argument("--check", action="store_true", help="compare only; exit 1 on drift")
-    args = parser.parse_args(argv)
-    drift = []
-    for relative, content in render().items():
-        target: Path = args.docs_dir / relative
-        current = target.read_text() if target.exists() else None
-        if current == content:
-            continue
-        drift.append(relative)
-        if not args.check:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content)
-    if args.check and drift:
-        sys.stderr.write("out of date (run franoi-api-docs docs):\n")
-        sys.stderr.write("".join(f"  {d}\n" for d in drift))
-        return 1
-    return 0
+    return generated.main(
+        render,
+        description="The services' OpenAPI documents, generated into docs/api/",
+        command="franoi-api-docs",
+        argv=argv,
+    )
 
 
 if __name__ == "__main__":

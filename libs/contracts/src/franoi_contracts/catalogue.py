@@ -11,12 +11,11 @@ enum value): such a change needs a new event version (``.v2``) instead.
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
+from franoi_common import generated
 from franoi_common.events import DomainEvent, event_types
 
 from franoi_contracts import DOMAINS
@@ -143,6 +142,28 @@ def _dump(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def schema_nodes(schema: Any) -> Iterator[dict[str, Any]]:
+    """Every sub-schema of a JSON Schema (properties, $defs, anyOf, items...)."""
+    if isinstance(schema, dict):
+        yield schema
+        for value in schema.values():
+            yield from schema_nodes(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from schema_nodes(value)
+
+
+def resolve_ref(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    """``node``, or the ``$defs`` entry of ``root`` it refers to (``#/$defs/...``)."""
+    ref = node.get("$ref")
+    if ref is None:
+        return node
+    if not ref.startswith("#/$defs/"):
+        raise ValueError(f"only local $defs references are published, not {ref}")
+    resolved: dict[str, Any] = root["$defs"][ref.removeprefix("#/$defs/")]
+    return resolved
+
+
 def incompatibilities(old: dict[str, Any], new: dict[str, Any], path: str = "") -> list[str]:
     """Why data valid under ``old`` could be rejected or misread under ``new``."""
     problems: list[str] = []
@@ -187,25 +208,12 @@ def incompatibilities(old: dict[str, Any], new: dict[str, Any], path: str = "") 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("docs_dir", type=Path, help="the repository's docs/ directory")
-    parser.add_argument("--check", action="store_true", help="compare only; exit 1 on drift")
-    args = parser.parse_args(argv)
-    drift = []
-    for relative, content in render().items():
-        target: Path = args.docs_dir / relative
-        current = target.read_text() if target.exists() else None
-        if current == content:
-            continue
-        drift.append(relative)
-        if not args.check:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content)
-    if args.check and drift:
-        sys.stderr.write("out of date (run python -m franoi_contracts.catalogue docs):\n")
-        sys.stderr.write("".join(f"  {d}\n" for d in drift))
-        return 1
-    return 0
+    return generated.main(
+        render,
+        description="The event catalogue: JSON Schemas and AsyncAPI, generated from the models",
+        command="python -m franoi_contracts.catalogue",
+        argv=argv,
+    )
 
 
 if __name__ == "__main__":

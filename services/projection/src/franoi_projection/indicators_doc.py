@@ -6,10 +6,9 @@ test suite runs the check).
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
-from pathlib import Path
+
+from franoi_common import generated
 
 from franoi_projection.domain.indicators import (
     BY_ID,
@@ -107,19 +106,12 @@ def render() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Generate docs/indicators.md")
-    parser.add_argument("docs", type=Path, help="the docs directory")
-    parser.add_argument("--check", action="store_true", help="fail if the file is not current")
-    args = parser.parse_args(argv)
-    path: Path = args.docs / FILE
-    text = render()
-    if args.check:
-        if not path.exists() or path.read_text() != text:
-            sys.stderr.write(f"{path} is not current: run franoi-indicators-docs {args.docs}\n")
-            return 1
-        return 0
-    path.write_text(text)
-    return 0
+    return generated.main(
+        lambda: {FILE: render()},
+        description="Generate docs/indicators.md",
+        command="franoi-indicators-docs",
+        argv=argv,
+    )
 
 
 if __name__ == "__main__":

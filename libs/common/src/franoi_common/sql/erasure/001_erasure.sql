@@ -115,15 +115,26 @@ BEGIN
         WHERE c.table_schema = current_schema() AND c.column_name = 'person_ref'
           AND tb.table_type = 'BASE TABLE'
     LOOP
+        -- Only where the reference can change: an update of other columns cannot
+        -- bring an erased reference back, so it costs nothing.
         EXECUTE format(
-            'CREATE OR REPLACE TRIGGER franoi_erased_refs BEFORE INSERT OR UPDATE ON %I'
+            'CREATE OR REPLACE TRIGGER franoi_erased_refs'
+            ' BEFORE INSERT OR UPDATE OF person_ref ON %I'
             ' FOR EACH ROW EXECUTE FUNCTION franoi_swap_erased_refs(%L)',
             t.table_name, 'person_ref');
         installed := installed + 1;
     END LOOP;
     IF to_regclass('outbox') IS NOT NULL THEN
-        EXECUTE 'CREATE OR REPLACE TRIGGER franoi_erased_refs BEFORE INSERT OR UPDATE ON outbox'
+        -- New rows and changed data; and the one row whose reference waits for its send:
+        -- an erasure event, detached once the relay marks it sent. The relay's marking of
+        -- every other row does not run the function.
+        EXECUTE 'CREATE OR REPLACE TRIGGER franoi_erased_refs'
+                ' BEFORE INSERT OR UPDATE OF data ON outbox'
                 ' FOR EACH ROW EXECUTE FUNCTION franoi_swap_erased_refs()';
+        EXECUTE 'CREATE OR REPLACE TRIGGER franoi_erased_refs_sent'
+                ' BEFORE UPDATE OF sent_at ON outbox FOR EACH ROW'
+                ' WHEN (NEW.event_type LIKE ''%.person.erased.v1'')'
+                ' EXECUTE FUNCTION franoi_swap_erased_refs()';
         installed := installed + 1;
     END IF;
     RETURN installed;
