@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
-import importlib
 import itertools
 import json
 import math
@@ -48,6 +47,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import uvicorn
+import uvloop
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -57,7 +57,7 @@ from franoi_common.db import create_pool
 from franoi_common.envelope import Envelope, encode
 from franoi_common.kafka import ensure_topics, make_producer, started
 from franoi_common.migrations import OUTBOX, migrate_url
-from franoi_common.service import ServiceDefinition
+from franoi_common.service import SERVER_OPTIONS, ServiceDefinition
 from franoi_common.settings import (
     AuthSettings,
     KafkaSettings,
@@ -371,7 +371,7 @@ SERVE_KINDS = (*DEFINITIONS, "housing-p03", "bare", "raw-db")
 
 def serve_child(kind: str, database_url: str, kafka_json: str, port: int) -> None:
     """Entry point of a server subprocess (``--serve``): a service or a baseline, served by
-    uvicorn as ``serve`` does (uvloop and httptools when installed)."""
+    uvicorn as ``serve`` does (uvloop and httptools, ``SERVER_OPTIONS``)."""
     setup_logging(f"bench-{kind}", "WARNING")
     if kind not in ("bare", "raw-db"):  # the baselines are raw: no tracing
         setup_tracing(kind, None)
@@ -389,7 +389,14 @@ def serve_child(kind: str, database_url: str, kafka_json: str, port: int) -> Non
     else:
         app = baseline_app(kind, database_url)
         server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=port,
+                log_config=None,
+                lifespan="on",
+                http=SERVER_OPTIONS["http"],
+            )
         )
 
     async def serve() -> None:
@@ -416,18 +423,8 @@ def serve_child(kind: str, database_url: str, kafka_json: str, port: int) -> Non
             server.should_exit = True
             await task
 
-    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(serve())
-
-
-def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop's loop if it is installed (as uvicorn's ``loop="auto"`` picks it), else asyncio's."""
-    try:
-        uvloop = importlib.import_module("uvloop")
-    except ImportError:
-        return None
-    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
-    return factory
 
 
 # --- clients ------------------------------------------------------------------------------
@@ -809,32 +806,52 @@ async def phase_backlog(
         await asyncio.gather(*(client() for _ in range(concurrency)))
         await asyncio.sleep(1)  # the projection has discovered the new topic by now
     before = await clients.events_processed()
-    paused = stack.projection_consumer
+    consumer = stack.projection_consumer
+    projection_pid = stack.children.get("projection")
+
+    # The relay alone first, as the raw produce baseline runs alone; then the projection on
+    # a full topic. In one process the projection's consumer is stopped; in own processes
+    # the projection's process is suspended (SIGSTOP) and resumed (SIGCONT).
+    async def pause() -> None:
+        if consumer is not None:
+            await consumer.stop()
+        elif projection_pid:
+            os.kill(projection_pid, signal.SIGSTOP)
+
+    async def resume() -> None:
+        if consumer is not None:
+            await consumer.start()
+        elif projection_pid:
+            os.kill(projection_pid, signal.SIGCONT)
+
+    paused = consumer is not None or bool(projection_pid)
     pool = await create_pool(database, settings.database_pool_max)
     try:
         relay = HOUSING.wire(settings, pool).workers["relay"]  # the topic exists already
-        if paused is not None:  # the relay alone first, then the projection on a full topic
-            await paused.stop()
+        if paused:
+            await pause()
         progress(f"backlog: relay started on a backlog of {commands} events")
         cpu_before = cpu_snapshot(stack)
         started_wall = time.time()
         started = time.perf_counter()
         await relay.start()
         try:
-            if paused is not None:
+            if paused:
+                try:
 
-                async def drained() -> bool:
-                    return not await pool.fetchval(
-                        "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
-                    )
+                    async def drained() -> bool:
+                        return not await pool.fetchval(
+                            "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
+                        )
 
-                await wait_for(drained, 120, 0.01, "relay drains the backlog")
-                relay_s = time.perf_counter() - started
-                relay_cpu = cpu_usage(cpu_before, cpu_snapshot(stack), relay_s)
+                    await wait_for(drained, 120, 0.01, "relay drains the backlog")
+                    relay_s = time.perf_counter() - started
+                    relay_cpu = cpu_usage(cpu_before, cpu_snapshot(stack), relay_s)
+                finally:
+                    await resume()
                 progress("backlog: projection started on the full topic")
                 cpu_before = cpu_snapshot(stack)
                 started = time.perf_counter()
-                await paused.start()
             await wait_processed(clients, before + commands, 300, "backlog reaches the projection")
         finally:
             await relay.stop()
@@ -866,7 +883,7 @@ async def phase_backlog(
     result = {
         "events": len(rows),
         "concurrency": concurrency,
-        "projection_paused_while_relay_drains": paused is not None,
+        "projection_paused_while_relay_drains": paused,
         "outbox_drained_after_s": round(drained_s, 3),
         "relay_events_per_s": round(len(sent) / max(max(sent) - first_send, 1e-9), 1),
         "relay_first_send_after_s": round(first_send - started_wall, 3),
@@ -876,7 +893,7 @@ async def phase_backlog(
         "all_events_applied_once": len(applied) == len(rows),
         "cpu_percent_of_one_core": cpu,
     }
-    if paused is not None:
+    if paused:
         result["relay_cpu_percent_of_one_core"] = relay_cpu
     return result
 
@@ -1648,7 +1665,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return await run(args)
 
     try:
-        report = asyncio.run(bounded())
+        # uvloop, as the services run (the load generator, the relay run on its own, the
+        # raw baselines and the in-process services all share this loop).
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            report = runner.run(bounded())
     except TimeoutError as exc:
         print(f"benchmark stopped: {str(exc) or f'over {args.timeout:.0f} s'}", file=sys.stderr)
         return 2

@@ -26,7 +26,7 @@ from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from franoi_common.auth import Principal, current_principal
-from franoi_common.commands import PartnerServices
+from franoi_common.commands import CreatedId, PartnerServices
 from franoi_common.errors import NotFound
 from franoi_common.repository import Repository
 
@@ -134,7 +134,12 @@ class Reads(Generic[R]):
     async def row(
         self, s: PartnerServices, cls: type[Any], partner_id: str, aggregate_id: UUID
     ) -> asyncpg.Record:
-        """The partner's row of one aggregate; :class:`NotFound` when it has none."""
+        """The partner's row of one aggregate; :class:`NotFound` when it has none. The id a
+        create returned carries the row it committed: answered without reading it back."""
+        if isinstance(aggregate_id, CreatedId):
+            created = aggregate_id.row_of(cls, partner_id)
+            if created is not None:
+                return created
         row = await self(s, lambda repo: repo.get_row(cls, partner_id, aggregate_id))
         if row is None:
             raise NotFound(f"{s.name_of(cls)} {aggregate_id} not found")

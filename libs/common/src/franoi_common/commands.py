@@ -7,6 +7,9 @@ together or not at all (:class:`CommandUnit`). Two shapes cover most commands:
   first, so an identical retry answers the existing resource and changes
   nothing, and the same id with a different request is refused (409);
   :meth:`CommandUnit.add` then stores the aggregate with the request's fingerprint.
+  :func:`create` returns a :class:`CreatedId` carrying the row as inserted
+  (``INSERT … RETURNING``), so the API answers the create without a second
+  transaction to read it back.
 - **change**: :func:`change` locks one aggregate, lets the domain act, saves it
   and appends its events. An action that records no event (a retried transition
   with the same data) saves and publishes nothing.
@@ -79,6 +82,35 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class CreatedId(UUID):
+    """The id of an aggregate :func:`create` inserted, carrying its row as committed
+    (``INSERT … RETURNING *``) with its class and partner: the API's read of that aggregate
+    (:meth:`franoi_common.api.Reads.row`) answers this row instead of reading it back in a
+    second transaction. Equal to, hashed and serialised as the plain UUID."""
+
+    __slots__ = ("cls", "partner_id", "row")
+    cls: type[Any]
+    partner_id: str
+    row: asyncpg.Record
+
+    @classmethod
+    def of(
+        cls, aggregate_id: UUID, kind: type[Any], partner_id: str, row: asyncpg.Record
+    ) -> CreatedId:
+        created = cls(int=aggregate_id.int)
+        object.__setattr__(created, "cls", kind)  # a UUID refuses attribute assignment
+        object.__setattr__(created, "partner_id", partner_id)
+        object.__setattr__(created, "row", row)
+        return created
+
+    def row_of(self, kind: type[Any], partner_id: str) -> asyncpg.Record | None:
+        """The committed row, if this id names an aggregate of ``kind`` of ``partner_id``."""
+        # getattr: a copy of the id (copy, pickle) is a plain UUID in all but its class.
+        if getattr(self, "cls", None) is kind and getattr(self, "partner_id", None) == partner_id:
+            return self.row
+        return None
+
+
 class CommandUnit(UnitOfWork):
     """One command's transaction, with the service's repository and outbox."""
 
@@ -142,14 +174,29 @@ class CommandUnit(UnitOfWork):
         aggregate: Any,
         *,
         command: BaseModel | None = None,
+        publish: bool = False,
         **local: Any,
-    ) -> None:
-        """Insert a new aggregate (and, for a client-chosen id, the request's fingerprint)."""
+    ) -> asyncpg.Record | None:
+        """Insert a new aggregate (and, for a client-chosen id, the request's fingerprint);
+        the row as inserted when the repository gives it (:meth:`Repository.add`).
+
+        ``publish``: also move the aggregate's recorded events to the outbox (as
+        :meth:`publish`), in the same statement as the aggregate's row where the repository
+        inserts with the generic :meth:`Repository.insert` (one round trip less)."""
         table = self.repo.table(type(aggregate))
         # No savepoint: a duplicate raises out of the unit of work, which rolls back whole
         # (a savepoint cost two round trips on every create).
         try:
-            await self.repo.add(partner_id, aggregate, **local)
+            if publish and type(self.repo).add is Repository.add:
+                statement, args = self.services.outbox.with_insert(
+                    *self.repo.insert(partner_id, aggregate, **local),
+                    partner_id,
+                    aggregate.events,
+                )
+                row: asyncpg.Record | None = await self.conn.fetchrow(statement, *args)
+                aggregate.events.clear()
+            else:
+                row = await self.repo.add(partner_id, aggregate, **local)
             if command is not None:
                 await self.conn.execute(
                     "INSERT INTO command_fingerprints"
@@ -167,6 +214,9 @@ class CommandUnit(UnitOfWork):
                 f"{self.services.name_of(type(aggregate))} already exists"
                 " (possibly created by a concurrent request: read it with GET)"
             ) from exc
+        if publish:
+            await self.publish(partner_id, aggregate)  # what is left: none if written above
+        return row
 
 
 async def change(
@@ -200,7 +250,8 @@ async def create(
     The id is the client-chosen ``requested_id`` or a new one. When this exact request
     already created that id, nothing is recorded again; otherwise ``make(id)`` lets the
     domain build the aggregate, which is inserted (with ``local`` columns kept only in this
-    service) and whose events go to the outbox in the same transaction.
+    service) and whose events go to the outbox in the same transaction. A new aggregate's id
+    is a :class:`CreatedId` carrying its row as committed (when the repository gives it).
     """
     aggregate_id = requested_id or uuid.uuid4()
     async with s.uow() as uow:
@@ -208,6 +259,12 @@ async def create(
             return aggregate_id
         aggregate = make(aggregate_id)
         # A fingerprint only for a client-chosen id: only such a request can be replayed.
-        await uow.add(partner_id, aggregate, command=command if requested_id else None, **local)
-        await uow.publish(partner_id, aggregate)
-    return aggregate_id
+        row = await uow.add(
+            partner_id,
+            aggregate,
+            command=command if requested_id else None,
+            publish=True,
+            **local,
+        )
+    # Only after the commit: a rolled-back row is never answered.
+    return aggregate_id if row is None else CreatedId.of(aggregate_id, cls, partner_id, row)

@@ -23,9 +23,16 @@ Within a command the aggregate row is locked first, so one aggregate's outbox
 ids follow its commit order.
 
 Wake-up: after a commit the unit of work calls ``OutboxSignal.notify``; that
-wakes an in-process relay at once and sends at most one ``NOTIFY`` per
-interval to relays in other processes (never one per write, never inside the
-business transaction). A relay also polls, so a lost notification only delays.
+wakes an in-process relay at once. Only when no relay runs in the process does
+it send ``NOTIFY`` to relays in other processes, at most one per interval
+(never one per write, never inside the business transaction): a relay in the
+process publishes the row itself, so waking others would only make them race
+for it. A relay also polls, so a lost notification only delays.
+
+Tracing: each message gets its own PRODUCER span, a child of the command's span
+(the trace context stored in the outbox row), and carries that span's context
+in its headers; the W3C headers are read and written directly
+(:mod:`franoi_common.telemetry`), not through the generic propagator.
 
 If the broker is unreachable, commands still commit; the relay retries with
 backoff and drains the backlog in order when the broker returns.
@@ -45,13 +52,18 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from opentelemetry import propagate, trace
+from opentelemetry import trace
 
 from franoi_common.envelope import CONTENT_TYPE, SPECVERSION, source_for
 from franoi_common.events import DomainEvent
 from franoi_common.kafka import BackgroundWorker, ensure_topics, make_producer, started
 from franoi_common.settings import KafkaSettings, topic_for
-from franoi_common.telemetry import context_from_headers, current_trace_headers, tracer
+from franoi_common.telemetry import (
+    context_from_headers,
+    current_trace_headers,
+    message_trace_headers,
+    tracer,
+)
 
 log = logging.getLogger(__name__)
 __all__ = ["Outbox", "OutboxRelay", "OutboxSignal", "ensure_topics", "make_producer"]
@@ -88,6 +100,29 @@ class Outbox:
         self.domain = domain
         self._schema_base_url = schema_base_url.rstrip("/")
 
+    def rows(self, partner_id: str, events: Sequence[DomainEvent]) -> list[tuple[Any, ...]]:
+        """The outbox rows of ``events`` (``COLUMNS``), with new CloudEvents ids and the
+        current trace context."""
+        now = dt.datetime.now(dt.UTC)
+        trace_headers = current_trace_headers()
+        topic = topic_for(partner_id, self.domain)
+        source = source_for(partner_id, self.domain)
+        return [
+            (
+                uuid.uuid4(),
+                partner_id,
+                topic,
+                event.aggregate_id,
+                event.TYPE,
+                source,
+                f"{self._schema_base_url}/{event.schema_name()}.json",
+                now,
+                event.data(),
+                trace_headers,
+            )
+            for event in events
+        ]
+
     async def append(
         self, conn: asyncpg.Connection, partner_id: str, events: Sequence[DomainEvent]
     ) -> list[uuid.UUID]:
@@ -99,30 +134,46 @@ class Outbox:
             return []
         if not conn.is_in_transaction():
             raise RuntimeError("Outbox.append must run inside the business transaction")
-        now = dt.datetime.now(dt.UTC)
-        trace_headers = current_trace_headers()
-        ids = [uuid.uuid4() for _ in events]
-        await conn.executemany(
-            "INSERT INTO outbox (event_id, partner_id, topic, aggregate_id, event_type, source,"
-            " dataschema, occurred_at, data, trace)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb)",
-            [
-                (
-                    event_id,
-                    partner_id,
-                    topic_for(partner_id, self.domain),
-                    event.aggregate_id,
-                    event.TYPE,
-                    source_for(partner_id, self.domain),
-                    f"{self._schema_base_url}/{event.schema_name()}.json",
-                    now,
-                    event.data(),
-                    trace_headers,
-                )
-                for event_id, event in zip(ids, events, strict=True)
-            ],
+        rows = self.rows(partner_id, events)
+        await conn.execute(_insert_rows(len(rows)), *(value for row in rows for value in row))
+        return [row[0] for row in rows]
+
+    def with_insert(
+        self, statement: str, args: Sequence[Any], partner_id: str, events: Sequence[DomainEvent]
+    ) -> tuple[str, list[Any]]:
+        """One statement doing ``statement`` (an ``INSERT … RETURNING``, whose rows it
+        returns) and appending ``events`` to the outbox: a command's row and its events in
+        one round trip, still in the caller's transaction."""
+        rows = self.rows(partner_id, events)
+        if not rows:
+            return statement, list(args)
+        return (
+            f"WITH created AS ({statement}), published AS"  # noqa: S608 (our own statements)
+            f" ({_insert_rows(len(rows), first=len(args) + 1)}) SELECT * FROM created",
+            [*args, *(value for row in rows for value in row)],
         )
-        return ids
+
+
+COLUMNS = (
+    "event_id, partner_id, topic, aggregate_id, event_type, source, dataschema, occurred_at,"
+    " data, trace"
+)
+
+
+def _insert_rows(count: int, first: int = 1) -> str:
+    """``INSERT INTO outbox`` of ``count`` rows, parameters from ``$first`` (rows are
+    inserted, and so numbered, in the order given)."""
+    width = COLUMNS.count(",") + 1
+    values = ", ".join(
+        "("
+        + ", ".join(
+            f"${n}::jsonb" if n - start >= width - 2 else f"${n}"
+            for n in range(start, start + width)
+        )
+        + ")"
+        for start in range(first, first + count * width, width)
+    )
+    return f"INSERT INTO outbox ({COLUMNS}) VALUES {values}"  # noqa: S608
 
 
 class OutboxSignal:
@@ -134,10 +185,14 @@ class OutboxSignal:
         self.local = asyncio.Event()
         self._remote_pending = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.local_relays = 0
+        """Relays running in this process (they register themselves): while there is one,
+        no NOTIFY is sent."""
 
     def notify(self) -> None:
         self.local.set()
-        self._remote_pending.set()
+        if not self.local_relays:
+            self._remote_pending.set()
 
     async def start(self) -> None:
         if self._pool is not None and self._task is None:
@@ -190,6 +245,16 @@ class OutboxRelay(BackgroundWorker):
         self._tracer = tracer("franoi.outbox")
         self.published = 0
         self.last_error: str | None = None
+
+    async def start(self) -> None:
+        self._signal.local_relays += 1
+        await super().start()
+
+    async def stop(self) -> None:
+        try:
+            await super().stop()
+        finally:
+            self._signal.local_relays = max(0, self._signal.local_relays - 1)
 
     async def _close(self) -> None:
         await self._close_producer()
@@ -351,46 +416,51 @@ class OutboxRelay(BackgroundWorker):
     async def _send(self, producer: AIOKafkaProducer, row: asyncpg.Record) -> asyncio.Future[Any]:
         """Hand one row to the producer under its publish span (child of the command's
         span); the message carries that span's trace context."""
+        topic = row["topic"]
+        event_id = str(row["event_id"])
         span = self._tracer.start_span(
-            f"{row['topic']} publish",
+            f"{topic} publish",
             context=context_from_headers(json.loads(row["trace"])),
             kind=trace.SpanKind.PRODUCER,
             attributes={
                 "messaging.system": "kafka",
-                "messaging.destination.name": row["topic"],
-                "messaging.message.id": str(row["event_id"]),
+                "messaging.destination.name": topic,
+                "messaging.message.id": event_id,
                 "cloudevents.event_type": row["event_type"],
             },
         )
         try:
-            headers = message_headers(row)
-            carrier: dict[str, str] = {}
-            propagate.inject(carrier, context=trace.set_span_in_context(span))
-            headers.extend((name, value.encode()) for name, value in carrier.items())
-            key = row["aggregate_id"].encode()
-            value = row["data"].encode()  # the JSON data as stored: no decode and re-encode
+            headers = message_headers(row, event_id)
+            headers.extend(message_trace_headers(span))
             future: asyncio.Future[Any] = await producer.send(
-                row["topic"], value=value, key=key, headers=headers
+                topic,
+                value=row["data"].encode(),  # the JSON data as stored: no decode and re-encode
+                key=row["aggregate_id"].encode(),
+                headers=headers,
             )
             return future
         finally:
             span.end()
 
 
-def message_headers(row: Mapping[str, Any]) -> list[tuple[str, bytes]]:
+_SPECVERSION = SPECVERSION.encode()
+_CONTENT_TYPE = CONTENT_TYPE.encode()
+
+
+def message_headers(row: Mapping[str, Any], event_id: str | None = None) -> list[tuple[str, bytes]]:
     """The CloudEvents binary-mode headers of an outbox row: what :func:`encode` writes for
     the same envelope, without building the SDK's event (the relay's hot path)."""
     time = row["occurred_at"].isoformat()
     if time.endswith("+00:00"):
         time = time[:-6] + "Z"
     headers = [
-        ("ce_specversion", SPECVERSION.encode()),
-        ("ce_id", str(row["event_id"]).encode()),
+        ("ce_specversion", _SPECVERSION),
+        ("ce_id", (event_id or str(row["event_id"])).encode()),
         ("ce_source", row["source"].encode()),
         ("ce_type", row["event_type"].encode()),
         ("ce_time", time.encode()),
         ("ce_subject", row["aggregate_id"].encode()),
-        ("content-type", CONTENT_TYPE.encode()),
+        ("content-type", _CONTENT_TYPE),
         ("ce_partnerid", row["partner_id"].encode()),
     ]
     if row["dataschema"]:

@@ -80,8 +80,9 @@ class Repository:
             values[name] = value
         return cls(**values)
 
-    async def add(self, partner_id: str, aggregate: Any, **local: Any) -> None:
-        """Insert a new aggregate; ``local`` holds service-only columns (never published)."""
+    def insert(self, partner_id: str, aggregate: Any, **local: Any) -> tuple[str, list[Any]]:
+        """The ``INSERT … RETURNING *`` of a new aggregate and its arguments; ``local`` holds
+        service-only columns (never published)."""
         table = self.tables[type(aggregate)]
         values = {
             name: db_value(getattr(aggregate, name)) for name in self.columns(type(aggregate))
@@ -90,10 +91,21 @@ class Repository:
         values["partner_id"] = partner_id
         names = list(values)
         placeholders = ", ".join(f"${i}" for i in range(1, len(names) + 1))
-        await self.conn.execute(
-            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})",  # noqa: S608
-            *values.values(),
+        return (
+            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"  # noqa: S608
+            " RETURNING *",
+            list(values.values()),
         )
+
+    async def add(self, partner_id: str, aggregate: Any, **local: Any) -> asyncpg.Record | None:
+        """Insert a new aggregate; ``local`` holds service-only columns (never published).
+
+        Returns the row as inserted (``RETURNING *``: column defaults included), so a create
+        can be answered without reading it back; a repository whose rows are not what its
+        reads answer (children, encrypted columns) returns None instead."""
+        statement, args = self.insert(partner_id, aggregate, **local)
+        row: asyncpg.Record = await self.conn.fetchrow(statement, *args)
+        return row
 
     async def update(self, partner_id: str, aggregate: Any) -> None:
         table = self.tables[type(aggregate)]

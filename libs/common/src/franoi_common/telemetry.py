@@ -11,6 +11,7 @@ Nothing here may log a person's identifier: log ids, types and counts only.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Mapping
 
@@ -72,6 +73,46 @@ def tracer(name: str) -> trace.Tracer:
     return trace.get_tracer(name)
 
 
+# The W3C ``traceparent`` of version 00 (other versions go through the propagator).
+_TRACEPARENT = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
+_W3C_FIELDS = frozenset({"traceparent", "tracestate", "baggage"})
+
+
+_checked: tuple[object, bool] = (None, False)
+
+
+def w3c_propagators() -> bool:
+    """True when the configured propagators are the default ones (W3C trace context and
+    baggage): then the fast paths here write and read exactly what they would."""
+    global _checked
+    textmap = propagate.get_global_textmap()
+    if _checked[0] is not textmap:
+        _checked = (textmap, textmap.fields == _W3C_FIELDS)
+    return _checked[1]
+
+
+def message_trace_headers(span: trace.Span) -> list[tuple[str, bytes]]:
+    """A message's trace headers for ``span`` (what the configured propagators inject; the
+    W3C ``traceparent`` and ``tracestate`` written directly for the default ones)."""
+    span_context = span.get_span_context()
+    if not w3c_propagators():
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier, context=trace.set_span_in_context(span))
+        return [(name, value.encode()) for name, value in carrier.items()]
+    if not span_context.is_valid:
+        return []
+    headers = [
+        (
+            "traceparent",
+            f"00-{span_context.trace_id:032x}-{span_context.span_id:016x}"
+            f"-{span_context.trace_flags:02x}".encode(),
+        )
+    ]
+    if span_context.trace_state:
+        headers.append(("tracestate", span_context.trace_state.to_header().encode()))
+    return headers
+
+
 def current_trace_headers() -> dict[str, str]:
     """The W3C trace context of the current span, for an outbox row or a message."""
     carrier: dict[str, str] = {}
@@ -80,4 +121,21 @@ def current_trace_headers() -> dict[str, str]:
 
 
 def context_from_headers(headers: Mapping[str, str]) -> otel_context.Context:
+    """The context a message's trace headers carry (what the configured propagators extract;
+    a W3C ``traceparent`` alone is read directly, without the generic propagator machinery:
+    the relay and the consumer do this for every event)."""
+    if len(headers) == 1 and w3c_propagators():
+        match = _TRACEPARENT.fullmatch(headers.get("traceparent", ""))
+        if match is not None:
+            trace_id, span_id = int(match[1], 16), int(match[2], 16)
+            if trace_id and span_id:
+                span_context = trace.SpanContext(
+                    trace_id,
+                    span_id,
+                    is_remote=True,
+                    trace_flags=trace.TraceFlags(int(match[3], 16)),
+                )
+                return trace.set_span_in_context(
+                    trace.NonRecordingSpan(span_context), otel_context.Context()
+                )
     return propagate.extract(dict(headers))
