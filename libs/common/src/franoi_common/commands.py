@@ -9,7 +9,9 @@ together or not at all (:class:`CommandUnit`). Two shapes cover most commands:
   :meth:`CommandUnit.add` then stores the aggregate with the request's fingerprint.
   :func:`create` returns a :class:`CreatedId` carrying the row as inserted
   (``INSERT … RETURNING``), so the API answers the create without a second
-  transaction to read it back.
+  transaction to read it back. The row and its events are written by one
+  statement; without a client-chosen id there is nothing to replay, and that
+  statement is the whole transaction (one round trip).
 - **change**: :func:`change` locks one aggregate, lets the domain act, saves it
   and appends its events. An action that records no event (a retried transition
   with the same data) saves and publishes nothing.
@@ -207,16 +209,21 @@ class CommandUnit(UnitOfWork):
                     self.services.fingerprint(command),
                 )
         except asyncpg.UniqueViolationError as exc:
-            error = self.services.constraint_errors.get(exc.constraint_name or "")
-            if error is not None:
-                raise error() from exc
-            raise AlreadyExists(
-                f"{self.services.name_of(type(aggregate))} already exists"
-                " (possibly created by a concurrent request: read it with GET)"
-            ) from exc
+            raise _refused(self.services, type(aggregate), exc) from exc
         if publish:
             await self.publish(partner_id, aggregate)  # what is left: none if written above
         return row
+
+
+def _refused(s: PartnerServices, cls: type[Any], exc: asyncpg.UniqueViolationError) -> DomainError:
+    """The domain error a unique constraint backs, or :class:`AlreadyExists`."""
+    error = s.constraint_errors.get(exc.constraint_name or "")
+    if error is not None:
+        return error()
+    return AlreadyExists(
+        f"{s.name_of(cls)} already exists"
+        " (possibly created by a concurrent request: read it with GET)"
+    )
 
 
 async def change(
@@ -254,6 +261,8 @@ async def create(
     is a :class:`CreatedId` carrying its row as committed (when the repository gives it).
     """
     aggregate_id = requested_id or uuid.uuid4()
+    if requested_id is None and s.repository.add is Repository.add:
+        return await _create_in_one_statement(s, partner_id, make(aggregate_id), **local)
     async with s.uow() as uow:
         if await uow.replayed(cls, partner_id, requested_id, command):
             return aggregate_id
@@ -268,3 +277,27 @@ async def create(
         )
     # Only after the commit: a rolled-back row is never answered.
     return aggregate_id if row is None else CreatedId.of(aggregate_id, cls, partner_id, row)
+
+
+async def _create_in_one_statement(
+    s: PartnerServices, partner_id: str, aggregate: Any, **local: Any
+) -> CreatedId:
+    """A create with nothing to replay (no client-chosen id, so no fingerprint): the row and
+    its events written by one statement, which PostgreSQL runs as one transaction (both or
+    neither), so the command is one round trip instead of BEGIN, statement, COMMIT."""
+    cls = type(aggregate)
+    key = s.repository.tables[cls].key
+    async with s.pool.acquire() as conn:
+        statement, args = s.outbox.with_insert(
+            *s.repository(conn).insert(partner_id, aggregate, **local),
+            partner_id,
+            aggregate.events,
+        )
+        try:
+            row = await conn.fetchrow(statement, *args)
+        except asyncpg.UniqueViolationError as exc:
+            raise _refused(s, cls, exc) from exc
+    aggregate.events.clear()
+    if s.after_commit is not None:
+        s.after_commit()
+    return CreatedId.of(getattr(aggregate, key), cls, partner_id, row)

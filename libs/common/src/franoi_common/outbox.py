@@ -143,7 +143,8 @@ class Outbox:
     ) -> tuple[str, list[Any]]:
         """One statement doing ``statement`` (an ``INSERT … RETURNING``, whose rows it
         returns) and appending ``events`` to the outbox: a command's row and its events in
-        one round trip, still in the caller's transaction."""
+        one round trip and, as one statement, atomically (in the caller's transaction, or as
+        a transaction of its own)."""
         rows = self.rows(partner_id, events)
         if not rows:
             return statement, list(args)
