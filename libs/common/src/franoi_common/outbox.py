@@ -7,10 +7,11 @@ topic (``franoi.<partner_id>.<domain>.v1``), keyed by aggregate id, with
 ``acks=all``, then marks them sent.
 
 Pipelining: each batch is one transaction (claim → hand the rows to the producer
-→ await the broker's acknowledgements → mark sent → commit). The next batch is
-claimed as soon as the previous one's rows are handed to the producer, so up to
-``pipeline_depth`` batches are in flight and the broker's round trip is not
-waited for batch by batch. The message headers are written directly from the
+→ await the broker's acknowledgements → mark sent and commit, one round trip).
+The next batch is claimed as soon as the previous one's claim has returned, so
+its query runs while those rows are handed to the producer; up to
+``pipeline_depth`` batches are in flight and neither the claim nor the broker's
+round trip is waited for batch by batch. The message headers are written directly from the
 row and the value is the stored JSON text, without rebuilding the event.
 
 Order: rows are published in id order. A row is only claimed when no earlier
@@ -60,6 +61,7 @@ from franoi_common.kafka import BackgroundWorker, ensure_topics, make_producer, 
 from franoi_common.settings import KafkaSettings, topic_for
 from franoi_common.telemetry import (
     context_from_headers,
+    context_from_traceparent,
     current_trace_headers,
     message_trace_headers,
     tracer,
@@ -79,7 +81,11 @@ WITH claimed AS (
     FOR UPDATE SKIP LOCKED
 )
 SELECT o.id, o.event_id, o.partner_id, o.topic, o.aggregate_id, o.event_type, o.source,
-       o.dataschema, o.occurred_at, o.data::text AS data, o.trace::text AS trace,
+       o.dataschema, o.occurred_at, o.data::text AS data,
+       -- the trace context: its traceparent alone (the usual case), else the whole carrier
+       o.trace->>'traceparent' AS traceparent,
+       CASE WHEN o.trace - 'traceparent' = '{}'::jsonb THEN NULL ELSE o.trace::text END
+           AS trace,
        EXISTS (
            SELECT 1 FROM outbox earlier
            WHERE earlier.aggregate_id = c.aggregate_id
@@ -335,11 +341,11 @@ class OutboxRelay(BackgroundWorker):
         """Publish, keeping up to ``pipeline_depth`` batches in flight, until nothing is left to
         claim and nothing is in flight; True if rows were left behind another relay's claim.
 
-        Batch n+1 is claimed as soon as batch n's rows are claimed and handed to the producer,
-        while the broker acknowledges batch n; each batch is its own transaction, marked sent
-        when its acknowledgements are in. Order per aggregate holds because a claim skips an
-        aggregate whose earlier row is still unsent (in flight in another batch, which holds
-        its rows' locks until it is marked sent or rolled back)."""
+        Batch n+1 is claimed as soon as batch n's claim has returned, while batch n's rows
+        are handed to the producer and acknowledged by the broker; each batch is its own
+        transaction, marked sent when its acknowledgements are in. Order per aggregate holds
+        because a claim skips an aggregate whose earlier row is still unsent (in flight in
+        another batch, which holds its rows' locks until it is marked sent or rolled back)."""
         pending: set[asyncio.Task[int]] = set()
         loop = asyncio.get_running_loop()
         signalled: asyncio.Task[bool] | None = None
@@ -393,9 +399,9 @@ class OutboxRelay(BackgroundWorker):
     async def _publish(
         self, producer: AIOKafkaProducer, claimed: asyncio.Future[tuple[int, int]] | None
     ) -> int:
-        """One batch in its own transaction: claim, hand every row to the producer (then
-        resolve ``claimed`` with (rows claimed, rows considered)), await the broker's
-        acknowledgements, mark the rows sent, commit."""
+        """One batch in its own transaction: claim (then resolve ``claimed`` with (rows
+        claimed, rows considered)), hand every row to the producer, await the broker's
+        acknowledgements, mark the rows sent and commit."""
         async with self._pool.acquire() as conn:
             await conn.execute("BEGIN")
             try:
@@ -403,9 +409,12 @@ class OutboxRelay(BackgroundWorker):
                 # A row behind an earlier unsent row of its aggregate (held by a batch in
                 # flight, or by another relay) stays for a later claim.
                 rows = [row for row in locked if not row["blocked"]]
-                futures = [await self._send(producer, row) for row in rows]
+                # The next batch may be claimed now, while these rows are handed to the
+                # producer: it cannot hold a later row of these rows' aggregates (they are
+                # locked and unsent until this batch marks them), so order holds.
                 if claimed is not None and not claimed.done():
                     claimed.set_result((len(rows), len(locked)))
+                futures = [await self._send(producer, row) for row in rows]
                 if rows:
                     await asyncio.gather(*futures)
                     # Mark sent and commit in one round trip (one simple query; the ids are
@@ -434,7 +443,7 @@ class OutboxRelay(BackgroundWorker):
         event_id = str(row["event_id"])
         span = self._tracer.start_span(
             f"{topic} publish",
-            context=context_from_headers(json.loads(row["trace"])),
+            context=_parent_context(row),
             kind=trace.SpanKind.PRODUCER,
             attributes={
                 "messaging.system": "kafka",
@@ -455,6 +464,18 @@ class OutboxRelay(BackgroundWorker):
             return future
         finally:
             span.end()
+
+
+def _parent_context(row: Mapping[str, Any]) -> Any:
+    """The command's trace context stored with an outbox row."""
+    if row["trace"] is None and row["traceparent"] is not None:
+        fast = context_from_traceparent(row["traceparent"])
+        if fast is not None:
+            return fast
+    carrier = json.loads(row["trace"]) if row["trace"] is not None else {}
+    if row["traceparent"] is not None:
+        carrier["traceparent"] = row["traceparent"]
+    return context_from_headers(carrier)
 
 
 _SPECVERSION = SPECVERSION.encode()

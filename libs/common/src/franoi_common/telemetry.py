@@ -124,18 +124,25 @@ def context_from_headers(headers: Mapping[str, str]) -> otel_context.Context:
     """The context a message's trace headers carry (what the configured propagators extract;
     a W3C ``traceparent`` alone is read directly, without the generic propagator machinery:
     the relay and the consumer do this for every event)."""
-    if len(headers) == 1 and w3c_propagators():
-        match = _TRACEPARENT.fullmatch(headers.get("traceparent", ""))
-        if match is not None:
-            trace_id, span_id = int(match[1], 16), int(match[2], 16)
-            if trace_id and span_id:
-                span_context = trace.SpanContext(
-                    trace_id,
-                    span_id,
-                    is_remote=True,
-                    trace_flags=trace.TraceFlags(int(match[3], 16)),
-                )
-                return trace.set_span_in_context(
-                    trace.NonRecordingSpan(span_context), otel_context.Context()
-                )
+    if len(headers) == 1 and "traceparent" in headers:
+        fast = context_from_traceparent(headers["traceparent"])
+        if fast is not None:
+            return fast
     return propagate.extract(dict(headers))
+
+
+def context_from_traceparent(traceparent: str) -> otel_context.Context | None:
+    """The context of a W3C ``traceparent`` (version 00) when the default propagators are
+    configured; None otherwise (then use :func:`context_from_headers`)."""
+    if not w3c_propagators():
+        return None
+    match = _TRACEPARENT.fullmatch(traceparent)
+    if match is None:
+        return None
+    trace_id, span_id = int(match[1], 16), int(match[2], 16)
+    if not (trace_id and span_id):
+        return None
+    span_context = trace.SpanContext(
+        trace_id, span_id, is_remote=True, trace_flags=trace.TraceFlags(int(match[3], 16))
+    )
+    return trace.set_span_in_context(trace.NonRecordingSpan(span_context), otel_context.Context())
