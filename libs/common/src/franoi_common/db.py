@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -112,8 +112,11 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     listener connection, which UNLISTENs (``remove_listener``) before it is released."""
 
 
-async def create_pool(database_url: str, max_size: int = 10) -> asyncpg.Pool:
-    """A connection pool; JSON columns come back as Python values; statements are traced."""
+async def create_pool(
+    database_url: str, max_size: int = 10, *, server_settings: Mapping[str, str] | None = None
+) -> asyncpg.Pool:
+    """A connection pool; JSON columns come back as Python values; statements are traced.
+    ``server_settings``: session settings of every connection (e.g. ``search_path``)."""
     pool = await asyncpg.create_pool(
         database_url,
         min_size=1,
@@ -122,6 +125,7 @@ async def create_pool(database_url: str, max_size: int = 10) -> asyncpg.Pool:
         reset=_keep_session,
         connection_class=TracedConnection,
         command_timeout=30,
+        server_settings=dict(server_settings) if server_settings else None,
     )
     assert pool is not None
     return pool
