@@ -119,6 +119,9 @@ async def rebuild(
         try:
             await _prepare(admin, settings, migrations, live, target)
             await _catch_up(settings, target, options, on_progress)
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # a cancel swallowed while stopping
+                raise asyncio.CancelledError
             if options.switch:
                 await _switch(admin, settings, live, target)
             else:
@@ -176,7 +179,8 @@ async def _prepare(
         "SELECT c.relname, t.tgname, n.nspname FROM pg_trigger t"
         " JOIN pg_class c ON c.oid = t.tgrelid"
         " JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace n ON n.oid = p.pronamespace"
-        " WHERE c.relnamespace = $1::regnamespace AND NOT t.tgisinternal AND n.nspname <> $1",
+        " WHERE c.relnamespace = $1::text::regnamespace AND NOT t.tgisinternal"
+        " AND n.nspname <> $1::text",
         target.schema,
     )
     if foreign:
@@ -300,7 +304,8 @@ async def _switch(
             target.number,
         )
         statement = await admin.fetchval(
-            "SELECT format('ALTER DATABASE %I SET search_path TO %I', current_database(), $1)",
+            "SELECT format('ALTER DATABASE %I SET search_path TO %I',"
+            " current_database(), $1::text)",
             target.schema,
         )
         await admin.execute(statement)

@@ -169,7 +169,7 @@ class GenerationFollower(BackgroundWorker):
 
     async def _adopt(self, generation: Generation) -> None:
         """New connections take the database's default search_path, which the switch set."""
-        self._pool.expire_connections()
+        await self._pool.expire_connections()
         async with self._pool.acquire() as conn:
             schema = await conn.fetchval("SELECT current_schema()")
         if schema != generation.schema:
