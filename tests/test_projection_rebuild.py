@@ -375,6 +375,24 @@ async def test_an_interrupted_rebuild_leaves_the_live_generation_serving(
             dropped = await drop_old(settings)
             assert [g.number for g in dropped] == [1]
             assert await admin.fetchval("SELECT to_regnamespace('projection_1')") is None
+            # the command, building without switching, logs its progress
+            env = {
+                **{k: v for k, v in os.environ.items() if not k.startswith("FRANOI_")},
+                "FRANOI_DATABASE_URL": settings.database_url,
+                "FRANOI_KAFKA_BOOTSTRAP": kafka.bootstrap,
+                "FRANOI_KAFKA_IDEMPOTENT_PRODUCER": str(kafka.idempotent_producer).lower(),
+                "FRANOI_CONSUMER_GROUP": settings.consumer_group,
+                "FRANOI_TOPIC_PATTERN": settings.topic_pattern,
+            }
+            argv = ["rebuild", "--no-switch", "--max-lag", "0", "--progress-every", "0.5"]
+            code, output = await run_command(str(BIN / "franoi-projection"), *argv, env=env)
+            assert code == 0, output
+            assert "events applied" in output and "events/s" in output, output
+            states = {g.number: g.state for g in await generations(admin, "x")}
+            assert states == {0: "active", 1: "dropped", 2: "built"}
+            total = len(events) + len(more)
+            assert await count(admin, "projection_2", "processed_events") == total
+            assert follower(service).active.number == 0  # type: ignore[union-attr]
         finally:
             await admin.close()
 
