@@ -199,12 +199,14 @@ def interleave(rng: random.Random, aggregates: list[list[DomainEvent]]) -> list[
     return out
 
 
-def envelope(partner: str, event: DomainEvent, domain: str = "housing") -> Envelope:
+def envelope(
+    partner: str, event: DomainEvent, domain: str = "housing", time: dt.datetime | None = None
+) -> Envelope:
     return Envelope(
         id=str(uuid.uuid4()),
         source=f"/partners/{partner}/{domain}",
         type=event.TYPE,
-        time=dt.datetime.now(dt.UTC),
+        time=time or dt.datetime.now(dt.UTC),
         subject=event.aggregate_id,
         partnerid=partner,
         data=event.data(),
@@ -1055,8 +1057,15 @@ async def test_through_kafka_the_key_numbers_equal_the_facts_and_strangers_are_d
         assert created.status_code == 201, created.text
         producer = await started(AIOKafkaProducer(**kafka.client_options()))
         unique = 0
+        # Recorded in two months: the first events happened in March 2025 (a partner that
+        # recorded then is not silent then, whenever the projection receives them).
+        march = dt.datetime(2025, 3, 14, 10, 30, tzinfo=dt.UTC)
+        in_march = len(events) // 3
         try:
-            sent = [(member, envelope(member, event)) for event in events]
+            sent = [
+                (member, envelope(member, event, time=march if i < in_march else None))
+                for i, event in enumerate(events)
+            ]
             for partner, env in sent:
                 headers, value = encode(env)
                 await producer.send_and_wait(
@@ -1124,5 +1133,19 @@ async def test_through_kafka_the_key_numbers_equal_the_facts_and_strangers_are_d
         )
         (row,) = [p for p in complete["partners"] if p["partner_id"] == member]
         assert row["cells"] == [
-            {"month": this_month, "axis": "housing", "events": unique, "recorded": True}
+            {"month": this_month, "axis": "housing", "events": unique - in_march, "recorded": True}
+        ]
+        assert row["last_event_at"] is not None
+        assert dt.datetime.fromisoformat(row["last_event_at"]) > march
+        then = await get(
+            service,
+            "/v1/network/completeness",
+            region="Umbria",
+            **{"from": "2025-02", "to": "2025-04"},
+        )
+        (row,) = [p for p in then["partners"] if p["partner_id"] == member]
+        assert row["cells"] == [
+            {"month": "2025-02", "axis": "housing", "events": 0, "recorded": False},
+            {"month": "2025-03", "axis": "housing", "events": in_march, "recorded": True},
+            {"month": "2025-04", "axis": "housing", "events": 0, "recorded": False},
         ]

@@ -569,7 +569,8 @@ def build_network_router() -> APIRouter:
         format: Format = None,
     ) -> Any:
         """Per partner and month, the events recorded on each axis it works on (an axis
-        without events is silent), and when its last event arrived."""
+        without events is silent), by the month each event happened, and the time of the
+        partner's latest event."""
         first, last = _period(first_month, last_month)
         async with read_only(pool) as conn:
             partners, activity = await q.completeness(conn, first, last, region)
