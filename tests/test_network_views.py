@@ -528,6 +528,63 @@ async def test_outside_facing_tables_are_suppressed_and_not_recoverable(network)
         assert row["value"] is None
 
 
+async def test_no_combination_of_outside_answers_recovers_a_suppressed_figure(network) -> None:
+    """An integrator asks the key numbers of the network, of every region and of every
+    partner separately (and the tables by region and by partner), then subtracts: no
+    suppressed figure is the difference of published ones, and no hidden region is the sum
+    of its published partners."""
+    service, _, _ = network
+    partners = await get(service, "/v1/network/partners")
+    regions: dict[str, list[str]] = {}
+    for p in partners:
+        regions.setdefault(p["region"], []).append(p["partner_id"])
+    attempts = hidden_small = 0
+    for month in ("2025-03", "2025-07", "2025-11"):
+        period = {"from": month, "to": month}
+
+        async def figures(period: dict[str, str] = period, **scope: str) -> dict[str, int | None]:
+            body = await get(service, "/v1/network/key-numbers", INTEGRATOR, **period, **scope)
+            return {r["indicator_id"]: r["value"] for r in body["rows"] if r["unit"] != "rate"}
+
+        exact = await get(service, "/v1/network/key-numbers", **period)
+        network_figures = await figures()
+        by_region = {r: await figures(region=r) for r in regions}
+        by_partner = {p: await figures(partner_id=p) for ps in regions.values() for p in ps}
+        for indicator in network_figures:
+            groups = [(network_figures, [by_region[r] for r in regions])] + [
+                (by_region[r], [by_partner[p] for p in ps]) for r, ps in regions.items()
+            ]
+            for parent, children in groups:
+                attempts += 1
+                hidden = [c for c in children if c[indicator] is None]
+                if parent[indicator] is not None:
+                    # one hidden child would be the parent minus the published ones
+                    assert len(hidden) != 1, (month, indicator, parent[indicator])
+                else:
+                    assert hidden, (month, indicator)  # else the parent is their sum
+            hidden_small += sum(
+                f[indicator] is None
+                for f in (network_figures, *by_region.values(), *by_partner.values())
+            )
+        # The tables by region and by partner agree with the separate answers.
+        for indicator in list(network_figures)[:6]:
+            for by, answers in (("region", by_region), ("partner", by_partner)):
+                table = await get(
+                    service,
+                    f"/v1/network/indicators/{indicator}/table",
+                    INTEGRATOR,
+                    by=by,
+                    **period,
+                )
+                for row in table["rows"]:
+                    assert row["value"] == answers[row["key"]][indicator], (indicator, by, row)
+                assert table["total"]["value"] == network_figures[indicator]
+        exact_values = {r["indicator_id"]: r["value"] for r in exact["rows"]}
+        for indicator, value in network_figures.items():
+            assert value is None or value == exact_values[indicator]
+    assert attempts > 500 and hidden_small > 0
+
+
 async def test_exports_parse_back_with_the_same_numbers(network) -> None:
     service, _, _ = network
     params = {"from": "2024-01", "to": "2025-12", "by": "month", "partner_id": "p01"}
