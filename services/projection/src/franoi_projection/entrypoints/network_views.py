@@ -285,9 +285,13 @@ async def key_numbers_answer(
     suppressed: bool,
 ) -> KeyNumbersOut:
     first, last = _period(first_month, last_month)
+    across = None
     async with read_only(pool) as conn:
         totals = await q.totals(conn, first, last, partner_id, region)
-    rows = views.key_numbers(KEY_NUMBER_INDICATORS, totals, lang, suppressed)
+        if suppressed:
+            across = await _hierarchy(conn, KEY_NUMBER_INDICATORS, first, last)
+    node = views.scope_node(partner_id, region)
+    rows = views.key_numbers(KEY_NUMBER_INDICATORS, totals, lang, suppressed, across, node)
     return KeyNumbersOut(
         first_month=month_label(first),
         last_month=month_label(last),
@@ -347,6 +351,15 @@ async def _keys(
         return [(p["partner_id"], p["name"]) for p in partners]
     regions = sorted({p["region"] for p in partners})
     return [(r, r) for r in regions]
+
+
+async def _hierarchy(
+    conn: asyncpg.Connection, indicators: Sequence[Indicator], first: dt.date, last: dt.date
+) -> views.Hierarchy:
+    """The outside-facing marks of the whole network → regions → partners hierarchy."""
+    counts = [p for i in indicators for p in _parts(i)]
+    regions, per_partner = await q.totals_by_partner(conn, first, last, [i.id for i in counts])
+    return views.hierarchy(counts, regions, per_partner)
 
 
 def _parts(indicator: Indicator) -> list[Indicator]:
@@ -524,7 +537,20 @@ def build_network_router() -> APIRouter:
                 monthly = await q.monthly(conn, ids, last, partner_id, region, since)
             else:
                 sums = await q.breakdown(conn, ids, by, first, last, partner_id, region)
-        result = views.table(indicator, by, keys, sums, monthly, first, last, lang, who.suppressed)
+            across = await _hierarchy(conn, parts, first, last) if who.suppressed else None
+        result = views.table(
+            indicator,
+            by,
+            keys,
+            sums,
+            monthly,
+            first,
+            last,
+            lang,
+            who.suppressed,
+            across,
+            views.scope_node(partner_id, region),
+        )
         columns = [DIMENSION_LABELS[by](lang), indicator.label(lang)]
         answer = TableOut(
             indicator_id=indicator.id,
@@ -569,7 +595,8 @@ def build_network_router() -> APIRouter:
         format: Format = None,
     ) -> Any:
         """Per partner and month, the events recorded on each axis it works on (an axis
-        without events is silent), and when its last event arrived."""
+        without events is silent), by the month each event happened, and the time of the
+        partner's latest event."""
         first, last = _period(first_month, last_month)
         async with read_only(pool) as conn:
             partners, activity = await q.completeness(conn, first, last, region)
