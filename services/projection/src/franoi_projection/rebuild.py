@@ -10,8 +10,8 @@ live ones, and switched to without stopping the read API.
 3. When the lag is at most ``max_lag``, the consumer stops (its offsets committed: exactly
    what it applied) and, in one transaction, what the topics cannot tell is carried over
    from the live generation (the directory again, the arrival time of every event both
-   applied, hence the reporting completeness) and the new generation becomes the active
-   one. Serving processes follow within a poll interval.
+   applied) and the new generation becomes the active one. Serving processes follow
+   within a poll interval.
 
 Interrupted (a signal, a cancelled task, an error), it leaves the live generation as it
 was; the half-built one is marked ``abandoned`` and dropped by ``franoi-projection
@@ -268,16 +268,6 @@ FROM "{old}".dead_letters o
 WHERE (o.topic, o.kafka_partition, o.kafka_offset) = (n.topic, n.kafka_partition, n.kafka_offset);
 """
 
-_RECOUNT_ACTIVITY = """
-DELETE FROM "{new}".partner_activity;
-INSERT INTO "{new}".partner_activity (partner_id, month, axis, events, last_event_at)
-SELECT p.partner_id, date_trunc('month', e.processed_at AT TIME ZONE 'UTC')::date,
-       split_part(e.source, '/', 4), count(*), max(e.processed_at)
-FROM "{new}".processed_events e
-JOIN "{new}".partners p ON p.partner_id = split_part(e.source, '/', 3)
-GROUP BY 1, 2, 3;
-"""
-
 
 async def _switch(
     admin: asyncpg.Connection, settings: ProjectionSettings, live: Generation, target: Generation
@@ -293,10 +283,9 @@ async def _switch(
         if missing:
             raise RebuildError(f"the live generation has migrations the new one lacks: {missing}")
         await copy_directory(admin, live.schema, target.schema)
-        # When each event arrived is a fact of the live history, not of the topics.
+        # When each event reached the consortium is a fact of the live history, not of the
+        # topics (completeness counts by the event's own time, which the topics do carry).
         await admin.execute(_CARRY_ARRIVALS.format(new=target.schema, old=live.schema))
-        if await admin.fetchval("SELECT to_regclass($1)", f"{target.schema}.partner_activity"):
-            await admin.execute(_RECOUNT_ACTIVITY.format(new=target.schema))
         await set_state(admin, live.number, "retired")
         await admin.execute(
             "UPDATE franoi_control.projection_generations"
