@@ -52,6 +52,10 @@ from franoi_projection.service_layer.apply import HANDLER
 log = logging.getLogger(__name__)
 
 
+CHECK_EVERY_S = 1.0
+"""How often the rebuild asks the broker whether it caught up."""
+
+
 class RebuildError(Exception):
     """The rebuild cannot go on (another one runs, the live generation changed...)."""
 
@@ -242,17 +246,20 @@ async def _catch_up(
         began = last_at = time.monotonic()
         last_applied = 0
         while True:
-            await asyncio.sleep(options.progress_every_s)
+            # Whether it caught up is asked every second; progress is told at its interval.
+            await asyncio.sleep(min(CHECK_EVERY_S, options.progress_every_s))
             try:
                 lag = await _lag_probe(settings, target.consumer_group).lag()
             except Exception as exc:  # the broker away for a moment: ask again later
                 log.warning("rebuild: lag unknown", extra={"error": type(exc).__name__})
                 continue
             now, applied = time.monotonic(), consumer.processed
-            rate = (applied - last_applied) / (now - last_at) if now > last_at else 0.0
-            on_progress(Progress(target.number, applied, dict(lag.by_topic), rate, now - began))
-            last_at, last_applied = now, applied
-            if lag.total <= options.max_lag:
+            done = lag.total <= options.max_lag
+            if done or now - last_at >= options.progress_every_s:
+                rate = (applied - last_applied) / (now - last_at) if now > last_at else 0.0
+                on_progress(Progress(target.number, applied, dict(lag.by_topic), rate, now - began))
+                last_at, last_applied = now, applied
+            if done:
                 return
     finally:
         await consumer.stop()  # commits the offsets of what it applied
@@ -269,6 +276,17 @@ WHERE (o.topic, o.kafka_partition, o.kafka_offset) = (n.topic, n.kafka_partition
 """
 
 
+_ROLE_SEARCH_PATH = """
+SELECT EXISTS (
+    SELECT FROM pg_db_role_setting s, unnest(s.setconfig) AS c(setting)
+    WHERE s.setrole = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+      AND c.setting LIKE 'search_path=%'
+)
+"""
+"""Serving connections take the database's default search_path only if their role sets
+none of its own (a role's setting, in this database or everywhere, wins)."""
+
+
 async def _switch(
     admin: asyncpg.Connection, settings: ProjectionSettings, live: Generation, target: Generation
 ) -> None:
@@ -282,6 +300,10 @@ async def _switch(
         )
         if missing:
             raise RebuildError(f"the live generation has migrations the new one lacks: {missing}")
+        if await admin.fetchval(_ROLE_SEARCH_PATH):
+            raise RebuildError(
+                "the role has its own search_path, which would override the database's"
+            )
         await copy_directory(admin, live.schema, target.schema)
         # When each event reached the consortium is a fact of the live history, not of the
         # topics (completeness counts by the event's own time, which the topics do carry).
