@@ -67,6 +67,10 @@ class RebuildOptions:
     max_lag: int = 10
     """Switch once at most this many events are waiting (all topics together)."""
     progress_every_s: float = 10.0
+    max_records: int = 5000
+    """Records per poll (the live consumer polls 500): a poll's records are applied one
+    partition at a time, and with hundreds of partitions larger polls make larger
+    set-wise batches."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,8 @@ async def rebuild(
     try:
         if not await admin.fetchval("SELECT pg_try_advisory_lock($1)", REBUILD_LOCK):
             raise RebuildError("another rebuild (or a drop) is running")
+        if options.switch and await admin.fetchval(_ROLE_SEARCH_PATH):
+            raise RebuildError(ROLE_SEARCH_PATH_SET)
         await ensure_control(admin, settings.consumer_group)
         live = await active_generation(admin, settings.consumer_group)
         target = await new_generation(admin, settings.consumer_group)
@@ -240,6 +246,7 @@ async def _catch_up(
         dead_letter_topic=settings.dead_letter_topic,
         handler=HANDLER,
         client_id="franoi-projection-rebuild",
+        max_records=options.max_records,
     )
     try:
         await consumer.start()
@@ -285,6 +292,7 @@ SELECT EXISTS (
 """
 """Serving connections take the database's default search_path only if their role sets
 none of its own (a role's setting, in this database or everywhere, wins)."""
+ROLE_SEARCH_PATH_SET = "the role has its own search_path, which would override the database's"
 
 
 async def _switch(
@@ -301,9 +309,7 @@ async def _switch(
         if missing:
             raise RebuildError(f"the live generation has migrations the new one lacks: {missing}")
         if await admin.fetchval(_ROLE_SEARCH_PATH):
-            raise RebuildError(
-                "the role has its own search_path, which would override the database's"
-            )
+            raise RebuildError(ROLE_SEARCH_PATH_SET)
         await copy_directory(admin, live.schema, target.schema)
         # When each event reached the consortium is a fact of the live history, not of the
         # topics (completeness counts by the event's own time, which the topics do carry).
@@ -326,16 +332,31 @@ async def _switch(
     )
 
 
+RETIRED_GRACE_S = 60
+"""A generation retired less than this ago may still answer a request of a serving process
+that has not yet noticed the switch: it is not dropped yet."""
+
+
 async def drop_old(settings: ProjectionSettings) -> list[Generation]:
     """Drop the schema of every generation but the active one (refused while a rebuild
-    runs). Generation 0's tables live in ``public``, which is kept."""
+    runs; a just retired one is kept for ``RETIRED_GRACE_S``). Generation 0's tables live in
+    ``public``, which is kept."""
     conn = await asyncpg.connect(settings.database_url)
     try:
         if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", REBUILD_LOCK):
             raise RebuildError("a rebuild is running; drop old generations after it")
+        recent = False
+        if await conn.fetchval("SELECT to_regclass($1)", CONTROL_TABLE) is not None:
+            recent = await conn.fetchval(
+                "SELECT coalesce(bool_or(switched_at > now() - make_interval(secs => $1)), false)"
+                " FROM franoi_control.projection_generations WHERE state = 'active'",
+                float(RETIRED_GRACE_S),
+            )
         dropped: list[Generation] = []
         for generation in await generations(conn, settings.consumer_group):
             if generation.state in ("active", "dropped") or generation.schema == "public":
+                continue
+            if generation.state == "retired" and recent:
                 continue
             async with conn.transaction():
                 await conn.execute(f'DROP SCHEMA IF EXISTS "{generation.schema}" CASCADE')
