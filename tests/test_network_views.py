@@ -5,8 +5,10 @@ completeness, the public page and the directory's access rules."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
+import json
 import random
 import uuid
 from collections import defaultdict
@@ -737,6 +739,56 @@ async def test_stream_announces_updates(network) -> None:
                 break
     assert "event: update" in lines
     assert '"events_processed"' in lines[-1]
+
+
+async def test_open_streams_share_one_poll_and_all_hear_a_change(network) -> None:
+    """Three dashboards open: one poller serves them all, each hears the new count, and
+    the poller stops when the last one leaves."""
+    service, pool, _ = network
+    token = ANALYST["Authorization"].removeprefix("Bearer ")
+
+    async def first_counts(ready: asyncio.Event, seen: list[int]) -> None:
+        async with service.client.stream(
+            "GET", "/v1/network/stream", params={"access_token": token}
+        ) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("data:"):
+                    seen.append(json.loads(line[5:])["events_processed"])
+                    ready.set()
+                    if len(seen) == 2:
+                        return
+
+    streams = [(asyncio.Event(), []) for _ in range(3)]
+    tasks = [asyncio.create_task(first_counts(ready, seen)) for ready, seen in streams]
+    try:
+        for ready, _ in streams:
+            await asyncio.wait_for(ready.wait(), 10)
+        progress = service.app.state.progress
+        assert progress._listeners == 3
+        async with pool.acquire() as conn:
+            await conn.execute(
+                "UPDATE partner_activity SET events = events + 1"
+                " WHERE (partner_id, month, axis) = (SELECT partner_id, month, axis"
+                " FROM partner_activity ORDER BY 1, 2, 3 LIMIT 1)"
+            )
+        await asyncio.wait_for(asyncio.gather(*tasks), 10)
+        for _, seen in streams:
+            assert seen[1] == seen[0] + 1
+    finally:
+        async with pool.acquire() as conn:
+            await conn.execute(
+                "UPDATE partner_activity SET events = events - 1"
+                " WHERE (partner_id, month, axis) = (SELECT partner_id, month, axis"
+                " FROM partner_activity ORDER BY 1, 2, 3 LIMIT 1)"
+            )
+        for task in tasks:
+            task.cancel()
+    from tests.support import eventually
+
+    async def left() -> bool:
+        return progress._listeners == 0
+
+    await eventually(left, timeout_s=10)
 
 
 # --- every axis ------------------------------------------------------------------------------

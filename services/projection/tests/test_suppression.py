@@ -144,6 +144,10 @@ def test_no_combination_of_answers_recovers_a_suppressed_figure(
     leaves, groups = _tree(shape)
     rng = random.Random(sum(shape) * 100 + top)
     recovered_alone = 0
+    every = [
+        _sums(dict(zip(leaves, counts, strict=True)), groups)
+        for counts in itertools.product(range(top + 1), repeat=len(leaves))
+    ]
     for _ in range(instances):
         truth = _sums(
             {leaf: rng.choice([0, 1, 2, 3, 4, rng.randint(5, top)]) for leaf in leaves}, groups
@@ -153,8 +157,7 @@ def test_no_combination_of_answers_recovers_a_suppressed_figure(
             ({n: suppress_value(v) for n, v in truth.items()}, False),
         ):
             possible: dict[str, set[int]] = {n: set() for n in truth}
-            for counts in itertools.product(range(top + 1), repeat=len(leaves)):
-                candidate = _sums(dict(zip(leaves, counts, strict=True)), groups)
+            for candidate in every:
                 if all(_consistent(candidate[n], marks[n], truth[n]) for n in truth):
                     for n, v in candidate.items():
                         possible[n].add(v)

@@ -91,9 +91,23 @@ class TracedConnection(asyncpg.Connection):  # type: ignore[misc]
 
 
 def _failed(span: trace.Span, exc: BaseException) -> None:
+    if isinstance(exc, asyncpg.PostgresError):
+        keep_values_out(exc)
     if span.is_recording():
         span.set_status(Status(StatusCode.ERROR))
         span.set_attribute("error.type", type(exc).__qualname__)
+
+
+def keep_values_out(exc: asyncpg.PostgresError) -> None:
+    """Strip what may quote a row's values from a server error, before it can reach a log
+    line, a trace or an answer: DETAIL ("Key (person_ref)=(...) already exists", "Failing
+    row contains (...)"), HINT, CONTEXT (the statement with its values inside a trigger),
+    and the message of a data error ('invalid input syntax for type uuid: "..."'). The
+    SQLSTATE, the error class and the constraint, table and column names stay."""
+    exc.detail = exc.hint = exc.context = exc.internal_query = None
+    if isinstance(exc, asyncpg.DataError):
+        exc.message = f"invalid value for the column's type (SQLSTATE {exc.sqlstate})"
+        exc.args = (exc.message,)
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
