@@ -291,7 +291,7 @@ async def test_a_batch_is_applied_once_when_redelivered(pipeline, kafka_bootstra
     topic = f"franoi.{OTHER}.events.v1"
     [(envelope, _)] = await _read_own(kafka_bootstrap, topic, {body["access_batch_id"]}, 1)
     assert envelope.type == "it.franoi.events.access_batch.recorded.v1"
-    consumer = projection.wiring.workers["consume"]
+    consumer = projection.wiring.state["consumer"]
     duplicates_before, processed_before = consumer.duplicates, consumer.processed
     again = Envelope(**{**envelope.__dict__, "id": str(uuid.uuid4())})
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
@@ -325,7 +325,7 @@ async def test_unknown_events_types_are_dead_lettered_and_counted(pipeline, kafk
         partnerid=OTHER,
         data={"hub_id": hub_id, "colour": "green"},
     )
-    consumer = projection.wiring.workers["consume"]
+    consumer = projection.wiring.state["consumer"]
     before = consumer.dead_lettered
     headers, value = encode(unknown)
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")

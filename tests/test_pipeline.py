@@ -167,7 +167,7 @@ async def test_redelivered_event_changes_projection_once(pipeline, kafka_bootstr
             )
     finally:
         await producer.stop()
-    consumer = projection.wiring.workers["consume"]
+    consumer = projection.wiring.state["consumer"]
     await eventually(lambda: _done(consumer, processed=1, duplicates=1))
     row = await housing_month(projection, "p12")
     assert row["requests_submitted"] == 1

@@ -51,7 +51,7 @@ async def test_request_publish_and_consume_share_one_trace(
             headers=auth_header("p17"),
         )
         assert response.status_code == 201, response.text
-        consumer = projection.wiring.workers["consume"]
+        consumer = projection.wiring.state["consumer"]
 
         def server_trace() -> int | None:
             for s in spans.get_finished_spans():
