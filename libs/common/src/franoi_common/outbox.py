@@ -28,7 +28,9 @@ wakes an in-process relay at once. Only when no relay runs in the process does
 it send ``NOTIFY`` to relays in other processes, at most one per interval
 (never one per write, never inside the business transaction): a relay in the
 process publishes the row itself, so waking others would only make them race
-for it. A relay also polls, so a lost notification only delays.
+for it. A relay also polls, so a lost notification only delays. A woken relay
+lingers ``linger_s`` (10 ms) before claiming, so that under load the commits of
+that moment share one claim, one send and one mark.
 
 Tracing: each message gets its own PRODUCER span, a child of the command's span
 (the trace context stored in the outbox row), and carries that span's context
@@ -238,6 +240,7 @@ class OutboxRelay(BackgroundWorker):
         pipeline_depth: int = 2,
         poll_interval_s: float = 1.0,
         max_backoff_s: float = 5.0,
+        linger_s: float = 0.01,
     ) -> None:
         self._pool = pool
         self._kafka = kafka
@@ -247,6 +250,7 @@ class OutboxRelay(BackgroundWorker):
         self._pipeline_depth = pipeline_depth
         self._poll_interval_s = poll_interval_s
         self._max_backoff_s = max_backoff_s
+        self._linger_s = linger_s
         self._producer: AIOKafkaProducer | None = None
         self._listener: asyncpg.Connection | None = None
         self._tracer = tracer("franoi.outbox")
@@ -318,6 +322,10 @@ class OutboxRelay(BackgroundWorker):
                 wait_s = 0.02 if blocked else self._poll_interval_s
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._signal.local.wait(), wait_s)
+                    # Woken by a commit: let the commits of the next moments join the same
+                    # claim (one claim, one send and one mark for several commands under
+                    # load, as the producer's own linger does for messages).
+                    await asyncio.sleep(self._linger_s)
             except asyncio.CancelledError:
                 raise
             except (
