@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from franoi_common.api import read_only
+from franoi_common.persons import PRINTABLE
 from pydantic import BaseModel, Field
 
 from franoi_projection.adapters import journeys as q
@@ -84,7 +85,7 @@ def build_journeys_router() -> APIRouter:
         first_month: Annotated[Month, Query(alias="from")] = None,
         last_month: Annotated[Month, Query(alias="to")] = None,
         partner_id: Annotated[str | None, Query(pattern=r"^p[0-9]{2,3}$")] = None,
-        region: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+        region: Annotated[str | None, Query(min_length=1, max_length=40, pattern=PRINTABLE)] = None,
         lang: Annotated[str, Query(pattern="^(it|en)$")] = "it",
     ) -> Any:
         """Persons by the axes their journeys touched (first contact in the period), the
