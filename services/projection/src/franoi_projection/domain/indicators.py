@@ -847,12 +847,12 @@ def _journey(
 
 
 _JOURNEY = Text(
-    " Il percorso di una persona riunisce, per pseudonimo (person_ref), i suoi record presso tutti i"
-    " partner e su tutti gli assi; la persona conta una sola volta nella rete, presso il"
-    " partner del record che determina l'esito.",
-    " A person's journey gathers, by pseudonym (person_ref), their records at every partner and on every"
-    " axis; the person counts once in the network, at the partner of the record that decides"
-    " the outcome.",
+    " Il percorso di una persona riunisce, per pseudonimo (person_ref), i suoi record presso"
+    " tutti i partner e su tutti gli assi; la persona conta una sola volta nella rete, presso"
+    " il partner del record che determina l'esito.",
+    " A person's journey gathers, by pseudonym (person_ref), their records at every partner"
+    " and on every axis; the person counts once in the network, at the partner of the record"
+    " that decides the outcome.",
 )
 _CONTACT = Text(
     "Un contatto è: registrazione o apertura di un progetto (casi), richiesta o inserimento"
