@@ -23,60 +23,83 @@ CREATE INDEX IF NOT EXISTS events_access_persons_by_ref ON events_access_persons
 -- continues the person's contact with a partner), 'hire' (on: start, until: end or planned
 -- end), 'plan_closed', 'placement_ended', 'internship_ended', 'stay_ended' (detail: the
 -- coded outcome), 'request' of housing (detail: the need).
-CREATE VIEW journey_milestones AS
-    SELECT person_ref, partner_id, 'cases' AS axis, 'contact' AS kind,
+CREATE VIEW journey_records AS
+    -- Every branch one table, no WHERE, its columns typed alike: so the planner can look a
+    -- person up in each fact table by its person_ref index (a branch with a filter or a
+    -- join would be scanned whole). A step that has not happened has a NULL on_date.
+    SELECT person_ref, partner_id, 'cases'::text AS axis, 'contact'::text AS kind,
            registered_on AS on_date, NULL::date AS until_date, NULL::text AS detail
     FROM cases_persons
     UNION ALL
-    SELECT person_ref, partner_id, 'cases', 'contact', opened_on, NULL, NULL FROM cases_plans
+    SELECT person_ref, partner_id, 'cases'::text, 'contact'::text, opened_on, NULL::date,
+           NULL::text
+    FROM cases_plans
     UNION ALL
-    SELECT person_ref, partner_id, 'cases', 'plan_closed', closed_on, NULL, outcome
-    FROM cases_plans WHERE closed_on IS NOT NULL
+    SELECT person_ref, partner_id, 'cases'::text, 'plan_closed'::text, closed_on, NULL::date,
+           outcome
+    FROM cases_plans
     UNION ALL
-    SELECT person_ref, partner_id, 'housing', 'contact', submitted_on, NULL, NULL
+    SELECT person_ref, partner_id, 'housing'::text, 'contact'::text, submitted_on, NULL::date,
+           NULL::text
     FROM housing_requests
     UNION ALL
-    SELECT person_ref, partner_id, 'housing', 'request', submitted_on, NULL, need
+    SELECT person_ref, partner_id, 'housing'::text, 'request'::text, submitted_on, NULL::date,
+           need
     FROM housing_requests
     UNION ALL
-    SELECT person_ref, partner_id, 'housing', 'contact', started_on, NULL, NULL
+    SELECT person_ref, partner_id, 'housing'::text, 'contact'::text, started_on, NULL::date,
+           NULL::text
     FROM housing_placements
     UNION ALL
-    SELECT person_ref, partner_id, 'housing', 'placement_ended', ended_on, NULL, exit_outcome
-    FROM housing_placements WHERE ended_on IS NOT NULL
+    SELECT person_ref, partner_id, 'housing'::text, 'placement_ended'::text, ended_on,
+           NULL::date, exit_outcome
+    FROM housing_placements
     UNION ALL
-    SELECT person_ref, partner_id, 'employment', 'contact', held_on, NULL, NULL
+    SELECT person_ref, partner_id, 'employment'::text, 'contact'::text, held_on, NULL::date,
+           NULL::text
     FROM employment_consultations
     UNION ALL
-    SELECT a.person_ref, a.partner_id, 'employment', 'contact', g.held_on, NULL, NULL
+    SELECT a.person_ref, a.partner_id, 'employment'::text, 'contact'::text,
+           (SELECT g.held_on FROM employment_group_activities g
+            WHERE g.partner_id = a.partner_id AND g.group_activity_id = a.group_activity_id
+              AND g.status = 'held'),
+           NULL::date, NULL::text
     FROM employment_group_attendees a
-    JOIN employment_group_activities g USING (partner_id, group_activity_id)
-    WHERE g.status = 'held'
     UNION ALL
-    SELECT person_ref, partner_id, 'employment', 'contact', starts_on, NULL, NULL
+    SELECT person_ref, partner_id, 'employment'::text, 'contact'::text, starts_on, NULL::date,
+           NULL::text
     FROM employment_enrolments
     UNION ALL
-    SELECT person_ref, partner_id, 'employment', 'contact', started_on, NULL, NULL
+    SELECT person_ref, partner_id, 'employment'::text, 'contact'::text, started_on,
+           NULL::date, NULL::text
     FROM employment_internships
     UNION ALL
-    SELECT person_ref, partner_id, 'employment', 'internship_ended', ended_on, NULL, NULL
-    FROM employment_internships WHERE ended_on IS NOT NULL
+    SELECT person_ref, partner_id, 'employment'::text, 'internship_ended'::text, ended_on,
+           NULL::date, NULL::text
+    FROM employment_internships
     UNION ALL
-    SELECT person_ref, partner_id, 'employment', 'hire', started_on,
-           coalesce(ended_on, ends_on), NULL
+    SELECT person_ref, partner_id, 'employment'::text, 'hire'::text, started_on,
+           coalesce(ended_on, ends_on), NULL::text
     FROM employment_hires
     UNION ALL
-    SELECT person_ref, partner_id, 'hosting', 'contact', submitted_on, NULL, NULL
+    SELECT person_ref, partner_id, 'hosting'::text, 'contact'::text, submitted_on, NULL::date,
+           NULL::text
     FROM hosting_requests
     UNION ALL
-    SELECT person_ref, partner_id, 'hosting', 'contact', started_on, NULL, NULL
+    SELECT person_ref, partner_id, 'hosting'::text, 'contact'::text, started_on, NULL::date,
+           NULL::text
     FROM hosting_stays
     UNION ALL
-    SELECT person_ref, partner_id, 'hosting', 'stay_ended', ended_on, NULL, outcome
-    FROM hosting_stays WHERE ended_on IS NOT NULL
+    SELECT person_ref, partner_id, 'hosting'::text, 'stay_ended'::text, ended_on, NULL::date,
+           outcome
+    FROM hosting_stays
     UNION ALL
-    SELECT person_ref, partner_id, 'events', 'contact', accessed_on, NULL, NULL
+    SELECT person_ref, partner_id, 'events'::text, 'contact'::text, accessed_on, NULL::date,
+           NULL::text
     FROM events_access_persons;
+
+CREATE VIEW journey_milestones AS
+    SELECT * FROM journey_records WHERE on_date IS NOT NULL;
 
 -- The indicator_counts rows each person's journey currently contributes (so a change is
 -- applied as a difference). partner_id and person_ref: erasure rewrites these rows too.
@@ -120,103 +143,97 @@ CREATE FUNCTION journey_contributions(refs text[])
 RETURNS TABLE (person_ref text, dimension text, indicator_id text, partner_id text,
                month date, key text, n bigint)
 LANGUAGE sql STABLE AS $$
+-- One pass: window minima give each step its person's first contact, first exit to
+-- autonomy and first ended internship or stay; one GROUP BY per person gives the rest. No
+-- join between the parts, so the cost grows with the steps, whatever the planner guesses.
+-- "first" = the earliest (date, partner id), compared as the text 'YYYY-MM-DD pNN'.
 WITH m AS MATERIALIZED (
-    SELECT * FROM journey_milestones j WHERE j.person_ref = ANY(refs)
+    -- one index look-up per reference and fact table, however many references
+    SELECT j.*,
+           to_char(j.on_date, 'YYYY-MM-DD') || ' ' || j.partner_id AS at,
+           (j.kind = 'placement_ended' AND j.detail IN ('autonomous_rent', 'public_housing'))
+           OR (j.kind = 'stay_ended' AND j.detail = 'completed_with_autonomy') AS is_exit,
+           (j.kind = 'placement_ended' AND j.detail = 'back_to_reception')
+           OR (j.kind = 'request' AND j.detail = 'exit_from_reception') AS is_return
+    FROM (SELECT DISTINCT unnest(refs) AS ref) r
+    CROSS JOIN LATERAL (SELECT * FROM journey_milestones v WHERE v.person_ref = r.ref) j
 ),
-first_contact AS (
-    SELECT DISTINCT ON (m.person_ref) m.person_ref, m.partner_id, m.on_date
-    FROM m WHERE m.kind = 'contact'
-    ORDER BY m.person_ref, m.on_date, m.partner_id
+w AS (
+    SELECT m.*,
+           min(m.at) FILTER (WHERE m.kind = 'contact') OVER p AS first_contact,
+           min(m.at) FILTER (WHERE m.is_exit) OVER p AS first_exit,
+           min(m.at) FILTER (WHERE m.kind IN ('internship_ended', 'stay_ended')) OVER p
+               AS first_end
+    FROM m WINDOW p AS (PARTITION BY m.person_ref)
 ),
-axes AS (
-    SELECT m.person_ref, string_agg(DISTINCT m.axis, '+' ORDER BY m.axis) AS axes
-    FROM m GROUP BY m.person_ref
+x AS (
+    SELECT w.*,
+           split_part(w.first_contact, ' ', 1)::date AS contact_on,
+           split_part(w.first_exit, ' ', 1)::date AS exit_on,
+           (split_part(w.first_end, ' ', 1)::date + interval '6 months')::date AS check_on
+    FROM w
 ),
-first_hire AS (
-    SELECT DISTINCT ON (m.person_ref) m.person_ref, m.partner_id, m.on_date,
-           m.on_date - f.on_date AS days
-    FROM m JOIN first_contact f USING (person_ref)
-    WHERE m.kind = 'hire' AND m.on_date >= f.on_date
-    ORDER BY m.person_ref, m.on_date, m.partner_id
-),
-exits AS (
-    SELECT m.person_ref, m.partner_id, m.on_date FROM m
-    WHERE (m.kind = 'placement_ended' AND m.detail IN ('autonomous_rent', 'public_housing'))
-       OR (m.kind = 'stay_ended' AND m.detail = 'completed_with_autonomy')
-),
-hires AS (SELECT * FROM m WHERE m.kind = 'hire'),
-autonomy AS (
-    SELECT DISTINCT ON (a.person_ref) a.person_ref, a.partner_id, a.on_date
-    FROM (
-        SELECT m.person_ref, m.partner_id, m.on_date FROM m
-        WHERE m.kind = 'plan_closed' AND m.detail = 'completed_autonomy_reached'
-        UNION ALL
-        SELECT x.person_ref,
-               CASE WHEN h.on_date > x.on_date THEN h.partner_id ELSE x.partner_id END,
-               greatest(x.on_date, h.on_date)
-        FROM exits x JOIN hires h USING (person_ref)
-        WHERE h.until_date IS NULL OR h.until_date >= x.on_date
-    ) a
-    ORDER BY a.person_ref, a.on_date, a.partner_id
-),
-first_end AS (
-    SELECT DISTINCT ON (m.person_ref) m.person_ref, m.partner_id,
-           (m.on_date + interval '6 months')::date AS check_on
-    FROM m WHERE m.kind IN ('internship_ended', 'stay_ended')
-    ORDER BY m.person_ref, m.on_date, m.partner_id
-),
-first_exit AS (
-    SELECT DISTINCT ON (x.person_ref) x.person_ref, x.partner_id, x.on_date
-    FROM exits x ORDER BY x.person_ref, x.on_date, x.partner_id
-),
-windows AS (
-    SELECT x.person_ref, x.partner_id, w.months,
-           (x.on_date + make_interval(months => w.months))::date AS closes_on,
-           EXISTS (
-               SELECT 1 FROM m
-               WHERE m.person_ref = x.person_ref
-                 AND ((m.kind = 'placement_ended' AND m.detail = 'back_to_reception')
-                      OR (m.kind = 'request' AND m.detail = 'exit_from_reception'))
-                 AND m.on_date > x.on_date
-                 AND m.on_date <= (x.on_date + make_interval(months => w.months))::date
-           ) AS back
-    FROM first_exit x CROSS JOIN (VALUES (6), (12)) AS w(months)
+person AS (
+    SELECT x.person_ref,
+           min(x.first_contact) AS first_contact,
+           min(x.contact_on) AS contact_on,
+           string_agg(DISTINCT x.axis, '+' ORDER BY x.axis) AS axes,
+           min(x.at) FILTER (WHERE x.kind = 'hire' AND x.on_date >= x.contact_on) AS first_hire,
+           min(CASE
+                   WHEN x.kind = 'plan_closed' AND x.detail = 'completed_autonomy_reached'
+                       THEN x.at
+                   WHEN x.kind = 'hire' AND x.exit_on IS NOT NULL
+                        AND (x.until_date IS NULL OR x.until_date >= x.exit_on)
+                       THEN CASE WHEN x.on_date > x.exit_on THEN x.at ELSE x.first_exit END
+               END) AS autonomy,
+           min(x.first_exit) AS first_exit,
+           min(x.exit_on) AS exit_on,
+           coalesce(bool_or(x.is_return AND x.on_date > x.exit_on
+                            AND x.on_date <= (x.exit_on + interval '6 months')::date), false)
+               AS back_6,
+           coalesce(bool_or(x.is_return AND x.on_date > x.exit_on
+                            AND x.on_date <= (x.exit_on + interval '12 months')::date), false)
+               AS back_12,
+           min(x.first_end) AS first_end,
+           min(x.check_on) AS check_on,
+           coalesce(bool_or(x.kind = 'hire' AND x.on_date <= x.check_on
+                            AND (x.until_date IS NULL OR x.until_date >= x.check_on)), false)
+               AS in_work
+    FROM x GROUP BY x.person_ref
 ),
 facts (person_ref, dimension, indicator_id, partner_id, on_date, key) AS (
-    SELECT f.person_ref, 'all', 'journeys_first_contacts', f.partner_id, f.on_date, ''
-    FROM first_contact f
+    SELECT p.person_ref, d.dimension, 'journeys_first_contacts', split_part(p.first_contact, ' ', 2),
+           p.contact_on, d.key
+    FROM person p CROSS JOIN LATERAL (VALUES ('all', ''), ('axes', p.axes)) AS d(dimension, key)
+    WHERE p.first_contact IS NOT NULL
     UNION ALL
-    SELECT f.person_ref, 'axes', 'journeys_first_contacts', f.partner_id, f.on_date, a.axes
-    FROM first_contact f JOIN axes a USING (person_ref)
+    SELECT p.person_ref, d.dimension, 'journeys_first_hires', split_part(p.first_hire, ' ', 2),
+           split_part(p.first_hire, ' ', 1)::date, d.key
+    FROM person p CROSS JOIN LATERAL (
+        VALUES ('all', ''),
+               ('days', (split_part(p.first_hire, ' ', 1)::date - p.contact_on)::text)
+    ) AS d(dimension, key)
+    WHERE p.first_hire IS NOT NULL
     UNION ALL
-    SELECT h.person_ref, 'all', 'journeys_first_hires', h.partner_id, h.on_date, ''
-    FROM first_hire h
+    SELECT p.person_ref, 'all', 'journeys_autonomy_reached', split_part(p.autonomy, ' ', 2),
+           split_part(p.autonomy, ' ', 1)::date, ''
+    FROM person p WHERE p.autonomy IS NOT NULL
     UNION ALL
-    SELECT h.person_ref, 'days', 'journeys_first_hires', h.partner_id, h.on_date,
-           h.days::text
-    FROM first_hire h
+    SELECT p.person_ref, 'all', i.indicator_id, split_part(p.first_end, ' ', 2), p.check_on, ''
+    FROM person p CROSS JOIN LATERAL (
+        VALUES ('journeys_followed_6_months', true), ('journeys_in_work_6_months', p.in_work)
+    ) AS i(indicator_id, counts)
+    WHERE p.first_end IS NOT NULL AND i.counts
     UNION ALL
-    SELECT a.person_ref, 'all', 'journeys_autonomy_reached', a.partner_id, a.on_date, ''
-    FROM autonomy a
-    UNION ALL
-    SELECT e.person_ref, 'all', 'journeys_followed_6_months', e.partner_id, e.check_on, ''
-    FROM first_end e
-    UNION ALL
-    SELECT e.person_ref, 'all', 'journeys_in_work_6_months', e.partner_id, e.check_on, ''
-    FROM first_end e
-    WHERE EXISTS (
-        SELECT 1 FROM hires h
-        WHERE h.person_ref = e.person_ref AND h.on_date <= e.check_on
-          AND (h.until_date IS NULL OR h.until_date >= e.check_on)
-    )
-    UNION ALL
-    SELECT w.person_ref, 'all', 'journeys_exits_to_autonomy_' || w.months || '_months',
-           w.partner_id, w.closes_on, ''
-    FROM windows w
-    UNION ALL
-    SELECT w.person_ref, 'all', 'journeys_back_in_reception_' || w.months || '_months',
-           w.partner_id, w.closes_on, ''
-    FROM windows w WHERE w.back
+    SELECT p.person_ref, 'all', i.indicator_id, split_part(p.first_exit, ' ', 2),
+           (p.exit_on + make_interval(months => i.months))::date, ''
+    FROM person p CROSS JOIN LATERAL (
+        VALUES ('journeys_exits_to_autonomy_6_months', 6, true),
+               ('journeys_back_in_reception_6_months', 6, p.back_6),
+               ('journeys_exits_to_autonomy_12_months', 12, true),
+               ('journeys_back_in_reception_12_months', 12, p.back_12)
+    ) AS i(indicator_id, months, counts)
+    WHERE p.first_exit IS NOT NULL AND i.counts
 )
 SELECT f.person_ref, f.dimension, f.indicator_id, f.partner_id,
        date_trunc('month', f.on_date)::date, f.key, 1::bigint
