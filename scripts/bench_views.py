@@ -48,6 +48,7 @@ from franoi_devenv import LocalPostgres
 from franoi_devenv.services import RunningService
 from franoi_projection.bootstrap import DEFINITION
 from franoi_projection.service_layer.counts import recount_sql
+from franoi_projection.service_layer.journeys import RECORD_ALL_JOURNEYS
 
 PERIOD = {"from": "2021-01", "to": "2025-12"}
 DAYS = 1826  # 2021-01-01 .. 2025-12-31
@@ -350,10 +351,7 @@ async def measure(args: argparse.Namespace, service: RunningService, url: str) -
         # what autovacuum does after a bulk load: visibility map and statistics
         await conn.execute("VACUUM ANALYZE")
         # what each person's journey contributes, as the projection keeps it (migration 009)
-        await conn.execute(
-            "INSERT INTO journey_counted SELECT * FROM journey_contributions("
-            "(SELECT array_agg(DISTINCT person_ref) FROM journey_milestones))"
-        )
+        await conn.execute(RECORD_ALL_JOURNEYS)
         counters = await conn.fetchval("SELECT count(*) FROM indicator_counts")
         journeys = await conn.fetchval("SELECT count(DISTINCT person_ref) FROM journey_counted")
         facts = {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in FACTS}

@@ -697,6 +697,40 @@ async def test_counters_equal_the_projections_own_recount(network) -> None:
         assert await conn.fetchval("SELECT count(*) FROM journey_dirty") == 0
 
 
+async def test_a_bulk_recount_records_what_the_events_recorded(network) -> None:
+    """Counters and journey contributions recomputed in bulk (as after adding an indicator)
+    equal what the events left, row for row."""
+    from franoi_projection.service_layer.counts import recount_sql
+    from franoi_projection.service_layer.journeys import RECORD_ALL_JOURNEYS
+
+    _, pool, _, _ = network
+    counters = "SELECT dimension, indicator_id, partner_id, month, key, n FROM indicator_counts"
+    journeys = "SELECT * FROM journey_counted"
+
+    async def rows(conn: asyncpg.Connection, sql: str) -> set[tuple[Any, ...]]:
+        return {tuple(r) for r in await conn.fetch(sql)}
+
+    async with pool.acquire() as conn:
+        live = (await rows(conn, counters + " WHERE n <> 0"), await rows(conn, journeys))
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            await conn.execute("DELETE FROM indicator_counts; DELETE FROM journey_counted")
+            await conn.execute(
+                "INSERT INTO indicator_counts (dimension, indicator_id, partner_id, month, key, n) "
+                + recount_sql()
+            )
+            await conn.execute(RECORD_ALL_JOURNEYS)
+            bulk = (
+                set(await conn.fetch(counters + " WHERE n <> 0")),
+                set(await conn.fetch(journeys)),
+            )
+        finally:
+            await transaction.rollback()
+    assert len(live[1]) > 500
+    assert bulk == live
+
+
 async def test_the_sql_journeys_follow_the_domain_rules_person_by_person(network) -> None:
     _, pool, _, _ = network
     async with pool.acquire() as conn:

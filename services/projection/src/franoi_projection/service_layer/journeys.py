@@ -35,6 +35,14 @@ REFRESH: Statement[Any] = Statement(
 )
 """Recompute the noted persons' journeys (a second run finds nothing to do)."""
 
+RECORD_ALL_JOURNEYS = (
+    "INSERT INTO journey_counted SELECT * FROM journey_contributions("
+    "(SELECT coalesce(array_agg(DISTINCT person_ref), '{}') FROM journey_milestones))"
+)
+"""What every journey contributes, recorded in bulk: to run with any bulk recount of
+``indicator_counts`` from the facts (``recount_sql``), into an empty ``journey_counted``,
+so that the next refresh of a person moves the counters by the right difference."""
+
 JOURNEY_TABLES: Mapping[type[DomainEvent], tuple[str, str]] = {
     cases.PersonRegistered: ("cases_persons", "person_id"),
     cases.PlanOpened: ("cases_plans", "plan_id"),
