@@ -117,12 +117,13 @@ async def apply(
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute(
                 "INSERT INTO processed_events (source, event_id, event_type, topic,"
-                " kafka_partition, kafka_offset) VALUES ($1, $2, $3, $4, 0, $5)",
+                " kafka_partition, kafka_offset, occurred_at) VALUES ($1, $2, $3, $4, 0, $5, $6)",
                 env.source,
                 env.id,
                 env.type,
                 topic,
                 offset,
+                env.time,
             )
             await apply_event(conn, env, Delivery(topic, 0, offset))
 
@@ -329,9 +330,13 @@ async def test_filters_change_the_numbers(network, page: Page) -> None:
     # A period with nothing recorded: every count is 0.
     await page.select_option("#f-partner", "")
     await page.select_option("#f-region", "")
-    await page.fill("#f-from", "2001-01")
-    await page.fill("#f-to", "2001-03")
-    await page.locator("#f-to").dispatch_event("change")
+    await page.select_option("#f-from-month", "01")
+    await page.fill("#f-from-year", "2001")
+    await page.locator("#f-from-year").dispatch_event("change")
+    await page.select_option("#f-to-month", "03")
+    await page.fill("#f-to-year", "2001")
+    await page.locator("#f-to-year").dispatch_event("change")
+    assert await page.locator("#f-from").input_value() == "2001-01"
     await expect(card(page, SUBMITTED).locator(".kpi-value")).to_have_text("0")
     await page.click("button[type=reset]")
     await expect(card(page, SUBMITTED).locator(".kpi-value")).to_have_text(
@@ -350,6 +355,9 @@ async def test_language_switch_and_its_memory(network, page: Page) -> None:
         await expect(card(page, indicator).locator(".kpi-label")).to_have_text(row["label"])
     await expect(page.locator("label[for=f-region]")).to_have_text("Region")
     await expect(page.locator("button[data-lang=en]")).to_have_attribute("aria-pressed", "true")
+    # The month fields speak the page's language, whatever the browser's locale.
+    await expect(page.locator("#f-from-month option[value='03']")).to_have_text("March")
+    await expect(page.locator("label[for=f-from-year]")).to_have_text("Year")
     # Remembered: a reload keeps English (and the token, in this tab).
     await page.reload()
     await expect(page.locator("h1")).to_have_text("Fra Noi network dashboard")
@@ -359,6 +367,8 @@ async def test_language_switch_and_its_memory(network, page: Page) -> None:
     await page.screenshot(path=SCREENSHOTS / "dashboard-en.png", full_page=True)
     await page.click("button[data-lang=it]")
     await expect(page.locator("h1")).to_have_text("Cruscotto della rete Fra Noi")
+    await expect(page.locator("#f-from-month option[value='03']")).to_have_text("marzo")
+    await expect(page.locator("label[for=f-from-year]")).to_have_text("Anno")
 
 
 async def test_every_page_draws_with_text_alternatives(network, page: Page) -> None:
@@ -484,7 +494,7 @@ async def test_keyboard_reaches_everything_with_visible_focus(network, page: Pag
     assert len(contrasts) >= 10 and not low, contrasts
     # Every control has a label.
     unlabelled = await page.evaluate(
-        """() => [...document.querySelectorAll('input, select')]
+        """() => [...document.querySelectorAll('input:not([type=hidden]), select')]
              .filter(el => !el.labels || el.labels.length === 0).map(el => el.id)"""
     )
     assert unlabelled == []

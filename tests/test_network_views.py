@@ -5,8 +5,10 @@ completeness, the public page and the directory's access rules."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
+import json
 import random
 import uuid
 from collections import defaultdict
@@ -199,12 +201,14 @@ def interleave(rng: random.Random, aggregates: list[list[DomainEvent]]) -> list[
     return out
 
 
-def envelope(partner: str, event: DomainEvent, domain: str = "housing") -> Envelope:
+def envelope(
+    partner: str, event: DomainEvent, domain: str = "housing", time: dt.datetime | None = None
+) -> Envelope:
     return Envelope(
         id=str(uuid.uuid4()),
         source=f"/partners/{partner}/{domain}",
         type=event.TYPE,
-        time=dt.datetime.now(dt.UTC),
+        time=time or dt.datetime.now(dt.UTC),
         subject=event.aggregate_id,
         partnerid=partner,
         data=event.data(),
@@ -526,6 +530,63 @@ async def test_outside_facing_tables_are_suppressed_and_not_recoverable(network)
         assert row["value"] is None
 
 
+async def test_no_combination_of_outside_answers_recovers_a_suppressed_figure(network) -> None:
+    """An integrator asks the key numbers of the network, of every region and of every
+    partner separately (and the tables by region and by partner), then subtracts: no
+    suppressed figure is the difference of published ones, and no hidden region is the sum
+    of its published partners."""
+    service, _, _ = network
+    partners = await get(service, "/v1/network/partners")
+    regions: dict[str, list[str]] = {}
+    for p in partners:
+        regions.setdefault(p["region"], []).append(p["partner_id"])
+    attempts = hidden_small = 0
+    for month in ("2025-03", "2025-07", "2025-11"):
+        period = {"from": month, "to": month}
+
+        async def figures(period: dict[str, str] = period, **scope: str) -> dict[str, int | None]:
+            body = await get(service, "/v1/network/key-numbers", INTEGRATOR, **period, **scope)
+            return {r["indicator_id"]: r["value"] for r in body["rows"] if r["unit"] != "rate"}
+
+        exact = await get(service, "/v1/network/key-numbers", **period)
+        network_figures = await figures()
+        by_region = {r: await figures(region=r) for r in regions}
+        by_partner = {p: await figures(partner_id=p) for ps in regions.values() for p in ps}
+        for indicator in network_figures:
+            groups = [(network_figures, [by_region[r] for r in regions])] + [
+                (by_region[r], [by_partner[p] for p in ps]) for r, ps in regions.items()
+            ]
+            for parent, children in groups:
+                attempts += 1
+                hidden = [c for c in children if c[indicator] is None]
+                if parent[indicator] is not None:
+                    # one hidden child would be the parent minus the published ones
+                    assert len(hidden) != 1, (month, indicator, parent[indicator])
+                else:
+                    assert hidden, (month, indicator)  # else the parent is their sum
+            hidden_small += sum(
+                f[indicator] is None
+                for f in (network_figures, *by_region.values(), *by_partner.values())
+            )
+        # The tables by region and by partner agree with the separate answers.
+        for indicator in list(network_figures)[:6]:
+            for by, answers in (("region", by_region), ("partner", by_partner)):
+                table = await get(
+                    service,
+                    f"/v1/network/indicators/{indicator}/table",
+                    INTEGRATOR,
+                    by=by,
+                    **period,
+                )
+                for row in table["rows"]:
+                    assert row["value"] == answers[row["key"]][indicator], (indicator, by, row)
+                assert table["total"]["value"] == network_figures[indicator]
+        exact_values = {r["indicator_id"]: r["value"] for r in exact["rows"]}
+        for indicator, value in network_figures.items():
+            assert value is None or value == exact_values[indicator]
+    assert attempts > 500 and hidden_small > 0
+
+
 async def test_exports_parse_back_with_the_same_numbers(network) -> None:
     service, _, _ = network
     params = {"from": "2024-01", "to": "2025-12", "by": "month", "partner_id": "p01"}
@@ -678,6 +739,56 @@ async def test_stream_announces_updates(network) -> None:
                 break
     assert "event: update" in lines
     assert '"events_processed"' in lines[-1]
+
+
+async def test_open_streams_share_one_poll_and_all_hear_a_change(network) -> None:
+    """Three dashboards open: one poller serves them all, each hears the new count, and
+    the poller stops when the last one leaves."""
+    service, pool, _ = network
+    token = ANALYST["Authorization"].removeprefix("Bearer ")
+
+    async def first_counts(ready: asyncio.Event, seen: list[int]) -> None:
+        async with service.client.stream(
+            "GET", "/v1/network/stream", params={"access_token": token}
+        ) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("data:"):
+                    seen.append(json.loads(line[5:])["events_processed"])
+                    ready.set()
+                    if len(seen) == 2:
+                        return
+
+    streams = [(asyncio.Event(), []) for _ in range(3)]
+    tasks = [asyncio.create_task(first_counts(ready, seen)) for ready, seen in streams]
+    try:
+        for ready, _ in streams:
+            await asyncio.wait_for(ready.wait(), 10)
+        progress = service.app.state.progress
+        assert progress._listeners == 3
+        async with pool.acquire() as conn:
+            await conn.execute(
+                "UPDATE partner_activity SET events = events + 1"
+                " WHERE (partner_id, month, axis) = (SELECT partner_id, month, axis"
+                " FROM partner_activity ORDER BY 1, 2, 3 LIMIT 1)"
+            )
+        await asyncio.wait_for(asyncio.gather(*tasks), 10)
+        for _, seen in streams:
+            assert seen[1] == seen[0] + 1
+    finally:
+        async with pool.acquire() as conn:
+            await conn.execute(
+                "UPDATE partner_activity SET events = events - 1"
+                " WHERE (partner_id, month, axis) = (SELECT partner_id, month, axis"
+                " FROM partner_activity ORDER BY 1, 2, 3 LIMIT 1)"
+            )
+        for task in tasks:
+            task.cancel()
+    from tests.support import eventually
+
+    async def left() -> bool:
+        return progress._listeners == 0
+
+    await eventually(left, timeout_s=10)
 
 
 # --- every axis ------------------------------------------------------------------------------
@@ -1055,8 +1166,15 @@ async def test_through_kafka_the_key_numbers_equal_the_facts_and_strangers_are_d
         assert created.status_code == 201, created.text
         producer = await started(AIOKafkaProducer(**kafka.client_options()))
         unique = 0
+        # Recorded in two months: the first events happened in March 2025 (a partner that
+        # recorded then is not silent then, whenever the projection receives them).
+        march = dt.datetime(2025, 3, 14, 10, 30, tzinfo=dt.UTC)
+        in_march = len(events) // 3
         try:
-            sent = [(member, envelope(member, event)) for event in events]
+            sent = [
+                (member, envelope(member, event, time=march if i < in_march else None))
+                for i, event in enumerate(events)
+            ]
             for partner, env in sent:
                 headers, value = encode(env)
                 await producer.send_and_wait(
@@ -1124,5 +1242,19 @@ async def test_through_kafka_the_key_numbers_equal_the_facts_and_strangers_are_d
         )
         (row,) = [p for p in complete["partners"] if p["partner_id"] == member]
         assert row["cells"] == [
-            {"month": this_month, "axis": "housing", "events": unique, "recorded": True}
+            {"month": this_month, "axis": "housing", "events": unique - in_march, "recorded": True}
+        ]
+        assert row["last_event_at"] is not None
+        assert dt.datetime.fromisoformat(row["last_event_at"]) > march
+        then = await get(
+            service,
+            "/v1/network/completeness",
+            region="Umbria",
+            **{"from": "2025-02", "to": "2025-04"},
+        )
+        (row,) = [p for p in then["partners"] if p["partner_id"] == member]
+        assert row["cells"] == [
+            {"month": "2025-02", "axis": "housing", "events": 0, "recorded": False},
+            {"month": "2025-03", "axis": "housing", "events": in_march, "recorded": True},
+            {"month": "2025-04", "axis": "housing", "events": 0, "recorded": False},
         ]

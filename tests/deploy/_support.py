@@ -196,7 +196,8 @@ def subcommands(service: str, kind: str) -> set[str]:
     """The subcommands of ``franoi-<service>``: from its definition, else from the contract."""
     definition = service_definition(service)
     if definition is not None:
-        return {"serve", "migrate", *definition.worker_names}
+        commands = {command.name for command in definition.commands}
+        return {"serve", "migrate", *definition.worker_names, *commands}
     return SUBCOMMANDS[kind]
 
 

@@ -151,7 +151,13 @@ def test_commands_are_the_services_subcommands(example: Rendered) -> None:
             args,
         )
         component = doc["metadata"]["labels"]["app.kubernetes.io/component"]
-        expected = {"api": "serve", "relay": "relay", "consumer": "consume", "migration": "migrate"}
+        expected = {
+            "api": "serve",
+            "relay": "relay",
+            "consumer": "consume",
+            "migration": "migrate",
+            "rebuild": "rebuild",
+        }
         assert args == [expected[component]]
 
 
@@ -224,6 +230,30 @@ def test_service_accounts_mount_no_token(example: Rendered) -> None:
 # --------------------------------------------------------------------------- migration hook
 
 
+def test_rebuild_job_only_when_asked_and_not_a_hook(
+    all_features: Rendered, consortium: Rendered
+) -> None:
+    assert not [
+        job
+        for job in consortium.kind("Job")
+        if job["metadata"]["labels"]["app.kubernetes.io/component"] == "rebuild"
+    ]
+    (job,) = [
+        job
+        for job in all_features.kind("Job")
+        if job["metadata"]["labels"]["app.kubernetes.io/component"] == "rebuild"
+    ]
+    assert "helm.sh/hook" not in annotations(job)
+    assert job["metadata"]["name"].startswith("net-franoi-projection-rebuild-")
+    assert job["spec"]["backoffLimit"] == 0 and job["spec"]["activeDeadlineSeconds"] > 0
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == ["rebuild"]
+    api = all_features.get("Deployment", "net-franoi-projection")
+    api_env = env_of(api["spec"]["template"]["spec"]["containers"][0])
+    assert env_of(container)["FRANOI_DATABASE_URL"] == api_env["FRANOI_DATABASE_URL"]
+    assert env_of(container)["FRANOI_CONSUMER_GROUP"] == api_env["FRANOI_CONSUMER_GROUP"]
+
+
 def test_migration_job_is_a_pre_install_and_pre_upgrade_hook(example: Rendered) -> None:
     deployments = {
         _service_of(d): d
@@ -232,6 +262,8 @@ def test_migration_job_is_a_pre_install_and_pre_upgrade_hook(example: Rendered) 
     }
     created_accounts = {a["metadata"]["name"] for a in example.kind("ServiceAccount")}
     for job in example.kind("Job"):
+        if job["metadata"]["labels"]["app.kubernetes.io/component"] != "migration":
+            continue
         notes = annotations(job)
         assert set(notes["helm.sh/hook"].split(",")) == {"pre-install", "pre-upgrade"}
         assert "before-hook-creation" in notes["helm.sh/hook-delete-policy"]

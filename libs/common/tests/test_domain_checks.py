@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from franoi_common import errors
@@ -85,3 +86,25 @@ def test_repeats_compares_every_named_attribute() -> None:
     assert repeats(stay, status="ended", ended_on=dt.date(2026, 1, 2))
     assert not repeats(stay, status="ended", ended_on=dt.date(2026, 1, 3))
     assert not repeats(stay, status="active", ended_on=dt.date(2026, 1, 2))
+
+
+@pytest.mark.parametrize("code", ["L219", "F205", "H264"])
+def test_a_cadastral_code_is_a_place(code: str) -> None:
+    Checks().municipality_code(code)
+
+
+@pytest.mark.parametrize("code", ["l219", "Via Roma 1", "L2190", "", None, 219])
+def test_anything_else_is_not_a_municipality_code(code: Any) -> None:
+    with pytest.raises(errors.InvalidValue, match="cadastral code"):
+        Checks().municipality_code(code)
+
+
+@pytest.mark.parametrize("code", ["it", "ti", "fil"])
+def test_a_language_is_an_iso_code(code: str) -> None:
+    Checks().language(code)
+
+
+@pytest.mark.parametrize("code", ["IT", "italiano", "i", "", None, "it-IT"])
+def test_anything_else_is_not_a_language(code: Any) -> None:
+    with pytest.raises(errors.InvalidValue, match="ISO 639"):
+        Checks().language(code)

@@ -410,6 +410,7 @@ async def test_migrate_twice_applies_nothing_the_second_time(databases: Any) -> 
         "outbox/001_outbox",
         "outbox/002_command_fingerprints",
         "inbox/001_processed_events",
+        "inbox/002_occurred_at",
     ]
     assert await migrate_url(url, [OUTBOX, INBOX]) == []
     conn = await asyncpg.connect(url)
@@ -421,6 +422,7 @@ async def test_migrate_twice_applies_nothing_the_second_time(databases: Any) -> 
         ("outbox", 1, OUTBOX.load()[0].checksum),
         ("outbox", 2, OUTBOX.load()[1].checksum),
         ("inbox", 1, INBOX.load()[0].checksum),
+        ("inbox", 2, INBOX.load()[1].checksum),
     }
 
 
@@ -441,7 +443,8 @@ async def test_changed_migration_is_an_error(
             await migrate(conn, [source])
         # the advisory lock was released: another connection can migrate at once
         assert await asyncio.wait_for(migrate_url(url, [INBOX]), 5) == [
-            "inbox/001_processed_events"
+            "inbox/001_processed_events",
+            "inbox/002_occurred_at",
         ]
         # a wrong checksum recorded for an applied file is reported the same way
         await conn.execute("UPDATE schema_migrations SET checksum = 'x' WHERE component = 'outbox'")
@@ -485,12 +488,13 @@ async def test_concurrent_migrations_apply_each_file_once(databases: Any) -> Non
     applied = sorted(name for result in results for name in result)
     assert applied == [
         "inbox/001_processed_events",
+        "inbox/002_occurred_at",
         "outbox/001_outbox",
         "outbox/002_command_fingerprints",
     ]
     conn = await asyncpg.connect(url)
     try:
-        assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == 3
+        assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == 4
     finally:
         await conn.close()
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Mapping, Sequence
 
 import pytest
 from franoi_projection.domain.suppression import (
     THRESHOLD,
     Mark,
+    feasible,
     possible_values,
     suppress_group,
+    suppress_hierarchy,
     suppress_value,
 )
 
@@ -97,3 +100,87 @@ def test_no_suppressed_cell_is_ever_recoverable(seed: int) -> None:
     if 0 < sum(values) < THRESHOLD:
         assert result.total is not Mark.PUBLISHED
     assert recoverable(values, result.cells, result.total) == [], (values, result)
+
+
+# ------------------------------------------------------------------ across answers
+
+
+def _tree(shape: Sequence[int]) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """Partners p<r><i> in regions r<r> of the network: the leaves and the groups."""
+    leaves, groups, regions = [], [], []
+    for r, size in enumerate(shape):
+        partners = [f"p{r}{i}" for i in range(size)]
+        leaves += partners
+        regions.append(f"r{r}")
+        groups.append((f"r{r}", partners))
+    return leaves, [("net", regions), *groups]
+
+
+def _sums(
+    leaf_values: Mapping[str, int], groups: Sequence[tuple[str, Sequence[str]]]
+) -> dict[str, int]:
+    values = dict(leaf_values)
+    for parent, children in reversed(groups):  # regions before the network
+        values[parent] = sum(values[c] for c in children)
+    return values
+
+
+def _consistent(value: int, mark: Mark, published: int) -> bool:
+    if mark is Mark.PUBLISHED:
+        return value == published
+    if mark is Mark.PRIMARY:
+        return 0 < value < THRESHOLD
+    return value >= THRESHOLD
+
+
+@pytest.mark.parametrize(("shape", "top", "instances"), [((2, 2), 12, 40), ((3, 1, 1), 9, 12)])
+def test_no_combination_of_answers_recovers_a_suppressed_figure(
+    shape: Sequence[int], top: int, instances: int
+) -> None:
+    """The attacker asks the network, every region and every partner separately, then
+    tries every possible set of partner counts against all those answers: each suppressed
+    figure keeps at least two possible values. Without the hierarchy (each answer
+    suppressed on its own) the same attacker recovers figures — checked too."""
+    leaves, groups = _tree(shape)
+    rng = random.Random(sum(shape) * 100 + top)
+    recovered_alone = 0
+    every = [
+        _sums(dict(zip(leaves, counts, strict=True)), groups)
+        for counts in itertools.product(range(top + 1), repeat=len(leaves))
+    ]
+    for _ in range(instances):
+        truth = _sums(
+            {leaf: rng.choice([0, 1, 2, 3, 4, rng.randint(5, top)]) for leaf in leaves}, groups
+        )
+        for marks, hierarchy in (
+            (suppress_hierarchy(truth, groups), True),
+            ({n: suppress_value(v) for n, v in truth.items()}, False),
+        ):
+            possible: dict[str, set[int]] = {n: set() for n in truth}
+            for candidate in every:
+                if all(_consistent(candidate[n], marks[n], truth[n]) for n in truth):
+                    for n, v in candidate.items():
+                        possible[n].add(v)
+            pinned = [
+                n for n, m in marks.items() if m is not Mark.PUBLISHED and len(possible[n]) < 2
+            ]
+            if hierarchy:
+                assert truth == {n: truth[n] for n in possible if truth[n] in possible[n]}
+                assert pinned == [], (truth, marks)
+            else:
+                recovered_alone += len(pinned)
+    assert recovered_alone > 0
+
+
+def test_the_hierarchy_publishes_what_is_safe() -> None:
+    """Nothing is hidden without need: no small figure, nothing suppressed."""
+    _, groups = _tree((2, 2))
+    truth = _sums({"p00": 7, "p01": 9, "p10": 0, "p11": 12}, groups)
+    assert set(suppress_hierarchy(truth, groups).values()) == {Mark.PUBLISHED}
+    # One small partner: a sibling (here the only non-zero one) or the region goes too.
+    truth = _sums({"p00": 3, "p01": 9, "p10": 6, "p11": 12}, groups)
+    marks = suppress_hierarchy(truth, groups)
+    assert marks["p00"] is Mark.PRIMARY
+    assert marks["net"] is Mark.PUBLISHED or marks["r0"] is not Mark.PUBLISHED
+    bounds = feasible(truth, marks, groups)
+    assert bounds["p00"][0] < bounds["p00"][1]

@@ -187,8 +187,11 @@ class _Attempt:
 
 
 _RECORD_PROCESSED = """
-INSERT INTO processed_events (source, event_id, event_type, topic, kafka_partition, kafka_offset)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[])
+INSERT INTO processed_events
+    (source, event_id, event_type, topic, kafka_partition, kafka_offset, occurred_at)
+SELECT * FROM unnest(
+    $1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::timestamptz[]
+)
 ON CONFLICT DO NOTHING
 RETURNING source, event_id
 """
@@ -433,6 +436,7 @@ class IdempotentConsumer(BackgroundWorker):
                     [p.incoming.delivery.topic for p in ready],
                     [p.incoming.delivery.partition for p in ready],
                     [p.incoming.delivery.offset for p in ready],
+                    [p.incoming.envelope.time for p in ready],
                 )
             }
             fresh = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -91,9 +91,23 @@ class TracedConnection(asyncpg.Connection):  # type: ignore[misc]
 
 
 def _failed(span: trace.Span, exc: BaseException) -> None:
+    if isinstance(exc, asyncpg.PostgresError):
+        keep_values_out(exc)
     if span.is_recording():
         span.set_status(Status(StatusCode.ERROR))
         span.set_attribute("error.type", type(exc).__qualname__)
+
+
+def keep_values_out(exc: asyncpg.PostgresError) -> None:
+    """Strip what may quote a row's values from a server error, before it can reach a log
+    line, a trace or an answer: DETAIL ("Key (person_ref)=(...) already exists", "Failing
+    row contains (...)"), HINT, CONTEXT (the statement with its values inside a trigger),
+    and the message of a data error ('invalid input syntax for type uuid: "..."'). The
+    SQLSTATE, the error class and the constraint, table and column names stay."""
+    exc.detail = exc.hint = exc.context = exc.internal_query = None
+    if isinstance(exc, asyncpg.DataError):
+        exc.message = f"invalid value for the column's type (SQLSTATE {exc.sqlstate})"
+        exc.args = (exc.message,)
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -112,8 +126,11 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     listener connection, which UNLISTENs (``remove_listener``) before it is released."""
 
 
-async def create_pool(database_url: str, max_size: int = 10) -> asyncpg.Pool:
-    """A connection pool; JSON columns come back as Python values; statements are traced."""
+async def create_pool(
+    database_url: str, max_size: int = 10, *, server_settings: Mapping[str, str] | None = None
+) -> asyncpg.Pool:
+    """A connection pool; JSON columns come back as Python values; statements are traced.
+    ``server_settings``: session settings of every connection (e.g. ``search_path``)."""
     pool = await asyncpg.create_pool(
         database_url,
         min_size=1,
@@ -122,6 +139,7 @@ async def create_pool(database_url: str, max_size: int = 10) -> asyncpg.Pool:
         reset=_keep_session,
         connection_class=TracedConnection,
         command_timeout=30,
+        server_settings=dict(server_settings) if server_settings else None,
     )
     assert pool is not None
     return pool

@@ -25,9 +25,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from franoi_common.errors import DomainError, InvalidDates, InvalidValue
+from franoi_common.events import LANGUAGE_PATTERN, MUNICIPALITY_CODE_PATTERN
 
 PERSON_REF = re.compile(r"^[0-9a-f]{64}$")
 """A ``person_ref``: the keyed pseudonym of a person, 64 lowercase hex digits."""
+_MUNICIPALITY_CODE = re.compile(MUNICIPALITY_CODE_PATTERN)
+_LANGUAGE = re.compile(LANGUAGE_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,16 @@ class Checks:
         """Refuse anything but a person's pseudonym."""
         if not isinstance(person_ref, str) or not PERSON_REF.match(person_ref):
             raise self.invalid_value("person_ref must be a pseudonym (64 lowercase hex digits)")
+
+    def municipality_code(self, code: str) -> None:
+        """Refuse anything but a cadastral municipality code (a place, never an address)."""
+        if not isinstance(code, str) or not _MUNICIPALITY_CODE.match(code):
+            raise self.invalid_value("municipality_code must be a cadastral code like L219")
+
+    def language(self, code: str) -> None:
+        """Refuse anything but an ISO 639 language code in lower case."""
+        if not isinstance(code, str) or not _LANGUAGE.match(code):
+            raise self.invalid_value("a language is an ISO 639 code in lower case, like it or ti")
 
     def not_before(self, later: dt.date, earlier: dt.date | None, message: str) -> None:
         """Refuse (with ``message``) ``later`` before ``earlier``; no ``earlier``, no check."""

@@ -20,7 +20,11 @@ EVENT_TYPE_PATTERN = re.compile(r"^it\.franoi\.([a-z]+)\.([a-z_]+)\.([a-z_]+)\.v
 PersonRef = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 """A keyed pseudonym of a person (see :mod:`franoi_common.pseudonym`), never an identifier."""
 
-MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{3}$")]
+MUNICIPALITY_CODE_PATTERN = r"^[A-Z][0-9]{3}$"
+LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
+"""An ISO 639 language code in lower case (``it``, ``ti``)."""
+
+MunicipalityCode = Annotated[str, StringConstraints(pattern=MUNICIPALITY_CODE_PATTERN)]
 """ISTAT/cadastral municipality code (e.g. ``L219`` Torino): a place, not a person's address."""
 
 

@@ -104,6 +104,19 @@ class ServiceDefinition:
     setup_app: Callable[[FastAPI], None] | None = None
     """Service-specific app setup, applied when the app is created: Starlette fixes
     exception handlers at the first request, so never later."""
+    commands: Sequence[Command] = ()
+    """More CLI commands of the service (e.g. the projection's ``rebuild``)."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """A service-specific CLI command: ``franoi-<service> <name> [options]``."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[ServiceSettings, argparse.Namespace], int]
+    """Runs the command to its end; returns the process's exit code."""
 
 
 async def database_check(pool: asyncpg.Pool) -> None:
@@ -212,10 +225,15 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> No
     commands.add_parser("migrate", help="apply database migrations and exit")
     for worker in definition.worker_names:
         commands.add_parser(worker, help=f"run the {worker} worker on its own")
+    extra = {command.name: command for command in definition.commands}
+    for command in definition.commands:
+        command.add_arguments(commands.add_parser(command.name, help=command.help))
     args = parser.parse_args(argv)
     service_name = settings.service_name if settings.service_name != "franoi" else definition.name
     setup_logging(service_name, settings.log_level)
     setup_tracing(service_name, settings.otel_exporter_endpoint)
+    if args.command in extra:
+        raise SystemExit(extra[args.command].run(settings, args))
     if args.command == "migrate":
         applied = asyncio.run(migrate_url(settings.database_url, list(definition.migrations)))
         log.info("migrations applied", extra={"applied": applied})

@@ -143,6 +143,9 @@ class ProjectionSettings(ServiceSettings):
     partner_directory: str | None = None
     """Path of a CSV (partner_id,name,region,province, optionally kind,axes,active_since)
     loaded at start; unset: the example."""
+    generation_poll_s: float = Field(default=1.0, gt=0, le=60)
+    """How often a serving process checks whether a rebuild switched the read models to a
+    new generation (schema and consumer group)."""
 
     @model_validator(mode="after")
     def _pattern_compiles(self) -> Self:

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import asyncpg
-from franoi_common.consumer import IdempotentConsumer
 from franoi_common.erasure import ERASURE
 from franoi_common.migrations import INBOX, MigrationSource
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.service import main as service_main
 from franoi_common.settings import ProjectionSettings, ServiceSettings
 
-from franoi_projection.adapters.consumer_lag import LagProbe
+from franoi_projection.adapters.generations import (
+    FollowingLagProbe,
+    GenerationFollower,
+    SwitchingConsumer,
+)
 from franoi_projection.adapters.read_models import load_directory, read_directory
 from franoi_projection.entrypoints.api import build_router
 from franoi_projection.entrypoints.cases_views import build_cases_router
@@ -25,6 +28,7 @@ from franoi_projection.entrypoints.network_views import (
     build_network_router,
     build_public_router,
 )
+from franoi_projection.rebuild import commands
 from franoi_projection.service_layer.apply import HANDLER
 from franoi_projection.web import build_web_router
 
@@ -33,7 +37,7 @@ MIGRATIONS = [INBOX, ERASURE, MigrationSource("projection", "franoi_projection")
 
 def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
     assert isinstance(settings, ProjectionSettings)
-    consumer = IdempotentConsumer(
+    consumer = SwitchingConsumer(
         pool,
         settings.kafka,
         group_id=settings.consumer_group,
@@ -42,10 +46,17 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
         handler=HANDLER,
         client_id="franoi-projection",
     )
-    lag = LagProbe(settings.kafka, settings.consumer_group, settings.topic_pattern)
+    lag = FollowingLagProbe(settings.kafka, settings.consumer_group, settings.topic_pattern)
+    # The consumer and the pool's connections follow the active generation (see rebuild).
+    following = {
+        name: GenerationFollower(
+            pool, settings.consumer_group, lag, runs, settings.generation_poll_s
+        )
+        for name, runs in (("consume", consumer), ("follow", None))
+    }
     wiring = Wiring(
-        state={"pool": pool, "consumer": consumer, "lag_probe": lag},
-        workers={"consume": consumer},
+        state={"pool": pool, "consumer": consumer, "lag_probe": lag, "generations": following},
+        workers=dict(following),
     )
     wiring.readiness.informational["consumer_lag"] = lag.check
     directory = read_directory(settings.partner_directory)
@@ -61,7 +72,7 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
 
 def _in_process(settings: ServiceSettings) -> Sequence[str]:
     assert isinstance(settings, ProjectionSettings)
-    return ("consume",) if settings.consumer_enabled else ()
+    return ("consume",) if settings.consumer_enabled else ("follow",)
 
 
 DEFINITION = ServiceDefinition(
@@ -72,6 +83,7 @@ DEFINITION = ServiceDefinition(
     wire=wire,
     worker_names=("consume",),
     in_process_workers=_in_process,
+    commands=commands(MIGRATIONS),
     routers=lambda settings: [
         build_router(),
         build_cases_router(),

@@ -59,7 +59,6 @@ MAX_HOUSEHOLD_MEMBERS = 20
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ]{5,19}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,188}\.[A-Za-z]{2,24}$")
 
@@ -251,8 +250,7 @@ class Identity:
         if len(self.languages) > MAX_LANGUAGES:
             raise InvalidValue(f"at most {MAX_LANGUAGES} languages")
         for language in self.languages:
-            if not _LANGUAGE.match(language):
-                raise InvalidValue("languages must be ISO 639 codes like it, en, ti")
+            _checks.language(language)
         languages = tuple(dict.fromkeys(self.languages))
         return replace(self, given_names=given, family_name=family, languages=languages)
 

@@ -65,7 +65,6 @@ from franoi_contracts.events import (
     LabSeriesStarted,
 )
 
-_MUNICIPALITY_CODE = re.compile(r"^[A-Z][0-9]{3}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_LABEL = 160
 MAX_OPENING_SLOTS = 28
@@ -111,8 +110,7 @@ def _check_label(name: str, value: str) -> str:
 
 
 def _check_municipality(code: str) -> None:
-    if not _MUNICIPALITY_CODE.match(code):
-        raise InvalidValue("municipality_code must be a cadastral code like H264")
+    _checks.municipality_code(code)
 
 
 def _check_not_future(day: dt.date, today: dt.date, what: str) -> None:

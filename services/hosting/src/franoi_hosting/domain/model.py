@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -81,10 +80,6 @@ from franoi_contracts.hosting import (
     UnsatisfiedReason,
     VisitFlag,
 )
-
-_MUNICIPALITY_CODE = re.compile(r"^[A-Z][0-9]{3}$")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-
 
 # --- errors ------------------------------------------------------------------------------
 
@@ -138,8 +133,7 @@ def _check_languages(languages: Sequence[str]) -> list[str]:
     if not 1 <= len(languages) <= MAX_LANGUAGES:
         raise InvalidValue(f"give between 1 and {MAX_LANGUAGES} languages")
     for code in languages:
-        if not isinstance(code, str) or not _LANGUAGE.match(code):
-            raise InvalidValue("a language is an ISO 639 code in lower case, like it or ar")
+        _checks.language(code)
     if len(set(languages)) != len(languages):
         raise InvalidValue("a language is listed twice")
     return list(languages)
@@ -560,8 +554,7 @@ class HostFamily:
         applied_on: dt.date,
     ) -> HostFamily:
         """Record a household's application to host."""
-        if not _MUNICIPALITY_CODE.match(municipality_code):
-            raise InvalidValue("municipality_code must be a cadastral code like F205")
+        _checks.municipality_code(municipality_code)
         _checks.range("rooms_offered", rooms_offered, MIN_ROOMS, MAX_ROOMS)
         _checks.range("household_size", household_size, MIN_HOUSEHOLD, MAX_HOUSEHOLD)
         spoken = _check_languages(languages)

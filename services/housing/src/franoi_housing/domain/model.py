@@ -19,7 +19,6 @@ Invariants:
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -57,9 +56,6 @@ from franoi_contracts.housing import (
     UnitWithdrawn,
     UnsatisfiedReason,
 )
-
-_MUNICIPALITY_CODE = re.compile(r"^[A-Z][0-9]{3}$")
-
 
 # --- errors ------------------------------------------------------------------------------
 
@@ -394,8 +390,7 @@ class HousingUnit:
         agreement_id: UUID | None = None,
     ) -> HousingUnit:
         """Record a new unit."""
-        if not _MUNICIPALITY_CODE.match(municipality_code):
-            raise InvalidValue("municipality_code must be a cadastral code like L219")
+        _checks.municipality_code(municipality_code)
         _checks.range("beds", beds, MIN_BEDS, MAX_BEDS)
         _check_rent(monthly_rent_eur, rent_regime)
         if provider is UnitProvider.ESTATE_AGENCY_AGREEMENT and agreement_id is None:

@@ -99,6 +99,32 @@ async def totals(
     return {r["indicator_id"]: (int(r["flow"]), int(r["through_end"])) for r in rows}
 
 
+async def totals_by_partner(
+    conn: asyncpg.Connection, first: dt.date, last: dt.date, indicator_ids: Sequence[str]
+) -> tuple[dict[str, str], dict[str, dict[str, tuple[int, int]]]]:
+    """Every partner's region, and per partner: indicator id → (sum over the period, sum
+    over every month up to its end) — the whole hierarchy an outside answer is part of."""
+    regions = {
+        r["partner_id"]: r["region"]
+        for r in await conn.fetch("SELECT partner_id, region FROM partners")
+    }
+    rows = await conn.fetch(
+        "SELECT c.partner_id, c.indicator_id,"
+        " coalesce(sum(c.n) FILTER (WHERE c.month >= $1), 0) AS flow,"
+        " sum(c.n) AS through_end FROM indicator_counts c"
+        " WHERE c.dimension = 'all' AND c.month <= $2 AND c.indicator_id = ANY($3::text[])"
+        " GROUP BY 1, 2",
+        first,
+        last,
+        list(indicator_ids),
+    )
+    sums: dict[str, dict[str, tuple[int, int]]] = {p: {} for p in regions}
+    for r in rows:
+        if r["partner_id"] in sums:
+            sums[r["partner_id"]][r["indicator_id"]] = (int(r["flow"]), int(r["through_end"]))
+    return regions, sums
+
+
 _GROUP = {
     By.PARTNER: ("all", "c.partner_id"),
     By.REGION: ("all", "(SELECT region FROM partners p WHERE p.partner_id = c.partner_id)"),

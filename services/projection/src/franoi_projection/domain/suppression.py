@@ -15,7 +15,7 @@ are an interval computed without search.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -102,3 +102,77 @@ def suppress_group(values: Sequence[int], total: int | None = None) -> Suppresse
 def suppress_value(value: int) -> Mark:
     """A single published count (a key number)."""
     return Mark.PRIMARY if is_small(value) else Mark.PUBLISHED
+
+
+# ------------------------------------------------------------------ across answers
+
+Node = str
+Group = tuple[Node, Sequence[Node]]
+"""A published figure and the figures it is the sum of (a region and its partners)."""
+
+
+def _node_bounds(value: int, mark: Mark) -> tuple[int, int]:
+    if mark is Mark.PUBLISHED:
+        return value, value
+    if mark is Mark.PRIMARY:
+        return 1, THRESHOLD - 1
+    return THRESHOLD, UNBOUNDED  # a complement is a published non-zero count, hence >= 5
+
+
+def feasible(
+    values: Mapping[Node, int], marks: Mapping[Node, Mark], groups: Sequence[Group]
+) -> dict[Node, tuple[int, int]]:
+    """The interval each figure can take for a reader who has every published answer of the
+    hierarchy (each figure asked on its own, in any order) and knows that each parent is
+    the sum of its children. The groups form a tree (a region is a child of the network and
+    the parent of its partners), where narrowing every interval by every sum until nothing
+    changes gives the exact ranges."""
+    bounds = {n: _node_bounds(values[n], marks[n]) for n in values}
+    changed = True
+    while changed:
+        changed = False
+        for parent, children in groups:
+            lows = [bounds[c][0] for c in children]
+            highs = [bounds[c][1] for c in children]
+            low, high = bounds[parent]
+            narrowed = max(low, sum(lows)), min(high, sum(highs))
+            if narrowed != bounds[parent]:
+                bounds[parent], changed = narrowed, True
+            low, high = bounds[parent]
+            for i, child in enumerate(children):
+                rest_low, rest_high = sum(lows) - lows[i], sum(highs) - highs[i]
+                c_low, c_high = bounds[child]
+                narrowed = max(c_low, low - rest_high), min(c_high, high - rest_low)
+                if narrowed != bounds[child]:
+                    bounds[child], changed = narrowed, True
+    return bounds
+
+
+def suppress_hierarchy(values: Mapping[Node, int], groups: Sequence[Group]) -> dict[Node, Mark]:
+    """Marks for every figure of a hierarchy of sums (the network, its regions, their
+    partners) so that *no combination of answers* pins down a suppressed figure: asking a
+    region and then each of its partners separately tells a reader no more than one table
+    with its total would. Complements are the smallest published non-zero figures next to
+    an exposed one (its siblings, its parent, its children)."""
+    marks = {n: Mark.PRIMARY if is_small(v) else Mark.PUBLISHED for n, v in values.items()}
+    neighbours: dict[Node, set[Node]] = {n: set() for n in values}
+    for parent, children in groups:
+        for child in children:
+            neighbours[child] |= {parent, *children}
+            neighbours[parent].add(child)
+    while True:
+        bounds = feasible(values, marks, groups)
+        exposed = [
+            n for n, m in marks.items() if m is not Mark.PUBLISHED and bounds[n][0] == bounds[n][1]
+        ]
+        if not exposed:
+            return marks
+        candidates = {
+            c
+            for n in exposed
+            for c in neighbours[n]
+            if marks[c] is Mark.PUBLISHED and values[c] > 0
+        }
+        if not candidates:  # not seen with sums of counts; if it were, hide every count
+            return {n: Mark.COMPLEMENT if values[n] > 0 else m for n, m in marks.items()}
+        marks[min(candidates, key=lambda c: (values[c], c))] = Mark.COMPLEMENT

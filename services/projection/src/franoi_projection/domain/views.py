@@ -14,7 +14,13 @@ from typing import Any
 
 from franoi_projection.domain.indicators import BY_ID, By, Indicator
 from franoi_projection.domain.months import add_months
-from franoi_projection.domain.suppression import Mark, suppress_group, suppress_value
+from franoi_projection.domain.suppression import (
+    Mark,
+    is_small,
+    suppress_group,
+    suppress_hierarchy,
+    suppress_value,
+)
 
 SMALL = "<5"
 HIDDEN = {"it": "n.d.", "en": "n/a"}
@@ -64,13 +70,66 @@ def stock_or_flow(indicator: Indicator, totals: Mapping[str, tuple[int, int]]) -
     return through_end if indicator.stock else flow
 
 
+NETWORK = "network"
+
+
+def scope_node(partner_id: str | None, region: str | None) -> str:
+    """The figure of the network → regions → partners hierarchy an answer is about."""
+    if partner_id:
+        return f"partner:{partner_id}"
+    return f"region:{region}" if region else NETWORK
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """For answers that leave the consortium: the mark of every figure of the network, its
+    regions and their partners, decided together (per indicator) so that asking a region
+    and then each of its partners separately cannot pin a suppressed figure down."""
+
+    marks: Mapping[str, Mapping[str, Mark]]
+
+    def mark(self, indicator_id: str, node: str) -> Mark:
+        return self.marks.get(indicator_id, {}).get(node, Mark.PUBLISHED)
+
+
+def hierarchy(
+    indicators: Sequence[Indicator],
+    regions: Mapping[str, str],
+    per_partner: Mapping[str, Mapping[str, tuple[int, int]]],
+) -> Hierarchy:
+    """The marks of the counts among ``indicators`` (rates follow their parts)."""
+    by_region: dict[str, list[str]] = {}
+    for partner, region in sorted(regions.items()):
+        by_region.setdefault(f"region:{region}", []).append(f"partner:{partner}")
+    groups = [(NETWORK, sorted(by_region)), *sorted(by_region.items())]
+    marks: dict[str, Mapping[str, Mark]] = {}
+    for indicator in indicators:
+        if indicator.is_rate:
+            continue
+        values = {f"partner:{p}": stock_or_flow(indicator, per_partner.get(p, {})) for p in regions}
+        for parent, children in reversed(groups):
+            values[parent] = sum(values[c] for c in children)
+        if any(is_small(v) for v in values.values()):
+            marks[indicator.id] = suppress_hierarchy(values, groups)
+    return Hierarchy(marks)
+
+
 def key_numbers(
     indicators: Sequence[Indicator],
     totals: Mapping[str, tuple[int, int]],
     lang: str,
     suppressed: bool,
+    across: Hierarchy | None = None,
+    node: str = NETWORK,
 ) -> list[dict[str, Any]]:
-    """The key-number rows from ``indicator id → (flow, through_end)``."""
+    """The key-number rows from ``indicator id → (flow, through_end)``; suppressed with
+    the marks of ``across`` (the hierarchy the answer is part of) when given."""
+
+    def mark_of(indicator: Indicator, value: int) -> Mark:
+        if not suppressed:
+            return Mark.PUBLISHED
+        return across.mark(indicator.id, node) if across else suppress_value(value)
+
     rows = []
     for indicator in indicators:
         row: dict[str, Any] = {
@@ -85,15 +144,15 @@ def key_numbers(
             assert indicator.numerator and indicator.denominator
             num = stock_or_flow(BY_ID[indicator.numerator], totals)
             den = stock_or_flow(BY_ID[indicator.denominator], totals)
-            num_mark = suppress_value(num) if suppressed else Mark.PUBLISHED
-            den_mark = suppress_value(den) if suppressed else Mark.PUBLISHED
+            num_mark = mark_of(BY_ID[indicator.numerator], num)
+            den_mark = mark_of(BY_ID[indicator.denominator], den)
             mark = Mark.PUBLISHED if num_mark is den_mark is Mark.PUBLISHED else Mark.COMPLEMENT
             row.update(_cell(mark, ratio(num, den), True, lang))
             row["numerator"] = num if num_mark is Mark.PUBLISHED else None
             row["denominator"] = den if den_mark is Mark.PUBLISHED else None
         else:
             value = stock_or_flow(indicator, totals)
-            mark = suppress_value(value) if suppressed else Mark.PUBLISHED
+            mark = mark_of(indicator, value)
             row.update(_cell(mark, value, False, lang))
         rows.append(row)
     return rows
@@ -145,8 +204,13 @@ def table(
     last: dt.date,
     lang: str,
     suppressed: bool,
+    across: Hierarchy | None = None,
+    node: str = NETWORK,
 ) -> dict[str, Any]:
-    """An indicator broken down ``by`` the given keys ``(key, label)``, with its total."""
+    """An indicator broken down ``by`` the given keys ``(key, label)``, with its total.
+    Suppressed, a table by partner or region takes the marks of ``across`` (its cells and
+    total are figures of that hierarchy); any other table whose total the hierarchy hides
+    hides every count, since its cells would add up to that total."""
     key_ids = [k for k, _ in keys]
 
     def counts(ind: Indicator) -> tuple[list[int], int, list[Mark], Mark]:
@@ -155,9 +219,18 @@ def table(
         )
         if not suppressed:
             return values, total, [Mark.PUBLISHED] * len(values), Mark.PUBLISHED
+        if across is not None and by in (By.PARTNER, By.REGION):
+            prefix = "partner:" if by is By.PARTNER else "region:"
+            cells = [across.mark(ind.id, prefix + k) for k in key_ids]
+            return values, total, cells, across.mark(ind.id, node)
         marks = suppress_group(values, total if additive else None)
         total_mark = marks.total if additive else suppress_value(total)
-        return values, total, list(marks.cells), total_mark
+        cells = list(marks.cells)
+        if across is not None and across.mark(ind.id, node) is not Mark.PUBLISHED:
+            total_mark = across.mark(ind.id, node)
+            cells = [Mark.COMPLEMENT if m is Mark.PUBLISHED and v > 0 else m
+                     for v, m in zip(values, cells, strict=True)]  # fmt: skip
+        return values, total, cells, total_mark
 
     rows: list[dict[str, Any]] = []
     if indicator.is_rate:

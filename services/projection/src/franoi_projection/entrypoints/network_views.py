@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -285,9 +285,13 @@ async def key_numbers_answer(
     suppressed: bool,
 ) -> KeyNumbersOut:
     first, last = _period(first_month, last_month)
+    across = None
     async with read_only(pool) as conn:
         totals = await q.totals(conn, first, last, partner_id, region)
-    rows = views.key_numbers(KEY_NUMBER_INDICATORS, totals, lang, suppressed)
+        if suppressed:
+            across = await _hierarchy(conn, KEY_NUMBER_INDICATORS, first, last)
+    node = views.scope_node(partner_id, region)
+    rows = views.key_numbers(KEY_NUMBER_INDICATORS, totals, lang, suppressed, across, node)
     return KeyNumbersOut(
         first_month=month_label(first),
         last_month=month_label(last),
@@ -347,6 +351,15 @@ async def _keys(
         return [(p["partner_id"], p["name"]) for p in partners]
     regions = sorted({p["region"] for p in partners})
     return [(r, r) for r in regions]
+
+
+async def _hierarchy(
+    conn: asyncpg.Connection, indicators: Sequence[Indicator], first: dt.date, last: dt.date
+) -> views.Hierarchy:
+    """The outside-facing marks of the whole network → regions → partners hierarchy."""
+    counts = [p for i in indicators for p in _parts(i)]
+    regions, per_partner = await q.totals_by_partner(conn, first, last, [i.id for i in counts])
+    return views.hierarchy(counts, regions, per_partner)
 
 
 def _parts(indicator: Indicator) -> list[Indicator]:
@@ -524,7 +537,20 @@ def build_network_router() -> APIRouter:
                 monthly = await q.monthly(conn, ids, last, partner_id, region, since)
             else:
                 sums = await q.breakdown(conn, ids, by, first, last, partner_id, region)
-        result = views.table(indicator, by, keys, sums, monthly, first, last, lang, who.suppressed)
+            across = await _hierarchy(conn, parts, first, last) if who.suppressed else None
+        result = views.table(
+            indicator,
+            by,
+            keys,
+            sums,
+            monthly,
+            first,
+            last,
+            lang,
+            who.suppressed,
+            across,
+            views.scope_node(partner_id, region),
+        )
         columns = [DIMENSION_LABELS[by](lang), indicator.label(lang)]
         answer = TableOut(
             indicator_id=indicator.id,
@@ -569,7 +595,8 @@ def build_network_router() -> APIRouter:
         format: Format = None,
     ) -> Any:
         """Per partner and month, the events recorded on each axis it works on (an axis
-        without events is silent), and when its last event arrived."""
+        without events is silent), by the month each event happened, and the time of the
+        partner's latest event."""
         first, last = _period(first_month, last_month)
         async with read_only(pool) as conn:
             partners, activity = await q.completeness(conn, first, last, region)
@@ -596,7 +623,7 @@ def build_network_router() -> APIRouter:
             )
         viewer_of(verifier.verify(token))
         return StreamingResponse(
-            updates(request, pool),
+            updates(request, progress_of(request, pool)),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -608,25 +635,77 @@ POLL_S = 1.0
 KEEP_ALIVE_S = 15.0
 
 
-async def updates(request: Request, pool: asyncpg.Pool) -> AsyncIterator[str]:
-    last: int | None = None
-    quiet = 0.0
-    yield "retry: 3000\n\n"
-    while not await request.is_disconnected():
+class Progress:
+    """How many events the projection has applied, polled once a second for every open
+    stream of the process together (not once per dashboard); the poll runs only while
+    someone listens."""
+
+    def __init__(self, pool: asyncpg.Pool, interval_s: float = POLL_S) -> None:
+        self._pool = pool
+        self._interval_s = interval_s
+        self._count: int | None = None
+        self._changed = asyncio.Condition()
+        self._listeners = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _poll(self) -> None:
+        count: int | None
+        while self._listeners:
+            try:
+                async with read_only(self._pool) as conn:
+                    count = await q.events_processed(conn)
+            except (asyncpg.PostgresError, OSError):
+                count = self._count
+            if count is not None and count != self._count:
+                async with self._changed:
+                    self._count = count
+                    self._changed.notify_all()
+            await asyncio.sleep(self._interval_s)
+
+    async def counts(self, keep_alive_s: float = KEEP_ALIVE_S) -> AsyncGenerator[int | None, None]:
+        """The count now and at each change; ``None`` after ``keep_alive_s`` of quiet."""
+        self._listeners += 1
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._poll())
         try:
-            async with read_only(pool) as conn:
-                count = await q.events_processed(conn)
-        except (asyncpg.PostgresError, OSError):
-            count = last if last is not None else 0
-        if count != last:
-            last = count
-            quiet = 0.0
-            yield f"event: update\ndata: {json.dumps({'events_processed': count})}\n\n"
-        elif quiet >= KEEP_ALIVE_S:
-            quiet = 0.0
-            yield ": keep-alive\n\n"
-        await asyncio.sleep(POLL_S)
-        quiet += POLL_S
+            seen: int | None = None
+
+            def moved() -> bool:
+                return self._count != seen
+
+            while True:
+                async with self._changed:  # never yield while holding it
+                    try:
+                        await asyncio.wait_for(self._changed.wait_for(moved), keep_alive_s)
+                        quiet = False
+                    except TimeoutError:
+                        quiet = True
+                    seen = self._count
+                yield None if quiet else seen
+        finally:
+            self._listeners -= 1
+
+
+def progress_of(request: Request, pool: asyncpg.Pool) -> Progress:
+    progress: Progress | None = getattr(request.app.state, "progress", None)
+    if progress is None:
+        progress = request.app.state.progress = Progress(pool)
+    return progress
+
+
+async def updates(request: Request, progress: Progress) -> AsyncIterator[str]:
+    yield "retry: 3000\n\n"
+    counts = progress.counts()
+    try:
+        async for count in counts:
+            if await request.is_disconnected():
+                return
+            if count is None:
+                yield ": keep-alive\n\n"
+            else:
+                yield f"event: update\ndata: {json.dumps({'events_processed': count})}\n\n"
+    finally:
+        await counts.aclose()
 
 
 def completeness_answer(

@@ -3,6 +3,7 @@
 // completeness, and refetches when the projection reports new events.
 import { barChart, columnChart, keyNumberCards } from "./charts.js";
 import { monthName, saveLang, savedLang, t, translatePage } from "./i18n.js";
+import { monthPicker } from "./monthpicker.js";
 
 const AXES = ["housing", "employment", "hosting", "events", "cases"];
 // The outcome indicators of the pseudonymous journeys: a group of their own, not an axis
@@ -603,6 +604,8 @@ function tokenFromFragment() {
 }
 
 function init() {
+  monthPicker($("#f-from"));
+  monthPicker($("#f-to"));
   setLang(state.lang);
   state.filters = loadFilters();
   for (const button of document.querySelectorAll("[data-lang]")) {

@@ -1,6 +1,7 @@
 // The public page: the network's key numbers, suppressed by the server ("<5"), no login.
 import { keyNumberCards } from "./charts.js";
 import { monthName, saveLang, savedLang, t, translatePage } from "./i18n.js";
+import { monthPicker } from "./monthpicker.js";
 
 const AXES = ["housing", "employment", "hosting", "events", "cases"];
 const state = { lang: savedLang(), region: "", from: "", to: "", regions: [], generation: 0 };
@@ -85,6 +86,8 @@ async function loadRegions() {
 }
 
 function init() {
+  monthPicker($("#p-from"));
+  monthPicker($("#p-to"));
   $("#filters").addEventListener("change", (event) => {
     const { name, value } = event.target;
     if (name in state) state[name] = value;
