@@ -269,6 +269,17 @@ BEGIN
     HAVING sum(d.n) <> 0
     ON CONFLICT (dimension, indicator_id, partner_id, month, key)
         DO UPDATE SET n = c.n + excluded.n;
+    -- A journey counter that came back to zero goes: which ones pass through zero depends
+    -- on the order events arrived in, and a rebuild must end with the same rows as live.
+    DELETE FROM indicator_counts c
+    USING (
+        SELECT f.dimension, f.indicator_id, f.partner_id, f.month, f.key FROM unnest(fresh) f
+        UNION
+        SELECT j.dimension, j.indicator_id, j.partner_id, j.month, j.key
+        FROM journey_counted j WHERE j.person_ref = ANY(refs)
+    ) k
+    WHERE c.n = 0 AND c.dimension = k.dimension AND c.indicator_id = k.indicator_id
+      AND c.partner_id = k.partner_id AND c.month = k.month AND c.key = k.key;
     DELETE FROM journey_counted j WHERE j.person_ref = ANY(refs);
     INSERT INTO journey_counted SELECT * FROM unnest(fresh);
 END;
