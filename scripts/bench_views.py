@@ -7,6 +7,9 @@ the read models the facts of ``--events`` events (default 1,000,000) over five y
 (2021-01 to 2025-12) for every axis: housing requests, placements and units, employment
 consultations, group activities, enrolments, internships and hires, hosting families,
 requests and stays, community events, labs and access batches, cases persons and plans.
+Row ``g`` of every table holding ``person_ref`` belongs to person ``g`` (at partner
+``g % 43``, a fifth of the hires at the next partner), so the facts also make the persons'
+journeys across axes and partners, and the journeys' outcome counters.
 The monthly counters are then computed from those facts with the same SQL the
 projection's statements run per event (the test suite proves the two agree), and the real
 projection app is served on 127.0.0.1 (consumer off).
@@ -45,6 +48,7 @@ from franoi_devenv import LocalPostgres
 from franoi_devenv.services import RunningService
 from franoi_projection.bootstrap import DEFINITION
 from franoi_projection.service_layer.counts import recount_sql
+from franoi_projection.service_layer.journeys import RECORD_ALL_JOURNEYS
 
 PERIOD = {"from": "2021-01", "to": "2025-12"}
 DAYS = 1826  # 2021-01-01 .. 2025-12-31
@@ -125,7 +129,10 @@ def generators(rows: dict[str, int]) -> list[str]:
             d + 95, {PERSON}
             FROM generate_series(1, {n["employment_internships"]}) g,
             LATERAL (SELECT {DAY} AS d) x""",
-        f"""INSERT INTO employment_hires SELECT {PARTNER}, gen_random_uuid(), {REF}, NULL,
+        # a fifth of the hires at the next partner: persons moving between partners
+        f"""INSERT INTO employment_hires SELECT
+            'p' || lpad((1 + (g + (g % 5 = 0)::int) % 43)::text, 2, '0'),
+            gen_random_uuid(), {REF}, NULL,
             CASE WHEN random() < 0.4 THEN gen_random_uuid() END, 'I', 'fixed_term', 30,
             {DAY}, NULL, NULL, NULL, {PERSON}
             FROM generate_series(1, {n["employment_hires"]}) g""",
@@ -221,6 +228,8 @@ BARE = {
     "sex": _COUNTERS.replace("$1", "'sex'") + " AND indicator_id = 'housing_requests_submitted'",
     "one": _COUNTERS.replace("$1", "'all'") + " AND indicator_id = $1",
     "two": _COUNTERS.replace("$1", "'all'") + " AND indicator_id = ANY($1::text[])",
+    "journeys": "SELECT indicator_id, partner_id, month, key, n FROM indicator_counts"
+    " WHERE dimension IN ('axes', 'days') AND month <= '2025-12-01'",
     "activity": "SELECT partner_id, month, axis, events, last_event_at FROM partner_activity"
     " WHERE month BETWEEN '2025-01-01' AND '2025-12-01'",
 }
@@ -243,6 +252,12 @@ SELECT
  (SELECT count(*) FROM cases_plans WHERE opened_on BETWEEN $1 AND $2),
  (SELECT count(*) FROM hosting_stays WHERE started_on BETWEEN $1 AND $2)
 """
+FACTS_JOURNEYS = (
+    "SELECT key, count(*) FROM journey_contributions("
+    "(SELECT array_agg(DISTINCT person_ref) FROM journey_milestones))"
+    " WHERE dimension = 'axes' AND month BETWEEN $1 AND $2 GROUP BY key"
+)
+"""The journeys' summary computed from every person's journey at read time."""
 FACTS_BY_MONTH = (
     "SELECT date_trunc('month', submitted_on) AS m, count(*) FROM housing_requests"
     " WHERE submitted_on BETWEEN $1 AND $2 GROUP BY 1 ORDER BY 1"
@@ -273,6 +288,10 @@ def cases() -> list[tuple[str, str, dict[str, str], str, str | None]]:
          {"by": "month", "region": "Sicilia"}, "one", None),
         ("table by partner, integrator (suppressed)", table.format("housing_persons_housed"),
          {"by": "partner", "_as": "integrator"}, "one", None),
+        ("journeys summary, network, 5 years", "/v1/network/journeys/summary", {},
+         "journeys", "journeys"),
+        ("table: autonomy reached by partner", table.format("journeys_autonomy_reached"),
+         {"by": "partner"}, "one", None),
         ("completeness, 12 months", "/v1/network/completeness",
          {"from": "2025-01", "to": "2025-12"}, "activity", None),
         ("XLSX export: requests by month", table.format("housing_requests_submitted"),
@@ -331,7 +350,10 @@ async def measure(args: argparse.Namespace, service: RunningService, url: str) -
         counted_s = time.perf_counter() - start
         # what autovacuum does after a bulk load: visibility map and statistics
         await conn.execute("VACUUM ANALYZE")
+        # what each person's journey contributes, as the projection keeps it (migration 009)
+        await conn.execute(RECORD_ALL_JOURNEYS)
         counters = await conn.fetchval("SELECT count(*) FROM indicator_counts")
+        journeys = await conn.fetchval("SELECT count(DISTINCT person_ref) FROM journey_counted")
         facts = {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in FACTS}
         auth = AuthSettings()
         analyst = mint_token(auth, subject="bench", partner_id="consortium",
@@ -370,7 +392,9 @@ async def measure(args: argparse.Namespace, service: RunningService, url: str) -
                 "ratio_to_bare": round(percentile(api, 0.95) / percentile(raw, 0.95), 2),
             }
             if from_facts:
-                sql = FACTS_KEY_NUMBERS if from_facts == "key" else FACTS_BY_MONTH
+                sql = {"key": FACTS_KEY_NUMBERS, "journeys": FACTS_JOURNEYS}.get(
+                    from_facts, FACTS_BY_MONTH
+                )
 
                 async def scan(sql: str = sql) -> None:
                     await conn.fetch(sql, d1, d2)
@@ -388,6 +412,7 @@ async def measure(args: argparse.Namespace, service: RunningService, url: str) -
         "events": events,
         "facts": facts,
         "counters": counters,
+        "journeys": journeys,
         "generate_s": round(generated_s, 1),
         "count_s": round(counted_s, 1),
         "repeats": args.repeats,
@@ -399,7 +424,8 @@ async def measure(args: argparse.Namespace, service: RunningService, url: str) -
 def print_table(report: dict[str, Any]) -> None:
     print(
         f"\n{report['events']:,} events in {sum(report['facts'].values()):,} fact rows,"
-        f" {report['counters']:,} counters (generated in {report['generate_s']} s,"
+        f" {report['counters']:,} counters, {report['journeys']:,} journeys"
+        f" (generated in {report['generate_s']} s,"
         f" counted in {report['count_s']} s); {report['repeats']} requests per case\n"
     )
     header = (

@@ -454,6 +454,32 @@ CONTRASTS = """() => {
 }"""
 
 
+async def test_outcomes_page_shows_the_journeys_summary(network, page: Page) -> None:
+    """Journeys and outcomes: the figures of the summary API, the persons by axes touched
+    and one block per outcome indicator; in Italian, then in English."""
+    service, _ = network
+    await open_dashboard(page, service, "outcomes")
+    summary = await api(service, "/v1/network/journeys/summary", **PERIOD)
+    indicators = await api(service, "/v1/network/indicators")
+    outcomes = [i for i in indicators if i["axis"] == "journeys"]
+    assert summary["persons"] > 0 and len(outcomes) >= 9
+    await expect(page.locator("#outcomes-persons .kpi-value")).to_have_text(
+        f"{summary['persons']:,}".replace(",", ".")
+    )
+    median = summary["time_to_first_hire"]["median_days"]
+    await expect(page.locator("#outcomes-median .kpi-value")).to_have_text(
+        "-" if median is None else f"{round(median)} giorni"
+    )
+    rows = page.locator('#view section[data-summary="axes"] tbody tr')
+    await expect(rows).to_have_count(len(summary["by_axes"]))
+    await expect(page.locator('#view section[data-summary="axes"] svg[role=img]')).to_have_count(1)
+    await expect(page.locator("#view section.indicator")).to_have_count(len(outcomes))
+    await page.screenshot(path=SCREENSHOTS / "dashboard-outcomes.png", full_page=True)
+    await page.click(".lang button[lang=en]")
+    await expect(page.locator("#view h2")).to_have_text("Journeys and outcomes")
+    await page.screenshot(path=SCREENSHOTS / "dashboard-outcomes-en.png", full_page=True)
+
+
 async def test_keyboard_reaches_everything_with_visible_focus(network, page: Page) -> None:
     service, _ = network
     await open_dashboard(page, service)

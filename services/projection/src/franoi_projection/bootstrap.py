@@ -22,6 +22,7 @@ from franoi_projection.entrypoints.cases_views import build_cases_router
 from franoi_projection.entrypoints.employment_views import build_employment_router
 from franoi_projection.entrypoints.events_views import build_events_router
 from franoi_projection.entrypoints.hosting_views import build_hosting_router
+from franoi_projection.entrypoints.journeys import build_journeys_router
 from franoi_projection.entrypoints.network_views import (
     build_lag_router,
     build_network_router,
@@ -90,6 +91,7 @@ DEFINITION = ServiceDefinition(
         build_events_router(),
         build_hosting_router(),
         build_network_router(),
+        build_journeys_router(),
         build_public_router(),
         build_lag_router(),
         build_web_router(),

@@ -37,6 +37,13 @@ def _how(indicator: Indicator) -> list[str]:
             f" [`{indicator.denominator}`](#{indicator.denominator}) over the same period and"
             " scope; suppressed whenever either is."
         ]
+    if indicator.journey is not None:
+        return [
+            "- Flow, from each person's pseudonymous journey (migration 009,"
+            " `journey_contributions`; the rules as code: `domain/journeys.py`):",
+            f"  - {indicator.journey.en}",
+            f"  - {indicator.journey.it}",
+        ]
     kind = (
         "Stock: the value at the end of the period's last month, the running sum of these"
         " changes from the first month on record:"

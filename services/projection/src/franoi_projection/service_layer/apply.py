@@ -15,8 +15,9 @@ from franoi_projection.service_layer.erasure import ERASURE
 from franoi_projection.service_layer.events import EVENTS
 from franoi_projection.service_layer.hosting import HOSTING
 from franoi_projection.service_layer.housing import HOUSING
+from franoi_projection.service_layer.journeys import with_journeys
 
-PROJECTION = merge(HOUSING, EMPLOYMENT, HOSTING, CASES, EVENTS, ERASURE)
+PROJECTION = with_journeys(merge(HOUSING, EMPLOYMENT, HOSTING, CASES, EVENTS, ERASURE))
 
 
 async def known_partners(conn: asyncpg.Connection, partner_ids: set[str]) -> set[str]:

@@ -84,11 +84,20 @@ def contribution_sql(
     )
 
 
+JOURNEYS_RECOUNT = (
+    "SELECT dimension, indicator_id, partner_id, month, key, n FROM journey_contributions("
+    "(SELECT coalesce(array_agg(DISTINCT person_ref), '{}') FROM journey_milestones))"
+)
+"""Every journey outcome recomputed from the facts (migration 009)."""
+
+
 def recount_sql(catalogue: tuple[Indicator, ...] = CATALOGUE) -> str:
     """Every counter recomputed from the facts at once (for checks and rebuilds)."""
     parts = [
         contributions(t, catalogue, "true") for t in _tables_with_indicators(catalogue).values()
     ]
+    if any(i.journey is not None for i in catalogue):
+        parts.append(JOURNEYS_RECOUNT)
     return (
         "SELECT dimension, indicator_id, partner_id, month, key, sum(n) AS n"  # noqa: S608
         f" FROM ({' UNION ALL '.join(parts)}) u GROUP BY 1, 2, 3, 4, 5"

@@ -6,6 +6,10 @@ import { monthName, saveLang, savedLang, t, translatePage } from "./i18n.js";
 import { monthPicker } from "./monthpicker.js";
 
 const AXES = ["housing", "employment", "hosting", "events", "cases"];
+// The outcome indicators of the pseudonymous journeys: a group of their own, not an axis
+// partners work on.
+const OUTCOMES = "journeys";
+const KPI_GROUPS = [...AXES, OUTCOMES];
 const BREAKDOWNS = ["month", "sex", "age_band", "protection_status"];
 const TOKEN_KEY = "franoi.token";
 const FILTERS_KEY = "franoi.filters";
@@ -165,6 +169,7 @@ const VIEWS = {
   trends: renderTrends,
   compare: renderCompare,
   completeness: renderCompleteness,
+  outcomes: renderOutcomes,
 };
 
 function viewNamed(name) {
@@ -188,6 +193,7 @@ function navItems() {
     ["trends", tr("nav.trends")],
     ["compare", tr("nav.compare")],
     ...AXES.map((axis) => [`axis-${axis}`, tr(`axis.${axis}`)]),
+    ["outcomes", tr("nav.outcomes")],
     ["completeness", tr("nav.completeness")],
   ];
 }
@@ -204,19 +210,19 @@ async function renderOverview() {
     el("h2", {}, tr("overview.title")),
     el("p", { class: "intro" }, tr("overview.intro")),
     keyNumberCards(data.rows, {
-      axes: AXES,
-      axisName: (axis) => (AXES.includes(axis) ? tr(`axis.${axis}`) : axis),
+      axes: KPI_GROUPS,
+      axisName: (axis) => (KPI_GROUPS.includes(axis) ? tr(`axis.${axis}`) : axis),
       ratio: (numerator, denominator) => tr("kpi.ratio", { numerator: number(numerator), denominator: number(denominator) }),
     }),
     table({
       caption: tr("overview.table"),
       columns: [
         { label: tr("col.indicator"), key: "label" },
-        { label: tr("col.axis"), cell: (row) => (AXES.includes(row.axis) ? tr(`axis.${row.axis}`) : row.axis) },
+        { label: tr("col.axis"), cell: (row) => (KPI_GROUPS.includes(row.axis) ? tr(`axis.${row.axis}`) : row.axis) },
         { label: tr("col.value"), key: "display", numeric: true },
       ],
-      rows: AXES.flatMap((axis) => data.rows.filter((row) => row.axis === axis))
-        .concat(data.rows.filter((row) => !AXES.includes(row.axis))),
+      rows: KPI_GROUPS.flatMap((axis) => data.rows.filter((row) => row.axis === axis))
+        .concat(data.rows.filter((row) => !KPI_GROUPS.includes(row.axis))),
     }),
     downloads(tr("overview.table"), "/v1/network/key-numbers", params()),
   ];
@@ -325,6 +331,45 @@ async function renderAxis(axis) {
     el("h2", {}, tr("axis.title", { axis: tr(`axis.${axis}`) })),
     controls ? el("div", { class: "controls" }, controls) : null,
     blocks.length ? el("div", { class: "grid" }, blocks) : el("p", {}, tr("axis.none")),
+  ];
+}
+
+// Journeys and outcomes: what the persons' journeys across partners and axes add up to
+// (counts only: the summary never lists a person), then each outcome indicator by month.
+async function renderOutcomes() {
+  const summary = await api("/v1/network/journeys/summary", params());
+  const days = (value) => (value === null || value === undefined ? "-" : tr("outcomes.days", { days: number(Math.round(value)) }));
+  const hire = summary.time_to_first_hire;
+  const figures = [
+    ["outcomes-persons", tr("outcomes.persons"), number(summary.persons)],
+    ["outcomes-median", tr("outcomes.median"), days(hire.median_days)],
+    ["outcomes-quartiles", tr("outcomes.quartiles"), `${days(hire.first_quartile_days)} – ${days(hire.third_quartile_days)}`],
+    ["outcomes-hired", tr("outcomes.hired"), number(hire.persons)],
+  ];
+  const axesLabel = (row) => row.axes.map((axis) => tr(`axis.${axis}`)).join(" + ");
+  const items = summary.by_axes.map((row) => ({ label: axesLabel(row), value: row.persons, display: number(row.persons) }));
+  const title = tr("outcomes.byAxes");
+  const blocks = await Promise.all(state.indicators
+    .filter((item) => item.axis === OUTCOMES)
+    .map((item) => indicatorBlock(item, "month", { open: false })));
+  return [
+    el("h2", {}, tr("outcomes.title")),
+    el("p", { class: "intro" }, tr("outcomes.intro")),
+    el("ul", { class: "kpis outcomes" }, figures.map(([id, label, value]) =>
+      el("li", { class: "kpi", id }, el("span", { class: "kpi-value" }, value), el("span", { class: "kpi-label" }, label)))),
+    el("section", { class: "card", "data-summary": "axes" },
+      el("h3", {}, title),
+      items.length ? barChart({ title, items, describe: (text) => tr("chart.bars", { title, summary: text }) }) : el("p", {}, tr("empty")),
+      table({
+        caption: title,
+        columns: [
+          { label: tr("outcomes.axes"), cell: axesLabel },
+          { label: tr("outcomes.personsColumn"), cell: (row) => number(row.persons), numeric: true },
+        ],
+        rows: summary.by_axes,
+        total: { display: number(summary.persons) },
+      })),
+    blocks.length ? el("div", { class: "grid" }, blocks) : el("p", {}, tr("empty")),
   ];
 }
 

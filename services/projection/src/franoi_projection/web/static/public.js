@@ -51,8 +51,8 @@ async function load() {
     });
     const number = new Intl.NumberFormat(state.lang === "it" ? "it-IT" : "en-GB");
     view.replaceChildren(keyNumberCards(data.rows, {
-      axes: AXES,
-      axisName: (axis) => (AXES.includes(axis) ? tr(`axis.${axis}`) : axis),
+      axes: [...AXES, "journeys"],
+      axisName: (axis) => tr(`axis.${axis}`),
       ratio: (numerator, denominator) => tr("kpi.ratio", { numerator: number.format(numerator), denominator: number.format(denominator) }),
       heading: "h2",
     }));
