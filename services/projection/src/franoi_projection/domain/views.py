@@ -114,6 +114,23 @@ def hierarchy(
     return Hierarchy(marks)
 
 
+def scope_totals(
+    regions: Mapping[str, str],
+    per_partner: Mapping[str, Mapping[str, tuple[int, int]]],
+    partner_id: str | None,
+    region: str | None,
+) -> dict[str, tuple[int, int]]:
+    """The network's, a region's or a partner's sums, added up from every partner's."""
+    totals: dict[str, tuple[int, int]] = {}
+    for partner, sums in per_partner.items():
+        if (partner_id and partner != partner_id) or (region and regions.get(partner) != region):
+            continue
+        for indicator_id, (flow, through_end) in sums.items():
+            old_flow, old_end = totals.get(indicator_id, (0, 0))
+            totals[indicator_id] = (old_flow + flow, old_end + through_end)
+    return totals
+
+
 def key_numbers(
     indicators: Sequence[Indicator],
     totals: Mapping[str, tuple[int, int]],

@@ -287,9 +287,16 @@ async def key_numbers_answer(
     first, last = _period(first_month, last_month)
     across = None
     async with read_only(pool) as conn:
-        totals = await q.totals(conn, first, last, partner_id, region)
         if suppressed:
-            across = await _hierarchy(conn, KEY_NUMBER_INDICATORS, first, last)
+            # One read serves both: the whole hierarchy's sums, and the scope's from them.
+            parts = [p for i in KEY_NUMBER_INDICATORS for p in _parts(i)]
+            regions, per_partner = await q.totals_by_partner(
+                conn, first, last, [p.id for p in parts]
+            )
+            across = views.hierarchy(parts, regions, per_partner)
+            totals = views.scope_totals(regions, per_partner, partner_id, region)
+        else:
+            totals = await q.totals(conn, first, last, partner_id, region)
     node = views.scope_node(partner_id, region)
     rows = views.key_numbers(KEY_NUMBER_INDICATORS, totals, lang, suppressed, across, node)
     return KeyNumbersOut(
