@@ -22,7 +22,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
 import asyncpg
-from fastapi import Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from franoi_common.auth import Principal, current_principal
@@ -177,3 +177,37 @@ class Reads(Generic[R]):
             ),
         )
         return rows.items, rows.total
+
+
+PERSON_FILE = (
+    "Everything this service holds for one person of the caller's partner (empty lists\n"
+    "when nothing): what the cases service gathers into the person's file."
+)
+
+Gather = Callable[[PartnerServices, R, str, str], Awaitable[dict[str, list[Any]]]]
+"""``(services, repository, partner_id, person_ref)`` → the person's records by kind."""
+
+
+def add_person_records(
+    router: APIRouter,
+    read: Reads[R],
+    domain: str,
+    gather: Gather[R],
+    description: str = PERSON_FILE,
+) -> None:
+    """``GET /persons/{person_ref}/records``, every partner service's part of the person's
+    file: what ``gather`` reads, in one read-only transaction, scoped by the caller's
+    partner; empty lists when the service holds nothing, never 404."""
+
+    async def person_records(person_ref: PersonRefPath, who: Caller, s: Services) -> Any:
+        records = await read(s, lambda repo: gather(s, repo, who.partner_id, person_ref))
+        return PersonRecordsOut(person_ref=person_ref, domain=domain, records=records)
+
+    router.add_api_route(
+        "/persons/{person_ref}/records",
+        person_records,
+        methods=["GET"],
+        response_model=PersonRecordsOut,
+        tags=["persons"],
+        description=description,
+    )

@@ -21,11 +21,10 @@ from franoi_common.api import (
     Limit,
     Offset,
     Page,
-    PersonRecordsOut,
-    PersonRefPath,
     PersonRefQuery,
     Reads,
     Services,
+    add_person_records,
     model_of,
     paged,
     read_only,
@@ -611,30 +610,24 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
 
     # the person's file
 
-    @router.get("/persons/{person_ref}/records", response_model=PersonRecordsOut, tags=["persons"])
-    async def person_records(person_ref: PersonRefPath, who: Caller, s: Services) -> Any:
-        """Everything this service holds for one person of the caller's partner (empty lists
-        when nothing): what the cases service gathers into the person's file."""
-        partner_id = who.partner_id
-        async with read_only(s.pool) as conn:
-            repo = EmploymentRepository(conn)
-            consultations = await repo.rows_of_person(Consultation, partner_id, person_ref)
-            activities = await repo.group_activities_attended(partner_id, person_ref)
-            profiles = await repo.rows_of_person(SkillsProfile, partner_id, person_ref)
-            enrolments = await repo.rows_of_person(Enrolment, partner_id, person_ref)
-            internships = await repo.rows_of_person(Internship, partner_id, person_ref)
-            hires = await repo.rows_of_person(Hire, partner_id, person_ref)
-        return PersonRecordsOut(
-            person_ref=person_ref,
-            domain=DOMAIN,
-            records={
-                "consultations": [model_of(ConsultationOut, r) for r in consultations],
-                "group_activities": await activities_out(s, partner_id, activities),
-                "skills_profiles": await profiles_out(s, profiles),
-                "enrolments": [model_of(EnrolmentOut, r) for r in enrolments],
-                "internships": [model_of(InternshipOut, r) for r in internships],
-                "hires": [model_of(HireOut, r) for r in hires],
-            },
-        )
+    async def records_of(
+        s: PartnerServices, repo: EmploymentRepository, partner_id: str, person_ref: str
+    ) -> dict[str, list[Any]]:
+        consultations = await repo.rows_of_person(Consultation, partner_id, person_ref)
+        activities = await repo.group_activities_attended(partner_id, person_ref)
+        profiles = await repo.rows_of_person(SkillsProfile, partner_id, person_ref)
+        enrolments = await repo.rows_of_person(Enrolment, partner_id, person_ref)
+        internships = await repo.rows_of_person(Internship, partner_id, person_ref)
+        hires = await repo.rows_of_person(Hire, partner_id, person_ref)
+        return {
+            "consultations": [model_of(ConsultationOut, r) for r in consultations],
+            "group_activities": await activities_out(s, partner_id, activities),
+            "skills_profiles": await profiles_out(s, profiles),
+            "enrolments": [model_of(EnrolmentOut, r) for r in enrolments],
+            "internships": [model_of(InternshipOut, r) for r in internships],
+            "hires": [model_of(HireOut, r) for r in hires],
+        }
+
+    add_person_records(router, read, DOMAIN, records_of)
 
     return router

@@ -21,13 +21,13 @@ from franoi_common.api import (
     Limit,
     Offset,
     Page,
-    PersonRecordsOut,
-    PersonRefPath,
     Reads,
     Services,
+    add_person_records,
     paged,
 )
 from franoi_common.auth import Role, require_partner_member
+from franoi_common.commands import PartnerServices
 from franoi_common.errors import InvalidDates
 from franoi_contracts.events import (
     AccessTopic,
@@ -418,16 +418,20 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
 
     # the person's file
 
-    @router.get("/persons/{person_ref}/records", response_model=PersonRecordsOut, tags=["persons"])
-    async def person_records(person_ref: PersonRefPath, who: Caller, s: Services) -> Any:
-        """Everything this service holds for one person of the caller's partner (empty lists
-        when nothing): the batches with the person's walk-in accesses, showing only the
-        person's own lines."""
-        batches = await read(s, lambda repo: repo.batches_of_person(who.partner_id, person_ref))
-        return PersonRecordsOut(
-            person_ref=person_ref,
-            domain="events",
-            records={"access_batches": [batch_out(who.partner_id, b) for b in batches]},
-        )
+    async def records_of(
+        s: PartnerServices, repo: EventsRepository, partner_id: str, person_ref: str
+    ) -> dict[str, list[Any]]:
+        batches = await repo.batches_of_person(partner_id, person_ref)
+        return {"access_batches": [batch_out(partner_id, b) for b in batches]}
+
+    add_person_records(
+        router,
+        read,
+        "events",
+        records_of,
+        "Everything this service holds for one person of the caller's partner (empty lists\n"
+        "when nothing): the batches with the person's walk-in accesses, showing only the\n"
+        "person's own lines.",
+    )
 
     return router

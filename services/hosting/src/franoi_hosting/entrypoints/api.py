@@ -16,19 +16,17 @@ from uuid import UUID
 
 import asyncpg
 from fastapi import APIRouter, Depends, Query
-from franoi_common import api
 from franoi_common.api import (
     Caller,
     Limit,
     Offset,
     Page,
-    PersonRefPath,
     PersonRefQuery,
     Reads,
     Services,
+    add_person_records,
     model_of,
     paged,
-    read_only,
 )
 from franoi_common.auth import require_partner_member
 from franoi_common.commands import PartnerServices
@@ -173,11 +171,6 @@ class LastVisitOut(BaseModel):
 class FollowUpOut(BaseModel):
     stay: StayOut
     last_visit: LastVisitOut
-
-
-class PersonRecordsOut(api.PersonRecordsOut):
-    # The shared answer, without a description (as the published hosting document has it).
-    pass
 
 
 def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
@@ -446,25 +439,20 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
 
     # --- the person's file ------------------------------------------------------------
 
-    @router.get("/persons/{person_ref}/records", response_model=PersonRecordsOut, tags=["persons"])
-    async def person_records(person_ref: PersonRefPath, who: Caller, s: Services) -> Any:
-        """Everything this service holds for one person of the caller's partner (empty lists
-        when nothing): what the cases service gathers into the person's file."""
-        async with read_only(s.pool) as conn:
-            repo = HostingRepository(conn)
-            requests = await repo.rows_of_person(FamilyRequest, who.partner_id, person_ref)
-            matches = await repo.rows_of_person(Match, who.partner_id, person_ref)
-            stays = await repo.rows_of_person(Stay, who.partner_id, person_ref)
-            visits = await repo.visits_of_person(who.partner_id, person_ref)
-        return PersonRecordsOut(
-            person_ref=person_ref,
-            domain=DOMAIN,
-            records={
-                "requests": [model_of(RequestOut, r) for r in requests],
-                "matches": [model_of(MatchOut, r) for r in matches],
-                "stays": [model_of(StayOut, r) for r in stays],
-                "visits": [model_of(VisitOut, r) for r in visits],
-            },
-        )
+    async def records_of(
+        s: PartnerServices, repo: HostingRepository, partner_id: str, person_ref: str
+    ) -> dict[str, list[Any]]:
+        requests = await repo.rows_of_person(FamilyRequest, partner_id, person_ref)
+        matches = await repo.rows_of_person(Match, partner_id, person_ref)
+        stays = await repo.rows_of_person(Stay, partner_id, person_ref)
+        visits = await repo.visits_of_person(partner_id, person_ref)
+        return {
+            "requests": [model_of(RequestOut, r) for r in requests],
+            "matches": [model_of(MatchOut, r) for r in matches],
+            "stays": [model_of(StayOut, r) for r in stays],
+            "visits": [model_of(VisitOut, r) for r in visits],
+        }
+
+    add_person_records(router, read, DOMAIN, records_of)
 
     return router

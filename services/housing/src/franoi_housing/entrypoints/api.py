@@ -20,14 +20,12 @@ from franoi_common.api import (
     Limit,
     Offset,
     Page,
-    PersonRecordsOut,
-    PersonRefPath,
     PersonRefQuery,
     Reads,
     Services,
+    add_person_records,
     model_of,
     paged,
-    read_only,
 )
 from franoi_common.auth import require_partner_member
 from franoi_common.commands import PartnerServices
@@ -278,21 +276,16 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
 
     # the person's file
 
-    @router.get("/persons/{person_ref}/records", response_model=PersonRecordsOut, tags=["persons"])
-    async def person_records(person_ref: PersonRefPath, who: Caller, s: Services) -> Any:
-        """Everything this service holds for one person of the caller's partner (empty lists
-        when nothing): what the cases service gathers into the person's file."""
-        async with read_only(s.pool) as conn:
-            repo = HousingRepository(conn)
-            requests = await repo.rows_of_person(HousingRequest, who.partner_id, person_ref)
-            placements = await repo.rows_of_person(Placement, who.partner_id, person_ref)
-        return PersonRecordsOut(
-            person_ref=person_ref,
-            domain="housing",
-            records={
-                "requests": [model_of(RequestOut, r) for r in requests],
-                "placements": [model_of(PlacementOut, r) for r in placements],
-            },
-        )
+    async def records_of(
+        s: PartnerServices, repo: HousingRepository, partner_id: str, person_ref: str
+    ) -> dict[str, list[Any]]:
+        requests = await repo.rows_of_person(HousingRequest, partner_id, person_ref)
+        placements = await repo.rows_of_person(Placement, partner_id, person_ref)
+        return {
+            "requests": [model_of(RequestOut, r) for r in requests],
+            "placements": [model_of(PlacementOut, r) for r in placements],
+        }
+
+    add_person_records(router, read, "housing", records_of)
 
     return router
