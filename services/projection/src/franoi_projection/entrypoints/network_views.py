@@ -288,13 +288,9 @@ async def key_numbers_answer(
     across = None
     async with read_only(pool) as conn:
         if suppressed:
-            # One read serves both: the whole hierarchy's sums, and the scope's from them.
-            parts = [p for i in KEY_NUMBER_INDICATORS for p in _parts(i)]
-            regions, per_partner = await q.totals_by_partner(
-                conn, first, last, [p.id for p in parts]
+            across, totals = await _outside(
+                conn, KEY_NUMBER_INDICATORS, first, last, partner_id, region
             )
-            across = views.hierarchy(parts, regions, per_partner)
-            totals = views.scope_totals(regions, per_partner, partner_id, region)
         else:
             totals = await q.totals(conn, first, last, partner_id, region)
     node = views.scope_node(partner_id, region)
@@ -360,13 +356,20 @@ async def _keys(
     return [(r, r) for r in regions]
 
 
-async def _hierarchy(
-    conn: asyncpg.Connection, indicators: Sequence[Indicator], first: dt.date, last: dt.date
-) -> views.Hierarchy:
-    """The outside-facing marks of the whole network → regions → partners hierarchy."""
+async def _outside(
+    conn: asyncpg.Connection,
+    indicators: Sequence[Indicator],
+    first: dt.date,
+    last: dt.date,
+    partner_id: str | None,
+    region: str | None,
+) -> tuple[views.Hierarchy, dict[str, tuple[int, int]]]:
+    """For an outside answer, from one read of every partner's sums: the marks of the whole
+    network → regions → partners hierarchy, and the scope's sums added up."""
     counts = [p for i in indicators for p in _parts(i)]
     regions, per_partner = await q.totals_by_partner(conn, first, last, [i.id for i in counts])
-    return views.hierarchy(counts, regions, per_partner)
+    across = views.hierarchy(counts, regions, per_partner)
+    return across, views.scope_totals(regions, per_partner, partner_id, region)
 
 
 def _parts(indicator: Indicator) -> list[Indicator]:
@@ -544,7 +547,9 @@ def build_network_router() -> APIRouter:
                 monthly = await q.monthly(conn, ids, last, partner_id, region, since)
             else:
                 sums = await q.breakdown(conn, ids, by, first, last, partner_id, region)
-            across = await _hierarchy(conn, parts, first, last) if who.suppressed else None
+            across = None
+            if who.suppressed:
+                across, _ = await _outside(conn, parts, first, last, partner_id, region)
         result = views.table(
             indicator,
             by,
