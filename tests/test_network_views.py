@@ -1086,6 +1086,15 @@ async def test_consumer_lag_per_topic_on_the_api_metrics_and_readiness(
     await ensure_topics(kafka, [topic])
     service = RunningService(PROJECTION, settings)
     async with running(service):
+        from tests.support import eventually
+
+        async def broker_answers() -> bool:
+            # A fresh broker creates its offsets topic at the first group look-up, which
+            # may take longer than the probe waits (503, "retry later").
+            response = await service.client.get("/v1/consumer/lag", headers=ANALYST)
+            return response.status_code == 200
+
+        await eventually(broker_answers, timeout_s=60, interval_s=0.5)
         # the topic may hold records of an earlier run (the broker is shared): count from here
         before = (await get(service, "/v1/consumer/lag"))["by_topic"].get(topic, 0)
         producer = await started(AIOKafkaProducer(**kafka.client_options()))
