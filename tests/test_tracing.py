@@ -102,3 +102,32 @@ def test_json_logs_carry_the_trace_id(spans) -> None:
     assert record["service"] == "test-service"
     assert record["message"] == "placement started"
     assert record["count"] == 1
+
+
+async def test_one_server_span_per_request_naming_the_route_never_the_path_or_query(
+    spans, databases, kafka_bootstrap, kafka_idempotent
+) -> None:
+    """The service's own SERVER span is the only one (FastAPI's native telemetry is off: it
+    would add a second server span and operation spans, recording the path and the query
+    string, which may hold a person's id or a name)."""
+    kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
+    housing = RunningService(
+        HOUSING, housing_settings(await databases.create("housing"), kafka, ["p17"])
+    )
+    unit = "6f1c2a3b-0000-4000-8000-00000000abcd"
+    async with running(housing):
+        spans.clear()
+        response = await housing.client.get(
+            f"/v1/units/{unit}", params={"note": "Amina Yusuf"}, headers=auth_header("p17")
+        )
+        assert response.status_code == 404, response.text
+        finished = spans.get_finished_spans()
+    server = [s for s in finished if s.kind is SpanKind.SERVER]
+    assert [s.name for s in server] == ["GET /v1/units/{unit_id}"], [s.name for s in finished]
+    assert not [s.name for s in finished if s.name.startswith("fastapi")], [
+        s.name for s in finished
+    ]
+    for s in finished:
+        for key, value in (s.attributes or {}).items():
+            text = str(value)
+            assert unit not in text and "Amina" not in text, (s.name, key, text)

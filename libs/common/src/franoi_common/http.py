@@ -31,6 +31,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -305,6 +306,18 @@ class ServerSpans:
                 span.set_status(Status(StatusCode.ERROR))
             otel_context.detach(token)
             span.end()
+
+
+NATIVE_TELEMETRY_OFF: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
+"""For every ``FastAPI(telemetry=...)``: FastAPI's own OpenTelemetry support turns itself on
+when a tracer provider is set, and would add a second SERVER span per request recording the
+path and the query string (a person's id, a name), plus spans for dependency resolution,
+the endpoint and serialisation. :class:`ServerSpans` makes the one server span instead."""
 
 
 def instrument(app: FastAPI) -> None:

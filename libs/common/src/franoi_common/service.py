@@ -25,6 +25,7 @@ from fastapi import APIRouter, FastAPI
 from franoi_common.auth import TokenVerifier
 from franoi_common.db import create_pool
 from franoi_common.http import (
+    NATIVE_TELEMETRY_OFF,
     Readiness,
     install_error_handlers,
     install_health_routes,
@@ -162,7 +163,9 @@ def create_app(
             await pool.close()
 
     readiness = Readiness()
-    app = FastAPI(title=definition.title, version="1", lifespan=lifespan)
+    app = FastAPI(
+        title=definition.title, version="1", lifespan=lifespan, telemetry=NATIVE_TELEMETRY_OFF
+    )
     app.state.token_verifier = TokenVerifier(settings.auth)
     install_error_handlers(app)
     for router in definition.routers(settings):
@@ -197,7 +200,9 @@ async def run_workers(definition: ServiceDefinition, settings: ServiceSettings, 
         for hook in wiring.on_start:
             await hook()
         worker = wiring.workers[name]
-        health = FastAPI(title=f"{definition.title}: {name}", openapi_url=None)
+        health = FastAPI(
+            title=f"{definition.title}: {name}", openapi_url=None, telemetry=NATIVE_TELEMETRY_OFF
+        )
         install_health_routes(health, wiring.readiness)
         server = _WorkerHealthServer(
             uvicorn.Config(
