@@ -28,9 +28,12 @@ wakes an in-process relay at once. Only when no relay runs in the process does
 it send ``NOTIFY`` to relays in other processes, at most one per interval
 (never one per write, never inside the business transaction): a relay in the
 process publishes the row itself, so waking others would only make them race
-for it. A relay also polls, so a lost notification only delays. A woken relay
-lingers ``linger_s`` (10 ms) before claiming, so that under load the commits of
-that moment share one claim, one send and one mark.
+for it. A relay also polls, so a lost notification only delays. Commits claim at
+most once per ``linger_s`` (50 ms): a commit after a quiet moment is claimed at
+once; under load the commits of the next moments wait for the interval to end and
+share one claim, one send and one mark (a claim, a produce request and a mark for
+each command cost the API's process more CPU than the command itself). A full
+batch (a backlog) is claimed again at once.
 
 Tracing: each message gets its own PRODUCER span, a child of the command's span
 (the trace context stored in the outbox row), and carries that span's context
@@ -48,6 +51,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import math
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -240,7 +244,7 @@ class OutboxRelay(BackgroundWorker):
         pipeline_depth: int = 2,
         poll_interval_s: float = 1.0,
         max_backoff_s: float = 5.0,
-        linger_s: float = 0.01,
+        linger_s: float = 0.05,
     ) -> None:
         self._pool = pool
         self._kafka = kafka
@@ -251,6 +255,7 @@ class OutboxRelay(BackgroundWorker):
         self._poll_interval_s = poll_interval_s
         self._max_backoff_s = max_backoff_s
         self._linger_s = linger_s
+        self._last_claim = -math.inf  # loop time of the last claim
         self._producer: AIOKafkaProducer | None = None
         self._listener: asyncpg.Connection | None = None
         self._tracer = tracer("franoi.outbox")
@@ -322,10 +327,10 @@ class OutboxRelay(BackgroundWorker):
                 wait_s = 0.02 if blocked else self._poll_interval_s
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._signal.local.wait(), wait_s)
-                    # Woken by a commit: let the commits of the next moments join the same
-                    # claim (one claim, one send and one mark for several commands under
-                    # load, as the producer's own linger does for messages).
-                    await asyncio.sleep(self._linger_s)
+                    # Woken by a commit: claim at once after a quiet moment, else when the
+                    # interval since the last claim ends, so that the commits of that
+                    # moment share one claim, one send and one mark.
+                    await asyncio.sleep(self._until_next_claim())
             except asyncio.CancelledError:
                 raise
             except (
@@ -345,6 +350,10 @@ class OutboxRelay(BackgroundWorker):
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff_s)
 
+    def _until_next_claim(self) -> float:
+        """Seconds until a claim asked for by commits (not by a full batch) may run."""
+        return max(0.0, self._last_claim + self._linger_s - asyncio.get_running_loop().time())
+
     async def _drain(self, producer: AIOKafkaProducer) -> bool:
         """Publish, keeping up to ``pipeline_depth`` batches in flight, until nothing is left to
         claim and nothing is in flight; True if rows were left behind another relay's claim.
@@ -360,6 +369,7 @@ class OutboxRelay(BackgroundWorker):
         try:
             while True:
                 self._signal.local.clear()
+                self._last_claim = loop.time()
                 claimed: asyncio.Future[tuple[int, int]] = loop.create_future()
                 task = asyncio.create_task(self._publish(producer, claimed))
                 pending.add(task)
@@ -379,17 +389,25 @@ class OutboxRelay(BackgroundWorker):
                         done.result()  # raise a batch's failure
                     if blocked and finished:
                         full = True
-                    wanted = full or self._signal.local.is_set()
-                    if wanted and len(pending) < self._pipeline_depth:
-                        break
-                    if not pending:
+                    committed = self._signal.local.is_set()
+                    delay: float | None = None  # until a claim asked for by commits may run
+                    if (full or committed) and len(pending) < self._pipeline_depth:
+                        delay = 0.0 if full else self._until_next_claim()
+                        if delay == 0.0:
+                            break
+                    elif not pending:
                         return blocked
                     waiters: set[asyncio.Future[Any]] = set(pending)
-                    if not full:
+                    if not full and not committed:
                         if signalled is None or signalled.done():
                             signalled = asyncio.create_task(self._signal.local.wait())
                         waiters.add(signalled)
-                    await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+                    if not waiters:
+                        await asyncio.sleep(delay or 0.0)
+                    else:
+                        await asyncio.wait(
+                            waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED
+                        )
         except asyncio.CancelledError:
             for running in pending:
                 running.cancel()
