@@ -27,6 +27,7 @@ from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.domain.journeys import Kind, Step, outcomes
 from franoi_projection.service_layer.apply import PROJECTION as STATEMENTS
 from franoi_projection.service_layer.apply import apply_event
+from franoi_projection.service_layer.journeys import AFTER_BATCH
 
 from tests.support import ANALYST, RunningService, auth_header, kafka_settings, running
 from tests.test_network_views import envelope
@@ -528,7 +529,8 @@ def interleave(rng: random.Random, aggregates: list[list[Any]]) -> list[Any]:
 
 async def apply_history(pool: asyncpg.Pool, items: list[tuple[str, str, DomainEvent]]) -> None:
     """The first half one event at a time, the rest set-wise in groups of one type with at
-    most one event per aggregate (as the batching consumer does)."""
+    most one event per aggregate, each group a batch ending with its after-batch statements
+    (as the batching consumer does)."""
     half = len(items) // 2
     async with pool.acquire() as conn:
         for partner, domain, event in items[:half]:
@@ -540,6 +542,8 @@ async def apply_history(pool: asyncpg.Pool, items: list[tuple[str, str, DomainEv
         if group:
             async with pool.acquire() as conn, conn.transaction():
                 await apply_many(conn, STATEMENTS[type(group[0][1])], list(group))
+                for sql in AFTER_BATCH.get(type(group[0][1]), ()):
+                    await conn.execute(sql)
             group.clear()
 
     for partner, _, event in items[half:]:

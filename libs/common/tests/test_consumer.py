@@ -415,10 +415,12 @@ class BatchHandlerForTest:
 
     ``data.action == "unprocessable"`` is rejected by ``prepare``; a negative ``seq`` breaks
     the ``applied`` table's CHECK constraint (a poison event found only by the database).
-    ``groups`` lists the event ids of every ``apply`` call, in order."""
+    ``groups`` lists the event ids of every ``apply`` call, in order; ``finished`` the event
+    ids given to each ``finish``."""
 
     run: str
     groups: list[list[str]] = field(default_factory=list)
+    finished: list[list[str]] = field(default_factory=list)
 
     async def prepare(
         self, conn: asyncpg.Connection, batch: Sequence[Incoming]
@@ -441,6 +443,9 @@ class BatchHandlerForTest:
                 for p in group
             ],
         )
+
+    async def finish(self, conn: asyncpg.Connection, applied: Sequence[Prepared]) -> None:
+        self.finished.append([p.incoming.envelope.id for p in applied])
 
 
 @dataclass
@@ -527,6 +532,8 @@ async def test_a_batch_with_a_poison_event_and_a_duplicate_applies_the_rest_once
     assert batch.handler.groups[0] == [a[0].id, b[0].id]
     # the poison event's group was tried whole, then event by event
     assert [poison.id] in batch.handler.groups
+    # once per batch, after every group, with what was applied (not the duplicate copy)
+    assert [Counter(ids) for ids in batch.handler.finished] == [Counter({e.id: 1 for e in good})]
     letters = {
         r["kafka_offset"]: r
         for r in await env.pool.fetch("SELECT * FROM dead_letters WHERE topic = $1", batch.topic)
@@ -583,6 +590,8 @@ async def test_a_database_failure_mid_batch_rolls_the_batch_back_and_retries_it(
     # layers 1 and 2 were written, then layer 3 failed: the batch was applied again whole
     ids = [[e.id for e in events[k : k + 3]] for k in (0, 3, 6)]
     assert batch.handler.groups == [*ids, *ids]
+    # the failed attempt never reached the batch's end; the one committed did, once
+    assert batch.handler.finished == [[i for layer in ids for i in layer]]
     assert batch.consumer.processed == 9
     assert batch.consumer.duplicates == 0
     assert batch.consumer.dead_lettered == 0

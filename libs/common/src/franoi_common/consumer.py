@@ -149,6 +149,12 @@ class BatchHandler(Protocol):
         one-event group raising Unprocessable or ValidationError is dead-lettered)."""
         ...
 
+    async def finish(self, conn: asyncpg.Connection, applied: Sequence[Prepared]) -> None:
+        """Once per batch, after every group, in the batch's transaction: work that depends
+        on what the whole batch applied (``applied``, never empty), done once rather than
+        after each group. Raising fails the batch, as a failure outside any group does."""
+        ...
+
 
 class EventByEvent:
     """A :class:`BatchHandler` calling a per-event :data:`Handler` for each event."""
@@ -164,6 +170,9 @@ class EventByEvent:
     async def apply(self, conn: asyncpg.Connection, group: Sequence[Prepared]) -> None:
         for prepared in group:
             await self._handler(conn, prepared.incoming.envelope, prepared.incoming.delivery)
+
+    async def finish(self, conn: asyncpg.Connection, applied: Sequence[Prepared]) -> None:
+        return None
 
 
 class _GroupFailed(Exception):
@@ -445,10 +454,11 @@ class IdempotentConsumer(BackgroundWorker):
                 if (p.incoming.envelope.source, p.incoming.envelope.id) in first_time
             ]
             attempt.duplicates += len(ready) - len(fresh)
+            applied: list[Prepared] = []
             for layer in layers(fresh):
                 for group in groups(layer):
                     if careful:
-                        await self._apply_group(conn, group, sources, attempt)
+                        applied.extend(await self._apply_group(conn, group, sources, attempt))
                         continue
                     try:
                         await self._handler.apply(conn, group)
@@ -457,6 +467,9 @@ class IdempotentConsumer(BackgroundWorker):
                     except Exception as exc:
                         raise _GroupFailed from exc
                     attempt.applied.extend(p.incoming for p in group)
+                    applied.extend(group)
+            if applied:
+                await self._handler.finish(conn, applied)
         if attempt.dead:
             await conn.executemany(
                 _RECORD_DEAD,
@@ -479,13 +492,14 @@ class IdempotentConsumer(BackgroundWorker):
         group: Sequence[Prepared],
         sources: dict[int, ConsumerRecord[bytes, bytes]],
         attempt: _Attempt,
-    ) -> None:
+    ) -> list[Prepared]:
+        """Apply a group under a savepoint, else its events one by one; what was applied."""
         if len(group) > 1:
             try:
                 async with conn.transaction():  # a savepoint
                     await self._handler.apply(conn, group)
                 attempt.applied.extend(p.incoming for p in group)
-                return
+                return list(group)
             except TRANSIENT_DATABASE_ERRORS:
                 raise
             except Exception as exc:
@@ -493,11 +507,13 @@ class IdempotentConsumer(BackgroundWorker):
                     "a group failed; applying its events one by one",
                     extra={"error": type(exc).__name__, "events": len(group)},
                 )
+        applied: list[Prepared] = []
         for prepared in group:
             reason = await self._apply_alone(conn, prepared)
             item = prepared.incoming
             if reason is None:
                 attempt.applied.append(item)
+                applied.append(prepared)
                 continue
             # Not processed after all: a later redelivery must try it again.
             await conn.execute(
@@ -506,6 +522,7 @@ class IdempotentConsumer(BackgroundWorker):
                 item.envelope.id,
             )
             attempt.dead.append(DeadLetter(sources[id(item)], reason, item.envelope))
+        return applied
 
     async def _apply_alone(self, conn: asyncpg.Connection, prepared: Prepared) -> str | None:
         """Apply one event under a savepoint; None when done, else why it is dead-lettered."""

@@ -94,12 +94,22 @@ class ProjectionHandler:
     partner (looked up once per batch); anything else is dead-lettered with the reason.
     ``apply`` applies a group of events of one type set-wise (:func:`apply_many`); the
     consumer makes sure a group holds at most one event per aggregate and applies one
-    aggregate's events in order.
+    aggregate's events in order. ``after_batch`` names, per event type, statements to run
+    once at the end of a batch that applied any event of the type (each once, however many
+    types ask for it): work over what the whole batch changed, such as recomputing what
+    the groups' statements noted.
     """
 
-    def __init__(self, projection: Projection, known_partners: KnownPartners | None = None) -> None:
+    def __init__(
+        self,
+        projection: Projection,
+        known_partners: KnownPartners | None = None,
+        *,
+        after_batch: Mapping[type[DomainEvent], Sequence[str]] | None = None,
+    ) -> None:
         self._projection = projection
         self._known_partners = known_partners
+        self._after_batch = dict(after_batch or {})
 
     def check(self, envelope: Envelope, partners: set[str] | None) -> DomainEvent:
         """The validated event; Unprocessable with the reason if it can never be applied."""
@@ -146,3 +156,14 @@ class ProjectionHandler:
             partners = await self._known_partners(conn, {envelope.partnerid})
         event = self.check(envelope, partners)
         await apply_one(conn, self._projection[type(event)], envelope.partnerid, event)
+        await self._run_after([type(event)], conn)
+
+    async def finish(self, conn: asyncpg.Connection, applied: Sequence[Prepared]) -> None:
+        await self._run_after([type(p.value) for p in applied], conn)
+
+    async def _run_after(self, types: Iterable[type], conn: asyncpg.Connection) -> None:
+        statements: dict[str, None] = {}
+        for cls in dict.fromkeys(types):
+            statements.update(dict.fromkeys(self._after_batch.get(cls, ())))
+        for sql in statements:
+            await conn.execute(sql)

@@ -15,7 +15,7 @@ from franoi_projection.service_layer.erasure import ERASURE
 from franoi_projection.service_layer.events import EVENTS
 from franoi_projection.service_layer.hosting import HOSTING
 from franoi_projection.service_layer.housing import HOUSING
-from franoi_projection.service_layer.journeys import with_journeys
+from franoi_projection.service_layer.journeys import AFTER_BATCH, with_journeys
 
 PROJECTION = with_journeys(merge(HOUSING, EMPLOYMENT, HOSTING, CASES, EVENTS, ERASURE))
 
@@ -28,7 +28,7 @@ async def known_partners(conn: asyncpg.Connection, partner_ids: set[str]) -> set
     return {r["partner_id"] for r in rows}
 
 
-HANDLER = ProjectionHandler(PROJECTION, known_partners)
+HANDLER = ProjectionHandler(PROJECTION, known_partners, after_batch=AFTER_BATCH)
 """The consumer's batch handler."""
 
 

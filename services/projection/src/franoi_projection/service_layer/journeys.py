@@ -2,20 +2,20 @@
 
 A journey is read from the fact tables (migration 009's ``journey_milestones`` view), so
 the domains' own statements already record every step. What this module adds, for each
-event type that can change a step, is two statements after the domain's: note the
+event type that can change a step, is a statement after the domain's: note the
 ``person_ref`` of the aggregate's rows (as the fact table holds it: after an erasure, the
-surrogate) in ``journey_dirty``, then ``journey_refresh()``, which recomputes those
-persons' outcome contributions and moves ``indicator_counts`` by the difference.
+surrogate) in ``journey_dirty``; and once at the end of a batch that applied any such
+event (:data:`AFTER_BATCH`), ``journey_refresh()``, which recomputes the noted persons'
+outcome contributions and moves ``indicator_counts`` by the difference.
 
 Why this is right under the consumer's rules: the refresh recomputes from the rows as
 they are, whatever order the events of different aggregates and topics came in; a
 duplicate changes no row, so the difference is zero; several aggregates of one person in
-one ``executemany`` all mark the person before the first refresh runs, which handles them
-at once (the later ones find nothing to do). An event that may move an aggregate to
-another reference (a person's registration or a plan re-sent with a corrected
-``person_ref``) also notes the old reference first. An erasure notes the erased
-reference and its surrogate: a person followed by two partners and erased at one has two
-journeys from then on (the erased partner's records under the surrogate).
+one batch all mark the person before the refresh runs, which handles them at once. An
+event that may move an aggregate to another reference (a person's registration or a plan
+re-sent with a corrected ``person_ref``) also notes the old reference first. An erasure
+notes the erased reference and its surrogate: a person followed by two partners and
+erased at one has two journeys from then on (the erased partner's records under the surrogate).
 """
 
 from __future__ import annotations
@@ -27,12 +27,7 @@ from franoi_common.events import DomainEvent
 from franoi_common.projector import Projection, Statement
 from franoi_contracts import cases, employment, events, hosting, housing
 
-REFRESH: Statement[Any] = Statement(
-    "SELECT journey_refresh()",
-    lambda p, e: (),
-    many_sql="SELECT journey_refresh()",
-    many_args=lambda rows: (),
-)
+REFRESH = "SELECT journey_refresh()"
 """Recompute the noted persons' journeys (a second run finds nothing to do)."""
 
 RECORD_ALL_JOURNEYS = (
@@ -103,10 +98,16 @@ NOTE_ERASED: Statement[Any] = Statement(
 
 
 def with_journeys(projection: Projection) -> dict[type[DomainEvent], Sequence[Statement[Any]]]:
-    """The projection with the journeys' statements around each journey-changing event's."""
+    """The projection with the journeys' notes around each journey-changing event's
+    statements (the refresh runs once per batch: :data:`AFTER_BATCH`)."""
     result: dict[type[DomainEvent], Sequence[Statement[Any]]] = dict(projection)
     for cls, (table, key) in JOURNEY_TABLES.items():
         before = [note(table, key, cls)] if cls in MAY_CHANGE_REFERENCE else []
-        result[cls] = [*before, *projection[cls], note(table, key, cls), REFRESH]
-    result[cases.PersonErased] = [*projection[cases.PersonErased], NOTE_ERASED, REFRESH]
+        result[cls] = [*before, *projection[cls], note(table, key, cls)]
+    result[cases.PersonErased] = [*projection[cases.PersonErased], NOTE_ERASED]
     return result
+
+
+_NOTING: list[type[DomainEvent]] = [*JOURNEY_TABLES, cases.PersonErased]
+AFTER_BATCH: Mapping[type[DomainEvent], Sequence[str]] = {cls: (REFRESH,) for cls in _NOTING}
+"""Once at the end of a batch that noted persons: recompute their journeys."""
