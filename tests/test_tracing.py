@@ -1,6 +1,7 @@
 """One trace from the social worker's request to the projection's transaction,
-carried through the outbox row and the Kafka ``traceparent`` header; JSON logs
-carry the trace id."""
+carried through the outbox row (the event's creation span) and the Kafka
+``traceparent`` header; the relay's batch span links to it; JSON logs carry the
+trace id."""
 
 from __future__ import annotations
 
@@ -78,6 +79,21 @@ async def test_request_publish_and_consume_share_one_trace(
         assert producer[0].context.trace_id == trace_id
         assert consumer_spans[0].parent is not None
         assert consumer_spans[0].parent.span_id == producer[0].context.span_id
+        # the event's creation: written by the command, a child of its server span
+        assert producer[0].name == "franoi.p17.housing.v1 create"
+        assert producer[0].parent is not None
+        assert producer[0].parent.span_id == server[0].context.span_id
+        # the relay's batch: one CLIENT span, linked to the creation context of its messages
+        sends = [
+            s
+            for s in finished
+            if s.kind is SpanKind.CLIENT
+            and s.name == "franoi.p17.housing.v1 send"
+            and any(link.context.span_id == producer[0].context.span_id for link in s.links)
+        ]
+        assert len(sends) == 1, [s.name for s in finished]
+        assert sends[0].attributes is not None
+        assert sends[0].attributes["messaging.batch.message_count"] >= 1
         # the database work of both services is traced too (asyncpg instrumentation)
         assert consumer.processed >= 1
 

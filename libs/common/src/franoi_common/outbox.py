@@ -35,10 +35,14 @@ share one claim, one send and one mark (a claim, a produce request and a mark fo
 each command cost the API's process more CPU than the command itself). A full
 batch (a backlog) is claimed again at once.
 
-Tracing: each message gets its own PRODUCER span, a child of the command's span
-(the trace context stored in the outbox row), and carries that span's context
-in its headers; the W3C headers are read and written directly
-(:mod:`franoi_common.telemetry`), not through the generic propagator.
+Tracing (the OpenTelemetry messaging conventions for batch sending): each event gets a
+PRODUCER span ``<topic> create`` when the command writes it, a child of the command's
+span; its context, stored in the outbox row, is the message's creation context and
+travels in the message's headers as they are (the consumer's span is its child). The
+relay makes one CLIENT span ``<topic> send`` per batch, from the claim to the mark, linked
+to its messages' creation contexts (up to ``MAX_LINKS``) and counting them: no span or
+context parsing per message on the relay's path. The W3C headers are read and written
+directly (:mod:`franoi_common.telemetry`), not through the generic propagator.
 
 If the broker is unreachable, commands still commit; the relay retries with
 backoff and drains the backlog in order when the broker returns.
@@ -59,6 +63,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from franoi_common.envelope import CONTENT_TYPE, SPECVERSION, source_for
@@ -68,12 +73,16 @@ from franoi_common.settings import KafkaSettings, topic_for
 from franoi_common.telemetry import (
     context_from_headers,
     context_from_traceparent,
-    current_trace_headers,
     message_trace_headers,
     tracer,
 )
 
 log = logging.getLogger(__name__)
+_tracer = tracer("franoi.outbox")
+
+MAX_LINKS = 128
+"""Links from a batch's send span to its messages' creation contexts (the SDK's default
+limit on a span's links)."""
 __all__ = ["Outbox", "OutboxRelay", "OutboxSignal", "ensure_topics", "make_producer"]
 NOTIFY_CHANNEL = "franoi_outbox"
 
@@ -113,27 +122,29 @@ class Outbox:
         self._schema_base_url = schema_base_url.rstrip("/")
 
     def rows(self, partner_id: str, events: Sequence[DomainEvent]) -> list[tuple[Any, ...]]:
-        """The outbox rows of ``events`` (``COLUMNS``), with new CloudEvents ids and the
-        current trace context."""
+        """The outbox rows of ``events`` (``COLUMNS``), with new CloudEvents ids and each
+        event's creation context (a ``<topic> create`` span, child of the current one)."""
         now = dt.datetime.now(dt.UTC)
-        trace_headers = current_trace_headers()
         topic = topic_for(partner_id, self.domain)
         source = source_for(partner_id, self.domain)
-        return [
-            (
-                uuid.uuid4(),
-                partner_id,
-                topic,
-                event.aggregate_id,
-                event.TYPE,
-                source,
-                f"{self._schema_base_url}/{event.schema_name()}.json",
-                now,
-                event.data(),
-                trace_headers,
+        rows = []
+        for event in events:
+            event_id = uuid.uuid4()
+            rows.append(
+                (
+                    event_id,
+                    partner_id,
+                    topic,
+                    event.aggregate_id,
+                    event.TYPE,
+                    source,
+                    f"{self._schema_base_url}/{event.schema_name()}.json",
+                    now,
+                    event.data(),
+                    _creation_context(topic, event_id, event.TYPE),
+                )
             )
-            for event in events
-        ]
+        return rows
 
     async def append(
         self, conn: asyncpg.Connection, partner_id: str, events: Sequence[DomainEvent]
@@ -165,6 +176,23 @@ class Outbox:
             f" ({_insert_rows(len(rows), first=len(args) + 1)}) SELECT * FROM created",
             [*args, *(value for row in rows for value in row)],
         )
+
+
+def _creation_context(topic: str, event_id: uuid.UUID, event_type: str) -> dict[str, str]:
+    """A message's creation: a PRODUCER span, child of the current span; its trace headers."""
+    span = _tracer.start_span(
+        f"{topic} create",
+        kind=trace.SpanKind.PRODUCER,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.operation.type": "create",
+            "messaging.destination.name": topic,
+            "messaging.message.id": str(event_id),
+            "cloudevents.event_type": event_type,
+        },
+    )
+    span.end()
+    return {name: value.decode() for name, value in message_trace_headers(span)}
 
 
 COLUMNS = (
@@ -258,7 +286,6 @@ class OutboxRelay(BackgroundWorker):
         self._last_claim = -math.inf  # loop time of the last claim
         self._producer: AIOKafkaProducer | None = None
         self._listener: asyncpg.Connection | None = None
-        self._tracer = tracer("franoi.outbox")
         self.published = 0
         self.last_error: str | None = None
 
@@ -440,16 +467,24 @@ class OutboxRelay(BackgroundWorker):
                 # locked and unsent until this batch marks them), so order holds.
                 if claimed is not None and not claimed.done():
                     claimed.set_result((len(rows), len(locked)))
-                futures = [await self._send(producer, row) for row in rows]
                 if rows:
-                    await asyncio.gather(*futures)
-                    # Mark sent and commit in one round trip (one simple query; the ids are
-                    # the claimed rows' bigint ids, written as a literal).
-                    ids = ",".join(str(int(row["id"])) for row in rows)
-                    await conn.execute(
-                        "UPDATE outbox SET sent_at = clock_timestamp()"  # noqa: S608
-                        f" WHERE id = ANY('{{{ids}}}'::bigint[]); COMMIT"
-                    )
+                    span = _send_span(rows)
+                    try:
+                        futures = [await self._send(producer, row) for row in rows]
+                        await asyncio.gather(*futures)
+                        # Mark sent and commit in one round trip (one simple query; the ids
+                        # are the claimed rows' bigint ids, written as a literal).
+                        ids = ",".join(str(int(row["id"])) for row in rows)
+                        await conn.execute(
+                            "UPDATE outbox SET sent_at = clock_timestamp()"  # noqa: S608
+                            f" WHERE id = ANY('{{{ids}}}'::bigint[]); COMMIT"
+                        )
+                    except BaseException as exc:
+                        span.set_status(trace.Status(trace.StatusCode.ERROR))
+                        span.set_attribute("error.type", type(exc).__qualname__)
+                        raise
+                    finally:
+                        span.end()
                 else:
                     await conn.execute("ROLLBACK")
             except BaseException:
@@ -463,37 +498,49 @@ class OutboxRelay(BackgroundWorker):
         return len(rows)
 
     async def _send(self, producer: AIOKafkaProducer, row: asyncpg.Record) -> asyncio.Future[Any]:
-        """Hand one row to the producer under its publish span (child of the command's
-        span); the message carries that span's trace context."""
-        topic = row["topic"]
-        event_id = str(row["event_id"])
-        span = self._tracer.start_span(
-            f"{topic} publish",
-            context=_parent_context(row),
-            kind=trace.SpanKind.PRODUCER,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.destination.name": topic,
-                "messaging.message.id": event_id,
-                "cloudevents.event_type": row["event_type"],
-            },
-        )
-        try:
-            headers = message_headers(row, event_id)
-            headers.extend(message_trace_headers(span))
-            future: asyncio.Future[Any] = await producer.send(
-                topic,
-                value=row["data"].encode(),  # the JSON data as stored: no decode and re-encode
-                key=row["aggregate_id"].encode(),
-                headers=headers,
+        """Hand one row to the producer; the message carries the row's creation context."""
+        headers = message_headers(row)
+        if row["traceparent"] is not None:
+            headers.append(("traceparent", row["traceparent"].encode()))
+        if row["trace"] is not None:  # more than a traceparent: every header as stored
+            headers.extend(
+                (name, value.encode())
+                for name, value in json.loads(row["trace"]).items()
+                if name != "traceparent"
             )
-            return future
-        finally:
-            span.end()
+        future: asyncio.Future[Any] = await producer.send(
+            row["topic"],
+            value=row["data"].encode(),  # the JSON data as stored: no decode and re-encode
+            key=row["aggregate_id"].encode(),
+            headers=headers,
+        )
+        return future
 
 
-def _parent_context(row: Mapping[str, Any]) -> Any:
-    """The command's trace context stored with an outbox row."""
+def _send_span(rows: Sequence[asyncpg.Record]) -> trace.Span:
+    """A batch's CLIENT span, linked to its first ``MAX_LINKS`` messages' creation contexts."""
+    topics = {row["topic"] for row in rows}
+    links = []
+    for row in rows[:MAX_LINKS]:
+        span_context = trace.get_current_span(_creation(row)).get_span_context()
+        if span_context.is_valid:
+            links.append(trace.Link(span_context))
+    return _tracer.start_span(
+        f"{next(iter(topics))} send" if len(topics) == 1 else "send",
+        context=otel_context.Context(),  # a batch of many commands' messages: its own trace
+        kind=trace.SpanKind.CLIENT,
+        links=links,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.operation.type": "send",
+            "messaging.batch.message_count": len(rows),
+            **({"messaging.destination.name": next(iter(topics))} if len(topics) == 1 else {}),
+        },
+    )
+
+
+def _creation(row: Mapping[str, Any]) -> Any:
+    """The creation context stored with an outbox row."""
     if row["trace"] is None and row["traceparent"] is not None:
         fast = context_from_traceparent(row["traceparent"])
         if fast is not None:
