@@ -15,11 +15,9 @@ import pytest
 from franoi_common.consumer import Delivery, Unprocessable
 from franoi_common.envelope import Envelope
 from franoi_common.events import DomainEvent
-from franoi_common.projector import apply_many
 from franoi_contracts import cases as ev
 from franoi_projection.adapters.cases_views import cases_monthly
-from franoi_projection.service_layer.apply import PROJECTION as STATEMENTS
-from franoi_projection.service_layer.apply import apply_event
+from franoi_projection.service_layer.apply import HANDLER, apply_event
 
 from tests.support import (
     ANALYST,
@@ -137,7 +135,7 @@ async def test_batches_of_one_type_apply_set_wise_in_any_aggregate_order(project
     ]  # fmt: skip
     for batch in batches:
         async with pool.acquire() as conn, conn.transaction():
-            await apply_many(conn, STATEMENTS[type(batch[0])], [("p18", e) for e in batch])
+            await HANDLER.apply_batch(conn, [("p18", e) for e in batch])
     async with pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT plan_id, reviews, last_reviewed_on, last_progress, outcome FROM cases_plans"

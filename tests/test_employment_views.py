@@ -16,10 +16,9 @@ import pytest
 from franoi_common.consumer import Delivery, Unprocessable
 from franoi_common.envelope import Envelope
 from franoi_common.events import DomainEvent
-from franoi_common.projector import apply_many
 from franoi_contracts import employment as ev
+from franoi_projection.service_layer.apply import HANDLER, apply_event
 from franoi_projection.service_layer.apply import PROJECTION as STATEMENTS
-from franoi_projection.service_layer.apply import apply_event
 
 from tests.support import (
     ANALYST,
@@ -233,7 +232,7 @@ async def test_set_wise_application_in_any_order_between_aggregates(projection) 
     for _ in range(2):
         for cls in ev.EMPLOYMENT_EVENTS:
             async with pool.acquire() as conn, conn.transaction():
-                await apply_many(conn, STATEMENTS[cls], [(PARTNER, e) for e in by_type[cls]])
+                await HANDLER.apply_batch(conn, [(PARTNER, e) for e in by_type[cls]])
     body = await monthly(service, partner_id=PARTNER, **{"from": "2026-09", "to": "2026-11"})
     assert figures(body) == EXPECTED
 

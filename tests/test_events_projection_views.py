@@ -13,9 +13,8 @@ from typing import Any
 import asyncpg
 import pytest
 from franoi_common.events import DomainEvent
-from franoi_common.projector import apply_many
 from franoi_contracts import events as ev
-from franoi_projection.service_layer.apply import PROJECTION as STATEMENTS
+from franoi_projection.service_layer.apply import HANDLER
 
 from tests.support import (
     ANALYST,
@@ -218,9 +217,9 @@ async def test_statements_apply_set_wise_like_one_by_one(projection) -> None:
     assert {type(group[0]) for group in by_type} == set(ev.EVENTS_EVENTS)
     async with pool.acquire() as conn, conn.transaction():
         for group in by_type:
-            await apply_many(conn, STATEMENTS[type(group[0])], [("p21", e) for e in group])
+            await HANDLER.apply_batch(conn, [("p21", e) for e in group])
         for group in by_type:  # the same again: nothing changes
-            await apply_many(conn, STATEMENTS[type(group[0])], [("p21", e) for e in group])
+            await HANDLER.apply_batch(conn, [("p21", e) for e in group])
     async with pool.acquire() as conn:
         assert await conn.fetchval(
             "SELECT count(*) FROM events_hubs WHERE partner_id = 'p21' AND closed_on IS NOT NULL"

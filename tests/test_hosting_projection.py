@@ -15,10 +15,8 @@ import pytest
 from franoi_common.consumer import Delivery, Unprocessable
 from franoi_common.envelope import Envelope
 from franoi_common.events import DomainEvent
-from franoi_common.projector import apply_many
 from franoi_contracts import hosting as ev
-from franoi_projection.service_layer.apply import PROJECTION as STATEMENTS
-from franoi_projection.service_layer.apply import apply_event
+from franoi_projection.service_layer.apply import HANDLER, apply_event
 
 from tests.support import (
     ANALYST,
@@ -206,8 +204,7 @@ async def test_batches_of_one_type_apply_set_wise_in_any_order(projection) -> No
     resumed = [ev.FamilyResumed(family_id=families[0], resumed_on=D(2027, 3, 25))]
     async with pool.acquire() as conn, conn.transaction():
         for batch in (applied, approved, paused, resumed, paused):  # paused again: redelivery
-            statements = STATEMENTS[type(batch[0])]
-            await apply_many(conn, statements, [(PARTNER, e) for e in batch])
+            await HANDLER.apply_batch(conn, [(PARTNER, e) for e in batch])
     body = await monthly(service, partner_id=PARTNER, **{"from": "2027-03", "to": "2027-03"})
     row = body["rows"][0]
     assert (row["families_applied"], row["families_approved"], row["families_active"]) == (3, 3, 2)

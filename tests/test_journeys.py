@@ -21,13 +21,10 @@ import pytest
 from franoi_common.consumer import Delivery
 from franoi_common.db import create_pool
 from franoi_common.events import DomainEvent
-from franoi_common.projector import apply_many
 from franoi_contracts import cases, employment, events, hosting, housing
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.domain.journeys import Kind, Step, outcomes
-from franoi_projection.service_layer.apply import PROJECTION as STATEMENTS
-from franoi_projection.service_layer.apply import apply_event
-from franoi_projection.service_layer.journeys import AFTER_BATCH
+from franoi_projection.service_layer.apply import HANDLER, apply_event
 
 from tests.support import ANALYST, RunningService, auth_header, kafka_settings, running
 from tests.test_network_views import envelope
@@ -541,9 +538,7 @@ async def apply_history(pool: asyncpg.Pool, items: list[tuple[str, str, DomainEv
     async def flush() -> None:
         if group:
             async with pool.acquire() as conn, conn.transaction():
-                await apply_many(conn, STATEMENTS[type(group[0][1])], list(group))
-                for sql in AFTER_BATCH.get(type(group[0][1]), ()):
-                    await conn.execute(sql)
+                await HANDLER.apply_batch(conn, list(group))
             group.clear()
 
     for partner, _, event in items[half:]:

@@ -21,12 +21,10 @@ from franoi_common.consumer import Delivery
 from franoi_common.db import create_pool
 from franoi_common.envelope import Envelope
 from franoi_common.events import DomainEvent
-from franoi_common.projector import apply_many
 from franoi_contracts import housing as ev
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.domain.suppression import THRESHOLD
-from franoi_projection.service_layer.apply import PROJECTION as STATEMENTS
-from franoi_projection.service_layer.apply import apply_event
+from franoi_projection.service_layer.apply import HANDLER, apply_event
 from openpyxl import load_workbook
 
 from tests.support import ANALYST, RunningService, auth_header, kafka_settings, running
@@ -246,7 +244,7 @@ async def apply_set_wise(
                     " kafka_partition, kafka_offset) VALUES ($1, $2, $3, 't', 0, 0)",
                     [(f"/partners/{partner}/{domain}", str(uuid.uuid4()), e.TYPE) for e in batch],
                 )
-                await apply_many(conn, STATEMENTS[type(batch[0])], [(partner, e) for e in batch])
+                await HANDLER.apply_batch(conn, [(partner, e) for e in batch])
             batch.clear()
 
     for event in events:

@@ -158,6 +158,16 @@ class ProjectionHandler:
         await apply_one(conn, self._projection[type(event)], envelope.partnerid, event)
         await self._run_after([type(event)], conn)
 
+    async def apply_batch(
+        self, conn: asyncpg.Connection, rows: Sequence[tuple[str, DomainEvent]]
+    ) -> None:
+        """Apply ``(partner_id, event)`` of one type, at most one per aggregate, set-wise,
+        then end the batch: what the consumer does with a batch of one group (for tests and
+        tools; no checks)."""
+        if rows:
+            await apply_many(conn, self._projection[type(rows[0][1])], rows)
+            await self._run_after([type(rows[0][1])], conn)
+
     async def finish(self, conn: asyncpg.Connection, applied: Sequence[Prepared]) -> None:
         await self._run_after([type(p.value) for p in applied], conn)
 
