@@ -36,6 +36,7 @@ import math
 import os
 import platform
 import signal
+import statistics
 import sys
 import time
 import uuid
@@ -1130,11 +1131,13 @@ async def child_server(kind: str, database: str, kafka: KafkaSettings) -> AsyncI
 
 
 async def phase_commands(
-    stack: Stack, requests: int, warmup: int, concurrency: int
+    stack: Stack, requests: int, warmup: int, concurrency: int, rounds: int
 ) -> dict[str, Any]:
     """The same load (``POST /v1/requests``) against a bare FastAPI endpoint, FastAPI +
     asyncpg doing the command's transaction by hand, and the housing service (with its
-    in-process relay, as deployed); each server in its own process."""
+    in-process relay, as deployed); each server in its own process. ``rounds`` times, the
+    servers one after the other in each round, so that a moment of other work on the machine
+    weighs on both sides; each server's figures are the median of its rounds."""
     raw_db = await create_database(stack.admin_url, f"baseline_{uuid.uuid4().hex[:6]}")
     await migrate_url(raw_db, [OUTBOX])
     conn = await asyncpg.connect(raw_db)
@@ -1146,17 +1149,39 @@ async def phase_commands(
     token = mint_token(
         AuthSettings(), subject="bench", partner_id=BASELINE_PARTNER, roles=["social_worker"]
     )
-    results: dict[str, Any] = {}
-    for kind, database, headers in (
-        ("bare", raw_db, {}),
-        ("raw-db", raw_db, {}),
-        ("housing-p03", housing_db, {"Authorization": f"Bearer {token}"}),
-    ):
-        progress(f"commands: {warmup} + {requests} POST /v1/requests to {kind}")
-        async with child_server(kind, database, stack.kafka) as (url, pid):
-            results[kind] = await http_load(
-                url, pid, headers, requests, warmup, concurrency, f"BENCHCMD{kind[:4].upper()}"
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for round_ in range(rounds):
+        for kind, database, headers in (
+            ("bare", raw_db, {}),
+            ("raw-db", raw_db, {}),
+            ("housing-p03", housing_db, {"Authorization": f"Bearer {token}"}),
+        ):
+            progress(
+                f"commands, round {round_ + 1} of {rounds}:"
+                f" {warmup} + {requests} POST /v1/requests to {kind}"
             )
+            async with child_server(kind, database, stack.kafka) as (url, pid):
+                runs.setdefault(kind, []).append(
+                    await http_load(
+                        url,
+                        pid,
+                        headers,
+                        requests,
+                        warmup,
+                        concurrency,
+                        f"BENCHCMD{kind[:4].upper()}R{round_}",
+                    )
+                )
+    results: dict[str, Any] = {}
+    for kind, kind_runs in runs.items():
+        cpu = [r["server_cpu_ms_per_request"] for r in kind_runs]
+        results[kind] = {
+            "requests": requests,
+            "requests_per_s": statistics.median(r["requests_per_s"] for r in kind_runs),
+            "server_cpu_ms_per_request": statistics.median(cpu),
+            "server_cpu_ms_per_request_by_round": cpu,
+        }
+    results["rounds"] = rounds
     results["concurrency"] = concurrency
     return results
 
@@ -1370,7 +1395,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     report["replay"] = await phase_replay(stack)
         if args.baselines:
             report["commands"] = await phase_commands(
-                stack, args.command_requests, args.command_warmup, args.concurrency
+                stack,
+                args.command_requests,
+                args.command_warmup,
+                args.concurrency,
+                args.command_rounds,
             )
             report["raw_kafka"] = await phase_raw_kafka(stack, args.raw_count)
             report["raw_upsert"] = await phase_raw_upsert(stack, args.raw_count)
@@ -1511,7 +1540,16 @@ def render_side_by_side(report: dict[str, Any]) -> list[str]:
                 f" {commands[kind]['server_cpu_ms_per_request']:.3f} ms CPU"
                 for kind in ("bare", "raw-db", "housing-p03")
             )
-            + f" ({commands['concurrency']} clients)"
+            + f" ({commands['concurrency']} clients; medians of {commands['rounds']} rounds)"
+        )
+        by_round = zip(
+            commands["raw-db"]["server_cpu_ms_per_request_by_round"],
+            commands["housing-p03"]["server_cpu_ms_per_request_by_round"],
+            strict=True,
+        )
+        lines.append(
+            "  command CPU by round (raw-db / housing = ratio): "
+            + "; ".join(f"{b:.3f} / {h:.3f} = {h / b:.2f}" for b, h in by_round)
         )
     raw = report.get("raw_kafka")
     if raw:
@@ -1629,7 +1667,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="both services in this event loop, or each in its own process",
     )
     parser.add_argument(
-        "--backlog", type=int, default=2000, help="standing backlog drained by the relay (0: skip)"
+        "--backlog",
+        type=int,
+        default=20000,
+        help="standing backlog drained by the relay (0: skip); as many as --raw-count",
     )
     parser.add_argument("--replay", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument(
@@ -1642,6 +1683,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--command-requests", type=int, default=2000, help="requests per command server"
     )
     parser.add_argument("--command-warmup", type=int, default=200, help="warm-up requests")
+    parser.add_argument(
+        "--command-rounds", type=int, default=3, help="rounds of the three command servers"
+    )
     parser.add_argument(
         "--raw-count", type=int, default=20000, help="messages and rows of the raw baselines"
     )
