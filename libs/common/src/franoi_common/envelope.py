@@ -101,7 +101,7 @@ def decode(headers: Iterable[tuple[str, bytes]], value: bytes | None) -> Envelop
     if value is None:
         raise EnvelopeError("the message has no value")
     try:
-        json.loads(value)
+        parsed = json.loads(value)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EnvelopeError(f"the value is not JSON: {exc}") from exc
     for required in ("ce_id", "ce_source", "ce_type", "ce_time"):
@@ -109,6 +109,74 @@ def decode(headers: Iterable[tuple[str, bytes]], value: bytes | None) -> Envelop
         if not header_map.get(required):
             raise EnvelopeError(f"{required} is missing")
     ce_headers = {n: v for n, v in header_map.items() if n.startswith("ce_") or n == "content-type"}
+    usual = decode_usual(header_map, ce_headers, parsed)
+    if usual is not None:
+        return usual
+    return _decode_with_sdk(header_map, ce_headers, value)
+
+
+_USUAL_HEADERS = frozenset(
+    {
+        "ce_specversion",
+        "ce_id",
+        "ce_source",
+        "ce_type",
+        "ce_time",
+        "ce_subject",
+        "ce_partnerid",
+        "ce_dataschema",
+        "content-type",
+    }
+)
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def decode_usual(
+    header_map: dict[str, bytes], ce_headers: dict[str, bytes], data: Any
+) -> Envelope | None:
+    """The envelope of a message of the usual shape (the attributes this network writes,
+    UTF-8, an RFC 3339 time, data a JSON object, subject and partner present), read directly;
+    None for anything else, which the SDK then reads and judges. For every message it
+    accepts, the result equals the SDK's (the consumer's hot path: building the SDK's
+    event cost several times the rest of the decoding)."""
+    if not ce_headers.keys() <= _USUAL_HEADERS:
+        return None
+    try:
+        text = {name: raw.decode("utf-8") for name, raw in ce_headers.items()}
+    except UnicodeDecodeError:
+        return None
+    subject, partnerid = text.get("ce_subject"), text.get("ce_partnerid")
+    dataschema = text.get("ce_dataschema")
+    if not subject or not partnerid or dataschema == "" or not _RFC3339.fullmatch(text["ce_time"]):
+        return None
+    try:
+        time = dt.datetime.fromisoformat(text["ce_time"])
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    return Envelope(
+        id=text["ce_id"],
+        source=text["ce_source"],
+        type=text["ce_type"],
+        time=time,
+        subject=subject,
+        partnerid=partnerid,
+        data=data,
+        dataschema=dataschema,
+        trace=_trace(header_map),
+    )
+
+
+def _trace(header_map: dict[str, bytes]) -> dict[str, str]:
+    return {n: header_map[n].decode(errors="replace") for n in TRACE_HEADERS if n in header_map}
+
+
+def _decode_with_sdk(
+    header_map: dict[str, bytes], ce_headers: dict[str, bytes], value: bytes
+) -> Envelope:
     try:
         event = ce_kafka.from_binary(ce_kafka.KafkaMessage(ce_headers, None, value), _FORMAT)
     except Exception as exc:  # the SDK raises several types for invalid attributes
@@ -127,7 +195,6 @@ def decode(headers: Iterable[tuple[str, bytes]], value: bytes | None) -> Envelop
         raise EnvelopeError("ce_time is missing")
     if time.tzinfo is None:
         raise EnvelopeError("ce_time has no time zone")
-    trace = {n: header_map[n].decode(errors="replace") for n in TRACE_HEADERS if n in header_map}
     return Envelope(
         id=event.get_id(),
         source=event.get_source(),
@@ -137,5 +204,5 @@ def decode(headers: Iterable[tuple[str, bytes]], value: bytes | None) -> Envelop
         partnerid=str(partnerid),
         data=data,
         dataschema=event.get_dataschema(),
-        trace=trace,
+        trace=_trace(header_map),
     )
