@@ -58,6 +58,7 @@ from franoi_common.db import create_pool
 from franoi_common.envelope import Envelope, encode
 from franoi_common.kafka import ensure_topics, make_producer, started
 from franoi_common.migrations import OUTBOX, migrate_url
+from franoi_common.projector import ProjectionHandler
 from franoi_common.service import SERVER_OPTIONS, ServiceDefinition
 from franoi_common.settings import (
     AuthSettings,
@@ -75,7 +76,8 @@ from franoi_devenv.services import RunningService, running
 from franoi_housing.bootstrap import DEFINITION as HOUSING
 from franoi_projection.adapters.read_models import load_directory, read_directory
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
-from franoi_projection.service_layer.apply import HANDLER
+from franoi_projection.rebuild import RebuildOptions
+from franoi_projection.service_layer.apply import HANDLER, REBUILD_HANDLER, REFRESH_JOURNEYS
 from franoi_projection.service_layer.housing import HOUSING as HOUSING_PROJECTION
 
 PARTNER = "p01"
@@ -903,9 +905,17 @@ async def phase_backlog(
 
 
 async def replay(
-    stack: Stack, database_url: str, expected: int, label: str, timeout_s: float
+    stack: Stack,
+    database_url: str,
+    expected: int,
+    label: str,
+    timeout_s: float,
+    max_records: int = 500,
+    handler: ProjectionHandler = HANDLER,
+    then: str | None = None,
 ) -> dict[str, Any]:
-    """Consume the topic from the start in a fresh consumer group into ``database_url``."""
+    """Consume the topic from the start in a fresh consumer group into ``database_url``,
+    ``max_records`` per poll, with ``handler``; then run ``then`` (counted in the time)."""
     settings = projection_settings(database_url, stack.kafka)
     pool = await create_pool(database_url, settings.database_pool_max)
     consumer = IdempotentConsumer(
@@ -914,8 +924,9 @@ async def replay(
         group_id=f"franoi-bench-{label}-{uuid.uuid4().hex[:8]}",
         topic_pattern=settings.topic_pattern,
         dead_letter_topic=settings.dead_letter_topic,
-        handler=HANDLER,
+        handler=handler,
         client_id=f"franoi-bench-{label}",
+        max_records=max_records,
     )
     try:
         started = time.perf_counter()
@@ -933,6 +944,8 @@ async def replay(
                 raise TimeoutError(f"replay {label}: {done} of {expected} events")
             await asyncio.sleep(0.005)
         assert first is not None
+        if then is not None:
+            await pool.execute(then)
         finished = time.perf_counter()
         return {
             "events": expected,
@@ -963,10 +976,21 @@ async def phase_replay(stack: Stack) -> dict[str, Any]:
     finally:
         await pool.close()
     progress(f"replay: {total} events into an empty read model (fresh consumer group)")
-    rebuild = await replay(stack, rebuild_db, total, "rebuild", 300)
+    # As `franoi-projection rebuild` polls (the live consumer polls 500 records).
+    per_poll = RebuildOptions().max_records
+    rebuild = await replay(
+        stack,
+        rebuild_db,
+        total,
+        "rebuild",
+        300,
+        max_records=per_poll,
+        handler=REBUILD_HANDLER,
+        then=REFRESH_JOURNEYS,
+    )
     progress(f"replay: {total} events into the same read model (all duplicates)")
     redelivery = await replay(stack, stack.projection_db, total, "redelivery", 300)
-    return {"rebuild": rebuild, "redelivery": redelivery}
+    return {"rebuild": rebuild, "redelivery": redelivery, "rebuild_records_per_poll": per_poll}
 
 
 # --- baselines, measured in the same run --------------------------------------------------
@@ -1636,7 +1660,14 @@ def render(report: dict[str, Any]) -> str:
             ),
         ]
     if "replay" in report:
-        lines += ["", "Replay of the topics into a fresh consumer group"]
+        per_poll = report["replay"].get("rebuild_records_per_poll", 500)
+        lines += [
+            "",
+            "Replay of the topics into a fresh consumer group"
+            f" (the rebuild as `franoi-projection rebuild` does it: {per_poll} records per"
+            " poll, the journeys recomputed once at the end, counted; redelivery as the live"
+            " consumer, 500)",
+        ]
         for key, label in (
             ("rebuild", "into an empty read model (rebuild)"),
             ("redelivery", "into the same read model (duplicates)"),

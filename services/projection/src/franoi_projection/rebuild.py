@@ -5,8 +5,9 @@ live ones, and switched to without stopping the read API.
    ``projection_<n>``, every migration of the service applied in it (``search_path`` set to
    it, so tables, functions and triggers are its own), the partner directory copied.
 2. Every topic read from its first offset by a new consumer group with the live
-   consumer's batched handler, progress logged at an interval (events applied, lag per
-   topic, rate, time left).
+   consumer's batched handler (except that the persons whose journeys changed are only
+   noted, and their journeys recomputed once when the rebuild has caught up), progress
+   logged at an interval (events applied, lag per topic, rate, time left).
 3. When the lag is at most ``max_lag``, the consumer stops (its offsets committed: exactly
    what it applied) and, in one transaction, what the topics cannot tell is carried over
    from the live generation (the directory again, the arrival time of every event both
@@ -47,7 +48,7 @@ from franoi_projection.adapters.generations import (
     new_generation,
     set_state,
 )
-from franoi_projection.service_layer.apply import HANDLER
+from franoi_projection.service_layer.apply import REBUILD_HANDLER, REFRESH_JOURNEYS
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,7 @@ async def rebuild(
         try:
             await _prepare(admin, settings, migrations, live, target)
             await _catch_up(settings, target, options, on_progress)
+            await _refresh_journeys(settings, target)
             task = asyncio.current_task()
             if task is not None and task.cancelling():  # a cancel swallowed while stopping
                 raise asyncio.CancelledError
@@ -244,7 +246,7 @@ async def _catch_up(
         group_id=target.consumer_group,
         topic_pattern=settings.topic_pattern,
         dead_letter_topic=settings.dead_letter_topic,
-        handler=HANDLER,
+        handler=REBUILD_HANDLER,
         client_id="franoi-projection-rebuild",
         max_records=options.max_records,
     )
@@ -271,6 +273,23 @@ async def _catch_up(
     finally:
         await consumer.stop()  # commits the offsets of what it applied
         await pool.close()
+
+
+async def _refresh_journeys(settings: ProjectionSettings, target: Generation) -> None:
+    """The journeys of every person the rebuild noted, recomputed at once (the catch-up
+    only notes them)."""
+    conn = await asyncpg.connect(
+        settings.database_url, server_settings={"search_path": target.schema}
+    )
+    try:
+        started = time.monotonic()
+        await conn.execute(REFRESH_JOURNEYS)
+        log.info(
+            "rebuild: journeys recomputed",
+            extra={"generation": target.number, "seconds": round(time.monotonic() - started, 2)},
+        )
+    finally:
+        await _close(conn)
 
 
 _CARRY_ARRIVALS = """
