@@ -115,19 +115,20 @@ def decode(headers: Iterable[tuple[str, bytes]], value: bytes | None) -> Envelop
     return _decode_with_sdk(header_map, ce_headers, value)
 
 
-_USUAL_HEADERS = frozenset(
-    {
-        "ce_specversion",
-        "ce_id",
-        "ce_source",
-        "ce_type",
-        "ce_time",
-        "ce_subject",
-        "ce_partnerid",
-        "ce_dataschema",
-        "content-type",
-    }
+REQUIRED_HEADERS = (
+    "ce_specversion",
+    "ce_id",
+    "ce_source",
+    "ce_type",
+    "ce_time",
+    "ce_subject",
+    "ce_partnerid",
+    "content-type",
 )
+"""The Kafka headers every event of this network carries (binary mode); ``ce_dataschema``
+and the trace headers are optional."""
+
+_USUAL_HEADERS = frozenset({*REQUIRED_HEADERS, "ce_dataschema"})
 _RFC3339 = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
 )

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from franoi_common import generated
+from franoi_common.envelope import REQUIRED_HEADERS
 from franoi_common.events import DomainEvent, event_types
 
 from franoi_contracts import DOMAINS
@@ -51,16 +52,7 @@ def _message_name(event_type: str) -> str:
 
 _CE_HEADERS: dict[str, Any] = {
     "type": "object",
-    "required": [
-        "ce_specversion",
-        "ce_id",
-        "ce_source",
-        "ce_type",
-        "ce_time",
-        "ce_subject",
-        "ce_partnerid",
-        "content-type",
-    ],
+    "required": list(REQUIRED_HEADERS),
     "properties": {
         "ce_specversion": {"const": "1.0"},
         "ce_id": {"type": "string", "description": "Event id (UUID), unique per source"},
