@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -16,8 +17,6 @@ import uvicorn
 from franoi_common.migrations import migrate_url
 from franoi_common.service import ServiceDefinition, create_app
 from franoi_common.settings import ServiceSettings
-
-from franoi_devenv.kafka import free_port
 
 
 class _Server(uvicorn.Server):
@@ -30,13 +29,30 @@ class _Server(uvicorn.Server):
         yield
 
 
+def _listening_socket(port: int) -> socket.socket:
+    """A socket bound to 127.0.0.1:``port`` (0: any free port), handed to uvicorn bound, so
+    that no other socket can take the port between choosing it and serving on it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 class RunningService:
     def __init__(
         self, definition: ServiceDefinition, settings: ServiceSettings, port: int | None = None
     ) -> None:
         self.definition = definition
         self.settings = settings
-        self.port = port or free_port()
+        self._socket: socket.socket | None = None
+        if port is None:
+            self._socket = _listening_socket(0)
+            port = int(self._socket.getsockname()[1])
+        self.port = port
         self.app = create_app(definition, settings)
         self._server = _Server(
             uvicorn.Config(
@@ -50,12 +66,17 @@ class RunningService:
     async def start(self) -> None:
         """Apply migrations (their own step, as in production), then serve."""
         await migrate_url(self.settings.database_url, list(self.definition.migrations))
-        self._task = asyncio.create_task(self._server.serve())
+        if self._socket is None or self._socket.fileno() == -1:  # a restart, or a given port
+            self._socket = _listening_socket(self.port)
+        self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]))
         for _ in range(1500):
             if self._server.started:
                 return
             if self._task.done():
-                self._task.result()
+                try:
+                    self._task.result()
+                except SystemExit as exc:  # uvicorn exits when it cannot start
+                    raise RuntimeError(f"{self.definition.name} could not start") from exc
                 raise RuntimeError(f"{self.definition.name} stopped during start-up")
             await asyncio.sleep(0.02)
         raise TimeoutError(f"{self.definition.name} did not start")
@@ -70,6 +91,8 @@ class RunningService:
         if self._task is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._task, 30)
+        if self._socket is not None:
+            self._socket.close()  # uvicorn closes it when it served; not if it never started
 
 
 @contextlib.asynccontextmanager
