@@ -77,8 +77,9 @@ from franoi_housing.bootstrap import DEFINITION as HOUSING
 from franoi_projection.adapters.read_models import load_directory, read_directory
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.rebuild import RebuildOptions
-from franoi_projection.service_layer.apply import HANDLER, REBUILD_HANDLER, REFRESH_JOURNEYS
+from franoi_projection.service_layer.apply import HANDLER, REBUILD_HANDLER
 from franoi_projection.service_layer.housing import HOUSING as HOUSING_PROJECTION
+from franoi_projection.service_layer.journeys import REFRESH
 
 PARTNER = "p01"
 TOPIC = topic_for(PARTNER, "housing")
@@ -986,7 +987,7 @@ async def phase_replay(stack: Stack) -> dict[str, Any]:
         300,
         max_records=per_poll,
         handler=REBUILD_HANDLER,
-        then=REFRESH_JOURNEYS,
+        then=REFRESH,
     )
     progress(f"replay: {total} events into the same read model (all duplicates)")
     redelivery = await replay(stack, stack.projection_db, total, "redelivery", 300)

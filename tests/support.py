@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -106,6 +106,26 @@ def projection_settings(
         topic_pattern=rf"franoi\.({alternatives})\.(cases|housing|employment|hosting|events)\.v1",
         **overrides,
     )
+
+
+T = TypeVar("T")
+
+
+def set_wise_batches(items: Iterable[T], event_of: Callable[[T], DomainEvent]) -> Iterator[list[T]]:
+    """Consecutive runs of ``items`` whose events are of one type with at most one event per
+    aggregate: the groups a batching consumer applies set-wise, in order."""
+    batch: list[T] = []
+    for item in items:
+        event = event_of(item)
+        if batch and (
+            type(event) is not type(event_of(batch[0]))
+            or event.aggregate_id in {event_of(b).aggregate_id for b in batch}
+        ):
+            yield batch
+            batch = []
+        batch.append(item)
+    if batch:
+        yield batch
 
 
 async def eventually(check: Any, timeout_s: float = 30.0, interval_s: float = 0.05) -> Any:

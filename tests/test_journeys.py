@@ -26,7 +26,14 @@ from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.domain.journeys import Kind, Step, outcomes
 from franoi_projection.service_layer.apply import HANDLER, apply_event
 
-from tests.support import ANALYST, RunningService, auth_header, kafka_settings, running
+from tests.support import (
+    ANALYST,
+    RunningService,
+    auth_header,
+    kafka_settings,
+    running,
+    set_wise_batches,
+)
 from tests.test_network_views import envelope
 
 D = dt.date
@@ -533,22 +540,10 @@ async def apply_history(pool: asyncpg.Pool, items: list[tuple[str, str, DomainEv
         for partner, domain, event in items[:half]:
             async with conn.transaction():
                 await apply_event(conn, envelope(partner, event, domain), Delivery("t", 0, 0))
-    group: list[tuple[str, DomainEvent]] = []
-
-    async def flush() -> None:
-        if group:
-            async with pool.acquire() as conn, conn.transaction():
-                await HANDLER.apply_batch(conn, list(group))
-            group.clear()
-
-    for partner, _, event in items[half:]:
-        if group and (
-            type(event) is not type(group[0][1])
-            or event.aggregate_id in {e.aggregate_id for _, e in group}
-        ):
-            await flush()
-        group.append((partner, event))
-    await flush()
+    rest = [(partner, event) for partner, _, event in items[half:]]
+    for group in set_wise_batches(rest, lambda item: item[1]):
+        async with pool.acquire() as conn, conn.transaction():
+            await HANDLER.apply_batch(conn, group)
 
 
 # --- the recount, straight from the generated facts --------------------------------------

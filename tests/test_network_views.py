@@ -27,7 +27,14 @@ from franoi_projection.domain.suppression import THRESHOLD
 from franoi_projection.service_layer.apply import HANDLER, apply_event
 from openpyxl import load_workbook
 
-from tests.support import ANALYST, RunningService, auth_header, kafka_settings, running
+from tests.support import (
+    ANALYST,
+    RunningService,
+    auth_header,
+    kafka_settings,
+    running,
+    set_wise_batches,
+)
 
 D = dt.date
 INTEGRATOR = auth_header("consortium", "integrator")
@@ -234,27 +241,14 @@ async def apply_set_wise(
 ) -> None:
     """Batches of one event type with at most one event per aggregate, applied with
     executemany, as a batching consumer would."""
-    batch: list[DomainEvent] = []
-
-    async def flush() -> None:
-        if batch:
-            async with pool.acquire() as conn, conn.transaction():
-                await conn.executemany(
-                    "INSERT INTO processed_events (source, event_id, event_type, topic,"
-                    " kafka_partition, kafka_offset) VALUES ($1, $2, $3, 't', 0, 0)",
-                    [(f"/partners/{partner}/{domain}", str(uuid.uuid4()), e.TYPE) for e in batch],
-                )
-                await HANDLER.apply_batch(conn, [(partner, e) for e in batch])
-            batch.clear()
-
-    for event in events:
-        if batch and (
-            type(event) is not type(batch[0])
-            or event.aggregate_id in {e.aggregate_id for e in batch}
-        ):
-            await flush()
-        batch.append(event)
-    await flush()
+    for batch in set_wise_batches(events, lambda event: event):
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.executemany(
+                "INSERT INTO processed_events (source, event_id, event_type, topic,"
+                " kafka_partition, kafka_offset) VALUES ($1, $2, $3, 't', 0, 0)",
+                [(f"/partners/{partner}/{domain}", str(uuid.uuid4()), e.TYPE) for e in batch],
+            )
+            await HANDLER.apply_batch(conn, [(partner, e) for e in batch])
 
 
 @pytest.fixture(scope="module")

@@ -587,7 +587,7 @@ _SPECVERSION = SPECVERSION.encode()
 _CONTENT_TYPE = CONTENT_TYPE.encode()
 
 
-def message_headers(row: Mapping[str, Any], event_id: str | None = None) -> list[tuple[str, bytes]]:
+def message_headers(row: Mapping[str, Any]) -> list[tuple[str, bytes]]:
     """The CloudEvents binary-mode headers of an outbox row: what :func:`encode` writes for
     the same envelope, without building the SDK's event (the relay's hot path)."""
     time = row["occurred_at"].isoformat()
@@ -595,7 +595,7 @@ def message_headers(row: Mapping[str, Any], event_id: str | None = None) -> list
         time = time[:-6] + "Z"
     headers = [
         ("ce_specversion", _SPECVERSION),
-        ("ce_id", (event_id or str(row["event_id"])).encode()),
+        ("ce_id", str(row["event_id"]).encode()),
         ("ce_source", row["source"].encode()),
         ("ce_type", row["event_type"].encode()),
         ("ce_time", time.encode()),

@@ -48,7 +48,8 @@ from franoi_projection.adapters.generations import (
     new_generation,
     set_state,
 )
-from franoi_projection.service_layer.apply import REBUILD_HANDLER, REFRESH_JOURNEYS
+from franoi_projection.service_layer.apply import REBUILD_HANDLER
+from franoi_projection.service_layer.journeys import REFRESH
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +284,7 @@ async def _refresh_journeys(settings: ProjectionSettings, target: Generation) ->
     )
     try:
         started = time.monotonic()
-        await conn.execute(REFRESH_JOURNEYS)
+        await conn.execute(REFRESH)
         log.info(
             "rebuild: journeys recomputed",
             extra={"generation": target.number, "seconds": round(time.monotonic() - started, 2)},

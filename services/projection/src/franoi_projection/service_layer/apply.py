@@ -15,7 +15,7 @@ from franoi_projection.service_layer.erasure import ERASURE
 from franoi_projection.service_layer.events import EVENTS
 from franoi_projection.service_layer.hosting import HOSTING
 from franoi_projection.service_layer.housing import HOUSING
-from franoi_projection.service_layer.journeys import AFTER_BATCH, REFRESH, with_journeys
+from franoi_projection.service_layer.journeys import AFTER_BATCH, with_journeys
 
 PROJECTION = with_journeys(merge(HOUSING, EMPLOYMENT, HOSTING, CASES, EVENTS, ERASURE))
 
@@ -33,11 +33,8 @@ HANDLER = ProjectionHandler(PROJECTION, known_partners, after_batch=AFTER_BATCH)
 
 REBUILD_HANDLER = ProjectionHandler(PROJECTION, known_partners)
 """A rebuild's batch handler: the journeys' persons are noted batch after batch and
-recomputed once, when the rebuild has caught up (:data:`REFRESH_JOURNEYS`), instead of
+recomputed once, when the rebuild has caught up (:data:`journeys.REFRESH`), instead of
 after every batch (a person's records arrive over many batches and topics)."""
-
-REFRESH_JOURNEYS = REFRESH
-"""Recompute every noted person's journey (run once at the end of a rebuild)."""
 
 
 async def apply_event(conn: asyncpg.Connection, envelope: Envelope, delivery: Delivery) -> None:
