@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer
+from aiokafka.partitioner import DefaultPartitioner
 from franoi_common.db import UnitOfWork, create_pool
 from franoi_common.envelope import decode
 from franoi_common.events import DomainEvent
@@ -225,6 +226,10 @@ async def test_relay_publishes_cloudevents_keyed_by_aggregate(
         assert len({r.partition for r in mine}) == 1
         seqs = [decode(r.headers, r.value).data["seq"] for r in sorted(mine, key=_offset)]
         assert seqs == sorted(seqs)
+    # the partition a keyed `send` would choose, so any producer of the key agrees
+    every = list(range(kafka.topic_partitions))
+    for record in records:
+        assert record.partition == DefaultPartitioner()(record.key, every, every)
 
 
 def _offset(record: Any) -> int:
