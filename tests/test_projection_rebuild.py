@@ -65,6 +65,9 @@ EXCLUDED_COLUMNS = {
 }
 """Columns not compared. Everything else is, including processed_events.processed_at and
 partner_activity (the rebuild carries the live arrival times over)."""
+NOT_READ_MODELS = {"consumer_reports"}
+"""Tables not compared: what the running consumers say of themselves (each generation's
+consumer reports in its own schema), not what the events made."""
 
 
 async def unused_partners(kafka: KafkaSettings, n: int) -> list[str]:
@@ -261,7 +264,7 @@ async def test_rebuilt_equals_live_and_the_switch_never_stops_the_reads(
             live_tables = await tables_of(admin, "public")
             assert await tables_of(admin, "projection_1") == live_tables
             assert {"partners", "indicator_counts", "partner_activity"} <= set(live_tables)
-            for table in live_tables:
+            for table in sorted(set(live_tables) - NOT_READ_MODELS):
                 live_rows = await normalised(admin, "public", table)
                 assert await normalised(admin, "projection_1", table) == live_rows, table
             assert await count(admin, "projection_1", "housing_requests") == len(

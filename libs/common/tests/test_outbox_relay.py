@@ -416,6 +416,7 @@ async def test_migrate_twice_applies_nothing_the_second_time(databases: Any) -> 
         "outbox/002_command_fingerprints",
         "inbox/001_processed_events",
         "inbox/002_occurred_at",
+        "inbox/003_consumer_reports",
     ]
     assert await migrate_url(url, [OUTBOX, INBOX]) == []
     conn = await asyncpg.connect(url)
@@ -428,6 +429,7 @@ async def test_migrate_twice_applies_nothing_the_second_time(databases: Any) -> 
         ("outbox", 2, OUTBOX.load()[1].checksum),
         ("inbox", 1, INBOX.load()[0].checksum),
         ("inbox", 2, INBOX.load()[1].checksum),
+        ("inbox", 3, INBOX.load()[2].checksum),
     }
 
 
@@ -450,6 +452,7 @@ async def test_changed_migration_is_an_error(
         assert await asyncio.wait_for(migrate_url(url, [INBOX]), 5) == [
             "inbox/001_processed_events",
             "inbox/002_occurred_at",
+            "inbox/003_consumer_reports",
         ]
         # a wrong checksum recorded for an applied file is reported the same way
         await conn.execute("UPDATE schema_migrations SET checksum = 'x' WHERE component = 'outbox'")
@@ -494,12 +497,13 @@ async def test_concurrent_migrations_apply_each_file_once(databases: Any) -> Non
     assert applied == [
         "inbox/001_processed_events",
         "inbox/002_occurred_at",
+        "inbox/003_consumer_reports",
         "outbox/001_outbox",
         "outbox/002_command_fingerprints",
     ]
     conn = await asyncpg.connect(url)
     try:
-        assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == 4
+        assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == 5
     finally:
         await conn.close()
 

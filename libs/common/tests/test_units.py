@@ -6,6 +6,7 @@ test client).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import re
@@ -13,8 +14,10 @@ import time
 import uuid
 from typing import Annotated, Any
 
+import httpx
 import jwt
 import pytest
+from aiokafka.errors import KafkaConnectionError
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.testclient import TestClient
 from franoi_common.auth import (
@@ -36,7 +39,14 @@ from franoi_common.envelope import (
     source_for,
 )
 from franoi_common.events import AgeBand, MunicipalityCode, PersonRef
-from franoi_common.http import Readiness, install_error_handlers, install_health_routes
+from franoi_common.http import (
+    Health,
+    Liveness,
+    Readiness,
+    install_error_handlers,
+    install_health_routes,
+)
+from franoi_common.kafka import BackgroundWorker
 from franoi_common.outbox import message_headers
 from franoi_common.pseudonym import normalise_identifier, person_ref
 from franoi_common.settings import (
@@ -730,24 +740,147 @@ def test_health_routes() -> None:
     async def down() -> None:
         raise ConnectionRefusedError("db")
 
+    readiness = Readiness(required={"database": ok})
+    readiness.inform("kafka", down, "the outbox keeps the events")
     app = FastAPI()
-    install_health_routes(
-        app, Readiness(required={"database": ok}, informational={"kafka": down}), timeout_s=1
-    )
+    install_health_routes(app, Health(readiness=readiness), timeout_s=1)
     client = TestClient(app)
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {
-        "database": "ok",
-        "kafka": "unavailable (ConnectionRefusedError)",
+    assert ready.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "kafka": "unavailable (ConnectionRefusedError)"},
+        "not_required": {"kafka": "the outbox keeps the events"},
     }
 
     unready_app = FastAPI()
-    install_health_routes(unready_app, Readiness(required={"database": down}), timeout_s=1)
+    install_health_routes(unready_app, Health(Readiness(required={"database": down})), timeout_s=1)
     unready = TestClient(unready_app).get("/readyz")
     assert unready.status_code == 503
     assert unready.json()["status"] == "unready"
+
+    readiness.require("kafka")  # as in a worker's own process
+    required = TestClient(app).get("/readyz")
+    assert required.status_code == 503
+    assert "not_required" not in required.json()
+
+
+class _Loop(BackgroundWorker):
+    """A worker whose rounds the test drives: each item of ``rounds`` is a round that
+    succeeds (True), fails (False) or never ends (None)."""
+
+    def __init__(self, rounds: list[bool | None]) -> None:
+        self.rounds = rounds
+
+    async def _run(self) -> None:
+        for outcome in self.rounds:
+            if outcome is None:
+                await asyncio.Event().wait()  # frozen
+            elif outcome:
+                self.progressed()
+            else:
+                self.failed(KafkaConnectionError())
+            await asyncio.sleep(0.01)
+        while True:  # idle rounds, each a success
+            self.progressed()
+            await asyncio.sleep(0.01)
+
+    async def _close(self) -> None:
+        return None
+
+
+async def test_a_worker_is_stalled_when_its_loop_stops_completing_rounds() -> None:
+    idle = _Loop([])
+    idle.stall_after_s = 0.2
+    assert idle.stalled() is None  # not started
+    await idle.start()
+    await asyncio.sleep(0.4)
+    assert idle.stalled() is None  # nothing to do, and still going round
+    await idle.stop()
+
+    frozen = _Loop([True, None])
+    frozen.stall_after_s = 0.2
+    await frozen.start()
+    await asyncio.sleep(0.1)
+    assert frozen.stalled() is None
+    await asyncio.sleep(0.3)
+    stall = frozen.stalled()
+    assert stall is not None and not stall.failing
+    assert re.fullmatch(r"no round completed for \d+ s", stall.why)
+    await frozen.stop()
+
+    failing = _Loop([False] * 100)
+    failing.stall_after_s = 0.2
+    await failing.start()
+    await asyncio.sleep(0.4)
+    stall = failing.stalled()
+    assert stall is not None and stall.failing
+    assert re.fullmatch(
+        r"every round failed for \d+ s \(last error: KafkaConnectionError\)", stall.why
+    )
+    await failing.stop()
+
+
+async def test_liveness_fails_for_a_stalled_worker_and_waits_for_an_unavailable_dependency() -> (
+    None
+):
+    """A worker failing while every dependency answers is stalled (503: restart it); failing
+    while one is away, it is waiting (200: a restart would not bring it back); a frozen
+    loop is stalled either way."""
+    broker_up = True
+
+    async def database() -> None:
+        return None
+
+    async def broker() -> None:
+        if not broker_up:
+            raise ConnectionRefusedError("broker")
+
+    readiness = Readiness(required={"database": database})
+    readiness.inform("broker", broker, "the outbox keeps the events")
+    failing = _Loop([False] * 1000)
+    failing.stall_after_s = 0.2
+    frozen = _Loop([None])
+    frozen.stall_after_s = 0.2
+    health = Health(readiness=readiness, liveness=Liveness({"relay": failing}))
+    app = FastAPI()
+    install_health_routes(app, health)
+    await failing.start()
+    await frozen.start()
+    await asyncio.sleep(0.4)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as client:
+        stalled = await client.get("/healthz")
+        assert stalled.status_code == 503
+        assert stalled.json()["status"] == "stalled"
+        assert stalled.json()["workers"]["relay"].startswith("every round failed for")
+
+        broker_up = False
+        waiting = await client.get("/healthz")
+        assert waiting.status_code == 200
+        assert waiting.json()["status"] == "ok"
+        assert waiting.json()["waiting"]["relay"].endswith(", while unavailable: broker")
+
+        health.liveness.workers["erasure"] = frozen
+        frozen_answer = await client.get("/healthz")
+        assert frozen_answer.status_code == 503
+        assert set(frozen_answer.json()["workers"]) == {"erasure"}
+    await failing.stop()
+    await frozen.stop()
+
+
+async def test_a_worker_whose_loop_ended_is_stalled() -> None:
+    class Crashing(_Loop):
+        async def _run(self) -> None:
+            raise RuntimeError("bug")
+
+    crashing = Crashing([])
+    await crashing.start()
+    await asyncio.sleep(0.05)
+    stall = crashing.stalled()
+    assert stall is not None and stall.why == "the loop has ended (RuntimeError)"
+    with pytest.raises(RuntimeError):
+        await crashing.stop()
 
 
 def test_envelope_is_frozen() -> None:

@@ -42,9 +42,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
+import math
+import os
 import re
+import socket
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +61,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from opentelemetry import trace
 from pydantic import ValidationError
 
+from franoi_common.db import DATABASE_UNAVAILABLE
 from franoi_common.envelope import Envelope, EnvelopeError, decode
 from franoi_common.kafka import BackgroundWorker, make_producer, started
 from franoi_common.settings import KafkaSettings
@@ -74,13 +80,8 @@ class DatabaseUnavailable(Exception):
 
 TRANSIENT_DATABASE_ERRORS: tuple[type[BaseException], ...] = (
     DatabaseUnavailable,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.OperatorInterventionError,  # admin shutdown, cancelled by the server
-    asyncpg.InsufficientResourcesError,  # too many connections, disk full
+    *DATABASE_UNAVAILABLE,
     asyncpg.TransactionRollbackError,  # serialization failure, deadlock
-    OSError,
-    TimeoutError,
 )
 
 
@@ -211,6 +212,22 @@ VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
 """
 
 
+REPORT_EVERY_S = 15.0
+_REPORT = """
+INSERT INTO consumer_reports (instance_id, group_id, started_at, reported_at, processed,
+    duplicates, dead_lettered, assigned_partitions, last_error)
+VALUES ($1, $2, $3, clock_timestamp(), $4, $5, $6, $7, $8)
+ON CONFLICT (instance_id) DO UPDATE SET group_id = excluded.group_id,
+    reported_at = excluded.reported_at, processed = excluded.processed,
+    duplicates = excluded.duplicates, dead_lettered = excluded.dead_lettered,
+    assigned_partitions = excluded.assigned_partitions, last_error = excluded.last_error
+"""
+
+_FORGET_GONE = (
+    "DELETE FROM consumer_reports WHERE reported_at < clock_timestamp() - interval '1 day'"
+)
+
+
 class IdempotentConsumer(BackgroundWorker):
     def __init__(
         self,
@@ -246,7 +263,25 @@ class IdempotentConsumer(BackgroundWorker):
         self.dead_lettered = 0
         self.batches = 0
         self.assigned: set[TopicPartition] = set()
-        self.last_error: str | None = None
+        self.instance_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        """This consumer in ``consumer_reports`` (a host and a process: nobody's data)."""
+        self._started_at = dt.datetime.now(dt.UTC)
+        self._reported_at = -math.inf
+        self._last_said: tuple[Any, ...] | None = None
+
+    async def stop(self) -> None:
+        try:
+            await super().stop()
+        finally:  # gone from the status at once (else it ages out)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    self._pool.execute(
+                        "DELETE FROM consumer_reports WHERE instance_id = $1", self.instance_id
+                    ),
+                    2,
+                )
+            self._last_said = None
+            self._reported_at = -math.inf
 
     async def _committed(self) -> None:
         """Wait for the previous offset commit (a failed one only means redelivery)."""
@@ -299,12 +334,12 @@ class IdempotentConsumer(BackgroundWorker):
                     # at a time, in order. Committed late means redelivered, which is harmless.
                     await self._committed()
                     self._commit = asyncio.create_task(consumer.commit(offsets))
-                self.last_error = None
+                self.progressed()
                 backoff = 0.1
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker lost, or anything unforeseen: start over
-                self.last_error = type(exc).__name__
+                self.failed(exc)
                 log.warning(
                     "consumer interrupted; reconnecting (uncommitted records are redelivered)",
                     extra={"error": type(exc).__name__, "retry_in_s": backoff},
@@ -313,6 +348,37 @@ class IdempotentConsumer(BackgroundWorker):
                 await self._close()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff_s)
+            await self._report()
+
+    async def _report(self) -> None:
+        """Write this instance's counters to ``consumer_reports`` when they changed (at most
+        once a second) and at least every ``REPORT_EVERY_S``; a failure waits for the next."""
+        now = time.monotonic()
+        said = self._said()
+        if said == self._last_said and now - self._reported_at < REPORT_EVERY_S:
+            return
+        if now - self._reported_at < 1.0:
+            return
+        self._reported_at = now
+        try:
+            if self._last_said is None:  # the first report: forget instances long gone
+                await self._pool.execute(_FORGET_GONE)
+            await self._pool.execute(
+                _REPORT, self.instance_id, self._group_id, self._started_at, *said
+            )
+        except Exception as exc:  # the database away: the next round reports
+            log.debug("consumer report not written", extra={"error": type(exc).__name__})
+            return
+        self._last_said = said
+
+    def _said(self) -> tuple[Any, ...]:
+        return (
+            self.processed,
+            self.duplicates,
+            self.dead_lettered,
+            len(self.assigned),
+            self.last_error,
+        )
 
     async def _process_batch(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         """Apply the records of one partition in one transaction, dead-lettering what cannot
@@ -349,6 +415,7 @@ class IdempotentConsumer(BackgroundWorker):
                 careful = True
                 continue
             except TRANSIENT_DATABASE_ERRORS as exc:
+                self.failed(exc)
                 log.warning(
                     "database unavailable; retrying the batch",
                     extra={"error": type(exc).__name__, "events": len(batch)},
@@ -599,6 +666,7 @@ class IdempotentConsumer(BackgroundWorker):
                 await asyncio.gather(*futures)
                 break
             except KafkaError as exc:
+                self.failed(exc)
                 log.warning(
                     "dead-letter publish failed; retrying", extra={"error": type(exc).__name__}
                 )

@@ -13,6 +13,18 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 _tracer = trace.get_tracer("franoi.db")
 
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError,  # refused, lost
+    asyncpg.InterfaceError,  # a connection closed under a statement
+    asyncpg.CannotConnectNowError,  # starting up, shutting down, recovering
+    asyncpg.OperatorInterventionError,  # admin or crash shutdown
+    asyncpg.InsufficientResourcesError,  # too many connections, disk full
+    OSError,  # refused, reset, unreachable, timed out (TimeoutError is an OSError)
+)
+"""What a request or a worker meets while its database is away (a restart, a failover):
+a request answers 503 with ``Retry-After``, never 500 (a write that met it may be repeated
+safely, docs/api.md); a worker retries its round."""
+
 
 class TracedConnection(asyncpg.Connection):  # type: ignore[misc]
     """A pooled connection whose statements are CLIENT spans (``db.system``, ``db.name``,

@@ -24,13 +24,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.telemetry import TelemetryConfig
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -39,7 +39,9 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from franoi_common.db import DATABASE_UNAVAILABLE
 from franoi_common.errors import DomainError
+from franoi_common.kafka import Stall
 from franoi_common.telemetry import context_from_headers
 
 log = logging.getLogger(__name__)
@@ -99,7 +101,79 @@ class Readiness:
     """Checks that make the service unready when they fail."""
     informational: dict[str, Check] = field(default_factory=dict)
     """Reported, but the service stays ready (e.g. the broker for a partner service:
-    commands keep working and the outbox holds the events)."""
+    commands keep working and the outbox holds the events); each has its reason in
+    ``not_required``."""
+    not_required: dict[str, str] = field(default_factory=dict)
+    """Why each informational check does not make the service unready (shown on /readyz)."""
+
+    def inform(self, name: str, check: Check, why: str) -> None:
+        """Report ``check`` without depending on it, saying why that is acceptable."""
+        self.informational[name] = check
+        self.not_required[name] = why
+
+    async def report(self, timeout_s: float) -> dict[str, str]:
+        """Every check, required or not: ``ok`` or ``unavailable (why)``."""
+        checks = {**self.required, **self.informational}
+        results = await asyncio.gather(*(_run_check(c, timeout_s) for c in checks.values()))
+        return dict(zip(checks, results, strict=True))
+
+    def require(self, name: str) -> None:
+        """Make an informational check required (e.g. the broker, in a worker's process)."""
+        if name in self.informational:
+            self.required[name] = self.informational.pop(name)
+            self.not_required.pop(name, None)
+
+
+class Stallable(Protocol):
+    def stalled(self) -> Stall | None:
+        """Why the worker makes no progress, or None while it works."""
+        ...
+
+
+@dataclass
+class Liveness:
+    """What ``/healthz`` answers for: the process serves, and each of its workers' loops
+    makes progress (:meth:`franoi_common.kafka.BackgroundWorker.stalled`). A worker whose
+    rounds keep failing while one of the process's dependencies is unavailable is waiting
+    for it, not stalled: a restart would not bring the database or the broker back (and
+    would stop an API that works without the broker); readiness says it instead."""
+
+    workers: dict[str, Stallable] = field(default_factory=dict)
+
+    async def check(
+        self, readiness: Readiness, timeout_s: float
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """(stalled workers, waiting workers), each with why."""
+        stalls = {name: stall for name, w in self.workers.items() if (stall := w.stalled())}
+        away: list[str] = []
+        if any(stall.failing for stall in stalls.values()):
+            report = await readiness.report(timeout_s)
+            away = [name for name, result in report.items() if result != "ok"]
+        stalled: dict[str, str] = {}
+        waiting: dict[str, str] = {}
+        for name, stall in stalls.items():
+            if stall.failing and away:
+                waiting[name] = f"{stall.why}, while unavailable: {', '.join(away)}"
+            else:
+                stalled[name] = stall.why
+        return stalled, waiting
+
+
+Metrics = Callable[[], Awaitable[list[str]]]
+"""Lines of the Prometheus text format (``# HELP``, ``# TYPE`` and samples)."""
+
+
+@dataclass
+class Health:
+    """What a process's probes and ``/metrics`` report."""
+
+    readiness: Readiness = field(default_factory=Readiness)
+    liveness: Liveness = field(default_factory=Liveness)
+    metrics: dict[str, Metrics] = field(default_factory=dict)
+    """Metric sources by name; one that fails is left out (and said in a comment line)."""
+
+
+DATABASE_RETRY_AFTER_S = 5
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -139,6 +213,19 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "5"},
         )
 
+    async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable", extra={"error": type(exc).__name__})
+        return problem_response(
+            503,
+            "the service's database is not reachable at the moment; nothing was changed,"
+            " retry shortly",
+            code="database_unavailable",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+        )
+
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, database_unavailable)
+
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", extra={"error": type(exc).__name__})
@@ -160,7 +247,7 @@ _DESCRIPTIONS = {
     "404": "No such resource (named in the path or the body) for the caller's partner",
     "409": "The request conflicts with the resource's current state",
     "422": "Invalid input: each problem's location and message",
-    "503": "The database did not answer in time; retry later",
+    "503": "The database is unreachable or did not answer in time; retry after Retry-After",
 }
 
 
@@ -222,27 +309,77 @@ async def _run_check(check: Check, timeout_s: float) -> str:
     return "ok"
 
 
-def install_health_routes(app: FastAPI, readiness: Readiness, timeout_s: float = 2.0) -> None:
-    @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+class LiveOut(BaseModel):
+    status: str = Field(description="ok, or stalled")
+    workers: dict[str, str] | None = Field(
+        None, description="Each stalled worker and why (only when stalled)"
+    )
+    waiting: dict[str, str] | None = Field(
+        None,
+        description="Workers whose rounds fail while a dependency is unavailable: not"
+        " restarted for it, since a restart would not bring the dependency back",
+    )
+
+
+class ReadyOut(BaseModel):
+    status: str = Field(description="ready, or unready")
+    checks: dict[str, str] = Field(description="Each dependency: ok, or unavailable (why)")
+    not_required: dict[str, str] | None = Field(
+        None, description="Why each of these checks does not make the service unready"
+    )
+
+
+def install_health_routes(app: FastAPI, health: Health, timeout_s: float = 2.0) -> None:
+    readiness = health.readiness
+
+    @app.get(
+        "/healthz",
+        tags=["health"],
+        summary="Liveness: the process answers and its workers make progress",
+        responses={
+            200: {"model": LiveOut},
+            503: {"model": LiveOut, "description": "A worker has stalled: restart the process"},
+        },
+    )
+    async def healthz() -> JSONResponse:
+        stalled, waiting = await health.liveness.check(readiness, timeout_s)
+        if stalled:
+            return JSONResponse(status_code=503, content={"status": "stalled", "workers": stalled})
+        content: dict[str, Any] = {"status": "ok"}
+        if waiting:
+            content["waiting"] = waiting
+        return JSONResponse(content=content)
 
     @app.get(
         "/readyz",
         tags=["health"],
         summary="Readiness: dependencies reachable",
-        responses={503: {"description": "A required dependency is unavailable"}},
+        responses={
+            200: {"model": ReadyOut},
+            503: {"model": ReadyOut, "description": "A required dependency is unavailable"},
+        },
     )
     async def readyz() -> JSONResponse:
-        names = list(readiness.required) + list(readiness.informational)
-        checks = [*readiness.required.values(), *readiness.informational.values()]
-        results = await asyncio.gather(*(_run_check(c, timeout_s) for c in checks))
-        report = dict(zip(names, results, strict=True))
+        report = await readiness.report(timeout_s)
         ready = all(report[name] == "ok" for name in readiness.required)
-        return JSONResponse(
-            status_code=200 if ready else 503,
-            content={"status": "ready" if ready else "unready", "checks": report},
-        )
+        content: dict[str, Any] = {"status": "ready" if ready else "unready", "checks": report}
+        if readiness.not_required:
+            content["not_required"] = readiness.not_required
+        return JSONResponse(status_code=200 if ready else 503, content=content)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        """The Prometheus text format of every metric source of the process."""
+        lines: list[str] = []
+        for name, source in health.metrics.items():
+            try:
+                lines += await asyncio.wait_for(source(), timeout_s)
+            except Exception as exc:
+                lines.append(f"# {name}: unavailable ({type(exc).__name__})")
+        return Response("\n".join(lines) + "\n", media_type=PROMETHEUS_TEXT)
+
+
+PROMETHEUS_TEXT = "text/plain; version=0.0.4"
 
 
 def install_root_redirect(app: FastAPI) -> None:

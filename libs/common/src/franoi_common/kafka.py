@@ -5,11 +5,14 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import TopicAlreadyExistsError
 
 from franoi_common.settings import KafkaSettings
@@ -69,12 +72,45 @@ async def ensure_topics(kafka: KafkaSettings, topics: Sequence[str]) -> None:
         await admin.close()
 
 
+STALL_AFTER_S = 60.0
+"""A worker whose loop has completed no round for this long is stalled (its process's
+liveness probe fails, so the orchestrator restarts it): ``FRANOI_WORKER_STALL_S``."""
+
+
+@dataclass(frozen=True)
+class Stall:
+    """Why a worker's loop makes no progress."""
+
+    why: str
+    failing: bool = False
+    """Its rounds keep failing (rather than its loop being frozen or ended): a restart helps
+    only if what they need is there (``/healthz`` asks the process's dependency checks)."""
+
+
+RETRIED_WITHIN_S = 15.0
+"""A worker retries a failed round within this (its longest backoff, 5 s, and a round's own
+time, at most the clients' 10 s timeouts): a failure older than that, with no round since,
+is a frozen loop."""
+
+
 class BackgroundWorker(abc.ABC):
-    """A loop running as an asyncio task between ``start`` and ``stop``."""
+    """A loop running as an asyncio task between ``start`` and ``stop``.
+
+    The loop calls :meth:`progressed` after each round that succeeded (a relay's claim, with
+    or without rows; a consumer's poll and its batches applied), and :meth:`failed` when a
+    round failed. An idle worker still completes a round every poll interval, so a worker
+    with nothing to do stays live; one whose loop is frozen, has ended, or has failed every
+    round for ``stall_after_s`` is :meth:`stalled`, whether or not work is waiting."""
 
     _task: asyncio.Task[None] | None = None
+    stall_after_s: float = STALL_AFTER_S
+    last_error: str | None = None
+    """Why the last round failed; None once a round succeeds."""
+    _progress_at: float = 0.0
+    _failed_at: float = -float("inf")
 
     async def start(self) -> None:
+        self._progress_at = time.monotonic()
         self._task = asyncio.create_task(self._run(), name=type(self).__name__)
 
     async def stop(self) -> None:
@@ -87,8 +123,93 @@ class BackgroundWorker(abc.ABC):
             self._task = None
             await self._close()
 
+    def progressed(self) -> None:
+        """A round of the loop succeeded."""
+        self._progress_at = time.monotonic()
+        self.last_error = None
+
+    def failed(self, error: BaseException) -> None:
+        """A round of the loop failed (it will be tried again)."""
+        self.last_error = type(error).__name__
+        self._failed_at = time.monotonic()
+
+    def stalled(self) -> Stall | None:
+        """Why this worker may need a restart (its loop ended, is frozen, or has failed every
+        round for ``stall_after_s``), or None while it works (or was never started)."""
+        task = self._task
+        if task is None:
+            return None
+        if task.done():
+            ended = None if task.cancelled() else task.exception()
+            return Stall(f"the loop has ended ({type(ended).__name__ if ended else 'cancelled'})")
+        now = time.monotonic()
+        quiet_s = now - self._progress_at
+        if quiet_s <= self.stall_after_s:
+            return None
+        if self._failed_at > self._progress_at and now - self._failed_at <= RETRIED_WITHIN_S:
+            return Stall(
+                f"every round failed for {quiet_s:.0f} s (last error: {self.last_error})",
+                failing=True,
+            )
+        return Stall(f"no round completed for {quiet_s:.0f} s")
+
     @abc.abstractmethod
     async def _run(self) -> None: ...
 
     @abc.abstractmethod
     async def _close(self) -> None: ...
+
+
+class BrokerCheck:
+    """Whether the broker answers now, for ``/readyz``: a metadata request on a client of
+    its own (opened at the first check, kept open), not what a worker last saw (a consumer's
+    poll returns nothing, without an error, while the broker is away). Answers are kept for
+    ``cache_s``, so frequent probes do not become frequent requests."""
+
+    def __init__(self, kafka: KafkaSettings, *, cache_s: float = 2.0) -> None:
+        self._kafka = kafka
+        self._cache_s = cache_s
+        self._client: AIOKafkaClient | None = None
+        self._checked_at = -float("inf")
+        self._error: BaseException | None = None
+        self._lock = asyncio.Lock()
+
+    async def __call__(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._checked_at > self._cache_s:
+                self._error = await self._ask()
+                self._checked_at = time.monotonic()
+        if self._error is not None:
+            raise self._error
+
+    async def _ask(self) -> BaseException | None:
+        try:
+            if self._client is None:
+                client = AIOKafkaClient(
+                    client_id="franoi-readiness",
+                    request_timeout_ms=2000,
+                    **self._kafka.client_options(),
+                )
+                self._client = await started_client(client)
+            await self._client.fetch_all_metadata()
+        except Exception as exc:
+            await self.close()  # a fresh client next time
+            return exc
+        return None
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.close()
+
+
+async def started_client(client: AIOKafkaClient) -> AIOKafkaClient:
+    """Bootstrap a bare client; if that fails, close what it opened and re-raise."""
+    try:
+        await client.bootstrap()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await client.close()
+        raise
+    return client

@@ -67,6 +67,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
+from franoi_common.db import DATABASE_UNAVAILABLE
 from franoi_common.envelope import CONTENT_TYPE, SPECVERSION, source_for
 from franoi_common.events import DomainEvent
 from franoi_common.kafka import BackgroundWorker, ensure_topics, make_producer, started
@@ -288,7 +289,6 @@ class OutboxRelay(BackgroundWorker):
         self._producer: AIOKafkaProducer | None = None
         self._listener: asyncpg.Connection | None = None
         self.published = 0
-        self.last_error: str | None = None
 
     async def start(self) -> None:
         self._signal.local_relays += 1
@@ -320,19 +320,31 @@ class OutboxRelay(BackgroundWorker):
             self._producer = None
 
     async def _listen(self) -> None:
+        """Hold a connection that LISTENs for commits in other processes. Best effort: a
+        wake-up only shortens the wait, the poll finds every row anyway, so a listener that
+        cannot be had (the database away) never keeps the relay from publishing."""
         if self._listener is not None:
-            if not self._listener.is_closed():
-                return
-            with contextlib.suppress(Exception):
-                await self._pool.release(self._listener)
+            try:
+                if not self._listener.is_closed():
+                    return
+            except asyncpg.InterfaceError:
+                pass  # the pool took the lost connection back: nothing left to release
+            else:
+                with contextlib.suppress(Exception):
+                    await self._pool.release(self._listener)
             self._listener = None
         try:
             conn = await self._pool.acquire()
-        except (asyncpg.PostgresError, OSError):
+        except DATABASE_UNAVAILABLE:
+            return
+        try:
+            await conn.add_listener(NOTIFY_CHANNEL, self._wake)
+        except DATABASE_UNAVAILABLE:
+            with contextlib.suppress(Exception):
+                await self._pool.release(conn)
             return
         # A dedicated connection held out of the pool for LISTEN, released at stop.
         self._listener = conn
-        await conn.add_listener(NOTIFY_CHANNEL, self._wake)
 
     def _wake(self, *_: Any) -> None:
         self._signal.local.set()
@@ -349,7 +361,7 @@ class OutboxRelay(BackgroundWorker):
                 await self._listen()
                 producer = await self._ensure_producer()
                 blocked = await self._drain(producer)
-                self.last_error = None
+                self.progressed()
                 backoff = 0.1
                 # Rows held by another relay are retried soon; otherwise wait for a commit.
                 wait_s = 0.02 if blocked else self._poll_interval_s
@@ -361,14 +373,8 @@ class OutboxRelay(BackgroundWorker):
                     await asyncio.sleep(self._until_next_claim())
             except asyncio.CancelledError:
                 raise
-            except (
-                KafkaError,
-                asyncpg.PostgresError,
-                asyncpg.InterfaceError,  # a connection lost mid-batch
-                OSError,
-                TimeoutError,
-            ) as exc:
-                self.last_error = type(exc).__name__
+            except (KafkaError, *DATABASE_UNAVAILABLE) as exc:
+                self.failed(exc)
                 log.warning(
                     "outbox relay cannot publish; retrying",
                     extra={"error": type(exc).__name__, "retry_in_s": backoff},
@@ -377,6 +383,30 @@ class OutboxRelay(BackgroundWorker):
                     await self._close_producer()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff_s)
+            except Exception as exc:  # unforeseen: logged with its trace, and tried again
+                self.failed(exc)
+                log.exception("outbox relay failed; retrying", extra={"retry_in_s": backoff})
+                await self._close_producer()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff_s)
+
+    async def metrics(self) -> list[str]:
+        """The backlog, for alerting on a stalled partner: how many rows are unsent and how
+        long the oldest has waited (0 when none)."""
+        row = await self._pool.fetchrow(
+            "SELECT count(*) AS unsent,"
+            " coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0) AS oldest"
+            " FROM outbox WHERE sent_at IS NULL"
+        )
+        assert row is not None
+        return [
+            "# HELP franoi_outbox_unsent Events in the outbox not yet on the broker.",
+            "# TYPE franoi_outbox_unsent gauge",
+            f"franoi_outbox_unsent {int(row['unsent'])}",
+            "# HELP franoi_outbox_oldest_unsent_seconds Age of the oldest unsent outbox event.",
+            "# TYPE franoi_outbox_oldest_unsent_seconds gauge",
+            f"franoi_outbox_oldest_unsent_seconds {float(row['oldest']):.3f}",
+        ]
 
     def _until_next_claim(self) -> float:
         """Seconds until a claim asked for by commits (not by a full batch) may run."""
@@ -495,6 +525,7 @@ class OutboxRelay(BackgroundWorker):
                         await conn.execute("ROLLBACK")
                 raise
         self.published += len(rows)
+        self.progressed()
         return len(rows)
 
     async def _send(self, producer: AIOKafkaProducer, rows: Sequence[asyncpg.Record]) -> None:

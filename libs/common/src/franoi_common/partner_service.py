@@ -26,6 +26,13 @@ from franoi_common.settings import PartnerServiceSettings, ServiceSettings, topi
 SCHEMA_BASE_URL = "https://schemas.franoi.org/events"
 
 
+BROKER_NOT_REQUIRED = (
+    "commands are accepted without the broker: their events wait in the outbox, and the relay"
+    " sends them in order when it returns (outbox_oldest_unsent_seconds on /metrics tells how"
+    " long they have waited)"
+)
+
+
 def _no_extra(settings: PartnerServiceSettings) -> Mapping[str, Any]:
     return {}
 
@@ -81,7 +88,8 @@ def partner_service(
         wiring.on_start.append(signal.start)
         if erasure_rules is not None:
             add_erasure(wiring, pool, settings, domain, erasure_rules)
-        wiring.check_dependencies(pool, relay, broker_required=False)
+        wiring.check_dependencies(pool, settings.kafka, broker_not_required=BROKER_NOT_REQUIRED)
+        wiring.metrics["outbox"] = relay.metrics
         wiring.create_topics_at_start(
             settings.kafka, [topic_for(p, domain) for p in settings.partner_ids]
         )

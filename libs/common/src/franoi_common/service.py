@@ -26,6 +26,8 @@ from franoi_common.auth import TokenVerifier
 from franoi_common.db import create_pool
 from franoi_common.http import (
     NATIVE_TELEMETRY_OFF,
+    Health,
+    Metrics,
     Readiness,
     install_error_handlers,
     install_health_routes,
@@ -33,7 +35,7 @@ from franoi_common.http import (
     install_root_redirect,
     instrument,
 )
-from franoi_common.kafka import ensure_topics
+from franoi_common.kafka import BrokerCheck, Stall, ensure_topics
 from franoi_common.migrations import MigrationSource, migrate_url
 from franoi_common.settings import KafkaSettings, ServiceSettings
 from franoi_common.telemetry import setup_logging, setup_tracing
@@ -50,10 +52,9 @@ class Worker(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
 
+    stall_after_s: float
 
-class ReportsErrors(Protocol):
-    last_error: str | None
-    """Why the worker's last attempt to reach the broker failed; None when it works."""
+    def stalled(self) -> Stall | None: ...
 
 
 @dataclass
@@ -63,25 +64,30 @@ class Wiring:
     state: dict[str, Any] = field(default_factory=dict)
     """Parts the routes use (``app.state.<name>``, see :func:`franoi_common.api.from_state`)."""
     workers: dict[str, Worker] = field(default_factory=dict)
-    """Background workers by command name (``relay``, ``consume``)."""
+    """Background workers by command name (``relay``, ``consume``); those that run in a
+    process answer for its liveness (``/healthz``)."""
     readiness: Readiness = field(default_factory=Readiness)
+    metrics: dict[str, Metrics] = field(default_factory=dict)
+    """What ``/metrics`` reports, by source (in every process of the service)."""
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def check_dependencies(
-        self, pool: asyncpg.Pool, broker_worker: ReportsErrors, *, broker_required: bool
+        self, pool: asyncpg.Pool, kafka: KafkaSettings, *, broker_not_required: str
     ) -> None:
-        """/readyz: the database always; the broker as seen by the worker that uses it."""
+        """/readyz: the database, required; the broker, asked directly (a
+        :class:`~franoi_common.kafka.BrokerCheck`, not what a worker last saw), reported in
+        the API's process with the reason it can do without it (``broker_not_required``),
+        and required in a worker's own process (:func:`run_workers`), which can do nothing
+        without it."""
 
         async def database() -> None:
             await database_check(pool)
 
-        async def broker() -> None:
-            if broker_worker.last_error is not None:
-                raise ConnectionError(broker_worker.last_error)
-
+        broker = BrokerCheck(kafka)
+        self.on_stop.append(broker.close)
         self.readiness.required["database"] = database
-        checks = self.readiness.required if broker_required else self.readiness.informational
-        checks["broker"] = broker
+        self.readiness.inform("broker", broker, broker_not_required)
 
     def create_topics_at_start(self, kafka: KafkaSettings, topics: Sequence[str]) -> None:
         """Development convenience (FRANOI_KAFKA_CREATE_TOPICS); production provisions topics."""
@@ -141,28 +147,30 @@ def create_app(
         pool = await create_pool(settings.database_url, settings.database_pool_max)
         wiring = definition.wire(settings, pool)
         state["wiring"] = wiring
-        readiness.required.update(wiring.readiness.required)
-        readiness.informational.update(wiring.readiness.informational)
+        adopt_health(health, wiring)
         for name, value in wiring.state.items():
             setattr(app.state, name, value)
-        for hook in wiring.on_start:
-            await hook()
         names = definition.in_process_workers(settings) if run_workers else ()
         started: list[Worker] = []
         try:
+            for hook in wiring.on_start:
+                await hook()
             for name in names:
                 worker = wiring.workers[name]
                 await worker.start()
                 started.append(worker)
+                watch(health, name, worker, settings)
             app.state.pool = pool
             app.state.wiring = wiring
             yield
         finally:
             for worker in reversed(started):
                 await worker.stop()
+            for hook in wiring.on_stop:
+                await hook()
             await pool.close()
 
-    readiness = Readiness()
+    health = Health()
     app = FastAPI(
         title=definition.title, version="1", lifespan=lifespan, telemetry=NATIVE_TELEMETRY_OFF
     )
@@ -170,13 +178,28 @@ def create_app(
     install_error_handlers(app)
     for router in definition.routers(settings):
         app.include_router(router)
-    install_health_routes(app, readiness)
+    install_health_routes(app, health)
     install_root_redirect(app)
     install_problem_openapi(app)
     if definition.setup_app is not None:
         definition.setup_app(app)
     instrument(app)
     return app
+
+
+def watch(health: Health, name: str, worker: Worker, settings: ServiceSettings) -> None:
+    """The process's liveness answers for ``worker`` (stalled after ``FRANOI_WORKER_STALL_S``)."""
+    worker.stall_after_s = settings.worker_stall_s
+    health.liveness.workers[name] = worker
+
+
+def adopt_health(health: Health, wiring: Wiring) -> None:
+    """What the wired parts report on the probes and ``/metrics``; the liveness of the
+    workers the process starts is added as they start."""
+    health.readiness.required.update(wiring.readiness.required)
+    health.readiness.informational.update(wiring.readiness.informational)
+    health.readiness.not_required.update(wiring.readiness.not_required)
+    health.metrics.update(wiring.metrics)
 
 
 class _WorkerHealthServer(uvicorn.Server):
@@ -192,21 +215,23 @@ class _WorkerHealthServer(uvicorn.Server):
 
 
 async def run_workers(definition: ServiceDefinition, settings: ServiceSettings, name: str) -> None:
-    """Run one worker on its own, with ``/healthz`` and ``/readyz`` on the HTTP port for
-    probes; SIGTERM/SIGINT stop it (uvicorn handles the signals)."""
+    """Run one worker on its own, with ``/healthz``, ``/readyz`` and ``/metrics`` on the
+    HTTP port for probes and scrapers; SIGTERM/SIGINT stop it (uvicorn handles the signals)."""
     pool = await create_pool(settings.database_url, settings.database_pool_max)
     try:
         wiring = definition.wire(settings, pool)
-        for hook in wiring.on_start:
-            await hook()
         worker = wiring.workers[name]
-        health = FastAPI(
+        health = Health()
+        adopt_health(health, wiring)
+        health.readiness.require("broker")
+        watch(health, name, worker, settings)
+        app = FastAPI(
             title=f"{definition.title}: {name}", openapi_url=None, telemetry=NATIVE_TELEMETRY_OFF
         )
-        install_health_routes(health, wiring.readiness)
+        install_health_routes(app, health)
         server = _WorkerHealthServer(
             uvicorn.Config(
-                health,
+                app,
                 host=settings.http_host,
                 port=settings.http_port,
                 log_config=None,
@@ -217,12 +242,18 @@ async def run_workers(definition: ServiceDefinition, settings: ServiceSettings, 
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, server.request_exit)
-        await worker.start()
-        log.info("worker started", extra={"worker": name})
         try:
-            await server.serve()
+            for hook in wiring.on_start:
+                await hook()
+            await worker.start()
+            log.info("worker started", extra={"worker": name})
+            try:
+                await server.serve()
+            finally:
+                await worker.stop()
         finally:
-            await worker.stop()
+            for hook in wiring.on_stop:
+                await hook()
     finally:
         await pool.close()
 

@@ -93,6 +93,9 @@ class ServiceSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     otel_exporter_endpoint: str | None = None
     """OTLP/HTTP endpoint for traces (e.g. ``http://otel-collector:4318``); unset: no export."""
+    worker_stall_s: float = Field(default=60.0, gt=0, le=3600)
+    """A background worker (relay, consumer) whose loop completes no round for this long
+    fails the process's liveness probe (``/healthz`` 503), so the orchestrator restarts it."""
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
 

@@ -82,6 +82,10 @@ class LagProbe:
             lag[tp.topic] += max(0, ends[tp] - position)
         return lag
 
+    async def metrics(self) -> list[str]:
+        """``/metrics``: the lag per topic (Prometheus text format)."""
+        return exposition(await self.lag())
+
     async def check(self) -> None:
         """Readiness (informational): fails when a topic has too many events waiting."""
         lag = await self.lag()
@@ -89,7 +93,7 @@ class LagProbe:
             raise ConsumerBehind(f"{lag.total} events waiting")
 
 
-def exposition(lag: Lag) -> str:
+def exposition(lag: Lag) -> list[str]:
     """The Prometheus text format of the lag (topic names carry no personal data)."""
     lines = [
         "# HELP franoi_projection_consumer_lag Events on the topic not yet applied.",
@@ -99,4 +103,4 @@ def exposition(lag: Lag) -> str:
         f'franoi_projection_consumer_lag{{topic="{topic}"}} {n}'
         for topic, n in sorted(lag.by_topic.items())
     ]
-    return "\n".join(lines) + "\n"
+    return lines

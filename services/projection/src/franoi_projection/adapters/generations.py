@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import asyncpg
 from franoi_common.consumer import IdempotentConsumer
-from franoi_common.kafka import BackgroundWorker
+from franoi_common.kafka import BackgroundWorker, Stall
 
 from franoi_projection.adapters.consumer_lag import LagProbe
 
@@ -204,13 +204,25 @@ class GenerationFollower(BackgroundWorker):
             try:
                 generation = await self._read()
             except Exception as exc:  # database away: the readiness check says so
+                self.failed(exc)
                 log.warning("generation check failed", extra={"error": type(exc).__name__})
                 continue
             if generation != self.active:
                 try:
                     await self._switch(generation)
                 except Exception as exc:  # tried again at the next poll
+                    self.failed(exc)
                     log.warning("generation switch failed", extra={"error": type(exc).__name__})
+                    continue
+            self.progressed()
+
+    def stalled(self) -> Stall | None:
+        """Its own loop's, else the consumer's it drives."""
+        own = super().stalled()
+        if own is not None or self._consumer is None:
+            return own
+        self._consumer.stall_after_s = self.stall_after_s
+        return self._consumer.stalled()
 
     async def _switch(self, generation: Generation) -> None:
         previous = self.active

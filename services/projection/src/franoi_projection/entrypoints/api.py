@@ -7,12 +7,12 @@ views; they show counts and pseudonymous aggregates, never a person.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
-from franoi_common.api import Limit, Offset, from_state, read_only
-from franoi_common.consumer import IdempotentConsumer
-from pydantic import BaseModel
+from fastapi import APIRouter
+from franoi_common.api import Limit, Offset, read_only
+from franoi_common.consumer import REPORT_EVERY_S
+from pydantic import BaseModel, Field
 
 from franoi_projection.adapters import read_models
 from franoi_projection.entrypoints.monthly import Pool, add_monthly_view, analyst_router
@@ -45,14 +45,30 @@ class HousingMonthlyOut(BaseModel):
     rows: list[HousingMonthOut]
 
 
-class ConsumerStatusOut(BaseModel):
-    events_processed: int
-    last_processed_at: dt.datetime | None
-    dead_letters: int
+class ConsumerInstanceOut(BaseModel):
+    instance_id: str = Field(description="The consumer's host and process")
+    group_id: str
+    started_at: dt.datetime
+    reported_at: dt.datetime = Field(description="Its last report (every 15 s at least)")
     processed_since_start: int
     duplicates_since_start: int
     dead_lettered_since_start: int
     assigned_partitions: int
+    last_error: str | None = Field(description="Why its last round failed; null when it works")
+
+
+class ConsumerStatusOut(BaseModel):
+    events_processed: int
+    last_processed_at: dt.datetime | None
+    dead_letters: int
+    processed_since_start: int = Field(description="Summed over the consumers reporting")
+    duplicates_since_start: int
+    dead_lettered_since_start: int
+    assigned_partitions: int = Field(description="Held by the consumers reporting")
+    consumers: list[ConsumerInstanceOut] = Field(
+        description="Every consumer that reported in the last 45 s, in whatever process it"
+        " runs (the API's own, or a consume worker of its own)"
+    )
 
 
 class DeadLetterOut(BaseModel):
@@ -66,7 +82,8 @@ class DeadLetterOut(BaseModel):
     dead_lettered_at: dt.datetime
 
 
-Consumer = Annotated[IdempotentConsumer, Depends(from_state("consumer", IdempotentConsumer))]
+LIVE_REPORT_S = 3 * REPORT_EVERY_S
+"""A consumer that has not reported for this long is not counted (stopped, or stalled)."""
 
 
 def build_router() -> APIRouter:
@@ -91,15 +108,17 @@ def build_router() -> APIRouter:
     )
 
     @router.get("/consumer/status", response_model=ConsumerStatusOut, tags=["operations"])
-    async def consumer_status(pool: Pool, consumer_stats: Consumer) -> Any:
+    async def consumer_status(pool: Pool) -> Any:
         async with read_only(pool) as conn:
             stored = await read_models.consumer_status(conn)
+            consumers = await read_models.consumer_reports(conn, LIVE_REPORT_S)
         return ConsumerStatusOut(
             **stored,
-            processed_since_start=consumer_stats.processed,
-            duplicates_since_start=consumer_stats.duplicates,
-            dead_lettered_since_start=consumer_stats.dead_lettered,
-            assigned_partitions=len(consumer_stats.assigned),
+            processed_since_start=sum(c["processed_since_start"] for c in consumers),
+            duplicates_since_start=sum(c["duplicates_since_start"] for c in consumers),
+            dead_lettered_since_start=sum(c["dead_lettered_since_start"] for c in consumers),
+            assigned_partitions=sum(c["assigned_partitions"] for c in consumers),
+            consumers=consumers,
         )
 
     @router.get("/dead-letters", response_model=list[DeadLetterOut], tags=["operations"])

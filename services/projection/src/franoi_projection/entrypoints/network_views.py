@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -25,7 +26,7 @@ from franoi_common.persons import PRINTABLE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from franoi_projection.adapters import network_views as q
-from franoi_projection.adapters.consumer_lag import Lag, LagProbe, exposition
+from franoi_projection.adapters.consumer_lag import Lag, LagProbe
 from franoi_projection.adapters.exports import (
     CSV_MEDIA_TYPE,
     XLSX_MEDIA_TYPE,
@@ -643,6 +644,7 @@ def build_network_router() -> APIRouter:
     return router
 
 
+log = logging.getLogger(__name__)
 POLL_S = 1.0
 KEEP_ALIVE_S = 15.0
 
@@ -666,7 +668,8 @@ class Progress:
             try:
                 async with read_only(self._pool) as conn:
                     count = await q.events_processed(conn)
-            except (asyncpg.PostgresError, OSError):
+            except Exception as exc:  # the database away: the stream waits, and goes on
+                log.debug("progress poll failed", extra={"error": type(exc).__name__})
                 count = self._count
             if count is not None and count != self._count:
                 async with self._changed:
@@ -828,7 +831,8 @@ Probe = Annotated[LagProbe, Depends(from_state("lag_probe", LagProbe))]
 
 
 def build_lag_router() -> APIRouter:
-    """Consumer lag per topic: JSON for analysts, Prometheus text at ``/metrics``."""
+    """Consumer lag per topic for analysts (Prometheus text at ``/metrics``, for every
+    process of the service: :meth:`LagProbe.metrics`)."""
     router = APIRouter(tags=["operations"])
 
     async def measured(probe: LagProbe) -> Lag:
@@ -837,8 +841,8 @@ def build_lag_router() -> APIRouter:
         except Exception as exc:
             raise HTTPException(503, detail="the broker did not answer; retry later") from exc
 
-    # Not in the OpenAPI document: it depends on the broker answering (503 otherwise), like
-    # /metrics; operators and scrapers use it, not API clients.
+    # Not in the OpenAPI document: it depends on the broker answering (503 otherwise);
+    # operators use it, not API clients.
     @router.get("/v1/consumer/lag", response_model=LagOut, include_in_schema=False)
     async def consumer_lag(who: Who, probe: Probe) -> Any:
         """Per topic, the events the projection has not applied yet."""
@@ -846,10 +850,5 @@ def build_lag_router() -> APIRouter:
             raise HTTPException(403, detail="for consortium analysts")
         lag = await measured(probe)
         return LagOut(total=lag.total, by_topic=lag.by_topic)
-
-    @router.get("/metrics", include_in_schema=False)
-    async def metrics(probe: Probe) -> Response:
-        lag = await measured(probe)
-        return Response(exposition(lag), media_type="text/plain; version=0.0.4")
 
     return router
