@@ -13,13 +13,11 @@ import asyncio
 import csv
 import datetime as dt
 import io
-import os
 import random
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -31,8 +29,9 @@ from franoi_contracts import housing as ev
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.service_layer.apply import apply_event
 from openpyxl import load_workbook
-from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
+from tests.browser import EXPECT_TIMEOUT_MS, SCREENSHOTS, offline
 from tests.support import (
     ANALYST,
     RunningService,
@@ -44,17 +43,6 @@ from tests.support import (
 )
 from tests.test_network_views import interleave, other_axes
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 TODAY = dt.date.today()
 MONTH = TODAY.strftime("%Y-%m")
 FIRST = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
@@ -67,7 +55,6 @@ BIG, SMALL, LIVE = "p05", "p30", "p30"  # Toscana, Liguria; LIVE gets events thr
 PERSON = {"sex": "female", "age_band": "25-34", "protection_status": "refugee"}
 SUBMITTED = "housing_requests_submitted"
 HOUSED = "housing_persons_housed"
-EXPECT_TIMEOUT_MS = 20_000
 
 
 def ref(n: int) -> str:
@@ -205,66 +192,6 @@ async def network(databases, kafka_bootstrap, kafka_idempotent) -> AsyncIterator
     async with running(service):
         await history(service)
         yield service, kafka_bootstrap
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    assert os.path.exists(CHROMIUM), "Debian's chromium is needed: ./scripts/test installs it"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-async def browser(chromium: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-@pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context(
-        viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="it-IT"
-    )
-    remote = await offline(context)
-    opened = await context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    # Script errors fail the test; a refused request (the bad-token test) is the server's say.
-    opened.on(
-        "console",
-        lambda m: (
-            m.type == "error"
-            and not m.text.startswith("Failed to load resource")
-            and errors.append(m.text)
-        ),
-    )
-    opened.set_default_timeout(EXPECT_TIMEOUT_MS)
-    try:
-        yield opened
-    finally:
-        await context.close()
-    assert not errors, errors
-    assert not remote, f"the page asked for remote resources: {remote}"
-
-
-async def offline(context: BrowserContext) -> list[str]:
-    """Refuse (and record) every request that leaves the machine: the pages must work
-    without an internet connection."""
-    remote: list[str] = []
-
-    async def only_local(route: Route) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            await route.continue_()
-        else:
-            remote.append(route.request.url)
-            await route.abort()
-
-    await context.route("**/*", only_local)
-    return remote
 
 
 ANALYST_TOKEN = token("consortium", "consortium_analyst")

@@ -32,6 +32,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.telemetry import TelemetryConfig
+from fastapi_offline import FastAPIOffline
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -382,13 +383,24 @@ def install_health_routes(app: FastAPI, health: Health, timeout_s: float = 2.0) 
 PROMETHEUS_TEXT = "text/plain; version=0.0.4"
 
 
+DOCS_ASSETS = "/docs-assets"
+
+
+def offline_docs_app(**options: Any) -> FastAPI:
+    """A FastAPI app whose ``/docs`` (Swagger UI) loads its script, style and icon from the
+    service itself (``/docs-assets``, files shipped in a package), never from a CDN: the
+    network's machines may be offline. No ReDoc: its bundle fetches a logo from the
+    internet."""
+    return FastAPIOffline(static_url=DOCS_ASSETS, redoc_url=None, **options)
+
+
 def install_root_redirect(app: FastAPI) -> None:
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
         return RedirectResponse("/docs")
 
 
-_UNTRACED = frozenset({"/healthz", "/readyz"})
+_UNTRACED = frozenset({"/healthz", "/readyz", "/metrics"})
 _server_tracer = trace.get_tracer("franoi.http")
 
 
@@ -403,7 +415,11 @@ class ServerSpans:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in _UNTRACED:
+        if (
+            scope["type"] != "http"
+            or scope["path"] in _UNTRACED
+            or scope["path"].startswith(DOCS_ASSETS)
+        ):
             await self.app(scope, receive, send)
             return
         carrier = {

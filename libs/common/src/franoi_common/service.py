@@ -34,6 +34,7 @@ from franoi_common.http import (
     install_problem_openapi,
     install_root_redirect,
     instrument,
+    offline_docs_app,
 )
 from franoi_common.kafka import BrokerCheck, Stall, ensure_topics
 from franoi_common.migrations import MigrationSource, migrate_url
@@ -171,7 +172,7 @@ def create_app(
             await pool.close()
 
     health = Health()
-    app = FastAPI(
+    app = offline_docs_app(
         title=definition.title, version="1", lifespan=lifespan, telemetry=NATIVE_TELEMETRY_OFF
     )
     app.state.token_verifier = TokenVerifier(settings.auth)
