@@ -44,6 +44,22 @@ class AgeBand(StrEnum):
     AGE_55_PLUS = "55+"
 
 
+def age_band_on(born_on: dt.date, on: dt.date) -> AgeBand:
+    """A person's age band on a day (what a record of that day carries, never the birth
+    date itself)."""
+    age = on.year - born_on.year - ((on.month, on.day) < (born_on.month, born_on.day))
+    for limit, band in (
+        (18, AgeBand.UNDER_18),
+        (25, AgeBand.AGE_18_24),
+        (35, AgeBand.AGE_25_34),
+        (45, AgeBand.AGE_35_44),
+        (55, AgeBand.AGE_45_54),
+    ):
+        if age < limit:
+            return band
+    return AgeBand.AGE_55_PLUS
+
+
 class ProtectionStatus(StrEnum):
     REFUGEE = "refugee"
     SUBSIDIARY = "subsidiary_protection"

@@ -395,6 +395,10 @@ def offline_docs_app(**options: Any) -> FastAPI:
 
 
 def install_root_redirect(app: FastAPI) -> None:
+    """``/`` leads to the API docs, unless the app has a page of its own there."""
+    if any(getattr(route, "path", None) == "/" for route in app.routes):
+        return
+
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
         return RedirectResponse("/docs")

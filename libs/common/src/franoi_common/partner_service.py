@@ -66,8 +66,8 @@ def partner_service(
     consumes_erasures = erasure_rules is not None
     workers = ("relay", WORKER) if consumes_erasures else ("relay",)
 
-    def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
-        assert isinstance(settings, settings_type)
+    def wire(settings: ServiceSettings, pool: asyncpg.Pool | None) -> Wiring:
+        assert isinstance(settings, settings_type) and pool is not None
         signal = OutboxSignal(pool)
         wired = services(
             pool=pool,

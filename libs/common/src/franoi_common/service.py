@@ -107,7 +107,8 @@ class ServiceDefinition:
     title: str
     settings_type: type[ServiceSettings]
     migrations: Sequence[MigrationSource]
-    wire: Callable[[ServiceSettings, asyncpg.Pool], Wiring]
+    wire: Callable[[ServiceSettings, asyncpg.Pool | None], Wiring]
+    """Builds the parts around the service's pool (None for a service without a database)."""
     routers: Callable[[ServiceSettings], Sequence[APIRouter]]
     """The API, built when the app is created (no database needed: the OpenAPI document
     can be generated anywhere); routes reach the wired parts through ``app.state``."""
@@ -115,11 +116,13 @@ class ServiceDefinition:
     """Workers that can run as their own command (``relay``, ``consume``)."""
     in_process_workers: Callable[[ServiceSettings], Sequence[str]]
     """Which workers ``serve`` runs inside the API process under these settings."""
-    setup_app: Callable[[FastAPI], None] | None = None
+    setup_app: Callable[[FastAPI, ServiceSettings], None] | None = None
     """Service-specific app setup, applied when the app is created: Starlette fixes
     exception handlers at the first request, so never later."""
     commands: Sequence[Command] = ()
     """More CLI commands of the service (e.g. the projection's ``rebuild``)."""
+    uses_database: bool = True
+    """False for a service that keeps nothing (the desk): no pool, no ``migrate``."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,11 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await create_pool(settings.database_url, settings.database_pool_max)
+        pool = (
+            await create_pool(settings.database_url, settings.database_pool_max)
+            if definition.uses_database
+            else None
+        )
         wiring = definition.wire(settings, pool)
         state["wiring"] = wiring
         adopt_health(health, wiring)
@@ -169,7 +176,8 @@ def create_app(
                 await worker.stop()
             for hook in wiring.on_stop:
                 await hook()
-            await pool.close()
+            if pool is not None:
+                await pool.close()
 
     health = Health()
     app = offline_docs_app(
@@ -183,7 +191,7 @@ def create_app(
     install_root_redirect(app)
     install_problem_openapi(app)
     if definition.setup_app is not None:
-        definition.setup_app(app)
+        definition.setup_app(app, settings)
     instrument(app)
     return app
 
@@ -265,7 +273,8 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> No
     parser = argparse.ArgumentParser(prog=f"franoi-{definition.name}", description=definition.title)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="HTTP API (and the in-process workers)")
-    commands.add_parser("migrate", help="apply database migrations and exit")
+    if definition.uses_database:
+        commands.add_parser("migrate", help="apply database migrations and exit")
     for worker in definition.worker_names:
         commands.add_parser(worker, help=f"run the {worker} worker on its own")
     extra = {command.name: command for command in definition.commands}

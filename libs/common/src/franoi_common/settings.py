@@ -107,22 +107,27 @@ class ServiceSettings(BaseSettings):
         return self
 
 
-class PartnerServiceSettings(ServiceSettings):
-    """A partner's domain service (housing, employment, hosting, events)."""
+class PartnerInstanceSettings(ServiceSettings):
+    """A service of a partner instance: whom it serves."""
 
     partner_id: str = Field(default="p01", pattern=r"^p[0-9]{2,3}(,p[0-9]{2,3})*$")
     """The partner this instance serves, or several comma-separated (``p03,p11``) when
     partners share one instance; each partner's data stays separated by ``partner_id``."""
+
+    @property
+    def partner_ids(self) -> tuple[str, ...]:
+        return tuple(self.partner_id.split(","))
+
+
+class PartnerServiceSettings(PartnerInstanceSettings):
+    """A partner's domain service (housing, employment, hosting, events)."""
+
     pseudonym_key: SecretStr = SecretStr(_DEV_PSEUDONYM_KEY)
     """The network key under which person identifiers become ``person_ref`` pseudonyms."""
     relay_enabled: bool = True
     """Run the outbox relay inside the API process (set false to run ``relay`` on its own)."""
     relay_batch_size: int = Field(default=500, ge=1, le=10000)
     relay_poll_interval_s: float = Field(default=1.0, gt=0, le=60)
-
-    @property
-    def partner_ids(self) -> tuple[str, ...]:
-        return tuple(self.partner_id.split(","))
 
     @model_validator(mode="after")
     def _no_default_pseudonym_key_in_production(self) -> Self:

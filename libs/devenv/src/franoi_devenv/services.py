@@ -65,7 +65,8 @@ class RunningService:
 
     async def start(self) -> None:
         """Apply migrations (their own step, as in production), then serve."""
-        await migrate_url(self.settings.database_url, list(self.definition.migrations))
+        if self.definition.uses_database:
+            await migrate_url(self.settings.database_url, list(self.definition.migrations))
         if self._socket is None or self._socket.fileno() == -1:  # a restart, or a given port
             self._socket = _listening_socket(self.port)
         self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]))

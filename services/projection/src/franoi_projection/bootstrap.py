@@ -42,8 +42,8 @@ BROKER_NOT_REQUIRED = (
 )
 
 
-def wire(settings: ServiceSettings, pool: asyncpg.Pool) -> Wiring:
-    assert isinstance(settings, ProjectionSettings)
+def wire(settings: ServiceSettings, pool: asyncpg.Pool | None) -> Wiring:
+    assert isinstance(settings, ProjectionSettings) and pool is not None
     consumer = SwitchingConsumer(
         pool,
         settings.kafka,

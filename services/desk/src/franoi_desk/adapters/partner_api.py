@@ -1,0 +1,79 @@
+"""The partner's own services, over HTTP, with the signed-in person's token: the desk keeps
+nothing and decides nothing, so partner isolation, roles, validation and the access log stay
+in the services."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+
+@dataclass
+class ServiceProblem(Exception):
+    """A service's RFC 9457 answer to a request (or the desk's own when it got none)."""
+
+    status: int
+    detail: str
+    code: str | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    """Each invalid input: ``loc`` (e.g. ``["body", "born_on"]``) and ``msg``."""
+
+    def field_errors(self) -> dict[str, str]:
+        """The message for each body field a 422 names (the first one per field)."""
+        found: dict[str, str] = {}
+        for error in self.errors:
+            loc = [str(part) for part in error.get("loc", [])]
+            if len(loc) >= 2 and loc[0] == "body":
+                found.setdefault(loc[1], str(error.get("msg", "")))
+        return found
+
+
+class PartnerApi:
+    """One HTTP client per partner service (connections are kept between requests)."""
+
+    def __init__(self, urls: Mapping[str, str], timeout_s: float = 15.0) -> None:
+        self._clients = {
+            domain: httpx.AsyncClient(base_url=url, timeout=timeout_s)
+            for domain, url in urls.items()
+        }
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+
+    async def get(
+        self, domain: str, path: str, token: str, params: Mapping[str, Any] | None = None
+    ) -> Any:
+        return await self._call(domain, "GET", path, token, params=params)
+
+    async def post(self, domain: str, path: str, token: str, body: Mapping[str, Any]) -> Any:
+        return await self._call(domain, "POST", path, token, json=body)
+
+    async def ready(self, domain: str) -> None:
+        """Raises unless the service answers its readiness probe."""
+        answer = await self._clients[domain].get("/readyz")
+        if answer.status_code != 200:
+            raise ConnectionError(f"{domain} is not ready ({answer.status_code})")
+
+    async def _call(self, domain: str, method: str, path: str, token: str, **kwargs: Any) -> Any:
+        try:
+            answer = await self._clients[domain].request(
+                method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs
+            )
+        except httpx.TransportError as exc:
+            raise ServiceProblem(503, f"{domain} unreachable", code="service_unreachable") from exc
+        if answer.status_code >= 400:
+            try:
+                problem = answer.json()
+            except ValueError:
+                problem = {}
+            raise ServiceProblem(
+                answer.status_code,
+                str(problem.get("detail") or answer.reason_phrase),
+                problem.get("code"),
+                list(problem.get("errors") or []),
+            )
+        return answer.json()

@@ -1,0 +1,310 @@
+"""The desk's pages: sign-in, my cases, find a person, register a person, the person's
+file and what is recorded for them. Every page is rendered on the server; every form posts
+with the session's CSRF token and answers with a redirect (or the form again, with the
+services' problems next to their fields and everything typed kept)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from franoi_common.auth import Role, mint_token
+from franoi_common.events import AgeBand, ProtectionStatus, Sex, age_band_on
+from franoi_common.persons import PRINTABLE
+from franoi_contracts.housing import HousingNeed
+
+from franoi_desk.adapters.partner_api import ServiceProblem
+from franoi_desk.entrypoints.web import api, local_path, redirect, render
+from franoi_desk.session import (
+    LANGUAGES,
+    SESSION_LANG,
+    Worker,
+    bearer_token,
+    check_csrf,
+    current_worker,
+    sign_in,
+    sign_out,
+)
+from franoi_desk.settings import DeskSettings
+
+router = APIRouter(include_in_schema=False)
+
+DESK_ROLES = (Role.SOCIAL_WORKER, Role.PARTNER_ADMIN)
+PERSON_FIELDS = (
+    "given_names",
+    "family_name",
+    "born_on",
+    "sex",
+    "citizenship",
+    "protection_status",
+    "tax_code",
+    "residence_permit_number",
+)
+CHOICES = {
+    "sex": [s.value for s in Sex],
+    "protection_status": [p.value for p in ProtectionStatus],
+    "need": [n.value for n in HousingNeed],
+}
+NAME_PATTERN = PRINTABLE
+
+
+def settings_of(request: Request) -> DeskSettings:
+    settings: DeskSettings = request.app.state.settings
+    return settings
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    """The posted form, its token checked; every value a stripped string."""
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    return {key: str(value).strip() for key, value in form.items() if key != "csrf"}
+
+
+def filled(values: dict[str, str], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The fields given (an empty field is not sent: the service applies its default)."""
+    return {name: values[name] for name in fields if values.get(name)}
+
+
+# --- signing in and out --------------------------------------------------------------------
+
+
+@router.get("/signin", response_class=HTMLResponse)
+async def signin_page(request: Request) -> Response:
+    settings = settings_of(request)
+    return render(
+        request,
+        "signin.html",
+        dev=settings.dev_sign_in,
+        partners=settings.partner_ids,
+        roles=[r.value for r in DESK_ROLES],
+        values={},
+    )
+
+
+@router.post("/signin")
+async def signin(request: Request) -> Response:
+    settings = settings_of(request)
+    values = await form_of(request)
+    if not settings.dev_sign_in:
+        return render(request, "signin.html", status=404, dev=False, values={})
+    name = " ".join(values.get("name", "").split())
+    partner = values.get("partner_id", "")
+    role = values.get("role", "")
+    errors: dict[str, str] = {}
+    if not 2 <= len(name) <= 80 or not name.isprintable():
+        errors["name"] = "2-80"
+    if partner not in settings.partner_ids:
+        errors["partner_id"] = "?"
+    if role not in {r.value for r in DESK_ROLES}:
+        errors["role"] = "?"
+    if errors:
+        return render(
+            request,
+            "signin.html",
+            status=422,
+            dev=True,
+            partners=settings.partner_ids,
+            roles=[r.value for r in DESK_ROLES],
+            values=values,
+            errors=errors,
+        )
+    token = mint_token(
+        settings.auth,
+        subject=name,
+        partner_id=partner,
+        roles=[role],
+        ttl=dt.timedelta(hours=settings.session_hours),
+    )
+    sign_in(request, Worker(name, name, partner, (role,)), token)
+    return redirect("/")
+
+
+@router.post("/signout")
+async def signout(request: Request) -> Response:
+    await form_of(request)
+    sign_out(request)
+    return redirect("/signin")
+
+
+@router.post("/language")
+async def choose_language(request: Request) -> Response:
+    values = await form_of(request)
+    if values.get("lang") in LANGUAGES:
+        request.session[SESSION_LANG] = values["lang"]
+    return redirect(local_path(values.get("next")))
+
+
+# --- my cases ------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> Response:
+    worker = current_worker(request)
+    plans = await api(request).get(
+        "cases", "/v1/plans", bearer_token(request), {"status": "open", "limit": 200}
+    )
+    mine = [p for p in plans["items"] if p["key_worker"] == worker.subject]
+    return render(request, "home.html", plans=mine, open_total=plans["total"])
+
+
+# --- find, register -------------------------------------------------------------------------
+
+
+@router.get("/persons", response_class=HTMLResponse)
+async def search_page(request: Request) -> Response:
+    current_worker(request)
+    return render(request, "search.html", values={}, results=None)
+
+
+@router.post("/persons/search", response_class=HTMLResponse)
+async def search(request: Request) -> Response:
+    """The criteria go in the body to the register (a name never travels in an address)."""
+    current_worker(request)
+    values = await form_of(request)
+    criteria = {
+        key: values[key]
+        for key, field in (("name", "name"), ("born_on", "born_on"), ("document", "document"))
+        if values.get(field)
+    }
+    template = "search_results.html" if request.headers.get("hx-request") else "search.html"
+    if not criteria:
+        return render(request, template, values=values, results=None, need_criteria=True)
+    try:
+        found = await api(request).post(
+            "cases", "/v1/persons/search", bearer_token(request), {**criteria, "limit": 20}
+        )
+    except ServiceProblem as problem:
+        if problem.status != 422:
+            raise
+        return render(request, template, status=422, values=values, results=None, problem=problem)
+    return render(request, template, values=values, results=found)
+
+
+@router.get("/persons/new", response_class=HTMLResponse)
+async def register_page(request: Request) -> Response:
+    current_worker(request)
+    return render(
+        request, "register.html", values={"person_id": str(uuid.uuid4())}, choices=CHOICES
+    )
+
+
+@router.post("/persons")
+async def register(request: Request) -> Response:
+    current_worker(request)
+    values = await form_of(request)
+    body = filled(values, PERSON_FIELDS)
+    if "citizenship" in body:
+        body["citizenship"] = body["citizenship"].upper()
+    body["person_id"] = values.get("person_id") or str(uuid.uuid4())
+    if values.get("duplicate_reason"):
+        body["duplicate_reason"] = values["duplicate_reason"]
+    token = bearer_token(request)
+    try:
+        person = await api(request).post("cases", "/v1/persons", token, body)
+    except ServiceProblem as problem:
+        if problem.status not in (409, 422):
+            raise
+        duplicates: list[Any] = []
+        if problem.code == "possible_duplicate":
+            duplicates = await possible_duplicates(request, body)
+        return render(
+            request,
+            "register.html",
+            status=problem.status,
+            values=values,
+            choices=CHOICES,
+            problem=problem,
+            field_errors=problem.field_errors(),
+            duplicates=duplicates,
+        )
+    return redirect(f"/persons/{person['person_id']}?done=register")
+
+
+async def possible_duplicates(request: Request, body: dict[str, Any]) -> list[Any]:
+    asked = filled(
+        {k: str(v) for k, v in body.items()},
+        ("given_names", "family_name", "born_on", "tax_code", "residence_permit_number"),
+    )
+    try:
+        found = await api(request).post(
+            "cases", "/v1/persons/duplicates", bearer_token(request), asked
+        )
+    except ServiceProblem:
+        return []
+    return list(found.get("candidates", found.get("items", [])))
+
+
+# --- the person -----------------------------------------------------------------------------
+
+
+@router.get("/persons/{person_id}", response_class=HTMLResponse)
+async def person_page(request: Request, person_id: uuid.UUID) -> Response:
+    current_worker(request)
+    file = await api(request).get("cases", f"/v1/persons/{person_id}/file", bearer_token(request))
+    done = request.query_params.get("done")
+    return render(
+        request,
+        "person.html",
+        file=file,
+        person=file["person"],
+        done=done if done in ("register", "housing_request") else None,
+    )
+
+
+@router.get("/persons/{person_id}/housing-request", response_class=HTMLResponse)
+async def housing_request_page(request: Request, person_id: uuid.UUID) -> Response:
+    current_worker(request)
+    person = await api(request).get("cases", f"/v1/persons/{person_id}", bearer_token(request))
+    values = {"request_id": str(uuid.uuid4()), "submitted_on": dt.date.today().isoformat()}
+    return render(request, "housing_request.html", person=person, values=values, choices=CHOICES)
+
+
+@router.post("/persons/{person_id}/housing-request")
+async def housing_request(request: Request, person_id: uuid.UUID) -> Response:
+    """A housing request for a person of the register: ``person_ref`` and the coarse
+    attributes come from the person's record (the age band at the request's date), never
+    typed again."""
+    current_worker(request)
+    values = await form_of(request)
+    token = bearer_token(request)
+    person = await api(request).get("cases", f"/v1/persons/{person_id}", token)
+    body = {
+        **filled(values, ("request_id", "household_size", "need", "submitted_on")),
+        **coarse_attributes(person, values.get("submitted_on")),
+    }
+    try:
+        await api(request).post("housing", "/v1/requests", token, body)
+    except ServiceProblem as problem:
+        if problem.status not in (409, 422):
+            raise
+        return render(
+            request,
+            "housing_request.html",
+            status=problem.status,
+            person=person,
+            values=values,
+            choices=CHOICES,
+            problem=problem,
+            field_errors=problem.field_errors(),
+        )
+    return redirect(f"/persons/{person_id}?done=housing_request")
+
+
+def coarse_attributes(person: dict[str, Any], on: str | None) -> dict[str, Any]:
+    """What a partner service records of the person: their pseudonym and coarse attributes
+    from the register (the age band on the record's day, or today's when that day is not a
+    valid date: the service then refuses the date itself)."""
+    try:
+        day = dt.date.fromisoformat(on) if on else dt.date.today()
+    except ValueError:
+        day = dt.date.today()
+    band: AgeBand = age_band_on(dt.date.fromisoformat(person["born_on"]), day)
+    return {
+        "person_ref": person["person_ref"],
+        "sex": person["sex"],
+        "age_band": band.value,
+        "protection_status": person["protection_status"],
+    }

@@ -1,0 +1,106 @@
+"""What every page shares: the templates with the catalogue, the answers of a page, the
+session's checks, the page security headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from franoi_desk.adapters.partner_api import PartnerApi
+from franoi_desk.i18n import translator
+from franoi_desk.session import csrf_token, language, signed_in
+
+PACKAGE = Path(__file__).resolve().parent.parent
+TEMPLATES = Jinja2Templates(directory=PACKAGE / "templates")
+STATIC = PACKAGE / "static"
+
+
+def day(value: Any, lang: str = "it") -> str:
+    """A date as people read it: 06/12/2026 in Italian, 6 Dec 2026 in English."""
+    if value in (None, ""):
+        return ""
+    date = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    return date.strftime("%d/%m/%Y") if lang == "it" else date.strftime("%-d %b %Y")
+
+
+TEMPLATES.env.filters["day"] = day
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page in the session's language, with the signed-in worker and the form token."""
+    lang = language(request)
+    return TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {
+            "t": translator(lang),
+            "lang": lang,
+            "worker": signed_in(request),
+            "csrf": csrf_token(request),
+            "today": dt.date.today().isoformat(),
+            **context,
+        },
+        status_code=status,
+    )
+
+
+def redirect(path: str) -> RedirectResponse:
+    """After a form: see the result (303, so a reload never posts again)."""
+    return RedirectResponse(path, status_code=303)
+
+
+def local_path(path: object, default: str = "/") -> str:
+    """A path on this site only (never another site's address from a form)."""
+    return path if isinstance(path, str) and path.startswith("/") and "//" not in path else default
+
+
+def api(request: Request) -> PartnerApi:
+    partner_api: PartnerApi = request.app.state.partner_api
+    return partner_api
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+    " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+"""Every asset from the desk itself, no inline script or style, no framing."""
+
+
+class SecurityHeaders:
+    """The pages' security headers: the CSP above, no sniffing, no referrer (a page's address
+    may name a person's record), no caching of pages that show personal data."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith("/static/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                if not static:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def no_content() -> Response:
+    return Response(status_code=204)

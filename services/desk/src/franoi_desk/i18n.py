@@ -1,0 +1,169 @@
+"""Every string the desk shows, in Italian (first) and English: one catalogue.
+
+Values of the services' enumerations (sex, protection status, housing need...) are labelled
+here too, under ``<enumeration>.<value>``; a test checks that every value has its labels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # the frame
+    "app.name": ("Lo sportello", "The desk"),
+    "app.network": ("Rete Fra Noi", "Fra Noi network"),
+    "nav.home": ("I miei casi", "My cases"),
+    "nav.search": ("Cerca una persona", "Find a person"),
+    "nav.register": ("Registra una persona", "Register a person"),
+    "nav.skip": ("Vai al contenuto", "Skip to content"),
+    "nav.language": ("Lingua", "Language"),
+    "nav.signed_in_as": ("Accesso come", "Signed in as"),
+    "nav.sign_out": ("Esci", "Sign out"),
+    "role.social_worker": ("operatore sociale", "social worker"),
+    "role.partner_admin": ("coordinatore", "coordinator"),
+    # sign-in
+    "signin.title": ("Accesso", "Sign in"),
+    "signin.dev_notice": (
+        "Accesso di sviluppo: scegli ente e ruolo. In produzione si accede con il"
+        " sistema di identità del proprio ente.",
+        "Development sign-in: choose the organisation and the role. In production people"
+        " sign in with their organisation's identity provider.",
+    ),
+    "signin.unavailable": (
+        "L'accesso con il sistema di identità dell'ente non è ancora configurato.",
+        "Sign-in with the organisation's identity provider is not configured yet.",
+    ),
+    "signin.name": ("Il tuo nome", "Your name"),
+    "signin.partner": ("Ente", "Organisation"),
+    "signin.role": ("Ruolo", "Role"),
+    "signin.submit": ("Entra", "Sign in"),
+    # home
+    "home.title": ("I miei casi", "My cases"),
+    "home.plans": ("Progetti individuali aperti che seguo", "Open individual plans I follow"),
+    "home.no_plans": ("Nessun progetto aperto a tuo nome.", "No open plan in your name."),
+    "home.all_plans": ("Tutti i progetti aperti dell'ente", "All the organisation's open plans"),
+    "home.opened_on": ("aperto il", "opened on"),
+    # search
+    "search.title": ("Cerca una persona", "Find a person"),
+    "search.hint": (
+        "Prima di registrare qualcuno, cercalo: nome anche con errori o in un'altra"
+        " trascrizione, data di nascita o numero di documento.",
+        "Before registering someone, look them up: a name even misspelt or in another"
+        " transliteration, a birth date or a document number.",
+    ),
+    "search.name": ("Nome e/o cognome", "Given and/or family name"),
+    "search.born_on": ("Data di nascita", "Birth date"),
+    "search.document": ("Codice fiscale o numero di permesso", "Tax code or permit number"),
+    "search.submit": ("Cerca", "Search"),
+    "search.results": ("Risultati", "Results"),
+    "search.none": ("Nessuna persona trovata.", "Nobody found."),
+    "search.need_criteria": (
+        "Scrivi almeno un nome, una data di nascita o un documento.",
+        "Give at least a name, a birth date or a document.",
+    ),
+    "search.register_new": (
+        "Non c'è? Registra una nuova persona",
+        "Not there? Register someone new",
+    ),
+    # person
+    "person.given_names": ("Nome", "Given names"),
+    "person.family_name": ("Cognome", "Family name"),
+    "person.born_on": ("Data di nascita", "Birth date"),
+    "person.sex": ("Sesso", "Sex"),
+    "person.citizenship": ("Cittadinanza (codice ISO, es. NG)", "Citizenship (ISO code, e.g. NG)"),
+    "person.protection_status": ("Protezione", "Protection status"),
+    "person.tax_code": ("Codice fiscale", "Tax code"),
+    "person.residence_permit_number": (
+        "Numero del permesso di soggiorno",
+        "Residence permit number",
+    ),
+    "person.registered_on": ("Registrata il", "Registered on"),
+    "person.age_band": ("Fascia d'età", "Age band"),
+    "person.plans": ("Progetti individuali", "Individual plans"),
+    "person.no_plans": ("Nessun progetto individuale.", "No individual plan."),
+    "person.services": ("Nei servizi dell'ente", "In the organisation's services"),
+    "person.nothing_there": ("nessun dato", "nothing recorded"),
+    "person.unavailable": ("non raggiungibile", "not reachable"),
+    "person.actions": ("Registra per questa persona", "Record for this person"),
+    "person.print": ("Stampa la scheda", "Print the summary"),
+    "plan.status.open": ("aperto", "open"),
+    "plan.status.closed": ("chiuso", "closed"),
+    # register
+    "register.title": ("Registra una persona", "Register a person"),
+    "register.submit": ("Registra", "Register"),
+    "register.duplicates": (
+        "Possibili doppioni: questa persona potrebbe essere già registrata.",
+        "Possible duplicates: this person may be registered already.",
+    ),
+    "register.open_existing": ("Apri la scheda", "Open the record"),
+    "register.anyway_reason": (
+        "È una persona diversa? Spiega perché, poi registra comunque",
+        "A different person? Say why, then register anyway",
+    ),
+    "register.anyway": ("Registra comunque", "Register anyway"),
+    "register.done": ("Persona registrata.", "Person registered."),
+    # housing request
+    "housing_request.title": ("Richiesta di alloggio", "Housing request"),
+    "housing_request.household_size": ("Componenti del nucleo", "Household size"),
+    "housing_request.need": ("Bisogno", "Need"),
+    "housing_request.submitted_on": ("Data della richiesta", "Date of the request"),
+    "housing_request.submit": ("Registra la richiesta", "Record the request"),
+    "housing_request.done": ("Richiesta di alloggio registrata.", "Housing request recorded."),
+    "housing_request.from_register": (
+        "Sesso, fascia d'età e protezione vengono dalla scheda della persona.",
+        "Sex, age band and protection status come from the person's record.",
+    ),
+    # errors
+    "error.title": ("Qualcosa non va", "Something is wrong"),
+    "error.fix_fields": ("Correggi i campi segnalati.", "Correct the fields marked."),
+    "error.not_found": ("Non trovato.", "Not found."),
+    "error.forbidden": ("Non consentito.", "Not allowed."),
+    "error.unavailable": (
+        "Il servizio non risponde in questo momento: riprova tra poco. Quanto scritto è"
+        " ancora nel modulo.",
+        "The service does not answer at the moment: try again shortly. What you typed is"
+        " still in the form.",
+    ),
+    "error.back_home": ("Torna ai miei casi", "Back to my cases"),
+    "form.required": ("obbligatorio", "required"),
+    "form.choose": ("— scegli —", "— choose —"),
+    # enumerations
+    "sex.female": ("donna", "female"),
+    "sex.male": ("uomo", "male"),
+    "sex.other": ("altro", "other"),
+    "sex.undisclosed": ("non dichiarato", "undisclosed"),
+    "protection_status.refugee": ("rifugiato/a", "refugee"),
+    "protection_status.subsidiary_protection": ("protezione sussidiaria", "subsidiary protection"),
+    "protection_status.special_protection": ("protezione speciale", "special protection"),
+    "protection_status.trafficking_victim_permit": (
+        "permesso per vittime di tratta",
+        "trafficking victim permit",
+    ),
+    "protection_status.other": ("altro", "other"),
+    "housing_need.exit_from_reception": ("uscita dall'accoglienza", "leaving reception"),
+    "housing_need.eviction_risk": ("rischio di sfratto", "risk of eviction"),
+    "housing_need.overcrowding": ("sovraffollamento", "overcrowding"),
+    "housing_need.homeless": ("senza dimora", "homeless"),
+    "housing_need.other": ("altro", "other"),
+    "plan_axis.housing": ("casa", "housing"),
+    "plan_axis.work": ("lavoro", "work"),
+    "plan_axis.family": ("famiglia", "family"),
+    "plan_axis.language": ("lingua", "language"),
+    "plan_axis.documents": ("documenti", "documents"),
+    "plan_axis.health": ("salute", "health"),
+    "domain.cases": ("registro", "register"),
+    "domain.housing": ("casa", "housing"),
+    "domain.employment": ("lavoro", "employment"),
+    "domain.hosting": ("accoglienza in famiglia", "family hosting"),
+    "domain.events": ("comunità", "community"),
+}
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """``t(key)`` in ``lang``; an unknown key shows itself (and a test fails on it)."""
+    index = 1 if lang == "en" else 0
+
+    def t(key: str) -> str:
+        labels = MESSAGES.get(key)
+        return labels[index] if labels else key
+
+    return t
