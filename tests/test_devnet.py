@@ -32,7 +32,8 @@ async def test_local_network_runs_end_to_end(tmp_path: Path) -> None:
     from franoi_devenv import free_port
 
     port = free_port()
-    while not all(_free(port + i) for i in range(8)):  # projection, 2 housing, 2 cases, 3 shared
+    # projection, 2 housing, 2 cases, 3 shared, 2 desks
+    while not all(_free(port + i) for i in range(10)):
         port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRANOI_DEV_")}
     process = await asyncio.create_subprocess_exec(
@@ -82,6 +83,14 @@ async def test_local_network_runs_end_to_end(tmp_path: Path) -> None:
                 assert (await client.get(url)).status_code == 200, url
         names = {line.split()[0] for line in output if line.strip().endswith("/docs")}
         assert {"cases", "housing", "employment", "hosting", "events"} <= names, names
+
+        # Each partner's desk answers with its sign-in page.
+        desks = [line.split()[-1] for line in output if line.strip().startswith("desk (")]
+        assert len(desks) == 2, output
+        async with httpx.AsyncClient() as client:
+            for url in desks:
+                signin = await client.get(url, follow_redirects=True)
+                assert signin.status_code == 200 and 'action="/signin"' in signin.text, url
 
         # The welcome text works when pasted into a fresh shell: export lines, then curl.
         exports = [line.strip() for line in output if line.strip().startswith("export ")]

