@@ -18,7 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from franoi_desk.adapters.partner_api import PartnerApi, ServiceProblem
-from franoi_desk.entrypoints.pages import router
+from franoi_desk.entrypoints import operations, pages
+from franoi_desk.entrypoints.operations import Operations
 from franoi_desk.entrypoints.web import STATIC, SecurityHeaders, redirect, render
 from franoi_desk.session import NotSignedIn
 from franoi_desk.settings import DOMAINS, DeskSettings
@@ -29,7 +30,7 @@ NOT_REQUIRED = "the desk works without this service; only its pages say it is no
 def wire(settings: ServiceSettings, pool: asyncpg.Pool | None) -> Wiring:
     assert isinstance(settings, DeskSettings)
     partner_api = PartnerApi(settings.service_urls())
-    wiring = Wiring(state={"partner_api": partner_api})
+    wiring = Wiring(state={"partner_api": partner_api, "operations": Operations(partner_api)})
     wiring.on_stop.append(partner_api.close)
     for domain in DOMAINS:
 
@@ -82,7 +83,7 @@ def definition(settings_type: type[DeskSettings] = DeskSettings) -> ServiceDefin
         settings_type=settings_type,
         migrations=[],
         wire=wire,
-        routers=lambda settings: [router],
+        routers=lambda settings: [pages.router, operations.router],
         worker_names=(),
         in_process_workers=lambda settings: (),
         setup_app=setup_app,

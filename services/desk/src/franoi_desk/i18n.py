@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from franoi_desk.labels import LABELS
+
 MESSAGES: dict[str, tuple[str, str]] = {
     # the frame
     "app.name": ("Lo sportello", "The desk"),
@@ -85,6 +87,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "person.unavailable": ("non raggiungibile", "not reachable"),
     "person.actions": ("Registra per questa persona", "Record for this person"),
     "person.print": ("Stampa la scheda", "Print the summary"),
+    # what the services' records say of themselves (answers, not forms)
+    "field.status": ("Stato", "Status"),
+    "field.outcome_recorded_on": ("Esito registrato il", "Outcome recorded on"),
+    "field.last_visit_on": ("Ultima visita", "Last visit"),
+    "tag.hosting.visits": ("Visite di monitoraggio", "Monitoring visits"),
+    "status.open": ("aperta", "open"),
+    "status.closed": ("chiusa", "closed"),
+    "status.satisfied": ("soddisfatta", "satisfied"),
+    "status.unsatisfied": ("non soddisfatta", "unsatisfied"),
+    "status.withdrawn": ("ritirata", "withdrawn"),
+    "status.active": ("in corso", "under way"),
+    "status.ended": ("conclusa", "ended"),
+    "status.interrupted": ("interrotta", "interrupted"),
+    "status.completed": ("completata", "completed"),
+    "status.proposed": ("proposto", "proposed"),
+    "status.accepted": ("accettato", "accepted"),
+    "status.declined": ("rifiutato", "declined"),
+    "status.cancelled": ("annullato", "cancelled"),
+    "status.started": ("avviato", "started"),
+    "status.scheduled": ("programmato", "scheduled"),
+    "status.held": ("svolto", "held"),
+    "status.done": ("fatto", "done"),
     "plan.status.open": ("aperto", "open"),
     "plan.status.closed": ("chiuso", "closed"),
     # register
@@ -101,17 +125,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "register.anyway": ("Registra comunque", "Register anyway"),
     "register.done": ("Persona registrata.", "Person registered."),
-    # housing request
-    "housing_request.title": ("Richiesta di alloggio", "Housing request"),
-    "housing_request.household_size": ("Componenti del nucleo", "Household size"),
-    "housing_request.need": ("Bisogno", "Need"),
-    "housing_request.submitted_on": ("Data della richiesta", "Date of the request"),
-    "housing_request.submit": ("Registra la richiesta", "Record the request"),
-    "housing_request.done": ("Richiesta di alloggio registrata.", "Housing request recorded."),
-    "housing_request.from_register": (
-        "Sesso, fascia d'età e protezione vengono dalla scheda della persona.",
-        "Sex, age band and protection status come from the person's record.",
+    # every operation
+    "nav.record": ("Registra un'attività", "Record an activity"),
+    "record.title": ("Registra un'attività", "Record an activity"),
+    "record.for_person": (
+        "Le attività che riguardano questa persona: i suoi dati vengono dalla sua scheda.",
+        "The activities about this person: their details come from their record.",
     ),
+    "record.submit": ("Registra", "Record"),
+    "record.from_register": (
+        "Pseudonimo, sesso, fascia d'età alla data dell'attività e protezione vengono dalla"
+        " scheda della persona.",
+        "The pseudonym, sex, age band on the activity's day and protection status come from"
+        " the person's record.",
+    ),
+    "record.done": ("Registrato.", "Recorded."),
+    "record.follow_up": ("Poi", "Next"),
     # errors
     "error.title": ("Qualcosa non va", "Something is wrong"),
     "error.fix_fields": ("Correggi i campi segnalati.", "Correct the fields marked."),
@@ -125,6 +154,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "error.back_home": ("Torna ai miei casi", "Back to my cases"),
     "form.required": ("obbligatorio", "required"),
+    # what a service found wrong with a field (its problem's errors[].type)
+    "input.missing": ("Campo obbligatorio.", "This field is required."),
+    "input.string_too_short": ("Troppo corto.", "Too short."),
+    "input.string_too_long": ("Troppo lungo.", "Too long."),
+    "input.string_pattern_mismatch": ("Formato non valido.", "Not in the expected format."),
+    "input.greater_than_equal": ("Valore troppo basso.", "Too low."),
+    "input.greater_than": ("Valore troppo basso.", "Too low."),
+    "input.less_than_equal": ("Valore troppo alto.", "Too high."),
+    "input.less_than": ("Valore troppo alto.", "Too high."),
+    "input.int_parsing": ("Serve un numero intero.", "A whole number is needed."),
+    "input.int_from_float": ("Serve un numero intero.", "A whole number is needed."),
+    "input.float_parsing": ("Serve un numero.", "A number is needed."),
+    "input.date_parsing": ("Data non valida.", "Not a valid date."),
+    "input.date_from_datetime_parsing": ("Data non valida.", "Not a valid date."),
+    "input.uuid_parsing": ("Scegli dall'elenco.", "Choose from the list."),
+    "input.enum": ("Scegli uno dei valori proposti.", "Choose one of the values offered."),
+    "input.extra_forbidden": ("Campo non previsto.", "Unexpected field."),
+    "input.value_error": ("Valore non valido.", "Not a valid value."),
+    "input.too_short": ("Scegline almeno uno.", "Choose at least one."),
+    "input.too_long": ("Troppi valori.", "Too many values."),
     "form.choose": ("— scegli —", "— choose —"),
     # enumerations
     "sex.female": ("donna", "female"),
@@ -158,12 +207,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+CATALOGUE: dict[str, tuple[str, str]] = {**MESSAGES, **LABELS}
+"""The pages' strings and the labels of the services' operations, fields and values."""
+
+
+def _value_labels() -> dict[str, tuple[str, str]]:
+    """The label of a coded value wherever every enumeration holding it labels it alike
+    (``exit_from_reception``), for records whose answers do not name their enumeration."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    for key, labels in CATALOGUE.items():
+        if key.startswith(("enum.", "status.")):
+            found.setdefault(key.rsplit(".", 1)[1], set()).add(labels)
+    return {value: next(iter(labels)) for value, labels in found.items() if len(labels) == 1}
+
+
+VALUES = _value_labels()
+
+
+def value_label(value: object, lang: str) -> str:
+    """A record's coded value in ``lang`` where the catalogue knows it, else as it is."""
+    labels = VALUES.get(str(value))
+    return labels[1 if lang == "en" else 0] if labels else str(value)
+
+
 def translator(lang: str) -> Callable[[str], str]:
     """``t(key)`` in ``lang``; an unknown key shows itself (and a test fails on it)."""
     index = 1 if lang == "en" else 0
 
     def t(key: str) -> str:
-        labels = MESSAGES.get(key)
+        labels = CATALOGUE.get(key)
         return labels[index] if labels else key
 
     return t

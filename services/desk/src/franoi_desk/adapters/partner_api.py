@@ -4,7 +4,7 @@ in the services."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,13 +21,19 @@ class ServiceProblem(Exception):
     errors: list[dict[str, Any]] = field(default_factory=list)
     """Each invalid input: ``loc`` (e.g. ``["body", "born_on"]``) and ``msg``."""
 
-    def field_errors(self) -> dict[str, str]:
-        """The message for each body field a 422 names (the first one per field)."""
+    def field_errors(self, translate: Callable[[str], str] | None = None) -> dict[str, str]:
+        """The message for each body field a 422 names (the first one per field): the
+        catalogue's ``input.<type>`` in the page's language where it has one, else the
+        service's own."""
         found: dict[str, str] = {}
         for error in self.errors:
             loc = [str(part) for part in error.get("loc", [])]
             if len(loc) >= 2 and loc[0] == "body":
-                found.setdefault(loc[1], str(error.get("msg", "")))
+                message = str(error.get("msg", ""))
+                key = f"input.{error.get('type')}"
+                if translate is not None and translate(key) != key:
+                    message = translate(key)
+                found.setdefault(loc[1], message)
         return found
 
 
@@ -50,7 +56,21 @@ class PartnerApi:
         return await self._call(domain, "GET", path, token, params=params)
 
     async def post(self, domain: str, path: str, token: str, body: Mapping[str, Any]) -> Any:
-        return await self._call(domain, "POST", path, token, json=body)
+        return await self.send(domain, "POST", path, token, body)
+
+    async def send(
+        self, domain: str, method: str, path: str, token: str, body: Mapping[str, Any] | None
+    ) -> Any:
+        """Any write: ``method`` on ``path`` with the JSON ``body`` (None: no body)."""
+        if body is None:
+            return await self._call(domain, method, path, token)
+        return await self._call(domain, method, path, token, json=body)
+
+    async def document(self, domain: str) -> Any:
+        """The service's OpenAPI document (public: it describes, it holds no data)."""
+        answer = await self._clients[domain].get("/openapi.json")
+        answer.raise_for_status()
+        return answer.json()
 
     async def ready(self, domain: str) -> None:
         """Raises unless the service answers its readiness probe."""
@@ -76,4 +96,4 @@ class PartnerApi:
                 problem.get("code"),
                 list(problem.get("errors") or []),
             )
-        return answer.json()
+        return answer.json() if answer.content else None

@@ -14,10 +14,11 @@ from fastapi.responses import HTMLResponse, Response
 from franoi_common.auth import Role, mint_token
 from franoi_common.events import AgeBand, ProtectionStatus, Sex, age_band_on
 from franoi_common.persons import PRINTABLE
-from franoi_contracts.housing import HousingNeed
 
 from franoi_desk.adapters.partner_api import ServiceProblem
 from franoi_desk.entrypoints.web import api, local_path, redirect, render
+from franoi_desk.forms import follow_ups, own_id, record_facts
+from franoi_desk.i18n import translator
 from franoi_desk.session import (
     LANGUAGES,
     SESSION_LANG,
@@ -25,6 +26,7 @@ from franoi_desk.session import (
     bearer_token,
     check_csrf,
     current_worker,
+    language,
     sign_in,
     sign_out,
 )
@@ -46,7 +48,6 @@ PERSON_FIELDS = (
 CHOICES = {
     "sex": [s.value for s in Sex],
     "protection_status": [p.value for p in ProtectionStatus],
-    "need": [n.value for n in HousingNeed],
 }
 NAME_PATTERN = PRINTABLE
 
@@ -217,7 +218,7 @@ async def register(request: Request) -> Response:
             values=values,
             choices=CHOICES,
             problem=problem,
-            field_errors=problem.field_errors(),
+            field_errors=problem.field_errors(translator(language(request))),
             duplicates=duplicates,
         )
     return redirect(f"/persons/{person['person_id']}?done=register")
@@ -245,52 +246,19 @@ async def person_page(request: Request, person_id: uuid.UUID) -> Response:
     current_worker(request)
     file = await api(request).get("cases", f"/v1/persons/{person_id}/file", bearer_token(request))
     done = request.query_params.get("done")
+    every = await request.app.state.operations.all()
+    known = {"register", *(f.key for forms in every.values() for f in forms)}
     return render(
         request,
         "person.html",
         file=file,
         person=file["person"],
-        done=done if done in ("register", "housing_request") else None,
+        forms=every,
+        follow_ups=follow_ups,
+        own_id=own_id,
+        record_facts=record_facts,
+        done=done if done in known else None,
     )
-
-
-@router.get("/persons/{person_id}/housing-request", response_class=HTMLResponse)
-async def housing_request_page(request: Request, person_id: uuid.UUID) -> Response:
-    current_worker(request)
-    person = await api(request).get("cases", f"/v1/persons/{person_id}", bearer_token(request))
-    values = {"request_id": str(uuid.uuid4()), "submitted_on": dt.date.today().isoformat()}
-    return render(request, "housing_request.html", person=person, values=values, choices=CHOICES)
-
-
-@router.post("/persons/{person_id}/housing-request")
-async def housing_request(request: Request, person_id: uuid.UUID) -> Response:
-    """A housing request for a person of the register: ``person_ref`` and the coarse
-    attributes come from the person's record (the age band at the request's date), never
-    typed again."""
-    current_worker(request)
-    values = await form_of(request)
-    token = bearer_token(request)
-    person = await api(request).get("cases", f"/v1/persons/{person_id}", token)
-    body = {
-        **filled(values, ("request_id", "household_size", "need", "submitted_on")),
-        **coarse_attributes(person, values.get("submitted_on")),
-    }
-    try:
-        await api(request).post("housing", "/v1/requests", token, body)
-    except ServiceProblem as problem:
-        if problem.status not in (409, 422):
-            raise
-        return render(
-            request,
-            "housing_request.html",
-            status=problem.status,
-            person=person,
-            values=values,
-            choices=CHOICES,
-            problem=problem,
-            field_errors=problem.field_errors(),
-        )
-    return redirect(f"/persons/{person_id}?done=housing_request")
 
 
 def coarse_attributes(person: dict[str, Any], on: str | None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from franoi_desk.adapters.partner_api import PartnerApi
-from franoi_desk.i18n import translator
+from franoi_desk.i18n import translator, value_label
 from franoi_desk.session import csrf_token, language, signed_in
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -30,6 +30,7 @@ def day(value: Any, lang: str = "it") -> str:
 
 
 TEMPLATES.env.filters["day"] = day
+TEMPLATES.env.filters["value"] = value_label
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

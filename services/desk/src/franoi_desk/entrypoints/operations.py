@@ -1,0 +1,199 @@
+"""A page for every write operation of the partner's services (:mod:`franoi_desk.forms`):
+``/record`` lists them by service and subject, ``/record/<service>/<operation>`` asks for
+one. Opened from a person's page (``?person_id=``), a form about a person takes the person's
+pseudonym and coarse attributes from the register; opened from a record, the record's id."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from franoi_desk.adapters.partner_api import PartnerApi, ServiceProblem
+from franoi_desk.entrypoints.pages import coarse_attributes
+from franoi_desk.entrypoints.web import api, day, redirect, render
+from franoi_desk.forms import Field, Form, Kind, follow_ups, forms_of, record_label
+from franoi_desk.i18n import translator, value_label
+from franoi_desk.session import bearer_token, check_csrf, current_worker, language
+from franoi_desk.settings import DOMAINS
+
+router = APIRouter(include_in_schema=False)
+
+
+class Operations:
+    """Every form of the partner's services, read once from their OpenAPI documents (a
+    service that does not answer is asked again at the next page)."""
+
+    def __init__(self, partner_api: PartnerApi) -> None:
+        self._api = partner_api
+        self._forms: dict[str, list[Form]] = {}
+        self._lock = asyncio.Lock()
+
+    async def of(self, domain: str) -> list[Form]:
+        async with self._lock:
+            if domain not in self._forms:
+                try:
+                    document = await self._api.document(domain)
+                except Exception:  # not reachable now: the page says so, and asks again later
+                    return []
+                self._forms[domain] = forms_of(domain, document)
+            return self._forms[domain]
+
+    async def all(self) -> dict[str, list[Form]]:
+        return {domain: await self.of(domain) for domain in DOMAINS}
+
+    async def find(self, domain: str, operation_id: str) -> Form:
+        for form in await self.of(domain) if domain in DOMAINS else []:
+            if form.operation_id == operation_id:
+                return form
+        raise HTTPException(404, detail="no such form")
+
+
+def operations(request: Request) -> Operations:
+    found: Operations = request.app.state.operations
+    return found
+
+
+@router.get("/record", response_class=HTMLResponse)
+async def catalogue(request: Request) -> Response:
+    current_worker(request)
+    person_id = _person_id(request.query_params.get("person_id"))
+    person = None
+    if person_id:
+        person = await api(request).get("cases", f"/v1/persons/{person_id}", bearer_token(request))
+    every = await operations(request).all()
+    if person is not None:  # only what is recorded about a person
+        every = {d: [f for f in forms if f.about_a_person] for d, forms in every.items()}
+    return render(request, "record.html", every=every, person=person)
+
+
+@router.get("/record/{domain}/{operation_id}", response_class=HTMLResponse)
+async def operation_page(request: Request, domain: str, operation_id: str) -> Response:
+    current_worker(request)
+    form = await operations(request).find(domain, operation_id)
+    values = {key: value for key, value in request.query_params.items() if len(value) <= 200}
+    for spec in form.fields:
+        if spec.client_chosen:
+            values[spec.name] = str(uuid.uuid4())
+    person = await _person(request, form, values.get("person_id"))
+    return await _page(request, form, values, person)
+
+
+async def _page(
+    request: Request,
+    form: Form,
+    values: dict[str, Any],
+    person: dict[str, Any] | None,
+    status: int = 200,
+    problem: ServiceProblem | None = None,
+) -> Response:
+    return render(
+        request,
+        "operation.html",
+        status=status,
+        form=form,
+        values=values,
+        person=person,
+        Kind=Kind,
+        options=await _options(request, form, person),
+        problem=problem,
+        field_errors=problem.field_errors(translator(language(request))) if problem else {},
+    )
+
+
+PICKER_SIZE = 200
+"""The newest records a picker offers (a record further back is named by its id)."""
+
+
+async def _options(
+    request: Request, form: Form, person: dict[str, Any] | None
+) -> dict[str, list[tuple[str, str]]]:
+    """For each field chosen from a list, the partner's records it may name: (id, label)."""
+    token = bearer_token(request)
+    lang = language(request)
+
+    def show(key: str, value: Any) -> str:
+        return day(value, lang) if key.endswith("_on") else value_label(value, lang)
+
+    async def fetch(spec: Field) -> tuple[str, list[tuple[str, str]]]:
+        assert spec.picker is not None
+        params: dict[str, Any] = {"limit": PICKER_SIZE}
+        if spec.picker_by_person and person is not None and person.get("person_ref"):
+            params["person_ref"] = person["person_ref"]
+        try:
+            page = await api(request).get(form.domain, spec.picker, token, params)
+        except ServiceProblem:
+            return spec.name, []  # typed by its id instead
+        rows = page.get("items", []) if isinstance(page, dict) else []
+        return spec.name, [
+            (str(row[spec.name]), record_label(row, show)) for row in rows if row.get(spec.name)
+        ]
+
+    pickers = [spec for spec in form.fields if spec.picker is not None]
+    return dict(await asyncio.gather(*(fetch(spec) for spec in pickers)))
+
+
+@router.post("/record/{domain}/{operation_id}", response_class=HTMLResponse)
+async def record(request: Request, domain: str, operation_id: str) -> Response:
+    current_worker(request)
+    form = await operations(request).find(domain, operation_id)
+    posted = await request.form()
+    check_csrf(request, posted.get("csrf"))
+    values: dict[str, Any] = {}
+    for key in posted:
+        many = [str(v).strip() for v in posted.getlist(key)]
+        values[key] = many if len(many) > 1 or _is_multi(form, key) else many[0]
+    person = await _person(request, form, values.get("person_id"))
+    body = form.body(values)
+    if person is not None:
+        day = next(
+            (
+                str(values[f.name])
+                for f in form.fields
+                if f.kind is Kind.DATE and values.get(f.name)
+            ),
+            None,
+        )
+        taken = {f.name for f in form.fields}
+        body.update({k: v for k, v in coarse_attributes(person, day).items() if k in taken})
+    text_values = {k: v for k, v in values.items() if isinstance(v, str)}
+    try:
+        answer = await api(request).send(
+            domain, form.method.upper(), form.url(text_values), bearer_token(request), body
+        )
+    except ServiceProblem as problem:
+        if problem.status not in (404, 409, 422):
+            raise
+        return await _page(request, form, values, person, problem.status, problem)
+    if person is not None:
+        return redirect(f"/persons/{person['person_id']}?done={form.key}")
+    answer = answer if isinstance(answer, dict) else {}
+    next_steps = follow_ups(await operations(request).of(domain), answer)
+    return render(request, "operation_done.html", form=form, answer=answer, next_steps=next_steps)
+
+
+def _is_multi(form: Form, name: str) -> bool:
+    return any(f.name == name and f.kind in (Kind.CHOICES, Kind.TEXTS) for f in form.fields)
+
+
+def _person_id(value: object) -> str | None:
+    try:
+        return str(uuid.UUID(str(value))) if value else None
+    except ValueError:
+        return None
+
+
+async def _person(request: Request, form: Form, person_id: object) -> dict[str, Any] | None:
+    """The person a form about a person is for (it cannot be sent without one)."""
+    if not form.about_a_person:
+        return None
+    found = _person_id(person_id)
+    if found is None:
+        raise HTTPException(404, detail="choose the person first, from the register")
+    person: dict[str, Any] = await api(request).get(
+        "cases", f"/v1/persons/{found}", bearer_token(request)
+    )
+    return person

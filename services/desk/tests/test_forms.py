@@ -1,0 +1,218 @@
+"""The desk's forms from the services' OpenAPI documents (pure: no server)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from franoi_desk.forms import FROM_THE_REGISTER, Form, Kind, follow_ups, forms_of
+
+API_DOCS = Path(__file__).resolve().parents[3] / "docs" / "api"
+DOMAINS = ("cases", "housing", "employment", "hosting", "events")
+
+DOCUMENT: dict[str, Any] = {
+    "paths": {
+        "/v1/requests": {
+            "get": {"operationId": "list_requests"},
+            "post": {
+                "operationId": "submit_request",
+                "tags": ["requests"],
+                "requestBody": {
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Submit"}}
+                    }
+                },
+            },
+        },
+        "/v1/placements/{placement_id}/end": {
+            "post": {
+                "operationId": "end_placement",
+                "tags": ["placements"],
+                "parameters": [{"name": "placement_id", "in": "path"}],
+                "requestBody": {
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/End"}}
+                    }
+                },
+            }
+        },
+    },
+    "components": {
+        "schemas": {
+            "Need": {"enum": ["homeless", "other"], "type": "string"},
+            "Submit": {
+                "type": "object",
+                "required": ["household_size", "need", "sex"],
+                "properties": {
+                    "request_id": {
+                        "anyOf": [{"type": "string", "format": "uuid"}, {"type": "null"}],
+                        "description": "Client-chosen id: retrying answers the same resource",
+                    },
+                    "household_size": {"type": "integer", "minimum": 1, "maximum": 20},
+                    "rent_eur": {"anyOf": [{"type": "number"}, {"type": "null"}]},
+                    "need": {"$ref": "#/components/schemas/Need"},
+                    "needs": {"type": "array", "items": {"$ref": "#/components/schemas/Need"}},
+                    "notes": {"type": "array", "items": {"type": "string", "maxLength": 40}},
+                    "urgent": {"type": "boolean"},
+                    "person_identifier": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                    "person_ref": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                    "sex": {"type": "string", "enum": ["female", "male"]},
+                    "household": {"type": "array", "items": {"type": "object"}},
+                    "submitted_on": {"type": "string", "format": "date"},
+                },
+            },
+            "End": {
+                "type": "object",
+                "required": ["ended_on"],
+                "properties": {"ended_on": {"type": "string", "format": "date"}},
+            },
+        }
+    },
+}
+
+
+def test_a_form_asks_for_what_the_service_declares() -> None:
+    submit, end = forms_of("housing", DOCUMENT)
+    assert (submit.operation_id, submit.method, submit.tag) == (
+        "submit_request",
+        "post",
+        "requests",
+    )
+    kinds = {f.name: f.kind for f in submit.fields}
+    assert kinds == {
+        "request_id": Kind.TEXT,
+        "household_size": Kind.INTEGER,
+        "rent_eur": Kind.NUMBER,
+        "need": Kind.CHOICE,
+        "needs": Kind.CHOICES,
+        "notes": Kind.TEXTS,
+        "urgent": Kind.BOOLEAN,
+        "person_ref": Kind.TEXT,
+        "sex": Kind.CHOICE,
+        "submitted_on": Kind.DATE,
+    }
+    by_name = {f.name: f for f in submit.fields}
+    assert by_name["household_size"].required and (
+        by_name["household_size"].minimum,
+        by_name["household_size"].maximum,
+    ) == (1, 20)
+    assert by_name["need"].enum == "Need" and by_name["need"].choices == ("homeless", "other")
+    assert by_name["sex"].enum == "sex"  # an inline enumeration is named by its field
+    assert by_name["request_id"].client_chosen and by_name["request_id"].hidden
+    assert submit.unsupported == ("household",)
+    assert submit.about_a_person  # it takes a person_ref: the register gives it
+    asked = {f.name for f in submit.asked()}
+    assert not asked & FROM_THE_REGISTER and "request_id" not in asked
+    assert "person_identifier" not in {f.name for f in submit.fields}  # never asked
+    assert not end.about_a_person and end.record_id == "placement_id"
+
+
+def test_posted_values_become_the_body_the_service_wants() -> None:
+    submit, end = forms_of("housing", DOCUMENT)
+    body = submit.body(
+        {
+            "household_size": "3",
+            "rent_eur": "450,50",
+            "need": "homeless",
+            "needs": ["homeless", "other"],
+            "notes": "first, second\nthird",
+            "urgent": "true",
+            "submitted_on": "",
+            "unknown": "x",
+        }
+    )
+    assert body == {
+        "household_size": 3,
+        "rent_eur": 450.5,
+        "need": "homeless",
+        "needs": ["homeless", "other"],
+        "notes": ["first", "second", "third"],
+        "urgent": True,
+    }
+    assert submit.body({"household_size": "three"}) == {
+        "household_size": "three"
+    }  # the service says why
+    assert end.url({"placement_id": "abc/../../x"}) == "/v1/placements/abc%2F..%2F..%2Fx/end"
+    assert end.body({"placement_id": "p", "ended_on": "2026-01-31"}) == {"ended_on": "2026-01-31"}
+
+
+def test_operations_on_a_record_follow_from_its_ids() -> None:
+    forms = forms_of("housing", DOCUMENT)
+    steps = follow_ups(forms, {"placement_id": "p-1", "household_size": 2})
+    assert [(f.operation_id, rid) for f, rid in steps] == [("end_placement", "p-1")]
+    assert follow_ups(forms, {"request_id": "r-1"}) == []
+
+
+def test_every_write_operation_of_every_partner_service_has_a_form() -> None:
+    for domain in DOMAINS:
+        document = json.loads((API_DOCS / f"{domain}.openapi.json").read_text())
+        writes = {
+            op["operationId"]
+            for path, item in document["paths"].items()
+            for method, op in item.items()
+            if method in ("post", "put", "patch", "delete") and path.startswith("/v1/")
+        }
+        forms: list[Form] = forms_of(domain, document)
+        assert {f.operation_id for f in forms} == writes, domain
+        for form in forms:
+            assert form.asked() or form.record_id or form.unsupported, form.key
+
+
+def test_every_form_is_labelled_in_italian_and_english() -> None:
+    from franoi_desk.i18n import CATALOGUE
+
+    missing = set()
+    for domain in DOMAINS:
+        document = json.loads((API_DOCS / f"{domain}.openapi.json").read_text())
+        for form in forms_of(domain, document):
+            wanted = [f"op.{form.key}", f"tag.{domain}.{form.tag}", f"domain.{domain}"]
+            for spec in form.asked():
+                wanted.append(f"field.{spec.name}")
+                wanted += [f"enum.{spec.enum}.{choice}" for choice in spec.choices]
+            missing |= {key for key in wanted if key not in CATALOGUE}
+    assert not missing, sorted(missing)
+    for key, (italian, english) in CATALOGUE.items():
+        assert italian.strip() and english.strip(), key
+
+
+def test_the_pages_use_only_catalogued_strings() -> None:
+    import re
+
+    import franoi_desk
+    from franoi_desk.i18n import CATALOGUE
+
+    templates = Path(franoi_desk.__file__).parent / "templates"
+    used = {
+        key
+        for page in templates.glob("*.html")
+        for key in re.findall(r't\("([a-z_]+\.[a-z_.]+)"\)', page.read_text())
+    }
+    assert used and used <= set(CATALOGUE), sorted(used - set(CATALOGUE))
+
+
+def test_a_record_in_a_persons_file_offers_the_operations_on_itself() -> None:
+    from franoi_desk.forms import own_id, record_facts
+
+    document = json.loads((API_DOCS / "housing.openapi.json").read_text())
+    forms = forms_of("housing", document)
+    assert own_id(forms, "placements") == "placement_id"
+    assert own_id(forms, "requests") == "request_id"
+    placement = {
+        "placement_id": "p-1",
+        "request_id": "r-1",
+        "unit_id": "u-1",
+        "started_on": "2026-12-01",
+        "planned_end_on": None,
+        "status": "active",
+        "household_size": 2,
+        "notes": "not shown",
+    }
+    steps = follow_ups(forms, placement, own_id(forms, "placements"))
+    assert steps and {f.record_id for f, _ in steps} == {"placement_id"}
+    assert {rid for _, rid in steps} == {"p-1"}
+    assert record_facts(placement) == [
+        ("started_on", "2026-12-01"),
+        ("status", "active"),
+        ("household_size", 2),
+    ]
