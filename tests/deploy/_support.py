@@ -32,6 +32,7 @@ EXAMPLES = {
 SUBCOMMANDS = {
     "partner": {"serve", "relay", "migrate"},
     "projection": {"serve", "consume", "migrate"},
+    "desk": {"serve"},
 }
 
 # Environment variable names that hold secrets: only ever set from a Secret.
@@ -197,8 +198,15 @@ def subcommands(service: str, kind: str) -> set[str]:
     definition = service_definition(service)
     if definition is not None:
         commands = {command.name for command in definition.commands}
-        return {"serve", "migrate", *definition.worker_names, *commands}
+        migrate = {"migrate"} if definition.uses_database else set()
+        return {"serve", *migrate, *definition.worker_names, *commands}
     return SUBCOMMANDS[kind]
+
+
+def keeps_data(service: str) -> bool:
+    """Whether the service has a database of its own (the desk keeps nothing)."""
+    definition = service_definition(service)
+    return definition is None or bool(definition.uses_database)
 
 
 def partner_id_is_valid(value: str) -> bool:
@@ -220,7 +228,8 @@ def allowed_env(service: str, kind: str) -> set[str]:
 
 
 def service_kind(service: str) -> str:
-    return "projection" if service == "projection" else "partner"
+    """projection; desk (a partner's web app, no data of its own); partner (a domain service)."""
+    return service if service in ("projection", "desk") else "partner"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from franoi_deploy_support import (
     REPO,
     SECRET_ENV_NAME,
     allowed_env,
+    keeps_data,
     partner_id_is_valid,
     service_kind,
     subcommands,
@@ -120,6 +121,10 @@ def test_commands_are_subcommands_of_the_service(name: str) -> None:
     assert command[0] == ("migrate" if _one_shot(spec) else "serve")
 
 
+def _keeps_data(name: str) -> bool:
+    return keeps_data(_service(SERVICES[name]))
+
+
 @pytest.mark.parametrize("name", FRANOI)
 def test_environment_variables_are_settings_fields(name: str) -> None:
     spec = SERVICES[name]
@@ -129,7 +134,7 @@ def test_environment_variables_are_settings_fields(name: str) -> None:
     assert not unknown, f"{name} sets variables no settings class of {service} reads: {unknown}"
     assert env["FRANOI_SERVICE_NAME"] == service
     assert env["FRANOI_HTTP_HOST"] == "0.0.0.0"
-    if service_kind(service) == "partner":
+    if service_kind(service) in ("partner", "desk"):
         assert partner_id_is_valid(env["FRANOI_PARTNER_ID"])
 
 
@@ -181,6 +186,10 @@ def test_start_up_order() -> None:
     for name in LONG_RUNNING:
         spec = SERVICES[name]
         deps = spec["depends_on"]
+        if not _keeps_data(name):  # a desk waits for the services it calls, healthy
+            assert deps and all(d["condition"] == "service_healthy" for d in deps.values())
+            assert all(_keeps_data(d) for d in deps), f"{name} waits for what it calls"
+            continue
         migrate = [d for d in deps if SERVICES[d].get("command") == ["migrate"]]
         assert len(migrate) == 1, f"{name} must wait for its migration"
         (migrate_name,) = migrate
@@ -203,6 +212,9 @@ def test_one_database_per_service() -> None:
     owners: dict[str, str] = {}
     for name in LONG_RUNNING:
         env = _env(SERVICES[name])
+        if not _keeps_data(name):
+            assert "FRANOI_DATABASE_URL" not in env, f"{name} keeps no data"
+            continue
         url = urlsplit(env["FRANOI_DATABASE_URL"])
         assert url.scheme == "postgresql" and url.hostname == "postgres"
         database = url.path.lstrip("/")

@@ -156,6 +156,9 @@ Context: dict root name svc
 {{- if not (regexMatch "^[a-z][a-z0-9]{0,19}$" $name) -}}
 {{- fail (printf "services.%s: a service name is lower-case letters and digits (at most 20)" $name) -}}
 {{- end -}}
+{{- if eq $svc.kind "desk" -}}
+{{- fail (printf "services.%s: the desk is not deployable with this chart yet (no database, sign-in with the organisation's identity provider); run its image on its own meanwhile" $name) -}}
+{{- end -}}
 {{- if not (has $svc.kind (list "partner" "projection")) -}}
 {{- fail (printf "services.%s.kind must be partner or projection" $name) -}}
 {{- end -}}
