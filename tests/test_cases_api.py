@@ -515,6 +515,11 @@ async def test_partner_isolation_on_every_endpoint(cases: Cases) -> None:
         "POST", "/v1/plans", plan_body(pid), status=201, events=[("plan.opened", None)]
     )
     plan_id = plan["plan_id"]
+    task_id = (
+        await owner.call(
+            "POST", f"/v1/plans/{plan_id}/tasks", {"title": "Call", "due_on": day()}, status=201
+        )
+    )["task_id"]
     review = {"reviewed_on": day(), "progress": {"work": "achieved"}}
     closing = {"closed_on": day(), "outcome": "transferred"}
     # Every route of the app, aimed at p45's person and plan: (template, method) → request.
@@ -540,6 +545,24 @@ async def test_partner_isolation_on_every_endpoint(cases: Cases) -> None:
         ("/v1/persons/{person_ref}/records", "GET"): (f"/v1/persons/{ref}/records", None),
         ("/v1/plans", "GET"): (f"/v1/plans?person_id={pid}", None),
         ("/v1/access-log", "GET"): (f"/v1/access-log?person_id={pid}", None),
+        ("/v1/persons/{person_id}/consent", "GET"): (f"/v1/persons/{pid}/consent", None),
+        ("/v1/persons/{person_id}/consent", "POST"): (
+            f"/v1/persons/{pid}/consent", {"given_on": day(), "scopes": []},
+        ),
+        ("/v1/plans/{plan_id}/tasks", "POST"): (
+            f"/v1/plans/{plan_id}/tasks", {"title": "Call", "due_on": day()},
+        ),
+        ("/v1/tasks/{task_id}", "GET"): (f"/v1/tasks/{task_id}", None),
+        ("/v1/tasks/{task_id}/complete", "POST"): (
+            f"/v1/tasks/{task_id}/complete", {"done_on": day()},
+        ),
+        ("/v1/tasks/{task_id}/cancel", "POST"): (f"/v1/tasks/{task_id}/cancel", None),
+        ("/v1/tasks", "GET"): (f"/v1/tasks?person_id={pid}", None),
+        ("/v1/persons/duplicates", "POST"): (
+            "/v1/persons/duplicates",
+            {"given_names": "Ngozi", "family_name": "Okonkwo", "born_on": "1990-01-01",
+             "tax_code": "SLTPRS80A01H501U"},
+        ),
     }  # fmt: skip
     routes = {
         (path, method.upper())
@@ -552,9 +575,10 @@ async def test_partner_isolation_on_every_endpoint(cases: Cases) -> None:
     before = await cases.counts()
     admin = other.as_admin()
     for (template, method), (path, body) in aimed.items():
-        if template in ("/v1/persons", "/v1/persons/search", "/v1/plans", "/v1/access-log") or (
-            template.endswith("/records")
-        ):
+        if template in (
+            "/v1/persons", "/v1/persons/search", "/v1/plans", "/v1/access-log", "/v1/tasks",
+            "/v1/persons/duplicates",
+        ) or template.endswith("/records"):  # fmt: skip
             continue
         problem = await admin.call(method, path, body, status=404)
         assert problem["code"] == "not_found", path

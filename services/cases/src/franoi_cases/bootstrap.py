@@ -11,6 +11,7 @@ from franoi_common.service import main as service_main
 from franoi_cases.adapters.crypto import FieldCipher
 from franoi_cases.entrypoints.api import build_router
 from franoi_cases.entrypoints.erasure import build_erasure_router
+from franoi_cases.entrypoints.tasks import build_tasks_router
 from franoi_cases.service_layer.handlers import cases_services
 from franoi_cases.settings import CasesSettings
 
@@ -33,7 +34,10 @@ DEFINITION = partner_service(
     services=cases_services,
     build_router=build_router,
     erasure_rules=None,  # cases publishes the erasures
-    extra_routers=lambda partner_ids: [build_erasure_router(partner_ids)],
+    extra_routers=lambda partner_ids: [
+        build_tasks_router(partner_ids),
+        build_erasure_router(partner_ids),
+    ],
     settings_type=CasesSettings,
     services_extra=_cases_parts,
 )

@@ -3,14 +3,13 @@
 Document numbers and contacts pass through :class:`FieldCipher` here and only
 here: the domain sees plain values, the database sees ciphertext and blind
 indexes. Every read takes the caller's ``partner_id``: another partner's row is
-simply not found.
+simply not found. Name search and possible duplicates are in :mod:`.name_index`, tasks
+and the consent history in :mod:`.tasks`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
@@ -20,6 +19,8 @@ from franoi_common.repository import Repository, Table
 from franoi_contracts.cases import InterruptionReason, PlanAxis, PlanOutcome, Progress
 
 from franoi_cases.adapters.crypto import FieldCipher
+from franoi_cases.adapters.name_index import Found, NameIndex
+from franoi_cases.adapters.tasks import TaskRows, consent_of
 from franoi_cases.domain.model import (
     Access,
     Contacts,
@@ -33,34 +34,22 @@ from franoi_cases.domain.model import (
     PlanStatus,
     Relation,
     Review,
-    search_words,
 )
+from franoi_cases.domain.tasks import Task
 
 A = TypeVar("A")
 
-
-@dataclass(frozen=True)
-class Found:
-    """A page of aggregates (or log rows) and how many match in all."""
-
-    items: list[Any]
-    total: int
+__all__ = ["CasesRepository", "Found"]
 
 
-def _like_patterns(text: str) -> list[str]:
-    """One ``LIKE`` pattern per word of the searched name (each must appear)."""
-    words = search_words(text)
-    escaped = (w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words)
-    return [f"%{w}%" for w in escaped]
-
-
-class CasesRepository(Repository):
+class CasesRepository(NameIndex, TaskRows, Repository):
     """The shared repository's interface (add, update, get by class), written by hand:
-    persons need their fields sealed and opened, plans their reviews."""
+    persons need their fields sealed and opened, plans their reviews and tasks."""
 
     tables: ClassVar[Mapping[type[Any], Table]] = {
         Person: Table("persons", "person_id"),
-        IndividualPlan: Table("plans", "plan_id"),
+        IndividualPlan: Table("plans", "plan_id", frozenset({"events", "tasks"})),
+        Task: Table("tasks", "task_id"),
     }
 
     def __init__(self, conn: asyncpg.Connection, cipher: FieldCipher) -> None:
@@ -72,6 +61,8 @@ class CasesRepository(Repository):
             await self.add_person(partner_id, aggregate)
         elif isinstance(aggregate, IndividualPlan):
             await self.add_plan(partner_id, aggregate)
+        elif isinstance(aggregate, Task):
+            await self.add_task(partner_id, aggregate)
         else:
             raise TypeError(f"not a cases aggregate: {type(aggregate).__name__}")
 
@@ -80,6 +71,8 @@ class CasesRepository(Repository):
             await self.save_person(partner_id, aggregate)
         elif isinstance(aggregate, IndividualPlan):
             await self.save_plan(partner_id, aggregate)
+        elif isinstance(aggregate, Task):
+            await self.save_task(partner_id, aggregate)
         else:
             raise TypeError(f"not a cases aggregate: {type(aggregate).__name__}")
 
@@ -90,6 +83,8 @@ class CasesRepository(Repository):
             found: Any = await self.get_person(partner_id, aggregate_id, for_update=for_update)
         elif cls is IndividualPlan:
             found = await self.get_plan(partner_id, aggregate_id, for_update=for_update)
+        elif cls is Task:
+            found = await self.get_task(partner_id, aggregate_id, for_update=for_update)
         else:
             raise TypeError(f"not a cases aggregate: {cls.__name__}")
         return cast("A | None", found)
@@ -99,6 +94,7 @@ class CasesRepository(Repository):
     def _person_values(self, partner_id: str, person: Person) -> dict[str, Any]:
         seal, pid = self.cipher.seal, person.person_id
         docs, contacts, identity = person.documents, person.contacts, person.identity
+        consent = person.consent
 
         def index(identifier: str | None) -> str | None:
             return None if identifier is None else self.cipher.blind_index(partner_id, identifier)
@@ -107,6 +103,7 @@ class CasesRepository(Repository):
             "given_names": identity.given_names,
             "family_name": identity.family_name,
             "search_name": identity.search_name,
+            "name_words": identity.name_words,
             "born_on": identity.born_on,
             "sex": identity.sex.value,
             "citizenship": identity.citizenship,
@@ -132,6 +129,11 @@ class CasesRepository(Repository):
             "person_ref": person.person_ref,
             "registered_on": person.registered_on,
             "merged_into": person.merged_into,
+            "duplicate_reason": person.duplicate_reason,
+            "consent_given_on": None if consent is None else consent.given_on,
+            "consent_scopes": None if consent is None else [s.value for s in consent.scopes],
+            "consent_recorded_by": None if consent is None else consent.recorded_by,
+            "consent_recorded_at": None if consent is None else consent.recorded_at,
         }
 
     def _person(self, row: asyncpg.Record) -> Person:
@@ -161,6 +163,8 @@ class CasesRepository(Repository):
             ),
             person_ref=row["person_ref"],
             merged_into=row["merged_into"],
+            duplicate_reason=row["duplicate_reason"],
+            consent=consent_of(row, "consent_"),
         )
 
     async def add_person(self, partner_id: str, person: Person) -> None:
@@ -215,41 +219,6 @@ class CasesRepository(Repository):
         )
         return [self._person(r) for r in rows]
 
-    async def search(
-        self,
-        partner_id: str,
-        *,
-        name: str | None,
-        born_on: dt.date | None,
-        document: str | None,
-        limit: int,
-        offset: int,
-    ) -> Found:
-        """Live (not merged) persons matching every criterion given, by family name."""
-        patterns = _like_patterns(name) if name else None
-        index = None if document is None else self.cipher.blind_index(partner_id, document)
-        where = (
-            " WHERE partner_id = $1 AND merged_into IS NULL"
-            " AND ($2::text[] IS NULL OR search_name LIKE ALL ($2::text[]))"
-            " AND ($3::date IS NULL OR born_on = $3)"
-            " AND ($4::text IS NULL OR tax_code_index = $4 OR residence_permit_index = $4)"
-        )
-        args = (partner_id, patterns, born_on, index)
-        rows = await self.conn.fetch(
-            "SELECT *, count(*) OVER () AS total FROM persons"  # noqa: S608
-            f"{where} ORDER BY search_name, person_id LIMIT $5 OFFSET $6",
-            *args,
-            limit,
-            offset,
-        )
-        if rows:
-            total = rows[0]["total"]
-        elif offset:
-            total = await self.conn.fetchval(f"SELECT count(*) FROM persons{where}", *args)  # noqa: S608
-        else:
-            total = 0
-        return Found([self._person(r) for r in rows], total)
-
     async def by_person_ref(self, partner_id: str, person_ref: str) -> list[Person]:
         rows = await self.conn.fetch(
             "SELECT * FROM persons WHERE partner_id = $1 AND person_ref = $2"
@@ -269,6 +238,7 @@ class CasesRepository(Repository):
             " WHERE plan_id = ANY($1::uuid[]) ORDER BY plan_id, position",
             [r["plan_id"] for r in rows],
         )
+        tasks = await self.tasks_of_plans([r["plan_id"] for r in rows])
         by_plan: dict[UUID, list[Review]] = {}
         for review in reviews:
             progress = {PlanAxis(a): Progress(p) for a, p in review["progress"].items()}
@@ -294,6 +264,7 @@ class CasesRepository(Repository):
                     if r["interruption_reason"] is None
                     else InterruptionReason(r["interruption_reason"])
                 ),
+                tasks=tasks.get(r["plan_id"], []),
             )
             for r in rows
         ]

@@ -16,7 +16,11 @@ Invariants:
 * one open plan per person (the service layer passes the person's plans; a
   partial unique index backs it);
 * a plan is reviewed only while open, closes once, with an outcome, not before
-  it opened; an interrupted plan says why.
+  it opened; an interrupted plan says why;
+* a registration that asked to be checked for possible duplicates is refused while the
+  partner holds any, unless it says why this is another person (the reason is kept);
+* consent to processing is recorded with its day, its scopes and who recorded it; a
+  change is dated no earlier than the consent it changes, and the history is kept.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from franoi_common import errors
@@ -48,6 +53,11 @@ from franoi_contracts.cases import (
     Progress,
 )
 
+from franoi_cases.domain import names
+
+if TYPE_CHECKING:
+    from franoi_cases.domain.tasks import Task
+
 Pseudonymise = Callable[[str], str]
 """Turns a document identifier into its ``person_ref`` (the network's keyed HMAC)."""
 
@@ -56,6 +66,8 @@ MAX_GOAL_LENGTH = 200
 MAX_GOALS_PER_AXIS = 10
 MAX_LANGUAGES = 10
 MAX_HOUSEHOLD_MEMBERS = 20
+MIN_DUPLICATE_REASON_LENGTH = 3
+MAX_DUPLICATE_REASON_LENGTH = 300
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -78,6 +90,15 @@ class PersonAlreadyRegistered(CasesError):
     status = 409
     code = "person_already_registered"
     title = "Person already registered"
+
+
+class PossibleDuplicate(CasesError):
+    """The partner holds records that may be this person; the registration says neither
+    that they were looked at nor why this is someone else."""
+
+    status = 409
+    code = "possible_duplicate"
+    title = "Possible duplicate"
 
 
 class PlanAlreadyOpen(CasesError):
@@ -128,7 +149,7 @@ def search_key(text: str) -> str:
 def search_words(text: str) -> list[str]:
     """The words of a searched name, as :func:`search_key` makes them (refusing control
     and unencodable characters, which no stored name holds)."""
-    return search_key(_check_label("name", text)).split()
+    return search_key(check_label("name", text)).split()
 
 
 def age_band(born_on: dt.date, on: dt.date) -> AgeBand:
@@ -146,7 +167,9 @@ def age_band(born_on: dt.date, on: dt.date) -> AgeBand:
     return AgeBand.AGE_55_PLUS
 
 
-def _check_label(what: str, value: str, max_length: int = MAX_NAME_LENGTH) -> str:
+def check_label(what: str, value: str, max_length: int = MAX_NAME_LENGTH) -> str:
+    """``value`` with its spaces collapsed; refused when empty, too long or holding
+    control characters."""
     stripped = " ".join(value.split())
     if not stripped:
         raise InvalidValue(f"{what} must not be empty")
@@ -186,7 +209,7 @@ class HouseholdMember:
     birth_year: int | None = None
 
     def checked(self, today: dt.date) -> HouseholdMember:
-        name = _check_label("a household member's given name", self.given_name)
+        name = check_label("a household member's given name", self.given_name)
         if self.birth_year is not None and not 1900 <= self.birth_year <= today.year:
             raise InvalidValue(f"a household member's birth year must be 1900..{today.year}")
         return replace(self, given_name=name)
@@ -219,7 +242,7 @@ class Contacts:
         if self.phone is not None and not _PHONE.match(self.phone):
             raise InvalidValue("phone must be digits (and spaces), optionally after a +")
         if self.email is not None and (
-            not _EMAIL.match(self.email) or _check_label("email", self.email) != self.email
+            not _EMAIL.match(self.email) or check_label("email", self.email) != self.email
         ):
             raise InvalidValue("email is not an e-mail address")
         return self
@@ -241,8 +264,8 @@ class Identity:
     protection_expires_on: dt.date | None = None
 
     def checked(self, today: dt.date) -> Identity:
-        given = _check_label("given_names", self.given_names)
-        family = _check_label("family_name", self.family_name)
+        given = check_label("given_names", self.given_names)
+        family = check_label("family_name", self.family_name)
         if not EARLIEST_BIRTH_DATE <= self.born_on <= today:
             raise InvalidDates(f"the date of birth must be between 1900-01-01 and {today}")
         if not _COUNTRY.match(self.citizenship):
@@ -257,6 +280,61 @@ class Identity:
     @property
     def search_name(self) -> str:
         return search_key(f"{self.given_names} {self.family_name}")
+
+    @property
+    def name_words(self) -> list[str]:
+        """The words of both names as similar-name matching sees them
+        (:func:`franoi_cases.domain.names.name_words`)."""
+        return names.name_words(f"{self.given_names} {self.family_name}")
+
+
+class ConsentScope(StrEnum):
+    """What the person consented to."""
+
+    PROCESSING = "processing"
+    """Their personal data processed by the partner."""
+    SHARING_WITHIN_NETWORK = "sharing_within_network"
+    """Their records shared with the network's other services under their pseudonym."""
+    CONTACT = "contact"
+    """Being contacted by phone or e-mail."""
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A consent as the person gave it (or changed it), and who recorded it when."""
+
+    given_on: dt.date
+    scopes: tuple[ConsentScope, ...]
+    """In the order of :class:`ConsentScope`; empty: none (withdrawn, or refused)."""
+    recorded_by: str
+    """The token subject of whoever recorded it (never typed)."""
+    recorded_at: dt.datetime
+
+    def checked(self, today: dt.date) -> Consent:
+        if self.given_on > today:
+            raise InvalidDates("a consent cannot be given after today")
+        if len(set(self.scopes)) != len(self.scopes):
+            raise InvalidValue("a consent scope appears twice")
+        ordered = tuple(scope for scope in ConsentScope if scope in self.scopes)
+        return replace(self, scopes=ordered)
+
+    def same_as(self, other: Consent | None) -> bool:
+        """Whether ``other`` records the same consent (day and scopes)."""
+        return (
+            other is not None
+            and other.given_on == self.given_on
+            and set(other.scopes) == set(self.scopes)
+        )
+
+
+def check_duplicate_reason(reason: str) -> str:
+    """A reason for registering despite possible duplicates: 3..300 printable characters."""
+    text = check_label("duplicate_reason", reason, MAX_DUPLICATE_REASON_LENGTH)
+    if len(text) < MIN_DUPLICATE_REASON_LENGTH:
+        raise InvalidValue(
+            f"duplicate_reason must be at least {MIN_DUPLICATE_REASON_LENGTH} characters"
+        )
+    return text
 
 
 # --- persons -----------------------------------------------------------------------------
@@ -274,6 +352,10 @@ class Person:
     household: tuple[HouseholdMember, ...] = ()
     person_ref: str | None = None
     merged_into: UUID | None = None
+    duplicate_reason: str | None = None
+    """Why the record was registered although the partner held possible duplicates."""
+    consent: Consent | None = None
+    """The consent as last recorded (its history is kept beside the record)."""
     events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     def __eq__(self, other: object) -> bool:
@@ -293,9 +375,18 @@ class Person:
         contacts: Contacts = Contacts(),
         household: Sequence[HouseholdMember] = (),
         holders_of_documents: Iterable[Person] = (),
+        possible_duplicates: int = 0,
+        duplicate_reason: str | None = None,
+        consent: Consent | None = None,
+        today: dt.date | None = None,
     ) -> Person:
         """Record a new person; ``holders_of_documents`` are the partner's records found
-        holding any of the same document identifiers (any refuses the command)."""
+        holding any of the same document identifiers (any refuses the command).
+
+        ``possible_duplicates``: how many records of the partner may be this person (when
+        the registration asked to be checked); any refuses it unless ``duplicate_reason``
+        says why this is someone else. ``consent``: as given at registration (not after
+        ``today``, default the registration day)."""
         documents = documents.checked()
         _refuse_holders(documents, holders_of_documents, person_id)
         person = cls(
@@ -305,7 +396,17 @@ class Person:
             documents=documents,
             contacts=contacts.checked(),
             household=_checked_household(household, registered_on),
+            duplicate_reason=(
+                None if duplicate_reason is None else check_duplicate_reason(duplicate_reason)
+            ),
+            consent=None if consent is None else consent.checked(today or registered_on),
         )
+        if possible_duplicates and person.duplicate_reason is None:
+            raise PossibleDuplicate(
+                f"the partner holds {possible_duplicates} record(s) that may be this person:"
+                " look at them (POST /v1/persons/duplicates) and open the right one, or"
+                " register with a duplicate_reason saying why this is someone else"
+            )
         person._identify(pseudonymise)
         return person
 
@@ -375,11 +476,27 @@ class Person:
         self.contacts, self.household = new_contacts, new_household
         self._identify(pseudonymise)
 
+    def record_consent(self, consent: Consent, today: dt.date) -> bool:
+        """Record a consent change (kept as history by the service); False when it is the
+        consent already recorded (a repeat changes nothing). A change cannot be dated
+        before the consent it changes."""
+        self._check_live()
+        checked = consent.checked(today)
+        if checked.same_as(self.consent):
+            return False
+        if self.consent is not None and checked.given_on < self.consent.given_on:
+            raise InvalidDates(
+                f"the consent recorded is of {self.consent.given_on}: a change cannot be"
+                " dated before it"
+            )
+        self.consent = checked
+        return True
+
     def absorb(self, duplicate: Person, duplicate_plans: Sequence[IndividualPlan]) -> None:
         """Merge ``duplicate`` (another record of the same person) into this one.
 
         This record keeps its identity and fills what it lacks from the duplicate
-        (documents, contacts, languages, household members, ``person_ref``); the
+        (documents, contacts, languages, household members, ``person_ref``, consent); the
         duplicate is marked merged and its plans move here. Two records that each
         have a ``person_ref`` were identified by different documents: they are
         different persons until a document is corrected, so they are not merged.
@@ -414,9 +531,12 @@ class Person:
         if self.person_ref is None and duplicate.person_ref is not None:
             # The network already counts this person under the duplicate's registration.
             self.person_ref = duplicate.person_ref
+        if self.consent is None:
+            self.consent = duplicate.consent
         duplicate.merged_into = self.person_id
         duplicate.documents = Documents()
         duplicate.contacts = Contacts()
+        duplicate.consent = None
         for plan in duplicate_plans:
             plan.person_id = self.person_id
 
@@ -465,7 +585,7 @@ def _checked_goals(
         items = goals.get(axis, ())
         if len(items) > MAX_GOALS_PER_AXIS:
             raise InvalidValue(f"at most {MAX_GOALS_PER_AXIS} goals per axis")
-        checked[axis] = tuple(_check_label("a goal", g, MAX_GOAL_LENGTH) for g in items)
+        checked[axis] = tuple(check_label("a goal", g, MAX_GOAL_LENGTH) for g in items)
     return checked
 
 
@@ -488,6 +608,8 @@ class IndividualPlan:
     closed_on: dt.date | None = None
     outcome: PlanOutcome | None = None
     interruption_reason: InterruptionReason | None = None
+    tasks: list[Task] = field(default_factory=list)
+    """The plan's tasks as loaded, for answers (each task is saved on its own)."""
     events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     def __eq__(self, other: object) -> bool:
@@ -536,7 +658,7 @@ class IndividualPlan:
             axes=tuple(axes),
             goals=_checked_goals(axes, goals),
             planned_months=planned_months,
-            key_worker=_check_label("key_worker", key_worker),
+            key_worker=check_label("key_worker", key_worker),
         )
         plan.events.append(
             PlanOpened(
@@ -628,6 +750,10 @@ class Operation(StrEnum):
     EXPORT_ACCESS_LOG = "export_access_log"
     ERASE = "erase"
     """The person's record was erased (GDPR art. 17); the line keeps only the person id."""
+    RECORD_CONSENT = "record_consent"
+    ADD_TASK = "add_task"
+    COMPLETE_TASK = "complete_task"
+    CANCEL_TASK = "cancel_task"
 
 
 @dataclass(frozen=True)

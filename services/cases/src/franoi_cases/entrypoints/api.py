@@ -23,7 +23,16 @@ from franoi_common.events import AgeBand
 from franoi_contracts.cases import InterruptionReason, PlanAxis, PlanOutcome
 from pydantic import BaseModel, Field
 
-from franoi_cases.domain.model import IndividualPlan, Person, PlanStatus, Relation
+from franoi_cases.domain.duplicates import DuplicateReason
+from franoi_cases.domain.model import (
+    Consent,
+    ConsentScope,
+    IndividualPlan,
+    Person,
+    PlanStatus,
+    Relation,
+)
+from franoi_cases.domain.tasks import DueBadge, Task, TaskStatus
 from franoi_cases.service_layer import commands as c
 from franoi_cases.service_layer import handlers as h
 
@@ -47,6 +56,39 @@ class PersonSummaryOut(BaseModel):
     registered_on: dt.date
 
 
+class PersonHitOut(PersonSummaryOut):
+    """A person a search found."""
+
+    score: float | None = Field(
+        None,
+        description="Similar-name search only: how well the name matches, 0..1 (1: every"
+        " searched word is a word of the name; 0.9 another spelling of it; 0.7 a typo away;"
+        " 0.5 part of a word)",
+    )
+
+
+class ConsentOut(BaseModel):
+    given_on: dt.date
+    scopes: list[ConsentScope]
+    recorded_by: str = Field(description="The token subject of whoever recorded it")
+    recorded_at: dt.datetime
+
+
+class DuplicateOut(PersonSummaryOut):
+    """A record that may be the person being registered."""
+
+    reasons: list[DuplicateReason] = Field(
+        description="same_document; similar_name_same_birth_date; similar_name_close_birth_year"
+        " (years of birth at most one apart)"
+    )
+    score: float = Field(description="How well the names match, 0..1 (0: the document only)")
+
+
+class DuplicatesOut(BaseModel):
+    candidates: list[DuplicateOut] = Field(description="The likeliest first (at most 20)")
+    total: int = Field(description="How many records may be the person")
+
+
 class PersonOut(PersonSummaryOut):
     """The whole record (decrypted for the caller; every such answer is logged)."""
 
@@ -60,11 +102,33 @@ class PersonOut(PersonSummaryOut):
     email: str | None
     household: list[HouseholdMemberOut]
     merged_into: UUID | None
+    duplicate_reason: str | None = Field(
+        description="Why it was registered although the partner held possible duplicates"
+    )
+    consent: ConsentOut | None = Field(
+        description="The consent as last recorded (GET /v1/persons/{id}/consent: its history)"
+    )
 
 
 class ReviewOut(BaseModel):
     reviewed_on: dt.date
     progress: dict[str, str]
+
+
+class TaskOut(BaseModel):
+    task_id: UUID
+    plan_id: UUID
+    person_id: UUID
+    title: str
+    axis: PlanAxis | None
+    due_on: dt.date
+    assignee: str
+    status: TaskStatus
+    done_on: dt.date | None
+    cancelled_on: dt.date | None
+    due_badge: DueBadge | None = Field(
+        description="overdue: open and past its due date; due_soon: open and due within 7 days"
+    )
 
 
 class PlanOut(BaseModel):
@@ -81,6 +145,9 @@ class PlanOut(BaseModel):
     closed_on: dt.date | None
     outcome: PlanOutcome | None
     interruption_reason: InterruptionReason | None
+    tasks: list[TaskOut] = Field(description="By due date")
+    overdue_tasks: int = Field(description="Open tasks past their due date")
+    tasks_due_soon: int = Field(description="Open tasks due within 7 days")
 
 
 class AccessOut(BaseModel):
@@ -129,6 +196,19 @@ def person_summary(person: Person) -> PersonSummaryOut:
     )
 
 
+def person_hit(person: Person, score: float | None = None) -> PersonHitOut:
+    return PersonHitOut(**person_summary(person).model_dump(), score=score)
+
+
+def consent_out(consent: Consent) -> ConsentOut:
+    return ConsentOut(
+        given_on=consent.given_on,
+        scopes=list(consent.scopes),
+        recorded_by=consent.recorded_by,
+        recorded_at=consent.recorded_at,
+    )
+
+
 def person_out(person: Person) -> PersonOut:
     i = person.identity
     return PersonOut(
@@ -148,10 +228,30 @@ def person_out(person: Person) -> PersonOut:
             for m in person.household
         ],
         merged_into=person.merged_into,
+        duplicate_reason=person.duplicate_reason,
+        consent=None if person.consent is None else consent_out(person.consent),
     )
 
 
-def plan_out(plan: IndividualPlan) -> PlanOut:
+def task_out(task: Task, today: dt.date | None = None) -> TaskOut:
+    return TaskOut(
+        task_id=task.task_id,
+        plan_id=task.plan_id,
+        person_id=task.person_id,
+        title=task.title,
+        axis=task.axis,
+        due_on=task.due_on,
+        assignee=task.assignee,
+        status=task.status,
+        done_on=task.done_on,
+        cancelled_on=task.cancelled_on,
+        due_badge=task.badge(today or dt.date.today()),
+    )
+
+
+def plan_out(plan: IndividualPlan, today: dt.date | None = None) -> PlanOut:
+    day = today or dt.date.today()
+    tasks = [task_out(t, day) for t in plan.tasks]
     return PlanOut(
         plan_id=plan.plan_id,
         person_id=plan.person_id,
@@ -172,6 +272,9 @@ def plan_out(plan: IndividualPlan) -> PlanOut:
         closed_on=plan.closed_on,
         outcome=plan.outcome,
         interruption_reason=plan.interruption_reason,
+        tasks=tasks,
+        overdue_tasks=sum(t.due_badge is DueBadge.OVERDUE for t in tasks),
+        tasks_due_soon=sum(t.due_badge is DueBadge.DUE_SOON for t in tasks),
     )
 
 
@@ -188,7 +291,11 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
     @router.post("/persons", status_code=201, response_model=PersonOut, tags=["persons"])
     async def register_person(body: c.RegisterPerson, who: Caller, s: Services) -> Any:
         """Register a person the partner follows. With a document identifier the person
-        gets their ``person_ref`` (and the network hears of them) at once."""
+        gets their ``person_ref`` (and the network hears of them) at once. A record
+        already holding the document refuses it (409 ``person_already_registered``); with
+        ``check_duplicates``, so do records that may be the person (409
+        ``possible_duplicate``, saying how many) unless ``duplicate_reason`` says why
+        this is someone else. The consent given (if any) is recorded by the caller."""
         return person_out(await h.register_person(s, who, body))
 
     @router.get("/persons", response_model=Page[PersonSummaryOut], tags=["persons"])
@@ -200,11 +307,13 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
         )
         return paged([person_summary(p) for p in found.items], found.total, limit, offset)
 
-    @router.post("/persons/search", response_model=Page[PersonSummaryOut], tags=["persons"])
+    @router.post("/persons/search", response_model=Page[PersonHitOut], tags=["persons"])
     async def search_persons(body: c.SearchPersons, who: Caller, s: Services) -> Any:
-        """The partner's persons matching every criterion given, by name. The criteria
-        are in the body so that no name or document number appears in a URL. Each
-        person shown is written to the access log."""
+        """The partner's persons matching every criterion given. A name is matched as
+        parts of the name (``name_match: contains``, by name) or word by word, tolerant of
+        typos and transliterations (``similar``: best match first, each with its score).
+        The criteria are in the body so that no name or document number appears in a
+        URL. Each person shown is written to the access log."""
         document = None if body.document is None else body.document.get_secret_value()
         found = await h.search_persons(
             s,
@@ -214,8 +323,30 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
             document=document,
             limit=body.limit,
             offset=body.offset,
+            similar=body.name_match is c.NameMatch.SIMILAR,
         )
-        return paged([person_summary(p) for p in found.items], found.total, body.limit, body.offset)
+        scores: list[float | None] = list(found.scores) or [None] * len(found.items)
+        hits = [person_hit(p, score) for p, score in zip(found.items, scores, strict=True)]
+        return paged(hits, found.total, body.limit, body.offset)
+
+    @router.post("/persons/duplicates", response_model=DuplicatesOut, tags=["persons"])
+    async def find_duplicates(body: c.FindDuplicates, who: Caller, s: Services) -> Any:
+        """The partner's records that may be the person about to be registered: the same
+        document, or a similar name (typos and transliterations tolerated; every word of
+        the shorter name matching) with the same birth date or a year of birth at most
+        one apart. Each record shown is written to the access log."""
+        total, candidates = await h.find_duplicates(s, who, body)
+        return DuplicatesOut(
+            candidates=[
+                DuplicateOut(
+                    **person_summary(found.person).model_dump(),
+                    reasons=found.reasons,
+                    score=found.score,
+                )
+                for found in candidates
+            ],
+            total=total,
+        )
 
     @router.get("/persons/{person_id}", response_model=PersonOut, tags=["persons"])
     async def read_person(person_id: UUID, who: Caller, s: Services) -> Any:
@@ -231,6 +362,17 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
     async def merge_persons(person_id: UUID, body: c.MergePersons, who: Caller, s: Services) -> Any:
         """Fold another record of the same person into this one."""
         return person_out(await h.merge_persons(s, who, person_id, body))
+
+    @router.get("/persons/{person_id}/consent", response_model=list[ConsentOut], tags=["persons"])
+    async def consent_history(person_id: UUID, who: Caller, s: Services) -> Any:
+        """The person's consent as recorded over time, oldest first."""
+        return [consent_out(x) for x in await h.consent_history(s, who, person_id)]
+
+    @router.post("/persons/{person_id}/consent", response_model=list[ConsentOut], tags=["persons"])
+    async def record_consent(person_id: UUID, body: c.ConsentIn, who: Caller, s: Services) -> Any:
+        """Record a change of the person's consent (recorded by the caller); answers the
+        history, oldest first. The consent already recorded, repeated, changes nothing."""
+        return [consent_out(x) for x in await h.record_consent(s, who, person_id, body)]
 
     @router.get("/persons/{person_id}/plans", response_model=list[PlanOut], tags=["plans"])
     async def plans_of_person(person_id: UUID, who: Caller, s: Services) -> Any:

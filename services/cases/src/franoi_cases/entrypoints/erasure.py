@@ -1,9 +1,9 @@
 """Erasure and subject access: ``POST /v1/persons/{id}/erase`` and
 ``GET /v1/persons/{id}/export`` (partner admins only).
 
-The export is the person's whole file — this record and plans, what the
-partner's other services hold under the person's ``person_ref``, and the
-access log of the record — as one JSON document for a request under GDPR
+The export is the person's whole file — this record, its plans with their tasks, its
+consent history, what the partner's other services hold under the person's
+``person_ref``, and the access log of the record — as one JSON document for a request under GDPR
 art. 15. Both are scoped by the caller's partner: another partner's person
 answers 404.
 """
@@ -21,9 +21,11 @@ from pydantic import BaseModel, Field
 
 from franoi_cases.entrypoints.api import (
     AccessOut,
+    ConsentOut,
     PeerOut,
     PersonFileOut,
     Services,
+    consent_out,
     person_out,
     plan_out,
 )
@@ -45,6 +47,7 @@ class PersonExportOut(PersonFileOut):
 
     partner_id: str
     exported_at: dt.datetime
+    consents: list[ConsentOut] = Field(description="The consent history, oldest first")
     access_log: list[AccessOut]
 
 
@@ -69,10 +72,11 @@ def build_erasure_router(partner_ids: tuple[str, ...]) -> APIRouter:
     async def export_person(
         person_id: UUID, who: Caller, s: Services, request: Request, response: Response
     ) -> Any:
-        """The person's whole file as one JSON document (GDPR art. 15): record, plans,
-        the partner's other services' records, and the record's access log (this export
-        included)."""
+        """The person's whole file as one JSON document (GDPR art. 15): record, plans and
+        their tasks, consent history, the partner's other services' records, and the
+        record's access log (this export included)."""
         found = await h.person_file(s, who, person_id, request.headers.get("authorization", ""))
+        consents = await h.consent_history(s, who, person_id)
         log = await h.export_person_log(s, who, person_id)
         response.headers["Content-Disposition"] = f'attachment; filename="person-{person_id}.json"'
         return PersonExportOut(
@@ -90,6 +94,7 @@ def build_erasure_router(partner_ids: tuple[str, ...]) -> APIRouter:
                 )
                 for a in found.peers
             ],
+            consents=[consent_out(c) for c in consents],
             access_log=[AccessOut.model_validate(r) for r in log.items],
         )
 

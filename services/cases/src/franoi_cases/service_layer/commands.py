@@ -8,6 +8,7 @@ so they never show in a log line or a validation message.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Annotated, Self
 from uuid import UUID
 
@@ -24,13 +25,17 @@ from franoi_contracts.cases import (
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from franoi_cases.domain.model import (
+    MAX_DUPLICATE_REASON_LENGTH,
     MAX_GOAL_LENGTH,
     MAX_GOALS_PER_AXIS,
     MAX_HOUSEHOLD_MEMBERS,
     MAX_LANGUAGES,
     MAX_NAME_LENGTH,
+    MIN_DUPLICATE_REASON_LENGTH,
+    ConsentScope,
     Relation,
 )
+from franoi_cases.domain.tasks import MAX_TITLE_LENGTH
 
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 """No control characters (PostgreSQL text cannot hold NUL; none belongs in a name)."""
@@ -79,6 +84,15 @@ class PersonDetails(Command):
     ) = None
 
 
+class ConsentIn(Command):
+    """A consent as the person gives it; who records it is the caller (the token's subject)."""
+
+    given_on: Day = Field(description="The day the person gave it (not after today)")
+    scopes: Annotated[list[ConsentScope], Field(max_length=len(ConsentScope))] = Field(
+        description="What the person consents to; empty: nothing (withdrawn, or refused)"
+    )
+
+
 class RegisterPerson(PersonDetails):
     person_id: UUID | None = Field(None, description="Client-chosen id (makes retries safe)")
     given_names: Name
@@ -88,6 +102,29 @@ class RegisterPerson(PersonDetails):
     citizenship: Country
     protection_status: ProtectionStatus
     registered_on: Day | None = Field(None, description="Default: today")
+    check_duplicates: bool = Field(
+        False,
+        description="Refuse the registration (409 possible_duplicate) while the partner holds"
+        " records that may be this person (POST /v1/persons/duplicates lists them), unless"
+        " duplicate_reason is given",
+    )
+    duplicate_reason: (
+        Annotated[
+            str,
+            Field(
+                min_length=MIN_DUPLICATE_REASON_LENGTH,
+                max_length=MAX_DUPLICATE_REASON_LENGTH,
+                pattern=PRINTABLE,
+            ),
+        ]
+        | None
+    ) = Field(
+        None,
+        description="Why this is another person than the possible duplicates; kept with the record",
+    )
+    consent: ConsentIn | None = Field(
+        None, description="Consent to processing as given at registration; kept here only"
+    )
 
 
 class UpdatePerson(PersonDetails):
@@ -96,6 +133,16 @@ class UpdatePerson(PersonDetails):
         if not self.model_fields_set:
             raise ValueError("give at least one field to change")
         return self
+
+
+class NameMatch(StrEnum):
+    """How a searched name is matched."""
+
+    CONTAINS = "contains"
+    """Every searched word is part of the name (case and accents do not matter)."""
+    SIMILAR = "similar"
+    """Every searched word is a word of the name, another spelling of it, a word a typo
+    away from it, or part of one; ordered by how well the name matches."""
 
 
 class SearchPersons(Command):
@@ -109,17 +156,34 @@ class SearchPersons(Command):
                 min_length=2,
                 max_length=MAX_NAME_LENGTH,
                 pattern=PRINTABLE,
-                description="Part of a name: case and accents do not matter, words in any order",
+                description="A name or part of it: case and accents do not matter, words in"
+                " any order",
             ),
         ]
         | None
     ) = None
+    name_match: NameMatch = Field(
+        NameMatch.CONTAINS,
+        description="contains: parts of the name, ordered by name; similar: tolerant of"
+        " typos and transliterations (Mohamed, Muhammad), best match first, each hit with"
+        " its score",
+    )
     born_on: dt.date | None = None
     document: DocumentNumber | None = Field(
         None, description="A tax code or residence permit number (any spacing or case)"
     )
     limit: Annotated[int, Field(ge=1, le=200)] = 50
     offset: Annotated[int, Field(ge=0, le=100_000)] = 0
+
+
+class FindDuplicates(Command):
+    """A person about to be registered: the partner's records that may be them."""
+
+    given_names: Name
+    family_name: Name
+    born_on: dt.date
+    tax_code: DocumentNumber | None = None
+    residence_permit_number: DocumentNumber | None = None
 
 
 class MergePersons(Command):
@@ -150,3 +214,24 @@ class ClosePlan(Command):
     closed_on: Day
     outcome: PlanOutcome
     interruption_reason: InterruptionReason | None = None
+
+
+Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE_LENGTH, pattern=PRINTABLE)]
+
+
+class AddTask(Command):
+    task_id: UUID | None = Field(None, description="Client-chosen id (makes retries safe)")
+    title: Title
+    axis: PlanAxis | None = Field(None, description="One of the plan's axes")
+    due_on: Day
+    assignee: Name | None = Field(
+        None, description="The key worker who does it. Default: the caller (token subject)"
+    )
+
+
+class CompleteTask(Command):
+    done_on: Day = Field(description="Not after today")
+
+
+class CancelTask(Command):
+    cancelled_on: Day | None = Field(None, description="Default: today")

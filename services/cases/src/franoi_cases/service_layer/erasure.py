@@ -1,15 +1,17 @@
 """Erasure (GDPR art. 17) and subject access (art. 15) at the partner.
 
-Erasing a person deletes their record (identity, documents, contacts, household),
-every record merged into it, their plans and reviews (goals, key worker: the
-plans' content), and publishes ``it.franoi.cases.person.erased.v1`` with the
-``person_ref`` so that the partner's other services and the projection detach
-it. What stays here: the access-log lines (person id, operation, actor, role,
-time — the log is append-only, and the erasure itself is a line of it) and a
-note that the person id was erased (so a second request answers the same and
-publishes nothing). The reference is replaced by a surrogate in the outbox's
-sent rows; the erasure event keeps it until it is published (the trigger of
-the shared erasure migrations swaps it then).
+Erasing a person deletes their record (identity, documents, contacts, household,
+the reason it was registered despite possible duplicates), every record merged into
+it, their consent history, their plans with reviews and tasks (goals, key worker,
+what was to be done: the plans' content), the words of their names no other record
+of the partner uses (the name vocabulary), and publishes
+``it.franoi.cases.person.erased.v1`` with the ``person_ref`` so that the partner's
+other services and the projection detach it. What stays here: the access-log lines
+(person id, operation, actor, role, time — the log is append-only, and the erasure
+itself is a line of it) and a note that the person id was erased (so a second request
+answers the same and publishes nothing). The reference is replaced by a surrogate in
+the outbox's sent rows; the erasure event keeps it until it is published (the trigger
+of the shared erasure migrations swaps it then).
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ from franoi_cases.service_layer.handlers import CasesServices
 
 _RECORDS_OF_PERSON = """
 WITH RECURSIVE family AS (
-    SELECT person_id, person_ref FROM persons WHERE partner_id = $1 AND person_id = $2
+    SELECT person_id, person_ref, name_words FROM persons
+    WHERE partner_id = $1 AND person_id = $2
     UNION
-    SELECT p.person_id, p.person_ref FROM persons p
+    SELECT p.person_id, p.person_ref, p.name_words FROM persons p
     JOIN family f ON p.merged_into = f.person_id
     WHERE p.partner_id = $1
 )
-SELECT person_id, person_ref FROM family
+SELECT person_id, person_ref, name_words FROM family
 """
 
 
@@ -100,9 +103,12 @@ async def erase_person(s: CasesServices, who: Principal, person_id: UUID) -> Era
             partner_id,
             ids,
         )
-        await conn.execute(
-            "DELETE FROM plans WHERE partner_id = $1 AND person_id = ANY($2)", partner_id, ids
-        )
+        for table in ("tasks", "plans", "consents"):
+            await conn.execute(
+                f"DELETE FROM {table} WHERE partner_id = $1 AND person_id = ANY($2)",  # noqa: S608
+                partner_id,
+                ids,
+            )
         await conn.execute(
             "DELETE FROM persons WHERE partner_id = $1 AND person_id = ANY($2)", partner_id, ids
         )
@@ -120,4 +126,6 @@ async def erase_person(s: CasesServices, who: Principal, person_id: UUID) -> Era
             [PersonErased(person_id=person_id, person_ref=ref, erased_on=today) for ref in refs],
         )
         await uow.log(who, Operation.ERASE, ids)
+        # Last: the names' words no other record of the partner holds.
+        await uow.repo.forget_unused_words(partner_id, [w for r in rows for w in r["name_words"]])
     return Erasure(person_id, today, len(ids))

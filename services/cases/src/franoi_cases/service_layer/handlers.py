@@ -28,8 +28,16 @@ from opentelemetry import propagate
 
 from franoi_cases.adapters.crypto import FieldCipher
 from franoi_cases.adapters.repository import CasesRepository, Found
+from franoi_cases.domain import names
+from franoi_cases.domain.duplicates import (
+    MAX_CANDIDATES,
+    DuplicateReason,
+    duplicate_reasons,
+    similar_name,
+)
 from franoi_cases.domain.model import (
     Access,
+    Consent,
     Contacts,
     Documents,
     HouseholdMember,
@@ -42,9 +50,10 @@ from franoi_cases.domain.model import (
     PlanAlreadyOpen,
     PlanStatus,
 )
+from franoi_cases.domain.tasks import Task
 from franoi_cases.service_layer import commands as c
 
-NAMES: dict[type[Any], str] = {Person: "person", IndividualPlan: "plan"}
+NAMES: dict[type[Any], str] = {Person: "person", IndividualPlan: "plan", Task: "task"}
 
 
 def role_of(principal: Principal) -> str:
@@ -145,27 +154,44 @@ async def _must_get_plan(uow: CasesUoW, partner_id: str, plan_id: UUID) -> Indiv
 # --- persons -----------------------------------------------------------------------------
 
 
+def _consent(who: Principal, given: c.ConsentIn) -> Consent:
+    """A consent as given, recorded now by the caller (never a typed name)."""
+    return Consent(
+        given_on=given.given_on,
+        scopes=tuple(given.scopes),
+        recorded_by=who.subject,
+        recorded_at=dt.datetime.now(dt.UTC),
+    )
+
+
 async def register_person(s: CasesServices, who: Principal, cmd: c.RegisterPerson) -> Person:
     partner_id = who.partner_id
-    registered_on = cmd.registered_on or dt.date.today()
+    today = dt.date.today()
+    registered_on = cmd.registered_on or today
     documents = Documents(_secret(cmd.tax_code), _secret(cmd.residence_permit_number)).checked()
     person_id = cmd.person_id or uuid.uuid4()
     async with s.uow() as uow:
         if await uow.replayed(Person, partner_id, cmd.person_id, cmd):
             await uow.log(who, Operation.READ, [person_id])  # the answer shows the record
             return await _must_get_person(uow, partner_id, person_id)
+        identity = Identity(
+            given_names=cmd.given_names,
+            family_name=cmd.family_name,
+            born_on=cmd.born_on,
+            sex=cmd.sex,
+            citizenship=cmd.citizenship,
+            languages=tuple(cmd.languages or ()),
+            protection_status=cmd.protection_status,
+            protection_expires_on=cmd.protection_expires_on,
+        )
+        holders = await uow.repo.holders_of(partner_id, documents)
+        possible = 0
+        if cmd.check_duplicates and cmd.duplicate_reason is None and not holders:
+            name = f"{cmd.given_names} {cmd.family_name}"
+            possible, _ = await possible_duplicates(uow, partner_id, name, cmd.born_on, documents)
         person = Person.register(
             person_id=person_id,
-            identity=Identity(
-                given_names=cmd.given_names,
-                family_name=cmd.family_name,
-                born_on=cmd.born_on,
-                sex=cmd.sex,
-                citizenship=cmd.citizenship,
-                languages=tuple(cmd.languages or ()),
-                protection_status=cmd.protection_status,
-                protection_expires_on=cmd.protection_expires_on,
-            ),
+            identity=identity,
             registered_on=registered_on,
             pseudonymise=s.pseudonymise,
             documents=documents,
@@ -173,11 +199,18 @@ async def register_person(s: CasesServices, who: Principal, cmd: c.RegisterPerso
             household=[
                 HouseholdMember(m.relation, m.given_name, m.birth_year) for m in cmd.household or ()
             ],
-            holders_of_documents=await uow.repo.holders_of(partner_id, documents),
+            holders_of_documents=holders,
+            possible_duplicates=possible,
+            duplicate_reason=cmd.duplicate_reason,
+            consent=None if cmd.consent is None else _consent(who, cmd.consent),
+            today=today,
         )
         await uow.add(partner_id, person, command=cmd if cmd.person_id else None)
+        if person.consent is not None:
+            await uow.repo.add_consent(partner_id, person_id, person.consent)
         await uow.log(who, Operation.REGISTER, [person_id])
         await uow.publish(partner_id, person)
+        await uow.repo.remember_words(partner_id, person.identity.name_words)
     return person
 
 
@@ -232,6 +265,7 @@ async def update_person(
                 HouseholdMember(m.relation, m.given_name, m.birth_year) for m in cmd.household or ()
             ]
         holders = [] if documents is None else await uow.repo.holders_of(who.partner_id, documents)
+        words_before = person.identity.name_words
         person.update(
             dt.date.today(),
             s.pseudonymise,
@@ -244,6 +278,10 @@ async def update_person(
         await uow.repo.save_person(who.partner_id, person)
         await uow.log(who, Operation.UPDATE, [person_id])
         await uow.publish(who.partner_id, person)
+        words_after = person.identity.name_words
+        if words_after != words_before:
+            await uow.repo.remember_words(who.partner_id, words_after)
+            await uow.repo.forget_unused_words(who.partner_id, set(words_before) - set(words_after))
     return person
 
 
@@ -256,25 +294,117 @@ async def search_persons(
     document: str | None,
     limit: int,
     offset: int,
+    similar: bool = False,
 ) -> Found:
-    """The partner's persons matching every criterion; each one shown is logged."""
-    normalised = None
+    """The partner's persons matching every criterion; each one shown is logged.
+    ``similar``: the name is matched word by word, tolerant of typos and transliterations
+    (:mod:`franoi_cases.domain.names`), best match first."""
+    index = None
     if document is not None:
         try:
-            normalised = normalise_identifier(document)
+            index = s.cipher.blind_index(who.partner_id, normalise_identifier(document))
         except ValueError as error:
             raise InvalidValue(f"document: {error}") from None
+    terms = None
+    if name is not None and similar:
+        terms = names.search_terms(name)
+        if not terms:
+            raise InvalidValue("name: give at least one word of two Latin letters or more")
     async with s.uow() as uow:
         page = await uow.repo.search(
             who.partner_id,
             name=name,
+            terms=terms,
             born_on=born_on,
-            document=normalised,
+            document_index=index,
             limit=limit,
             offset=offset,
         )
         await uow.log(who, Operation.SEARCH_HIT, [p.person_id for p in page.items])
     return page
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A record that may be the person being registered, and why."""
+
+    person: Person
+    reasons: list[DuplicateReason]
+    score: float
+    """How well the names match (0 when only the document is the same)."""
+
+
+async def possible_duplicates(
+    uow: CasesUoW, partner_id: str, name: str, born_on: dt.date, documents: Documents
+) -> tuple[int, list[tuple[UUID, list[DuplicateReason], float]]]:
+    """How many of the partner's records may be the person of this ``name`` (given and
+    family names), birth date and documents, and the first :data:`MAX_CANDIDATES` of them
+    (ids, reasons, name scores), the likeliest first."""
+    matches = await uow.repo.vocabulary_matches(partner_id, names.terms(name), parts=False)
+    words = sorted({w for found in matches for w in found})
+    year = born_on.year
+    window = (dt.date(max(year - 1, 1), 1, 1), dt.date(min(year + 1, 9999), 12, 31))
+    indexes = [uow.repo.cipher.blind_index(partner_id, i) for i in documents.identifiers()]
+    rows = await uow.repo.candidate_rows(partner_id, words, window, indexes)
+    found = []
+    for row in rows:
+        similar, score = similar_name(matches, row.name_words)
+        reasons = duplicate_reasons(
+            born_on, row.born_on, same_document=row.same_document, similar_name=similar
+        )
+        if reasons:
+            found.append((row, reasons, score if similar else 0.0))
+    found.sort(
+        key=lambda f: (
+            DuplicateReason.SAME_DOCUMENT not in f[1],
+            DuplicateReason.SIMILAR_NAME_SAME_BIRTH_DATE not in f[1],
+            -f[2],
+            f[0].search_name,
+            f[0].person_id,
+        )
+    )
+    return len(found), [(r.person_id, reasons, sc) for r, reasons, sc in found[:MAX_CANDIDATES]]
+
+
+async def find_duplicates(
+    s: CasesServices, who: Principal, cmd: c.FindDuplicates
+) -> tuple[int, list[Candidate]]:
+    """The partner's records that may be the person described (how many, and the first
+    :data:`MAX_CANDIDATES`, the likeliest first); each one shown is logged."""
+    name = f"{cmd.given_names} {cmd.family_name}"
+    documents = Documents(_secret(cmd.tax_code), _secret(cmd.residence_permit_number)).checked()
+    async with s.uow() as uow:
+        total, first = await possible_duplicates(uow, who.partner_id, name, cmd.born_on, documents)
+        persons = await uow.repo.persons_by_ids(who.partner_id, [pid for pid, _, _ in first])
+        await uow.log(who, Operation.SEARCH_HIT, [p.person_id for p in persons])
+    by_id = {p.person_id: p for p in persons}
+    return total, [Candidate(by_id[pid], r, sc) for pid, r, sc in first if pid in by_id]
+
+
+async def record_consent(
+    s: CasesServices, who: Principal, person_id: UUID, cmd: c.ConsentIn
+) -> list[Consent]:
+    """Record a change of the person's consent; the history, oldest first. Repeating the
+    consent last recorded changes nothing."""
+    async with s.uow() as uow:
+        person = await _must_get_person(uow, who.partner_id, person_id)
+        if person.record_consent(_consent(who, cmd), dt.date.today()):
+            assert person.consent is not None
+            await uow.repo.save_person(who.partner_id, person)
+            await uow.repo.add_consent(who.partner_id, person_id, person.consent)
+            await uow.log(who, Operation.RECORD_CONSENT, [person_id])
+        else:
+            await uow.log(who, Operation.READ, [person_id])
+        return await uow.repo.consents_of(who.partner_id, person_id)
+
+
+async def consent_history(s: CasesServices, who: Principal, person_id: UUID) -> list[Consent]:
+    """The person's consent history, oldest first (a read of the record, logged)."""
+    async with s.uow() as uow:
+        if await uow.repo.get_person(who.partner_id, person_id) is None:
+            raise NotFound(f"person {person_id} not found")
+        await uow.log(who, Operation.READ, [person_id])
+        return await uow.repo.consents_of(who.partner_id, person_id)
 
 
 async def merge_persons(
@@ -293,6 +423,8 @@ async def merge_persons(
         await uow.repo.save_person(partner_id, survivor)
         for plan in plans:
             await uow.repo.save_plan(partner_id, plan)
+        await uow.repo.move_tasks(partner_id, duplicate.person_id, survivor.person_id)
+        await uow.repo.move_consents(partner_id, duplicate.person_id, survivor.person_id)
         await uow.log(who, Operation.MERGE, [survivor.person_id, duplicate.person_id])
         await uow.publish(partner_id, survivor, duplicate)
     return survivor

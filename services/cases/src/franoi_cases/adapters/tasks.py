@@ -1,0 +1,199 @@
+"""PostgreSQL persistence of the plans' tasks and of the persons' consent history, always
+scoped by partner. Part of :class:`CasesRepository`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from franoi_contracts.cases import PlanAxis
+
+from franoi_cases.adapters.name_index import Found
+from franoi_cases.domain.model import Consent, ConsentScope
+from franoi_cases.domain.tasks import Task, TaskStatus
+
+_TASK_COLUMNS = (
+    "task_id, plan_id, person_id, title, axis, due_on, assignee, status, done_on, cancelled_on"
+)
+
+
+def task_of(row: asyncpg.Record) -> Task:
+    return Task(
+        task_id=row["task_id"],
+        plan_id=row["plan_id"],
+        person_id=row["person_id"],
+        title=row["title"],
+        axis=None if row["axis"] is None else PlanAxis(row["axis"]),
+        due_on=row["due_on"],
+        assignee=row["assignee"],
+        status=TaskStatus(row["status"]),
+        done_on=row["done_on"],
+        cancelled_on=row["cancelled_on"],
+    )
+
+
+def consent_of(row: asyncpg.Record, prefix: str = "") -> Consent | None:
+    """The consent in a row (``prefix``: of the columns, e.g. ``consent_`` on persons)."""
+    if row[f"{prefix}given_on"] is None:
+        return None
+    return Consent(
+        given_on=row[f"{prefix}given_on"],
+        scopes=tuple(ConsentScope(s) for s in row[f"{prefix}scopes"]),
+        recorded_by=row[f"{prefix}recorded_by"],
+        recorded_at=row[f"{prefix}recorded_at"],
+    )
+
+
+class TaskRows:
+    """The tasks and consents part of the cases repository."""
+
+    conn: asyncpg.Connection
+
+    # --- tasks -------------------------------------------------------------------------
+
+    async def add_task(self, partner_id: str, task: Task) -> None:
+        await self.conn.execute(
+            f"INSERT INTO tasks (partner_id, {_TASK_COLUMNS})"  # noqa: S608 (constant)
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            partner_id,
+            *_task_values(task),
+        )
+
+    async def save_task(self, partner_id: str, task: Task) -> None:
+        await self.conn.execute(
+            "UPDATE tasks SET status = $3, done_on = $4, cancelled_on = $5"
+            " WHERE partner_id = $1 AND task_id = $2",
+            partner_id,
+            task.task_id,
+            task.status.value,
+            task.done_on,
+            task.cancelled_on,
+        )
+
+    async def get_task(
+        self, partner_id: str, task_id: UUID, *, for_update: bool = False
+    ) -> Task | None:
+        lock = " FOR UPDATE" if for_update else ""
+        row = await self.conn.fetchrow(
+            f"SELECT {_TASK_COLUMNS} FROM tasks"  # noqa: S608 (constants)
+            f" WHERE partner_id = $1 AND task_id = $2{lock}",
+            partner_id,
+            task_id,
+        )
+        return None if row is None else task_of(row)
+
+    async def tasks_of_plans(self, plan_ids: Sequence[UUID]) -> dict[UUID, list[Task]]:
+        """The tasks of these plans (ids already scoped by partner), each plan's by due date."""
+        rows = await self.conn.fetch(
+            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE plan_id = ANY($1::uuid[])"  # noqa: S608
+            " ORDER BY due_on, created_at, task_id",
+            list(plan_ids),
+        )
+        found: dict[UUID, list[Task]] = {}
+        for row in rows:
+            found.setdefault(row["plan_id"], []).append(task_of(row))
+        return found
+
+    async def list_tasks(
+        self,
+        partner_id: str,
+        *,
+        assignee: str | None,
+        status: TaskStatus | None,
+        due_before: dt.date | None,
+        person_id: UUID | None,
+        plan_id: UUID | None,
+        limit: int,
+        offset: int,
+    ) -> Found:
+        """A page of the partner's tasks matching every filter given, by due date."""
+        rows = await self.conn.fetch(
+            f"SELECT {_TASK_COLUMNS}, count(*) OVER () AS total FROM tasks"  # noqa: S608
+            " WHERE partner_id = $1 AND ($2::text IS NULL OR assignee = $2)"
+            " AND ($3::text IS NULL OR status = $3) AND ($4::date IS NULL OR due_on < $4)"
+            " AND ($5::uuid IS NULL OR person_id = $5) AND ($6::uuid IS NULL OR plan_id = $6)"
+            " ORDER BY due_on, created_at, task_id LIMIT $7 OFFSET $8",
+            partner_id,
+            assignee,
+            None if status is None else status.value,
+            due_before,
+            person_id,
+            plan_id,
+            limit,
+            offset,
+        )
+        total = rows[0]["total"] if rows else 0
+        if not rows and offset:
+            total = await self.conn.fetchval(
+                "SELECT count(*) FROM tasks"
+                " WHERE partner_id = $1 AND ($2::text IS NULL OR assignee = $2)"
+                " AND ($3::text IS NULL OR status = $3) AND ($4::date IS NULL OR due_on < $4)"
+                " AND ($5::uuid IS NULL OR person_id = $5) AND ($6::uuid IS NULL OR plan_id = $6)",
+                partner_id,
+                assignee,
+                None if status is None else status.value,
+                due_before,
+                person_id,
+                plan_id,
+            )
+        return Found([task_of(r) for r in rows], total)
+
+    async def move_tasks(self, partner_id: str, from_person: UUID, to_person: UUID) -> None:
+        """The tasks of a merged record's plans follow the plans to the surviving record."""
+        await self.conn.execute(
+            "UPDATE tasks SET person_id = $3 WHERE partner_id = $1 AND person_id = $2",
+            partner_id,
+            from_person,
+            to_person,
+        )
+
+    # --- consents ----------------------------------------------------------------------
+
+    async def add_consent(self, partner_id: str, person_id: UUID, consent: Consent) -> None:
+        await self.conn.execute(
+            "INSERT INTO consents (partner_id, person_id, given_on, scopes, recorded_by,"
+            " recorded_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            partner_id,
+            person_id,
+            consent.given_on,
+            [s.value for s in consent.scopes],
+            consent.recorded_by,
+            consent.recorded_at,
+        )
+
+    async def consents_of(self, partner_id: str, person_id: UUID) -> list[Consent]:
+        """The person's consent history, oldest first."""
+        rows = await self.conn.fetch(
+            "SELECT given_on, scopes, recorded_by, recorded_at FROM consents"
+            " WHERE partner_id = $1 AND person_id = $2 ORDER BY id",
+            partner_id,
+            person_id,
+        )
+        return [c for c in (consent_of(r) for r in rows) if c is not None]
+
+    async def move_consents(self, partner_id: str, from_person: UUID, to_person: UUID) -> None:
+        """A merged record's consent history joins the surviving record's."""
+        await self.conn.execute(
+            "UPDATE consents SET person_id = $3 WHERE partner_id = $1 AND person_id = $2",
+            partner_id,
+            from_person,
+            to_person,
+        )
+
+
+def _task_values(task: Task) -> list[Any]:
+    return [
+        task.task_id,
+        task.plan_id,
+        task.person_id,
+        task.title,
+        None if task.axis is None else task.axis.value,
+        task.due_on,
+        task.assignee,
+        task.status.value,
+        task.done_on,
+        task.cancelled_on,
+    ]

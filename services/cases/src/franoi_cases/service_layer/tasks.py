@@ -1,0 +1,110 @@
+"""Handlers of the plans' tasks: add, complete, cancel, read and list.
+
+Each is one unit of work with its access-log line (a task belongs to a person's plan, so
+reading or changing it is an access to the person's record). Tasks publish no event.
+Lock order as everywhere: the plan, then the task.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from uuid import UUID
+
+from franoi_common.auth import Principal
+from franoi_common.errors import AlreadyExists, NotFound
+
+from franoi_cases.adapters.repository import Found
+from franoi_cases.domain.model import IndividualPlan, Operation
+from franoi_cases.domain.tasks import Task, TaskStatus
+from franoi_cases.service_layer import commands as c
+from franoi_cases.service_layer.handlers import CasesServices
+
+
+async def add_task(s: CasesServices, who: Principal, plan_id: UUID, cmd: c.AddTask) -> Task:
+    """Add a task to an open plan; with a client-chosen ``task_id`` a repeat answers the
+    task it created (the same id for another plan or content: 409)."""
+    partner_id = who.partner_id
+    task_id = cmd.task_id or uuid.uuid4()
+    async with s.uow() as uow:
+        plan = await uow.must_get(IndividualPlan, partner_id, plan_id)
+        if await uow.replayed(Task, partner_id, cmd.task_id, cmd):
+            task = await uow.must_get(Task, partner_id, task_id, for_update=False)
+            if task.plan_id != plan_id:
+                raise AlreadyExists(f"task {task_id} belongs to another plan")
+            await uow.log(who, Operation.READ_PLAN, [task.person_id])
+            return task
+        task = Task.add(
+            task_id=task_id,
+            plan=plan,
+            title=cmd.title,
+            due_on=cmd.due_on,
+            assignee=cmd.assignee or who.subject,
+            axis=cmd.axis,
+        )
+        await uow.add(partner_id, task, command=cmd if cmd.task_id else None)
+        await uow.log(who, Operation.ADD_TASK, [task.person_id])
+    return task
+
+
+async def complete_task(
+    s: CasesServices, who: Principal, task_id: UUID, cmd: c.CompleteTask
+) -> Task:
+    """Mark a task done (a repeat with the same day changes nothing)."""
+    async with s.uow() as uow:
+        task = await uow.must_get(Task, who.partner_id, task_id)
+        if task.complete(cmd.done_on, dt.date.today()):
+            await uow.repo.save_task(who.partner_id, task)
+            await uow.log(who, Operation.COMPLETE_TASK, [task.person_id])
+        else:
+            await uow.log(who, Operation.READ_PLAN, [task.person_id])
+    return task
+
+
+async def cancel_task(s: CasesServices, who: Principal, task_id: UUID, cmd: c.CancelTask) -> Task:
+    """Cancel a task (a repeat changes nothing)."""
+    async with s.uow() as uow:
+        task = await uow.must_get(Task, who.partner_id, task_id)
+        if task.cancel(cmd.cancelled_on, dt.date.today()):
+            await uow.repo.save_task(who.partner_id, task)
+            await uow.log(who, Operation.CANCEL_TASK, [task.person_id])
+        else:
+            await uow.log(who, Operation.READ_PLAN, [task.person_id])
+    return task
+
+
+async def read_task(s: CasesServices, who: Principal, task_id: UUID) -> Task:
+    async with s.uow() as uow:
+        task = await uow.repo.get_task(who.partner_id, task_id)
+        if task is None:
+            raise NotFound(f"task {task_id} not found")
+        await uow.log(who, Operation.READ_PLAN, [task.person_id])
+    return task
+
+
+async def list_tasks(
+    s: CasesServices,
+    who: Principal,
+    *,
+    assignee: str | None,
+    status: TaskStatus | None,
+    due_before: dt.date | None,
+    person_id: UUID | None,
+    plan_id: UUID | None,
+    limit: int,
+    offset: int,
+) -> Found:
+    """A page of the partner's tasks, by due date; each person shown is logged."""
+    async with s.uow() as uow:
+        found = await uow.repo.list_tasks(
+            who.partner_id,
+            assignee=assignee,
+            status=status,
+            due_before=due_before,
+            person_id=person_id,
+            plan_id=plan_id,
+            limit=limit,
+            offset=offset,
+        )
+        await uow.log(who, Operation.READ_PLAN, [t.person_id for t in found.items])
+    return found
