@@ -146,8 +146,10 @@ async def register(page: Page, desk: RunningService, **fields: str) -> None:
     await page.get_by_label("Sesso").select_option(fields["sex"])
     await page.get_by_label("Cittadinanza").fill(fields["citizenship"])
     await page.get_by_label("Protezione").select_option(fields["protection_status"])
-    if "tax_code" in fields:
+    if fields.get("tax_code"):
         await page.get_by_label("Codice fiscale").fill(fields["tax_code"])
+    if fields.get("consent"):
+        await page.get_by_label(fields["consent"]).check()
     await page.get_by_role("button", name="Registra").click()
 
 
@@ -159,6 +161,7 @@ NGOZI = {
     "citizenship": "NG",
     "protection_status": "refugee",
     "tax_code": "KNKNGZ90C54Z335X",
+    "consent": "Trattamento dei dati per il progetto",
 }
 
 
@@ -190,12 +193,57 @@ async def test_a_social_worker_registers_finds_and_records(
     person_url = page.url.split("?")[0]
     await check_page(page, "person-it")
 
-    # the search finds her now
+    # the search finds her now, even misspelt
     await page.goto(desk.url + "/persons")
-    await page.get_by_label("Nome e/o cognome").fill("ngozi okonkwo")
+    await page.get_by_label("Nome e/o cognome").fill("Ngosi Okonkvo")
     await page.get_by_role("button", name="Cerca").click()
     await expect(page.get_by_role("link", name="Okonkwo")).to_be_visible()
     await check_page(page, "search-it")
+
+    # registering her again (another spelling, no document) flags the near-duplicate;
+    # "register anyway" asks why, and the reason is kept
+    await register(
+        page, desk, **{**NGOZI, "family_name": "Okonkwò", "tax_code": "", "given_names": "Ngozi"}
+    )
+    warning = page.get_by_role("region", name="Possibili doppioni")
+    await expect(warning).to_contain_text("nome simile, stessa data di nascita")
+    await expect(warning.get_by_role("link", name="Okonkwo Ngozi")).to_be_visible()
+    await check_page(page, "register-duplicate-it")
+    await page.get_by_label("È una persona diversa?").fill("Omonima: altra madre, altro comune")
+    await page.get_by_role("button", name="Registra comunque").click()
+    await expect(page.get_by_role("status")).to_have_text("Persona registrata.")
+    await page.goto(person_url)
+
+    # an individual plan with a task due tomorrow: badges on her page and on my cases
+    await record(
+        page,
+        desk,
+        "Apri un progetto individuale",
+        {
+            "Aree di intervento": ["Casa", "Lavoro"],
+            "Data di apertura": TODAY.isoformat(),
+            "Durata prevista (mesi)": "12",
+        },
+        person_url=person_url,
+    )
+    await expect(page.get_by_role("status")).to_contain_text("Registrato.")
+    await page.get_by_role("link", name="Aggiungi un'attività al progetto").click()
+    await fill(
+        page,
+        {
+            "Titolo": "Appuntamento in Comune per la residenza",
+            "Scadenza": (TODAY + dt.timedelta(days=1)).isoformat(),
+        },
+    )
+    await page.get_by_role("button", name="Registra", exact=True).click()
+    await expect(page.get_by_role("status")).to_have_text("Registrato.")
+    await page.goto(person_url)
+    await expect(page.get_by_text("entro 7 giorni").first).to_be_visible()
+    await page.goto(desk.url + "/")
+    await expect(
+        page.get_by_role("link", name="Appuntamento in Comune per la residenza")
+    ).to_be_visible()
+    await check_page(page, "home-tasks-it")
 
     # a housing request for her: sex, age band, protection and pseudonym from the register
     await record(

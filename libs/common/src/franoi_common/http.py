@@ -57,6 +57,11 @@ Check = Callable[[], Awaitable[None]]
 class InputProblem(BaseModel):
     loc: list[str] = Field(description="Where the problem is, e.g. ['body', 'beds']")
     msg: str = Field(description="What is wrong (never the submitted value)")
+    type: str | None = Field(
+        None,
+        description="A stable code of the kind of problem (e.g. missing, greater_than_equal,"
+        " date_parsing), for clients that show messages in their own language",
+    )
 
 
 class Problem(BaseModel):
@@ -181,7 +186,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_input(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"loc": [str(p) for p in error.get("loc", ())], "msg": str(error.get("msg", "invalid"))}
+            {
+                "loc": [str(p) for p in error.get("loc", ())],
+                "msg": str(error.get("msg", "invalid")),
+                "type": str(error.get("type", "value_error")),
+            }
             for error in exc.errors()
         ]
         if any(error.get("type") == "json_invalid" for error in exc.errors()):

@@ -20,6 +20,9 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 FROM_THE_REGISTER = frozenset({"person_ref", "sex", "age_band", "protection_status"})
 """What a record about a person carries of them, taken from their record in the register
 (the age band on the record's day), never typed again."""
+THE_PERSON = "person_id"
+"""The register's own id of a person (a plan names its person so): given by the page the
+form is opened from, never chosen again."""
 NEVER_ASKED = frozenset({"person_identifier"})
 """A raw identifier would split a person's journey if it differed from the register's:
 forms about a person always send the register's ``person_ref``."""
@@ -92,7 +95,8 @@ class Form:
 
     def asked(self) -> list[Field]:
         """The fields a person fills (not the register's, not the hidden ones)."""
-        return [f for f in self.fields if not f.hidden and f.name not in FROM_THE_REGISTER]
+        given = FROM_THE_REGISTER | ({THE_PERSON} if self.about_a_person else set())
+        return [f for f in self.fields if not f.hidden and f.name not in given]
 
     def url(self, values: Mapping[str, str]) -> str:
         """The operation's path with its parameters filled from ``values`` (each one path
@@ -226,8 +230,8 @@ def _pickers(paths: Mapping[str, Any]) -> dict[str, tuple[str, bool]]:
 
 
 LABEL_FIELDS = (
-    "name", "title", "company_name", "course_title", "municipality_code", "kind", "topic",
-    "contract_type", "need", "status",
+    "family_name", "given_names", "name", "title", "company_name", "course_title",
+    "municipality_code", "kind", "topic", "contract_type", "need", "status",
 )  # fmt: skip
 """What names a record in a picker, in this order (dates follow)."""
 
@@ -236,8 +240,8 @@ def record_label(
     record: Mapping[str, Any], show: Callable[[str, Any], str] = lambda k, v: str(v)
 ) -> str:
     """How a record reads in a picker: its name or title and a few of its facts, its first
-    date, each shown by ``show(key, value)`` (the page's language); never a person's name
-    (the services' records hold none)."""
+    date, each shown by ``show(key, value)`` (the page's language). A person's names appear
+    only in the register's own lists: the other services' records hold none."""
     parts = [(k, record[k]) for k in LABEL_FIELDS if isinstance(record.get(k), str | int)]
     dates = [(k, v) for k, v in record.items() if k.endswith("_on") and isinstance(v, str)]
     return " · ".join(show(k, v) for k, v in [*parts[:3], *dates[:1]]) or "—"
@@ -277,7 +281,7 @@ def _form(
         path=path,
         tag=str(tags[0]),
         fields=tuple(fields),
-        about_a_person=bool(FROM_THE_REGISTER & set(properties)),
+        about_a_person=bool((FROM_THE_REGISTER | {THE_PERSON}) & set(properties)),
         unsupported=tuple(unsupported),
     )
 

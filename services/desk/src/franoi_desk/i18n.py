@@ -44,6 +44,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "home.no_plans": ("Nessun progetto aperto a tuo nome.", "No open plan in your name."),
     "home.all_plans": ("Tutti i progetti aperti dell'ente", "All the organisation's open plans"),
     "home.opened_on": ("aperto il", "opened on"),
+    "home.tasks": ("Le mie attività da fare", "My tasks to do"),
+    "home.no_tasks": ("Nessuna attività aperta a tuo nome.", "No open task in your name."),
+    "due.overdue": ("in ritardo", "overdue"),
+    "due.due_soon": ("entro 7 giorni", "due within 7 days"),
+    "register.consent": (
+        "Consenso al trattamento dei dati (raccolto oggi o alla data indicata)",
+        "Consent to processing (given today or on the day given)",
+    ),
+    "duplicate.same_document": ("stesso documento", "same document"),
+    "duplicate.similar_name_same_birth_date": (
+        "nome simile, stessa data di nascita",
+        "similar name, same birth date",
+    ),
+    "duplicate.similar_name_close_birth_year": (
+        "nome simile, anno di nascita vicino",
+        "similar name, close birth year",
+    ),
     # search
     "search.title": ("Cerca una persona", "Find a person"),
     "search.hint": (
@@ -151,6 +168,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         " ancora nel modulo.",
         "The service does not answer at the moment: try again shortly. What you typed is"
         " still in the form.",
+    ),
+    "problem.possible_duplicate": (
+        "Nel registro c'è già chi potrebbe essere questa persona: guarda i possibili doppioni"
+        " qui sotto, oppure scrivi perché è una persona diversa e registra comunque.",
+        "The register may hold this person already: look at the possible duplicates below,"
+        " or say why this is someone else and register anyway.",
+    ),
+    "problem.person_already_registered": (
+        "Una persona con questo documento è già registrata: cercala.",
+        "A person with this document is registered already: look them up.",
+    ),
+    "problem.capacity_exceeded": (
+        "L'alloggio non ha abbastanza posti liberi.",
+        "The unit does not have enough free beds.",
     ),
     "error.back_home": ("Torna ai miei casi", "Back to my cases"),
     "form.required": ("obbligatorio", "required"),

@@ -57,6 +57,14 @@ def settings_of(request: Request) -> DeskSettings:
     return settings
 
 
+CONSENT_SCOPES = ("processing", "sharing_within_network", "contact")
+"""What a person consents to at registration (the register's ConsentScope values)."""
+
+
+def _today() -> str:
+    return dt.date.today().isoformat()
+
+
 async def form_of(request: Request) -> dict[str, str]:
     """The posted form, its token checked; every value a stripped string."""
     form = await request.form()
@@ -148,7 +156,13 @@ async def home(request: Request) -> Response:
         "cases", "/v1/plans", bearer_token(request), {"status": "open", "limit": 200}
     )
     mine = [p for p in plans["items"] if p["key_worker"] == worker.subject]
-    return render(request, "home.html", plans=mine, open_total=plans["total"])
+    tasks = await api(request).get(
+        "cases",
+        "/v1/tasks",
+        bearer_token(request),
+        {"assignee": worker.subject, "status": "open", "limit": 200},
+    )
+    return render(request, "home.html", plans=mine, open_total=plans["total"], tasks=tasks["items"])
 
 
 # --- find, register -------------------------------------------------------------------------
@@ -175,7 +189,10 @@ async def search(request: Request) -> Response:
         return render(request, template, values=values, results=None, need_criteria=True)
     try:
         found = await api(request).post(
-            "cases", "/v1/persons/search", bearer_token(request), {**criteria, "limit": 20}
+            "cases",
+            "/v1/persons/search",
+            bearer_token(request),
+            {**criteria, "name_match": "similar", "limit": 20},
         )
     except ServiceProblem as problem:
         if problem.status != 422:
@@ -187,9 +204,8 @@ async def search(request: Request) -> Response:
 @router.get("/persons/new", response_class=HTMLResponse)
 async def register_page(request: Request) -> Response:
     current_worker(request)
-    return render(
-        request, "register.html", values={"person_id": str(uuid.uuid4())}, choices=CHOICES
-    )
+    values = {"person_id": str(uuid.uuid4()), "consent_given_on": _today()}
+    return render(request, "register.html", values=values, choices=CHOICES, scopes=CONSENT_SCOPES)
 
 
 @router.post("/persons")
@@ -200,8 +216,12 @@ async def register(request: Request) -> Response:
     if "citizenship" in body:
         body["citizenship"] = body["citizenship"].upper()
     body["person_id"] = values.get("person_id") or str(uuid.uuid4())
+    body["check_duplicates"] = True
     if values.get("duplicate_reason"):
         body["duplicate_reason"] = values["duplicate_reason"]
+    scopes = [scope for scope in CONSENT_SCOPES if values.get(f"consent_{scope}")]
+    if scopes:
+        body["consent"] = {"given_on": values.get("consent_given_on") or _today(), "scopes": scopes}
     token = bearer_token(request)
     try:
         person = await api(request).post("cases", "/v1/persons", token, body)
@@ -220,6 +240,7 @@ async def register(request: Request) -> Response:
             problem=problem,
             field_errors=problem.field_errors(translator(language(request))),
             duplicates=duplicates,
+            scopes=CONSENT_SCOPES,
         )
     return redirect(f"/persons/{person['person_id']}?done=register")
 
@@ -235,7 +256,7 @@ async def possible_duplicates(request: Request, body: dict[str, Any]) -> list[An
         )
     except ServiceProblem:
         return []
-    return list(found.get("candidates", found.get("items", [])))
+    return list(found.get("candidates", []))
 
 
 # --- the person -----------------------------------------------------------------------------
