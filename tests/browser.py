@@ -6,10 +6,13 @@ in ``tests/conftest.py``."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.async_api import BrowserContext, Route
+from playwright.async_api import Browser, BrowserContext, Page, Route
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,3 +42,32 @@ async def offline(context: BrowserContext) -> list[str]:
 
     await context.route("**/*", only_local)
     return remote
+
+
+@contextlib.asynccontextmanager
+async def watched_page(browser: Browser, **options: Any) -> AsyncIterator[Page]:
+    """A page in Italian whose script errors and remote requests fail the test (a refused
+    request, or a form answered again with a 4xx status, is the server's say, not an
+    error of the page). ``options`` go to the browser context."""
+    context = await browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="it-IT", **options
+    )
+    remote = await offline(context)
+    opened = await context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on(
+        "console",
+        lambda m: (
+            m.type == "error"
+            and not m.text.startswith("Failed to load resource")
+            and errors.append(m.text)
+        ),
+    )
+    opened.set_default_timeout(EXPECT_TIMEOUT_MS)
+    try:
+        yield opened
+    finally:
+        await context.close()
+    assert not errors, errors
+    assert not remote, f"the page asked for remote resources: {remote}"

@@ -24,7 +24,7 @@ from franoi_housing.bootstrap import DEFINITION as HOUSING
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser import EXPECT_TIMEOUT_MS, SCREENSHOTS, offline
+from tests.browser import SCREENSHOTS, watched_page
 from tests.support import (
     ANALYST,
     RunningService,
@@ -86,31 +86,10 @@ async def desk(databases: Any, kafka_bootstrap: str, kafka_idempotent: bool) -> 
 
 @pytest.fixture
 async def audited(browser: Browser) -> AsyncIterator[Page]:
-    """A page in Italian whose script errors, CSP refusals and remote requests fail the
-    test; axe-core is injected past the CSP (``bypass_csp``) only to check the pages."""
-    context = await browser.new_context(
-        viewport={"width": 1280, "height": 900}, locale="it-IT", bypass_csp=True
-    )
-    remote = await offline(context)
-    opened = await context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    # a form answered again with its problems comes with a 4xx status: not a script error
-    opened.on(
-        "console",
-        lambda m: (
-            m.type == "error"
-            and not m.text.startswith("Failed to load resource")
-            and errors.append(m.text)
-        ),
-    )
-    opened.set_default_timeout(EXPECT_TIMEOUT_MS)
-    try:
+    """A watched page (:func:`tests.browser.watched_page`) where axe-core can be injected
+    past the pages' CSP (``bypass_csp``), only to check them."""
+    async with watched_page(browser, bypass_csp=True) as opened:
         yield opened
-    finally:
-        await context.close()
-    assert not errors, errors
-    assert not remote, f"the page asked for remote resources: {remote}"
 
 
 async def check_page(page: Page, name: str) -> None:

@@ -22,11 +22,10 @@ from franoi_cases.domain.model import (
     PlanAlreadyOpen,
     PlanStatus,
     Relation,
-    age_band,
     search_key,
     search_words,
 )
-from franoi_common.events import AgeBand, ProtectionStatus, Sex
+from franoi_common.events import AgeBand, ProtectionStatus, Sex, age_band_on
 from franoi_common.pseudonym import person_ref
 from franoi_contracts.cases import (
     InterruptionReason,
@@ -137,7 +136,7 @@ def test_search_key_makes_partial_accent_insensitive_match_a_substring_match() -
     ],
 )
 def test_age_band_on_a_day(born_on: dt.date, on: dt.date, band: AgeBand) -> None:
-    assert age_band(born_on, on) is band
+    assert age_band_on(born_on, on) is band
 
 
 # --- persons -----------------------------------------------------------------------------

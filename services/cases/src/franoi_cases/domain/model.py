@@ -37,7 +37,7 @@ from uuid import UUID
 from franoi_common import errors
 from franoi_common.domain import Checks
 from franoi_common.errors import DomainError
-from franoi_common.events import AgeBand, DomainEvent, ProtectionStatus, Sex
+from franoi_common.events import AgeBand, DomainEvent, ProtectionStatus, Sex, age_band_on
 from franoi_common.pseudonym import normalise_identifier
 from franoi_contracts.cases import (
     MAX_PLANNED_MONTHS,
@@ -150,21 +150,6 @@ def search_words(text: str) -> list[str]:
     """The words of a searched name, as :func:`search_key` makes them (refusing control
     and unencodable characters, which no stored name holds)."""
     return search_key(check_label("name", text)).split()
-
-
-def age_band(born_on: dt.date, on: dt.date) -> AgeBand:
-    """The person's age band on a day."""
-    age = on.year - born_on.year - ((on.month, on.day) < (born_on.month, born_on.day))
-    for limit, band in (
-        (18, AgeBand.UNDER_18),
-        (25, AgeBand.AGE_18_24),
-        (35, AgeBand.AGE_25_34),
-        (45, AgeBand.AGE_35_44),
-        (55, AgeBand.AGE_45_54),
-    ):
-        if age < limit:
-            return band
-    return AgeBand.AGE_55_PLUS
 
 
 def check_label(what: str, value: str, max_length: int = MAX_NAME_LENGTH) -> str:
@@ -413,7 +398,7 @@ class Person:
     @property
     def age_band(self) -> AgeBand:
         """Age band at registration: what the network was told."""
-        return age_band(self.identity.born_on, self.registered_on)
+        return age_band_on(self.identity.born_on, self.registered_on)
 
     @property
     def is_merged(self) -> bool:
