@@ -7,11 +7,13 @@ screenshot, in Italian and in English."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import axe_playwright_python
+import httpx
 import pytest
 from franoi_cases.bootstrap import DEFINITION as CASES
 from franoi_cases.settings import CasesSettings
@@ -615,3 +617,46 @@ async def test_a_social_workers_week_reaches_the_network_view(
         await eventually(counted, timeout_s=60, interval_s=0.5)
     except AssertionError:
         raise AssertionError(f"the network view shows {seen[-1]}") from None
+
+
+JUNK = ["", "x" * 500, "-1", "99999999999999999999", "2026-02-30", "<script>", "../..", "1e9"]
+
+
+async def test_no_form_answers_a_server_error_to_bad_input(desk: RunningService) -> None:
+    """Every form of every service, sent with junk in each field (too long, negative, out
+    of range, an impossible date, markup, a path): refused with a 4xx or recorded, never
+    a server error; the page escapes whatever it shows again."""
+    from franoi_desk.forms import forms_of
+
+    async with httpx.AsyncClient(base_url=desk.url, timeout=30) as client:
+        signin = await client.get("/signin")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', signin.text)
+        assert csrf is not None
+        await client.post(
+            "/signin",
+            data={"csrf": csrf.group(1), "name": "Fuzz Tester", "partner_id": FIRST,
+                  "role": "partner_admin"},
+        )  # fmt: skip
+        people = await client.post(
+            "/persons/search", data={"csrf": csrf.group(1), "name": "Okonkwo"}
+        )
+        person = re.search(r'href="/persons/([0-9a-f-]{36})"', people.text)
+        checked = 0
+        for domain in ("cases", "housing", "employment", "hosting", "events"):
+            document = (await client.get(f"{_service_url(desk, domain)}/openapi.json")).json()
+            for form in forms_of(domain, document):
+                for junk in JUNK:
+                    data = {"csrf": csrf.group(1)}
+                    data.update({spec.name: junk for spec in form.fields})
+                    if form.about_a_person and person is not None:
+                        data["person_id"] = person.group(1)
+                    answer = await client.post(f"/record/{domain}/{form.operation_id}", data=data)
+                    assert answer.status_code < 500, (form.key, junk, answer.status_code)
+                    assert "<script>" not in answer.text, form.key
+                    checked += 1
+        assert checked >= 60 * len(JUNK)
+
+
+def _service_url(desk: RunningService, domain: str) -> str:
+    settings: DeskSettings = desk.settings  # type: ignore[assignment]
+    return settings.service_urls()[domain]
