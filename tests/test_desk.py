@@ -6,6 +6,7 @@ screenshot, in Italian and in English."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from collections.abc import AsyncIterator
@@ -90,7 +91,7 @@ async def desk(databases: Any, kafka_bootstrap: str, kafka_idempotent: bool) -> 
 async def audited(browser: Browser) -> AsyncIterator[Page]:
     """A watched page (:func:`tests.browser.watched_page`) where axe-core can be injected
     past the pages' CSP (``bypass_csp``), only to check them."""
-    async with watched_page(browser, bypass_csp=True) as opened:
+    async with watched_page(browser, bypass_csp=True, accept_downloads=True) as opened:
         yield opened
 
 
@@ -660,3 +661,51 @@ async def test_no_form_answers_a_server_error_to_bad_input(desk: RunningService)
 def _service_url(desk: RunningService, domain: str) -> str:
     settings: DeskSettings = desk.settings  # type: ignore[assignment]
     return settings.service_urls()[domain]
+
+
+async def test_the_coordinator_reads_the_access_log_exports_and_erases(
+    desk: RunningService, audited: Page
+) -> None:
+    page = audited
+    await sign_in(page, desk, "Anna Neri", FIRST)
+    await register(
+        page, desk, **{**NGOZI, "given_names": "Tesfay", "family_name": "Haile",
+                       "tax_code": "HLITSF85A01Z315K", "born_on": "1985-01-01"}
+    )  # fmt: skip
+    await expect(page.get_by_role("heading", name="Haile Tesfay")).to_be_visible()
+    person_url = page.url.split("?")[0]
+    assert await page.get_by_role("heading", name="Per il coordinatore").count() == 0
+    await page.get_by_role("button", name="Esci").click()
+
+    await sign_in(page, desk, "Paolo Conti", FIRST, role="partner_admin")
+    await page.goto(person_url)
+    await page.get_by_role("link", name="Registro degli accessi").click()
+    await expect(page.get_by_role("cell", name="Anna Neri").first).to_be_visible()
+    await check_page(page, "access-log-it")
+
+    await page.goto(person_url)
+    async with page.expect_download() as download_info:
+        await page.get_by_role("link", name="Esporta i dati della persona").click()
+    download = await download_info.value
+    exported = await asyncio.to_thread(Path(await download.path()).read_text)
+    assert "Haile" in exported and "HLITSF85A01Z315K" in exported
+
+    await page.goto(person_url)
+    await page.get_by_role("link", name="Cancella la persona").click()
+    await page.get_by_label("Per confermare").fill("Rossi")
+    await page.get_by_role("button", name="Cancella la persona").click()
+    await expect(page.locator("#e-confirm")).to_have_text("Il cognome non corrisponde.")
+    await check_page(page, "erase-it")
+    await page.get_by_label("Per confermare").fill("haile")
+    await page.get_by_role("button", name="Cancella la persona").click()
+    await expect(page.get_by_role("status")).to_have_text("Persona cancellata.")
+    await page.goto(person_url)
+    await expect(page.get_by_text("Non trovato.")).to_be_visible()
+
+
+def test_every_access_log_operation_is_labelled() -> None:
+    """The register's access-log vocabulary (text in its API): each one labelled."""
+    from franoi_cases.domain.model import Operation
+    from franoi_desk.i18n import CATALOGUE
+
+    assert {f"access.{o.value}" for o in Operation} <= set(CATALOGUE)

@@ -158,6 +158,48 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "record.done": ("Registrato.", "Recorded."),
     "record.follow_up": ("Poi", "Next"),
+    # the coordinator
+    "coordinator.title": ("Per il coordinatore", "For the coordinator"),
+    "coordinator.access_log": ("Registro degli accessi", "Access log"),
+    "coordinator.when": ("Quando", "When"),
+    "coordinator.who": ("Chi", "Who"),
+    "coordinator.what": ("Operazione", "Operation"),
+    "coordinator.back": ("Torna alla scheda", "Back to the record"),
+    "coordinator.export": (
+        "Esporta i dati della persona (GDPR art. 15)",
+        "Export the person's data (GDPR art. 15)",
+    ),
+    "coordinator.erase": ("Cancella la persona (GDPR art. 17)", "Erase the person (GDPR art. 17)"),
+    "coordinator.erase_warning": (
+        "La cancellazione elimina la scheda, i progetti e le attività della persona; gli altri"
+        " servizi dell'ente e la rete staccano i loro dati dalla persona (i conteggi restano)."
+        " Non si può annullare.",
+        "Erasure deletes the person's record, plans and tasks; the organisation's other"
+        " services and the network detach their records from the person (counts stay)."
+        " It cannot be undone.",
+    ),
+    "coordinator.erase_confirm": (
+        "Per confermare, scrivi il cognome della persona",
+        "To confirm, type the person's family name",
+    ),
+    "coordinator.erase_wrong": ("Il cognome non corrisponde.", "The family name does not match."),
+    "coordinator.erased": ("Persona cancellata.", "Person erased."),
+    "access.register": ("registrazione", "registered"),
+    "access.read": ("lettura della scheda", "record read"),
+    "access.search_hit": ("comparsa in una ricerca", "shown in a search"),
+    "access.update": ("modifica", "changed"),
+    "access.merge": ("unione di schede", "records merged"),
+    "access.read_file": ("lettura del fascicolo", "file read"),
+    "access.open_plan": ("apertura del progetto", "plan opened"),
+    "access.read_plan": ("lettura del progetto", "plan read"),
+    "access.review_plan": ("verifica del progetto", "plan reviewed"),
+    "access.close_plan": ("chiusura del progetto", "plan closed"),
+    "access.export_access_log": ("esportazione dei dati", "data exported"),
+    "access.erase": ("cancellazione", "erased"),
+    "access.record_consent": ("registrazione del consenso", "consent recorded"),
+    "access.add_task": ("nuova attività", "task added"),
+    "access.complete_task": ("attività fatta", "task done"),
+    "access.cancel_task": ("attività annullata", "task cancelled"),
     # errors
     "error.title": ("Qualcosa non va", "Something is wrong"),
     "error.fix_fields": ("Correggi i campi segnalati.", "Correct the fields marked."),

@@ -6,6 +6,7 @@ services' problems next to their fields and everything typed kept)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import Any
 
@@ -162,7 +163,15 @@ async def home(request: Request) -> Response:
         bearer_token(request),
         {"assignee": worker.subject, "status": "open", "limit": 200},
     )
-    return render(request, "home.html", plans=mine, open_total=plans["total"], tasks=tasks["items"])
+    erased = request.query_params.get("done") == "erased"
+    return render(
+        request,
+        "home.html",
+        plans=mine,
+        open_total=plans["total"],
+        tasks=tasks["items"],
+        done=erased,
+    )
 
 
 # --- find, register -------------------------------------------------------------------------
@@ -297,3 +306,55 @@ def coarse_attributes(person: dict[str, Any], on: str | None) -> dict[str, Any]:
         "age_band": band.value,
         "protection_status": person["protection_status"],
     }
+
+
+# --- the coordinator: access log, export, erasure (GDPR arts. 15 and 17) --------------------
+
+
+@router.get("/persons/{person_id}/access-log", response_class=HTMLResponse)
+async def access_log_page(request: Request, person_id: uuid.UUID) -> Response:
+    """Who read or changed the person's record, and when (the register refuses anyone but
+    the partner's coordinators)."""
+    current_worker(request)
+    token = bearer_token(request)
+    person = await api(request).get("cases", f"/v1/persons/{person_id}", token)
+    entries = await api(request).get("cases", f"/v1/persons/{person_id}/access-log", token)
+    rows = (
+        entries if isinstance(entries, list) else entries.get("items", entries.get("entries", []))
+    )
+    return render(request, "access_log.html", person=person, entries=rows)
+
+
+@router.get("/persons/{person_id}/export")
+async def export(request: Request, person_id: uuid.UUID) -> Response:
+    """The person's whole file as the register exports it (art. 15), as a download."""
+    current_worker(request)
+    document = await api(request).get(
+        "cases", f"/v1/persons/{person_id}/export", bearer_token(request)
+    )
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=2, default=str),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="person-{person_id}.json"'},
+    )
+
+
+@router.get("/persons/{person_id}/erase", response_class=HTMLResponse)
+async def erase_page(request: Request, person_id: uuid.UUID) -> Response:
+    current_worker(request)
+    person = await api(request).get("cases", f"/v1/persons/{person_id}", bearer_token(request))
+    return render(request, "erase.html", person=person, values={})
+
+
+@router.post("/persons/{person_id}/erase", response_class=HTMLResponse)
+async def erase(request: Request, person_id: uuid.UUID) -> Response:
+    """Erasure (art. 17), once the coordinator has typed the person's family name: the
+    register deletes the record, the other services and the network detach the person."""
+    current_worker(request)
+    values = await form_of(request)
+    token = bearer_token(request)
+    person = await api(request).get("cases", f"/v1/persons/{person_id}", token)
+    if values.get("confirm", "").casefold() != str(person["family_name"]).casefold():
+        return render(request, "erase.html", status=422, person=person, values=values, wrong=True)
+    await api(request).send("cases", "POST", f"/v1/persons/{person_id}/erase", token, None)
+    return redirect("/?done=erased")
