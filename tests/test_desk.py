@@ -592,6 +592,44 @@ async def test_a_social_workers_week_reaches_the_network_view(
     await page.get_by_role("button", name="Registra", exact=True).click()
     await expect(page.get_by_role("status")).to_have_text("Registrato.")
 
+    # walk-ins at a hub, counted by topic in one grid; a group with its attendance list.
+    # Opening a hub is the coordinator's: a social worker is told so, with the form kept.
+    hub = {"Tipo": "Sportello", "Comune (codice catastale)": "L219",
+           "Nome": "Sportello di via Roma", "Data di apertura": WEEK_AGO}  # fmt: skip
+    await record(page, desk, "Apri uno spazio di comunità", hub)
+    await expect(page.get_by_role("alert")).to_contain_text("Il tuo ruolo non consente")
+    assert await page.locator("#f-name").input_value() == "Sportello di via Roma"
+    await page.get_by_role("button", name="Esci").click()
+    await sign_in(page, desk, "Marta Galli", SECOND, role="partner_admin")
+    await record(page, desk, "Apri uno spazio di comunità", hub)
+    await expect(page.get_by_role("status")).to_have_text("Registrato.")
+    await page.get_by_role("button", name="Esci").click()
+    await sign_in(page, desk, "Lucia Ferri", SECOND)
+    await page.goto(desk.url + "/record")
+    await page.get_by_role("link", name="Registra gli accessi della giornata").click()
+    await fill(page, {"Spazio di comunità": "*", "Giorno degli accessi": TODAY.isoformat()})
+    await page.get_by_label("Casa, Inviato a uno sportello: no").fill("3")
+    await page.get_by_label("Lavoro, Inviato a uno sportello: sì").fill("2")
+    await check_page(page, "walk-ins-it")
+    await page.get_by_role("button", name="Registra", exact=True).click()
+    await expect(page.get_by_role("status")).to_have_text("Registrato.")
+    await record(
+        page,
+        desk,
+        "Programma un'attività di gruppo",
+        {"Tipo": "Gruppo di orientamento", "Data prevista": TODAY.isoformat()},
+    )
+    await page.get_by_role("link", name="Registra lo svolgimento e le presenze").click()
+    await fill(page, {"Data di svolgimento": TODAY.isoformat(), "Partecipanti non registrati": "4"})
+    await (
+        page.get_by_role("group", name="Partecipanti seguiti dall'ente")
+        .get_by_label("Sow Fatima")
+        .check()
+    )
+    await check_page(page, "attendance-it")
+    await page.get_by_role("button", name="Registra", exact=True).click()
+    await expect(page.get_by_role("status")).to_have_text("Registrato.")
+
     # the person's file shows it all; the network view counts exactly that
     await page.goto(person)
     await check_page(page, "person-week-it")
@@ -605,6 +643,8 @@ async def test_a_social_workers_week_reaches_the_network_view(
         "hosting_stays_started": 1,
         "events_held": 1,
         "events_participants": 12,
+        "events_accesses": 5,
+        "employment_orientation_participants": 5,
     }
     expected = added
 

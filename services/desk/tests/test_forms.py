@@ -216,3 +216,28 @@ def test_a_record_in_a_persons_file_offers_the_operations_on_itself() -> None:
         ("status", "active"),
         ("household_size", 2),
     ]
+
+
+def test_an_attendance_list_and_a_tally_are_sent_in_one_go() -> None:
+    employment = forms_of(
+        "employment", json.loads((API_DOCS / "employment.openapi.json").read_text())
+    )
+    hold = next(f for f in employment if f.operation_id.startswith("hold_group_activity"))
+    attendees = next(f for f in hold.fields if f.name == "registered_attendees")
+    assert attendees.kind is Kind.PERSONS and "registered_attendees" not in hold.unsupported
+    body = hold.body({"registered_attendees": ["a" * 64, "b" * 64], "held_on": "2026-12-01"})
+    assert body["registered_attendees"] == [{"person_ref": "a" * 64}, {"person_ref": "b" * 64}]
+
+    events = forms_of("events", json.loads((API_DOCS / "events.openapi.json").read_text()))
+    batch = next(f for f in events if f.operation_id.startswith("record_accesses"))
+    tally = next(f for f in batch.fields if f.name == "anonymous")
+    assert tally.kind is Kind.TALLY and tally.tally == ("topic", "referred", "accesses")
+    assert tally.tally_key("housing", True) == "anonymous.housing.yes"
+    body = batch.body(
+        {"anonymous.housing.no": "3", "anonymous.work.yes": "2", "anonymous.work.no": "0"}
+    )
+    assert body["anonymous"] == [
+        {"topic": "housing", "accesses": 3, "referred": False},
+        {"topic": "work", "accesses": 2, "referred": True},
+    ]
+    assert batch.unsupported == ("known_persons",)

@@ -44,6 +44,11 @@ class Kind(StrEnum):
     """Several values of an enumeration (checkboxes)."""
     TEXTS = "texts"
     """Several short texts (one per line or comma-separated)."""
+    PERSONS = "persons"
+    """Several persons of the register (an attendance list), ticked in one go."""
+    TALLY = "tally"
+    """Counts by a coded value and a yes/no (walk-ins by topic, referred or not): a grid of
+    numbers, one submit."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,12 @@ class Field:
     ``unit_id``), so that nobody types an id."""
     picker_by_person: bool = False
     """The list takes a ``person_ref`` filter: for a person, only their records."""
+    tally: tuple[str, str | None, str] | None = None
+    """For a tally: the item's (coded field, yes/no field or None, count field)."""
+
+    def tally_key(self, choice: str, flag: bool | None) -> str:
+        """The posted name of one cell of a tally's grid."""
+        return f"{self.name}.{choice}" + ("" if flag is None else f".{'yes' if flag else 'no'}")
 
     @property
     def hidden(self) -> bool:
@@ -115,6 +126,16 @@ class Form:
             if spec.in_path:
                 continue
             raw = values.get(spec.name)
+            if spec.kind is Kind.PERSONS:
+                refs = _items(raw, Kind.CHOICES)
+                if refs:
+                    body[spec.name] = [{"person_ref": ref} for ref in refs]
+                continue
+            if spec.kind is Kind.TALLY:
+                cells = _tally(spec, values)
+                if cells:
+                    body[spec.name] = cells
+                continue
             if spec.kind in (Kind.CHOICES, Kind.TEXTS):
                 items = _items(raw, spec.kind)
                 if items:
@@ -170,6 +191,23 @@ def record_facts(record: Mapping[str, Any]) -> list[tuple[str, Any]]:
         and (key.endswith("_on") or key in FACT_KEYS)
         and isinstance(value, str | int | float)
     ]
+
+
+def _tally(spec: Field, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The grid's cells with a count above zero, as the service's items."""
+    assert spec.tally is not None
+    coded, flag, count = spec.tally
+    cells = []
+    for choice in spec.choices:
+        for answer in (None,) if flag is None else (True, False):
+            raw = str(values.get(spec.tally_key(choice, answer), "") or "").strip()
+            if not raw or raw == "0":
+                continue
+            item: dict[str, Any] = {coded: choice, count: _scalar(raw, Kind.INTEGER)}
+            if flag is not None:
+                item[flag] = answer
+            cells.append(item)
+    return cells
 
 
 def _items(raw: Any, kind: Kind) -> list[str]:
@@ -321,7 +359,7 @@ def _field(
             return Field(name, Kind.CHOICES, enum=enum_name, choices=tuple(items["enum"]), **common)
         if items.get("type") == "string":
             return Field(name, Kind.TEXTS, max_length=items.get("maxLength"), **common)
-        return None
+        return _group_field(name, items, schemas, common)
     if kind == "boolean":
         return Field(name, Kind.BOOLEAN, **common)
     if kind in ("integer", "number"):
@@ -345,6 +383,30 @@ def _field(
             text_kind,
             max_length=shape.get("maxLength"),
             pattern=shape.get("pattern"),
+            **common,
+        )
+    return None
+
+
+def _group_field(
+    name: str, items: Mapping[str, Any], schemas: Mapping[str, Any], common: dict[str, Any]
+) -> Field | None:
+    """A list of objects the desk can ask for at once: persons of the register (items that
+    name a person and nothing else), or a tally (a coded value, maybe a yes/no, a count)."""
+    props: Mapping[str, Any] = items.get("properties", {})
+    if "person_ref" in props and set(props) <= {"person_ref", "person_identifier"}:
+        return Field(name, Kind.PERSONS, **common)
+    coded = [k for k, v in props.items() if "enum" in _resolve(v, schemas)]
+    flags = [k for k, v in props.items() if _resolve(v, schemas).get("type") == "boolean"]
+    counts = [k for k, v in props.items() if _resolve(v, schemas).get("type") == "integer"]
+    if len(coded) == 1 and len(flags) <= 1 and len(counts) == 1 and len(props) == (2 + len(flags)):
+        enum = _resolve(props[coded[0]], schemas)
+        return Field(
+            name,
+            Kind.TALLY,
+            enum=_enum_name(props[coded[0]], coded[0]),
+            choices=tuple(enum["enum"]),
+            tally=(coded[0], flags[0] if flags else None, counts[0]),
             **common,
         )
     return None

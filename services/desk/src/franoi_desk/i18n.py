@@ -205,6 +205,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.fix_fields": ("Correggi i campi segnalati.", "Correct the fields marked."),
     "error.not_found": ("Non trovato.", "Not found."),
     "error.forbidden": ("Non consentito.", "Not allowed."),
+    "error.forbidden_here": (
+        "Il tuo ruolo non consente questa operazione: chiedi al coordinatore dell'ente.",
+        "Your role does not allow this: ask your organisation's coordinator.",
+    ),
     "error.unavailable": (
         "Il servizio non risponde in questo momento: riprova tra poco. Quanto scritto è"
         " ancora nel modulo.",
@@ -227,6 +231,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "error.back_home": ("Torna ai miei casi", "Back to my cases"),
     "form.required": ("obbligatorio", "required"),
+    "form.yes": ("sì", "yes"),
+    "form.no": ("no", "no"),
     # what a service found wrong with a field (its problem's errors[].type)
     "input.missing": ("Campo obbligatorio.", "This field is required."),
     "input.string_too_short": ("Troppo corto.", "Too short."),

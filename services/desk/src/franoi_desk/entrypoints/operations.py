@@ -132,8 +132,22 @@ async def _options(
             (str(row[spec.name]), record_label(row, show)) for row in rows if row.get(spec.name)
         ]
 
-    pickers = [spec for spec in form.fields if spec.picker is not None]
-    return dict(await asyncio.gather(*(fetch(spec) for spec in pickers)))
+    async def people(spec: Field) -> tuple[str, list[tuple[str, str]]]:
+        """The register's persons (newest 200) for an attendance list: (person_ref, name)."""
+        try:
+            page = await api(request).get("cases", "/v1/persons", token, {"limit": PICKER_SIZE})
+        except ServiceProblem:
+            return spec.name, []
+        rows = sorted(page.get("items", []), key=lambda r: (r["family_name"], r["given_names"]))
+        return spec.name, [
+            (row["person_ref"], f"{row['family_name']} {row['given_names']}")
+            for row in rows
+            if row.get("person_ref")
+        ]
+
+    wanted = [fetch(spec) for spec in form.fields if spec.picker is not None]
+    wanted += [people(spec) for spec in form.fields if spec.kind is Kind.PERSONS]
+    return dict(await asyncio.gather(*wanted))
 
 
 @router.post("/record/{domain}/{operation_id}", response_class=HTMLResponse)
@@ -165,7 +179,7 @@ async def record(request: Request, domain: str, operation_id: str) -> Response:
             domain, form.method.upper(), form.url(text_values), bearer_token(request), body
         )
     except ServiceProblem as problem:
-        if problem.status not in (404, 409, 422):
+        if problem.status not in (403, 404, 409, 422):
             raise
         return await _page(request, form, values, person, problem.status, problem)
     if person is not None:
@@ -176,7 +190,9 @@ async def record(request: Request, domain: str, operation_id: str) -> Response:
 
 
 def _is_multi(form: Form, name: str) -> bool:
-    return any(f.name == name and f.kind in (Kind.CHOICES, Kind.TEXTS) for f in form.fields)
+    return any(
+        f.name == name and f.kind in (Kind.CHOICES, Kind.TEXTS, Kind.PERSONS) for f in form.fields
+    )
 
 
 def _person_id(value: object) -> str | None:
