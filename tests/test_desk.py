@@ -749,3 +749,29 @@ def test_every_access_log_operation_is_labelled() -> None:
     from franoi_desk.i18n import CATALOGUE
 
     assert {f"access.{o.value}" for o in Operation} <= set(CATALOGUE)
+
+
+async def test_a_person_without_a_document_yet_is_completed_before_recording(
+    desk: RunningService, audited: Page
+) -> None:
+    """No tax code or permit yet means no pseudonym: the desk says so on the form, the
+    record is completed from the person's page, then the activity is recorded."""
+    page = audited
+    await sign_in(page, desk, "Elena Russo", FIRST)
+    await register(
+        page, desk, **{**NGOZI, "given_names": "Yonas", "family_name": "Tekle",
+                       "tax_code": "", "born_on": "1999-09-09", "citizenship": "ER"}
+    )  # fmt: skip
+    await expect(page.get_by_role("heading", name="Tekle Yonas")).to_be_visible()
+    person_url = page.url.split("?")[0]
+    request = {"Componenti del nucleo familiare": "1", "Bisogno": "Senza dimora",
+               "Data della richiesta": TODAY.isoformat()}  # fmt: skip
+    await record(page, desk, "Registra una richiesta di alloggio", request, person_url=person_url)
+    await expect(page.get_by_role("alert")).to_contain_text("non ha ancora un codice fiscale")
+    await page.goto(person_url)
+    await page.get_by_role("link", name="Correggi o completa la scheda").click()
+    await page.get_by_label("Codice fiscale").fill("TKLYNS99P09Z368L")
+    await page.get_by_role("button", name="Registra", exact=True).click()
+    await expect(page.get_by_role("status")).to_contain_text("Registrato.")
+    await record(page, desk, "Registra una richiesta di alloggio", request, person_url=person_url)
+    await expect(page.get_by_role("status")).to_contain_text("Registrato.")

@@ -225,6 +225,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Una persona con questo documento è già registrata: cercala.",
         "A person with this document is registered already: look them up.",
     ),
+    "problem.person_not_identified": (
+        "La scheda della persona non ha ancora un codice fiscale o un numero di permesso:"
+        " aggiungilo alla scheda, poi registra l'attività (il percorso della persona nella"
+        " rete si conta da lì).",
+        "The person's record has no tax code or permit number yet: add one to the record,"
+        " then record the activity (the person's path in the network is counted from it).",
+    ),
     "problem.capacity_exceeded": (
         "L'alloggio non ha abbastanza posti liberi.",
         "The unit does not have enough free beds.",

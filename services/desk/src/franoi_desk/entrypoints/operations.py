@@ -162,6 +162,9 @@ async def record(request: Request, domain: str, operation_id: str) -> Response:
         values[key] = many if len(many) > 1 or _is_multi(form, key) else many[0]
     person = await _person(request, form, values.get("person_id"))
     body = form.body(values)
+    if person is not None and not person.get("person_ref") and _takes_ref(form):
+        problem = ServiceProblem(422, "person_ref missing", code="person_not_identified")
+        return await _page(request, form, values, person, 422, problem)
     if person is not None:
         day = next(
             (
@@ -187,6 +190,10 @@ async def record(request: Request, domain: str, operation_id: str) -> Response:
     answer = answer if isinstance(answer, dict) else {}
     next_steps = follow_ups(await operations(request).of(domain), answer)
     return render(request, "operation_done.html", form=form, answer=answer, next_steps=next_steps)
+
+
+def _takes_ref(form: Form) -> bool:
+    return any(f.name == "person_ref" for f in form.fields)
 
 
 def _is_multi(form: Form, name: str) -> bool:
