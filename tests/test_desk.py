@@ -242,6 +242,19 @@ async def test_a_social_worker_registers_finds_and_records(
     )
     await expect(page.get_by_role("status")).to_contain_text("Registrato.")
     await expect(page.get_by_text("Componenti del nucleo familiare: 3")).to_be_visible()
+    await page.goto(desk.url + "/")
+    # her open housing request is on my working lists (she is in a plan I follow); the
+    # whole organisation's view is a choice kept for the session
+    lists = page.get_by_role("region", name="Liste di lavoro")
+    await expect(
+        lists.get_by_role("heading", name="Richieste di alloggio aperte (1)")
+    ).to_be_visible()
+    await expect(lists.get_by_role("link", name="Okonkwo Ngozi")).to_be_visible()
+    await lists.get_by_role("link", name="tutti i casi dell'ente").click()
+    await page.goto(desk.url + "/")
+    await expect(lists).to_contain_text("Tutti i casi dell'ente")
+    await check_page(page, "home-worklists-all-it")
+    await page.goto(person_url)
 
     # in English
     await page.get_by_label("Lingua").select_option("en")

@@ -241,3 +241,18 @@ def test_an_attendance_list_and_a_tally_are_sent_in_one_go() -> None:
         {"topic": "work", "accesses": 2, "referred": True},
     ]
     assert batch.unsupported == ("known_persons",)
+
+
+def test_a_stay_needs_a_visit_after_thirty_days_without_one() -> None:
+    import datetime as dt
+
+    from franoi_desk.entrypoints.worklists import WORKLISTS
+
+    visits = next(w for w in WORKLISTS if w.key == "visits_due")
+    today = dt.date(2026, 12, 6)
+    assert visits.keeps({"last_visit_on": "2026-11-06", "started_on": "2026-01-01"}, today)
+    assert not visits.keeps({"last_visit_on": "2026-11-07", "started_on": "2026-01-01"}, today)
+    assert visits.keeps({"last_visit_on": None, "started_on": "2026-10-01"}, today)
+    assert not visits.keeps({"last_visit_on": None, "started_on": "2026-12-01"}, today)
+    placements = next(w for w in WORKLISTS if w.key == "placements")
+    assert placements.keeps({}, today)

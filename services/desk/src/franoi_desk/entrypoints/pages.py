@@ -18,6 +18,7 @@ from franoi_common.persons import PRINTABLE
 
 from franoi_desk.adapters.partner_api import ServiceProblem
 from franoi_desk.entrypoints.web import api, local_path, redirect, render
+from franoi_desk.entrypoints.worklists import SESSION_SCOPE, worklists
 from franoi_desk.forms import follow_ups, own_id, record_facts
 from franoi_desk.i18n import translator
 from franoi_desk.session import (
@@ -164,6 +165,10 @@ async def home(request: Request) -> Response:
         {"assignee": worker.subject, "status": "open", "limit": 200},
     )
     erased = request.query_params.get("done") == "erased"
+    scope = request.query_params.get("scope")
+    if scope in ("mine", "all"):  # the choice is kept for the session
+        request.session[SESSION_SCOPE] = scope == "all"
+    everyone = bool(request.session.get(SESSION_SCOPE, False))
     return render(
         request,
         "home.html",
@@ -171,6 +176,12 @@ async def home(request: Request) -> Response:
         open_total=plans["total"],
         tasks=tasks["items"],
         done=erased,
+        everyone=everyone,
+        lists=await worklists(request, mine, everyone),
+        forms=await request.app.state.operations.all(),
+        follow_ups=follow_ups,
+        own_id=own_id,
+        record_facts=record_facts,
     )
 
 
