@@ -412,3 +412,27 @@ async def test_the_vocabulary_follows_corrections_and_erasure(cases: Cases) -> N
     assert "quixotte" not in words and "zebulon" in words  # still Zebulon Araya's
     await admin.call("POST", f"/v1/persons/{two['person_id']}/erase", None, status=200)
     assert await vocabulary() == before
+
+
+async def test_a_list_of_pseudonyms_names_those_persons_only_and_logs_only_them(
+    cases: Cases,
+) -> None:
+    """How a desk names the persons of other services' records (which hold only
+    person_ref): exactly those, of the caller's partner, each one logged as shown."""
+    api = cases.api("p63")
+    shown = await api.register("Yonas", "Tekle", tax_code="TKLYNS99P09Z368L")
+    hidden = await api.register("Selam", "Tesfaye", tax_code="TSFSLM95A41Z368X")
+    foreign = await cases.api("p64").register("Yonas", "Tekle", tax_code="TKLYNS99P09Z368L")
+    page = await api.call(
+        "POST",
+        "/v1/persons/search",
+        {"person_refs": [shown["person_ref"], foreign["person_ref"]]},
+        status=200,
+    )
+    assert [p["person_id"] for p in page["items"]] == [shown["person_id"]]
+    assert await api.log_of(shown["person_id"]) == ["register", "search_hit"]
+    assert await api.log_of(hidden["person_id"]) == ["register"]
+    none = await api.call("POST", "/v1/persons/search", {"person_refs": []}, status=200)
+    assert none["items"] == []
+    bad = await api.call("POST", "/v1/persons/search", {"person_refs": ["not-a-ref"]}, status=422)
+    assert bad["code"] == "invalid_request"

@@ -153,6 +153,7 @@ class NameIndex:
         document_index: str | None,
         limit: int,
         offset: int,
+        person_refs: Sequence[str] | None = None,
     ) -> Found:
         """Live (not merged) persons matching every criterion given. ``terms`` (a similar
         search): ordered by score, then name; else ``name`` is matched as parts of the
@@ -166,6 +167,9 @@ class NameIndex:
             args.append(document_index)
             n = len(args)
             clauses.append(f"(tax_code_index = ${n} OR residence_permit_index = ${n})")
+        if person_refs is not None:
+            args.append(list(person_refs))
+            clauses.append(f"person_ref = ANY(${len(args)}::text[])")
         score, order = "NULL::float8", "search_name, person_id"
         if terms:
             matches = await self.vocabulary_matches(partner_id, terms, parts=True)

@@ -324,6 +324,7 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
             limit=body.limit,
             offset=body.offset,
             similar=body.name_match is c.NameMatch.SIMILAR,
+            person_refs=body.person_refs,
         )
         scores: list[float | None] = list(found.scores) or [None] * len(found.items)
         hits = [person_hit(p, score) for p, score in zip(found.items, scores, strict=True)]

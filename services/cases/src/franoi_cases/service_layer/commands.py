@@ -13,7 +13,7 @@ from typing import Annotated, Self
 from uuid import UUID
 
 from franoi_common.api import Day
-from franoi_common.events import ProtectionStatus, Sex
+from franoi_common.events import PersonRef, ProtectionStatus, Sex
 from franoi_contracts.cases import (
     MAX_PLANNED_MONTHS,
     MIN_PLANNED_MONTHS,
@@ -171,6 +171,11 @@ class SearchPersons(Command):
     born_on: dt.date | None = None
     document: DocumentNumber | None = Field(
         None, description="A tax code or residence permit number (any spacing or case)"
+    )
+    person_refs: Annotated[list[PersonRef], Field(max_length=200)] | None = Field(
+        None,
+        description="Only these pseudonyms: how a list of other services' records (which hold"
+        " only person_ref) is named, logging just the persons it shows",
     )
     limit: Annotated[int, Field(ge=1, le=200)] = 50
     offset: Annotated[int, Field(ge=0, le=100_000)] = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID
@@ -295,6 +295,7 @@ async def search_persons(
     limit: int,
     offset: int,
     similar: bool = False,
+    person_refs: Sequence[str] | None = None,
 ) -> Found:
     """The partner's persons matching every criterion; each one shown is logged.
     ``similar``: the name is matched word by word, tolerant of typos and transliterations
@@ -319,6 +320,7 @@ async def search_persons(
             document_index=index,
             limit=limit,
             offset=offset,
+            person_refs=person_refs,
         )
         await uow.log(who, Operation.SEARCH_HIT, [p.person_id for p in page.items])
     return page

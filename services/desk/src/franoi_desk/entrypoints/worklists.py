@@ -51,10 +51,10 @@ async def worklists(
     request: Request, my_plans: list[dict[str, Any]], everyone: bool
 ) -> list[tuple[Worklist, list[dict[str, Any]]]]:
     """Each list's records (each with ``person_id`` and ``person_name`` where the register
-    names them): the worker's own persons' only, unless ``everyone``."""
+    names them): the worker's own persons' only (those of the plans they follow), unless
+    ``everyone``."""
     token = bearer_token(request)
-    mine = {p["person_ref"]: p["person_id"] for p in my_plans}
-    names = await _names(request, token)
+    mine = {p["person_ref"] for p in my_plans}
     today = dt.date.today()
 
     async def fetch(worklist: Worklist) -> list[dict[str, Any]]:
@@ -63,29 +63,35 @@ async def worklists(
             page = await api(request).get(worklist.domain, worklist.path, token, params)
         except ServiceProblem:
             return []
-        rows = []
-        for row in page.get("items", []):
-            ref = row.get("person_ref")
-            if not everyone and ref not in mine:
-                continue
-            if not worklist.keeps(row, today):
-                continue
-            person = names.get(ref, (mine.get(ref), None))
-            rows.append({**row, "person_id": person[0], "person_name": person[1]})
-        return rows
+        return [
+            row
+            for row in page.get("items", [])
+            if (everyone or row.get("person_ref") in mine) and worklist.keeps(row, today)
+        ]
 
     found = await asyncio.gather(*(fetch(w) for w in WORKLISTS))
-    return list(zip(WORKLISTS, found, strict=True))
+    shown = {row["person_ref"] for rows in found for row in rows if row.get("person_ref")}
+    names = await _names(request, token, shown)
+    return [
+        (worklist, [{**row, **names.get(str(row.get("person_ref")), {})} for row in rows])
+        for worklist, rows in zip(WORKLISTS, found, strict=True)
+    ]
 
 
-async def _names(request: Request, token: str) -> dict[str, tuple[str, str]]:
-    """The register's newest persons: person_ref -> (person_id, family and given names)."""
+async def _names(request: Request, token: str, refs: set[str]) -> dict[str, dict[str, str]]:
+    """The register's ``person_id`` and names of the persons the lists show — only those,
+    so the access log records just the persons a worker saw."""
+    if not refs:
+        return {}
+    body = {"person_refs": sorted(refs)[:LIST_SIZE], "limit": LIST_SIZE}
     try:
-        page = await api(request).get("cases", "/v1/persons", token, {"limit": LIST_SIZE})
+        page = await api(request).post("cases", "/v1/persons/search", token, body)
     except ServiceProblem:
         return {}
     return {
-        row["person_ref"]: (row["person_id"], f"{row['family_name']} {row['given_names']}")
+        row["person_ref"]: {
+            "person_id": row["person_id"],
+            "person_name": f"{row['family_name']} {row['given_names']}",
+        }
         for row in page.get("items", [])
-        if row.get("person_ref")
     }
