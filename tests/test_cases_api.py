@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, Self
 
 import asyncpg
 import pytest
@@ -94,12 +94,25 @@ def plan_body(person_id: str, **changes: Any) -> dict[str, Any]:
     }
 
 
-class Api(OutboxApi):
+class CasesApi(OutboxApi):
+    """A partner's client of the cases service, for every cases test module."""
+
     DOMAIN = "cases"
 
-    def as_admin(self) -> Api:
-        return Api(self.service, self.db, self.partner, ("partner_admin",))
+    def as_admin(self) -> Self:
+        return type(self)(self.service, self.db, self.partner, ("partner_admin",))
 
+    async def operations_logged(self, person_id: str) -> list[str]:
+        """The access log's operations on the person, in order."""
+        rows = await self.db.fetch(
+            "SELECT operation FROM access_log WHERE partner_id = $1 AND person_id = $2 ORDER BY id",
+            self.partner,
+            uuid.UUID(person_id),
+        )
+        return [r["operation"] for r in rows]
+
+
+class Api(CasesApi):
     def check_event(self, row: asyncpg.Record) -> None:
         text = json.dumps(row["data"])
         for secret in ("Ngozi", "Okonk", "1990-01-01", TAX_CODE, PERMIT, "7654321", "Ada"):

@@ -22,8 +22,8 @@ from franoi_cases.bootstrap import DEFINITION as CASES
 from franoi_cases.domain.names import name_words, skeleton
 from franoi_common.migrations import Migration, MigrationSource, migrate
 
-from tests.support import Databases, Expected, OutboxApi, Served, kafka_settings, serving
-from tests.test_cases_api import cases_settings
+from tests.support import Databases, Expected, Served, kafka_settings, serving
+from tests.test_cases_api import CasesApi, cases_settings
 
 PARTNERS = ("p61", "p62", "p63", "p64", "p65", "p66", "p67", "p68")
 TABLES = ("persons", "consents", "name_vocabulary", "access_log", "outbox")
@@ -35,9 +35,7 @@ def day(offset: int = 0) -> str:
     return (TODAY + dt.timedelta(days=offset)).isoformat()
 
 
-class Api(OutboxApi):
-    DOMAIN = "cases"
-
+class Api(CasesApi):
     def check_event(self, row: asyncpg.Record) -> None:
         text = json.dumps(row["data"]).lower()
         for secret in ("mohamed", "diallo", "amina", "consent", "processing", "mothers"):
@@ -74,14 +72,6 @@ class Api(OutboxApi):
             status=200,
         )  # fmt: skip
         return [(f"{p['given_names']} {p['family_name']}", p["score"]) for p in page["items"]]
-
-    async def log_of(self, person_id: str) -> list[str]:
-        rows = await self.db.fetch(
-            "SELECT operation FROM access_log WHERE partner_id = $1 AND person_id = $2 ORDER BY id",
-            self.partner,
-            uuid.UUID(person_id),
-        )
-        return [r["operation"] for r in rows]
 
 
 Cases = Served[Api]
@@ -149,7 +139,7 @@ async def test_similar_search_tolerates_typos_and_transliterations(cases: Cases)
     assert first["total"] == second["total"] == 3
     assert "tax_code" not in first["items"][0]
     # each person shown is a search hit in the access log
-    assert (await api.log_of(mohamed["person_id"])).count("search_hit") == 6
+    assert (await api.operations_logged(mohamed["person_id"])).count("search_hit") == 6
 
 
 async def test_similar_search_refuses_a_name_without_letters(cases: Cases) -> None:
@@ -204,7 +194,7 @@ async def test_possible_duplicates_and_why(cases: Cases) -> None:
         (b["person_id"], ["similar_name_close_birth_year"], 0.9),
     ]
     assert "tax_code" not in found["candidates"][0] and "phone" not in found["candidates"][0]
-    assert (await api.log_of(b["person_id"]))[-1] == "search_hit"
+    assert (await api.operations_logged(b["person_id"]))[-1] == "search_hit"
     none = await api.call("POST", "/v1/persons/duplicates",
                           {"given_names": "Zeudi", "family_name": "Araya", "born_on": "2001-01-01"},
                           status=200)  # fmt: skip
@@ -247,7 +237,7 @@ async def test_registration_checked_for_duplicates_needs_a_reason(cases: Cases) 
     assert (await api.get(f"/v1/persons/{chosen}"))["duplicate_reason"] == REASON
     again = await api.register("Abdurahman", "Farah", "1993-03-03", events=[], **body)  # retry
     assert again == kept
-    assert await api.log_of(chosen) == ["register", "read", "read"]
+    assert await api.operations_logged(chosen) == ["register", "read", "read"]
     # without asking for the check, as before
     plain = await api.register("Abdirahman", "Farah", "1993-03-03")
     assert plain["duplicate_reason"] is None
@@ -297,7 +287,7 @@ async def test_consent_is_recorded_at_registration_and_changes_are_kept(cases: C
     assert await api.get(f"/v1/persons/{pid}/consent") == history
     current = (await api.get(f"/v1/persons/{pid}"))["consent"]
     assert (current["given_on"], current["scopes"]) == (day(), [])
-    assert await api.log_of(pid) == [
+    assert await api.operations_logged(pid) == [
         "register", "read", "record_consent", "read", "read", "read",
     ]  # fmt: skip
     # kept here only: no event, no other table
@@ -430,8 +420,8 @@ async def test_a_list_of_pseudonyms_names_those_persons_only_and_logs_only_them(
         status=200,
     )
     assert [p["person_id"] for p in page["items"]] == [shown["person_id"]]
-    assert await api.log_of(shown["person_id"]) == ["register", "search_hit"]
-    assert await api.log_of(hidden["person_id"]) == ["register"]
+    assert await api.operations_logged(shown["person_id"]) == ["register", "search_hit"]
+    assert await api.operations_logged(hidden["person_id"]) == ["register"]
     none = await api.call("POST", "/v1/persons/search", {"person_refs": []}, status=200)
     assert none["items"] == []
     bad = await api.call("POST", "/v1/persons/search", {"person_refs": ["not-a-ref"]}, status=422)

@@ -18,7 +18,6 @@ from franoi_cases.bootstrap import DEFINITION as CASES
 
 from tests.support import (
     Databases,
-    OutboxApi,
     Served,
     auth_header,
     ids,
@@ -26,7 +25,7 @@ from tests.support import (
     serving,
     token,
 )
-from tests.test_cases_api import cases_settings
+from tests.test_cases_api import CasesApi, cases_settings
 
 PARTNERS = ("p71", "p72", "p73", "p74", "p75", "p76")
 TABLES = ("persons", "plans", "tasks", "consents", "name_vocabulary", "access_log", "outbox")
@@ -37,12 +36,7 @@ def day(offset: int = 0) -> str:
     return (TODAY + dt.timedelta(days=offset)).isoformat()
 
 
-class Api(OutboxApi):
-    DOMAIN = "cases"
-
-    def as_admin(self) -> Api:
-        return Api(self.service, self.db, self.partner, ("partner_admin",))
-
+class Api(CasesApi):
     async def person_with_plan(self, tax_code: str | None, **plan: Any) -> tuple[str, str]:
         """A person (with a document, so a plan can be opened) and their open plan's id."""
         person = await self.call("POST", "/v1/persons", {
@@ -62,14 +56,6 @@ class Api(OutboxApi):
 
     async def tasks(self, **filters: Any) -> Any:
         return await self.get("/v1/tasks", **filters)
-
-    async def log_of(self, person_id: str) -> list[str]:
-        rows = await self.db.fetch(
-            "SELECT operation FROM access_log WHERE partner_id = $1 AND person_id = $2 ORDER BY id",
-            self.partner,
-            uuid.UUID(person_id),
-        )
-        return [r["operation"] for r in rows]
 
 
 Cases = Served[Api]
@@ -128,7 +114,7 @@ async def test_a_task_is_added_done_or_cancelled_once(cases: Cases) -> None:
     problem = await api.call("POST", f"/v1/tasks/{other['task_id']}/cancel",
                              {"cancelled_on": day(-1)}, status=409)  # fmt: skip
     assert problem["code"] == "invalid_transition"
-    assert await api.log_of(pid) == [
+    assert await api.operations_logged(pid) == [
         "register", "open_plan", "add_task", "read_plan", "complete_task", "read_plan",
         "read_plan", "add_task", "cancel_task", "read_plan",
     ]  # fmt: skip
@@ -190,7 +176,7 @@ async def test_the_task_list_filters_and_pages(cases: Cases) -> None:
     assert (ids(page, "task_id"), page["total"]) == ([b["task_id"], c["task_id"]], 4)
     beyond = await api.tasks(limit=3, offset=10)
     assert (beyond["items"], beyond["total"]) == ([], 4)
-    logged = await api.log_of(first)
+    logged = await api.operations_logged(first)
     assert logged.count("read_plan") >= 6  # each list showing one of the person's tasks
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from uuid import UUID
 
 from franoi_common.auth import Principal
-from franoi_common.errors import AlreadyExists, NotFound
+from franoi_common.errors import AlreadyExists
 
 from franoi_cases.adapters.repository import Found
 from franoi_cases.domain.model import IndividualPlan, Operation
@@ -51,23 +52,34 @@ async def complete_task(
     s: CasesServices, who: Principal, task_id: UUID, cmd: c.CompleteTask
 ) -> Task:
     """Mark a task done (a repeat with the same day changes nothing)."""
-    async with s.uow() as uow:
-        task = await uow.must_get(Task, who.partner_id, task_id)
-        if task.complete(cmd.done_on, dt.date.today()):
-            await uow.repo.save_task(who.partner_id, task)
-            await uow.log(who, Operation.COMPLETE_TASK, [task.person_id])
-        else:
-            await uow.log(who, Operation.READ_PLAN, [task.person_id])
-    return task
+    return await _settle(
+        s, who, task_id, lambda task: task.complete(cmd.done_on, dt.date.today()),
+        Operation.COMPLETE_TASK,
+    )  # fmt: skip
 
 
 async def cancel_task(s: CasesServices, who: Principal, task_id: UUID, cmd: c.CancelTask) -> Task:
     """Cancel a task (a repeat changes nothing)."""
+    return await _settle(
+        s, who, task_id, lambda task: task.cancel(cmd.cancelled_on, dt.date.today()),
+        Operation.CANCEL_TASK,
+    )  # fmt: skip
+
+
+async def _settle(
+    s: CasesServices,
+    who: Principal,
+    task_id: UUID,
+    change: Callable[[Task], bool],
+    operation: Operation,
+) -> Task:
+    """Apply ``change`` to the partner's task; saved and logged as ``operation`` when it
+    changed something, else only logged as read."""
     async with s.uow() as uow:
         task = await uow.must_get(Task, who.partner_id, task_id)
-        if task.cancel(cmd.cancelled_on, dt.date.today()):
+        if change(task):
             await uow.repo.save_task(who.partner_id, task)
-            await uow.log(who, Operation.CANCEL_TASK, [task.person_id])
+            await uow.log(who, operation, [task.person_id])
         else:
             await uow.log(who, Operation.READ_PLAN, [task.person_id])
     return task
@@ -75,9 +87,7 @@ async def cancel_task(s: CasesServices, who: Principal, task_id: UUID, cmd: c.Ca
 
 async def read_task(s: CasesServices, who: Principal, task_id: UUID) -> Task:
     async with s.uow() as uow:
-        task = await uow.repo.get_task(who.partner_id, task_id)
-        if task is None:
-            raise NotFound(f"task {task_id} not found")
+        task = await uow.must_get(Task, who.partner_id, task_id, for_update=False)
         await uow.log(who, Operation.READ_PLAN, [task.person_id])
     return task
 
