@@ -389,6 +389,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "Tax code or residence permit number",
     ),
     "field.person_ref": ("Codice pseudonimo della persona", "Person's pseudonymous reference"),
+    "field.person_refs": ("Codici pseudonimi delle persone", "Persons' pseudonym codes"),
     "field.phone": ("Telefono", "Phone"),
     "field.placement_id": ("Inserimento", "Placement"),
     "field.places_offered": ("Posti offerti", "Places offered"),
