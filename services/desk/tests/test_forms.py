@@ -256,3 +256,12 @@ def test_a_stay_needs_a_visit_after_thirty_days_without_one() -> None:
     assert not visits.keeps({"last_visit_on": None, "started_on": "2026-12-01"}, today)
     placements = next(w for w in WORKLISTS if w.key == "placements")
     assert placements.keeps({}, today)
+
+
+def test_a_persons_age_band_is_taken_on_the_records_own_day() -> None:
+    housing = forms_of("housing", json.loads((API_DOCS / "housing.openapi.json").read_text()))
+    start = next(f for f in housing if f.operation_id.startswith("start_placement"))
+    # the document lists planned_end_on before started_on: the plan is not the record's day
+    values = {"planned_end_on": "2027-06-30", "started_on": "2026-12-01"}
+    assert start.record_day(values) == "2026-12-01"
+    assert start.record_day({"planned_end_on": "2027-06-30"}) is None

@@ -104,6 +104,15 @@ class Form:
         named = [f.name for f in self.fields if f.in_path]
         return named[0] if len(named) == 1 else None
 
+    def record_day(self, values: Mapping[str, Any]) -> str | None:
+        """The day the record happens on (what a person's age band is taken at): the first
+        date given that is not a plan for later (``planned_*``, ``*_until``, ``ends_on``)."""
+        for spec in self.fields:
+            later = spec.name.startswith("planned_") or spec.name.endswith(("_until", "ends_on"))
+            if spec.kind is Kind.DATE and not later and values.get(spec.name):
+                return str(values[spec.name])
+        return None
+
     def asked(self) -> list[Field]:
         """The fields a person fills (not the register's, not the hidden ones)."""
         given = FROM_THE_REGISTER | ({THE_PERSON} if self.about_a_person else set())

@@ -166,14 +166,7 @@ async def record(request: Request, domain: str, operation_id: str) -> Response:
         problem = ServiceProblem(422, "person_ref missing", code="person_not_identified")
         return await _page(request, form, values, person, 422, problem)
     if person is not None:
-        day = next(
-            (
-                str(values[f.name])
-                for f in form.fields
-                if f.kind is Kind.DATE and values.get(f.name)
-            ),
-            None,
-        )
+        day = form.record_day(values)
         taken = {f.name for f in form.fields}
         body.update({k: v for k, v in coarse_attributes(person, day).items() if k in taken})
     text_values = {k: v for k, v in values.items() if isinstance(v, str)}
