@@ -14,7 +14,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from franoi_common.auth import Role, mint_token
 from franoi_common.events import AgeBand, ProtectionStatus, Sex, age_band_on
-from franoi_common.persons import PRINTABLE
 
 from franoi_desk.adapters.partner_api import ServiceProblem
 from franoi_desk.entrypoints.web import api, local_path, redirect, render
@@ -51,7 +50,6 @@ CHOICES = {
     "sex": [s.value for s in Sex],
     "protection_status": [p.value for p in ProtectionStatus],
 }
-NAME_PATTERN = PRINTABLE
 
 
 def settings_of(request: Request) -> DeskSettings:
