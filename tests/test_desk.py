@@ -790,3 +790,42 @@ async def test_a_person_without_a_document_yet_is_completed_before_recording(
     await expect(page.get_by_role("status")).to_contain_text("Registrato.")
     await record(page, desk, "Registra una richiesta di alloggio", request, person_url=person_url)
     await expect(page.get_by_role("status")).to_contain_text("Registrato.")
+
+
+async def test_the_desk_works_by_keyboard_alone(desk: RunningService, audited: Page) -> None:
+    """Sign in, search and open a person with the keyboard only; every focus is visible."""
+    page = audited
+    await page.goto(desk.url + "/signin")
+    await page.keyboard.press("Tab")
+    skip = page.locator(":focus")
+    await expect(skip).to_have_text("Vai al contenuto")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#main")).to_be_focused()
+
+    async def tab_to(selector: str) -> None:
+        for _ in range(30):
+            await page.keyboard.press("Tab")
+            if await page.evaluate(f"document.activeElement.matches({selector!r})"):
+                outline = await page.evaluate(
+                    "getComputedStyle(document.activeElement).outlineStyle"
+                )
+                assert outline != "none", f"no visible focus on {selector}"
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    await tab_to("#f-name")
+    await page.keyboard.type("Carla Bassi")
+    await tab_to("button[type=submit]:not(.small)")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", name="I miei casi")).to_be_visible()
+
+    await tab_to("a[href='/persons']")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", name="Cerca una persona")).to_be_visible()
+    await tab_to("#f-name")
+    await page.keyboard.type("Okonkwo")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("link", name="Okonkwo").first).to_be_visible()
+    await tab_to("#results a[href^='/persons/']")
+    await page.keyboard.press("Enter")  # the first of the two Okonkwo records
+    await expect(page.get_by_role("heading", name=re.compile(r"^Okonkw. Ngozi$"))).to_be_visible()
