@@ -40,11 +40,9 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import math
 import os
 import platform
 import random
-import sys
 import time
 import uuid
 from collections.abc import Sequence
@@ -55,6 +53,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import uvloop
+from bench_views import percentile, progress  # the benchmarks' shared statistics
 from franoi_cases.adapters.crypto import FieldCipher
 from franoi_cases.adapters.repository import CasesRepository
 from franoi_cases.bootstrap import DEFINITION
@@ -463,20 +462,6 @@ async def statements_of(
 
 
 # --- statistics ------------------------------------------------------------------------------
-
-
-def progress(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return math.nan
-    position = (len(ordered) - 1) * q
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 @dataclass
