@@ -5,6 +5,7 @@ services' problems next to their fields and everything typed kept)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import uuid
@@ -152,16 +153,17 @@ async def choose_language(request: Request) -> Response:
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request) -> Response:
     worker = current_worker(request)
-    plans = await api(request).get(
-        "cases", "/v1/plans", bearer_token(request), {"status": "open", "limit": 200}
+    token = bearer_token(request)
+    plans, tasks = await asyncio.gather(  # one round trip's time for both
+        api(request).get("cases", "/v1/plans", token, {"status": "open", "limit": 200}),
+        api(request).get(
+            "cases",
+            "/v1/tasks",
+            token,
+            {"assignee": worker.subject, "status": "open", "limit": 200},
+        ),
     )
     mine = [p for p in plans["items"] if p["key_worker"] == worker.subject]
-    tasks = await api(request).get(
-        "cases",
-        "/v1/tasks",
-        bearer_token(request),
-        {"assignee": worker.subject, "status": "open", "limit": 200},
-    )
     erased = request.query_params.get("done") == "erased"
     scope = request.query_params.get("scope")
     if scope in ("mine", "all"):  # the choice is kept for the session
