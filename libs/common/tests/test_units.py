@@ -904,6 +904,38 @@ def test_a_query_stopped_by_the_read_timeout_is_a_503_problem() -> None:
     assert response.json()["code"] == "query_timeout"
 
 
+@pytest.mark.parametrize(
+    "lost",
+    [
+        ConnectionRefusedError("refused"),
+        "connection_does_not_exist",
+        "internal_client_error",
+    ],
+)
+def test_a_database_away_is_a_503_problem_never_a_500(lost: object) -> None:
+    """Whatever a lost or refused connection raises (a server killed mid-statement leaves
+    asyncpg's protocol in an internal error), the answer is 503 with Retry-After."""
+    import asyncpg
+
+    errors = {
+        "connection_does_not_exist": asyncpg.ConnectionDoesNotExistError("closed"),
+        "internal_client_error": asyncpg.InternalClientError(
+            "cannot switch to state 15; another operation (2) is in progress"
+        ),
+    }
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/read")
+    def read() -> None:
+        raise errors.get(str(lost), lost)  # type: ignore[misc]
+
+    response = TestClient(app, raise_server_exceptions=False).get("/read")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["code"] == "database_unavailable"
+
+
 def test_a_body_that_is_not_json_is_a_400_problem() -> None:
     app = FastAPI()
     install_error_handlers(app)

@@ -19,6 +19,7 @@ DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
     asyncpg.CannotConnectNowError,  # starting up, shutting down, recovering
     asyncpg.OperatorInterventionError,  # admin or crash shutdown
     asyncpg.InsufficientResourcesError,  # too many connections, disk full
+    asyncpg.InternalClientError,  # the protocol left mid-statement by a connection lost under it
     OSError,  # refused, reset, unreachable, timed out (TimeoutError is an OSError)
 )
 """What a request or a worker meets while its database is away (a restart, a failover):
