@@ -17,7 +17,6 @@ from franoi_common.auth import mint_token
 from franoi_common.consumer import Delivery
 from franoi_common.db import create_pool
 from franoi_common.envelope import Envelope
-from franoi_common.events import DomainEvent, event_class
 from franoi_common.service import ServiceDefinition
 from franoi_common.settings import (
     AuthSettings,
@@ -25,6 +24,7 @@ from franoi_common.settings import (
     PartnerServiceSettings,
     ProjectionSettings,
 )
+from franoi_contracts.base import DomainEvent, event_class
 from franoi_devenv.services import RunningService, running
 
 __all__ = ["RunningService", "running"]

@@ -14,8 +14,8 @@ import asyncpg
 import pytest
 from franoi_common.consumer import Delivery, Unprocessable
 from franoi_common.envelope import Envelope
-from franoi_common.events import DomainEvent
 from franoi_contracts import cases as ev
+from franoi_contracts.base import DomainEvent
 from franoi_projection.adapters.cases_views import cases_monthly
 from franoi_projection.service_layer.apply import HANDLER, apply_event
 

@@ -23,9 +23,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from franoi_common.consumer import Delivery
 from franoi_common.envelope import Envelope, encode
-from franoi_common.events import DomainEvent
 from franoi_common.kafka import ensure_topics
 from franoi_contracts import housing as ev
+from franoi_contracts.base import DomainEvent
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.service_layer.apply import apply_event
 from openpyxl import load_workbook

@@ -15,8 +15,8 @@ import asyncpg
 import pytest
 from franoi_common.consumer import Delivery, Unprocessable
 from franoi_common.envelope import Envelope
-from franoi_common.events import DomainEvent
 from franoi_contracts import employment as ev
+from franoi_contracts.base import DomainEvent
 from franoi_projection.service_layer.apply import HANDLER, apply_event
 from franoi_projection.service_layer.apply import PROJECTION as STATEMENTS
 

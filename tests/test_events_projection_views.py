@@ -12,8 +12,8 @@ from typing import Any
 
 import asyncpg
 import pytest
-from franoi_common.events import DomainEvent
 from franoi_contracts import events as ev
+from franoi_contracts.base import DomainEvent
 from franoi_projection.service_layer.apply import HANDLER
 
 from tests.support import (

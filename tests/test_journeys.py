@@ -20,8 +20,8 @@ import asyncpg
 import pytest
 from franoi_common.consumer import Delivery
 from franoi_common.db import create_pool
-from franoi_common.events import DomainEvent
 from franoi_contracts import cases, employment, events, hosting, housing
+from franoi_contracts.base import DomainEvent
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.domain.journeys import Kind, Step, outcomes
 from franoi_projection.service_layer.apply import HANDLER, apply_event

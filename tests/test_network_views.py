@@ -20,8 +20,8 @@ import pytest
 from franoi_common.consumer import Delivery
 from franoi_common.db import create_pool
 from franoi_common.envelope import Envelope
-from franoi_common.events import DomainEvent
 from franoi_contracts import housing as ev
+from franoi_contracts.base import DomainEvent
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.domain.suppression import THRESHOLD
 from franoi_projection.service_layer.apply import HANDLER, apply_event

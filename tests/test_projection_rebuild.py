@@ -18,11 +18,11 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from franoi_common.envelope import encode
-from franoi_common.events import DomainEvent
 from franoi_common.kafka import ensure_topics, started
 from franoi_common.settings import KafkaSettings, ProjectionSettings
 from franoi_contracts import cases as cs
 from franoi_contracts import housing as hs
+from franoi_contracts.base import DomainEvent
 from franoi_projection.adapters import consumer_lag
 from franoi_projection.adapters.generations import GenerationFollower, generations
 from franoi_projection.bootstrap import DEFINITION as PROJECTION

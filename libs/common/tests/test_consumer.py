@@ -30,10 +30,10 @@ from franoi_common.consumer import (
 )
 from franoi_common.db import create_pool
 from franoi_common.envelope import Envelope, encode
-from franoi_common.events import PersonRef
 from franoi_common.migrations import INBOX, migrate_url
 from franoi_common.outbox import ensure_topics, make_producer
 from franoi_common.settings import KafkaSettings
+from franoi_contracts.base import PersonRef
 from pydantic import BaseModel
 
 from tests.support import eventually

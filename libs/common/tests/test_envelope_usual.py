@@ -20,6 +20,7 @@ from franoi_common.envelope import (
     decode_usual,
     encode,
 )
+from franoi_common.outbox import message_headers
 
 SEED = 20261124
 
@@ -46,6 +47,7 @@ def random_envelope(rng: random.Random) -> Envelope:
         data={"n": rng.randint(0, 9), "città": "Torino", "nested": {"a": [1, None, "è"]}},
         dataschema=rng.choice([None, "https://schemas.franoi.example/x.v1.json"]),
         trace=rng.choice([{}, {"traceparent": f"00-{'a' * 32}-{'b' * 16}-01"}]),
+        sequence=rng.choice([None, 1, rng.randint(2, 10**9)]),
     )
 
 
@@ -102,6 +104,7 @@ DAMAGE = [
     ("ce_subject", [b"", b"\xff", "sogg\u00e8tto".encode()]),
     ("ce_partnerid", [b"", b"p\xc3"]),
     ("ce_dataschema", [b"", b"relative/path.json"]),
+    ("ce_sequence", [b"", b"0", b"-3", b"7", b"00000000000000000012", b"1e3", b"\xff", b" 7"]),
     ("ce_id", [b"\xfe", "id-\u00e8".encode()]),
     ("ce_source", [b"\x80abc"]),
     ("ce_weird_ext", [b"x"]),
@@ -144,3 +147,24 @@ def test_data_that_is_not_an_object_is_left_to_the_sdk_and_rejected() -> None:
         assert usual(headers, value) is None
         with pytest.raises(EnvelopeError, match="JSON object"):
             decode(headers, value)
+
+
+def test_the_relay_writes_the_sequence_as_encode_does() -> None:
+    """The relay's own headers (its hot path) carry ``ce_sequence`` exactly as the SDK's
+    encoding does, and it reads back as the number."""
+    envelope = random_envelope(random.Random(SEED))
+    envelope = Envelope(**{**envelope.__dict__, "sequence": 12, "trace": {}})
+    row = {
+        "event_id": uuid.UUID(envelope.id),
+        "source": envelope.source,
+        "event_type": envelope.type,
+        "occurred_at": envelope.time,
+        "aggregate_id": envelope.subject,
+        "partner_id": envelope.partnerid,
+        "dataschema": envelope.dataschema,
+        "sequence": 12,
+    }
+    headers, value = encode(envelope)
+    assert message_headers(row) == headers
+    assert ("ce_sequence", b"00000000000000000012") in headers
+    assert decode(headers, value).sequence == 12

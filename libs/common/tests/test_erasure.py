@@ -156,10 +156,15 @@ def envelope(event_type: str, data: dict[str, Any], partner: str = "p01") -> Env
         source=f"/partners/{partner}/cases",
         type=event_type,
         time=dt.datetime.now(dt.UTC),
-        subject=str(uuid.uuid4()),
+        subject=str(data.get("person_id", uuid.uuid4())),
         partnerid=partner,
         data=data,
     )
+
+
+def erasure(**data: Any) -> dict[str, Any]:
+    """The data of an erasure event: a valid one, with ``data`` replacing its values."""
+    return {"person_id": str(uuid.uuid4()), "person_ref": REF, "erased_on": "2026-03-04", **data}
 
 
 async def test_the_handler_applies_erasures_of_its_partners_only(
@@ -170,19 +175,25 @@ async def test_the_handler_applies_erasures_of_its_partners_only(
     await stay(conn, "p01", REF)
     await handle(conn, envelope("it.franoi.cases.person.registered.v1", {}), delivery)
     assert await conn.fetchval("SELECT count(*) FROM erased_persons") == 0
-    with pytest.raises(Unprocessable, match="not a reference"):
-        await handle(conn, envelope(PERSON_ERASED, {"person_ref": "Ngozi"}), delivery)
-    with pytest.raises(Unprocessable, match="not a date"):
-        await handle(conn, envelope(PERSON_ERASED, {"person_ref": REF, "erased_on": "x"}), delivery)
-    with pytest.raises(Unprocessable, match="not served here"):
+    # Read through the contract's model: the reason names the field, never its value.
+    with pytest.raises(Unprocessable, match="person_ref: String should match") as refused:
+        await handle(conn, envelope(PERSON_ERASED, erasure(person_ref="Ngozi")), delivery)
+    assert "Ngozi" not in str(refused.value)
+    with pytest.raises(Unprocessable, match="erased_on: "):
+        await handle(conn, envelope(PERSON_ERASED, erasure(erased_on="x")), delivery)
+    with pytest.raises(Unprocessable, match="sex: Extra inputs"):
+        await handle(conn, envelope(PERSON_ERASED, erasure(sex="female")), delivery)
+    with pytest.raises(Unprocessable, match="person_id: Field required"):
         await handle(
-            conn,
-            envelope(PERSON_ERASED, {"person_ref": REF, "erased_on": "2026-03-04"}, "p02"),
-            delivery,
+            conn, envelope(PERSON_ERASED, {"person_ref": REF, "erased_on": "2026-03-04"}), delivery
         )
-    await handle(
-        conn, envelope(PERSON_ERASED, {"person_ref": REF, "erased_on": "2026-03-04"}), delivery
-    )
+    other_subject = envelope(PERSON_ERASED, erasure())
+    other_subject = Envelope(**{**other_subject.__dict__, "subject": str(uuid.uuid4())})
+    with pytest.raises(Unprocessable, match="ce_subject"):
+        await handle(conn, other_subject, delivery)
+    with pytest.raises(Unprocessable, match="not served here"):
+        await handle(conn, envelope(PERSON_ERASED, erasure(), "p02"), delivery)
+    await handle(conn, envelope(PERSON_ERASED, erasure()), delivery)
     assert await conn.fetchval("SELECT count(*) FROM stays WHERE person_ref = $1", REF) == 0
 
 

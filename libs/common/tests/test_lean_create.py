@@ -16,11 +16,11 @@ import pytest
 from franoi_common.commands import CreatedId, PartnerServices, create
 from franoi_common.db import create_pool
 from franoi_common.errors import AlreadyExists
-from franoi_common.events import DomainEvent
 from franoi_common.migrations import OUTBOX, migrate_url
 from franoi_common.outbox import NOTIFY_CHANNEL, Outbox, OutboxRelay, OutboxSignal
 from franoi_common.repository import Repository, Table
 from franoi_common.settings import KafkaSettings
+from franoi_contracts.base import DomainEvent
 from pydantic import BaseModel
 
 

@@ -19,7 +19,6 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.partitioner import DefaultPartitioner
 from franoi_common.db import UnitOfWork, create_pool
 from franoi_common.envelope import decode
-from franoi_common.events import DomainEvent
 from franoi_common.migrations import (
     INBOX,
     OUTBOX,
@@ -37,6 +36,8 @@ from franoi_common.outbox import (
     make_producer,
 )
 from franoi_common.settings import KafkaSettings, topic_for
+from franoi_contracts.base import DomainEvent
+from franoi_contracts.wire import format_sequence
 
 from tests.support import eventually
 
@@ -172,6 +173,92 @@ async def test_append_requires_a_transaction_and_rolls_back_with_it(pool: asyncp
     assert row["sent_at"] is None
 
 
+async def test_each_aggregate_numbers_its_events_in_commit_order(pool: asyncpg.Pool) -> None:
+    """The sequence is drawn in the writing transaction: a second writer of the aggregate
+    waits for the first to end and goes on from what it committed (a rollback gives its
+    numbers back), and the rows' ids, hence the relay's order, follow the numbers."""
+    await append(pool, "p31", [ThingHappened(thing_id="a", seq=n) for n in (1, 2)])
+    first, second = await pool.acquire(), await pool.acquire()
+    try:
+        first_tx = first.transaction()
+        await first_tx.start()
+        await OUTBOX_TESTING.append(first, "p31", [ThingHappened(thing_id="a", seq=3)])
+        second_tx = second.transaction()
+        await second_tx.start()
+        waiting = asyncio.create_task(
+            OUTBOX_TESTING.append(second, "p31", [ThingHappened(thing_id="a", seq=4)])
+        )
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # the counter of "a" is the first writer's until it ends
+        await OUTBOX_TESTING.append(first, "p31", [ThingHappened(thing_id="b", seq=1)])
+        await first_tx.commit()
+        await waiting
+        await second_tx.commit()
+    finally:
+        await pool.release(first)
+        await pool.release(second)
+    with pytest.raises(ZeroDivisionError):  # rolled back: its number is given back
+        async with UnitOfWork(pool) as uow:
+            await OUTBOX_TESTING.append(uow.conn, "p31", [ThingHappened(thing_id="a", seq=-1)])
+            raise ZeroDivisionError
+    await append(pool, "p31", [ThingHappened(thing_id="a", seq=5)])
+    rows = await pool.fetch("SELECT aggregate_id, sequence, data FROM outbox ORDER BY id")
+    by_aggregate: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for row in rows:
+        by_aggregate[row["aggregate_id"]].append((row["sequence"], row["data"]["seq"]))
+    assert by_aggregate["a"] == [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5)]
+    assert by_aggregate["b"] == [(1, 1)]
+
+
+async def test_a_create_statement_numbers_its_events_too(pool: asyncpg.Pool) -> None:
+    """``with_insert`` (a create and its events in one statement) goes through the same
+    counter as ``append``."""
+    await pool.execute("CREATE TABLE things (thing_id text PRIMARY KEY)")
+    statement, args = OUTBOX_TESTING.with_insert(
+        "INSERT INTO things (thing_id) VALUES ($1) RETURNING thing_id",
+        ["c"],
+        "p31",
+        [ThingHappened(thing_id="c", seq=1), ThingHappened(thing_id="c", seq=2)],
+    )
+    assert await pool.fetchval(statement, *args) == "c"
+    await append(pool, "p31", [ThingHappened(thing_id="c", seq=3)])
+    rows = await pool.fetch("SELECT sequence FROM outbox WHERE aggregate_id = 'c' ORDER BY id")
+    assert [row["sequence"] for row in rows] == [1, 2, 3]
+
+
+async def test_the_migration_numbers_the_rows_already_written(databases: Any) -> None:
+    """An outbox from before the sequence: its rows are numbered in id order per aggregate,
+    and new rows go on from there."""
+    url = await databases.create("common_seq")
+    conn = await asyncpg.connect(url)
+    try:
+        for migration in OUTBOX.load()[:2]:
+            await conn.execute(migration.sql)
+        insert = (
+            "INSERT INTO outbox (event_id, partner_id, topic, aggregate_id, event_type, source,"
+            " occurred_at, data) VALUES ($1, 'p31', 'franoi.p31.testing.v1', $2,"
+            " 'it.franoi.testing.thing.happened.v1', '/partners/p31/testing', now(), '{}')"
+        )
+        for aggregate in ("x", "y", "x", "x", "y"):
+            await conn.execute(insert, uuid.uuid4(), aggregate)
+        await conn.execute("UPDATE outbox SET sent_at = now() WHERE id <= 2")
+        await conn.execute(OUTBOX.load()[2].sql)
+        await conn.execute(insert, uuid.uuid4(), "y")
+        await conn.execute(insert, uuid.uuid4(), "z")
+        rows = await conn.fetch("SELECT aggregate_id, sequence FROM outbox ORDER BY id")
+    finally:
+        await conn.close()
+    assert [(r["aggregate_id"], r["sequence"]) for r in rows] == [
+        ("x", 1),
+        ("y", 1),
+        ("x", 2),
+        ("x", 3),
+        ("y", 2),
+        ("y", 3),
+        ("z", 1),
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 # OutboxRelay
 # --------------------------------------------------------------------------------------------
@@ -226,6 +313,12 @@ async def test_relay_publishes_cloudevents_keyed_by_aggregate(
         assert len({r.partition for r in mine}) == 1
         seqs = [decode(r.headers, r.value).data["seq"] for r in sorted(mine, key=_offset)]
         assert seqs == sorted(seqs)
+        # each event carries its aggregate's sequence: 1, 2, 3 in the order written
+        numbers = [decode(r.headers, r.value).sequence for r in sorted(mine, key=_offset)]
+        assert numbers == [1, 2, 3]
+        assert [dict(r.headers)["ce_sequence"] for r in sorted(mine, key=_offset)] == [
+            format_sequence(n).encode() for n in (1, 2, 3)
+        ]
     # the partition a keyed `send` would choose, so any producer of the key agrees
     every = list(range(kafka.topic_partitions))
     for record in records:
@@ -332,6 +425,16 @@ async def test_two_relays_keep_per_aggregate_order(
     assert set(first_seen) == set(expected)
     for thing, event_ids in expected.items():
         assert first_seen[thing] == event_ids, f"{thing} reordered"
+    # and each aggregate's first deliveries carry 1, 2, 3... without a gap
+    numbers: dict[str, list[int | None]] = defaultdict(list)
+    seen.clear()
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        envelope = decode(record.headers, record.value)
+        if envelope.id not in seen:
+            seen.add(envelope.id)
+            numbers[envelope.subject].append(envelope.sequence)
+    for thing, found in numbers.items():
+        assert found == list(range(1, len(found) + 1)), thing
 
 
 # --------------------------------------------------------------------------------------------
@@ -414,6 +517,7 @@ async def test_migrate_twice_applies_nothing_the_second_time(databases: Any) -> 
     assert await migrate_url(url, [OUTBOX, INBOX]) == [
         "outbox/001_outbox",
         "outbox/002_command_fingerprints",
+        "outbox/003_sequence",
         "inbox/001_processed_events",
         "inbox/002_occurred_at",
         "inbox/003_consumer_reports",
@@ -427,6 +531,7 @@ async def test_migrate_twice_applies_nothing_the_second_time(databases: Any) -> 
     assert {(r["component"], r["version"], r["checksum"]) for r in rows} == {
         ("outbox", 1, OUTBOX.load()[0].checksum),
         ("outbox", 2, OUTBOX.load()[1].checksum),
+        ("outbox", 3, OUTBOX.load()[2].checksum),
         ("inbox", 1, INBOX.load()[0].checksum),
         ("inbox", 2, INBOX.load()[1].checksum),
         ("inbox", 3, INBOX.load()[2].checksum),
@@ -442,6 +547,7 @@ async def test_changed_migration_is_an_error(
         "temp/001_things",
         "outbox/001_outbox",
         "outbox/002_command_fingerprints",
+        "outbox/003_sequence",
     ]
     (directory / "001_things.sql").write_text("CREATE TABLE things (id bigint PRIMARY KEY);\n")
     conn = await asyncpg.connect(url)
@@ -500,10 +606,11 @@ async def test_concurrent_migrations_apply_each_file_once(databases: Any) -> Non
         "inbox/003_consumer_reports",
         "outbox/001_outbox",
         "outbox/002_command_fingerprints",
+        "outbox/003_sequence",
     ]
     conn = await asyncpg.connect(url)
     try:
-        assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == 5
+        assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == 6
     finally:
         await conn.close()
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from franoi_common.events import DomainEvent
+from franoi_contracts.base import DomainEvent
 
 IDENTIFYING_WORDS = (
     "name", "address", "phone", "email", "tax", "fiscal", "permit", "note", "comment",

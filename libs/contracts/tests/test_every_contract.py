@@ -11,8 +11,8 @@ from uuid import uuid4
 
 import jsonschema
 import pytest
-from franoi_common.events import DomainEvent, event_class, event_types
 from franoi_contracts import DOMAINS
+from franoi_contracts.base import DomainEvent, event_class, event_types
 from franoi_contracts.catalogue import published_types, render, schema_of
 from franoi_contracts.catalogue import resolve_ref as _resolve
 from franoi_contracts.catalogue import schema_nodes as _nodes

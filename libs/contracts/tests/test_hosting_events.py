@@ -13,8 +13,8 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from franoi_common.events import DomainEvent
 from franoi_contracts import hosting as ev
+from franoi_contracts.base import DomainEvent
 from pydantic import ValidationError
 
 from libs.contracts.tests.contract_rules import Contract

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from franoi_common import generated
 from franoi_common.service import ServiceDefinition, create_app
+from franoi_contracts import generated
 
 from franoi_network.registry import SERVICES
 

@@ -25,8 +25,8 @@ from franoi_cases.domain.model import (
     search_key,
     search_words,
 )
-from franoi_common.events import AgeBand, ProtectionStatus, Sex, age_band_on
 from franoi_common.pseudonym import person_ref
+from franoi_contracts.base import AgeBand, ProtectionStatus, Sex, age_band_on
 from franoi_contracts.cases import (
     InterruptionReason,
     PersonRegistered,

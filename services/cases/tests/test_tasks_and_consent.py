@@ -23,8 +23,8 @@ from franoi_cases.domain.model import (
 )
 from franoi_cases.domain.names import WordMatch
 from franoi_cases.domain.tasks import DueBadge, Task, TaskStatus, due_badge
-from franoi_common.events import ProtectionStatus, Sex
 from franoi_common.pseudonym import person_ref
+from franoi_contracts.base import ProtectionStatus, Sex
 from franoi_contracts.cases import PlanAxis, PlanOutcome
 
 TODAY = dt.date(2026, 3, 10)

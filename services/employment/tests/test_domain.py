@@ -9,8 +9,8 @@ from uuid import uuid4
 
 import pytest
 from franoi_common.errors import DomainError
-from franoi_common.events import AgeBand, ProtectionStatus, Sex
 from franoi_contracts import employment as ev
+from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_contracts.employment import (
     ConsultationTopic,
     ContractType,

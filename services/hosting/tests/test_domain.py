@@ -8,8 +8,8 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from franoi_common.events import AgeBand, ProtectionStatus, Sex
 from franoi_contracts import hosting as ev
+from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_contracts.hosting import (
     DecidedBy,
     FamilyRejectionReason,

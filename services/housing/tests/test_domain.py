@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from franoi_common.events import AgeBand, ProtectionStatus, Sex
+from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_contracts.housing import (
     AgreementEnded,
     AgreementSigned,

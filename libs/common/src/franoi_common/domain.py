@@ -24,8 +24,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from franoi_contracts.base import LANGUAGE_PATTERN, MUNICIPALITY_CODE_PATTERN
+
 from franoi_common.errors import DomainError, InvalidDates, InvalidValue
-from franoi_common.events import LANGUAGE_PATTERN, MUNICIPALITY_CODE_PATTERN
 
 PERSON_REF = re.compile(r"^[0-9a-f]{64}$")
 """A ``person_ref``: the keyed pseudonym of a person, 64 lowercase hex digits."""

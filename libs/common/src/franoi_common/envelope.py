@@ -2,9 +2,11 @@
 
 Attributes travel in ``ce_*`` headers (``ce_specversion``, ``ce_id``,
 ``ce_source``, ``ce_type``, ``ce_time``, ``ce_subject``, ``ce_dataschema`` and
-the extension ``ce_partnerid``), ``content-type: application/json``, the data
-is the JSON message value, and the W3C ``traceparent``/``tracestate`` headers
-carry the trace. The Kafka key is the aggregate id (= ``ce_subject``).
+the extensions ``ce_partnerid`` and ``ce_sequence``), ``content-type:
+application/json``, the data is the JSON message value, and the W3C
+``traceparent``/``tracestate`` headers carry the trace. The Kafka key is the
+aggregate id (= ``ce_subject``). The rules themselves are the contract's
+(:mod:`franoi_contracts.wire`); this module writes and reads them.
 
 The CloudEvents SDK does the attribute mapping and validation; this module
 adds the network's own rules and turns every failure into :class:`EnvelopeError`.
@@ -22,11 +24,17 @@ from typing import Any
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent as SdkCloudEvent
+from franoi_contracts.wire import (
+    CONTENT_TYPE,
+    OPTIONAL_HEADERS,
+    REQUIRED_HEADERS,
+    SOURCE_PATTERN,
+    SPECVERSION,
+    TRACE_HEADERS,
+    format_sequence,
+    parse_sequence,
+)
 
-CONTENT_TYPE = "application/json"
-SPECVERSION = "1.0"
-TRACE_HEADERS = ("traceparent", "tracestate")
-_SOURCE = re.compile(r"^/partners/(?P<partner>p[0-9]{2,3})/(?P<domain>[a-z]+)$")
 _FORMAT = JSONFormat()
 
 
@@ -47,6 +55,9 @@ class Envelope:
     data: dict[str, Any]
     dataschema: str | None = None
     trace: dict[str, str] = field(default_factory=dict)
+    sequence: int | None = None
+    """The event's position among its aggregate's events (``ce_sequence``), from 1; None on
+    events written before the sequence existed."""
 
     @property
     def key(self) -> bytes:
@@ -60,7 +71,7 @@ def source_for(partner_id: str, domain: str) -> str:
 
 def parse_source(source: str) -> tuple[str, str]:
     """(partner_id, domain) of a ``ce_source``; EnvelopeError if it is not of the network."""
-    match = _SOURCE.match(source)
+    match = SOURCE_PATTERN.match(source)
     if match is None:
         raise EnvelopeError(f"ce_source {source!r} is not /partners/<partner_id>/<domain>")
     return match["partner"], match["domain"]
@@ -80,6 +91,8 @@ def encode(envelope: Envelope) -> tuple[list[tuple[str, bytes]], bytes]:
     }
     if envelope.dataschema:
         attributes["dataschema"] = envelope.dataschema
+    if envelope.sequence is not None:
+        attributes["sequence"] = format_sequence(envelope.sequence)
     message = ce_kafka.to_binary(SdkCloudEvent(attributes, envelope.data), _FORMAT)
     headers = [(name, value) for name, value in message.headers.items()]
     headers.extend((name, value.encode()) for name, value in envelope.trace.items())
@@ -115,20 +128,7 @@ def decode(headers: Iterable[tuple[str, bytes]], value: bytes | None) -> Envelop
     return _decode_with_sdk(header_map, ce_headers, value)
 
 
-REQUIRED_HEADERS = (
-    "ce_specversion",
-    "ce_id",
-    "ce_source",
-    "ce_type",
-    "ce_time",
-    "ce_subject",
-    "ce_partnerid",
-    "content-type",
-)
-"""The Kafka headers every event of this network carries (binary mode); ``ce_dataschema``
-and the trace headers are optional."""
-
-_USUAL_HEADERS = frozenset({*REQUIRED_HEADERS, "ce_dataschema"})
+_USUAL_HEADERS = frozenset({*REQUIRED_HEADERS, *OPTIONAL_HEADERS})
 _RFC3339 = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
 )
@@ -152,6 +152,12 @@ def decode_usual(
     dataschema = text.get("ce_dataschema")
     if not subject or not partnerid or dataschema == "" or not _RFC3339.fullmatch(text["ce_time"]):
         return None
+    sequence: int | None = None
+    if "ce_sequence" in text:
+        try:
+            sequence = parse_sequence(text["ce_sequence"])
+        except ValueError:
+            return None
     try:
         time = dt.datetime.fromisoformat(text["ce_time"])
     except ValueError:
@@ -168,6 +174,7 @@ def decode_usual(
         data=data,
         dataschema=dataschema,
         trace=_trace(header_map),
+        sequence=sequence,
     )
 
 
@@ -196,6 +203,11 @@ def _decode_with_sdk(
         raise EnvelopeError("ce_time is missing")
     if time.tzinfo is None:
         raise EnvelopeError("ce_time has no time zone")
+    sequence = event.get_extension("sequence")
+    try:
+        parsed_sequence = None if sequence is None else parse_sequence(str(sequence))
+    except ValueError as exc:
+        raise EnvelopeError(str(exc)) from exc
     return Envelope(
         id=event.get_id(),
         source=event.get_source(),
@@ -206,4 +218,5 @@ def _decode_with_sdk(
         data=data,
         dataschema=event.get_dataschema(),
         trace=_trace(header_map),
+        sequence=parsed_sequence,
     )

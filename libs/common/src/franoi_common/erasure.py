@@ -28,8 +28,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import asyncpg
+from franoi_contracts.cases import PersonErased
+from pydantic import ValidationError
 
-from franoi_common.consumer import Delivery, Handler, IdempotentConsumer, Unprocessable
+from franoi_common.consumer import (
+    Delivery,
+    Handler,
+    IdempotentConsumer,
+    Unprocessable,
+    describe_validation_error,
+)
 from franoi_common.envelope import Envelope
 from franoi_common.migrations import MigrationSource
 from franoi_common.service import Wiring
@@ -39,8 +47,7 @@ ERASURE = MigrationSource("erasure", "franoi_common", "sql/erasure")
 """Tombstones and the functions/trigger that apply them; list it before the service's own
 migrations (which call ``franoi_install_erasure_triggers()``)."""
 
-PERSON_ERASED = "it.franoi.cases.person.erased.v1"
-_REF = re.compile(r"^[0-9a-f]{64}$")
+PERSON_ERASED = PersonErased.TYPE
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -97,17 +104,18 @@ class Erased:
 
 
 def read_erasure(envelope: Envelope) -> Erased:
-    """The erasure an event announces (validated: a bad one is dead-lettered)."""
-    data = envelope.data
-    ref = data.get("person_ref") if isinstance(data, dict) else None
-    day = data.get("erased_on") if isinstance(data, dict) else None
-    if not isinstance(ref, str) or not _REF.match(ref):
-        raise Unprocessable(f"{envelope.type} data invalid: person_ref is not a reference")
+    """The erasure an event announces, read through its contract model
+    (:class:`franoi_contracts.cases.PersonErased`); an event the model refuses is
+    dead-lettered with the reason (where and what, never the values)."""
     try:
-        erased_on = dt.date.fromisoformat(str(day))
-    except ValueError as exc:
-        raise Unprocessable(f"{envelope.type} data invalid: erased_on is not a date") from exc
-    return Erased(envelope.partnerid, ref, erased_on)
+        event = PersonErased.model_validate(envelope.data)
+    except ValidationError as exc:
+        raise Unprocessable(
+            f"{envelope.type} data invalid: {describe_validation_error(exc)}"
+        ) from exc
+    if event.aggregate_id != envelope.subject:
+        raise Unprocessable("ce_subject does not match the event's aggregate id")
+    return Erased(envelope.partnerid, event.person_ref, event.erased_on)
 
 
 async def erase(conn: asyncpg.Connection, rules: Sequence[ErasureRule], erased: Erased) -> str:

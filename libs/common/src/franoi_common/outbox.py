@@ -23,6 +23,15 @@ aggregates can be claimed.
 Within a command the aggregate row is locked first, so one aggregate's outbox
 ids follow its commit order.
 
+Sequence: each row gets its aggregate's next sequence number (1, 2, 3... with no gaps)
+from the ``outbox_sequences`` counter, in the inserting transaction, by a trigger of the
+``outbox`` migrations; the counter's row stays locked until the transaction ends, so an
+aggregate's numbers follow its commit order, and the trigger draws the row's id after
+that lock, so its ids do too. The relay sends it as the CloudEvents ``sequence``
+extension (``ce_sequence``), with which a consumer tells a redelivered event (a relay
+that stopped between the broker's acknowledgement and its mark sends its batch again)
+from a new one.
+
 Wake-up: after a commit the unit of work calls ``OutboxSignal.notify``; that
 wakes an in-process relay at once. Only when no relay runs in the process does
 it send ``NOTIFY`` to relays in other processes, at most one per interval
@@ -64,12 +73,13 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
+from franoi_contracts.base import DomainEvent
+from franoi_contracts.wire import CONTENT_TYPE, SPECVERSION, format_sequence
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from franoi_common.db import DATABASE_UNAVAILABLE
-from franoi_common.envelope import CONTENT_TYPE, SPECVERSION, source_for
-from franoi_common.events import DomainEvent
+from franoi_common.envelope import source_for
 from franoi_common.kafka import BackgroundWorker, ensure_topics, make_producer, started
 from franoi_common.settings import KafkaSettings, topic_for
 from franoi_common.telemetry import (
@@ -98,7 +108,7 @@ WITH claimed AS (
     FOR UPDATE SKIP LOCKED
 )
 SELECT o.id, o.event_id, o.partner_id, o.topic, o.aggregate_id, o.event_type, o.source,
-       o.dataschema, o.occurred_at, o.data::text AS data,
+       o.dataschema, o.occurred_at, o.sequence, o.data::text AS data,
        -- the trace context: its traceparent alone (the usual case), else the whole carrier
        o.trace->>'traceparent' AS traceparent,
        CASE WHEN o.trace - 'traceparent' = '{}'::jsonb THEN NULL ELSE o.trace::text END
@@ -636,4 +646,7 @@ def message_headers(row: Mapping[str, Any]) -> list[tuple[str, bytes]]:
     ]
     if row["dataschema"]:
         headers.append(("ce_dataschema", row["dataschema"].encode()))
+    sequence = row.get("sequence")
+    if sequence is not None:
+        headers.append(("ce_sequence", format_sequence(sequence).encode()))
     return headers

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Self
 
+from franoi_contracts.base import PersonRef
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from franoi_common.errors import InvalidValue
-from franoi_common.events import PersonRef
 from franoi_common.pseudonym import person_ref
 
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"

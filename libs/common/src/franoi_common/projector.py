@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import asyncpg
+from franoi_contracts.base import DomainEvent, event_class
 from pydantic import ValidationError
 
 from franoi_common.consumer import Incoming, Prepared, Unprocessable, describe_validation_error
 from franoi_common.envelope import Envelope
-from franoi_common.events import DomainEvent, event_class
 
 E = TypeVar("E", bound=DomainEvent)
 

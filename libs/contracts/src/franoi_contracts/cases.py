@@ -15,8 +15,9 @@ from enum import StrEnum
 from typing import Annotated, ClassVar, Self
 from uuid import UUID
 
-from franoi_common.events import AgeBand, DomainEvent, PersonRef, ProtectionStatus, Sex
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from franoi_contracts.base import AgeBand, DomainEvent, PersonRef, ProtectionStatus, Sex
 
 MIN_PLANNED_MONTHS, MAX_PLANNED_MONTHS = 1, 36
 

@@ -15,11 +15,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from franoi_common import generated
-from franoi_common.envelope import REQUIRED_HEADERS
-from franoi_common.events import DomainEvent, event_types
-
-from franoi_contracts import DOMAINS
+from franoi_contracts import DOMAINS, generated
+from franoi_contracts.base import DomainEvent, event_types
+from franoi_contracts.wire import REQUIRED_HEADERS, SEQUENCE_DIGITS
 
 SCHEMA_BASE_URL = "https://schemas.franoi.org/events"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -62,6 +60,15 @@ _CE_HEADERS: dict[str, Any] = {
         "ce_subject": {"type": "string", "description": "Aggregate id (also the Kafka key)"},
         "ce_dataschema": {"type": "string", "format": "uri"},
         "ce_partnerid": {"type": "string", "pattern": "^p[0-9]{2,3}$"},
+        "ce_sequence": {
+            "type": "string",
+            "pattern": f"^[0-9]{{{SEQUENCE_DIGITS}}}$",
+            "description": "CloudEvents sequence extension: the event's position among its "
+            "aggregate's events (1, 2, 3... with no gaps, in commit order), zero-padded so "
+            "that string order is number order. A consumer that keeps the last sequence it "
+            "handled per (ce_source, ce_subject) drops a repeat or a stale redelivery (not "
+            "above it). Absent on events written before it existed.",
+        },
         "content-type": {"const": "application/json"},
         "traceparent": {"type": "string", "description": "W3C trace context"},
     },
@@ -111,7 +118,10 @@ def asyncapi() -> dict[str, Any]:
             "title": "Fra Noi network events",
             "version": "1",
             "description": "CloudEvents 1.0 in Kafka binary mode. Persons appear only as "
-            "person_ref pseudonyms; no event carries a direct identifier.",
+            "person_ref pseudonyms; no event carries a direct identifier. Delivery is at "
+            "least once, in order per aggregate (the Kafka key): ce_sequence, the event's "
+            "position among its aggregate's events, tells a repeat or a stale redelivery "
+            "from a new event.",
         },
         "defaultContentType": "application/json",
         "channels": channels,

@@ -14,8 +14,9 @@ from enum import StrEnum
 from typing import Annotated, ClassVar, Self
 from uuid import UUID
 
-from franoi_common.events import AgeBand, DomainEvent, PersonRef, ProtectionStatus, Sex
 from pydantic import Field, StringConstraints, model_validator
+
+from franoi_contracts.base import AgeBand, DomainEvent, PersonRef, ProtectionStatus, Sex
 
 MIN_MINUTES, MAX_MINUTES = 1, 480
 MIN_PLACES, MAX_PLACES = 0, 1_000

@@ -18,8 +18,9 @@ from enum import StrEnum
 from typing import Annotated, ClassVar, Self
 from uuid import UUID
 
-from franoi_common.events import DomainEvent, MunicipalityCode, PersonRef
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from franoi_contracts.base import DomainEvent, MunicipalityCode, PersonRef
 
 MAX_PARTICIPANTS = 100_000
 """Participants of one event or one lab series (a festival can draw thousands)."""

@@ -15,7 +15,9 @@ from enum import StrEnum
 from typing import Annotated, ClassVar, Self
 from uuid import UUID
 
-from franoi_common.events import (
+from pydantic import Field, StringConstraints, model_validator
+
+from franoi_contracts.base import (
     AgeBand,
     DomainEvent,
     MunicipalityCode,
@@ -23,7 +25,6 @@ from franoi_common.events import (
     ProtectionStatus,
     Sex,
 )
-from pydantic import Field, StringConstraints, model_validator
 
 MIN_ROOMS, MAX_ROOMS = 1, 10
 MIN_HOUSEHOLD, MAX_HOUSEHOLD = 1, 20

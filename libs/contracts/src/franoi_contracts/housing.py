@@ -12,7 +12,9 @@ from enum import StrEnum
 from typing import Annotated, ClassVar, Self
 from uuid import UUID
 
-from franoi_common.events import (
+from pydantic import Field, model_validator
+
+from franoi_contracts.base import (
     AgeBand,
     DomainEvent,
     MunicipalityCode,
@@ -20,7 +22,6 @@ from franoi_common.events import (
     ProtectionStatus,
     Sex,
 )
-from pydantic import Field, model_validator
 
 MIN_BEDS, MAX_BEDS = 1, 50
 MIN_RENT_EUR, MAX_RENT_EUR = 0, 10_000

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from franoi_common import generated
+from franoi_contracts import generated
 
 from franoi_projection.domain.indicators import (
     BY_ID,

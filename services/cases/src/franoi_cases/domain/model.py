@@ -37,8 +37,8 @@ from uuid import UUID
 from franoi_common import errors
 from franoi_common.domain import Checks
 from franoi_common.errors import DomainError
-from franoi_common.events import AgeBand, DomainEvent, ProtectionStatus, Sex, age_band_on
 from franoi_common.pseudonym import normalise_identifier
+from franoi_contracts.base import AgeBand, DomainEvent, ProtectionStatus, Sex, age_band_on
 from franoi_contracts.cases import (
     MAX_PLANNED_MONTHS,
     MIN_PLANNED_MONTHS,

@@ -13,7 +13,7 @@ from typing import Annotated, Self
 from uuid import UUID
 
 from franoi_common.api import Day
-from franoi_common.events import PersonRef, ProtectionStatus, Sex
+from franoi_contracts.base import PersonRef, ProtectionStatus, Sex
 from franoi_contracts.cases import (
     MAX_PLANNED_MONTHS,
     MIN_PLANNED_MONTHS,

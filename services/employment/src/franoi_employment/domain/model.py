@@ -42,7 +42,7 @@ from uuid import UUID
 from franoi_common import errors
 from franoi_common.domain import PERSON_REF, Checks, repeats
 from franoi_common.errors import DomainError
-from franoi_common.events import AgeBand, DomainEvent, ProtectionStatus, Sex
+from franoi_contracts.base import AgeBand, DomainEvent, ProtectionStatus, Sex
 from franoi_contracts.employment import (
     CONTRACTS_WITH_END,
     MAX_ATTENDEES,

@@ -13,8 +13,8 @@ from typing import Annotated
 from uuid import UUID
 
 from franoi_common.api import Day
-from franoi_common.events import AgeBand, ProtectionStatus, Sex
 from franoi_common.persons import PRINTABLE, Command, PersonInput
+from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_contracts.employment import (
     MAX_ATTENDEES,
     MAX_COURSE_HOURS,

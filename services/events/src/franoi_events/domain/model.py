@@ -41,7 +41,7 @@ from uuid import UUID
 from franoi_common import errors
 from franoi_common.domain import Checks
 from franoi_common.errors import DomainError
-from franoi_common.events import DomainEvent
+from franoi_contracts.base import DomainEvent
 from franoi_contracts.events import (
     MAX_ACCESSES_PER_LINE,
     MAX_CO_ORGANISERS,

@@ -10,8 +10,8 @@ from typing import Annotated, Self
 from uuid import UUID
 
 from franoi_common.api import Day
-from franoi_common.events import AgeBand, MunicipalityCode, ProtectionStatus, Sex
 from franoi_common.persons import PRINTABLE, Command, PersonInput
+from franoi_contracts.base import AgeBand, MunicipalityCode, ProtectionStatus, Sex
 from franoi_contracts.hosting import (
     MAX_CONTRIBUTION_EUR,
     MAX_HOUSEHOLD,

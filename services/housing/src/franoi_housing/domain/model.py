@@ -27,7 +27,7 @@ from uuid import UUID
 from franoi_common import errors
 from franoi_common.domain import Checks, repeats
 from franoi_common.errors import DomainError
-from franoi_common.events import AgeBand, DomainEvent, ProtectionStatus, Sex
+from franoi_contracts.base import AgeBand, DomainEvent, ProtectionStatus, Sex
 from franoi_contracts.housing import (
     MAX_BEDS,
     MAX_HOUSEHOLD,

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from franoi_common.events import DomainEvent
 from franoi_common.projector import Projection, Statement
+from franoi_contracts.base import DomainEvent
 
 from franoi_projection.domain.indicators import (
     CATALOGUE,

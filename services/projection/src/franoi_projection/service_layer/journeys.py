@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from franoi_common.events import DomainEvent
 from franoi_common.projector import Projection, Statement
 from franoi_contracts import cases, employment, events, hosting, housing
+from franoi_contracts.base import DomainEvent
 
 REFRESH = "SELECT journey_refresh()"
 """Recompute the noted persons' journeys (a second run finds nothing to do)."""

@@ -1,4 +1,5 @@
-"""Documents generated from the code (event catalogue, API documents, indicators page).
+"""Documents generated from the code: the event catalogue here, and with it the services'
+API documents and the indicators page (which use the same writer).
 
 Each generator renders ``relative path → content`` and hands it to :func:`main`, which
 writes the files under the docs directory, or with ``--check`` only compares them and

@@ -1,8 +1,10 @@
-"""Domain events: every event type is a pydantic model with a CloudEvents type.
+"""The base of the event contract: every event type is a pydantic model with a CloudEvents
+type, and the vocabulary the domains share (pseudonymous references, places, the coarse
+attributes events may carry).
 
-An event's *data* is the model's JSON; its identity (``ce_id``), time, source
-and partner are added by the outbox when the event is appended. Models forbid
-extra fields, so an event can never carry more than its published schema.
+An event's *data* is the model's JSON; its identity (``ce_id``), time, source, partner and
+sequence travel beside it as CloudEvents attributes (:mod:`franoi_contracts.wire`). Models
+forbid extra fields, so an event can never carry more than its published schema.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ EVENT_TYPE_PATTERN = re.compile(r"^it\.franoi\.([a-z]+)\.([a-z_]+)\.([a-z_]+)\.v
 """``it.franoi.<domain>.<entity>.<what happened>.v<major>``"""
 
 PersonRef = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-"""A keyed pseudonym of a person (see :mod:`franoi_common.pseudonym`), never an identifier."""
+"""A keyed pseudonym of a person (HMAC-SHA256 of the normalised identifier under the network
+key, in hex), never an identifier."""
 
 MUNICIPALITY_CODE_PATTERN = r"^[A-Z][0-9]{3}$"
 LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
@@ -124,7 +127,3 @@ def event_types(domain: str | None = None) -> dict[str, type[DomainEvent]]:
 
 def event_class(event_type: str) -> type[DomainEvent] | None:
     return DomainEvent._registry.get(event_type)
-
-
-def month_of(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
