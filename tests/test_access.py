@@ -293,10 +293,11 @@ UNAUTHENTICATED: dict[str, dict[str, str]] = {
         "Authorization": f"Bearer {_forged(key='another-issuer-secret-key-0123456789abcdef')}"
     },
     'alg "none"': {"Authorization": f"Bearer {_forged(algorithm='none')}"},
-    "no partner_id claim": {"Authorization": f"Bearer {_forged(partner_id=None)}"},
 }
 
 FORBIDDEN: dict[str, dict[str, str]] = {
+    # a genuine token that names no partner authorises nothing: 403, not 401
+    "no partner_id claim": {"Authorization": f"Bearer {_forged(partner_id=None)}"},
     "partner not served (p23)": auth_header(STRANGER, "social_worker", "partner_admin"),
     "the consortium": auth_header("consortium", "social_worker", "consortium_analyst"),
     "owner's integrator (no staff role)": auth_header(OWNER, "integrator"),

@@ -33,6 +33,7 @@ from franoi_events.bootstrap import DEFINITION as EVENTS
 from franoi_events.service_layer import commands
 
 from tests.support import RunningService, auth_header, housing_settings, kafka_settings, running
+from tests.test_access import FORBIDDEN as HOUSING_FORBIDDEN
 from tests.test_access import (
     Operation,
     _resolve,
@@ -60,6 +61,7 @@ FORBIDDEN: dict[str, dict[str, str]] = {
     "the consortium": auth_header("consortium", "social_worker", "consortium_analyst"),
     "owner's integrator (no staff role)": auth_header(OWNER, "integrator"),
     "owner's analyst (no staff role)": auth_header(OWNER, "consortium_analyst"),
+    "no partner_id claim": HOUSING_FORBIDDEN["no partner_id claim"],
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -17,6 +18,7 @@ from franoi_deploy_support import (
     annotations,
     deep_merge,
     env_of,
+    keeps_data,
     load_values,
     partner_id_is_valid,
     selector_matches,
@@ -49,10 +51,11 @@ def _service_of(doc: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- which services
 
 
-def test_partner_installs_only_its_domain_services(partner: Rendered) -> None:
-    assert _app_names(partner, "Deployment") == {"franoi-housing"}
-    assert _app_names(partner, "Service") == {"franoi-housing"}
-    assert _app_names(partner, "Job") == {"franoi-housing"}
+def test_partner_installs_its_domain_services_and_its_desk(partner: Rendered) -> None:
+    assert _app_names(partner, "Deployment") == {"franoi-housing", "franoi-cases", "franoi-desk"}
+    assert _app_names(partner, "Service") == {"franoi-housing", "franoi-cases", "franoi-desk"}
+    # The desk migrates nothing.
+    assert _app_names(partner, "Job") == {"franoi-housing", "franoi-cases"}
     assert not [d for d in partner.docs if "projection" in d["metadata"]["name"]]
     assert not partner.kind("KafkaTopic") and not partner.kind("KafkaUser")
 
@@ -71,7 +74,9 @@ def test_every_enabled_service_and_only_those_are_deployed(example: Rendered) ->
     assert {_service_of(d) for d in example.kind("Deployment")} == enabled
     assert {_service_of(d) for d in example.kind("Service")} == enabled
     assert {_service_of(d) for d in example.kind("NetworkPolicy")} == enabled
-    with_migration = {n for n, s in example.services().items() if s["migration"]["enabled"]}
+    with_migration = {
+        n for n, s in example.services().items() if s["migration"]["enabled"] and keeps_data(n)
+    }
     assert {_service_of(d) for d in example.kind("Job")} == with_migration
 
 
@@ -187,7 +192,7 @@ def test_in_process_workers_by_default(consortium: Rendered, render: Any) -> Non
     values = deep_merge(
         load_values("partner"), {"services": {"housing": {"worker": {"separate": False}}}}
     )
-    (deployment,) = render(values).kind("Deployment")
+    deployment = render(values).get("Deployment", "franoi-test-housing")
     env = env_of(deployment["spec"]["template"]["spec"]["containers"][0])
     assert env["FRANOI_RELAY_ENABLED"]["value"] == "true"
 
@@ -391,11 +396,15 @@ def test_references_point_at_rendered_objects(example: Rendered) -> None:
 def test_pdb_only_where_more_than_one_pod_runs(
     partner: Rendered, consortium: Rendered, render: Any
 ) -> None:
-    assert len(partner.kind("PodDisruptionBudget")) == 1  # housing: 2 replicas
+    # housing and the desk: 2 replicas each; cases: 1
+    assert {_service_of(p) for p in partner.kind("PodDisruptionBudget")} == {"housing", "desk"}
     assert not partner.kind("HorizontalPodAutoscaler")
     assert len(consortium.kind("HorizontalPodAutoscaler")) == 1
     assert len(consortium.kind("PodDisruptionBudget")) == 1
-    single = deep_merge(load_values("partner"), {"services": {"housing": {"replicas": 1}}})
+    single = deep_merge(
+        load_values("partner"),
+        {"services": {"housing": {"replicas": 1}, "desk": {"replicas": 1}}},
+    )
     assert not render(single).kind("PodDisruptionBudget")
 
 
@@ -404,7 +413,9 @@ def test_pdb_only_where_more_than_one_pod_runs(
 
 def test_network_policies_allow_only_what_the_services_need(example: Rendered) -> None:
     services = example.services()
-    otel = bool(example.merged_values["telemetry"]["otelExporterEndpoint"])
+    merged = example.merged_values
+    otel = bool(merged["telemetry"]["otelExporterEndpoint"])
+    provider_ports = set(merged["networkPolicy"]["egress"]["identityProviderPorts"])
     for policy in example.kind("NetworkPolicy"):
         spec = policy["spec"]
         svc = services[_service_of(policy)]
@@ -413,8 +424,14 @@ def test_network_policies_allow_only_what_the_services_need(example: Rendered) -
         assert [p["port"] for p in ingress["ports"]] == [svc["containerPort"]]
         assert ingress["from"], "HTTP must not be open to everyone by default"
         ports = {p["port"] for rule in spec["egress"] for p in rule.get("ports", [])}
-        assert {53, 5432, 9092} <= ports
+        assert 53 in ports
+        if svc["kind"] == "desk":  # no database, no broker
+            assert not {5432, 9092} & ports, policy["metadata"]["name"]
+        else:
+            assert {5432, 9092} <= ports
         assert (4318 in ports) == otel
+        talks_to_provider = merged["auth"]["mode"] == "oidc" or svc["signIn"]["enabled"]
+        assert (provider_ports <= ports) == talks_to_provider, policy["metadata"]["name"]
 
 
 # ------------------------------------------------------------------ environment and secrets
@@ -447,11 +464,14 @@ def test_partner_identity_and_topics(partner: Rendered) -> None:
 
 def test_secrets_only_come_from_secret_references(example: Rendered) -> None:
     merged = example.merged_values
+    services = example.services().values()
     configured = {
         merged["kafka"]["sasl"]["existingSecret"],
         merged["auth"]["jwt"]["existingSecret"],
         merged["pseudonym"]["existingSecret"],
-        *(s["database"]["existingSecret"] for s in example.services().values()),
+        *(s["database"]["existingSecret"] for s in services),
+        *(ref["existingSecret"] for s in services for ref in s["secretEnv"].values()),
+        *(s["signIn"]["existingSecret"] for s in services if s["signIn"]["enabled"]),
     }
     assert not example.kind("Secret") and not example.kind("ConfigMap")
     for doc, container in example.containers():
@@ -467,9 +487,12 @@ def test_secrets_only_come_from_secret_references(example: Rendered) -> None:
                     f"{where} looks like a URL with credentials"
                 )
                 assert "PRIVATE KEY" not in value
-    assert {
+    from_secrets = {
         e["name"] for _, c in example.containers() for e in c.get("env", []) if "valueFrom" in e
-    } >= {"FRANOI_DATABASE_URL", "FRANOI_JWT_KEY"}
+    }
+    assert "FRANOI_DATABASE_URL" in from_secrets
+    # The static key is read from its Secret; with oidc the services fetch the provider's keys.
+    assert ("FRANOI_JWT_KEY" in from_secrets) == (merged["auth"]["mode"] == "staticKey")
 
 
 def test_no_secret_values_in_the_values_files() -> None:
@@ -498,18 +521,32 @@ def test_no_secret_values_in_the_values_files() -> None:
             assert not credentials_url.search(text), f"{path.name}: {trail}"
 
 
-def test_jwt_and_pseudonym_keys_required_in_production(partner: Rendered) -> None:
-    env = env_of(partner.kind("Deployment")[0]["spec"]["template"]["spec"]["containers"][0])
+def test_pseudonym_key_required_in_production(partner: Rendered) -> None:
+    env = env_of(
+        partner.get("Deployment", "franoi-p07-housing")["spec"]["template"]["spec"]["containers"][0]
+    )
     assert env["FRANOI_ENV"]["value"] == "production"
-    assert env["FRANOI_JWT_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "franoi-p07-jwt"
     assert (
         env["FRANOI_PSEUDONYM_KEY"]["valueFrom"]["secretKeyRef"]["name"]
         == "franoi-network-pseudonym"
     )
 
 
+def test_static_key_mode_reads_the_jwt_key_from_a_secret(consortium: Rendered) -> None:
+    assert consortium.values["auth"]["mode"] == "staticKey"
+    for doc, container in consortium.containers():
+        if doc["kind"] == "Pod":
+            continue
+        env = env_of(container)
+        assert env["FRANOI_JWT_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "franoi-jwt"
+        assert env["FRANOI_JWT_ALGORITHM"]["value"] == "RS256"
+        assert "FRANOI_JWT_OIDC" not in env and "FRANOI_JWT_DISCOVERY_URL" not in env
+
+
 def test_kafka_tls_and_sasl_from_secrets(partner: Rendered) -> None:
     for deployment in partner.kind("Deployment"):
+        if _service_of(deployment) == "desk":  # it talks to no broker
+            continue
         spec = deployment["spec"]["template"]["spec"]
         env = env_of(spec["containers"][0])
         assert env["FRANOI_KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL"
@@ -670,3 +707,217 @@ def test_an_instance_shared_by_several_partners(render: Any) -> None:
     assert prefixes == {"franoi.p03.", "franoi.p11.", "franoi-erasure-p03-p11-"}
     for partner_id in ("p03", "p11"):
         assert f"publishes to topic: {topic_for(partner_id, 'housing')}" in rendered.notes()
+
+
+# --------------------------------------------------------------------------- the desk and sign-in
+
+DESK_DOMAINS = ("cases", "housing", "employment", "hosting", "events")
+
+
+def _container(rendered: Rendered, kind: str, name: str) -> dict[str, Any]:
+    spec: dict[str, Any] = rendered.get(kind, name)["spec"]["template"]["spec"]
+    container: dict[str, Any] = spec["containers"][0]
+    return container
+
+
+def test_the_desk_is_a_deployment_and_a_service_without_data(partner: Rendered) -> None:
+    deployment = partner.get("Deployment", "franoi-p07-desk")
+    spec = deployment["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    assert container["args"] == ["serve"]
+    assert container["image"] == "registry.franoi.example/franoi/desk:0.1.0"
+    assert deployment["spec"]["replicas"] == 2
+    env = env_of(container)
+    assert not {n for n in env if n.startswith(("FRANOI_DATABASE", "FRANOI_KAFKA"))}, set(env)
+    assert "FRANOI_PSEUDONYM_KEY" not in env and "FRANOI_RELAY_ENABLED" not in env
+    assert env["FRANOI_PARTNER_ID"]["value"] == "p07"
+    assert env["FRANOI_SERVICE_NAME"]["value"] == "desk"
+    assert env["FRANOI_DEV_SIGN_IN"]["value"] == "false"
+    assert {v["name"] for v in spec["volumes"]} == {"tmp"}, "no Kafka CA, no partner directory"
+    assert partner.get("Service", "franoi-p07-desk")["spec"]["ports"][0]["targetPort"] == "http"
+    desk_workloads = [
+        d["metadata"]["name"]
+        for d in partner.docs
+        if _service_of(d) == "desk" and d["kind"] in ("Deployment", "Job")
+    ]
+    assert desk_workloads == ["franoi-p07-desk"], "no migration Job, no worker"
+
+
+def test_the_desk_calls_the_partner_services_of_its_release(partner: Rendered) -> None:
+    env = env_of(_container(partner, "Deployment", "franoi-p07-desk"))
+    services = {d["metadata"]["name"]: d for d in partner.kind("Service")}
+    for domain in DESK_DOMAINS:
+        name = f"FRANOI_{domain.upper()}_URL"
+        if domain not in partner.services():  # not deployed: the desk's pages say so
+            assert name not in env
+            continue
+        url = urlsplit(env[name]["value"])
+        service = services[str(url.hostname)]
+        assert _service_of(service) == domain
+        assert url.port == service["spec"]["ports"][0]["port"]
+
+
+def test_the_desks_service_urls_can_be_set(render: Any) -> None:
+    values = deep_merge(
+        load_values("partner"),
+        {
+            "services": {
+                "events": {"enabled": True, "database": {"existingSecret": "events-db"}},
+                "desk": {"serviceUrls": {"housing": "http://housing.elsewhere.svc:8000/"}},
+            }
+        },
+    )
+    env = env_of(_container(render(values), "Deployment", "franoi-test-desk"))
+    assert env["FRANOI_HOUSING_URL"]["value"] == "http://housing.elsewhere.svc:8000"
+    assert env["FRANOI_EVENTS_URL"]["value"] == "http://franoi-test-events:8000"
+    assert env["FRANOI_CASES_URL"]["value"] == "http://franoi-test-cases:8000"
+
+
+def test_the_desk_signs_people_in_with_the_identity_provider(partner: Rendered) -> None:
+    env = env_of(_container(partner, "Deployment", "franoi-p07-desk"))
+    desk = partner.services()["desk"]
+    issuer = partner.values["auth"]["jwt"]["issuer"]
+    assert env["FRANOI_OIDC_ISSUER"]["value"] == issuer
+    assert env["FRANOI_OIDC_CLIENT_ID"]["value"] == desk["signIn"]["clientId"]
+    assert (
+        env["FRANOI_OIDC_DISCOVERY_URL"]["value"] == partner.values["auth"]["oidc"]["discoveryUrl"]
+    )
+    assert env["FRANOI_OIDC_PUBLIC_URL"]["value"] == f"https://{desk['ingress']['hostname']}"
+    for name, key in (
+        ("FRANOI_OIDC_CLIENT_SECRET", "client-secret"),
+        ("FRANOI_SESSION_KEY", "session-key"),
+    ):
+        assert env[name]["valueFrom"]["secretKeyRef"] == {
+            "name": desk["signIn"]["existingSecret"],
+            "key": key,
+        }
+
+
+def test_a_desk_in_development_keeps_its_development_sign_in(render: Any) -> None:
+    values = deep_merge(
+        load_values("partner"),
+        {"environment": "development", "services": {"desk": {"signIn": {"enabled": False}}}},
+    )
+    env = env_of(_container(render(values), "Deployment", "franoi-test-desk"))
+    assert env["FRANOI_DEV_SIGN_IN"]["value"] == "true"
+    assert not {n for n in env if n.startswith("FRANOI_OIDC_")}
+    assert "FRANOI_SESSION_KEY" not in env
+
+
+def test_apps_that_sign_people_in_keep_each_on_one_pod(
+    partner: Rendered, consortium: Rendered
+) -> None:
+    """The provider's tokens live in the app's memory: Service and Ingress affinity."""
+    for rendered, name in ((partner, "franoi-p07-desk"), (consortium, "franoi-network-projection")):
+        service = rendered.get("Service", name)["spec"]
+        assert service["sessionAffinity"] == "ClientIP"
+        assert service["sessionAffinityConfig"]["clientIP"]["timeoutSeconds"] >= 8 * 3600
+        notes = annotations(rendered.get("Ingress", name))
+        assert notes["nginx.ingress.kubernetes.io/affinity"] == "cookie"
+        # The provider's redirect back is a cross-site navigation: a Strict cookie would be lost.
+        assert notes["nginx.ingress.kubernetes.io/session-cookie-samesite"] == "Lax"
+    for name in ("franoi-p07-housing", "franoi-p07-cases"):  # APIs: any pod answers
+        assert "sessionAffinity" not in partner.get("Service", name)["spec"]
+    housing_ingress = annotations(partner.get("Ingress", "franoi-p07-housing"))
+    assert "nginx.ingress.kubernetes.io/affinity" not in housing_ingress
+
+
+def test_the_desk_reaches_the_partner_services_and_they_accept_it(partner: Rendered) -> None:
+    desk_policy = partner.get("NetworkPolicy", "franoi-p07-desk")["spec"]
+    desk_pod_labels = partner.get("Deployment", "franoi-p07-desk")["spec"]["template"]["metadata"][
+        "labels"
+    ]
+    targets = [
+        rule for rule in desk_policy["egress"] if any(p["port"] == 8000 for p in rule["ports"])
+    ]
+    assert targets, "the desk may call the partner's services"
+    for domain in ("cases", "housing"):
+        pod_labels = partner.get("Deployment", f"franoi-p07-{domain}")["spec"]["template"][
+            "metadata"
+        ]["labels"]
+        assert any(
+            selector_matches(peer["podSelector"]["matchLabels"], pod_labels)
+            for rule in targets
+            for peer in rule["to"]
+        ), domain
+        policy = partner.get("NetworkPolicy", f"franoi-p07-{domain}")["spec"]
+        (ingress,) = policy["ingress"]
+        assert any(
+            "podSelector" in peer
+            and selector_matches(peer["podSelector"]["matchLabels"], desk_pod_labels)
+            for peer in ingress["from"]
+        ), f"{domain} must accept the desk"
+
+
+def test_oidc_mode_sets_the_provider_on_every_service(partner: Rendered, render: Any) -> None:
+    consortium_oidc = render(
+        deep_merge(
+            load_values("consortium"),
+            {
+                "auth": {
+                    "mode": "oidc",
+                    "oidc": {"jwksUrl": "http://keycloak.auth.svc:8080/realms/franoi/certs"},
+                    "claims": {"roles": "realm_access.roles", "rolePrefix": "franoi-"},
+                }
+            },
+        )
+    )
+    for rendered in (partner, consortium_oidc):
+        merged = rendered.merged_values
+        checked = set()
+        for doc, container in rendered.containers():
+            if doc["kind"] == "Pod":
+                continue
+            env = env_of(container)
+            where = doc["metadata"]["name"]
+            assert env["FRANOI_JWT_OIDC"]["value"] == "true", where
+            assert env["FRANOI_JWT_ISSUER"]["value"] == merged["auth"]["jwt"]["issuer"], where
+            assert env["FRANOI_JWT_AUDIENCE"]["value"] == "franoi-network", where
+            for setting, value in (
+                ("FRANOI_JWT_DISCOVERY_URL", merged["auth"]["oidc"]["discoveryUrl"]),
+                ("FRANOI_JWT_JWKS_URL", merged["auth"]["oidc"]["jwksUrl"]),
+                ("FRANOI_JWT_PARTNER_CLAIM", merged["auth"]["claims"]["partner"]),
+                ("FRANOI_JWT_ROLES_CLAIM", merged["auth"]["claims"]["roles"]),
+                ("FRANOI_JWT_ROLE_PREFIX", merged["auth"]["claims"]["rolePrefix"]),
+            ):
+                if value:
+                    assert env[setting]["value"] == value, (where, setting)
+                else:
+                    assert setting not in env, (where, setting)
+            assert "FRANOI_JWT_KEY" not in env and "FRANOI_JWT_ALGORITHM" not in env, where
+            checked.add(_service_of(doc))
+        assert checked == set(rendered.services())
+    env = env_of(_container(consortium_oidc, "Deployment", "franoi-test-projection"))
+    assert env["FRANOI_JWT_ROLES_CLAIM"]["value"] == "realm_access.roles"
+
+
+def test_the_dashboard_signs_analysts_in(consortium: Rendered) -> None:
+    projection = consortium.services()["projection"]
+    api = env_of(_container(consortium, "Deployment", "franoi-network-projection"))
+    assert api["FRANOI_OIDC_ISSUER"]["value"] == consortium.values["auth"]["jwt"]["issuer"]
+    assert api["FRANOI_OIDC_CLIENT_ID"]["value"] == "franoi-dashboard"
+    assert api["FRANOI_OIDC_PUBLIC_URL"]["value"] == "https://rete.franoi.example"
+    assert api["FRANOI_SESSION_KEY"]["valueFrom"]["secretKeyRef"] == {
+        "name": projection["signIn"]["existingSecret"],
+        "key": "session-key",
+    }
+    # Only the process that serves the dashboard holds the client secret and the session key.
+    migration = env_of(_container(consortium, "Job", "franoi-network-projection-migrate"))
+    assert not {n for n in migration if n.startswith("FRANOI_OIDC_") or n == "FRANOI_SESSION_KEY"}
+
+
+def test_every_part_of_the_sign_in_is_configurable(all_features: Rendered) -> None:
+    desk = all_features.services()["desk"]
+    env = env_of(_container(all_features, "Deployment", "net-franoi-desk"))
+    assert env["FRANOI_OIDC_ISSUER"]["value"] == desk["signIn"]["issuer"]
+    assert env["FRANOI_OIDC_DISCOVERY_URL"]["value"] == desk["signIn"]["discoveryUrl"]
+    assert env["FRANOI_OIDC_PUBLIC_URL"]["value"] == desk["signIn"]["publicUrl"].rstrip("/")
+    assert env["FRANOI_OIDC_SCOPE"]["value"] == desk["signIn"]["scope"]
+    assert env["FRANOI_CASES_URL"]["value"] == desk["serviceUrls"]["cases"]
+    assert env["FRANOI_HOUSING_URL"]["value"] == "http://net-franoi-housing:8000"
+    assert env["FRANOI_JWT_PARTNER_PREFIX"]["value"] == "/partners/"
+    service = all_features.get("Service", "net-franoi-desk")["spec"]
+    assert service["sessionAffinity"] == "ClientIP"
+    assert "nginx.ingress.kubernetes.io/affinity" not in annotations(
+        all_features.get("Ingress", "net-franoi-desk")
+    ), "stickySessions: false leaves the Ingress's affinity to its own annotations"

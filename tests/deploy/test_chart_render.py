@@ -74,6 +74,17 @@ def test_helm_lint_is_clean(helm: Any, example: str) -> None:
         ({"services": {"housing": {"databaseUrl": "postgresql://u:p@h/d"}}}, "databaseUrl"),
         ({"kafka": {"sasl": {"password": "x"}}}, "password"),
         ({"strimzi": {"partners": [{"id": "7", "domains": ["housing"]}]}}, "id"),
+        ({"auth": {"mode": "jwks"}}, "mode"),
+        ({"auth": {"claims": {"groups": "x"}}}, "groups"),
+        ({"services": {"desk": {"signIn": {"clientSecret": "x"}}}}, "clientSecret"),
+        (
+            {"services": {"desk": {"env": {"FRANOI_OIDC_CLIENT_SECRET": "x"}}}},
+            "FRANOI_OIDC_CLIENT_SECRET",
+        ),
+        ({"services": {"desk": {"env": {"FRANOI_SESSION_KEY": "x"}}}}, "FRANOI_SESSION_KEY"),
+        ({"services": {"desk": {"serviceUrls": {"cases": "cases:8000"}}}}, "cases"),
+        ({"services": {"desk": {"serviceUrls": {"register": "http://r"}}}}, "register"),
+        ({"services": {"desk": {"service": {"sessionAffinity": "Cookie"}}}}, "sessionAffinity"),
     ],
 )
 def test_values_schema_refuses_bad_values(
@@ -90,7 +101,11 @@ def test_values_schema_refuses_bad_values(
         ({"partnerId": ""}, "partnerId"),
         ({"kafka": {"bootstrap": ""}}, "kafka.bootstrap"),
         ({"kafka": {"sasl": {"existingSecret": ""}}}, "kafka.sasl.existingSecret"),
-        ({"auth": {"jwt": {"existingSecret": ""}}}, "auth.jwt.existingSecret"),
+        (
+            {"auth": {"mode": "staticKey", "jwt": {"existingSecret": ""}}},
+            "auth.jwt.existingSecret",
+        ),
+        ({"auth": {"jwt": {"issuer": ""}}}, "auth.jwt.issuer"),
         ({"pseudonym": {"existingSecret": ""}}, "pseudonym.existingSecret"),
         (
             {"services": {"housing": {"database": {"existingSecret": ""}}}},
@@ -100,6 +115,17 @@ def test_values_schema_refuses_bad_values(
         (
             {"services": {"mentoring": {"enabled": True, "database": {"existingSecret": "e"}}}},
             "image.repository",
+        ),
+        ({"services": {"desk": {"signIn": {"enabled": False}}}}, "services.desk.signIn"),
+        ({"services": {"desk": {"signIn": {"clientId": ""}}}}, "services.desk.signIn.clientId"),
+        (
+            {"services": {"desk": {"signIn": {"existingSecret": ""}}}},
+            "services.desk.signIn.existingSecret",
+        ),
+        ({"services": {"cases": {"enabled": False}}}, "services.desk.serviceUrls.cases"),
+        (
+            {"services": {"housing": {"signIn": {"enabled": True, "clientId": "x"}}}},
+            "only the web apps",
         ),
     ],
 )
@@ -112,6 +138,30 @@ def test_rendering_stops_with_a_clear_message(
         pytest.raises(helm.HelmError, match=re.escape(message)),
     ):
         chart.render(values, name="franoi-p07", namespace="franoi-p07")
+
+
+def test_a_production_desk_needs_the_identity_provider(helm: Any) -> None:
+    """The chart refuses what the desk itself refuses at start: its development sign-in."""
+    values = deep_merge(
+        load_values("partner"), {"services": {"desk": {"signIn": {"enabled": False}}}}
+    )
+    with (
+        helm.Chart.load(str(CHART)) as chart,
+        pytest.raises(helm.HelmError) as failure,
+    ):
+        chart.render(values, name="franoi-p07", namespace="franoi-p07")
+    message = str(failure.value)
+    for needed in (
+        "services.desk.signIn",
+        "identity provider",
+        "signIn.clientId",
+        "signIn.existingSecret",
+        "Sign-in with the identity provider",
+    ):
+        assert needed in message, message
+    development = deep_merge(values, {"environment": "development"})
+    with helm.Chart.load(str(CHART)) as chart:
+        assert chart.render(development, name="franoi-p07", namespace="franoi-p07")
 
 
 def test_default_values_render_nothing_but_notes(helm: Any, render: Any) -> None:

@@ -9,7 +9,13 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from franoi_common.settings import ProjectionSettings, ServiceSettings, topic_for
+from franoi_common.settings import (
+    AuthSettings,
+    ProjectionSettings,
+    ServiceSettings,
+    SignInSettings,
+    topic_for,
+)
 from franoi_deploy_support import (
     REPO,
     SECRET_ENV_NAME,
@@ -59,7 +65,7 @@ LONG_RUNNING = sorted(_long_running())
 # Service attributes of the Compose specification that this file may use.
 COMPOSE_SERVICE_KEYS = {
     "build", "cap_drop", "command", "depends_on", "entrypoint", "environment", "healthcheck",
-    "image", "ports", "read_only", "restart", "security_opt", "tmpfs", "volumes",
+    "image", "ports", "profiles", "read_only", "restart", "security_opt", "tmpfs", "volumes",
 }  # fmt: skip
 HEALTHCHECK_KEYS = {"test", "interval", "timeout", "retries", "start_period", "start_interval"}
 DEPENDS_ON_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
@@ -276,12 +282,12 @@ def test_service_containers_are_hardened() -> None:
         assert "no-new-privileges:true" in spec["security_opt"], name
 
 
-def test_mounted_scripts_exist() -> None:
+def test_mounted_files_exist() -> None:
     for name, spec in SERVICES.items():
         for volume in spec.get("volumes", []):
             source = str(volume).split(":", 1)[0]
             if source.startswith("./"):
-                assert (REPO / source).is_file(), f"{name} mounts a missing {source}"
+                assert (REPO / source).exists(), f"{name} mounts a missing {source}"
 
 
 def _interpolations() -> list[tuple[str, str | None, str]]:
@@ -313,3 +319,96 @@ def test_secrets_come_from_the_env_file() -> None:
     used = {v for v, _, _ in _interpolations()}
     assert set(example) <= used, f".env.example defines unused {set(example) - used}"
     assert ".env" in (REPO / ".gitignore").read_text(encoding="utf-8").split()
+
+
+# --------------------------------------------------------------------------- the identity provider
+
+IDP_PROFILE = "idp"
+# The variables that switch the network from the development sign-in to Keycloak, and the
+# value each takes then (compose.yaml's header and .env.example list them).
+IDP_SWITCH = {
+    "FRANOI_JWT_OIDC": "true",
+    "FRANOI_JWT_ISSUER": "http://127.0.0.1:8180/realms/franoi",
+    "FRANOI_JWT_PARTNER_CLAIM": "partner",
+    "FRANOI_OIDC_ISSUER": "http://127.0.0.1:8180/realms/franoi",
+    "FRANOI_DEV_SIGN_IN": "false",
+    "FRANOI_DESK_OIDC_CLIENT_SECRET": None,
+    "FRANOI_DASHBOARD_OIDC_CLIENT_SECRET": None,
+}
+
+
+def _keycloak() -> dict[str, Any]:
+    found = [s for s in SERVICES.values() if str(s.get("image", "")).startswith("keycloak/")]
+    assert len(found) == 1, "one Keycloak service"
+    return found[0]
+
+
+def test_keycloak_runs_with_the_network_realm_under_its_profile() -> None:
+    keycloak = _keycloak()
+    assert keycloak["image"] == "keycloak/keycloak:26.4"
+    assert keycloak["profiles"] == [IDP_PROFILE], "the default `up` keeps the development sign-in"
+    assert keycloak["command"] == ["start-dev", "--import-realm"]
+    mounts = {str(v).split(":")[1]: str(v).split(":")[0] for v in keycloak["volumes"]}
+    realm_dir = REPO / mounts["/opt/keycloak/data/import"]
+    assert realm_dir.is_dir() and (realm_dir / "franoi-realm.json").is_file()
+    env = _env(keycloak)
+    for variable in ("KC_BOOTSTRAP_ADMIN_USERNAME", "KC_BOOTSTRAP_ADMIN_PASSWORD"):
+        assert env[variable].startswith(f"${{{variable}"), f"{variable} comes from .env"
+    # The issuer browsers see is the published port; containers use the back channel.
+    (port,) = keycloak["ports"]
+    host_port = str(port).split(":")[1]
+    assert env["KC_HOSTNAME"] == f"http://127.0.0.1:{host_port}"
+    assert env["KC_HOSTNAME_BACKCHANNEL_DYNAMIC"] == "true"
+    assert IDP_SWITCH["FRANOI_OIDC_ISSUER"] == f"{env['KC_HOSTNAME']}/realms/franoi"
+    for name, spec in SERVICES.items():
+        if spec is not keycloak:
+            assert "profiles" not in spec, f"{name} must run without a profile"
+
+
+def _default(value: str) -> str | None:
+    """The value of ``${NAME:-default}`` when NAME is unset, or None when it is not one."""
+    match = INTERPOLATION.fullmatch(value)
+    return match.group(3) if match and match.group(2) == ":-" else None
+
+
+@pytest.mark.parametrize("name", LONG_RUNNING)
+def test_the_default_is_the_development_sign_in(name: str) -> None:
+    env = _env(SERVICES[name])
+    assert _default(env["FRANOI_JWT_OIDC"]) == "false"
+    assert _default(env["FRANOI_JWT_ISSUER"]) == AuthSettings.model_fields["issuer"].default
+    assert (
+        _default(env["FRANOI_JWT_PARTNER_CLAIM"])
+        == AuthSettings.model_fields["partner_claim"].default
+    )
+    service = _service(SERVICES[name])
+    if service in ("desk", "projection"):
+        assert _default(env["FRANOI_OIDC_ISSUER"]) == "", "no issuer: no sign-in with Keycloak"
+        assert env["FRANOI_OIDC_CLIENT_SECRET"].startswith("${")
+    if service == "desk":
+        assert _default(env["FRANOI_DEV_SIGN_IN"]) == "true"
+
+
+def test_the_switch_to_keycloak_is_documented_and_wired() -> None:
+    header = (REPO / "compose.yaml").read_text(encoding="utf-8").split("\nname:", 1)[0]
+    example = (REPO / ".env.example").read_text(encoding="utf-8")
+    used = {variable for variable, _, _ in _interpolations()}
+    for variable, value in IDP_SWITCH.items():
+        assert variable in used, f"compose.yaml does not read {variable}"
+        line = f"{variable}={value}" if value else f"{variable}="
+        assert line in header, f"compose.yaml's header does not say {line}"
+        assert f"#{line}" in example, f".env.example does not list {line}"
+    desks = [n for n in LONG_RUNNING if _service(SERVICES[n]) == "desk"]
+    assert desks
+    for name in [*desks, "projection"]:
+        env = _env(SERVICES[name])
+        client = "franoi-desk" if name in desks else "franoi-dashboard"
+        assert env["FRANOI_OIDC_CLIENT_ID"] == client
+        # Keycloak sends people back to the address their browser used: the published port.
+        (published,) = SERVICES[name]["ports"]
+        assert env["FRANOI_OIDC_PUBLIC_URL"] == "http://" + str(published).rsplit(":", 1)[0]
+        discovery = urlsplit(env["FRANOI_OIDC_DISCOVERY_URL"])
+        assert discovery.hostname == "keycloak" and discovery.path.startswith("/realms/franoi/")
+        assert SignInSettings(issuer=IDP_SWITCH["FRANOI_OIDC_ISSUER"], client_id=client).enabled
+    for name in LONG_RUNNING:
+        discovery = urlsplit(_env(SERVICES[name])["FRANOI_JWT_DISCOVERY_URL"])
+        assert discovery.hostname == "keycloak", name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -11,7 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from franoi_deploy_support import CHART, REPO, Rendered, load_values
+import yaml
+from franoi_deploy_support import CHART, REPO, Rendered, deep_merge, load_values
 
 DOC = REPO / "docs" / "deploy.md"
 TEXT = DOC.read_text(encoding="utf-8")
@@ -51,6 +53,10 @@ def test_the_guide_covers_joining_operating_and_backups() -> None:
         "Scaling the consumer group",
         "Rebuilding the projection",
         "What to back up",
+        "Sign-in with the identity provider",
+        "Keycloak (an existing server or the Keycloak operator)",
+        "Microsoft Entra ID",
+        "Google",
     ):
         assert heading in headings, f"docs/deploy.md lacks the section {heading!r}"
 
@@ -142,6 +148,43 @@ def test_example_values_files_are_the_ones_the_guide_copies() -> None:
         path = CHART / f"values-{example}.example.yaml"
         assert f"deploy/helm/franoi/{path.name}" in TEXT
         assert load_values(example)
+
+
+def test_the_realm_file_agrees_with_the_examples_and_compose() -> None:
+    """The claims the realm's mappers write are the ones the chart's examples and Compose read."""
+    realm = json.loads((REPO / "deploy" / "keycloak" / "franoi-realm.json").read_text("utf-8"))
+    clients = {c["clientId"]: c for c in realm["clients"]}
+    assert {"franoi-desk", "franoi-dashboard", "franoi-integrator"} <= clients.keys()
+    defaults = yaml.safe_load((CHART / "values.yaml").read_text(encoding="utf-8"))
+    header = (REPO / "compose.yaml").read_text(encoding="utf-8").split("\nname:", 1)[0]
+    for name in ("franoi-desk", "franoi-dashboard"):
+        client = clients[name]
+        scopes = set(client.get("defaultClientScopes", []))
+        mappers = [
+            *client.get("protocolMappers", []),
+            *(
+                m
+                for scope in realm.get("clientScopes", [])
+                if scope["name"] in scopes
+                for m in scope.get("protocolMappers", [])
+            ),
+        ]
+        partner = {
+            m["config"]["claim.name"]
+            for m in mappers
+            if m["config"].get("user.attribute") == "partner" and "claim.name" in m["config"]
+        }
+        audiences = {
+            m["config"]["included.custom.audience"]
+            for m in mappers
+            if "included.custom.audience" in m["config"]
+        }
+        for example in ("partner", "consortium"):
+            merged = deep_merge(defaults, load_values(example))
+            assert partner == {merged["auth"]["claims"]["partner"] or "partner_id"}, (name, example)
+            assert merged["auth"]["jwt"]["audience"] in audiences, (name, example)
+        (claim,) = partner  # Compose's switch to Keycloak reads the same claim
+        assert f"FRANOI_JWT_PARTNER_CLAIM={claim}" in header, name
 
 
 # --------------------------------------------------------------------------- hygiene

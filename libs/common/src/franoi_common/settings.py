@@ -18,6 +18,7 @@ PARTNER_ID_PATTERN = r"^p[0-9]{2,3}$"
 
 _DEV_JWT_KEY = "development-only-jwt-key-change-me-0123456789"
 _DEV_PSEUDONYM_KEY = "development-only-pseudonym-key-0123456789"
+_DEV_SESSION_KEY = "development-only-session-key-0123456789abcdef"
 
 
 class Environment(StrEnum):
@@ -67,16 +68,76 @@ class KafkaSettings(BaseSettings):
 
 
 class AuthSettings(BaseSettings):
-    """Bearer JWT validation. Algorithms are pinned; issuer and audience are checked."""
+    """Bearer JWT validation. Algorithms are pinned; issuer and audience are checked.
+
+    Two ways to know the signing keys: the identity provider's published keys
+    (``FRANOI_JWT_ISSUER`` with ``FRANOI_JWT_OIDC=true``: OpenID Connect discovery and its
+    JWKS, RS256/ES256, keys rotate without a restart), or one static key from the settings
+    (``FRANOI_JWT_KEY``: development and tests)."""
 
     model_config = SettingsConfigDict(env_prefix="FRANOI_JWT_", extra="ignore")
 
     algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"
+    """The static key's algorithm (unused with ``oidc``)."""
     key: SecretStr = SecretStr(_DEV_JWT_KEY)
     """HMAC secret for HS256, or the issuer's public key (PEM) for RS256/ES256."""
     issuer: str = "https://auth.franoi.example"
+    """The ``iss`` every token must carry; with ``oidc``, the provider's issuer URL (for
+    Keycloak ``https://<host>/realms/<realm>``)."""
     audience: str = "franoi-network"
     leeway_seconds: int = Field(default=30, ge=0, le=300)
+    oidc: bool = False
+    """Verify against the issuer's published keys (discovery + JWKS) instead of ``key``."""
+    discovery_url: str | None = None
+    """Where to read the discovery document when the services reach the provider at another
+    address than its issuer (inside a cluster); by default
+    ``<issuer>/.well-known/openid-configuration``."""
+    jwks_url: str | None = None
+    """The JWKS address, when the one the discovery document names is not reachable from
+    the services."""
+    oidc_algorithms: list[Literal["RS256", "ES256", "RS384", "ES384", "PS256"]] = ["RS256", "ES256"]
+    jwks_min_refresh_s: float = Field(default=30.0, ge=0, le=3600)
+    """A token naming an unknown key refetches the keys at most this often (a forged ``kid``
+    never makes the service hammer the provider)."""
+    jwks_max_age_s: float = Field(default=3600.0, ge=10, le=86400)
+    partner_claim: str = Field(default="partner_id", min_length=1, max_length=200)
+    """The claim naming the partner (``p07``) or ``consortium``; a dotted path reads a nested
+    claim; a list claim (a group claim) must hold exactly one partner once
+    ``partner_prefix`` is taken off."""
+    partner_prefix: str = ""
+    """Taken off the partner claim's values, e.g. ``/partners/`` for group paths."""
+    roles_claim: str = Field(default="roles", min_length=1, max_length=200)
+    """The claim listing the roles; ``realm_access.roles`` reads Keycloak's realm roles."""
+    role_prefix: str = ""
+    """Taken off each role, e.g. ``franoi-`` for groups named ``franoi-social_worker``."""
+
+
+class SignInSettings(BaseSettings):
+    """The web app as a client of the identity provider (``FRANOI_OIDC_*``); no issuer: no
+    sign-in with a provider (development sign-in only)."""
+
+    model_config = SettingsConfigDict(env_prefix="FRANOI_OIDC_", extra="ignore")
+
+    issuer: str | None = None
+    """The provider's issuer URL (Keycloak: ``https://<host>/realms/<realm>``)."""
+    discovery_url: str | None = None
+    """Where the app reads the discovery document, if not ``<issuer>/.well-known/...``."""
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    scope: str = "openid profile"
+    public_url: str | None = None
+    """The app's own address as people's browsers reach it (behind a proxy); by default the
+    address of the request."""
+    sessions_max: int = Field(default=5000, ge=10, le=1_000_000)
+    """Signed-in sessions kept in this process's memory (the oldest are forgotten first)."""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.issuer and self.client_id)
+
+    def metadata_url(self) -> str:
+        assert self.issuer is not None
+        return self.discovery_url or (self.issuer.rstrip("/") + "/.well-known/openid-configuration")
 
 
 class ServiceSettings(BaseSettings):
@@ -102,8 +163,8 @@ class ServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _no_default_secrets_in_production(self) -> Self:
         if self.env is Environment.PRODUCTION:
-            if self.auth.key.get_secret_value() == _DEV_JWT_KEY:
-                raise ValueError("FRANOI_JWT_KEY must be set in production")
+            if not self.auth.oidc and self.auth.key.get_secret_value() == _DEV_JWT_KEY:
+                raise ValueError("FRANOI_JWT_KEY (or FRANOI_JWT_OIDC) must be set in production")
         return self
 
 
@@ -154,10 +215,22 @@ class ProjectionSettings(ServiceSettings):
     generation_poll_s: float = Field(default=1.0, gt=0, le=60)
     """How often a serving process checks whether a rebuild switched the read models to a
     new generation (schema and consumer group)."""
+    oidc: SignInSettings = Field(default_factory=SignInSettings)
+    """The dashboard as a client of the consortium's identity provider (``FRANOI_OIDC_*``);
+    unset, analysts paste a token in the dashboard (development)."""
+    session_key: SecretStr = SecretStr(_DEV_SESSION_KEY)
+    """Signs the dashboard's session cookie (used with ``oidc``)."""
+    session_hours: int = Field(default=10, ge=1, le=24)
 
     @model_validator(mode="after")
     def _pattern_compiles(self) -> Self:
         re.compile(self.topic_pattern)
+        if (
+            self.env is Environment.PRODUCTION
+            and self.oidc.enabled
+            and self.session_key.get_secret_value() == _DEV_SESSION_KEY
+        ):
+            raise ValueError("FRANOI_SESSION_KEY must be set in production")
         return self
 
 

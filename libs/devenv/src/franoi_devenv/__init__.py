@@ -4,6 +4,8 @@
   wheel, on a Unix socket in a temporary directory.
 * :class:`~franoi_devenv.kafka.ApacheKafka` / :class:`~franoi_devenv.kafka.Tansu` and
   :func:`~franoi_devenv.kafka.start_kafka` -- Kafka-compatible brokers on 127.0.0.1.
+* :class:`~franoi_devenv.keycloak.LocalKeycloak` -- Keycloak (the OpenID Connect provider) in
+  development mode with the ``franoi`` realm, on 127.0.0.1.
 
 Nothing here is a mock: every class starts a real server process and ends it again.
 """
@@ -16,12 +18,15 @@ from franoi_devenv.kafka import (
     free_port,
     start_kafka,
 )
+from franoi_devenv.keycloak import KeycloakStartError, LocalKeycloak
 from franoi_devenv.postgres import LocalPostgres
 
 __all__ = [
     "ApacheKafka",
     "KafkaServer",
     "KafkaStartError",
+    "KeycloakStartError",
+    "LocalKeycloak",
     "LocalPostgres",
     "Tansu",
     "free_port",

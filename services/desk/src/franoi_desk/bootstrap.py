@@ -6,6 +6,7 @@ the signed-in person's token. ``franoi-desk serve`` runs it, like every service.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 import asyncpg
 from fastapi import FastAPI, Request
@@ -14,8 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.service import main as service_main
 from franoi_common.settings import Environment, ServiceSettings
+from franoi_common.web_signin import install_web_signin
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 
 from franoi_desk.adapters.partner_api import PartnerApi, ServiceProblem
 from franoi_desk.entrypoints import operations, pages
@@ -50,13 +51,15 @@ def setup_app(app: FastAPI, settings: ServiceSettings) -> None:
     assert isinstance(settings, DeskSettings)
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(SecurityHeaders)
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.session_key.get_secret_value(),
-        session_cookie="franoi_desk",
-        max_age=settings.session_hours * 3600,
-        same_site="strict",
+    provider = urlsplit(settings.oidc.issuer or "")
+    origins = [f"{provider.scheme}://{provider.netloc}"] if settings.oidc.enabled else []
+    app.add_middleware(SecurityHeaders, form_origins=origins)
+    install_web_signin(
+        app,
+        settings.oidc,
+        name="desk",
+        session_key=settings.session_key.get_secret_value(),
+        max_age_s=settings.session_hours * 3600,
         https_only=settings.env is Environment.PRODUCTION,
     )
 

@@ -1,9 +1,10 @@
-"""Who is at the desk: the signed session cookie (HttpOnly, SameSite=strict, Secure in
+"""Who is at the desk: the signed session cookie (HttpOnly, SameSite=lax, Secure in
 production, signed with the desk's key), its CSRF token, and the one place that turns a
 session into the bearer token the partner's services verify (:func:`bearer_token`).
 
-Locally a development sign-in mints the token; production signs in with the organisation's
-identity provider and keeps the token it issued in the same place."""
+Locally a development sign-in mints the token and the cookie carries it; with the
+organisation's identity provider the tokens stay in the desk's memory
+(:class:`~franoi_common.web_signin.WebSignIn`) and the cookie carries only a key to them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import HTTPException, Request
+from franoi_common.web_signin import SESSION_KEY, WebSignIn
 
 SESSION_USER = "user"
 SESSION_TOKEN = "token"  # noqa: S105 - the key under which the session keeps it
@@ -47,23 +49,38 @@ class NotSignedIn(Exception):
     """The request needs a signed-in person: the pages answer with the sign-in page."""
 
 
-def sign_in(request: Request, worker: Worker, token: str) -> None:
-    request.session.clear()
-    request.session[SESSION_USER] = worker.as_session()
-    request.session[SESSION_TOKEN] = token
-    request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
-
-
-def sign_out(request: Request) -> None:
+def sign_in(
+    request: Request, worker: Worker, *, token: str | None = None, key: str | None = None
+) -> None:
+    """The session of ``worker``: with a development ``token``, or the ``key`` to the tokens
+    the provider issued."""
     lang = request.session.get(SESSION_LANG)
     request.session.clear()
     if lang:
         request.session[SESSION_LANG] = lang
+    request.session[SESSION_USER] = worker.as_session()
+    if token is not None:
+        request.session[SESSION_TOKEN] = token
+    if key is not None:
+        request.session[SESSION_KEY] = key
+    request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
+
+
+def sign_out(request: Request) -> str | None:
+    """Ends the session; returns the key to the provider's tokens, if any, to forget them."""
+    lang = request.session.get(SESSION_LANG)
+    key = request.session.get(SESSION_KEY)
+    request.session.clear()
+    if lang:
+        request.session[SESSION_LANG] = lang
+    return key if isinstance(key, str) else None
 
 
 def signed_in(request: Request) -> Worker | None:
     user = request.session.get(SESSION_USER)
-    if not isinstance(user, dict) or SESSION_TOKEN not in request.session:
+    if not isinstance(user, dict) or not (
+        SESSION_TOKEN in request.session or SESSION_KEY in request.session
+    ):
         return None
     return Worker(user["subject"], user["name"], user["partner_id"], tuple(user["roles"]))
 
@@ -75,12 +92,20 @@ def current_worker(request: Request) -> Worker:
     return worker
 
 
-def bearer_token(request: Request) -> str:
-    """The token the partner's services verify, for this session."""
+async def bearer_token(request: Request) -> str:
+    """The token the partner's services verify, for this session (the provider's access
+    token refreshed when it is about to expire)."""
     token = request.session.get(SESSION_TOKEN)
-    if not isinstance(token, str):
-        raise NotSignedIn()
-    return token
+    if isinstance(token, str):
+        return token
+    key = request.session.get(SESSION_KEY)
+    web_signin: WebSignIn | None = getattr(request.app.state, "web_signin", None)
+    if isinstance(key, str) and web_signin is not None:
+        token = await web_signin.access_token(key)
+        if token is not None:
+            return token
+    sign_out(request)
+    raise NotSignedIn()
 
 
 def csrf_token(request: Request) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from franoi_common.settings import Environment, PartnerInstanceSettings
+from franoi_common.settings import Environment, PartnerInstanceSettings, SignInSettings
 from pydantic import Field, SecretStr, model_validator
 
 _DEV_SESSION_KEY = "development-only-desk-session-key-0123456789"
@@ -29,6 +29,8 @@ class DeskSettings(PartnerInstanceSettings):
     dev_sign_in: bool = True
     """The development sign-in page (choose partner and role): refused in production,
     where people sign in with the organisation's identity provider."""
+    oidc: SignInSettings = Field(default_factory=SignInSettings)
+    """The desk as a client of the organisation's identity provider (``FRANOI_OIDC_*``)."""
 
     def service_urls(self) -> dict[str, str]:
         return {domain: getattr(self, f"{domain}_url").rstrip("/") for domain in DOMAINS}
@@ -40,4 +42,9 @@ class DeskSettings(PartnerInstanceSettings):
                 raise ValueError("FRANOI_SESSION_KEY must be set in production")
             if self.dev_sign_in:
                 raise ValueError("FRANOI_DEV_SIGN_IN must be false in production")
+            if not self.oidc.enabled:
+                raise ValueError(
+                    "production signs people in with the identity provider:"
+                    " set FRANOI_OIDC_ISSUER, FRANOI_OIDC_CLIENT_ID and FRANOI_OIDC_CLIENT_SECRET"
+                )
         return self

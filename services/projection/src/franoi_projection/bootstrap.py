@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import asyncpg
+from fastapi import FastAPI
 from franoi_common.erasure import ERASURE
 from franoi_common.migrations import INBOX, MigrationSource
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.service import main as service_main
-from franoi_common.settings import ProjectionSettings, ServiceSettings
+from franoi_common.settings import Environment, ProjectionSettings, ServiceSettings
+from franoi_common.web_signin import install_web_signin
 
 from franoi_projection.adapters.generations import (
     FollowingLagProbe,
@@ -83,6 +85,22 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool | None) -> Wiring:
     return wiring
 
 
+def _setup_app(app: FastAPI, settings: ServiceSettings) -> None:
+    """The dashboard's session cookie and its sign-in with the consortium's provider."""
+    assert isinstance(settings, ProjectionSettings)
+    # A token pasted in the dashboard is the development shortcut: in production, with a
+    # provider, analysts sign in with it only.
+    app.state.token_form = not (settings.env is Environment.PRODUCTION and settings.oidc.enabled)
+    install_web_signin(
+        app,
+        settings.oidc,
+        name="dashboard",
+        session_key=settings.session_key.get_secret_value(),
+        max_age_s=settings.session_hours * 3600,
+        https_only=settings.env is Environment.PRODUCTION,
+    )
+
+
 def _in_process(settings: ServiceSettings) -> Sequence[str]:
     assert isinstance(settings, ProjectionSettings)
     return ("consume",) if settings.consumer_enabled else ("follow",)
@@ -97,6 +115,7 @@ DEFINITION = ServiceDefinition(
     worker_names=("consume",),
     in_process_workers=_in_process,
     commands=commands(MIGRATIONS),
+    setup_app=_setup_app,
     routers=lambda settings: [
         build_router(),
         build_cases_router(),

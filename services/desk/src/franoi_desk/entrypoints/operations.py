@@ -63,7 +63,9 @@ async def catalogue(request: Request) -> Response:
     person_id = _person_id(request.query_params.get("person_id"))
     person = None
     if person_id:
-        person = await api(request).get("cases", f"/v1/persons/{person_id}", bearer_token(request))
+        person = await api(request).get(
+            "cases", f"/v1/persons/{person_id}", await bearer_token(request)
+        )
     every = await operations(request).all()
     if person is not None:  # only what is recorded about a person
         every = {d: [f for f in forms if f.about_a_person] for d, forms in every.items()}
@@ -112,7 +114,7 @@ async def _options(
     request: Request, form: Form, person: dict[str, Any] | None
 ) -> dict[str, list[tuple[str, str]]]:
     """For each field chosen from a list, the partner's records it may name: (id, label)."""
-    token = bearer_token(request)
+    token = await bearer_token(request)
     lang = language(request)
 
     def show(key: str, value: Any) -> str:
@@ -172,7 +174,7 @@ async def record(request: Request, domain: str, operation_id: str) -> Response:
     text_values = {k: v for k, v in values.items() if isinstance(v, str)}
     try:
         answer = await api(request).send(
-            domain, form.method.upper(), form.url(text_values), bearer_token(request), body
+            domain, form.method.upper(), form.url(text_values), await bearer_token(request), body
         )
     except ServiceProblem as problem:
         if problem.status not in (403, 404, 409, 422):
@@ -210,6 +212,6 @@ async def _person(request: Request, form: Form, person_id: object) -> dict[str, 
     if found is None:
         raise HTTPException(404, detail="choose the person first, from the register")
     person: dict[str, Any] = await api(request).get(
-        "cases", f"/v1/persons/{found}", bearer_token(request)
+        "cases", f"/v1/persons/{found}", await bearer_token(request)
     )
     return person

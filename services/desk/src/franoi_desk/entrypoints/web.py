@@ -4,6 +4,7 @@ session's checks, the page security headers."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +78,16 @@ class SecurityHeaders:
     """The pages' security headers: the CSP above, no sniffing, no referrer (a page's address
     may name a person's record), no caching of pages that show personal data."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, form_origins: Sequence[str] = ()) -> None:
         self.app = app
+        # Signing out posts to the desk, which sends the browser on to the identity
+        # provider's end of session: a form's redirect the policy must allow.
+        policy = CONTENT_SECURITY_POLICY
+        if form_origins:
+            policy = policy.replace(
+                "form-action 'self'", "form-action 'self' " + " ".join(form_origins)
+            )
+        self._policy = policy.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -90,7 +99,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers += [
-                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+                    (b"content-security-policy", self._policy),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),
                     (b"x-frame-options", b"DENY"),

@@ -20,7 +20,14 @@ import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from franoi_common.api import Day, from_state, read_only
-from franoi_common.auth import CONSORTIUM, Principal, Role, TokenVerifier, current_principal
+from franoi_common.auth import (
+    CONSORTIUM,
+    Principal,
+    Role,
+    TokenVerifier,
+    current_principal,
+    session_token,
+)
 from franoi_common.errors import AlreadyExists, InvalidValue, NotFound
 from franoi_common.persons import PRINTABLE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -630,11 +637,12 @@ def build_network_router() -> APIRouter:
         verifier: TokenVerifier = request.app.state.token_verifier
         header = request.headers.get("authorization", "")
         token = access_token or (header[7:] if header.lower().startswith("bearer ") else None)
+        token = token or await session_token(request)
         if not token:
             raise HTTPException(
                 401, detail="missing bearer token", headers={"WWW-Authenticate": "Bearer"}
             )
-        viewer_of(verifier.verify(token))
+        viewer_of(await verifier.averify(token))
         return StreamingResponse(
             updates(request, progress_of(request, pool)),
             media_type="text/event-stream",

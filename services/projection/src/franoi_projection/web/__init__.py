@@ -16,6 +16,8 @@ import asyncpg
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from franoi_common.api import read_only
+from franoi_common.auth import CONSORTIUM, SESSION_KEY, Role
+from franoi_common.web_signin import SignInFailed, WebSignIn
 
 _STATIC = resources.files("franoi_projection.web") / "static"
 _TYPES = {
@@ -66,9 +68,70 @@ def _asset(name: str) -> Response:
     return _file(name)
 
 
+def _web_signin(request: Request) -> WebSignIn:
+    web_signin: WebSignIn | None = getattr(request.app.state, "web_signin", None)
+    if web_signin is None:
+        raise HTTPException(404, detail="no identity provider is configured for the dashboard")
+    return web_signin
+
+
+async def _signin(request: Request) -> Response:
+    """To the consortium's identity provider's login page."""
+    answer: Response = await _web_signin(request).begin(request, "/dashboard/callback")
+    return answer
+
+
+async def _callback(request: Request) -> Response:
+    """Back from the provider: a consortium analyst gets the dashboard; anyone else a 403."""
+    web_signin = _web_signin(request)
+    try:
+        key, identity = await web_signin.finish(request)
+    except SignInFailed:
+        return RedirectResponse("/dashboard/", status_code=303)
+    token = await web_signin.access_token(key)
+    try:
+        principal = await request.app.state.token_verifier.averify(token or "")
+    except HTTPException:
+        principal = None
+    if principal is None or not (
+        principal.partner_id == CONSORTIUM and Role.CONSORTIUM_ANALYST in principal.roles
+    ):
+        web_signin.store.drop(key)
+        raise HTTPException(403, detail="the dashboard is for the consortium's analysts")
+    request.session.clear()
+    request.session[SESSION_KEY] = key
+    request.session["name"] = str(identity.get("name") or principal.subject)[:80]
+    return RedirectResponse("/dashboard/", status_code=303)
+
+
+async def _session(request: Request) -> JSONResponse:
+    """Whether the page can sign in with the provider, and whether it is signed in."""
+    web_signin: WebSignIn | None = getattr(request.app.state, "web_signin", None)
+    key = request.session.get(SESSION_KEY) if web_signin is not None else None
+    signed_in = isinstance(key, str) and await web_signin.access_token(key) is not None  # type: ignore[union-attr]
+    token_form = getattr(request.app.state, "token_form", True)
+    return JSONResponse(
+        {"provider": web_signin is not None, "signed_in": signed_in, "token_form": token_form},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def _signout(request: Request) -> Response:
+    web_signin = _web_signin(request)
+    key = request.session.pop(SESSION_KEY, None)
+    request.session.clear()
+    target = await web_signin.sign_out(request, key, "/dashboard/")
+    return RedirectResponse(target, status_code=303)
+
+
 def build_web_router() -> APIRouter:
-    """``/dashboard/`` and ``/public/`` with their assets under ``<page>/assets/``."""
+    """``/dashboard/`` and ``/public/`` with their assets under ``<page>/assets/``; the
+    dashboard's sign-in with the identity provider when one is configured."""
     router = APIRouter(include_in_schema=False)
+    router.add_api_route("/dashboard/signin", _signin, methods=["GET"])
+    router.add_api_route("/dashboard/callback", _callback, methods=["GET"])
+    router.add_api_route("/dashboard/session", _session, methods=["GET"])
+    router.add_api_route("/dashboard/signout", _signout, methods=["POST"])
     for page, filename in PAGES.items():
         router.add_api_route(f"/{page}", _redirect(f"/{page}/"), methods=["GET"])
         router.add_api_route(f"/{page}/", _index(filename), methods=["GET"])

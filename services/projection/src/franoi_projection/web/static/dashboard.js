@@ -71,10 +71,14 @@ function apiUrl(path, query) {
   return url;
 }
 
+// Signed in with the identity provider, the page holds no token: the session cookie
+// (kept by the server, HttpOnly) authorises the reads.
+const SESSION = "(session)";
+
 async function request(path, query = {}) {
-  const response = await fetch(apiUrl(path, query), {
-    headers: { Authorization: `Bearer ${state.token}`, Accept: "application/json" },
-  });
+  const headers = { Accept: "application/json" };
+  if (state.token !== SESSION) headers.Authorization = `Bearer ${state.token}`;
+  const response = await fetch(apiUrl(path, query), { headers, credentials: "same-origin" });
   if (response.status === 401) throw new AuthError(tr("login.invalid"));
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
@@ -521,7 +525,9 @@ function setLive(key, vars) {
 
 function connectStream() {
   state.stream?.close();
-  const url = apiUrl("/v1/network/stream", { access_token: state.token });
+  const url = apiUrl(
+    "/v1/network/stream", state.token === SESSION ? {} : { access_token: state.token },
+  );
   const stream = new EventSource(url);
   state.stream = stream;
   // Updates are coalesced: one refetch at most every two seconds, however fast events come.
@@ -566,6 +572,7 @@ function handleStartError(error) {
 }
 
 function signOut(message = "") {
+  if (state.token === SESSION) { $("#logout-provider").submit(); return; }
   state.stream?.close();
   state.stream = null;
   state.token = null;
@@ -580,10 +587,13 @@ function signOut(message = "") {
 
 async function start(token) {
   state.token = token;
-  try { sessionStorage.setItem(TOKEN_KEY, token); } catch (_) { /* kept for this page only */ }
+  if (token !== SESSION) {
+    try { sessionStorage.setItem(TOKEN_KEY, token); } catch (_) { /* kept for this page only */ }
+  }
   $("#login").hidden = true;
   $("#app").hidden = false;
-  $("#logout").hidden = false;
+  $("#logout").hidden = token === SESSION;
+  $("#logout-provider").hidden = token !== SESSION;
   try {
     await loadCatalogue();
   } catch (error) {
@@ -637,8 +647,18 @@ function init() {
   });
   let token = tokenFromFragment();
   if (!token) { try { token = sessionStorage.getItem(TOKEN_KEY); } catch (_) { token = null; } }
-  if (token) start(token);
-  else signOut();
+  if (token) { start(token); return; }
+  signOut();
+  signedInWithProvider().then((session) => {
+    $("#login-provider").hidden = !session.provider;
+    $("#login-form").hidden = session.token_form === false;
+    if (session.signed_in && !state.token) start(SESSION);
+  }).catch(() => { /* the token form stays */ });
+}
+
+async function signedInWithProvider() {
+  const response = await fetch("/dashboard/session", { credentials: "same-origin" });
+  return response.ok ? response.json() : { provider: false, signed_in: false };
 }
 
 init();
