@@ -691,10 +691,19 @@ async def test_no_form_answers_a_server_error_to_bad_input(desk: RunningService)
             data={"csrf": csrf.group(1), "name": "Fuzz Tester", "partner_id": FIRST,
                   "role": "partner_admin"},
         )  # fmt: skip
-        people = await client.post(
-            "/persons/search", data={"csrf": csrf.group(1), "name": "Okonkwo"}
-        )
-        person = re.search(r'href="/persons/([0-9a-f-]{36})"', people.text)
+        home = await client.get("/")  # signing in gives the session a new CSRF token
+        csrf = re.search(r'name="csrf" value="([^"]+)"', home.text)
+        assert csrf is not None and "Fuzz Tester" in home.text
+        registered = await client.post(  # a person of its own, whatever ran before
+            "/persons",
+            data={"csrf": csrf.group(1), "given_names": "Zedong", "family_name": "Fuzzwell",
+                  "born_on": "1991-07-02", "sex": "male", "citizenship": "CN",
+                  "protection_status": "subsidiary_protection",
+                  "residence_permit_number": "FZ1234567"},
+            follow_redirects=True,
+        )  # fmt: skip
+        person = re.search(r"/persons/([0-9a-f-]{36})", str(registered.url))
+        assert person is not None, (registered.status_code, registered.text[-1500:])
         checked = 0
         for domain in ("cases", "housing", "employment", "hosting", "events"):
             document = (await client.get(f"{_service_url(desk, domain)}/openapi.json")).json()
@@ -706,9 +715,21 @@ async def test_no_form_answers_a_server_error_to_bad_input(desk: RunningService)
                         data["person_id"] = person.group(1)
                     answer = await client.post(f"/record/{domain}/{form.operation_id}", data=data)
                     assert answer.status_code < 500, (form.key, junk, answer.status_code)
+                    assert answer.status_code != 403, (form.key, "the form's token refused")
                     assert "<script>" not in answer.text, form.key
                     checked += 1
         assert checked >= 60 * len(JUNK)
+        assert person is not None
+        household = f"/persons/{person.group(1)}/household"
+        for junk in JUNK:  # the household's own form, and its removal
+            for data in (
+                {"given_name": junk, "relation": junk, "birth_year": junk},
+                {"given_name": "Amina", "relation": "child", "birth_year": junk},
+                {"remove": junk},
+            ):
+                answer = await client.post(household, data={"csrf": csrf.group(1), **data})
+                assert answer.status_code < 500, (data, answer.status_code)
+                assert "<script>" not in answer.text
 
 
 def _service_url(desk: RunningService, domain: str) -> str:
@@ -829,3 +850,74 @@ async def test_the_desk_works_by_keyboard_alone(desk: RunningService, audited: P
     await tab_to("#results a[href^='/persons/']")
     await page.keyboard.press("Enter")  # the first of the two Okonkwo records
     await expect(page.get_by_role("heading", name=re.compile(r"^Okonkw. Ngozi$"))).to_be_visible()
+
+
+async def test_a_half_filled_form_is_kept_as_a_draft_until_sent_or_sign_out(
+    desk: RunningService, audited: Page
+) -> None:
+    """A form left half-filled (a phone call, a closed tab) is offered again when opened;
+    the draft can be discarded, and signing out forgets it on this computer."""
+    page = audited
+    await sign_in(page, desk, "Irene Moro", FIRST)
+    await page.goto(desk.url + "/persons/new")
+    await page.get_by_label("Nome", exact=False).first.fill("Tesfaye")
+    await page.get_by_label("Cognome").fill("Bekele")
+    await page.get_by_label("Sesso").select_option("male")
+    await page.wait_for_timeout(700)  # the draft is written a moment after typing stops
+    await page.goto(desk.url + "/")
+    await page.goto(desk.url + "/persons/new")
+    await expect(page.get_by_text("Bozza ripristinata")).to_be_visible()
+    await expect(page.get_by_label("Cognome")).to_have_value("Bekele")
+    await expect(page.get_by_label("Sesso")).to_have_value("male")
+    kept = await page.evaluate("JSON.stringify(localStorage)")
+    assert "csrf" not in kept and "person_id" not in kept  # hidden keys are never kept
+
+    await page.get_by_role("button", name="Scarta la bozza").click()
+    await expect(page.get_by_label("Cognome")).to_have_value("")
+    await page.goto(desk.url + "/persons/new")
+    await expect(page.get_by_text("Bozza ripristinata")).to_be_hidden()
+
+    await page.get_by_label("Cognome").fill("Bekele")
+    await page.wait_for_timeout(700)
+    await page.get_by_role("button", name="Esci").click()
+    await sign_in(page, desk, "Irene Moro", FIRST)
+    await page.goto(desk.url + "/persons/new")
+    await expect(page.get_by_label("Cognome")).to_have_value("")
+    assert await page.evaluate("Object.keys(localStorage).length") == 0
+
+    await page.get_by_label("Cognome").fill("Bekele")  # a draft, then the form sent
+    await page.wait_for_timeout(700)
+    await register(page, desk, **(NGOZI | {"family_name": "Bekele", "tax_code": ""}))
+    await expect(page.get_by_role("status")).to_contain_text("registrat")
+    await page.goto(desk.url + "/persons/new")
+    await expect(page.get_by_label("Cognome")).to_have_value("")
+
+
+async def test_the_persons_household_is_kept_in_the_register(
+    desk: RunningService, audited: Page
+) -> None:
+    """Who lives with the person: added and taken off from the person's page; a refused
+    value is shown next to the form, with what was typed kept."""
+    page = audited
+    await sign_in(page, desk, "Irene Moro", FIRST)
+    await register(page, desk, **(NGOZI | {"given_names": "Hawa", "tax_code": ""}))
+    await expect(page.get_by_role("heading", name="Nucleo familiare")).to_be_visible()
+    await expect(page.get_by_text("Nessun familiare registrato")).to_be_visible()
+    household = page.get_by_role("form", name="Aggiungi al nucleo")
+    await household.get_by_label("Nome del familiare").fill("Amina")
+    await household.get_by_label("Relazione").select_option("child")
+    await household.get_by_label("Anno di nascita").fill("2019")
+    await household.get_by_role("button", name="Aggiungi al nucleo").click()
+    await expect(page.get_by_role("status")).to_have_text("Nucleo familiare aggiornato.")
+    await expect(page.locator("#household li")).to_contain_text(["Amina · Figlio o figlia"])
+    await check_page(page, "person-household-it")
+
+    await household.get_by_label("Nome del familiare").fill("   ")  # blanks only: refused
+    await household.get_by_label("Anno di nascita").fill("2020")
+    await household.get_by_role("button", name="Aggiungi al nucleo").click()
+    await expect(page.locator("#household .problem")).to_be_visible()
+    await expect(household.get_by_label("Anno di nascita")).to_have_value("2020")
+    await expect(page.locator("#household li")).to_have_count(1)
+
+    await page.get_by_role("button", name="Togli: Amina").click()
+    await expect(page.get_by_text("Nessun familiare registrato")).to_be_visible()

@@ -15,7 +15,6 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -55,9 +54,8 @@ def provider_auth(keycloak: LocalKeycloak) -> AuthSettings:
 
 
 def client(keycloak: LocalKeycloak, client_id: str) -> SignInSettings:
-    secret = {c["clientId"]: c["secret"] for c in keycloak.realm_document()["clients"]}
     return SignInSettings(
-        issuer=keycloak.issuer, client_id=client_id, client_secret=secret[client_id]
+        issuer=keycloak.issuer, client_id=client_id, client_secret=keycloak.client_secret(client_id)
     )
 
 
@@ -203,16 +201,7 @@ async def test_an_analyst_signs_in_to_the_dashboard_and_a_worker_does_not(
 
 
 def integrator_token(keycloak: LocalKeycloak) -> str:
-    secret = client(keycloak, "franoi-integrator").client_secret.get_secret_value()
-    answer = httpx.post(
-        keycloak.token_url,
-        data={"grant_type": "client_credentials"},
-        auth=("franoi-integrator", secret),
-        timeout=30,
-    )
-    answer.raise_for_status()
-    token: str = answer.json()["access_token"]
-    return token
+    return keycloak.client_credentials_token("franoi-integrator")
 
 
 async def test_an_integrator_reads_its_api_and_a_rotated_key_needs_no_restart(

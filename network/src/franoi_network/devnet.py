@@ -179,9 +179,8 @@ def _identity_provider(kind: str) -> Iterator[LocalKeycloak | None]:
 def _sign_in_client(keycloak: LocalKeycloak | None, client_id: str) -> SignInSettings:
     if keycloak is None:
         return SignInSettings()
-    secrets = {c["clientId"]: c["secret"] for c in keycloak.realm_document()["clients"]}
     return SignInSettings(
-        issuer=keycloak.issuer, client_id=client_id, client_secret=secrets[client_id]
+        issuer=keycloak.issuer, client_id=client_id, client_secret=keycloak.client_secret(client_id)
     )
 
 
@@ -193,21 +192,6 @@ def _provider_auth(keycloak: LocalKeycloak | None) -> AuthSettings:
     return AuthSettings(
         oidc=True, issuer=keycloak.issuer, audience="franoi-network", partner_claim="partner"
     )
-
-
-def _integrator_token(keycloak: LocalKeycloak) -> str:
-    import httpx
-
-    secret = _sign_in_client(keycloak, "franoi-integrator").client_secret.get_secret_value()
-    answer = httpx.post(
-        keycloak.token_url,
-        data={"grant_type": "client_credentials"},
-        auth=("franoi-integrator", secret),
-        timeout=30,
-    )
-    answer.raise_for_status()
-    token: str = answer.json()["access_token"]
-    return token
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -310,7 +294,7 @@ async def _run(args: argparse.Namespace, keycloak: LocalKeycloak | None) -> None
                     projection,
                     desks,
                     partners,
-                    await asyncio.to_thread(_integrator_token, keycloak),
+                    await asyncio.to_thread(keycloak.client_credentials_token),
                 )
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()

@@ -45,8 +45,14 @@ Day = Annotated[
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
 Offset = Annotated[int, Query(ge=0, le=100_000, description="Rows to skip")]
+PERSON_REFS_PER_QUERY = 50
 PersonRefQuery = Annotated[
-    str | None, Query(pattern=r"^[0-9a-f]{64}$", description="Only this person's (person_ref)")
+    list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None,
+    Query(
+        max_length=PERSON_REFS_PER_QUERY,
+        description="Only these persons' records (their person_ref; repeat the parameter for"
+        f" several, at most {PERSON_REFS_PER_QUERY})",
+    ),
 ]
 
 READ_TIMEOUT_MS = 5_000

@@ -86,6 +86,9 @@ def partner_service(
         )
         wiring = Wiring(state={"services": wired}, workers={"relay": relay})
         wiring.on_start.append(signal.start)
+        close = getattr(wired, "close", None)  # parts that hold connections of their own
+        if close is not None:
+            wiring.on_stop.append(close)
         if erasure_rules is not None:
             add_erasure(wiring, pool, settings, domain, erasure_rules)
         wiring.check_dependencies(pool, settings.kafka, broker_not_required=BROKER_NOT_REQUIRED)

@@ -147,7 +147,8 @@ class Repository:
         extra_where: Sequence[str] = (),
         extra_args: Sequence[Any] = (),
     ) -> Rows:
-        """A page of rows, newest first, with equality ``filters`` on known columns.
+        """A page of rows, newest first, with equality ``filters`` on known columns (a list
+        value: any of its values).
 
         ``extra_where`` clauses may use ``$2``... for ``extra_args`` ($1 is the partner)."""
         table = self.tables[cls]
@@ -159,6 +160,10 @@ class Repository:
                 continue
             if name not in allowed:
                 raise ValueError(f"cannot filter on {name}")
+            if isinstance(value, list | tuple):  # any of these values
+                args.append([db_value(v) for v in value])
+                clauses.append(f"{name} = ANY(${len(args)})")
+                continue
             args.append(db_value(value))
             clauses.append(f"{name} = ${len(args)}")
         where = " AND ".join(clauses)

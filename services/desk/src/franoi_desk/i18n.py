@@ -34,7 +34,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "L'accesso con il sistema di identità dell'ente non è ancora configurato.",
         "Sign-in with the organisation's identity provider is not configured yet.",
     ),
+    "signin.with_provider": (
+        "Accedi con l'identità del tuo ente",
+        "Sign in with your organisation's account",
+    ),
+    "signin.failed": (
+        "L'accesso non è andato a buon fine: riprova.",
+        "Signing in did not succeed: please try again.",
+    ),
+    "signin.not_here": (
+        "Il tuo account non appartiene a questo ente o non ha un ruolo dello sportello"
+        " (operatore sociale o coordinatore).",
+        "Your account does not belong to this organisation or has no desk role"
+        " (social worker or coordinator).",
+    ),
     "signin.name": ("Il tuo nome", "Your name"),
+    "worklist.newest": ("i più recenti", "the newest"),
+    "worklist.of": ("di", "of"),
+    # household
+    "household.title": ("Nucleo familiare", "Household"),
+    "household.none": (
+        "Nessun familiare registrato con la persona.",
+        "No family member recorded with the person.",
+    ),
+    "household.given_name": ("Nome del familiare", "Family member's given name"),
+    "household.relation": ("Relazione", "Relation"),
+    "household.birth_year": ("Anno di nascita (facoltativo)", "Year of birth (optional)"),
+    "household.born": ("nato/a nel", "born in"),
+    "household.add": ("Aggiungi al nucleo", "Add to the household"),
+    "household.remove": ("Togli", "Remove"),
+    "household.done": ("Nucleo familiare aggiornato.", "Household updated."),
+    # drafts
+    "draft.restored": ("Bozza ripristinata", "Draft restored"),
+    "draft.where": (
+        "La bozza resta solo su questo computer finché non la invii o esci.",
+        "The draft stays on this computer only, until you send it or sign out.",
+    ),
+    "draft.discard": ("Scarta la bozza", "Discard the draft"),
     "signin.partner": ("Ente", "Organisation"),
     "signin.role": ("Ruolo", "Role"),
     "signin.submit": ("Entra", "Sign in"),

@@ -14,8 +14,8 @@ from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 import asyncpg
-from franoi_common.events import ProtectionStatus, Sex
 from franoi_common.repository import Repository, Table
+from franoi_contracts.base import ProtectionStatus, Sex
 from franoi_contracts.cases import InterruptionReason, PlanAxis, PlanOutcome, Progress
 
 from franoi_cases.adapters.crypto import FieldCipher
@@ -277,12 +277,13 @@ class CasesRepository(NameIndex, TaskRows, Repository):
         person_id: UUID | None,
         limit: int,
         offset: int,
+        key_worker: str | None = None,
     ) -> Found:
         """A page of the partner's plans, newest first."""
         rows = await self.list(
             IndividualPlan,
             partner_id,
-            filters={"status": status, "person_id": person_id},
+            filters={"status": status, "person_id": person_id, "key_worker": key_worker},
             limit=limit,
             offset=offset,
         )

@@ -15,11 +15,12 @@ import datetime as dt
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from franoi_common import api
 from franoi_common.api import Caller, Limit, Offset, Page, PersonRefPath, from_state, paged
 from franoi_common.auth import Role, require_partner_member
-from franoi_common.events import AgeBand
+from franoi_common.persons import PRINTABLE
+from franoi_contracts.base import AgeBand
 from franoi_contracts.cases import InterruptionReason, PlanAxis, PlanOutcome
 from pydantic import BaseModel, Field
 
@@ -445,11 +446,26 @@ def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
         s: Services,
         status: PlanStatus | None = None,
         person_id: UUID | None = None,
+        key_worker: Annotated[
+            str | None,
+            Query(
+                min_length=1,
+                max_length=200,
+                pattern=PRINTABLE,
+                description="Only the plans this worker follows",
+            ),
+        ] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> Any:
         found = await h.list_plans(
-            s, who, status=status, person_id=person_id, limit=limit, offset=offset
+            s,
+            who,
+            status=status,
+            person_id=person_id,
+            key_worker=key_worker,
+            limit=limit,
+            offset=offset,
         )
         return paged([plan_out(p) for p in found.items], found.total, limit, offset)
 

@@ -73,6 +73,20 @@ class CasesServices(PartnerServices):
     peer_timeout_s: float = 5.0
     peer_transport: httpx.AsyncBaseTransport | None = None
     """Tests may route peers elsewhere; production uses the network."""
+    _peers: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
+
+    def peers(self) -> httpx.AsyncClient:
+        """One client to the partner's other services for the service's life: a person's
+        file reuses its connections instead of opening new ones each time."""
+        if self._peers is None or self._peers.is_closed:
+            self._peers = httpx.AsyncClient(
+                timeout=self.peer_timeout_s, transport=self.peer_transport
+            )
+        return self._peers
+
+    async def close(self) -> None:
+        if self._peers is not None:
+            await self._peers.aclose()
 
     def uow(self) -> CasesUoW:
         return CasesUoW(self)
@@ -511,10 +525,16 @@ async def list_plans(
     person_id: UUID | None,
     limit: int,
     offset: int,
+    key_worker: str | None = None,
 ) -> Found:
     async with s.uow() as uow:
         found = await uow.repo.list_plans(
-            who.partner_id, status=status, person_id=person_id, limit=limit, offset=offset
+            who.partner_id,
+            status=status,
+            person_id=person_id,
+            key_worker=key_worker,
+            limit=limit,
+            offset=offset,
         )
         await uow.log(who, Operation.READ_PLAN, [p.person_id for p in found.items])
     return found
@@ -602,10 +622,10 @@ async def person_file(
     if ref is None:
         return PersonFile(person, plans, [PeerAnswer(d, "no_person_ref") for d in PEER_DOMAINS])
     configured = {d: url for d, url in s.peer_urls.items() if d in PEER_DOMAINS}
-    async with httpx.AsyncClient(timeout=s.peer_timeout_s, transport=s.peer_transport) as client:
-        asked = await asyncio.gather(
-            *(_ask_peer(client, d, url, ref, authorization) for d, url in configured.items())
-        )
+    client = s.peers()
+    asked = await asyncio.gather(
+        *(_ask_peer(client, d, url, ref, authorization) for d, url in configured.items())
+    )
     answers = {a.domain: a for a in asked}
     peers = [answers.get(d, PeerAnswer(d, "not_configured")) for d in PEER_DOMAINS]
     return PersonFile(person, plans, peers)

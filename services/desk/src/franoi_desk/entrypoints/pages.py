@@ -11,10 +11,11 @@ import json
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from franoi_common.auth import Role, mint_token
-from franoi_common.events import AgeBand, ProtectionStatus, Sex, age_band_on
+from franoi_common.web_signin import SignInFailed, WebSignIn
+from franoi_contracts.base import AgeBand, ProtectionStatus, Sex, age_band_on
 
 from franoi_desk.adapters.partner_api import ServiceProblem
 from franoi_desk.entrypoints.web import api, local_path, redirect, render
@@ -47,6 +48,8 @@ PERSON_FIELDS = (
     "tax_code",
     "residence_permit_number",
 )
+RELATIONS = ("spouse", "partner", "child", "parent", "sibling", "other")
+"""How a household member is related to the person (the register's values)."""
 CHOICES = {
     "sex": [s.value for s in Sex],
     "protection_status": [p.value for p in ProtectionStatus],
@@ -81,17 +84,25 @@ def filled(values: dict[str, str], fields: tuple[str, ...]) -> dict[str, Any]:
 # --- signing in and out --------------------------------------------------------------------
 
 
+def web_signin_of(request: Request) -> WebSignIn | None:
+    web_signin: WebSignIn | None = getattr(request.app.state, "web_signin", None)
+    return web_signin
+
+
+def signin_choices(request: Request) -> dict[str, Any]:
+    settings = settings_of(request)
+    return {
+        "dev": settings.dev_sign_in,
+        "provider": web_signin_of(request) is not None,
+        "partners": settings.partner_ids,
+        "roles": [r.value for r in DESK_ROLES],
+        "values": {},
+    }
+
+
 @router.get("/signin", response_class=HTMLResponse)
 async def signin_page(request: Request) -> Response:
-    settings = settings_of(request)
-    return render(
-        request,
-        "signin.html",
-        dev=settings.dev_sign_in,
-        partners=settings.partner_ids,
-        roles=[r.value for r in DESK_ROLES],
-        values={},
-    )
+    return render(request, "signin.html", **signin_choices(request))
 
 
 @router.post("/signin")
@@ -99,7 +110,7 @@ async def signin(request: Request) -> Response:
     settings = settings_of(request)
     values = await form_of(request)
     if not settings.dev_sign_in:
-        return render(request, "signin.html", status=404, dev=False, values={})
+        return render(request, "signin.html", status=404, **signin_choices(request))
     name = " ".join(values.get("name", "").split())
     partner = values.get("partner_id", "")
     role = values.get("role", "")
@@ -111,16 +122,8 @@ async def signin(request: Request) -> Response:
     if role not in {r.value for r in DESK_ROLES}:
         errors["role"] = "?"
     if errors:
-        return render(
-            request,
-            "signin.html",
-            status=422,
-            dev=True,
-            partners=settings.partner_ids,
-            roles=[r.value for r in DESK_ROLES],
-            values=values,
-            errors=errors,
-        )
+        choices = signin_choices(request) | {"values": values}
+        return render(request, "signin.html", status=422, errors=errors, **choices)
     token = mint_token(
         settings.auth,
         subject=name,
@@ -128,14 +131,63 @@ async def signin(request: Request) -> Response:
         roles=[role],
         ttl=dt.timedelta(hours=settings.session_hours),
     )
-    sign_in(request, Worker(name, name, partner, (role,)), token)
+    sign_in(request, Worker(name, name, partner, (role,)), token=token)
+    return redirect("/")
+
+
+@router.get("/signin/provider")
+async def signin_with_provider(request: Request) -> Response:
+    """To the organisation's identity provider's login page."""
+    web_signin = web_signin_of(request)
+    if web_signin is None:
+        return render(request, "signin.html", status=404, **signin_choices(request))
+    answer: Response = await web_signin.begin(request, "/signin/callback")
+    return answer
+
+
+@router.get("/signin/callback")
+async def signin_callback(request: Request) -> Response:
+    """Back from the provider: the person is who its tokens say, if this desk serves their
+    organisation and their role works at a desk."""
+    web_signin = web_signin_of(request)
+    if web_signin is None:
+        return render(request, "signin.html", status=404, **signin_choices(request))
+    settings = settings_of(request)
+    try:
+        key, identity = await web_signin.finish(request)
+    except SignInFailed:
+        return render(
+            request, "signin.html", status=400, refused="signin.failed", **signin_choices(request)
+        )
+    token = await web_signin.access_token(key)
+    try:
+        principal = await request.app.state.token_verifier.averify(token or "")
+    except HTTPException:
+        principal = None
+    roles = tuple(
+        sorted(r.value for r in (principal.roles if principal else ()) if r in DESK_ROLES)
+    )
+    if principal is None or principal.partner_id not in settings.partner_ids or not roles:
+        web_signin.store.drop(key)
+        return render(
+            request,
+            "signin.html",
+            status=403,
+            refused="signin.not_here",
+            **signin_choices(request),
+        )
+    name = str(identity.get("name") or identity.get("preferred_username") or principal.subject)
+    sign_in(request, Worker(principal.subject, name[:80], principal.partner_id, roles), key=key)
     return redirect("/")
 
 
 @router.post("/signout")
 async def signout(request: Request) -> Response:
     await form_of(request)
-    sign_out(request)
+    key = sign_out(request)
+    web_signin = web_signin_of(request)
+    if web_signin is not None:
+        return redirect(await web_signin.sign_out(request, key, "/signin"))
     return redirect("/signin")
 
 
@@ -153,9 +205,15 @@ async def choose_language(request: Request) -> Response:
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request) -> Response:
     worker = current_worker(request)
-    token = bearer_token(request)
-    plans, tasks = await asyncio.gather(  # one round trip's time for both
-        api(request).get("cases", "/v1/plans", token, {"status": "open", "limit": 200}),
+    token = await bearer_token(request)
+    plans, organisation, tasks = await asyncio.gather(  # one round trip's time for all
+        api(request).get(
+            "cases",
+            "/v1/plans",
+            token,
+            {"status": "open", "key_worker": worker.subject, "limit": 200},
+        ),
+        api(request).get("cases", "/v1/plans", token, {"status": "open", "limit": 1}),
         api(request).get(
             "cases",
             "/v1/tasks",
@@ -163,7 +221,7 @@ async def home(request: Request) -> Response:
             {"assignee": worker.subject, "status": "open", "limit": 200},
         ),
     )
-    mine = [p for p in plans["items"] if p["key_worker"] == worker.subject]
+    mine = plans["items"]
     erased = request.query_params.get("done") == "erased"
     scope = request.query_params.get("scope")
     if scope in ("mine", "all"):  # the choice is kept for the session
@@ -173,7 +231,7 @@ async def home(request: Request) -> Response:
         request,
         "home.html",
         plans=mine,
-        open_total=plans["total"],
+        open_total=organisation["total"],
         tasks=tasks["items"],
         done=erased,
         everyone=everyone,
@@ -211,7 +269,7 @@ async def search(request: Request) -> Response:
         found = await api(request).post(
             "cases",
             "/v1/persons/search",
-            bearer_token(request),
+            await bearer_token(request),
             {**criteria, "name_match": "similar", "limit": 20},
         )
     except ServiceProblem as problem:
@@ -242,7 +300,7 @@ async def register(request: Request) -> Response:
     scopes = [scope for scope in CONSENT_SCOPES if values.get(f"consent_{scope}")]
     if scopes:
         body["consent"] = {"given_on": values.get("consent_given_on") or _today(), "scopes": scopes}
-    token = bearer_token(request)
+    token = await bearer_token(request)
     try:
         person = await api(request).post("cases", "/v1/persons", token, body)
     except ServiceProblem as problem:
@@ -272,7 +330,7 @@ async def possible_duplicates(request: Request, body: dict[str, Any]) -> list[An
     )
     try:
         found = await api(request).post(
-            "cases", "/v1/persons/duplicates", bearer_token(request), asked
+            "cases", "/v1/persons/duplicates", await bearer_token(request), asked
         )
     except ServiceProblem:
         return []
@@ -285,13 +343,25 @@ async def possible_duplicates(request: Request, body: dict[str, Any]) -> list[An
 @router.get("/persons/{person_id}", response_class=HTMLResponse)
 async def person_page(request: Request, person_id: uuid.UUID) -> Response:
     current_worker(request)
-    file = await api(request).get("cases", f"/v1/persons/{person_id}/file", bearer_token(request))
-    done = request.query_params.get("done")
+    file = await api(request).get(
+        "cases", f"/v1/persons/{person_id}/file", await bearer_token(request)
+    )
+    return await render_person(request, file, request.query_params.get("done"))
+
+
+async def render_person(
+    request: Request,
+    file: dict[str, Any],
+    done: str | None = None,
+    status: int = 200,
+    **household: Any,
+) -> Response:
     every = await request.app.state.operations.all()
-    known = {"register", *(f.key for forms in every.values() for f in forms)}
+    known = {"register", "household", *(f.key for forms in every.values() for f in forms)}
     return render(
         request,
         "person.html",
+        status=status,
         file=file,
         person=file["person"],
         forms=every,
@@ -299,7 +369,56 @@ async def person_page(request: Request, person_id: uuid.UUID) -> Response:
         own_id=own_id,
         record_facts=record_facts,
         done=done if done in known else None,
+        relations=RELATIONS,
+        this_year=dt.date.today().year,
+        household_values=household.get("household_values", {}),
+        household_problem=household.get("household_problem"),
     )
+
+
+@router.post("/persons/{person_id}/household")
+async def change_household(request: Request, person_id: uuid.UUID) -> Response:
+    """Add a member to the person's household, or take one off: the register keeps the list."""
+    current_worker(request)
+    values = await form_of(request)
+    token = await bearer_token(request)
+    person = await api(request).get("cases", f"/v1/persons/{person_id}", token)
+    members = [
+        {k: m.get(k) for k in ("relation", "given_name", "birth_year")}
+        for m in person.get("household", [])
+    ]
+    if "remove" in values:
+        index = values["remove"]
+        if index.isdigit() and int(index) < len(members):
+            del members[int(index)]
+    else:
+        year = values.get("birth_year", "")
+        members.append(
+            {
+                "relation": values.get("relation", ""),
+                "given_name": values.get("given_name", ""),
+                "birth_year": int(year) if year.isdigit() else (year or None),
+            }
+        )
+    try:
+        await api(request).send(
+            "cases", "PATCH", f"/v1/persons/{person_id}", token, {"household": members}
+        )
+    except ServiceProblem as problem:
+        if problem.status >= 500 or problem.status in (401, 403, 404):
+            raise
+        file = await api(request).get("cases", f"/v1/persons/{person_id}/file", token)
+        return await render_person(
+            request,
+            file,
+            status=problem.status,
+            household_values=values,
+            household_problem="; ".join(
+                problem.field_errors(translator(language(request))).values()
+            )
+            or problem.detail,
+        )
+    return redirect(f"/persons/{person_id}?done=household#household")
 
 
 def coarse_attributes(person: dict[str, Any], on: str | None) -> dict[str, Any]:
@@ -327,7 +446,7 @@ async def access_log_page(request: Request, person_id: uuid.UUID) -> Response:
     """Who read or changed the person's record, and when (the register refuses anyone but
     the partner's coordinators)."""
     current_worker(request)
-    token = bearer_token(request)
+    token = await bearer_token(request)
     person = await api(request).get("cases", f"/v1/persons/{person_id}", token)
     entries = await api(request).get("cases", f"/v1/persons/{person_id}/access-log", token)
     rows = (
@@ -341,7 +460,7 @@ async def export(request: Request, person_id: uuid.UUID) -> Response:
     """The person's whole file as the register exports it (art. 15), as a download."""
     current_worker(request)
     document = await api(request).get(
-        "cases", f"/v1/persons/{person_id}/export", bearer_token(request)
+        "cases", f"/v1/persons/{person_id}/export", await bearer_token(request)
     )
     return Response(
         json.dumps(document, ensure_ascii=False, indent=2, default=str),
@@ -353,7 +472,9 @@ async def export(request: Request, person_id: uuid.UUID) -> Response:
 @router.get("/persons/{person_id}/erase", response_class=HTMLResponse)
 async def erase_page(request: Request, person_id: uuid.UUID) -> Response:
     current_worker(request)
-    person = await api(request).get("cases", f"/v1/persons/{person_id}", bearer_token(request))
+    person = await api(request).get(
+        "cases", f"/v1/persons/{person_id}", await bearer_token(request)
+    )
     return render(request, "erase.html", person=person, values={})
 
 
@@ -363,7 +484,7 @@ async def erase(request: Request, person_id: uuid.UUID) -> Response:
     register deletes the record, the other services and the network detach the person."""
     current_worker(request)
     values = await form_of(request)
-    token = bearer_token(request)
+    token = await bearer_token(request)
     person = await api(request).get("cases", f"/v1/persons/{person_id}", token)
     if values.get("confirm", "").casefold() != str(person["family_name"]).casefold():
         return render(request, "erase.html", status=422, person=person, values=values, wrong=True)

@@ -19,7 +19,10 @@ VISIT_DUE_AFTER = dt.timedelta(days=30)
 """A hosting stay whose last monitoring visit is older than this (or that had none) needs
 one."""
 SESSION_SCOPE = "worklists_all"
-LIST_SIZE = 200
+LIST_SIZE = 50
+"""Rows a working list shows (the newest); its heading says how many there are."""
+REFS_PER_CALL = 50
+"""Persons a list asks a service for at once (the services' ``person_ref`` filter takes 50)."""
 
 
 @dataclass(frozen=True)
@@ -49,32 +52,44 @@ WORKLISTS = (
 
 async def worklists(
     request: Request, my_plans: list[dict[str, Any]], everyone: bool
-) -> list[tuple[Worklist, list[dict[str, Any]]]]:
+) -> list[tuple[Worklist, list[dict[str, Any]], int]]:
     """Each list's records (each with ``person_id`` and ``person_name`` where the register
-    names them): the worker's own persons' only (those of the plans they follow), unless
-    ``everyone``."""
-    token = bearer_token(request)
-    mine = {p["person_ref"] for p in my_plans}
+    names them) and how many the service holds: the worker's own persons' (those of the
+    plans they follow, asked by their pseudonyms), unless ``everyone``; at most
+    ``LIST_SIZE`` rows a list, the newest."""
+    token = await bearer_token(request)
+    mine = sorted({p["person_ref"] for p in my_plans if p.get("person_ref")})
+    chunks = [mine[i : i + REFS_PER_CALL] for i in range(0, len(mine), REFS_PER_CALL)]
     today = dt.date.today()
 
-    async def fetch(worklist: Worklist) -> list[dict[str, Any]]:
-        params = {"status": worklist.status, "limit": LIST_SIZE}
+    async def fetch(worklist: Worklist) -> tuple[list[dict[str, Any]], int]:
+        asked = [{}] if everyone else [{"person_ref": chunk} for chunk in chunks]
         try:
-            page = await api(request).get(worklist.domain, worklist.path, token, params)
+            pages = await asyncio.gather(
+                *(
+                    api(request).get(
+                        worklist.domain,
+                        worklist.path,
+                        token,
+                        {"status": worklist.status, "limit": LIST_SIZE, **extra},
+                    )
+                    for extra in asked
+                )
+            )
         except ServiceProblem:
-            return []
-        return [
-            row
-            for row in page.get("items", [])
-            if (everyone or row.get("person_ref") in mine) and worklist.keeps(row, today)
-        ]
+            return [], 0
+        rows = [row for page in pages for row in page.get("items", [])]
+        rows.sort(key=lambda row: str(row.get("created_at", "")), reverse=True)
+        kept = [row for row in rows if worklist.keeps(row, today)][:LIST_SIZE]
+        total = sum(int(page.get("total", 0)) for page in pages)
+        return kept, total if worklist.key != "visits_due" else len(kept)
 
     found = await asyncio.gather(*(fetch(w) for w in WORKLISTS))
-    shown = {row["person_ref"] for rows in found for row in rows if row.get("person_ref")}
+    shown = {row["person_ref"] for rows, _ in found for row in rows if row.get("person_ref")}
     names = await _names(request, token, shown)
     return [
-        (worklist, [{**row, **names.get(str(row.get("person_ref")), {})} for row in rows])
-        for worklist, rows in zip(WORKLISTS, found, strict=True)
+        (worklist, [{**row, **names.get(str(row.get("person_ref")), {})} for row in rows], total)
+        for worklist, (rows, total) in zip(WORKLISTS, found, strict=True)
     ]
 
 
@@ -83,7 +98,7 @@ async def _names(request: Request, token: str, refs: set[str]) -> dict[str, dict
     so the access log records just the persons a worker saw."""
     if not refs:
         return {}
-    body = {"person_refs": sorted(refs)[:LIST_SIZE], "limit": LIST_SIZE}
+    body = {"person_refs": sorted(refs), "limit": 200}
     try:
         page = await api(request).post("cases", "/v1/persons/search", token, body)
     except ServiceProblem:
