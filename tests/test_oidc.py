@@ -144,6 +144,15 @@ async def test_a_social_worker_signs_in_through_keycloak_and_records_a_consultat
     session = base64.b64decode(cookie["value"].split(".")[0] + "==")
     assert b"eyJ" not in session  # no token in the browser: only a key to the desk's memory
 
+    # an access token about to expire is refreshed with the provider, unseen by the worker
+    store = desk.app.state.web_signin.store
+    (key,) = store.keys()
+    before = store.get(key)
+    before.expires_at = time.time()
+    await page.goto(desk.url + "/")
+    await expect(page.get_by_role("heading", name="I miei casi")).to_be_visible()
+    assert store.get(key).access_token != before.access_token
+
     await register(page, desk, **NGOZI)
     await expect(page.get_by_role("status")).to_contain_text("registrat")
     person = page.url.split("?")[0]

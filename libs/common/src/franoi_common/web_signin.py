@@ -75,6 +75,9 @@ class TokenStore:
         if key in self._tokens:
             self._tokens[key] = tokens
 
+    def keys(self) -> list[str]:
+        return list(self._tokens)
+
     def drop(self, key: str) -> Tokens | None:
         return self._tokens.pop(key, None)
 
