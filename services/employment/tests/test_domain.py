@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from franoi_common.errors import DomainError
+from franoi_common.persons import stand_in_ref as ref
 from franoi_contracts import employment as ev
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_contracts.employment import (
@@ -27,19 +27,12 @@ from franoi_contracts.employment import (
 )
 from franoi_employment.domain.model import (
     Assessment,
-    CompanyAgreement,
     Consultation,
     EmploymentError,
-    Enrolment,
-    EnrolmentStatus,
     GroupActivity,
     GroupActivityStatus,
-    Hire,
     HireBeforeFirstContact,
-    HireStatus,
-    Internship,
     InternshipAlreadyOpen,
-    InternshipStatus,
     InvalidDates,
     InvalidTransition,
     InvalidValue,
@@ -50,16 +43,20 @@ from franoi_employment.domain.model import (
     check_label,
     first_contact,
 )
+from franoi_employment.domain.work import (
+    CompanyAgreement,
+    Enrolment,
+    EnrolmentStatus,
+    Hire,
+    HireStatus,
+    Internship,
+    InternshipStatus,
+)
 
 D0 = dt.date(2025, 1, 10)
 D1 = dt.date(2025, 3, 1)
 D2 = dt.date(2025, 8, 31)
 D3 = dt.date(2025, 9, 15)
-
-
-def ref(name: str) -> str:
-    """A stand-in pseudonym (64 hex digits)."""
-    return hashlib.sha256(name.encode()).hexdigest()
 
 
 def person(name: str = "amina") -> Person:

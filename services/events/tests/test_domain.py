@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from franoi_common.errors import DomainError
+from franoi_common.persons import stand_in_ref as ref
 from franoi_contracts.events import (
     AccessBatchRecorded,
     AccessTopic,
@@ -45,11 +45,6 @@ OPENED = dt.date(2025, 5, 4)
 DAY = dt.date(2025, 9, 8)
 TODAY = dt.date(2025, 12, 31)
 LAB = CommunityEventKind.SOCIALISATION_LAB
-
-
-def ref(name: str) -> str:
-    """A stand-in pseudonym (64 hex digits)."""
-    return hashlib.sha256(name.encode()).hexdigest()
 
 
 AMINA, BOBO = ref("amina"), ref("bobo")

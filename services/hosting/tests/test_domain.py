@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Any
 from uuid import uuid4
 
 import pytest
+from franoi_common.persons import stand_in_ref as ref
 from franoi_contracts import hosting as ev
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_contracts.hosting import (
@@ -18,12 +18,12 @@ from franoi_contracts.hosting import (
     UnsatisfiedReason,
     VisitFlag,
 )
+from franoi_hosting.domain.families import HostFamily
 from franoi_hosting.domain.model import (
     Availability,
     CapacityExceeded,
     FamilyNotAvailable,
     FamilyRequest,
-    HostFamily,
     HostingError,
     InvalidDates,
     InvalidTransition,
@@ -43,11 +43,6 @@ D1 = dt.date(2025, 3, 10)
 D2 = dt.date(2025, 3, 20)
 D3 = dt.date(2025, 4, 1)
 D4 = dt.date(2025, 6, 30)
-
-
-def ref(name: str) -> str:
-    """A stand-in pseudonym (64 hex digits)."""
-    return hashlib.sha256(name.encode()).hexdigest()
 
 
 AMINA, BOBO, CHIDI = ref("amina"), ref("bobo"), ref("chidi")

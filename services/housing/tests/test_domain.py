@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from franoi_common.persons import stand_in_ref as ref
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_contracts.housing import (
     AgreementEnded,
@@ -49,11 +49,6 @@ D0 = dt.date(2025, 3, 1)
 D1 = dt.date(2025, 4, 1)
 D2 = dt.date(2025, 9, 30)
 D3 = dt.date(2025, 10, 15)
-
-
-def ref(name: str) -> str:
-    """A stand-in pseudonym (64 hex digits)."""
-    return hashlib.sha256(name.encode()).hexdigest()
 
 
 AMINA, BOBO, CHIDI = ref("amina"), ref("bobo"), ref("chidi")

@@ -1,29 +1,31 @@
 """The command side every partner service shares: services, unit of work, create and change.
 
 A handler is one unit of work: the state change and its outbox rows commit
-together or not at all (:class:`CommandUnit`). Two shapes cover most commands:
+together or not at all (:class:`CommandUnit`). It answers the aggregate it created or
+changed, and the API answers from that (no second transaction to read it back). Two
+shapes cover most commands:
 
-- **create** with an optional client-chosen id: :meth:`CommandUnit.replayed`
-  first, so an identical retry answers the existing resource and changes
-  nothing, and the same id with a different request is refused (409);
-  :meth:`CommandUnit.add` then stores the aggregate with the request's fingerprint.
-  :func:`create` returns a :class:`CreatedId` carrying the row as inserted
-  (``INSERT … RETURNING``), so the API answers the create without a second
-  transaction to read it back. The row and its events are written by one
-  statement; without a client-chosen id there is nothing to replay, and that
-  statement is the whole transaction (one round trip).
-- **change**: :func:`change` locks one aggregate, lets the domain act, saves it
-  and appends its events. An action that records no event (a retried transition
-  with the same data) saves and publishes nothing.
+- **create** with an optional client-chosen id (:func:`new`): :meth:`CommandUnit.replay`
+  first, so an identical retry answers the existing resource and changes nothing, and the
+  same id with a different request is refused (409); :meth:`CommandUnit.add` then stores
+  the aggregate with the request's fingerprint. The row and its events are written by one
+  statement; without a client-chosen id there is nothing to replay, and when the aggregate
+  is one row that statement is the whole transaction (one round trip).
+- **change** (:func:`change`): locks one aggregate, lets the domain act, saves it and
+  appends its events. An action that records no event (a retried transition with the same
+  data) saves and publishes nothing. A handler that does only that is the domain action
+  itself, under :func:`changes`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import inspect
 import json
+import typing
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import UUID
@@ -38,6 +40,7 @@ from franoi_common.persons import PersonInput, Pseudonymiser
 from franoi_common.repository import Repository
 
 A = TypeVar("A")
+C = TypeVar("C", bound=BaseModel)
 R = TypeVar("R", bound=Repository)
 
 
@@ -60,6 +63,10 @@ class PartnerServices:
 
     def uow(self) -> CommandUnit:
         return CommandUnit(self)
+
+    def repository_on(self, conn: asyncpg.Connection) -> Repository:
+        """The service's repository on ``conn``."""
+        return self.repository(conn)
 
     def person_ref_of(self, person: PersonInput) -> str:
         return self._pseudonymiser.person_ref_of(person)
@@ -86,9 +93,8 @@ def _plain(value: Any) -> Any:
 
 class CreatedId(UUID):
     """The id of an aggregate :func:`create` inserted, carrying its row as committed
-    (``INSERT … RETURNING *``) with its class and partner: the API's read of that aggregate
-    (:meth:`franoi_common.api.Reads.row`) answers this row instead of reading it back in a
-    second transaction. Equal to, hashed and serialised as the plain UUID."""
+    (``INSERT … RETURNING *``) with its class and partner. Equal to, hashed and serialised as
+    the plain UUID."""
 
     __slots__ = ("cls", "partner_id", "row")
     cls: type[Any]
@@ -121,10 +127,12 @@ class CommandUnit(UnitOfWork):
     def __init__(self, services: PartnerServices) -> None:
         super().__init__(services.pool, after_commit=services.after_commit)
         self.services = services
+        self.seen: list[Any] = []
+        """The aggregates this unit loaded (:meth:`must_get`), to save those that changed."""
 
     async def __aenter__(self) -> CommandUnit:
         await super().__aenter__()
-        self.repo = self.services.repository(self.conn)
+        self.repo = self.services.repository_on(self.conn)
         return self
 
     def repository(self, kind: type[R]) -> R:
@@ -133,11 +141,22 @@ class CommandUnit(UnitOfWork):
         return self.repo
 
     async def publish(self, partner_id: str, *aggregates: Any) -> None:
-        """Move the aggregates' recorded events to the outbox, in this transaction."""
-        events = [event for aggregate in aggregates for event in aggregate.events]
+        """Move the aggregates' recorded events to the outbox, in this transaction (an
+        aggregate given as None is skipped)."""
+        found = [aggregate for aggregate in aggregates if aggregate is not None]
+        events = [event for aggregate in found for event in aggregate.events]
         await self.services.outbox.append(self.conn, partner_id, events)
-        for aggregate in aggregates:
+        for aggregate in found:
             aggregate.events.clear()
+
+    async def save(self, partner_id: str, *aggregates: Any) -> None:
+        """Save changed aggregates and move their events to the outbox, in this transaction;
+        an aggregate that recorded nothing (a repeated transition), or given as None, is
+        left as it is."""
+        changed = [a for a in aggregates if a is not None and a.events]
+        for aggregate in changed:
+            await self.repo.update(partner_id, aggregate)
+        await self.publish(partner_id, *changed)
 
     async def must_get(
         self, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = True
@@ -145,6 +164,7 @@ class CommandUnit(UnitOfWork):
         found = await self.repo.get(cls, partner_id, aggregate_id, for_update=for_update)
         if found is None:
             raise NotFound(f"{self.services.name_of(cls)} {aggregate_id} not found")
+        self.seen.append(found)
         return found
 
     async def replayed(
@@ -170,6 +190,15 @@ class CommandUnit(UnitOfWork):
             " content; use a new id, or read it with GET"
         )
 
+    async def replay(
+        self, cls: type[A], partner_id: str, resource_id: UUID | None, command: BaseModel
+    ) -> A | None:
+        """The aggregate this exact request already created (read in this transaction), or
+        None; raises :class:`AlreadyExists` when that id was created by a different request."""
+        if resource_id is None or not await self.replayed(cls, partner_id, resource_id, command):
+            return None
+        return await self.must_get(cls, partner_id, resource_id, for_update=False)
+
     async def add(
         self,
         partner_id: str,
@@ -184,12 +213,12 @@ class CommandUnit(UnitOfWork):
 
         ``publish``: also move the aggregate's recorded events to the outbox (as
         :meth:`publish`), in the same statement as the aggregate's row where the repository
-        inserts with the generic :meth:`Repository.insert` (one round trip less)."""
+        writes it as one row (:meth:`Repository.one_row`; one round trip less)."""
         table = self.repo.table(type(aggregate))
         # No savepoint: a duplicate raises out of the unit of work, which rolls back whole
         # (a savepoint cost two round trips on every create).
         try:
-            if publish and type(self.repo).add is Repository.add:
+            if publish and self.repo.one_row(type(aggregate)):
                 statement, args = self.services.outbox.with_insert(
                     *self.repo.insert(partner_id, aggregate, **local),
                     partner_id,
@@ -237,9 +266,72 @@ async def change(
     async with s.uow() as uow:
         aggregate = await uow.must_get(cls, partner_id, aggregate_id)
         action(aggregate)
-        if getattr(aggregate, "events", None):
-            await uow.repo.update(partner_id, aggregate)
-            await uow.publish(partner_id, aggregate)
+        await uow.save(partner_id, *uow.seen)
+    return aggregate
+
+
+Loading = Callable[["CommandUnit", UUID], Awaitable[A]]
+Make = Callable[[UUID], A] | Loading[A]
+"""How a create builds its aggregate from its id: by the domain alone, ``make(id)``, or
+after loading what the rules need, ``await make(unit, id)``."""
+
+
+def changes(
+    cls: type[A], command: type[C] | None = None
+) -> Callable[[Callable[[A, C], None]], Callable[[PartnerServices, str, UUID, C], Awaitable[A]]]:
+    """The command handler of an action on one aggregate of ``cls``, from the domain action
+    it runs: ``act(aggregate, command)``. The handler takes ``(services, partner_id,
+    aggregate_id, command)``, runs ``act`` in :func:`change` (lock, save, append the events)
+    and answers the aggregate. The command is the type ``act`` declares, or ``command``
+    (a handler shared by services, each with its own command)::
+
+        @changes(Placement)
+        def end_placement(placement: Placement, cmd: EndPlacement) -> None:
+            placement.end(cmd.ended_on, cmd.exit_outcome)
+    """
+
+    def handler_of(
+        act: Callable[[A, C], None],
+    ) -> Callable[[PartnerServices, str, UUID, C], Awaitable[A]]:
+        body = command or typing.get_type_hints(act)[list(inspect.signature(act).parameters)[1]]
+
+        async def handler(s: PartnerServices, partner_id: str, aggregate_id: UUID, cmd: C) -> A:
+            return await change(s, partner_id, cls, aggregate_id, lambda found: act(found, cmd))
+
+        for name in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(handler, name, getattr(act, name))
+        handler.__annotations__ = {
+            "s": PartnerServices,
+            "partner_id": str,
+            "aggregate_id": UUID,
+            "cmd": body,
+            "return": cls,
+        }
+        return handler
+
+    return handler_of
+
+
+async def new(
+    s: PartnerServices,
+    partner_id: str,
+    cls: type[A],
+    requested_id: UUID | None,
+    command: BaseModel,
+    make: Make[A],
+    **local: Any,
+) -> A:
+    """Create one aggregate of ``cls`` from ``command``, safe to retry; the aggregate.
+
+    The id is the client-chosen ``requested_id`` or a new one. When this exact request
+    already created that id, nothing is recorded again and the stored aggregate is
+    answered; otherwise ``make(id)`` lets the domain build the aggregate, which is inserted
+    (with ``local`` columns kept only in this service) and whose events go to the outbox in
+    the same transaction. A ``make`` that needs other aggregates is a coroutine function,
+    ``make(unit, id)``: what it loads through the unit (:meth:`CommandUnit.must_get`) and
+    the domain changed is saved after the new aggregate, with its events.
+    """
+    aggregate, _ = await _new(s, partner_id, cls, requested_id, command, make, **local)
     return aggregate
 
 
@@ -249,24 +341,41 @@ async def create(
     cls: type[A],
     requested_id: UUID | None,
     command: BaseModel,
-    make: Callable[[UUID], A],
+    make: Make[A],
     **local: Any,
 ) -> UUID:
-    """Create one aggregate of ``cls`` from ``command``, safe to retry; its id.
+    """As :func:`new`, for a caller that wants the row rather than the aggregate: the new
+    aggregate's id as a :class:`CreatedId` carrying its row as committed (the plain id of a
+    replayed create). Both create paths of :func:`new` give the same row and events."""
+    aggregate, row = await _new(s, partner_id, cls, requested_id, command, make, **local)
+    aggregate_id: UUID = getattr(aggregate, s.repository.tables[cls].key)
+    return aggregate_id if row is None else CreatedId.of(aggregate_id, cls, partner_id, row)
 
-    The id is the client-chosen ``requested_id`` or a new one. When this exact request
-    already created that id, nothing is recorded again; otherwise ``make(id)`` lets the
-    domain build the aggregate, which is inserted (with ``local`` columns kept only in this
-    service) and whose events go to the outbox in the same transaction. A new aggregate's id
-    is a :class:`CreatedId` carrying its row as committed (when the repository gives it).
-    """
+
+async def _new(
+    s: PartnerServices,
+    partner_id: str,
+    cls: type[A],
+    requested_id: UUID | None,
+    command: BaseModel,
+    make: Make[A],
+    **local: Any,
+) -> tuple[A, asyncpg.Record | None]:
+    """The created (or replayed) aggregate and its row as committed (None when replayed, or
+    when the repository does not give it)."""
     aggregate_id = requested_id or uuid.uuid4()
-    if requested_id is None and s.repository.add is Repository.add:
-        return await _create_in_one_statement(s, partner_id, make(aggregate_id), **local)
+    loads = inspect.iscoroutinefunction(make)
+    if requested_id is None and not loads and s.repository.one_row(cls):
+        aggregate = typing.cast(Callable[[UUID], A], make)(aggregate_id)
+        return aggregate, await _create_in_one_statement(s, partner_id, aggregate, **local)
     async with s.uow() as uow:
-        if await uow.replayed(cls, partner_id, requested_id, command):
-            return aggregate_id
-        aggregate = make(aggregate_id)
+        replayed = await uow.replay(cls, partner_id, requested_id, command)
+        if replayed is not None:
+            return replayed, None
+        if loads:
+            aggregate = await typing.cast(Loading[A], make)(uow, aggregate_id)
+        else:
+            aggregate = typing.cast(Callable[[UUID], A], make)(aggregate_id)
         # A fingerprint only for a client-chosen id: only such a request can be replayed.
         row = await uow.add(
             partner_id,
@@ -275,29 +384,28 @@ async def create(
             publish=True,
             **local,
         )
-    # Only after the commit: a rolled-back row is never answered.
-    return aggregate_id if row is None else CreatedId.of(aggregate_id, cls, partner_id, row)
+        await uow.save(partner_id, *uow.seen)
+    return aggregate, row  # only after the commit: a rolled-back row is never answered
 
 
 async def _create_in_one_statement(
     s: PartnerServices, partner_id: str, aggregate: Any, **local: Any
-) -> CreatedId:
-    """A create with nothing to replay (no client-chosen id, so no fingerprint): the row and
-    its events written by one statement, which PostgreSQL runs as one transaction (both or
-    neither), so the command is one round trip instead of BEGIN, statement, COMMIT."""
-    cls = type(aggregate)
-    key = s.repository.tables[cls].key
+) -> asyncpg.Record:
+    """A create with nothing to replay (no client-chosen id, so no fingerprint) of an
+    aggregate that is one row: the row and its events written by one statement, which
+    PostgreSQL runs as one transaction (both or neither), so the command is one round trip
+    instead of BEGIN, statement, COMMIT."""
     async with s.pool.acquire() as conn:
         statement, args = s.outbox.with_insert(
-            *s.repository(conn).insert(partner_id, aggregate, **local),
+            *s.repository_on(conn).insert(partner_id, aggregate, **local),
             partner_id,
             aggregate.events,
         )
         try:
-            row = await conn.fetchrow(statement, *args)
+            row: asyncpg.Record = await conn.fetchrow(statement, *args)
         except asyncpg.UniqueViolationError as exc:
-            raise _refused(s, cls, exc) from exc
+            raise _refused(s, type(aggregate), exc) from exc
     aggregate.events.clear()
     if s.after_commit is not None:
         s.after_commit()
-    return CreatedId.of(getattr(aggregate, key), cls, partner_id, row)
+    return row

@@ -64,3 +64,22 @@ class InvalidDates(DomainError):
 
     code = "invalid_dates"
     title = "Inconsistent dates"
+
+
+def refusals(
+    family: type[DomainError],
+) -> tuple[type[InvalidTransition], type[InvalidDates], type[InvalidValue]]:
+    """The refusals every domain has, as members of a service's own ``family`` (so
+    ``except HousingError`` catches them too) with the shared code, status and title::
+
+        InvalidTransition, InvalidDates, InvalidValue = refusals(HousingError)
+    """
+    made = [
+        type(
+            shared.__name__,
+            (shared, family),
+            {"__module__": family.__module__, "__doc__": shared.__doc__},
+        )
+        for shared in (InvalidTransition, InvalidDates, InvalidValue)
+    ]
+    return made[0], made[1], made[2]

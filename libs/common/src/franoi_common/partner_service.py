@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 from franoi_common.erasure import ERASURE, WORKER, ErasureRule, add_erasure
 from franoi_common.migrations import INBOX, OUTBOX, MigrationSource
@@ -38,24 +38,25 @@ def _no_extra(settings: PartnerServiceSettings) -> Mapping[str, Any]:
 
 
 def partner_service(
-    *,
     domain: str,
-    package: str,
     title: str,
     services: Callable[..., object],
-    build_router: Callable[[tuple[str, ...]], APIRouter],
+    routers: Sequence[APIRouter],
+    erasure_rules: Sequence[ErasureRule] | None = (),
+    *,
     settings_type: type[PartnerServiceSettings] = PartnerServiceSettings,
     services_extra: Callable[[Any], Mapping[str, Any]] = _no_extra,
-    erasure_rules: Sequence[ErasureRule] | None = (),
-    extra_routers: Callable[[tuple[str, ...]], Sequence[APIRouter]] | None = None,
 ) -> ServiceDefinition:
-    """The definition of a partner service named ``domain`` (migrations in ``package``).
+    """The definition of the partner service named ``domain`` (package ``franoi_<domain>``,
+    where its migrations are).
 
     ``services(pool=, outbox=, pseudonym_key=, after_commit=, **services_extra(settings))``
-    builds its command handlers' parts (``app.state.services``); ``build_router(partner_ids)``
-    its API. The outbox relay runs as the ``relay`` worker, in the API process when
-    ``relay_enabled``; commands keep working without the broker (the outbox holds the
-    events), so the broker is not a required dependency.
+    builds its command handlers' parts (``app.state.services``); ``routers`` are its API,
+    declared once for every instance: the partners an instance serves are its settings',
+    which its routes read from ``app.state.partner_ids``
+    (:func:`franoi_common.api.partner_member`). The outbox relay runs as the ``relay``
+    worker, in the API process when ``relay_enabled``; commands keep working without the
+    broker (the outbox holds the events), so the broker is not a required dependency.
 
     ``erasure_rules`` (what to delete or clear beyond replacing the ``person_ref`` by a
     surrogate) makes the service consume its partners' ``person.erased`` events with the
@@ -98,10 +99,9 @@ def partner_service(
         )
         return wiring
 
-    def routers(settings: ServiceSettings) -> Sequence[APIRouter]:
+    def setup_app(app: FastAPI, settings: ServiceSettings) -> None:
         assert isinstance(settings, settings_type)
-        extra = extra_routers(settings.partner_ids) if extra_routers is not None else []
-        return [build_router(settings.partner_ids), *extra]
+        app.state.partner_ids = settings.partner_ids
 
     def in_process(settings: ServiceSettings) -> Sequence[str]:
         assert isinstance(settings, settings_type)
@@ -115,10 +115,11 @@ def partner_service(
             OUTBOX,
             *([INBOX] if consumes_erasures else []),
             ERASURE,
-            MigrationSource(domain, package),
+            MigrationSource(domain, f"franoi_{domain}"),
         ],
         wire=wire,
-        routers=routers,
+        routers=lambda settings: routers,
+        setup_app=setup_app,
         worker_names=workers,
         in_process_workers=in_process,
     )

@@ -1,4 +1,6 @@
-"""How a command names a person: an identifier pseudonymised at once, or a ``person_ref``.
+"""What commands are made of: the base of every command body, the bounded values they take
+(:data:`Day`, :data:`Label`, :data:`ClientId`), and how a command names a person: an
+identifier pseudonymised at once, or a ``person_ref``.
 
 Every partner service takes a person the same way, so the same person gets the
 same ``person_ref`` in every service and partner (see :mod:`franoi_common.pseudonym`).
@@ -7,7 +9,10 @@ The identifier is never stored or logged: it becomes a ``person_ref`` at the API
 
 from __future__ import annotations
 
-from typing import Self
+import datetime as dt
+import hashlib
+from typing import Annotated, Self
+from uuid import UUID
 
 from franoi_contracts.base import PersonRef
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
@@ -17,6 +22,30 @@ from franoi_common.pseudonym import person_ref
 
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 """No control characters (PostgreSQL text cannot hold NUL; none belongs in a label)."""
+
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2100, 12, 31)
+
+Day = Annotated[
+    dt.date,
+    Field(ge=FIRST_DAY, le=LAST_DAY, description="A date between 2000-01-01 and 2100-12-31"),
+]
+"""A date the network can record: 2000-01-01 to 2100-12-31."""
+
+Label = Annotated[str, Field(min_length=1, max_length=200, pattern=PRINTABLE)]
+"""A local label (a name, a title): printable, 1 to 200 characters; kept in its service."""
+
+ClientId = Annotated[
+    UUID | None,
+    Field(description="Client-chosen id: retrying the identical request answers the same resource"),
+]
+"""The id a create's client may choose, which makes the create safe to retry."""
+
+
+def stand_in_ref(name: str) -> str:
+    """A stand-in ``person_ref`` for a name, for examples and tests: 64 hex digits like a
+    pseudonym, the same for the same name, never the network's pseudonym of anyone."""
+    return hashlib.sha256(f"stand-in {name}".encode()).hexdigest()
 
 
 class Command(BaseModel):

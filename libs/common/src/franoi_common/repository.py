@@ -24,9 +24,16 @@ A = TypeVar("A")
 
 @dataclasses.dataclass(frozen=True)
 class Table:
+    """Where a repository keeps an aggregate class: its table and key column, the fields
+    it does not store (``events``...), and, for an aggregate the repository maps by hand
+    (values in other tables, sealed columns), the name of its own methods: with
+    ``by_hand="hub"``, :meth:`Repository.add`, ``update`` and ``get`` are its
+    ``add_hub``, ``update_hub`` and ``get_hub``."""
+
     name: str
     key: str
     not_stored: frozenset[str] = frozenset({"events"})
+    by_hand: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,17 +104,37 @@ class Repository:
             list(values.values()),
         )
 
+    @classmethod
+    def one_row(cls, kind: type[Any]) -> bool:
+        """Whether :meth:`add` stores an aggregate of ``kind`` as the one row of
+        :meth:`insert` (no rows in other tables, no sealed columns): then its create can write
+        the row and its events in one statement. A repository that adds rows elsewhere in
+        :meth:`add` says for which classes it does not."""
+        return cls.tables[kind].by_hand is None
+
+    def _by_hand(self, kind: type[Any], what: str) -> Any:
+        """This repository's own method ``what`` for ``kind``, if it maps it by hand."""
+        name = self.tables[kind].by_hand
+        return None if name is None else getattr(self, f"{what}_{name}")
+
     async def add(self, partner_id: str, aggregate: Any, **local: Any) -> asyncpg.Record | None:
         """Insert a new aggregate; ``local`` holds service-only columns (never published).
 
-        Returns the row as inserted (``RETURNING *``: column defaults included), so a create
-        can be answered without reading it back; a repository whose rows are not what its
-        reads answer (children, encrypted columns) returns None instead."""
+        Returns the row as inserted (``RETURNING *``: column defaults included), or None for
+        an aggregate the repository maps by hand."""
+        by_hand = self._by_hand(type(aggregate), "add")
+        if by_hand is not None:
+            await by_hand(partner_id, aggregate)
+            return None
         statement, args = self.insert(partner_id, aggregate, **local)
         row: asyncpg.Record = await self.conn.fetchrow(statement, *args)
         return row
 
     async def update(self, partner_id: str, aggregate: Any) -> None:
+        by_hand = self._by_hand(type(aggregate), "update")
+        if by_hand is not None:
+            await by_hand(partner_id, aggregate)
+            return
         table = self.tables[type(aggregate)]
         names = [n for n in self.columns(type(aggregate)) if n != table.key]
         assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=3))
@@ -122,6 +149,10 @@ class Repository:
     async def get(
         self, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
     ) -> A | None:
+        by_hand = self._by_hand(cls, "get")
+        if by_hand is not None:
+            found: A | None = await by_hand(partner_id, aggregate_id, for_update=for_update)
+            return found
         row = await self.get_row(cls, partner_id, aggregate_id, for_update=for_update)
         return None if row is None else self.from_row(cls, row)
 

@@ -9,13 +9,9 @@ from franoi_common.partner_service import partner_service
 from franoi_common.service import main as service_main
 
 from franoi_cases.adapters.crypto import FieldCipher
-from franoi_cases.entrypoints.api import build_router
-from franoi_cases.entrypoints.erasure import build_erasure_router
-from franoi_cases.entrypoints.tasks import build_tasks_router
+from franoi_cases.entrypoints import api, erasure, tasks
 from franoi_cases.service_layer.handlers import cases_services
 from franoi_cases.settings import CasesSettings
-
-DOMAIN = "cases"
 
 
 def _cases_parts(settings: CasesSettings) -> Mapping[str, Any]:
@@ -28,16 +24,11 @@ def _cases_parts(settings: CasesSettings) -> Mapping[str, Any]:
 
 
 DEFINITION = partner_service(
-    domain=DOMAIN,
-    package="franoi_cases",
-    title="Fra Noi — cases service",
-    services=cases_services,
-    build_router=build_router,
-    erasure_rules=None,  # cases publishes the erasures
-    extra_routers=lambda partner_ids: [
-        build_tasks_router(partner_ids),
-        build_erasure_router(partner_ids),
-    ],
+    "cases",
+    "Fra Noi — cases service",
+    cases_services,
+    [api.router, tasks.router, erasure.router],
+    None,  # no erasure rules: cases publishes the erasures
     settings_type=CasesSettings,
     services_extra=_cases_parts,
 )

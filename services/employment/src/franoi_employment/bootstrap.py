@@ -8,10 +8,9 @@ from franoi_common.erasure import Action, ErasureRule
 from franoi_common.partner_service import partner_service
 from franoi_common.service import main as service_main
 
-from franoi_employment.entrypoints.api import build_router
+from franoi_employment.entrypoints.api import router
 from franoi_employment.service_layer.handlers import employment_services
 
-DOMAIN = "employment"
 # What stays of an erased person: consultations, enrolments, internships and hires with
 # their dates and coded values (counts need them), under a surrogate. The skills profile
 # describes the person (education, languages): deleted.
@@ -23,12 +22,7 @@ ERASURE_RULES = [
 ]
 
 DEFINITION = partner_service(
-    domain=DOMAIN,
-    package="franoi_employment",
-    title="Fra Noi — employment service",
-    services=employment_services,
-    build_router=build_router,
-    erasure_rules=ERASURE_RULES,
+    "employment", "Fra Noi — employment service", employment_services, [router], ERASURE_RULES
 )
 
 

@@ -8,21 +8,19 @@ from franoi_common.erasure import ErasureRule
 from franoi_common.partner_service import partner_service
 from franoi_common.service import main as service_main
 
-from franoi_events.entrypoints.api import build_router
+from franoi_events.entrypoints.api import router
 from franoi_events.service_layer.handlers import events_services
 
-DOMAIN = "events"
 # What stays of an erased person: the access lines (topic, referred) under a surrogate,
 # so the count of distinct known persons stays.
 ERASURE_RULES: list[ErasureRule] = []
 
 DEFINITION = partner_service(
-    domain=DOMAIN,
-    package="franoi_events",
-    title="Fra Noi — events service (community hubs, events, accesses)",
-    services=events_services,
-    build_router=build_router,
-    erasure_rules=ERASURE_RULES,
+    "events",
+    "Fra Noi — events service (community hubs, events, accesses)",
+    events_services,
+    [router],
+    ERASURE_RULES,
 )
 
 

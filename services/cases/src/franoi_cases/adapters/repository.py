@@ -10,7 +10,7 @@ and the consent history in :mod:`.tasks`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -47,47 +47,14 @@ class CasesRepository(NameIndex, TaskRows, Repository):
     persons need their fields sealed and opened, plans their reviews and tasks."""
 
     tables: ClassVar[Mapping[type[Any], Table]] = {
-        Person: Table("persons", "person_id"),
-        IndividualPlan: Table("plans", "plan_id", frozenset({"events", "tasks"})),
-        Task: Table("tasks", "task_id"),
+        Person: Table("persons", "person_id", by_hand="person"),
+        IndividualPlan: Table("plans", "plan_id", frozenset({"events", "tasks"}), "plan"),
+        Task: Table("tasks", "task_id", by_hand="task"),
     }
 
     def __init__(self, conn: asyncpg.Connection, cipher: FieldCipher) -> None:
         super().__init__(conn)
         self.cipher = cipher
-
-    async def add(self, partner_id: str, aggregate: Any, **local: Any) -> None:
-        if isinstance(aggregate, Person):
-            await self.add_person(partner_id, aggregate)
-        elif isinstance(aggregate, IndividualPlan):
-            await self.add_plan(partner_id, aggregate)
-        elif isinstance(aggregate, Task):
-            await self.add_task(partner_id, aggregate)
-        else:
-            raise TypeError(f"not a cases aggregate: {type(aggregate).__name__}")
-
-    async def update(self, partner_id: str, aggregate: Any) -> None:
-        if isinstance(aggregate, Person):
-            await self.save_person(partner_id, aggregate)
-        elif isinstance(aggregate, IndividualPlan):
-            await self.save_plan(partner_id, aggregate)
-        elif isinstance(aggregate, Task):
-            await self.save_task(partner_id, aggregate)
-        else:
-            raise TypeError(f"not a cases aggregate: {type(aggregate).__name__}")
-
-    async def get(
-        self, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
-    ) -> A | None:
-        if cls is Person:
-            found: Any = await self.get_person(partner_id, aggregate_id, for_update=for_update)
-        elif cls is IndividualPlan:
-            found = await self.get_plan(partner_id, aggregate_id, for_update=for_update)
-        elif cls is Task:
-            found = await self.get_task(partner_id, aggregate_id, for_update=for_update)
-        else:
-            raise TypeError(f"not a cases aggregate: {cls.__name__}")
-        return cast("A | None", found)
 
     # --- persons ---------------------------------------------------------------------
 
@@ -180,7 +147,7 @@ class CasesRepository(NameIndex, TaskRows, Repository):
         except asyncpg.UniqueViolationError as error:
             raise _duplicate(error) from None
 
-    async def save_person(self, partner_id: str, person: Person) -> None:
+    async def update_person(self, partner_id: str, person: Person) -> None:
         values = self._person_values(partner_id, person)
         names = list(values)
         assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=3))
@@ -313,7 +280,7 @@ class CasesRepository(NameIndex, TaskRows, Repository):
                 ) from None
             raise
 
-    async def save_plan(self, partner_id: str, plan: IndividualPlan) -> None:
+    async def update_plan(self, partner_id: str, plan: IndividualPlan) -> None:
         await self.conn.execute(
             "UPDATE plans SET person_id = $3, status = $4, closed_on = $5, outcome = $6,"
             " interruption_reason = $7 WHERE partner_id = $1 AND plan_id = $2",

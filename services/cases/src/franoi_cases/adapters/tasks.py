@@ -62,7 +62,7 @@ class TaskRows:
             *_task_values(task),
         )
 
-    async def save_task(self, partner_id: str, task: Task) -> None:
+    async def update_task(self, partner_id: str, task: Task) -> None:
         await self.conn.execute(
             "UPDATE tasks SET status = $3, done_on = $4, cancelled_on = $5"
             " WHERE partner_id = $1 AND task_id = $2",

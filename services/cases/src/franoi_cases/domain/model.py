@@ -34,11 +34,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from franoi_common import errors
-from franoi_common.domain import Checks
-from franoi_common.errors import DomainError
+from franoi_common.domain import Aggregate, Checks
+from franoi_common.errors import DomainError, refusals
 from franoi_common.pseudonym import normalise_identifier
-from franoi_contracts.base import AgeBand, DomainEvent, ProtectionStatus, Sex, age_band_on
+from franoi_contracts.base import AgeBand, ProtectionStatus, Sex, age_band_on
 from franoi_contracts.cases import (
     MAX_PLANNED_MONTHS,
     MIN_PLANNED_MONTHS,
@@ -117,19 +116,8 @@ class PersonNotIdentified(CasesError):
     title = "Person has no document identifier yet"
 
 
-class InvalidTransition(errors.InvalidTransition, CasesError):
-    """The aggregate is not in a state that allows the command."""
-
-
-class InvalidDates(errors.InvalidDates, CasesError):
-    """The dates of the command are inconsistent."""
-
-
-class InvalidValue(errors.InvalidValue, CasesError):
-    """A value is out of its range or malformed."""
-
-
-_checks = Checks(InvalidValue, InvalidDates)
+InvalidTransition, InvalidDates, InvalidValue = refusals(CasesError)
+_checks = Checks(InvalidValue, InvalidDates, InvalidTransition)
 
 
 # --- values ------------------------------------------------------------------------------
@@ -326,7 +314,7 @@ def check_duplicate_reason(reason: str) -> str:
 
 
 @dataclass(eq=False)
-class Person:
+class Person(Aggregate):
     """A person the partner follows: the only place their identity lives."""
 
     person_id: UUID
@@ -341,13 +329,6 @@ class Person:
     """Why the record was registered although the partner held possible duplicates."""
     consent: Consent | None = None
     """The consent as last recorded (its history is kept beside the record)."""
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Person) and other.person_id == self.person_id
-
-    def __hash__(self) -> int:
-        return hash(self.person_id)
 
     @classmethod
     def register(
@@ -405,8 +386,7 @@ class Person:
         return self.merged_into is not None
 
     def _check_live(self) -> None:
-        if self.merged_into is not None:
-            raise InvalidTransition(f"this record was merged into {self.merged_into}")
+        _checks.allowed(self.merged_into is None, f"this record was merged into {self.merged_into}")
 
     def _identify(self, pseudonymise: Pseudonymise) -> None:
         """Give the person a ``person_ref`` from their first identifier, once, and tell
@@ -575,7 +555,7 @@ def _checked_goals(
 
 
 @dataclass(eq=False)
-class IndividualPlan:
+class IndividualPlan(Aggregate):
     """A person's individual autonomy plan ("progetto individuale")."""
 
     plan_id: UUID
@@ -595,13 +575,6 @@ class IndividualPlan:
     interruption_reason: InterruptionReason | None = None
     tasks: list[Task] = field(default_factory=list)
     """The plan's tasks as loaded, for answers (each task is saved on its own)."""
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, IndividualPlan) and other.plan_id == self.plan_id
-
-    def __hash__(self) -> int:
-        return hash(self.plan_id)
 
     @classmethod
     def open(
@@ -645,15 +618,7 @@ class IndividualPlan:
             planned_months=planned_months,
             key_worker=check_label("key_worker", key_worker),
         )
-        plan.events.append(
-            PlanOpened(
-                plan_id=plan_id,
-                person_ref=person.person_ref,
-                opened_on=opened_on,
-                axes=list(axes),
-                planned_months=planned_months,
-            )
-        )
+        plan.record_event(PlanOpened)
         return plan
 
     @property
@@ -661,8 +626,7 @@ class IndividualPlan:
         return self.status is PlanStatus.OPEN
 
     def _check_open(self) -> None:
-        if not self.is_open:
-            raise InvalidTransition(f"the plan was closed on {self.closed_on}")
+        _checks.allowed(self.is_open, f"the plan was closed on {self.closed_on}")
 
     def review(self, on: dt.date, progress: Mapping[PlanAxis, Progress]) -> None:
         """Record a review of an open plan: progress on some or all of its axes."""
@@ -679,12 +643,10 @@ class IndividualPlan:
             raise InvalidValue(f"progress on axes the plan does not cover: {names}")
         ordered = {axis: progress[axis] for axis in self.axes if axis in progress}
         self.reviews.append(Review(on, ordered))
-        self.events.append(
-            PlanReviewed(
-                plan_id=self.plan_id,
-                reviewed_on=on,
-                progress=[AxisProgress(axis=a, progress=p) for a, p in ordered.items()],
-            )
+        self.record_event(
+            PlanReviewed,
+            reviewed_on=on,
+            progress=[AxisProgress(axis=a, progress=p) for a, p in ordered.items()],
         )
 
     def close(
@@ -705,14 +667,7 @@ class IndividualPlan:
             raise InvalidValue("only an interrupted plan has an interruption_reason")
         self.status, self.closed_on = PlanStatus.CLOSED, on
         self.outcome, self.interruption_reason = outcome, interruption_reason
-        self.events.append(
-            PlanClosed(
-                plan_id=self.plan_id,
-                closed_on=on,
-                outcome=outcome,
-                interruption_reason=interruption_reason,
-            )
-        )
+        self.record_event(PlanClosed)
 
 
 # --- access log --------------------------------------------------------------------------

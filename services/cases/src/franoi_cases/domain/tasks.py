@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
+from franoi_common.domain import Entity
 from franoi_contracts.cases import PlanAxis
 
 from franoi_cases.domain.model import (
@@ -58,7 +59,7 @@ def due_badge(status: TaskStatus, due_on: dt.date, today: dt.date) -> DueBadge |
 
 
 @dataclass(eq=False)
-class Task:
+class Task(Entity):
     """One thing to do for the person of a plan."""
 
     task_id: UUID
@@ -72,12 +73,6 @@ class Task:
     status: TaskStatus = TaskStatus.OPEN
     done_on: dt.date | None = None
     cancelled_on: dt.date | None = None
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Task) and other.task_id == self.task_id
-
-    def __hash__(self) -> int:
-        return hash(self.task_id)
 
     @classmethod
     def add(

@@ -15,10 +15,20 @@ import datetime as dt
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
-from franoi_common import api
-from franoi_common.api import Caller, Limit, Offset, Page, PersonRefPath, from_state, paged
-from franoi_common.auth import Role, require_partner_member
+from fastapi import Depends, Query, Request
+from franoi_common.api import (
+    Caller,
+    Limit,
+    Offset,
+    Page,
+    PersonRefPath,
+    from_state,
+    paged,
+    partner_member,
+    partner_router,
+)
+from franoi_common.api import PersonRecordsOut as RecordsOut
+from franoi_common.auth import Role
 from franoi_common.persons import PRINTABLE
 from franoi_contracts.base import AgeBand
 from franoi_contracts.cases import InterruptionReason, PlanAxis, PlanOutcome
@@ -34,8 +44,7 @@ from franoi_cases.domain.model import (
     Relation,
 )
 from franoi_cases.domain.tasks import DueBadge, Task, TaskStatus
-from franoi_cases.service_layer import commands as c
-from franoi_cases.service_layer import handlers as h
+from franoi_cases.service_layer import commands, handlers
 
 
 class HouseholdMemberOut(BaseModel):
@@ -179,7 +188,7 @@ class PersonFileOut(BaseModel):
     services: list[PeerOut]
 
 
-class PersonRecordsOut(api.PersonRecordsOut):
+class PersonRecordsOut(RecordsOut):
     """What this service holds for one ``person_ref`` (same shape as every service's)."""
 
 
@@ -279,222 +288,246 @@ def plan_out(plan: IndividualPlan, today: dt.date | None = None) -> PlanOut:
     )
 
 
-Services = Annotated[h.CasesServices, Depends(from_state("services", h.CasesServices))]
+Services = Annotated[
+    handlers.CasesServices, Depends(from_state("services", handlers.CasesServices))
+]
 
 
-def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
-    """The cases API; its handlers reach the wired services through ``app.state``."""
-    router = APIRouter(prefix="/v1", dependencies=[Depends(require_partner_member(partner_ids))])
-    admin = [Depends(require_partner_member(partner_ids, Role.PARTNER_ADMIN))]
+router = partner_router()
+ADMIN = [Depends(partner_member(Role.PARTNER_ADMIN))]
+"""The access log is for partner admins."""
 
-    # persons
+# persons
 
-    @router.post("/persons", status_code=201, response_model=PersonOut, tags=["persons"])
-    async def register_person(body: c.RegisterPerson, who: Caller, s: Services) -> Any:
-        """Register a person the partner follows. With a document identifier the person
-        gets their ``person_ref`` (and the network hears of them) at once. A record
-        already holding the document refuses it (409 ``person_already_registered``); with
-        ``check_duplicates``, so do records that may be the person (409
-        ``possible_duplicate``, saying how many) unless ``duplicate_reason`` says why
-        this is someone else. The consent given (if any) is recorded by the caller."""
-        return person_out(await h.register_person(s, who, body))
 
-    @router.get("/persons", response_model=Page[PersonSummaryOut], tags=["persons"])
-    async def list_persons(who: Caller, s: Services, limit: Limit = 50, offset: Offset = 0) -> Any:
-        """The partner's persons by name, a page at a time. Each person shown is written
-        to the access log. To search, use ``POST /v1/persons/search``."""
-        found = await h.search_persons(
-            s, who, name=None, born_on=None, document=None, limit=limit, offset=offset
-        )
-        return paged([person_summary(p) for p in found.items], found.total, limit, offset)
+@router.post("/persons", status_code=201, response_model=PersonOut, tags=["persons"])
+async def register_person(body: commands.RegisterPerson, who: Caller, s: Services) -> Any:
+    """Register a person the partner follows. With a document identifier the person
+    gets their ``person_ref`` (and the network hears of them) at once. A record
+    already holding the document refuses it (409 ``person_already_registered``); with
+    ``check_duplicates``, so do records that may be the person (409
+    ``possible_duplicate``, saying how many) unless ``duplicate_reason`` says why
+    this is someone else. The consent given (if any) is recorded by the caller."""
+    return person_out(await handlers.register_person(s, who, body))
 
-    @router.post("/persons/search", response_model=Page[PersonHitOut], tags=["persons"])
-    async def search_persons(body: c.SearchPersons, who: Caller, s: Services) -> Any:
-        """The partner's persons matching every criterion given. A name is matched as
-        parts of the name (``name_match: contains``, by name) or word by word, tolerant of
-        typos and transliterations (``similar``: best match first, each with its score).
-        The criteria are in the body so that no name or document number appears in a
-        URL. Each person shown is written to the access log."""
-        document = None if body.document is None else body.document.get_secret_value()
-        found = await h.search_persons(
-            s,
-            who,
-            name=body.name,
-            born_on=body.born_on,
-            document=document,
-            limit=body.limit,
-            offset=body.offset,
-            similar=body.name_match is c.NameMatch.SIMILAR,
-            person_refs=body.person_refs,
-        )
-        scores: list[float | None] = list(found.scores) or [None] * len(found.items)
-        hits = [person_hit(p, score) for p, score in zip(found.items, scores, strict=True)]
-        return paged(hits, found.total, body.limit, body.offset)
 
-    @router.post("/persons/duplicates", response_model=DuplicatesOut, tags=["persons"])
-    async def find_duplicates(body: c.FindDuplicates, who: Caller, s: Services) -> Any:
-        """The partner's records that may be the person about to be registered: the same
-        document, or a similar name (typos and transliterations tolerated; every word of
-        the shorter name matching) with the same birth date or a year of birth at most
-        one apart. Each record shown is written to the access log."""
-        total, candidates = await h.find_duplicates(s, who, body)
-        return DuplicatesOut(
-            candidates=[
-                DuplicateOut(
-                    **person_summary(found.person).model_dump(),
-                    reasons=found.reasons,
-                    score=found.score,
-                )
-                for found in candidates
-            ],
-            total=total,
-        )
-
-    @router.get("/persons/{person_id}", response_model=PersonOut, tags=["persons"])
-    async def read_person(person_id: UUID, who: Caller, s: Services) -> Any:
-        return person_out(await h.read_person(s, who, person_id))
-
-    @router.patch("/persons/{person_id}", response_model=PersonOut, tags=["persons"])
-    async def update_person(person_id: UUID, body: c.UpdatePerson, who: Caller, s: Services) -> Any:
-        """Correct or complete a record; a field given as null is removed (identity
-        fields can only be corrected)."""
-        return person_out(await h.update_person(s, who, person_id, body))
-
-    @router.post("/persons/{person_id}/merge", response_model=PersonOut, tags=["persons"])
-    async def merge_persons(person_id: UUID, body: c.MergePersons, who: Caller, s: Services) -> Any:
-        """Fold another record of the same person into this one."""
-        return person_out(await h.merge_persons(s, who, person_id, body))
-
-    @router.get("/persons/{person_id}/consent", response_model=list[ConsentOut], tags=["persons"])
-    async def consent_history(person_id: UUID, who: Caller, s: Services) -> Any:
-        """The person's consent as recorded over time, oldest first."""
-        return [consent_out(x) for x in await h.consent_history(s, who, person_id)]
-
-    @router.post("/persons/{person_id}/consent", response_model=list[ConsentOut], tags=["persons"])
-    async def record_consent(person_id: UUID, body: c.ConsentIn, who: Caller, s: Services) -> Any:
-        """Record a change of the person's consent (recorded by the caller); answers the
-        history, oldest first. The consent already recorded, repeated, changes nothing."""
-        return [consent_out(x) for x in await h.record_consent(s, who, person_id, body)]
-
-    @router.get("/persons/{person_id}/plans", response_model=list[PlanOut], tags=["plans"])
-    async def plans_of_person(person_id: UUID, who: Caller, s: Services) -> Any:
-        return [plan_out(p) for p in await h.plans_of_person(s, who, person_id)]
-
-    @router.get("/persons/{person_id}/file", response_model=PersonFileOut, tags=["persons"])
-    async def person_file(person_id: UUID, who: Caller, s: Services, request: Request) -> Any:
-        """The person's file: this record and its plans, and the records the partner's
-        housing, employment, hosting and events services hold for the person's
-        ``person_ref``, asked with the caller's own token. A service that is not
-        configured, unreachable or refusing is reported as such."""
-        authorization = request.headers.get("authorization", "")
-        found = await h.person_file(s, who, person_id, authorization)
-        return PersonFileOut(
-            person=person_out(found.person),
-            plans=[plan_out(p) for p in found.plans],
-            services=[
-                PeerOut(
-                    domain=a.domain,
-                    status=a.status,
-                    records=a.records,
-                    http_status=a.http_status,
-                    detail=a.detail,
-                )
-                for a in found.peers
-            ],
-        )
-
-    @router.get(
-        "/persons/{person_id}/access-log",
-        response_model=Page[AccessOut],
-        tags=["access log"],
-        dependencies=admin,
+@router.get("/persons", response_model=Page[PersonSummaryOut], tags=["persons"])
+async def list_persons(who: Caller, s: Services, limit: Limit = 50, offset: Offset = 0) -> Any:
+    """The partner's persons by name, a page at a time. Each person shown is written
+    to the access log. To search, use ``POST /v1/persons/search``."""
+    found = await handlers.search_persons(
+        s, who, name=None, born_on=None, document=None, limit=limit, offset=offset
     )
-    async def export_person_log(person_id: UUID, who: Caller, s: Services) -> Any:
-        """Everything logged about one person, this export included (partner admins)."""
-        found = await h.export_person_log(s, who, person_id)
-        return Page(
-            items=[AccessOut.model_validate(r) for r in found.items],
-            total=found.total,
-            limit=max(found.total, 1),
-            offset=0,
-        )
+    return paged([person_summary(p) for p in found.items], found.total, limit, offset)
 
-    @router.get("/persons/{person_ref}/records", response_model=PersonRecordsOut, tags=["persons"])
-    async def person_records(person_ref: PersonRefPath, who: Caller, s: Services) -> Any:
-        """What this service holds for one ``person_ref`` of the caller's partner (empty
-        lists when nothing). Logged like any read."""
-        persons, plans = await h.records_for_ref(s, who, person_ref)
-        return PersonRecordsOut(
-            person_ref=person_ref,
-            domain="cases",
-            records={
-                "persons": [person_out(p) for p in persons],
-                "plans": [plan_out(p) for p in plans],
-            },
-        )
 
-    # plans
-
-    @router.post("/plans", status_code=201, response_model=PlanOut, tags=["plans"])
-    async def open_plan(body: c.OpenPlan, who: Caller, s: Services) -> Any:
-        """Open an individual plan (one open plan per person)."""
-        return plan_out(await h.open_plan(s, who, body))
-
-    @router.get("/plans", response_model=Page[PlanOut], tags=["plans"])
-    async def list_plans(
-        who: Caller,
-        s: Services,
-        status: PlanStatus | None = None,
-        person_id: UUID | None = None,
-        key_worker: Annotated[
-            str | None,
-            Query(
-                min_length=1,
-                max_length=200,
-                pattern=PRINTABLE,
-                description="Only the plans this worker follows",
-            ),
-        ] = None,
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> Any:
-        found = await h.list_plans(
-            s,
-            who,
-            status=status,
-            person_id=person_id,
-            key_worker=key_worker,
-            limit=limit,
-            offset=offset,
-        )
-        return paged([plan_out(p) for p in found.items], found.total, limit, offset)
-
-    @router.get("/plans/{plan_id}", response_model=PlanOut, tags=["plans"])
-    async def read_plan(plan_id: UUID, who: Caller, s: Services) -> Any:
-        return plan_out(await h.read_plan(s, who, plan_id))
-
-    @router.post("/plans/{plan_id}/review", response_model=PlanOut, tags=["plans"])
-    async def review_plan(plan_id: UUID, body: c.ReviewPlan, who: Caller, s: Services) -> Any:
-        return plan_out(await h.review_plan(s, who, plan_id, body))
-
-    @router.post("/plans/{plan_id}/close", response_model=PlanOut, tags=["plans"])
-    async def close_plan(plan_id: UUID, body: c.ClosePlan, who: Caller, s: Services) -> Any:
-        return plan_out(await h.close_plan(s, who, plan_id, body))
-
-    # access log
-
-    @router.get(
-        "/access-log", response_model=Page[AccessOut], tags=["access log"], dependencies=admin
+@router.post("/persons/search", response_model=Page[PersonHitOut], tags=["persons"])
+async def search_persons(body: commands.SearchPersons, who: Caller, s: Services) -> Any:
+    """The partner's persons matching every criterion given. A name is matched as
+    parts of the name (``name_match: contains``, by name) or word by word, tolerant of
+    typos and transliterations (``similar``: best match first, each with its score).
+    The criteria are in the body so that no name or document number appears in a
+    URL. Each person shown is written to the access log."""
+    document = None if body.document is None else body.document.get_secret_value()
+    found = await handlers.search_persons(
+        s,
+        who,
+        name=body.name,
+        born_on=body.born_on,
+        document=document,
+        limit=body.limit,
+        offset=body.offset,
+        similar=body.name_match is commands.NameMatch.SIMILAR,
+        person_refs=body.person_refs,
     )
-    async def access_log(
-        who: Caller,
-        s: Services,
-        person_id: UUID | None = None,
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> Any:
-        """Who read or changed which person's record, newest first (partner admins)."""
-        found = await h.access_log(s, who, person_id, limit, offset)
-        return paged([AccessOut.model_validate(r) for r in found.items], found.total, limit, offset)
+    scores: list[float | None] = list(found.scores) or [None] * len(found.items)
+    hits = [person_hit(p, score) for p, score in zip(found.items, scores, strict=True)]
+    return paged(hits, found.total, body.limit, body.offset)
 
-    return router
+
+@router.post("/persons/duplicates", response_model=DuplicatesOut, tags=["persons"])
+async def find_duplicates(body: commands.FindDuplicates, who: Caller, s: Services) -> Any:
+    """The partner's records that may be the person about to be registered: the same
+    document, or a similar name (typos and transliterations tolerated; every word of
+    the shorter name matching) with the same birth date or a year of birth at most
+    one apart. Each record shown is written to the access log."""
+    total, candidates = await handlers.find_duplicates(s, who, body)
+    return DuplicatesOut(
+        candidates=[
+            DuplicateOut(
+                **person_summary(found.person).model_dump(),
+                reasons=found.reasons,
+                score=found.score,
+            )
+            for found in candidates
+        ],
+        total=total,
+    )
+
+
+@router.get("/persons/{person_id}", response_model=PersonOut, tags=["persons"])
+async def read_person(person_id: UUID, who: Caller, s: Services) -> Any:
+    return person_out(await handlers.read_person(s, who, person_id))
+
+
+@router.patch("/persons/{person_id}", response_model=PersonOut, tags=["persons"])
+async def update_person(
+    person_id: UUID, body: commands.UpdatePerson, who: Caller, s: Services
+) -> Any:
+    """Correct or complete a record; a field given as null is removed (identity
+    fields can only be corrected)."""
+    return person_out(await handlers.update_person(s, who, person_id, body))
+
+
+@router.post("/persons/{person_id}/merge", response_model=PersonOut, tags=["persons"])
+async def merge_persons(
+    person_id: UUID, body: commands.MergePersons, who: Caller, s: Services
+) -> Any:
+    """Fold another record of the same person into this one."""
+    return person_out(await handlers.merge_persons(s, who, person_id, body))
+
+
+@router.get("/persons/{person_id}/consent", response_model=list[ConsentOut], tags=["persons"])
+async def consent_history(person_id: UUID, who: Caller, s: Services) -> Any:
+    """The person's consent as recorded over time, oldest first."""
+    return [consent_out(x) for x in await handlers.consent_history(s, who, person_id)]
+
+
+@router.post("/persons/{person_id}/consent", response_model=list[ConsentOut], tags=["persons"])
+async def record_consent(
+    person_id: UUID, body: commands.ConsentIn, who: Caller, s: Services
+) -> Any:
+    """Record a change of the person's consent (recorded by the caller); answers the
+    history, oldest first. The consent already recorded, repeated, changes nothing."""
+    return [consent_out(x) for x in await handlers.record_consent(s, who, person_id, body)]
+
+
+@router.get("/persons/{person_id}/plans", response_model=list[PlanOut], tags=["plans"])
+async def plans_of_person(person_id: UUID, who: Caller, s: Services) -> Any:
+    return [plan_out(p) for p in await handlers.plans_of_person(s, who, person_id)]
+
+
+@router.get("/persons/{person_id}/file", response_model=PersonFileOut, tags=["persons"])
+async def person_file(person_id: UUID, who: Caller, s: Services, request: Request) -> Any:
+    """The person's file: this record and its plans, and the records the partner's
+    housing, employment, hosting and events services hold for the person's
+    ``person_ref``, asked with the caller's own token. A service that is not
+    configured, unreachable or refusing is reported as such."""
+    authorization = request.headers.get("authorization", "")
+    found = await handlers.person_file(s, who, person_id, authorization)
+    return PersonFileOut(
+        person=person_out(found.person),
+        plans=[plan_out(p) for p in found.plans],
+        services=[
+            PeerOut(
+                domain=a.domain,
+                status=a.status,
+                records=a.records,
+                http_status=a.http_status,
+                detail=a.detail,
+            )
+            for a in found.peers
+        ],
+    )
+
+
+@router.get(
+    "/persons/{person_id}/access-log",
+    response_model=Page[AccessOut],
+    tags=["access log"],
+    dependencies=ADMIN,
+)
+async def export_person_log(person_id: UUID, who: Caller, s: Services) -> Any:
+    """Everything logged about one person, this export included (partner admins)."""
+    found = await handlers.export_person_log(s, who, person_id)
+    return Page(
+        items=[AccessOut.model_validate(r) for r in found.items],
+        total=found.total,
+        limit=max(found.total, 1),
+        offset=0,
+    )
+
+
+@router.get("/persons/{person_ref}/records", response_model=PersonRecordsOut, tags=["persons"])
+async def person_records(person_ref: PersonRefPath, who: Caller, s: Services) -> Any:
+    """What this service holds for one ``person_ref`` of the caller's partner (empty
+    lists when nothing). Logged like any read."""
+    persons, plans = await handlers.records_for_ref(s, who, person_ref)
+    return PersonRecordsOut(
+        person_ref=person_ref,
+        domain="cases",
+        records={
+            "persons": [person_out(p) for p in persons],
+            "plans": [plan_out(p) for p in plans],
+        },
+    )
+
+
+# plans
+
+
+@router.post("/plans", status_code=201, response_model=PlanOut, tags=["plans"])
+async def open_plan(body: commands.OpenPlan, who: Caller, s: Services) -> Any:
+    """Open an individual plan (one open plan per person)."""
+    return plan_out(await handlers.open_plan(s, who, body))
+
+
+@router.get("/plans", response_model=Page[PlanOut], tags=["plans"])
+async def list_plans(
+    who: Caller,
+    s: Services,
+    status: PlanStatus | None = None,
+    person_id: UUID | None = None,
+    key_worker: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=PRINTABLE,
+            description="Only the plans this worker follows",
+        ),
+    ] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Any:
+    found = await handlers.list_plans(
+        s,
+        who,
+        status=status,
+        person_id=person_id,
+        key_worker=key_worker,
+        limit=limit,
+        offset=offset,
+    )
+    return paged([plan_out(p) for p in found.items], found.total, limit, offset)
+
+
+@router.get("/plans/{plan_id}", response_model=PlanOut, tags=["plans"])
+async def read_plan(plan_id: UUID, who: Caller, s: Services) -> Any:
+    return plan_out(await handlers.read_plan(s, who, plan_id))
+
+
+@router.post("/plans/{plan_id}/review", response_model=PlanOut, tags=["plans"])
+async def review_plan(plan_id: UUID, body: commands.ReviewPlan, who: Caller, s: Services) -> Any:
+    return plan_out(await handlers.review_plan(s, who, plan_id, body))
+
+
+@router.post("/plans/{plan_id}/close", response_model=PlanOut, tags=["plans"])
+async def close_plan(plan_id: UUID, body: commands.ClosePlan, who: Caller, s: Services) -> Any:
+    return plan_out(await handlers.close_plan(s, who, plan_id, body))
+
+
+# access log
+
+
+@router.get("/access-log", response_model=Page[AccessOut], tags=["access log"], dependencies=ADMIN)
+async def access_log(
+    who: Caller,
+    s: Services,
+    person_id: UUID | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Any:
+    """Who read or changed which person's record, newest first (partner admins)."""
+    found = await handlers.access_log(s, who, person_id, limit, offset)
+    return paged([AccessOut.model_validate(r) for r in found.items], found.total, limit, offset)

@@ -14,9 +14,9 @@ import datetime as dt
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
-from franoi_common.api import Caller
-from franoi_common.auth import Role, require_partner_member
+from fastapi import Request, Response
+from franoi_common.api import Caller, partner_router
+from franoi_common.auth import Role
 from pydantic import BaseModel, Field
 
 from franoi_cases.entrypoints.api import (
@@ -29,8 +29,7 @@ from franoi_cases.entrypoints.api import (
     person_out,
     plan_out,
 )
-from franoi_cases.service_layer import erasure as e
-from franoi_cases.service_layer import handlers as h
+from franoi_cases.service_layer import erasure, handlers
 
 
 class ErasureOut(BaseModel):
@@ -51,51 +50,48 @@ class PersonExportOut(PersonFileOut):
     access_log: list[AccessOut]
 
 
-def build_erasure_router(partner_ids: tuple[str, ...]) -> APIRouter:
-    router = APIRouter(
-        prefix="/v1",
-        dependencies=[Depends(require_partner_member(partner_ids, Role.PARTNER_ADMIN))],
+router = partner_router(Role.PARTNER_ADMIN)
+"""Erasing and exporting a person is for partner admins."""
+
+
+@router.post("/persons/{person_id}/erase", response_model=ErasureOut, tags=["persons"])
+async def erase_person(person_id: UUID, who: Caller, s: Services) -> Any:
+    """Erase the person (GDPR art. 17): their record, the records merged into it and
+    their plans are deleted; the partner's other services and the network's
+    projection detach the person's reference when they hear of it (counts stay).
+    The access log keeps its lines (person id only). Repeating it is harmless."""
+    done = await erasure.erase_person(s, who, person_id)
+    return ErasureOut(
+        person_id=done.person_id, erased_on=done.erased_on, records_erased=done.records_erased
     )
 
-    @router.post("/persons/{person_id}/erase", response_model=ErasureOut, tags=["persons"])
-    async def erase_person(person_id: UUID, who: Caller, s: Services) -> Any:
-        """Erase the person (GDPR art. 17): their record, the records merged into it and
-        their plans are deleted; the partner's other services and the network's
-        projection detach the person's reference when they hear of it (counts stay).
-        The access log keeps its lines (person id only). Repeating it is harmless."""
-        done = await e.erase_person(s, who, person_id)
-        return ErasureOut(
-            person_id=done.person_id, erased_on=done.erased_on, records_erased=done.records_erased
-        )
 
-    @router.get("/persons/{person_id}/export", response_model=PersonExportOut, tags=["persons"])
-    async def export_person(
-        person_id: UUID, who: Caller, s: Services, request: Request, response: Response
-    ) -> Any:
-        """The person's whole file as one JSON document (GDPR art. 15): record, plans and
-        their tasks, consent history, the partner's other services' records, and the
-        record's access log (this export included)."""
-        found = await h.person_file(s, who, person_id, request.headers.get("authorization", ""))
-        consents = await h.consent_history(s, who, person_id)
-        log = await h.export_person_log(s, who, person_id)
-        response.headers["Content-Disposition"] = f'attachment; filename="person-{person_id}.json"'
-        return PersonExportOut(
-            partner_id=who.partner_id,
-            exported_at=dt.datetime.now(dt.UTC),
-            person=person_out(found.person),
-            plans=[plan_out(p) for p in found.plans],
-            services=[
-                PeerOut(
-                    domain=a.domain,
-                    status=a.status,
-                    records=a.records,
-                    http_status=a.http_status,
-                    detail=a.detail,
-                )
-                for a in found.peers
-            ],
-            consents=[consent_out(c) for c in consents],
-            access_log=[AccessOut.model_validate(r) for r in log.items],
-        )
-
-    return router
+@router.get("/persons/{person_id}/export", response_model=PersonExportOut, tags=["persons"])
+async def export_person(
+    person_id: UUID, who: Caller, s: Services, request: Request, response: Response
+) -> Any:
+    """The person's whole file as one JSON document (GDPR art. 15): record, plans and
+    their tasks, consent history, the partner's other services' records, and the
+    record's access log (this export included)."""
+    found = await handlers.person_file(s, who, person_id, request.headers.get("authorization", ""))
+    consents = await handlers.consent_history(s, who, person_id)
+    log = await handlers.export_person_log(s, who, person_id)
+    response.headers["Content-Disposition"] = f'attachment; filename="person-{person_id}.json"'
+    return PersonExportOut(
+        partner_id=who.partner_id,
+        exported_at=dt.datetime.now(dt.UTC),
+        person=person_out(found.person),
+        plans=[plan_out(p) for p in found.plans],
+        services=[
+            PeerOut(
+                domain=a.domain,
+                status=a.status,
+                records=a.records,
+                http_status=a.http_status,
+                detail=a.detail,
+            )
+            for a in found.peers
+        ],
+        consents=[consent_out(consent) for consent in consents],
+        access_log=[AccessOut.model_validate(r) for r in log.items],
+    )

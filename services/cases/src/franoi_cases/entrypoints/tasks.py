@@ -12,85 +12,85 @@ import datetime as dt
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Query
-from franoi_common.api import Caller, Day, Limit, Offset, Page, paged
-from franoi_common.auth import require_partner_member
+from fastapi import Body, Query
+from franoi_common.api import Caller, Day, Limit, Offset, Page, paged, partner_router
+from franoi_common.persons import PRINTABLE
 
 from franoi_cases.domain.model import MAX_NAME_LENGTH
 from franoi_cases.domain.tasks import TaskStatus
 from franoi_cases.entrypoints.api import Services, TaskOut, task_out
-from franoi_cases.service_layer import commands as c
-from franoi_cases.service_layer import tasks as t
+from franoi_cases.service_layer import tasks
+from franoi_cases.service_layer.commands import AddTask, CancelTask, CompleteTask
 
 Assignee = Annotated[
     str | None,
     Query(
         min_length=1,
         max_length=MAX_NAME_LENGTH,
-        pattern=c.PRINTABLE,
+        pattern=PRINTABLE,
         description="Only this key worker's tasks",
     ),
 ]
 DueBefore = Annotated[Day | None, Query(description="Only tasks due before this day (not on it)")]
 
 
-def build_tasks_router(partner_ids: tuple[str, ...]) -> APIRouter:
-    router = APIRouter(
-        prefix="/v1", dependencies=[Depends(require_partner_member(partner_ids))], tags=["tasks"]
+router = partner_router(tags=["tasks"])
+
+
+@router.post("/plans/{plan_id}/tasks", status_code=201, response_model=TaskOut)
+async def add_task(plan_id: UUID, body: AddTask, who: Caller, s: Services) -> Any:
+    """Add a task to an open plan (client-chosen ``task_id`` makes retries safe). The
+    assignee defaults to the caller."""
+    return task_out(await tasks.add_task(s, who, plan_id, body))
+
+
+@router.post("/tasks/{task_id}/complete", response_model=TaskOut)
+async def complete_task(task_id: UUID, body: CompleteTask, who: Caller, s: Services) -> Any:
+    """Mark an open task done; the same completion repeated changes nothing."""
+    return task_out(await tasks.complete_task(s, who, task_id, body))
+
+
+@router.post("/tasks/{task_id}/cancel", response_model=TaskOut)
+async def cancel_task(
+    task_id: UUID,
+    who: Caller,
+    s: Services,
+    body: Annotated[CancelTask | None, Body()] = None,
+) -> Any:
+    """Cancel an open task (today, unless ``cancelled_on`` says otherwise); repeating it
+    changes nothing."""
+    return task_out(await tasks.cancel_task(s, who, task_id, body or CancelTask()))
+
+
+@router.get("/tasks", response_model=Page[TaskOut])
+async def list_tasks(
+    who: Caller,
+    s: Services,
+    assignee: Assignee = None,
+    status: TaskStatus | None = None,
+    due_before: DueBefore = None,
+    person_id: UUID | None = None,
+    plan_id: UUID | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Any:
+    """The partner's tasks matching every filter given, the soonest due first. Each
+    person shown is written to the access log."""
+    found = await tasks.list_tasks(
+        s,
+        who,
+        assignee=assignee,
+        status=status,
+        due_before=due_before,
+        person_id=person_id,
+        plan_id=plan_id,
+        limit=limit,
+        offset=offset,
     )
+    today = dt.date.today()
+    return paged([task_out(x, today) for x in found.items], found.total, limit, offset)
 
-    @router.post("/plans/{plan_id}/tasks", status_code=201, response_model=TaskOut)
-    async def add_task(plan_id: UUID, body: c.AddTask, who: Caller, s: Services) -> Any:
-        """Add a task to an open plan (client-chosen ``task_id`` makes retries safe). The
-        assignee defaults to the caller."""
-        return task_out(await t.add_task(s, who, plan_id, body))
 
-    @router.post("/tasks/{task_id}/complete", response_model=TaskOut)
-    async def complete_task(task_id: UUID, body: c.CompleteTask, who: Caller, s: Services) -> Any:
-        """Mark an open task done; the same completion repeated changes nothing."""
-        return task_out(await t.complete_task(s, who, task_id, body))
-
-    @router.post("/tasks/{task_id}/cancel", response_model=TaskOut)
-    async def cancel_task(
-        task_id: UUID,
-        who: Caller,
-        s: Services,
-        body: Annotated[c.CancelTask | None, Body()] = None,
-    ) -> Any:
-        """Cancel an open task (today, unless ``cancelled_on`` says otherwise); repeating it
-        changes nothing."""
-        return task_out(await t.cancel_task(s, who, task_id, body or c.CancelTask()))
-
-    @router.get("/tasks", response_model=Page[TaskOut])
-    async def list_tasks(
-        who: Caller,
-        s: Services,
-        assignee: Assignee = None,
-        status: TaskStatus | None = None,
-        due_before: DueBefore = None,
-        person_id: UUID | None = None,
-        plan_id: UUID | None = None,
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> Any:
-        """The partner's tasks matching every filter given, the soonest due first. Each
-        person shown is written to the access log."""
-        found = await t.list_tasks(
-            s,
-            who,
-            assignee=assignee,
-            status=status,
-            due_before=due_before,
-            person_id=person_id,
-            plan_id=plan_id,
-            limit=limit,
-            offset=offset,
-        )
-        today = dt.date.today()
-        return paged([task_out(x, today) for x in found.items], found.total, limit, offset)
-
-    @router.get("/tasks/{task_id}", response_model=TaskOut)
-    async def read_task(task_id: UUID, who: Caller, s: Services) -> Any:
-        return task_out(await t.read_task(s, who, task_id))
-
-    return router
+@router.get("/tasks/{task_id}", response_model=TaskOut)
+async def read_task(task_id: UUID, who: Caller, s: Services) -> Any:
+    return task_out(await tasks.read_task(s, who, task_id))

@@ -12,17 +12,16 @@ from enum import StrEnum
 from typing import Annotated, Self
 from uuid import UUID
 
-from franoi_common.api import Day
+from franoi_common.persons import PRINTABLE, Command, Day
 from franoi_contracts.base import PersonRef, ProtectionStatus, Sex
 from franoi_contracts.cases import (
-    MAX_PLANNED_MONTHS,
-    MIN_PLANNED_MONTHS,
     InterruptionReason,
     PlanAxis,
+    PlannedMonths,
     PlanOutcome,
     Progress,
 )
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from franoi_cases.domain.model import (
     MAX_DUPLICATE_REASON_LENGTH,
@@ -37,9 +36,6 @@ from franoi_cases.domain.model import (
 )
 from franoi_cases.domain.tasks import MAX_TITLE_LENGTH
 
-PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
-"""No control characters (PostgreSQL text cannot hold NUL; none belongs in a name)."""
-
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH, pattern=PRINTABLE)]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. NG")]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}$", description="ISO 639, e.g. it, ti")]
@@ -47,10 +43,6 @@ DocumentNumber = Annotated[SecretStr, Field(min_length=6, max_length=40)]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ]{5,19}$", max_length=21)]
 Email = Annotated[str, Field(pattern=r"^[^@\s]{1,64}@[^@\s]{1,188}\.[A-Za-z]{2,24}$")]
 Goal = Annotated[str, Field(min_length=1, max_length=MAX_GOAL_LENGTH, pattern=PRINTABLE)]
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class HouseholdMemberIn(Command):
@@ -206,7 +198,7 @@ class OpenPlan(Command):
         default_factory=dict,
         description="Per axis: coded values or short texts; kept in this service only",
     )
-    planned_months: Annotated[int, Field(ge=MIN_PLANNED_MONTHS, le=MAX_PLANNED_MONTHS)]
+    planned_months: PlannedMonths
     key_worker: Name | None = Field(None, description="Default: the caller (token subject)")
 
 

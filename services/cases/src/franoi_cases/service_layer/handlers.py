@@ -20,7 +20,6 @@ import asyncpg
 import httpx
 from franoi_common.auth import Principal, Role
 from franoi_common.commands import CommandUnit, PartnerServices
-from franoi_common.db import UnitOfWork
 from franoi_common.errors import NotFound
 from franoi_common.outbox import Outbox
 from franoi_common.pseudonym import normalise_identifier, person_ref
@@ -51,7 +50,7 @@ from franoi_cases.domain.model import (
     PlanStatus,
 )
 from franoi_cases.domain.tasks import Task
-from franoi_cases.service_layer import commands as c
+from franoi_cases.service_layer import commands
 
 NAMES: dict[type[Any], str] = {Person: "person", IndividualPlan: "plan", Task: "task"}
 
@@ -91,6 +90,9 @@ class CasesServices(PartnerServices):
     def uow(self) -> CasesUoW:
         return CasesUoW(self)
 
+    def repository_on(self, conn: asyncpg.Connection) -> CasesRepository:
+        return CasesRepository(conn, self.cipher)
+
     def pseudonymise(self, identifier: str) -> str:
         return person_ref(identifier, self.pseudonym_key)
 
@@ -101,12 +103,8 @@ class CasesUoW(CommandUnit):
     repo: CasesRepository
     services: CasesServices
 
-    def __init__(self, services: CasesServices) -> None:
-        super().__init__(services)
-
     async def __aenter__(self) -> CasesUoW:
-        await UnitOfWork.__aenter__(self)
-        self.repo = CasesRepository(self.conn, self.services.cipher)
+        await super().__aenter__()
         return self
 
     async def log(self, who: Principal, operation: Operation, person_ids: Iterable[UUID]) -> None:
@@ -168,7 +166,7 @@ async def _must_get_plan(uow: CasesUoW, partner_id: str, plan_id: UUID) -> Indiv
 # --- persons -----------------------------------------------------------------------------
 
 
-def _consent(who: Principal, given: c.ConsentIn) -> Consent:
+def _consent(who: Principal, given: commands.ConsentIn) -> Consent:
     """A consent as given, recorded now by the caller (never a typed name)."""
     return Consent(
         given_on=given.given_on,
@@ -178,7 +176,7 @@ def _consent(who: Principal, given: c.ConsentIn) -> Consent:
     )
 
 
-async def register_person(s: CasesServices, who: Principal, cmd: c.RegisterPerson) -> Person:
+async def register_person(s: CasesServices, who: Principal, cmd: commands.RegisterPerson) -> Person:
     partner_id = who.partner_id
     today = dt.date.today()
     registered_on = cmd.registered_on or today
@@ -241,7 +239,7 @@ _IDENTITY_REQUIRED = ("given_names", "family_name", "born_on", "sex", "citizensh
 
 
 async def update_person(
-    s: CasesServices, who: Principal, person_id: UUID, cmd: c.UpdatePerson
+    s: CasesServices, who: Principal, person_id: UUID, cmd: commands.UpdatePerson
 ) -> Person:
     given = cmd.model_fields_set
     for name in (*_IDENTITY_REQUIRED, "protection_status"):
@@ -289,7 +287,7 @@ async def update_person(
             household=household,
             holders_of_documents=holders,
         )
-        await uow.repo.save_person(who.partner_id, person)
+        await uow.repo.update_person(who.partner_id, person)
         await uow.log(who, Operation.UPDATE, [person_id])
         await uow.publish(who.partner_id, person)
         words_after = person.identity.name_words
@@ -383,7 +381,7 @@ async def possible_duplicates(
 
 
 async def find_duplicates(
-    s: CasesServices, who: Principal, cmd: c.FindDuplicates
+    s: CasesServices, who: Principal, cmd: commands.FindDuplicates
 ) -> tuple[int, list[Candidate]]:
     """The partner's records that may be the person described (how many, and the first
     :data:`MAX_CANDIDATES`, the likeliest first); each one shown is logged."""
@@ -398,7 +396,7 @@ async def find_duplicates(
 
 
 async def record_consent(
-    s: CasesServices, who: Principal, person_id: UUID, cmd: c.ConsentIn
+    s: CasesServices, who: Principal, person_id: UUID, cmd: commands.ConsentIn
 ) -> list[Consent]:
     """Record a change of the person's consent; the history, oldest first. Repeating the
     consent last recorded changes nothing."""
@@ -406,7 +404,7 @@ async def record_consent(
         person = await _must_get_person(uow, who.partner_id, person_id)
         if person.record_consent(_consent(who, cmd), dt.date.today()):
             assert person.consent is not None
-            await uow.repo.save_person(who.partner_id, person)
+            await uow.repo.update_person(who.partner_id, person)
             await uow.repo.add_consent(who.partner_id, person_id, person.consent)
             await uow.log(who, Operation.RECORD_CONSENT, [person_id])
         else:
@@ -424,7 +422,7 @@ async def consent_history(s: CasesServices, who: Principal, person_id: UUID) -> 
 
 
 async def merge_persons(
-    s: CasesServices, who: Principal, person_id: UUID, cmd: c.MergePersons
+    s: CasesServices, who: Principal, person_id: UUID, cmd: commands.MergePersons
 ) -> Person:
     """Fold ``cmd.duplicate_person_id`` into ``person_id`` (see :meth:`Person.absorb`)."""
     partner_id = who.partner_id
@@ -435,10 +433,10 @@ async def merge_persons(
         survivor, duplicate = locked[person_id], locked[cmd.duplicate_person_id]
         plans = await uow.repo.plans_of(partner_id, duplicate.person_id)
         survivor.absorb(duplicate, plans)
-        await uow.repo.save_person(partner_id, duplicate)  # releases its documents first
-        await uow.repo.save_person(partner_id, survivor)
+        await uow.repo.update_person(partner_id, duplicate)  # releases its documents first
+        await uow.repo.update_person(partner_id, survivor)
         for plan in plans:
-            await uow.repo.save_plan(partner_id, plan)
+            await uow.repo.update_plan(partner_id, plan)
         await uow.repo.move_tasks(partner_id, duplicate.person_id, survivor.person_id)
         await uow.repo.move_consents(partner_id, duplicate.person_id, survivor.person_id)
         await uow.log(who, Operation.MERGE, [survivor.person_id, duplicate.person_id])
@@ -449,7 +447,7 @@ async def merge_persons(
 # --- plans -------------------------------------------------------------------------------
 
 
-async def open_plan(s: CasesServices, who: Principal, cmd: c.OpenPlan) -> IndividualPlan:
+async def open_plan(s: CasesServices, who: Principal, cmd: commands.OpenPlan) -> IndividualPlan:
     partner_id = who.partner_id
     plan_id = cmd.plan_id or uuid.uuid4()
     async with s.uow() as uow:
@@ -474,24 +472,24 @@ async def open_plan(s: CasesServices, who: Principal, cmd: c.OpenPlan) -> Indivi
 
 
 async def review_plan(
-    s: CasesServices, who: Principal, plan_id: UUID, cmd: c.ReviewPlan
+    s: CasesServices, who: Principal, plan_id: UUID, cmd: commands.ReviewPlan
 ) -> IndividualPlan:
     async with s.uow() as uow:
         plan = await _must_get_plan(uow, who.partner_id, plan_id)
         plan.review(cmd.reviewed_on, cmd.progress)
-        await uow.repo.save_plan(who.partner_id, plan)
+        await uow.repo.update_plan(who.partner_id, plan)
         await uow.log(who, Operation.REVIEW_PLAN, [plan.person_id])
         await uow.publish(who.partner_id, plan)
     return plan
 
 
 async def close_plan(
-    s: CasesServices, who: Principal, plan_id: UUID, cmd: c.ClosePlan
+    s: CasesServices, who: Principal, plan_id: UUID, cmd: commands.ClosePlan
 ) -> IndividualPlan:
     async with s.uow() as uow:
         plan = await _must_get_plan(uow, who.partner_id, plan_id)
         plan.close(cmd.closed_on, cmd.outcome, cmd.interruption_reason)
-        await uow.repo.save_plan(who.partner_id, plan)
+        await uow.repo.update_plan(who.partner_id, plan)
         await uow.log(who, Operation.CLOSE_PLAN, [plan.person_id])
         await uow.publish(who.partner_id, plan)
     return plan

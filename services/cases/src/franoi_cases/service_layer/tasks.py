@@ -18,11 +18,11 @@ from franoi_common.errors import AlreadyExists
 from franoi_cases.adapters.repository import Found
 from franoi_cases.domain.model import IndividualPlan, Operation
 from franoi_cases.domain.tasks import Task, TaskStatus
-from franoi_cases.service_layer import commands as c
+from franoi_cases.service_layer import commands
 from franoi_cases.service_layer.handlers import CasesServices
 
 
-async def add_task(s: CasesServices, who: Principal, plan_id: UUID, cmd: c.AddTask) -> Task:
+async def add_task(s: CasesServices, who: Principal, plan_id: UUID, cmd: commands.AddTask) -> Task:
     """Add a task to an open plan; with a client-chosen ``task_id`` a repeat answers the
     task it created (the same id for another plan or content: 409)."""
     partner_id = who.partner_id
@@ -49,7 +49,7 @@ async def add_task(s: CasesServices, who: Principal, plan_id: UUID, cmd: c.AddTa
 
 
 async def complete_task(
-    s: CasesServices, who: Principal, task_id: UUID, cmd: c.CompleteTask
+    s: CasesServices, who: Principal, task_id: UUID, cmd: commands.CompleteTask
 ) -> Task:
     """Mark a task done (a repeat with the same day changes nothing)."""
     return await _settle(
@@ -58,7 +58,9 @@ async def complete_task(
     )  # fmt: skip
 
 
-async def cancel_task(s: CasesServices, who: Principal, task_id: UUID, cmd: c.CancelTask) -> Task:
+async def cancel_task(
+    s: CasesServices, who: Principal, task_id: UUID, cmd: commands.CancelTask
+) -> Task:
     """Cancel a task (a repeat changes nothing)."""
     return await _settle(
         s, who, task_id, lambda task: task.cancel(cmd.cancelled_on, dt.date.today()),
@@ -78,7 +80,7 @@ async def _settle(
     async with s.uow() as uow:
         task = await uow.must_get(Task, who.partner_id, task_id)
         if change(task):
-            await uow.repo.save_task(who.partner_id, task)
+            await uow.repo.update_task(who.partner_id, task)
             await uow.log(who, operation, [task.person_id])
         else:
             await uow.log(who, Operation.READ_PLAN, [task.person_id])

@@ -16,16 +16,13 @@ import asyncpg
 from franoi_common.repository import Repository, Table
 from franoi_contracts.employment import DrivingLicence, EducationLevel, ItalianLevel
 
-from franoi_employment.domain.model import (
-    Assessment,
+from franoi_employment.domain.model import Assessment, Consultation, GroupActivity, SkillsProfile
+from franoi_employment.domain.work import (
     CompanyAgreement,
-    Consultation,
     Enrolment,
-    GroupActivity,
     Hire,
     Internship,
     InternshipStatus,
-    SkillsProfile,
 )
 
 A = TypeVar("A")
@@ -61,6 +58,10 @@ class EmploymentRepository(Repository):
         elif isinstance(aggregate, SkillsProfile):
             aggregate.assessments = await self.assessments(aggregate.skills_profile_id)
         return aggregate
+
+    @classmethod
+    def one_row(cls, kind: type[Any]) -> bool:
+        return kind not in (GroupActivity, SkillsProfile)
 
     async def add(self, partner_id: str, aggregate: Any, **local: Any) -> None:
         await super().add(partner_id, aggregate, **local)

@@ -12,27 +12,16 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from franoi_common.api import Day
-from franoi_common.persons import PRINTABLE, Command, PersonInput
+from franoi_common.persons import ClientId, Command, Day, Label, PersonInput
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_contracts.employment import (
-    MAX_ATTENDEES,
-    MAX_COURSE_HOURS,
     MAX_LANGUAGES,
-    MAX_MINUTES,
-    MAX_PLACES,
     MAX_REGISTERED_ATTENDEES,
-    MAX_STIPEND_EUR,
-    MAX_WEEKLY_HOURS,
-    MIN_ATTENDEES,
-    MIN_COURSE_HOURS,
-    MIN_MINUTES,
-    MIN_PLACES,
-    MIN_STIPEND_EUR,
-    MIN_WEEKLY_HOURS,
     AtecoSection,
+    Attendees,
     ConsultationTopic,
     ContractType,
+    CourseHours,
     CourseKind,
     DrivingLicence,
     EducationLevel,
@@ -42,14 +31,14 @@ from franoi_contracts.employment import (
     InterruptedBy,
     ItalianLevel,
     LanguageCode,
+    Minutes,
+    PlacesOffered,
+    StipendEur,
     StipendPayer,
+    WeeklyHours,
     WorkerRole,
 )
 from pydantic import Field
-
-CLIENT_ID = "Client-chosen id: retrying the identical request answers the same resource"
-Label = Annotated[str, Field(min_length=1, max_length=200, pattern=PRINTABLE)]
-"""A company name, course title or provider: kept in this service, never published."""
 
 
 class AboutAPerson(PersonInput):
@@ -61,15 +50,15 @@ class AboutAPerson(PersonInput):
 
 
 class RecordConsultation(AboutAPerson):
-    consultation_id: UUID | None = Field(None, description=CLIENT_ID)
+    consultation_id: ClientId = None
     held_on: Day
     topic: ConsultationTopic
-    minutes: Annotated[int, Field(ge=MIN_MINUTES, le=MAX_MINUTES)]
+    minutes: Minutes
     worker_role: WorkerRole
 
 
 class ScheduleGroupActivity(Command):
-    group_activity_id: UUID | None = Field(None, description=CLIENT_ID)
+    group_activity_id: ClientId = None
     kind: GroupActivityKind
     scheduled_on: Day
 
@@ -79,7 +68,7 @@ class HoldGroupActivity(Command):
     registered_attendees: Annotated[
         list[PersonInput], Field(max_length=MAX_REGISTERED_ATTENDEES)
     ] = Field(default_factory=list, description="The partner's persons who attended")
-    anonymous_attendees: Annotated[int, Field(ge=MIN_ATTENDEES, le=MAX_ATTENDEES)] = Field(
+    anonymous_attendees: Attendees = Field(
         0, description="Attendees not registered by the partner (e.g. pupils)"
     )
 
@@ -105,14 +94,14 @@ class Assess(Command):
 
 
 class OpenSkillsProfile(PersonInput, Assess):
-    skills_profile_id: UUID | None = Field(None, description=CLIENT_ID)
+    skills_profile_id: ClientId = None
 
 
 class SignCompanyAgreement(Command):
-    company_agreement_id: UUID | None = Field(None, description=CLIENT_ID)
+    company_agreement_id: ClientId = None
     company_name: Label = Field(description="The company's name; kept in this service only")
     sector: AtecoSection = Field(description="ATECO section letter, e.g. I (hospitality)")
-    places_offered: Annotated[int, Field(ge=MIN_PLACES, le=MAX_PLACES)]
+    places_offered: PlacesOffered
     signed_on: Day
     valid_until: Day | None = None
 
@@ -122,11 +111,11 @@ class EndCompanyAgreement(Command):
 
 
 class EnrolInTraining(AboutAPerson):
-    enrolment_id: UUID | None = Field(None, description=CLIENT_ID)
+    enrolment_id: ClientId = None
     course_title: Label = Field(description="Kept in this service only")
     provider: Label = Field(description="Kept in this service only")
     course_kind: CourseKind
-    hours: Annotated[int, Field(ge=MIN_COURSE_HOURS, le=MAX_COURSE_HOURS)]
+    hours: CourseHours
     starts_on: Day
     ends_on: Day
 
@@ -140,11 +129,11 @@ class DropEnrolment(Command):
 
 
 class StartInternship(AboutAPerson):
-    internship_id: UUID | None = Field(None, description=CLIENT_ID)
+    internship_id: ClientId = None
     company_agreement_id: UUID
     started_on: Day
     planned_end_on: Day
-    monthly_stipend_eur: Annotated[int, Field(ge=MIN_STIPEND_EUR, le=MAX_STIPEND_EUR)]
+    monthly_stipend_eur: StipendEur
     stipend_paid_by: StipendPayer
 
 
@@ -165,14 +154,14 @@ class RecordInternshipOutcome(Command):
 
 
 class RecordHire(AboutAPerson):
-    hire_id: UUID | None = Field(None, description=CLIENT_ID)
+    hire_id: ClientId = None
     company_agreement_id: UUID | None = Field(
         None, description="The agreement with the employer, if any (gives the sector)"
     )
     internship_id: UUID | None = Field(None, description="The internship this hire follows")
     sector: AtecoSection | None = Field(None, description="Needed without an agreement")
     contract_type: ContractType
-    weekly_hours: Annotated[int, Field(ge=MIN_WEEKLY_HOURS, le=MAX_WEEKLY_HOURS)]
+    weekly_hours: WeeklyHours
     started_on: Day
     ends_on: Day | None = None
 

@@ -1,7 +1,8 @@
 """Command handlers: load aggregates, let the domain decide, save, append events.
 
 Each handler is one unit of work (:class:`franoi_common.commands.CommandUnit`):
-the state change and its outbox rows commit together or not at all. Lock
+the state change and its outbox rows commit together or not at all, and it answers the
+aggregate it created or changed. Lock
 order is company agreement → internship → hire, so commands touching the same
 records cannot interleave. Creates with a client-chosen id are safe to retry:
 an identical retry answers the existing resource and records nothing.
@@ -9,77 +10,77 @@ an identical retry answers the existing resource and records nothing.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
-from typing import Any
+import functools
 from uuid import UUID
 
-import asyncpg
-from franoi_common.commands import CommandUnit, PartnerServices, change, create
+from franoi_common.commands import CommandUnit, PartnerServices, change, changes, new
 from franoi_common.errors import AlreadyExists
-from franoi_common.outbox import Outbox
 
 from franoi_employment.adapters.repository import EmploymentRepository
 from franoi_employment.domain.model import (
     Assessment,
-    CompanyAgreement,
     Consultation,
-    Enrolment,
     GroupActivity,
-    Hire,
-    Internship,
     InternshipAlreadyOpen,
     InvalidValue,
     Person,
     SkillsProfile,
 )
-from franoi_employment.service_layer import commands as c
+from franoi_employment.domain.work import CompanyAgreement, Enrolment, Hire, Internship
+from franoi_employment.service_layer.commands import (
+    AboutAPerson,
+    Assess,
+    CancelGroupActivity,
+    CompleteEnrolment,
+    DropEnrolment,
+    EndCompanyAgreement,
+    EndHire,
+    EndInternship,
+    EnrolInTraining,
+    ExtendInternship,
+    HoldGroupActivity,
+    OpenSkillsProfile,
+    RecordConsultation,
+    RecordHire,
+    RecordInternshipOutcome,
+    ScheduleGroupActivity,
+    SignCompanyAgreement,
+    StartInternship,
+)
 
-NAMES: dict[type[Any], str] = {
-    CompanyAgreement: "company agreement",
-    Consultation: "consultation",
-    GroupActivity: "group activity",
-    SkillsProfile: "skills profile",
-    Enrolment: "enrolment",
-    Internship: "internship",
-    Hire: "hire",
-}
-
-
-def employment_services(
-    pool: asyncpg.Pool,
-    outbox: Outbox,
-    pseudonym_key: bytes,
-    after_commit: Callable[[], None] | None = None,
-) -> PartnerServices:
-    """What the handlers need, built once by bootstrap."""
-    return PartnerServices(
-        pool=pool,
-        outbox=outbox,
-        pseudonym_key=pseudonym_key,
-        repository=EmploymentRepository,
-        names=NAMES,
-        constraint_errors={
-            "internships_one_open_per_person": lambda: InternshipAlreadyOpen(
-                "the person already has an open internship"
-            ),
-            "skills_profiles_one_per_person": lambda: AlreadyExists(
-                "the person already has a skills profile: add an assessment to it"
-            ),
-        },
-        after_commit=after_commit,
-    )
+employment_services = functools.partial(
+    PartnerServices,
+    repository=EmploymentRepository,
+    names={
+        CompanyAgreement: "company agreement",
+        Consultation: "consultation",
+        GroupActivity: "group activity",
+        SkillsProfile: "skills profile",
+        Enrolment: "enrolment",
+        Internship: "internship",
+        Hire: "hire",
+    },
+    constraint_errors={
+        "internships_one_open_per_person": lambda: InternshipAlreadyOpen(
+            "the person already has an open internship"
+        ),
+        "skills_profiles_one_per_person": lambda: AlreadyExists(
+            "the person already has a skills profile: add an assessment to it"
+        ),
+    },
+)
+"""What the handlers need (given the pool, the outbox and the keys), built by bootstrap."""
 
 
 def _repo(uow: CommandUnit) -> EmploymentRepository:
     return uow.repository(EmploymentRepository)
 
 
-def _person(s: PartnerServices, cmd: c.AboutAPerson) -> Person:
+def _person(s: PartnerServices, cmd: AboutAPerson) -> Person:
     return Person(s.person_ref_of(cmd), cmd.sex, cmd.age_band, cmd.protection_status)
 
 
-def _assessment(cmd: c.Assess) -> Assessment:
+def _assessment(cmd: Assess) -> Assessment:
     return Assessment(
         assessed_on=cmd.assessed_on,
         education_level=cmd.education_level,
@@ -95,98 +96,75 @@ def _assessment(cmd: c.Assess) -> Assessment:
 
 
 async def record_consultation(
-    s: PartnerServices, partner_id: str, cmd: c.RecordConsultation
-) -> UUID:
+    s: PartnerServices, partner_id: str, cmd: RecordConsultation
+) -> Consultation:
     person = _person(s, cmd)
-    return await create(
-        s,
-        partner_id,
-        Consultation,
-        cmd.consultation_id,
-        cmd,
-        lambda consultation_id: Consultation.record(
+
+    def record(consultation_id: UUID) -> Consultation:
+        return Consultation.record(
             consultation_id, person, cmd.held_on, cmd.topic, cmd.minutes, cmd.worker_role
-        ),
-    )
+        )
+
+    return await new(s, partner_id, Consultation, cmd.consultation_id, cmd, record)
 
 
 # --- group activities -------------------------------------------------------------------
 
 
 async def schedule_group_activity(
-    s: PartnerServices, partner_id: str, cmd: c.ScheduleGroupActivity
-) -> UUID:
-    return await create(
-        s,
-        partner_id,
-        GroupActivity,
-        cmd.group_activity_id,
-        cmd,
-        lambda group_activity_id: GroupActivity.schedule(
-            group_activity_id, cmd.kind, cmd.scheduled_on
-        ),
-    )
+    s: PartnerServices, partner_id: str, cmd: ScheduleGroupActivity
+) -> GroupActivity:
+    def schedule(group_activity_id: UUID) -> GroupActivity:
+        return GroupActivity.schedule(group_activity_id, cmd.kind, cmd.scheduled_on)
+
+    return await new(s, partner_id, GroupActivity, cmd.group_activity_id, cmd, schedule)
 
 
 async def hold_group_activity(
-    s: PartnerServices, partner_id: str, group_activity_id: UUID, cmd: c.HoldGroupActivity
+    s: PartnerServices, partner_id: str, group_activity_id: UUID, cmd: HoldGroupActivity
 ) -> GroupActivity:
     refs = sorted(s.person_ref_of(p) for p in cmd.registered_attendees)
-    return await change(
-        s,
-        partner_id,
-        GroupActivity,
-        group_activity_id,
-        lambda a: a.hold(cmd.held_on, refs, cmd.anonymous_attendees),
-    )
+
+    def hold(activity: GroupActivity) -> None:
+        activity.hold(cmd.held_on, refs, cmd.anonymous_attendees)
+
+    return await change(s, partner_id, GroupActivity, group_activity_id, hold)
 
 
-async def cancel_group_activity(
-    s: PartnerServices, partner_id: str, group_activity_id: UUID, cmd: c.CancelGroupActivity
-) -> GroupActivity:
-    return await change(
-        s, partner_id, GroupActivity, group_activity_id, lambda a: a.cancel(cmd.cancelled_on)
-    )
+@changes(GroupActivity)
+def cancel_group_activity(activity: GroupActivity, cmd: CancelGroupActivity) -> None:
+    activity.cancel(cmd.cancelled_on)
 
 
 # --- skills profiles --------------------------------------------------------------------
 
 
 async def open_skills_profile(
-    s: PartnerServices, partner_id: str, cmd: c.OpenSkillsProfile
-) -> UUID:
-    skills_profile_id = cmd.skills_profile_id or uuid.uuid4()
+    s: PartnerServices, partner_id: str, cmd: OpenSkillsProfile
+) -> SkillsProfile:
     ref = s.person_ref_of(cmd)
-    async with s.uow() as uow:
-        if await uow.replayed(SkillsProfile, partner_id, cmd.skills_profile_id, cmd):
-            return skills_profile_id
+
+    def open_profile(skills_profile_id: UUID) -> SkillsProfile:
         profile = SkillsProfile(skills_profile_id, ref)
         profile.assess(_assessment(cmd))
-        await uow.add(partner_id, profile, command=cmd)
-        await uow.publish(partner_id, profile)
-    return skills_profile_id
+        return profile
+
+    return await new(s, partner_id, SkillsProfile, cmd.skills_profile_id, cmd, open_profile)
 
 
-async def assess_skills(
-    s: PartnerServices, partner_id: str, skills_profile_id: UUID, cmd: c.Assess
-) -> SkillsProfile:
-    assessment = _assessment(cmd)
-    return await change(
-        s, partner_id, SkillsProfile, skills_profile_id, lambda p: p.assess(assessment)
-    )
+@changes(SkillsProfile)
+def assess_skills(profile: SkillsProfile, cmd: Assess) -> None:
+    profile.assess(_assessment(cmd))
 
 
 # --- company agreements -----------------------------------------------------------------
 
 
 async def sign_company_agreement(
-    s: PartnerServices, partner_id: str, cmd: c.SignCompanyAgreement
-) -> UUID:
-    agreement_id = cmd.company_agreement_id or uuid.uuid4()
-    async with s.uow() as uow:
-        if await uow.replayed(CompanyAgreement, partner_id, cmd.company_agreement_id, cmd):
-            return agreement_id
-        agreement = CompanyAgreement.sign(
+    s: PartnerServices, partner_id: str, cmd: SignCompanyAgreement
+) -> CompanyAgreement:
+    def sign(agreement_id: UUID) -> CompanyAgreement:
+        return CompanyAgreement.sign(
             agreement_id,
             cmd.company_name,
             cmd.sector,
@@ -194,31 +172,23 @@ async def sign_company_agreement(
             cmd.signed_on,
             cmd.valid_until,
         )
-        await uow.add(partner_id, agreement, command=cmd)
-        await uow.publish(partner_id, agreement)
-    return agreement_id
+
+    return await new(s, partner_id, CompanyAgreement, cmd.company_agreement_id, cmd, sign)
 
 
-async def end_company_agreement(
-    s: PartnerServices, partner_id: str, agreement_id: UUID, cmd: c.EndCompanyAgreement
-) -> CompanyAgreement:
-    return await change(
-        s, partner_id, CompanyAgreement, agreement_id, lambda a: a.end(cmd.ended_on)
-    )
+@changes(CompanyAgreement)
+def end_company_agreement(agreement: CompanyAgreement, cmd: EndCompanyAgreement) -> None:
+    agreement.end(cmd.ended_on)
 
 
 # --- training enrolments ----------------------------------------------------------------
 
 
-async def enrol_in_training(s: PartnerServices, partner_id: str, cmd: c.EnrolInTraining) -> UUID:
+async def enrol_in_training(s: PartnerServices, partner_id: str, cmd: EnrolInTraining) -> Enrolment:
     person = _person(s, cmd)
-    return await create(
-        s,
-        partner_id,
-        Enrolment,
-        cmd.enrolment_id,
-        cmd,
-        lambda enrolment_id: Enrolment.enrol(
+
+    def enrol(enrolment_id: UUID) -> Enrolment:
+        return Enrolment.enrol(
             enrolment_id,
             person,
             cmd.course_title,
@@ -227,35 +197,30 @@ async def enrol_in_training(s: PartnerServices, partner_id: str, cmd: c.EnrolInT
             cmd.hours,
             cmd.starts_on,
             cmd.ends_on,
-        ),
-    )
+        )
+
+    return await new(s, partner_id, Enrolment, cmd.enrolment_id, cmd, enrol)
 
 
-async def complete_enrolment(
-    s: PartnerServices, partner_id: str, enrolment_id: UUID, cmd: c.CompleteEnrolment
-) -> Enrolment:
-    return await change(
-        s, partner_id, Enrolment, enrolment_id, lambda e: e.complete(cmd.completed_on)
-    )
+@changes(Enrolment)
+def complete_enrolment(enrolment: Enrolment, cmd: CompleteEnrolment) -> None:
+    enrolment.complete(cmd.completed_on)
 
 
-async def drop_enrolment(
-    s: PartnerServices, partner_id: str, enrolment_id: UUID, cmd: c.DropEnrolment
-) -> Enrolment:
-    return await change(s, partner_id, Enrolment, enrolment_id, lambda e: e.drop(cmd.dropped_on))
+@changes(Enrolment)
+def drop_enrolment(enrolment: Enrolment, cmd: DropEnrolment) -> None:
+    enrolment.drop(cmd.dropped_on)
 
 
 # --- internships ------------------------------------------------------------------------
 
 
-async def start_internship(s: PartnerServices, partner_id: str, cmd: c.StartInternship) -> UUID:
-    internship_id = cmd.internship_id or uuid.uuid4()
+async def start_internship(s: PartnerServices, partner_id: str, cmd: StartInternship) -> Internship:
     person = _person(s, cmd)
-    async with s.uow() as uow:
-        if await uow.replayed(Internship, partner_id, cmd.internship_id, cmd):
-            return internship_id
+
+    async def start(uow: CommandUnit, internship_id: UUID) -> Internship:
         agreement = await uow.must_get(CompanyAgreement, partner_id, cmd.company_agreement_id)
-        internship = Internship.start(
+        return Internship.start(
             internship_id=internship_id,
             person=person,
             agreement=agreement,
@@ -265,46 +230,32 @@ async def start_internship(s: PartnerServices, partner_id: str, cmd: c.StartInte
             stipend_paid_by=cmd.stipend_paid_by,
             person_internships=await _repo(uow).open_internships(partner_id, person.person_ref),
         )
-        await uow.add(partner_id, internship, command=cmd)
-        await uow.publish(partner_id, internship)
-    return internship_id
+
+    return await new(s, partner_id, Internship, cmd.internship_id, cmd, start)
 
 
-async def extend_internship(
-    s: PartnerServices, partner_id: str, internship_id: UUID, cmd: c.ExtendInternship
-) -> Internship:
-    return await change(
-        s, partner_id, Internship, internship_id, lambda i: i.extend(cmd.planned_end_on)
-    )
+@changes(Internship)
+def extend_internship(internship: Internship, cmd: ExtendInternship) -> None:
+    internship.extend(cmd.planned_end_on)
 
 
-async def end_internship(
-    s: PartnerServices, partner_id: str, internship_id: UUID, cmd: c.EndInternship
-) -> Internship:
-    return await change(s, partner_id, Internship, internship_id, lambda i: i.end(cmd.ended_on))
+@changes(Internship)
+def end_internship(internship: Internship, cmd: EndInternship) -> None:
+    internship.end(cmd.ended_on)
 
 
-async def record_internship_outcome(
-    s: PartnerServices, partner_id: str, internship_id: UUID, cmd: c.RecordInternshipOutcome
-) -> Internship:
-    return await change(
-        s,
-        partner_id,
-        Internship,
-        internship_id,
-        lambda i: i.record_outcome(cmd.outcome, cmd.recorded_on, cmd.interrupted_by),
-    )
+@changes(Internship)
+def record_internship_outcome(internship: Internship, cmd: RecordInternshipOutcome) -> None:
+    internship.record_outcome(cmd.outcome, cmd.recorded_on, cmd.interrupted_by)
 
 
 # --- hires ------------------------------------------------------------------------------
 
 
-async def record_hire(s: PartnerServices, partner_id: str, cmd: c.RecordHire) -> UUID:
-    hire_id = cmd.hire_id or uuid.uuid4()
+async def record_hire(s: PartnerServices, partner_id: str, cmd: RecordHire) -> Hire:
     person = _person(s, cmd)
-    async with s.uow() as uow:
-        if await uow.replayed(Hire, partner_id, cmd.hire_id, cmd):
-            return hire_id
+
+    async def record(uow: CommandUnit, hire_id: UUID) -> Hire:
         internship = None
         if cmd.internship_id is not None:
             internship = await uow.must_get(
@@ -320,7 +271,7 @@ async def record_hire(s: PartnerServices, partner_id: str, cmd: c.RecordHire) ->
             )
         if internship is not None and internship.person_ref != person.person_ref:
             raise InvalidValue("the internship belongs to another person")
-        hire = Hire.record(
+        return Hire.record(
             hire_id,
             person,
             cmd.contract_type,
@@ -332,10 +283,10 @@ async def record_hire(s: PartnerServices, partner_id: str, cmd: c.RecordHire) ->
             sector=cmd.sector,
             internship=internship,
         )
-        await uow.add(partner_id, hire, command=cmd)
-        await uow.publish(partner_id, hire)
-    return hire_id
+
+    return await new(s, partner_id, Hire, cmd.hire_id, cmd, record)
 
 
-async def end_hire(s: PartnerServices, partner_id: str, hire_id: UUID, cmd: c.EndHire) -> Hire:
-    return await change(s, partner_id, Hire, hire_id, lambda h: h.end(cmd.ended_on, cmd.reason))
+@changes(Hire)
+def end_hire(hire: Hire, cmd: EndHire) -> None:
+    hire.end(cmd.ended_on, cmd.reason)

@@ -18,7 +18,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -155,49 +155,11 @@ A = TypeVar("A")
 
 class EventsRepository(Repository):
     tables = {
-        Hub: Table("hubs", "hub_id"),
-        LabSeries: Table("lab_series", "lab_series_id"),
-        CommunityEvent: Table("community_events", "community_event_id"),
-        AccessBatch: Table("access_batches", "access_batch_id"),
+        Hub: Table("hubs", "hub_id", by_hand="hub"),
+        LabSeries: Table("lab_series", "lab_series_id", by_hand="series"),
+        CommunityEvent: Table("community_events", "community_event_id", by_hand="event"),
+        AccessBatch: Table("access_batches", "access_batch_id", by_hand="batch"),
     }
-
-    async def add(self, partner_id: str, aggregate: Any, **local: Any) -> None:
-        if isinstance(aggregate, Hub):
-            await self.add_hub(partner_id, aggregate)
-        elif isinstance(aggregate, LabSeries):
-            await self.add_series(partner_id, aggregate)
-        elif isinstance(aggregate, CommunityEvent):
-            await self.add_event(partner_id, aggregate)
-        elif isinstance(aggregate, AccessBatch):
-            await self.add_batch(partner_id, aggregate)
-        else:
-            raise TypeError(f"not an events aggregate: {type(aggregate).__name__}")
-
-    async def update(self, partner_id: str, aggregate: Any) -> None:
-        if isinstance(aggregate, Hub):
-            await self.update_hub(partner_id, aggregate)
-        elif isinstance(aggregate, LabSeries):
-            await self.update_series(partner_id, aggregate)
-        elif isinstance(aggregate, CommunityEvent):
-            await self.update_event(partner_id, aggregate)
-        else:  # an access batch is recorded once and never changes
-            raise TypeError(f"cannot update {type(aggregate).__name__}")
-
-    async def get(
-        self, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
-    ) -> A | None:
-        found: Any
-        if cls is Hub:
-            found = await self.get_hub(partner_id, aggregate_id, for_update=for_update)
-        elif cls is LabSeries:
-            found = await self.get_series(partner_id, aggregate_id, for_update=for_update)
-        elif cls is CommunityEvent:
-            found = await self.get_event(partner_id, aggregate_id, for_update=for_update)
-        elif cls is AccessBatch:
-            found = await self.get_batch(partner_id, aggregate_id)
-        else:
-            raise TypeError(f"not an events aggregate: {cls.__name__}")
-        return cast("A | None", found)
 
     # --- hubs ------------------------------------------------------------------------------
 
@@ -455,7 +417,10 @@ class EventsRepository(Repository):
             ],
         )
 
-    async def get_batch(self, partner_id: str, access_batch_id: UUID) -> AccessBatch | None:
+    async def get_batch(
+        self, partner_id: str, access_batch_id: UUID, *, for_update: bool = False
+    ) -> AccessBatch | None:
+        """A batch (recorded once, never changed: nothing to lock)."""
         batches = await self._batches(
             "b.partner_id = $1 AND b.access_batch_id = $2", (partner_id, access_batch_id)
         )

@@ -1,10 +1,10 @@
 """Community aggregates: hubs, lab series, community events and walk-in access batches.
 
 Pure domain code: no I/O. Each aggregate keeps the invariants it can see and
-records what happened in its ``events`` list; the service layer persists the
-aggregates and moves their events to the outbox. A method that succeeds changes
-state and records exactly one event (changing a hub's name or opening hours,
-which are kept in this service only, records none); a method that fails raises
+records what happened as events of the contract (:mod:`franoi_contracts.events`); the
+service layer persists the aggregates and moves their events to the outbox. A method
+that succeeds changes state and records exactly one event (changing a hub's name or
+opening hours, which are kept in this service only, records none); a method that fails raises
 an :class:`EventsError` and changes nothing. A terminal transition repeated with
 the same data (a client retrying "this event was held, 14 came") succeeds and
 records nothing, so retries are safe; with other data it is refused.
@@ -38,32 +38,22 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
 
-from franoi_common import errors
-from franoi_common.domain import Checks
-from franoi_common.errors import DomainError
-from franoi_contracts.base import DomainEvent
+from franoi_common.domain import Aggregate, Checks
+from franoi_common.errors import DomainError, refusals
+from franoi_contracts import events as contract
 from franoi_contracts.events import (
-    MAX_ACCESSES_PER_LINE,
-    MAX_CO_ORGANISERS,
-    MAX_DURATION_MINUTES,
     MAX_KNOWN_PERSONS,
-    MAX_PARTICIPANTS,
-    MIN_DURATION_MINUTES,
-    AccessBatchRecorded,
+    AccessCount,
     AccessTopic,
     AnonymousAccesses,
     CancellationReason,
-    CommunityEventCancelled,
-    CommunityEventHeld,
     CommunityEventKind,
-    CommunityEventScheduled,
-    HubClosed,
+    DurationMinutes,
     HubKind,
-    HubOpened,
     KnownPersonAccess,
-    LabSeriesClosed,
-    LabSeriesStarted,
+    Participants,
 )
+from franoi_contracts.events import CoOrganisers as CoOrganiserCount
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_LABEL = 160
@@ -79,10 +69,6 @@ class EventsError(DomainError):
     code = "events_error"
 
 
-class InvalidTransition(errors.InvalidTransition, EventsError):
-    """The aggregate is not in a state that allows the command."""
-
-
 class HubNotOpen(EventsError):
     """The hub was not open (not yet opened, or closed) on the date of the command."""
 
@@ -91,15 +77,8 @@ class HubNotOpen(EventsError):
     title = "Hub not open on that day"
 
 
-class InvalidDates(errors.InvalidDates, EventsError):
-    """The dates of the command are inconsistent."""
-
-
-class InvalidValue(errors.InvalidValue, EventsError):
-    """A value is out of its range or malformed."""
-
-
-_checks = Checks(InvalidValue, InvalidDates)
+InvalidTransition, InvalidDates, InvalidValue = refusals(EventsError)
+_checks = Checks(InvalidValue, InvalidDates, InvalidTransition)
 
 
 def _check_label(name: str, value: str) -> str:
@@ -127,9 +106,8 @@ class Attendance:
     volunteers: int
 
     def __post_init__(self) -> None:
-        _checks.range("participants", self.participants, 0, MAX_PARTICIPANTS)
-        _checks.range("beneficiaries", self.beneficiaries, 0, MAX_PARTICIPANTS)
-        _checks.range("volunteers", self.volunteers, 0, MAX_PARTICIPANTS)
+        for name, count in vars(self).items():
+            _checks.within(name, count, Participants)
         if self.beneficiaries + self.volunteers > self.participants:
             raise InvalidValue(
                 f"beneficiaries ({self.beneficiaries}) + volunteers ({self.volunteers}) "
@@ -165,7 +143,7 @@ def _check_opening_hours(slots: Sequence[OpeningSlot]) -> tuple[OpeningSlot, ...
 
 
 @dataclass(eq=False)
-class Hub:
+class Hub(Aggregate):
     """A place where the community meets and asks: an "OP Cafè", a help desk.
 
     Its name and opening hours are public labels kept in this service only.
@@ -178,13 +156,6 @@ class Hub:
     opened_on: dt.date
     opening_hours: tuple[OpeningSlot, ...] = ()
     closed_on: dt.date | None = None
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Hub) and other.hub_id == self.hub_id
-
-    def __hash__(self) -> int:
-        return hash(self.hub_id)
 
     @classmethod
     def open(
@@ -207,11 +178,7 @@ class Hub:
             opened_on=opened_on,
             opening_hours=_check_opening_hours(opening_hours),
         )
-        hub.events.append(
-            HubOpened(
-                hub_id=hub_id, municipality_code=municipality_code, kind=kind, opened_on=opened_on
-            )
-        )
+        hub.record_event(contract.HubOpened)
         return hub
 
     @property
@@ -244,15 +211,14 @@ class Hub:
         community event the repository found at the hub: the hub cannot close before it."""
         if self.closed_on == on:
             return
-        if self.closed_on is not None:
-            raise InvalidTransition(f"the hub already closed on {self.closed_on}")
+        _checks.allowed(self.closed_on is None, f"the hub already closed on {self.closed_on}")
         _checks.not_before(on, self.opened_on, "a hub cannot close before it opened")
         if last_activity_on is not None and last_activity_on > on:
             raise InvalidDates(
                 f"the hub has accesses or events up to {last_activity_on}: it cannot close on {on}"
             )
         self.closed_on = on
-        self.events.append(HubClosed(hub_id=self.hub_id, closed_on=on))
+        self.record_event(contract.HubClosed)
 
     def record_accesses(
         self,
@@ -274,7 +240,7 @@ class Hub:
 
 
 @dataclass(eq=False)
-class AccessBatch:
+class AccessBatch(Aggregate):
     """One day's walk-in accesses at a hub: anonymous counts by topic and referred flag,
     and accesses by known persons (one per person and topic). Created by
     :meth:`Hub.record_accesses`."""
@@ -284,13 +250,6 @@ class AccessBatch:
     accessed_on: dt.date
     anonymous: tuple[AnonymousAccesses, ...]
     known_persons: tuple[KnownPersonAccess, ...]
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, AccessBatch) and other.access_batch_id == self.access_batch_id
-
-    def __hash__(self) -> int:
-        return hash(self.access_batch_id)
 
     @classmethod
     def record(
@@ -305,7 +264,7 @@ class AccessBatch:
         if len(set(keys)) != len(keys):
             raise InvalidValue("one anonymous count per topic and referred flag")
         for line in anonymous:
-            _checks.range("accesses", line.accesses, 0, MAX_ACCESSES_PER_LINE)
+            _checks.within("accesses", line.accesses, AccessCount)
         if len(known_persons) > MAX_KNOWN_PERSONS:
             raise InvalidValue(f"at most {MAX_KNOWN_PERSONS} known persons in one batch")
         for person in known_persons:
@@ -318,15 +277,7 @@ class AccessBatch:
         )
         persons = tuple(known_persons)
         batch = cls(access_batch_id, hub_id, accessed_on, ordered, persons)
-        batch.events.append(
-            AccessBatchRecorded(
-                access_batch_id=access_batch_id,
-                hub_id=hub_id,
-                accessed_on=accessed_on,
-                anonymous=list(ordered),
-                known_persons=list(persons),
-            )
-        )
+        batch.record_event(contract.AccessBatchRecorded)
         return batch
 
     @property
@@ -375,7 +326,7 @@ class CoOrganisers:
 
     def __post_init__(self) -> None:
         for name in ("associations", "public_bodies", "companies", "others"):
-            _checks.range(f"co-organising {name}", getattr(self, name), 0, MAX_CO_ORGANISERS)
+            _checks.within(f"co-organising {name}", getattr(self, name), CoOrganiserCount)
 
     @property
     def total(self) -> int:
@@ -383,7 +334,7 @@ class CoOrganisers:
 
 
 @dataclass(eq=False)
-class CommunityEvent:
+class CommunityEvent(Aggregate):
     """A socialisation or community lab (session), public event, info session or festival:
     scheduled, then held with its attendance or cancelled with a reason.
 
@@ -404,15 +355,6 @@ class CommunityEvent:
     attendance: Attendance | None = None
     cancelled_on: dt.date | None = None
     cancellation_reason: CancellationReason | None = None
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, CommunityEvent) and other.community_event_id == (
-            self.community_event_id
-        )
-
-    def __hash__(self) -> int:
-        return hash(self.community_event_id)
 
     @classmethod
     def schedule(
@@ -432,9 +374,7 @@ class CommunityEvent:
         series: it is of the series' kind and takes place where the series does (the
         series' hub, which must be given, or its municipality)."""
         label = _check_label("title", title)
-        _checks.range(
-            "duration_minutes", duration_minutes, MIN_DURATION_MINUTES, MAX_DURATION_MINUTES
-        )
+        _checks.within("duration_minutes", duration_minutes, DurationMinutes)
         if series is not None:
             series.check_can_add_session(kind, starts_on)
             if series.hub_id is not None:
@@ -463,20 +403,9 @@ class CommunityEvent:
             lab_series_id=None if series is None else series.lab_series_id,
             co_organisers=co_organisers,
         )
-        event.events.append(
-            CommunityEventScheduled(
-                community_event_id=community_event_id,
-                kind=kind,
-                hub_id=event.hub_id,
-                municipality_code=municipality_code,
-                lab_series_id=event.lab_series_id,
-                starts_on=starts_on,
-                duration_minutes=duration_minutes,
-                co_organising_associations=co_organisers.associations,
-                co_organising_public_bodies=co_organisers.public_bodies,
-                co_organising_companies=co_organisers.companies,
-                co_organising_others=co_organisers.others,
-            )
+        event.record_event(
+            contract.CommunityEventScheduled,
+            **{f"co_organising_{org}": n for org, n in vars(co_organisers).items()},
         )
         if series is not None:
             series.sessions.append(event)
@@ -487,8 +416,7 @@ class CommunityEvent:
         return self.status is CommunityEventStatus.SCHEDULED
 
     def _check_scheduled(self) -> None:
-        if not self.is_scheduled:
-            raise InvalidTransition(f"the event is already {self.status.value}")
+        _checks.allowed(self.is_scheduled, f"the event is already {self.status.value}")
 
     def hold(
         self, held_on: dt.date, attendance: Attendance, today: dt.date, hub: Hub | None = None
@@ -505,15 +433,7 @@ class CommunityEvent:
                 raise InvalidValue("that is not the event's hub")
             hub.check_open_on(held_on, "an event")
         self.status, self.held_on, self.attendance = CommunityEventStatus.HELD, held_on, attendance
-        self.events.append(
-            CommunityEventHeld(
-                community_event_id=self.community_event_id,
-                held_on=held_on,
-                participants=attendance.participants,
-                beneficiaries=attendance.beneficiaries,
-                volunteers=attendance.volunteers,
-            )
-        )
+        self.record_event(contract.CommunityEventHeld, **vars(attendance))
 
     def cancel(self, on: dt.date, reason: CancellationReason, today: dt.date) -> None:
         """Cancel a scheduled event (the decision is recorded on ``on``, not in the future)."""
@@ -523,11 +443,7 @@ class CommunityEvent:
         _check_not_future(on, today, "the day of the cancellation")
         self.status, self.cancelled_on = CommunityEventStatus.CANCELLED, on
         self.cancellation_reason = reason
-        self.events.append(
-            CommunityEventCancelled(
-                community_event_id=self.community_event_id, cancelled_on=on, reason=reason
-            )
-        )
+        self.record_event(contract.CommunityEventCancelled, reason=reason)
 
 
 # --- lab series --------------------------------------------------------------------------
@@ -542,7 +458,7 @@ class SeriesFigures:
 
 
 @dataclass(eq=False)
-class LabSeries:
+class LabSeries(Aggregate):
     """A socialisation or community lab run as a series of sessions (each one a
     :class:`CommunityEvent` of the same kind). The repository loads its sessions."""
 
@@ -555,13 +471,6 @@ class LabSeries:
     closed_on: dt.date | None = None
     figures: SeriesFigures | None = None
     sessions: list[CommunityEvent] = field(default_factory=list)
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, LabSeries) and other.lab_series_id == self.lab_series_id
-
-    def __hash__(self) -> int:
-        return hash(self.lab_series_id)
 
     @classmethod
     def start(
@@ -594,15 +503,7 @@ class LabSeries:
             started_on=started_on,
             hub_id=None if hub is None else hub.hub_id,
         )
-        series.events.append(
-            LabSeriesStarted(
-                lab_series_id=lab_series_id,
-                kind=kind,
-                hub_id=series.hub_id,
-                municipality_code=municipality_code,
-                started_on=started_on,
-            )
-        )
+        series.record_event(contract.LabSeriesStarted)
         return series
 
     @property
@@ -610,8 +511,7 @@ class LabSeries:
         return self.closed_on is not None
 
     def _check_open(self) -> None:
-        if self.closed_on is not None:
-            raise InvalidTransition(f"the lab series closed on {self.closed_on}")
+        _checks.allowed(self.closed_on is None, f"the lab series closed on {self.closed_on}")
 
     def check_can_add_session(self, kind: CommunityEventKind, starts_on: dt.date) -> None:
         self._check_open()
@@ -654,13 +554,8 @@ class LabSeries:
                 )
         figures_now = SeriesFigures(sessions_held=len(held), distinct=distinct)
         self.closed_on, self.figures = on, figures_now
-        self.events.append(
-            LabSeriesClosed(
-                lab_series_id=self.lab_series_id,
-                closed_on=on,
-                sessions_held=len(held),
-                distinct_participants=distinct.participants,
-                distinct_beneficiaries=distinct.beneficiaries,
-                distinct_volunteers=distinct.volunteers,
-            )
+        self.record_event(
+            contract.LabSeriesClosed,
+            sessions_held=len(held),
+            **{f"distinct_{name}": n for name, n in vars(distinct).items()},
         )

@@ -11,8 +11,7 @@ import datetime as dt
 from typing import Annotated, Self
 from uuid import UUID
 
-from franoi_common.api import Day
-from franoi_common.persons import PRINTABLE, Command, PersonInput
+from franoi_common.persons import PRINTABLE, Command, Day, PersonInput
 from franoi_contracts.base import MunicipalityCode
 from franoi_contracts.events import (
     MAX_ACCESSES_PER_LINE,

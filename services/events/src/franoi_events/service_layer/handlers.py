@@ -1,7 +1,8 @@
 """Command handlers: load aggregates, let the domain decide, save, append events.
 
 Each handler is one unit of work (:class:`franoi_common.commands.CommandUnit`):
-the state change and its outbox rows commit together or not at all. Lock
+the state change and its outbox rows commit together or not at all, and it answers the
+aggregate it created or changed. Lock
 order is hub → lab series → community event, so two commands on the same hub
 or series cannot interleave. Creates with a client-chosen id are safe to retry:
 an identical retry answers the existing resource and records nothing; the same
@@ -12,14 +13,10 @@ client-chosen id, so a day's accesses are never counted twice.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Callable
-from typing import Any
+import functools
 from uuid import UUID
 
-import asyncpg
-from franoi_common.commands import CommandUnit, PartnerServices, change, create
-from franoi_common.outbox import Outbox
+from franoi_common.commands import CommandUnit, PartnerServices, changes, new
 from franoi_contracts.events import AnonymousAccesses, KnownPersonAccess
 
 from franoi_events.adapters.repository import EventsRepository
@@ -32,101 +29,85 @@ from franoi_events.domain.model import (
     LabSeries,
     OpeningSlot,
 )
-from franoi_events.service_layer import commands as c
+from franoi_events.service_layer.commands import (
+    CancelCommunityEvent,
+    CloseHub,
+    CloseLabSeries,
+    DescribeHub,
+    HoldCommunityEvent,
+    OpenHub,
+    OpeningSlotIn,
+    RecordAccesses,
+    ScheduleCommunityEvent,
+    StartLabSeries,
+)
 
-NAMES: dict[type[Any], str] = {
-    Hub: "hub",
-    LabSeries: "lab series",
-    CommunityEvent: "community event",
-    AccessBatch: "access batch",
-}
-
-Today = Callable[[], dt.date]
-
-
-def events_services(
-    pool: asyncpg.Pool,
-    outbox: Outbox,
-    pseudonym_key: bytes,
-    after_commit: Callable[[], None] | None = None,
-) -> PartnerServices:
-    """What the handlers need, built once by bootstrap."""
-    return PartnerServices(
-        pool=pool,
-        outbox=outbox,
-        pseudonym_key=pseudonym_key,
-        repository=EventsRepository,
-        names=NAMES,
-        after_commit=after_commit,
-    )
+events_services = functools.partial(
+    PartnerServices,
+    repository=EventsRepository,
+    names={
+        Hub: "hub",
+        LabSeries: "lab series",
+        CommunityEvent: "community event",
+        AccessBatch: "access batch",
+    },
+)
+"""What the handlers need (given the pool, the outbox and the keys), built by bootstrap."""
 
 
 def _repo(uow: CommandUnit) -> EventsRepository:
     return uow.repository(EventsRepository)
 
 
-def _slots(slots: list[c.OpeningSlotIn]) -> list[OpeningSlot]:
+def _slots(slots: list[OpeningSlotIn]) -> list[OpeningSlot]:
     return [OpeningSlot(s.weekday, s.opens, s.closes) for s in slots]
 
 
 # --- hubs --------------------------------------------------------------------------------
 
 
-async def open_hub(s: PartnerServices, partner_id: str, cmd: c.OpenHub) -> UUID:
-    return await create(
-        s,
-        partner_id,
-        Hub,
-        cmd.hub_id,
-        cmd,
-        lambda hub_id: Hub.open(
-            hub_id=hub_id,
-            name=cmd.name,
-            municipality_code=cmd.municipality_code,
-            kind=cmd.kind,
-            opened_on=cmd.opened_on,
-            opening_hours=_slots(cmd.opening_hours),
-        ),
-    )
+async def open_hub(s: PartnerServices, partner_id: str, cmd: OpenHub) -> Hub:
+    def open_(hub_id: UUID) -> Hub:
+        return Hub.open(
+            hub_id,
+            cmd.name,
+            cmd.municipality_code,
+            cmd.kind,
+            cmd.opened_on,
+            _slots(cmd.opening_hours),
+        )
+
+    return await new(s, partner_id, Hub, cmd.hub_id, cmd, open_)
 
 
-async def describe_hub(
-    s: PartnerServices, partner_id: str, hub_id: UUID, cmd: c.DescribeHub
-) -> Hub:
+async def describe_hub(s: PartnerServices, partner_id: str, hub_id: UUID, cmd: DescribeHub) -> Hub:
     """Change a hub's name or opening hours: kept here only, so no event is published."""
     async with s.uow() as uow:
         hub = await uow.must_get(Hub, partner_id, hub_id)
-        hub.describe(
-            name=cmd.name,
-            opening_hours=None if cmd.opening_hours is None else _slots(cmd.opening_hours),
-        )
+        hours = None if cmd.opening_hours is None else _slots(cmd.opening_hours)
+        hub.describe(name=cmd.name, opening_hours=hours)
         await uow.repo.update(partner_id, hub)
     return hub
 
 
-async def close_hub(s: PartnerServices, partner_id: str, hub_id: UUID, cmd: c.CloseHub) -> Hub:
+async def close_hub(s: PartnerServices, partner_id: str, hub_id: UUID, cmd: CloseHub) -> Hub:
     async with s.uow() as uow:
         hub = await uow.must_get(Hub, partner_id, hub_id)
         last = await _repo(uow).last_activity_at_hub(partner_id, hub_id)
         hub.close(cmd.closed_on, last_activity_on=last)
-        if hub.events:
-            await uow.repo.update(partner_id, hub)
-            await uow.publish(partner_id, hub)
+        await uow.save(partner_id, hub)
     return hub
 
 
 # --- lab series --------------------------------------------------------------------------
 
 
-async def start_lab_series(s: PartnerServices, partner_id: str, cmd: c.StartLabSeries) -> UUID:
-    series_id = cmd.lab_series_id or uuid.uuid4()
-    async with s.uow() as uow:
-        if await uow.replayed(LabSeries, partner_id, cmd.lab_series_id, cmd):
-            return series_id
+async def start_lab_series(s: PartnerServices, partner_id: str, cmd: StartLabSeries) -> LabSeries:
+    async def start(uow: CommandUnit, series_id: UUID) -> LabSeries:
         hub = None
         if cmd.hub_id is not None:
             hub = await uow.must_get(Hub, partner_id, cmd.hub_id, for_update=False)
-        series = LabSeries.start(
+        return LabSeries.start(
             series_id,
             cmd.kind,
             cmd.title,
@@ -134,32 +115,25 @@ async def start_lab_series(s: PartnerServices, partner_id: str, cmd: c.StartLabS
             hub=hub,
             municipality_code=cmd.municipality_code,
         )
-        await uow.add(partner_id, series, command=cmd)
-        await uow.publish(partner_id, series)
-    return series_id
+
+    return await new(s, partner_id, LabSeries, cmd.lab_series_id, cmd, start)
 
 
-async def close_lab_series(
-    s: PartnerServices, partner_id: str, series_id: UUID, cmd: c.CloseLabSeries, today: Today
-) -> LabSeries:
+@changes(LabSeries)
+def close_lab_series(series: LabSeries, cmd: CloseLabSeries) -> None:
     distinct = Attendance(
         cmd.distinct_participants, cmd.distinct_beneficiaries, cmd.distinct_volunteers
     )
-    return await change(
-        s, partner_id, LabSeries, series_id, lambda x: x.close(cmd.closed_on, distinct, today())
-    )
+    series.close(cmd.closed_on, distinct, dt.date.today())
 
 
 # --- community events --------------------------------------------------------------------
 
 
 async def schedule_community_event(
-    s: PartnerServices, partner_id: str, cmd: c.ScheduleCommunityEvent
-) -> UUID:
-    event_id = cmd.community_event_id or uuid.uuid4()
-    async with s.uow() as uow:
-        if await uow.replayed(CommunityEvent, partner_id, cmd.community_event_id, cmd):
-            return event_id
+    s: PartnerServices, partner_id: str, cmd: ScheduleCommunityEvent
+) -> CommunityEvent:
+    async def schedule(uow: CommandUnit, event_id: UUID) -> CommunityEvent:
         hub_id = cmd.hub_id
         if hub_id is None and cmd.lab_series_id is not None and cmd.municipality_code is None:
             # a session takes place where its series does: at the series' hub, if it has one
@@ -172,7 +146,7 @@ async def schedule_community_event(
         if cmd.lab_series_id is not None:
             series = await uow.must_get(LabSeries, partner_id, cmd.lab_series_id)
         co = cmd.co_organisers
-        event = CommunityEvent.schedule(
+        return CommunityEvent.schedule(
             event_id,
             cmd.kind,
             cmd.title,
@@ -183,13 +157,12 @@ async def schedule_community_event(
             series=series,
             co_organisers=CoOrganisers(co.associations, co.public_bodies, co.companies, co.others),
         )
-        await uow.add(partner_id, event, command=cmd)
-        await uow.publish(partner_id, event)
-    return event_id
+
+    return await new(s, partner_id, CommunityEvent, cmd.community_event_id, cmd, schedule)
 
 
 async def hold_community_event(
-    s: PartnerServices, partner_id: str, event_id: UUID, cmd: c.HoldCommunityEvent, today: Today
+    s: PartnerServices, partner_id: str, event_id: UUID, cmd: HoldCommunityEvent
 ) -> CommunityEvent:
     attendance = Attendance(cmd.participants, cmd.beneficiaries, cmd.volunteers)
     async with s.uow() as uow:
@@ -198,35 +171,20 @@ async def hold_community_event(
         if peek.hub_id is not None:  # hub first, then the event (the lock order)
             hub = await uow.must_get(Hub, partner_id, peek.hub_id)
         event = await uow.must_get(CommunityEvent, partner_id, event_id)
-        event.hold(cmd.held_on, attendance, today(), hub)
-        if event.events:
-            await uow.repo.update(partner_id, event)
-            await uow.publish(partner_id, event)
+        event.hold(cmd.held_on, attendance, dt.date.today(), hub)
+        await uow.save(partner_id, event)
     return event
 
 
-async def cancel_community_event(
-    s: PartnerServices,
-    partner_id: str,
-    event_id: UUID,
-    cmd: c.CancelCommunityEvent,
-    today: Today,
-) -> CommunityEvent:
-    return await change(
-        s,
-        partner_id,
-        CommunityEvent,
-        event_id,
-        lambda e: e.cancel(cmd.cancelled_on, cmd.reason, today()),
-    )
+@changes(CommunityEvent)
+def cancel_community_event(event: CommunityEvent, cmd: CancelCommunityEvent) -> None:
+    event.cancel(cmd.cancelled_on, cmd.reason, dt.date.today())
 
 
 # --- walk-in accesses --------------------------------------------------------------------
 
 
-async def record_accesses(
-    s: PartnerServices, partner_id: str, cmd: c.RecordAccesses, today: Today
-) -> UUID:
+async def record_accesses(s: PartnerServices, partner_id: str, cmd: RecordAccesses) -> AccessBatch:
     """Record a day's accesses at a hub: one request, one batch, one event. A retry of the
     same request (same batch id and content) records nothing and answers the batch."""
     anonymous = [
@@ -237,11 +195,9 @@ async def record_accesses(
         KnownPersonAccess(person_ref=s.person_ref_of(k), topic=k.topic, referred=k.referred)
         for k in cmd.known_persons
     ]
-    async with s.uow() as uow:
-        if await uow.replayed(AccessBatch, partner_id, cmd.access_batch_id, cmd):
-            return cmd.access_batch_id
+
+    async def record(uow: CommandUnit, batch_id: UUID) -> AccessBatch:
         hub = await uow.must_get(Hub, partner_id, cmd.hub_id)  # locked against its closing
-        batch = hub.record_accesses(cmd.access_batch_id, cmd.accessed_on, anonymous, known, today())
-        await uow.add(partner_id, batch, command=cmd)
-        await uow.publish(partner_id, batch)
-    return cmd.access_batch_id
+        return hub.record_accesses(batch_id, cmd.accessed_on, anonymous, known, dt.date.today())
+
+    return await new(s, partner_id, AccessBatch, cmd.access_batch_id, cmd, record)

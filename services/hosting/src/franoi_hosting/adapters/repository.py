@@ -2,9 +2,9 @@
 
 The generic add / update / get / list come from :class:`franoi_common.repository.Repository`;
 this adds what hosting needs beyond them: a family's open matches and active
-stays (loaded with the family, for the capacity rule), the person's accepted
-matches and active stays, the family's private data, rooms taken per family and
-the follow-up list. Locking a family's row (``for_update``) serialises every
+stays (loaded with the family, for the capacity rule) and its private data, the
+person's accepted matches and active stays, rooms taken per family and the
+follow-up list. Locking a family's row (``for_update``) serialises every
 command that can take one of its rooms (propose, accept, start a stay).
 """
 
@@ -18,9 +18,9 @@ import asyncpg
 from franoi_common.repository import Repository, Rows, Table
 from franoi_contracts.hosting import LOW_WELLBEING, VisitFlag
 
+from franoi_hosting.domain.families import HostFamily, PrivateDetails
 from franoi_hosting.domain.model import (
     FamilyRequest,
-    HostFamily,
     Match,
     MatchStatus,
     MonitoringVisit,
@@ -34,13 +34,25 @@ A = TypeVar("A")
 class HostingRepository(Repository):
     tables = {
         HostFamily: Table(
-            "host_families", "family_id", frozenset({"events", "open_matches", "active_stays"})
+            "host_families",
+            "family_id",
+            frozenset({"events", "open_matches", "active_stays", "private"}),
         ),
         FamilyRequest: Table("family_requests", "request_id"),
         Match: Table("matches", "match_id"),
         Stay: Table("hosting_stays", "stay_id"),
         MonitoringVisit: Table("monitoring_visits", "visit_id"),
     }
+
+    @classmethod
+    def one_row(cls, kind: type[Any]) -> bool:
+        return kind is not HostFamily  # and its private data
+
+    async def add(self, partner_id: str, aggregate: Any, **local: Any) -> asyncpg.Record | None:
+        row = await super().add(partner_id, aggregate, **local)
+        if isinstance(aggregate, HostFamily):
+            await self.save_private(partner_id, aggregate)
+        return row
 
     def from_row(self, cls: type[A], row: asyncpg.Record) -> A:
         if cls is MonitoringVisit:  # a list of enums: the generic mapping handles single ones
@@ -58,6 +70,7 @@ class HostingRepository(Repository):
             aggregate.active_stays = await self.active_stays(
                 partner_id, family_id=aggregate.family_id
             )
+            aggregate.private = await self.private(partner_id, aggregate.family_id)
         return aggregate
 
     async def family_of_match(self, partner_id: str, match_id: UUID) -> UUID | None:
@@ -103,34 +116,29 @@ class HostingRepository(Repository):
 
     # --- the family's private data -----------------------------------------------------
 
-    async def save_private(
-        self,
-        partner_id: str,
-        family_id: UUID,
-        members: list[dict[str, Any]],
-        address: str | None,
-        phone: str | None,
-        email: str | None,
-    ) -> None:
+    async def save_private(self, partner_id: str, family: HostFamily) -> None:
+        """Store the family's private data (as it now is)."""
+        private = family.private or PrivateDetails()
         await self.conn.execute(
             "INSERT INTO host_family_private (family_id, partner_id, members, address, phone,"
             " email) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (family_id) DO UPDATE"
             " SET members = $3, address = $4, phone = $5, email = $6",
-            family_id,
+            family.family_id,
             partner_id,
-            members,
-            address,
-            phone,
-            email,
+            private.members,
+            private.address,
+            private.phone,
+            private.email,
         )
 
-    async def private(self, partner_id: str, family_id: UUID) -> asyncpg.Record | None:
-        return await self.conn.fetchrow(
+    async def private(self, partner_id: str, family_id: UUID) -> PrivateDetails | None:
+        row = await self.conn.fetchrow(
             "SELECT members, address, phone, email FROM host_family_private"
             " WHERE partner_id = $1 AND family_id = $2",
             partner_id,
             family_id,
         )
+        return None if row is None else PrivateDetails(**dict(row))
 
     # --- reads -------------------------------------------------------------------------
 

@@ -1,12 +1,14 @@
-"""Family-hosting aggregates: host families, family-axis requests, matches, stays, visits.
+"""Family hosting's vocabulary (its refusals, statuses and value rules) and the aggregates
+a host family deals with: family-axis requests, matches, stays and their monitoring visits.
+Host families themselves, which hold the capacity rule, are in :mod:`.families`.
 
-Pure domain code: no I/O. Each aggregate keeps the invariants it can see and
-records what happened in its ``events`` list; the service layer persists the
-aggregates and moves their events to the outbox. A method that succeeds changes
-state and records its events; a method that fails raises a :class:`HostingError`
-and changes nothing. A final transition repeated with the same data (a client
-retrying "end this stay") succeeds and records nothing, so retries are safe;
-with different data it is refused.
+Pure domain code: no I/O. Each aggregate keeps the invariants it can see and records what
+happened as events of the contract (:mod:`franoi_contracts.hosting`); the service layer
+persists the aggregates and moves their events to the outbox. A method that succeeds
+changes state and records its events; a method that fails raises a :class:`HostingError`
+and changes nothing. A final transition repeated with the same data (a client retrying
+"end this stay") succeeds and records nothing, so retries are safe; with different data it
+is refused.
 
 Invariants:
 
@@ -36,49 +38,23 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
 
-from franoi_common import errors
-from franoi_common.domain import Checks, repeats
-from franoi_common.errors import DomainError
-from franoi_contracts.base import AgeBand, DomainEvent, ProtectionStatus, Sex
+from franoi_common.domain import Aggregate, Checks, Entity, repeats
+from franoi_common.errors import DomainError, refusals
+from franoi_common.person_requests import PersonRequest, RequestEvents
+from franoi_common.person_requests import RequestStatus as RequestStatus
+from franoi_contracts import hosting as contract
+from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_contracts.hosting import (
     LOW_WELLBEING,
-    MAX_CONTRIBUTION_EUR,
-    MAX_HOUSEHOLD,
     MAX_LANGUAGES,
-    MAX_PLANNED_MONTHS,
-    MAX_ROOMS,
-    MAX_WELLBEING,
-    MIN_CONTRIBUTION_EUR,
-    MIN_HOUSEHOLD,
-    MIN_PLANNED_MONTHS,
-    MIN_ROOMS,
-    MIN_WELLBEING,
     DecidedBy,
-    FamilyApplied,
-    FamilyApproved,
-    FamilyAssessed,
-    FamilyPaused,
-    FamilyRejected,
-    FamilyRejectionReason,
     FamilyRequestKind,
-    FamilyResumed,
-    FamilyUpdated,
-    FamilyWithdrawn,
-    MatchAccepted,
-    MatchCancelled,
-    MatchDeclined,
-    MatchProposed,
-    RequestSatisfied,
-    RequestSubmitted,
-    RequestUnsatisfied,
-    RequestWithdrawn,
-    StayEnded,
-    StayExtended,
+    HouseholdSize,
+    PlannedMonths,
     StayOutcome,
-    StayStarted,
-    StayVisitRecorded,
     UnsatisfiedReason,
     VisitFlag,
+    Wellbeing,
 )
 
 # --- errors ------------------------------------------------------------------------------
@@ -114,26 +90,16 @@ class PersonAlreadyHosted(HostingError):
     title = "Person already hosted"
 
 
-class InvalidTransition(errors.InvalidTransition, HostingError):
-    """The aggregate is not in a state that allows the command."""
+InvalidTransition, InvalidDates, InvalidValue = refusals(HostingError)
+checks = Checks(InvalidValue, InvalidDates, InvalidTransition)
 
 
-class InvalidDates(errors.InvalidDates, HostingError):
-    """The dates of the command are inconsistent."""
-
-
-class InvalidValue(errors.InvalidValue, HostingError):
-    """A value is out of its range or malformed."""
-
-
-_checks = Checks(InvalidValue, InvalidDates)
-
-
-def _check_languages(languages: Sequence[str]) -> list[str]:
+def check_languages(languages: Sequence[str]) -> list[str]:
+    """The languages a family speaks: 1 to ``MAX_LANGUAGES`` ISO 639 codes, each once."""
     if not 1 <= len(languages) <= MAX_LANGUAGES:
         raise InvalidValue(f"give between 1 and {MAX_LANGUAGES} languages")
     for code in languages:
-        _checks.language(code)
+        checks.language(code)
     if len(set(languages)) != len(languages):
         raise InvalidValue("a language is listed twice")
     return list(languages)
@@ -165,13 +131,6 @@ class Availability(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class RequestStatus(StrEnum):
-    OPEN = "open"
-    SATISFIED = "satisfied"
-    UNSATISFIED = "unsatisfied"
-    WITHDRAWN = "withdrawn"
-
-
 class MatchStatus(StrEnum):
     PROPOSED = "proposed"
     ACCEPTED = "accepted"
@@ -192,122 +151,45 @@ class StayStatus(StrEnum):
 
 
 @dataclass(eq=False)
-class FamilyRequest:
-    """A request for hosting in a family or for family support."""
+class FamilyRequest(PersonRequest):
+    """A request for hosting in a family or for family support: open, then satisfied,
+    unsatisfied or withdrawn (:class:`~franoi_common.person_requests.PersonRequest`). A
+    hosting request is satisfied by its stay (:meth:`HostFamily.start_stay`), a
+    family-support request directly."""
 
-    request_id: UUID
-    person_ref: str
     kind: FamilyRequestKind
-    household_size: int
-    submitted_on: dt.date
-    sex: Sex
-    age_band: AgeBand
-    protection_status: ProtectionStatus
-    status: RequestStatus = RequestStatus.OPEN
-    closed_on: dt.date | None = None
-    stay_id: UUID | None = None
-    unsatisfied_reason: UnsatisfiedReason | None = None
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
+    stay_id: UUID | None = field(default=None, kw_only=True)
+    unsatisfied_reason: UnsatisfiedReason | None = field(default=None, kw_only=True)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, FamilyRequest) and other.request_id == self.request_id
-
-    def __hash__(self) -> int:
-        return hash(self.request_id)
-
-    @classmethod
-    def submit(
-        cls,
-        request_id: UUID,
-        person_ref: str,
-        kind: FamilyRequestKind,
-        household_size: int,
-        submitted_on: dt.date,
-        sex: Sex,
-        age_band: AgeBand,
-        protection_status: ProtectionStatus,
-    ) -> FamilyRequest:
-        """Record a new open request."""
-        _checks.person_ref(person_ref)
-        _checks.range("household_size", household_size, MIN_HOUSEHOLD, MAX_HOUSEHOLD)
-        request = cls(
-            request_id=request_id,
-            person_ref=person_ref,
-            kind=kind,
-            household_size=household_size,
-            submitted_on=submitted_on,
-            sex=sex,
-            age_band=age_band,
-            protection_status=protection_status,
-        )
-        request.events.append(
-            RequestSubmitted(
-                request_id=request_id,
-                person_ref=person_ref,
-                kind=kind,
-                household_size=household_size,
-                submitted_on=submitted_on,
-                sex=sex,
-                age_band=age_band,
-                protection_status=protection_status,
-            )
-        )
-        return request
-
-    @property
-    def is_open(self) -> bool:
-        return self.status is RequestStatus.OPEN
+    EVENTS = RequestEvents(
+        contract.RequestSubmitted,
+        contract.RequestSatisfied,
+        contract.RequestUnsatisfied,
+        contract.RequestWithdrawn,
+    )
+    CHECKS = checks
+    HOUSEHOLD_SIZE = HouseholdSize
 
     @property
     def is_hosting(self) -> bool:
         return self.kind is FamilyRequestKind.HOSTING
 
-    def check_can_close(self, on: dt.date) -> None:
-        """Raise unless the request is open and ``on`` is not before its submission."""
-        if not self.is_open:
-            raise InvalidTransition(f"the request is already closed ({self.status.value})")
-        _checks.not_before(on, self.submitted_on, "a request cannot close before it was submitted")
-
     def satisfy(self, on: dt.date, stay_id: UUID | None = None) -> None:
         """Close the request as satisfied: a hosting request by a stay (see
         :meth:`HostFamily.start_stay`), a family-support request directly."""
-        if repeats(self, status=RequestStatus.SATISFIED, closed_on=on, stay_id=stay_id):
-            return
-        if self.is_hosting and stay_id is None:
-            raise InvalidTransition("a hosting request is satisfied by starting a hosting stay")
-        if not self.is_hosting and stay_id is not None:
-            raise InvalidValue("a family-support request is not satisfied by a hosting stay")
-        self.check_can_close(on)
-        self.status, self.closed_on, self.stay_id = RequestStatus.SATISFIED, on, stay_id
-        self.events.append(
-            RequestSatisfied(request_id=self.request_id, closed_on=on, stay_id=stay_id)
-        )
-
-    def declare_unsatisfied(self, on: dt.date, reason: UnsatisfiedReason) -> None:
-        """Close the request without satisfying it."""
-        if repeats(self, status=RequestStatus.UNSATISFIED, closed_on=on, unsatisfied_reason=reason):
-            return
-        self.check_can_close(on)
-        self.status, self.closed_on = RequestStatus.UNSATISFIED, on
-        self.unsatisfied_reason = reason
-        self.events.append(
-            RequestUnsatisfied(request_id=self.request_id, closed_on=on, reason=reason)
-        )
-
-    def withdraw(self, on: dt.date) -> None:
-        """Close the request because the person withdrew it."""
-        if repeats(self, status=RequestStatus.WITHDRAWN, closed_on=on):
-            return
-        self.check_can_close(on)
-        self.status, self.closed_on = RequestStatus.WITHDRAWN, on
-        self.events.append(RequestWithdrawn(request_id=self.request_id, closed_on=on))
+        if not repeats(self, status=RequestStatus.SATISFIED, closed_on=on, stay_id=stay_id):
+            if self.is_hosting and stay_id is None:
+                raise InvalidTransition("a hosting request is satisfied by starting a hosting stay")
+            if not self.is_hosting and stay_id is not None:
+                raise InvalidValue("a family-support request is not satisfied by a hosting stay")
+        self._satisfy(on, stay_id=stay_id)
 
 
 # --- matches -----------------------------------------------------------------------------
 
 
 @dataclass(eq=False)
-class Match:
+class Match(Aggregate):
     """A family proposed to host a person: proposed, then accepted or declined.
 
     Created by :meth:`HostFamily.propose_match` and accepted by
@@ -326,13 +208,6 @@ class Match:
     cancelled_on: dt.date | None = None
     cancelled_by: DecidedBy | None = None
     stay_id: UUID | None = None
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Match) and other.match_id == self.match_id
-
-    def __hash__(self) -> int:
-        return hash(self.match_id)
 
     @property
     def is_open(self) -> bool:
@@ -348,15 +223,13 @@ class Match:
         """Decline a proposal (the guest, the family or the partner said no)."""
         if repeats(self, status=MatchStatus.DECLINED, declined_on=on, declined_by=by):
             return
-        if self.status is not MatchStatus.PROPOSED:
-            raise InvalidTransition(f"only a proposed match can be declined ({self.status.value})")
-        _checks.not_before(on, self.proposed_on, "a match cannot be declined before its proposal")
-        self.status, self.declined_on, self.declined_by = MatchStatus.DECLINED, on, by
-        self.events.append(
-            MatchDeclined(
-                match_id=self.match_id, family_id=self.family_id, declined_on=on, declined_by=by
-            )
+        checks.allowed(
+            self.status is MatchStatus.PROPOSED,
+            f"only a proposed match can be declined ({self.status.value})",
         )
+        checks.not_before(on, self.proposed_on, "a match cannot be declined before its proposal")
+        self.status, self.declined_on, self.declined_by = MatchStatus.DECLINED, on, by
+        self.record_event(contract.MatchDeclined)
 
     def cancel(self, on: dt.date, by: DecidedBy) -> None:
         """Call off an accepted match before its stay starts: the room is free again."""
@@ -367,20 +240,16 @@ class Match:
                 f"only an accepted match whose stay has not started can be cancelled "
                 f"({self.status.value})"
             )
-        _checks.not_before(on, self.accepted_on, "a match cannot be cancelled before acceptance")
+        checks.not_before(on, self.accepted_on, "a match cannot be cancelled before acceptance")
         self.status, self.cancelled_on, self.cancelled_by = MatchStatus.CANCELLED, on, by
-        self.events.append(
-            MatchCancelled(
-                match_id=self.match_id, family_id=self.family_id, cancelled_on=on, cancelled_by=by
-            )
-        )
+        self.record_event(contract.MatchCancelled)
 
 
-# --- monitoring visits and stays -------------------------------------------------------
+# --- monitoring visits and stays ---------------------------------------------------------
 
 
 @dataclass(eq=False)
-class MonitoringVisit:
+class MonitoringVisit(Entity):
     """A monitoring visit during a stay (recorded by :meth:`Stay.record_visit`)."""
 
     visit_id: UUID
@@ -391,12 +260,6 @@ class MonitoringVisit:
     family_wellbeing: int
     flags: list[VisitFlag] = field(default_factory=list)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, MonitoringVisit) and other.visit_id == self.visit_id
-
-    def __hash__(self) -> int:
-        return hash(self.visit_id)
-
     @property
     def needs_follow_up(self) -> bool:
         """A flag, or a wellbeing score of 2 or less for the guest or the family."""
@@ -404,7 +267,7 @@ class MonitoringVisit:
 
 
 @dataclass(eq=False)
-class Stay:
+class Stay(Aggregate):
     """A guest living with a host family: active, then ended with an outcome.
 
     Created by :meth:`HostFamily.start_stay` from an accepted match.
@@ -426,32 +289,22 @@ class Stay:
     ended_on: dt.date | None = None
     outcome: StayOutcome | None = None
     last_visit_on: dt.date | None = None
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Stay) and other.stay_id == self.stay_id
-
-    def __hash__(self) -> int:
-        return hash(self.stay_id)
 
     @property
     def is_active(self) -> bool:
         return self.status is StayStatus.ACTIVE
 
     def _check_active(self) -> None:
-        if not self.is_active:
-            raise InvalidTransition(f"the stay already ended on {self.ended_on}")
+        checks.allowed(self.is_active, f"the stay already ended on {self.ended_on}")
 
     def extend(self, planned_months: int, planned_end_on: dt.date | None = None) -> None:
         """Change the planned length of an active stay (the end defaults to start + months)."""
         self._check_active()
-        _checks.range("planned_months", planned_months, MIN_PLANNED_MONTHS, MAX_PLANNED_MONTHS)
+        checks.within("planned_months", planned_months, PlannedMonths)
         end = planned_end_on or add_months(self.started_on, planned_months)
-        _checks.not_before(end, self.started_on, "the planned end cannot be before the start")
+        checks.not_before(end, self.started_on, "the planned end cannot be before the start")
         self.planned_months, self.planned_end_on = planned_months, end
-        self.events.append(
-            StayExtended(stay_id=self.stay_id, planned_months=planned_months, planned_end_on=end)
-        )
+        self.record_event(contract.StayExtended)
 
     def record_visit(
         self,
@@ -465,35 +318,25 @@ class Stay:
 
         A visit may be recorded after the stay ended, if it took place during it.
         """
-        _checks.not_before(visited_on, self.started_on, "a visit cannot be before the stay")
+        checks.not_before(visited_on, self.started_on, "a visit cannot be before the stay")
         if self.ended_on is not None and visited_on > self.ended_on:
             raise InvalidDates(f"the stay ended on {self.ended_on}: a visit after it is not one")
-        _checks.range("guest_wellbeing", guest_wellbeing, MIN_WELLBEING, MAX_WELLBEING)
-        _checks.range("family_wellbeing", family_wellbeing, MIN_WELLBEING, MAX_WELLBEING)
+        checks.within("guest_wellbeing", guest_wellbeing, Wellbeing)
+        checks.within("family_wellbeing", family_wellbeing, Wellbeing)
         if len(set(flags)) != len(flags):
             raise InvalidValue("a flag is listed twice")
         visit = MonitoringVisit(
-            visit_id=visit_id,
-            stay_id=self.stay_id,
-            family_id=self.family_id,
-            visited_on=visited_on,
-            guest_wellbeing=guest_wellbeing,
-            family_wellbeing=family_wellbeing,
-            flags=list(flags),
+            visit_id,
+            self.stay_id,
+            self.family_id,
+            visited_on,
+            guest_wellbeing,
+            family_wellbeing,
+            list(flags),
         )
         if self.last_visit_on is None or visited_on >= self.last_visit_on:
             self.last_visit_on = visited_on
-        self.events.append(
-            StayVisitRecorded(
-                stay_id=self.stay_id,
-                visit_id=visit_id,
-                family_id=self.family_id,
-                visited_on=visited_on,
-                guest_wellbeing=guest_wellbeing,
-                family_wellbeing=family_wellbeing,
-                flags=list(flags),
-            )
-        )
+        self.record_event(contract.StayVisitRecorded, **vars(visit))
         return visit
 
     def end(self, on: dt.date, outcome: StayOutcome) -> None:
@@ -501,398 +344,7 @@ class Stay:
         if repeats(self, status=StayStatus.ENDED, ended_on=on, outcome=outcome):
             return
         self._check_active()
-        _checks.not_before(on, self.started_on, "a stay cannot end before it started")
-        _checks.not_before(on, self.last_visit_on, "a stay cannot end before its last visit")
+        checks.not_before(on, self.started_on, "a stay cannot end before it started")
+        checks.not_before(on, self.last_visit_on, "a stay cannot end before its last visit")
         self.status, self.ended_on, self.outcome = StayStatus.ENDED, on, outcome
-        self.events.append(
-            StayEnded(stay_id=self.stay_id, family_id=self.family_id, ended_on=on, outcome=outcome)
-        )
-
-
-# --- host families -----------------------------------------------------------------------
-
-
-@dataclass(eq=False)
-class HostFamily:
-    """A household offering rooms, with its open matches and active stays (loaded by the
-    repository). Its members' identity is not part of the domain: it stays in the
-    service's private table and never reaches an event."""
-
-    family_id: UUID
-    municipality_code: str
-    rooms_offered: int
-    household_size: int
-    languages: list[str]
-    applied_on: dt.date
-    vetting: VettingStatus = VettingStatus.APPLIED
-    availability: Availability | None = None
-    interview_on: dt.date | None = None
-    home_visit_on: dt.date | None = None
-    approved_on: dt.date | None = None
-    rejected_on: dt.date | None = None
-    rejection_reason: FamilyRejectionReason | None = None
-    paused_on: dt.date | None = None
-    withdrawn_on: dt.date | None = None
-    open_matches: list[Match] = field(default_factory=list)
-    active_stays: list[Stay] = field(default_factory=list)
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, HostFamily) and other.family_id == self.family_id
-
-    def __hash__(self) -> int:
-        return hash(self.family_id)
-
-    @classmethod
-    def apply(
-        cls,
-        family_id: UUID,
-        municipality_code: str,
-        rooms_offered: int,
-        household_size: int,
-        languages: Sequence[str],
-        applied_on: dt.date,
-    ) -> HostFamily:
-        """Record a household's application to host."""
-        _checks.municipality_code(municipality_code)
-        _checks.range("rooms_offered", rooms_offered, MIN_ROOMS, MAX_ROOMS)
-        _checks.range("household_size", household_size, MIN_HOUSEHOLD, MAX_HOUSEHOLD)
-        spoken = _check_languages(languages)
-        family = cls(
-            family_id=family_id,
-            municipality_code=municipality_code,
-            rooms_offered=rooms_offered,
-            household_size=household_size,
-            languages=spoken,
-            applied_on=applied_on,
-        )
-        family.events.append(
-            FamilyApplied(
-                family_id=family_id,
-                municipality_code=municipality_code,
-                rooms_offered=rooms_offered,
-                household_size=household_size,
-                languages=spoken,
-                applied_on=applied_on,
-            )
-        )
-        return family
-
-    # --- state ---------------------------------------------------------------------------
-
-    @property
-    def is_withdrawn(self) -> bool:
-        return self.availability is Availability.WITHDRAWN
-
-    @property
-    def can_be_matched(self) -> bool:
-        """Approved and active (not paused, not withdrawn)."""
-        return self.vetting is VettingStatus.APPROVED and self.availability is Availability.ACTIVE
-
-    @property
-    def occupied_rooms(self) -> int:
-        """Rooms taken: active stays plus accepted matches whose stay has not started."""
-        stays = sum(1 for s in self.active_stays if s.is_active)
-        held = sum(1 for m in self.open_matches if m.holds_room)
-        return stays + held
-
-    @property
-    def free_rooms(self) -> int:
-        return self.rooms_offered - self.occupied_rooms
-
-    def _check_in_programme(self) -> None:
-        if self.is_withdrawn:
-            raise InvalidTransition(f"the family withdrew on {self.withdrawn_on}")
-        if self.vetting is VettingStatus.REJECTED:
-            raise InvalidTransition(f"the family was not approved ({self.rejected_on})")
-
-    def _check_can_be_matched(self) -> None:
-        if not self.can_be_matched:
-            state = self.availability.value if self.availability else self.vetting.value
-            raise FamilyNotAvailable(f"only an approved, active family can be matched ({state})")
-
-    # --- profile and vetting ---------------------------------------------------------------
-
-    def update(
-        self,
-        *,
-        rooms_offered: int | None = None,
-        household_size: int | None = None,
-        languages: Sequence[str] | None = None,
-    ) -> None:
-        """Change rooms, household size or languages (``None`` keeps the current value)."""
-        self._check_in_programme()
-        rooms = self.rooms_offered if rooms_offered is None else rooms_offered
-        household = self.household_size if household_size is None else household_size
-        spoken = self.languages if languages is None else _check_languages(languages)
-        _checks.range("rooms_offered", rooms, MIN_ROOMS, MAX_ROOMS)
-        _checks.range("household_size", household, MIN_HOUSEHOLD, MAX_HOUSEHOLD)
-        if rooms < self.occupied_rooms:
-            raise CapacityExceeded(
-                f"{self.occupied_rooms} room(s) are taken by stays or accepted matches: "
-                f"the family cannot offer only {rooms}"
-            )
-        self.rooms_offered, self.household_size, self.languages = rooms, household, list(spoken)
-        self.events.append(
-            FamilyUpdated(
-                family_id=self.family_id,
-                rooms_offered=rooms,
-                household_size=household,
-                languages=list(spoken),
-            )
-        )
-
-    def assess(self, interview_on: dt.date, home_visit_on: dt.date) -> None:
-        """Record the vetting interview and home visit of an applied family."""
-        if repeats(
-            self,
-            vetting=VettingStatus.ASSESSED,
-            interview_on=interview_on,
-            home_visit_on=home_visit_on,
-        ):
-            return
-        self._check_in_programme()
-        if self.vetting is not VettingStatus.APPLIED:
-            raise InvalidTransition(f"the family is already {self.vetting.value}")
-        _checks.not_before(interview_on, self.applied_on, "the interview is before the application")
-        _checks.not_before(
-            home_visit_on, self.applied_on, "the home visit is before the application"
-        )
-        self.vetting = VettingStatus.ASSESSED
-        self.interview_on, self.home_visit_on = interview_on, home_visit_on
-        self.events.append(
-            FamilyAssessed(
-                family_id=self.family_id, interview_on=interview_on, home_visit_on=home_visit_on
-            )
-        )
-
-    def _assessed_on(self) -> dt.date | None:
-        dates = [d for d in (self.interview_on, self.home_visit_on) if d is not None]
-        return max(dates) if dates else None
-
-    def approve(self, on: dt.date) -> None:
-        """Approve an assessed family: it becomes active (available to host)."""
-        if self.vetting is VettingStatus.APPROVED and self.approved_on == on:
-            return
-        self._check_in_programme()
-        if self.vetting is not VettingStatus.ASSESSED:
-            raise InvalidTransition(
-                f"only an assessed family can be approved ({self.vetting.value})"
-            )
-        _checks.not_before(on, self._assessed_on(), "approval cannot precede the assessment")
-        self.vetting, self.approved_on = VettingStatus.APPROVED, on
-        self.availability = Availability.ACTIVE
-        self.events.append(FamilyApproved(family_id=self.family_id, approved_on=on))
-
-    def reject(self, on: dt.date, reason: FamilyRejectionReason) -> None:
-        """Close an application (applied or assessed) without approval."""
-        if repeats(self, vetting=VettingStatus.REJECTED, rejected_on=on, rejection_reason=reason):
-            return
-        self._check_in_programme()
-        if self.vetting not in (VettingStatus.APPLIED, VettingStatus.ASSESSED):
-            raise InvalidTransition(f"the family is already {self.vetting.value}")
-        _checks.not_before(on, self.applied_on, "a rejection cannot precede the application")
-        _checks.not_before(on, self._assessed_on(), "a rejection cannot precede the assessment")
-        self.vetting, self.rejected_on, self.rejection_reason = VettingStatus.REJECTED, on, reason
-        self.events.append(FamilyRejected(family_id=self.family_id, rejected_on=on, reason=reason))
-
-    # --- availability --------------------------------------------------------------------
-
-    def pause(self, on: dt.date) -> None:
-        """Stop new matches for a while (current guests stay)."""
-        if self.availability is Availability.PAUSED and self.paused_on == on:
-            return
-        if self.availability is not Availability.ACTIVE:
-            state = self.availability.value if self.availability else self.vetting.value
-            raise InvalidTransition(f"only an approved, active family can pause ({state})")
-        _checks.not_before(on, self.approved_on, "a family cannot pause before its approval")
-        self.availability, self.paused_on = Availability.PAUSED, on
-        self.events.append(FamilyPaused(family_id=self.family_id, paused_on=on))
-
-    def resume(self, on: dt.date) -> None:
-        """Make a paused family active again."""
-        if self.availability is not Availability.PAUSED:
-            raise InvalidTransition("only a paused family can resume")
-        _checks.not_before(on, self.paused_on, "a family cannot resume before it paused")
-        self.availability, self.paused_on = Availability.ACTIVE, None
-        self.events.append(FamilyResumed(family_id=self.family_id, resumed_on=on))
-
-    def withdraw(self, on: dt.date) -> None:
-        """The family leaves (or withdraws its application); final.
-
-        Refused while it hosts a guest or has an open match: end or close those first.
-        """
-        if self.is_withdrawn and self.withdrawn_on == on:
-            return
-        self._check_in_programme()
-        stays = sum(1 for s in self.active_stays if s.is_active)
-        matches = sum(1 for m in self.open_matches if m.is_open)
-        if stays or matches:
-            raise InvalidTransition(
-                f"the family has {stays} active stay(s) and {matches} open match(es): "
-                "close them before it withdraws"
-            )
-        for earlier in (self.applied_on, self.approved_on, self.paused_on):
-            _checks.not_before(on, earlier, "a family cannot withdraw before its last change")
-        self.availability, self.withdrawn_on = Availability.WITHDRAWN, on
-        self.events.append(FamilyWithdrawn(family_id=self.family_id, withdrawn_on=on))
-
-    # --- matches and stays -----------------------------------------------------------------
-
-    def propose_match(
-        self,
-        match_id: UUID,
-        person_ref: str,
-        proposed_on: dt.date,
-        request: FamilyRequest | None = None,
-    ) -> Match:
-        """Propose this family to host a person; a given ``request`` must be the same
-        person's open hosting request. Refused when no room is free."""
-        _checks.person_ref(person_ref)
-        self._check_can_be_matched()
-        _checks.not_before(proposed_on, self.approved_on, "a match cannot precede the approval")
-        if self.free_rooms < 1:
-            raise CapacityExceeded(
-                f"all {self.rooms_offered} room(s) of the family are taken or promised"
-            )
-        if any(m.is_open and m.person_ref == person_ref for m in self.open_matches):
-            raise InvalidTransition("this person already has an open match with this family")
-        if request is not None:
-            self._check_request(request, person_ref, proposed_on)
-        match = Match(
-            match_id=match_id,
-            family_id=self.family_id,
-            person_ref=person_ref,
-            proposed_on=proposed_on,
-            request_id=None if request is None else request.request_id,
-        )
-        match.events.append(
-            MatchProposed(
-                match_id=match_id,
-                family_id=self.family_id,
-                request_id=match.request_id,
-                person_ref=person_ref,
-                proposed_on=proposed_on,
-            )
-        )
-        self.open_matches.append(match)
-        return match
-
-    @staticmethod
-    def _check_request(request: FamilyRequest, person_ref: str, on: dt.date) -> None:
-        if request.person_ref != person_ref:
-            raise InvalidValue("the request belongs to another person")
-        if not request.is_hosting:
-            raise InvalidValue("only a hosting request leads to a match with a family")
-        if not request.is_open:
-            raise InvalidTransition(f"the request is already closed ({request.status.value})")
-        _checks.not_before(on, request.submitted_on, "a match cannot precede the request")
-
-    def _check_own(self, match: Match) -> None:
-        if match.family_id != self.family_id:
-            raise InvalidValue("the match is with another family")
-
-    def accept_match(
-        self, match: Match, on: dt.date, person_accepted_matches: Sequence[Match] = ()
-    ) -> None:
-        """Accept a proposed match: it takes one of the family's rooms until its stay
-        starts. ``person_accepted_matches`` are the person's accepted matches (any family)
-        the repository found: one waiting match per person."""
-        self._check_own(match)
-        if match.status is MatchStatus.ACCEPTED and match.accepted_on == on:
-            return
-        if match.status is not MatchStatus.PROPOSED:
-            raise InvalidTransition(f"only a proposed match can be accepted ({match.status.value})")
-        self._check_can_be_matched()
-        _checks.not_before(on, match.proposed_on, "a match cannot be accepted before its proposal")
-        if self.free_rooms < 1:
-            raise CapacityExceeded(
-                f"all {self.rooms_offered} room(s) of the family are taken or promised"
-            )
-        waiting = [*person_accepted_matches, *self.open_matches]
-        if any(m.holds_room and m.person_ref == match.person_ref and m != match for m in waiting):
-            raise PersonAlreadyHosted("the person already has an accepted match waiting to start")
-        match.status, match.accepted_on = MatchStatus.ACCEPTED, on
-        match.events.append(
-            MatchAccepted(match_id=match.match_id, family_id=self.family_id, accepted_on=on)
-        )
-        if match not in self.open_matches:
-            self.open_matches.append(match)
-
-    def start_stay(
-        self,
-        match: Match,
-        stay_id: UUID,
-        started_on: dt.date,
-        planned_months: int,
-        monthly_contribution_eur: int,
-        sex: Sex,
-        age_band: AgeBand,
-        protection_status: ProtectionStatus,
-        planned_end_on: dt.date | None = None,
-        request: FamilyRequest | None = None,
-        person_active_stays: Sequence[Stay] = (),
-    ) -> Stay:
-        """Start a stay from an accepted match of this family; the room the match held
-        passes to the stay. The match's request (when it has one) is satisfied."""
-        self._check_own(match)
-        if match.status is not MatchStatus.ACCEPTED:
-            raise InvalidTransition(
-                f"a stay starts from an accepted match (this one is {match.status.value})"
-            )
-        self._check_in_programme()
-        _checks.not_before(started_on, match.accepted_on, "a stay cannot precede the acceptance")
-        _checks.range("planned_months", planned_months, MIN_PLANNED_MONTHS, MAX_PLANNED_MONTHS)
-        _checks.range(
-            "monthly_contribution_eur",
-            monthly_contribution_eur,
-            MIN_CONTRIBUTION_EUR,
-            MAX_CONTRIBUTION_EUR,
-        )
-        end = planned_end_on or add_months(started_on, planned_months)
-        _checks.not_before(end, started_on, "the planned end cannot be before the start")
-        candidates = [*person_active_stays, *self.active_stays]
-        if any(s.is_active and s.person_ref == match.person_ref for s in candidates):
-            raise PersonAlreadyHosted("the person already has an active hosting stay")
-        if (request is None) != (match.request_id is None) or (
-            request is not None and request.request_id != match.request_id
-        ):
-            raise InvalidValue("give the match's own request (and only that one)")
-        if request is not None:
-            request.check_can_close(started_on)
-
-        stay = Stay(
-            stay_id=stay_id,
-            match_id=match.match_id,
-            family_id=self.family_id,
-            person_ref=match.person_ref,
-            started_on=started_on,
-            planned_months=planned_months,
-            planned_end_on=end,
-            monthly_contribution_eur=monthly_contribution_eur,
-            sex=sex,
-            age_band=age_band,
-            protection_status=protection_status,
-            request_id=match.request_id,
-        )
-        stay.events.append(
-            StayStarted(
-                stay_id=stay_id,
-                match_id=match.match_id,
-                family_id=self.family_id,
-                request_id=match.request_id,
-                person_ref=match.person_ref,
-                started_on=started_on,
-                planned_months=planned_months,
-                planned_end_on=end,
-                monthly_contribution_eur=monthly_contribution_eur,
-                sex=sex,
-                age_band=age_band,
-                protection_status=protection_status,
-            )
-        )
-        if request is not None:
-            request.satisfy(started_on, stay_id)
-        match.status, match.stay_id = MatchStatus.STARTED, stay_id
-        self.active_stays.append(stay)
-        return stay
+        self.record_event(contract.StayEnded)

@@ -9,40 +9,27 @@ from __future__ import annotations
 from typing import Annotated, Self
 from uuid import UUID
 
-from franoi_common.api import Day
-from franoi_common.persons import PRINTABLE, Command, PersonInput
+from franoi_common.person_requests import WithdrawRequest as WithdrawRequest
+from franoi_common.persons import ClientId, Command, Day, Label, PersonInput
 from franoi_contracts.base import AgeBand, MunicipalityCode, ProtectionStatus, Sex
 from franoi_contracts.hosting import (
-    MAX_CONTRIBUTION_EUR,
-    MAX_HOUSEHOLD,
     MAX_LANGUAGES,
-    MAX_PLANNED_MONTHS,
-    MAX_ROOMS,
-    MAX_WELLBEING,
-    MIN_CONTRIBUTION_EUR,
-    MIN_HOUSEHOLD,
-    MIN_PLANNED_MONTHS,
-    MIN_ROOMS,
-    MIN_WELLBEING,
+    ContributionEur,
     DecidedBy,
     FamilyRejectionReason,
     FamilyRequestKind,
+    HouseholdSize,
     LanguageCode,
+    PlannedMonths,
+    Rooms,
     StayOutcome,
     UnsatisfiedReason,
     VisitFlag,
+    Wellbeing,
 )
 from pydantic import Field, model_validator
 
-CLIENT_ID = "Client-chosen id: retrying the identical request answers the same resource"
-
-Label = Annotated[str, Field(min_length=1, max_length=200, pattern=PRINTABLE)]
-Rooms = Annotated[int, Field(ge=MIN_ROOMS, le=MAX_ROOMS)]
-HouseholdSize = Annotated[int, Field(ge=MIN_HOUSEHOLD, le=MAX_HOUSEHOLD)]
 Languages = Annotated[list[LanguageCode], Field(min_length=1, max_length=MAX_LANGUAGES)]
-PlannedMonths = Annotated[int, Field(ge=MIN_PLANNED_MONTHS, le=MAX_PLANNED_MONTHS)]
-Contribution = Annotated[int, Field(ge=MIN_CONTRIBUTION_EUR, le=MAX_CONTRIBUTION_EUR)]
-Wellbeing = Annotated[int, Field(ge=MIN_WELLBEING, le=MAX_WELLBEING)]
 Phone = Annotated[str, Field(min_length=5, max_length=30, pattern=r"^\+?[0-9 ()./-]+$")]
 Email = Annotated[str, Field(min_length=3, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
@@ -66,7 +53,7 @@ class FamilyPrivate(Command):
 
 
 class ApplyFamily(Command):
-    family_id: UUID | None = Field(None, description=CLIENT_ID)
+    family_id: ClientId = None
     municipality_code: MunicipalityCode = Field(description="Cadastral code, e.g. F205 (Milano)")
     rooms_offered: Rooms
     household_size: HouseholdSize
@@ -123,7 +110,7 @@ class WithdrawFamily(Command):
 
 
 class SubmitRequest(PersonInput):
-    request_id: UUID | None = Field(None, description=CLIENT_ID)
+    request_id: ClientId = None
     kind: FamilyRequestKind
     household_size: HouseholdSize
     submitted_on: Day
@@ -143,15 +130,11 @@ class DeclareUnsatisfied(Command):
     reason: UnsatisfiedReason
 
 
-class WithdrawRequest(Command):
-    closed_on: Day
-
-
 # --- matches -----------------------------------------------------------------------------
 
 
 class ProposeMatch(PersonInput):
-    match_id: UUID | None = Field(None, description=CLIENT_ID)
+    match_id: ClientId = None
     family_id: UUID
     request_id: UUID | None = Field(None, description="The person's open hosting request")
     proposed_on: Day
@@ -175,12 +158,12 @@ class CancelMatch(Command):
 
 
 class StartStay(Command):
-    stay_id: UUID | None = Field(None, description=CLIENT_ID)
+    stay_id: ClientId = None
     match_id: UUID = Field(description="The accepted match the stay starts from")
     started_on: Day
     planned_months: PlannedMonths
     planned_end_on: Day | None = Field(None, description="Default: start + planned months")
-    monthly_contribution_eur: Contribution
+    monthly_contribution_eur: ContributionEur
     sex: Sex
     age_band: AgeBand
     protection_status: ProtectionStatus
@@ -197,7 +180,7 @@ class EndStay(Command):
 
 
 class RecordVisit(Command):
-    visit_id: UUID | None = Field(None, description=CLIENT_ID)
+    visit_id: ClientId = None
     visited_on: Day
     guest_wellbeing: Wellbeing
     family_wellbeing: Wellbeing

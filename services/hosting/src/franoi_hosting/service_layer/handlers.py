@@ -11,34 +11,48 @@ answers the existing resource and records nothing.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 import asyncpg
-from franoi_common.commands import CommandUnit, PartnerServices, change, create
+from franoi_common.commands import CommandUnit, PartnerServices, changes, new
 from franoi_common.errors import AlreadyExists, DomainError, NotFound
-from franoi_common.outbox import Outbox
+from franoi_common.person_requests import closing_handlers
 
 from franoi_hosting.adapters.repository import HostingRepository
+from franoi_hosting.domain.families import HostFamily, PrivateDetails
 from franoi_hosting.domain.model import (
     FamilyRequest,
-    HostFamily,
     Match,
     MonitoringVisit,
     PersonAlreadyHosted,
     Stay,
 )
-from franoi_hosting.service_layer import commands as c
-
-NAMES: dict[type[Any], str] = {
-    HostFamily: "host family",
-    FamilyRequest: "family request",
-    Match: "match",
-    Stay: "hosting stay",
-    MonitoringVisit: "monitoring visit",
-}
+from franoi_hosting.service_layer.commands import (
+    AcceptMatch,
+    ApplyFamily,
+    ApproveFamily,
+    AssessFamily,
+    CancelMatch,
+    DeclareUnsatisfied,
+    DeclineMatch,
+    EndStay,
+    ExtendStay,
+    FamilyPrivate,
+    PauseFamily,
+    ProposeMatch,
+    RecordVisit,
+    RejectFamily,
+    ResumeFamily,
+    SatisfyRequest,
+    StartStay,
+    SubmitRequest,
+    UpdateFamily,
+    WithdrawFamily,
+)
 
 ONE_PER_PERSON: dict[str, Callable[[], DomainError]] = {
     "hosting_stays_one_active_per_person": lambda: PersonAlreadyHosted(
@@ -49,23 +63,19 @@ ONE_PER_PERSON: dict[str, Callable[[], DomainError]] = {
     ),
 }
 
-
-def hosting_services(
-    pool: asyncpg.Pool,
-    outbox: Outbox,
-    pseudonym_key: bytes,
-    after_commit: Callable[[], None] | None = None,
-) -> PartnerServices:
-    """What the handlers need, built once by bootstrap."""
-    return PartnerServices(
-        pool=pool,
-        outbox=outbox,
-        pseudonym_key=pseudonym_key,
-        repository=HostingRepository,
-        names=NAMES,
-        constraint_errors=ONE_PER_PERSON,
-        after_commit=after_commit,
-    )
+hosting_services = functools.partial(
+    PartnerServices,
+    repository=HostingRepository,
+    names={
+        HostFamily: "host family",
+        FamilyRequest: "family request",
+        Match: "match",
+        Stay: "hosting stay",
+        MonitoringVisit: "monitoring visit",
+    },
+    constraint_errors=ONE_PER_PERSON,
+)
+"""What the handlers need (given the pool, the outbox and the keys), built by bootstrap."""
 
 
 async def _update(uow: CommandUnit, partner_id: str, aggregate: Any) -> None:
@@ -84,39 +94,32 @@ def _repo(uow: CommandUnit) -> HostingRepository:
     return uow.repository(HostingRepository)
 
 
-def _private_values(private: c.FamilyPrivate) -> dict[str, Any]:
-    return {
-        "members": [m.model_dump() for m in private.members],
-        "address": private.address,
-        "phone": private.phone,
-        "email": private.email,
-    }
+def _private(private: FamilyPrivate) -> PrivateDetails:
+    members = [m.model_dump() for m in private.members]
+    return PrivateDetails(members, private.address, private.phone, private.email)
 
 
 # --- families ----------------------------------------------------------------------------
 
 
-async def apply_family(s: PartnerServices, partner_id: str, cmd: c.ApplyFamily) -> UUID:
-    family_id = cmd.family_id or uuid.uuid4()
-    async with s.uow() as uow:
-        if await uow.replayed(HostFamily, partner_id, cmd.family_id, cmd):
-            return family_id
+async def apply_family(s: PartnerServices, partner_id: str, cmd: ApplyFamily) -> HostFamily:
+    def apply(family_id: UUID) -> HostFamily:
         family = HostFamily.apply(
-            family_id=family_id,
-            municipality_code=cmd.municipality_code,
-            rooms_offered=cmd.rooms_offered,
-            household_size=cmd.household_size,
-            languages=cmd.languages,
-            applied_on=cmd.applied_on,
+            family_id,
+            cmd.municipality_code,
+            cmd.rooms_offered,
+            cmd.household_size,
+            cmd.languages,
+            cmd.applied_on,
         )
-        await uow.add(partner_id, family, command=cmd)
-        await _repo(uow).save_private(partner_id, family_id, **_private_values(cmd.private))
-        await uow.publish(partner_id, family)
-    return family_id
+        family.private = _private(cmd.private)
+        return family
+
+    return await new(s, partner_id, HostFamily, cmd.family_id, cmd, apply)
 
 
 async def update_family(
-    s: PartnerServices, partner_id: str, family_id: UUID, cmd: c.UpdateFamily
+    s: PartnerServices, partner_id: str, family_id: UUID, cmd: UpdateFamily
 ) -> HostFamily:
     async with s.uow() as uow:
         family = await uow.must_get(HostFamily, partner_id, family_id)
@@ -126,128 +129,86 @@ async def update_family(
                 household_size=cmd.household_size,
                 languages=cmd.languages,
             )
-            await uow.repo.update(partner_id, family)
-            await uow.publish(partner_id, family)
+            await uow.save(partner_id, family)
         if cmd.private is not None:  # private data changes publish nothing
-            await _repo(uow).save_private(partner_id, family_id, **_private_values(cmd.private))
+            family.private = _private(cmd.private)
+            await _repo(uow).save_private(partner_id, family)
     return family
 
 
-async def assess_family(
-    s: PartnerServices, partner_id: str, family_id: UUID, cmd: c.AssessFamily
-) -> HostFamily:
-    return await change(
-        s,
-        partner_id,
-        HostFamily,
-        family_id,
-        lambda f: f.assess(cmd.interview_on, cmd.home_visit_on),
-    )
+@changes(HostFamily)
+def assess_family(family: HostFamily, cmd: AssessFamily) -> None:
+    family.assess(cmd.interview_on, cmd.home_visit_on)
 
 
-async def approve_family(
-    s: PartnerServices, partner_id: str, family_id: UUID, cmd: c.ApproveFamily
-) -> HostFamily:
-    return await change(s, partner_id, HostFamily, family_id, lambda f: f.approve(cmd.approved_on))
+@changes(HostFamily)
+def approve_family(family: HostFamily, cmd: ApproveFamily) -> None:
+    family.approve(cmd.approved_on)
 
 
-async def reject_family(
-    s: PartnerServices, partner_id: str, family_id: UUID, cmd: c.RejectFamily
-) -> HostFamily:
-    return await change(
-        s, partner_id, HostFamily, family_id, lambda f: f.reject(cmd.rejected_on, cmd.reason)
-    )
+@changes(HostFamily)
+def reject_family(family: HostFamily, cmd: RejectFamily) -> None:
+    family.reject(cmd.rejected_on, cmd.reason)
 
 
-async def pause_family(
-    s: PartnerServices, partner_id: str, family_id: UUID, cmd: c.PauseFamily
-) -> HostFamily:
-    return await change(s, partner_id, HostFamily, family_id, lambda f: f.pause(cmd.paused_on))
+@changes(HostFamily)
+def pause_family(family: HostFamily, cmd: PauseFamily) -> None:
+    family.pause(cmd.paused_on)
 
 
-async def resume_family(
-    s: PartnerServices, partner_id: str, family_id: UUID, cmd: c.ResumeFamily
-) -> HostFamily:
-    return await change(s, partner_id, HostFamily, family_id, lambda f: f.resume(cmd.resumed_on))
+@changes(HostFamily)
+def resume_family(family: HostFamily, cmd: ResumeFamily) -> None:
+    family.resume(cmd.resumed_on)
 
 
-async def withdraw_family(
-    s: PartnerServices, partner_id: str, family_id: UUID, cmd: c.WithdrawFamily
-) -> HostFamily:
-    return await change(
-        s, partner_id, HostFamily, family_id, lambda f: f.withdraw(cmd.withdrawn_on)
-    )
+@changes(HostFamily)
+def withdraw_family(family: HostFamily, cmd: WithdrawFamily) -> None:
+    family.withdraw(cmd.withdrawn_on)
 
 
 # --- requests ----------------------------------------------------------------------------
 
 
-async def submit_request(s: PartnerServices, partner_id: str, cmd: c.SubmitRequest) -> UUID:
+async def submit_request(s: PartnerServices, partner_id: str, cmd: SubmitRequest) -> FamilyRequest:
     ref = s.person_ref_of(cmd)
-    return await create(
-        s,
-        partner_id,
-        FamilyRequest,
-        cmd.request_id,
-        cmd,
-        lambda request_id: FamilyRequest.submit(
-            request_id=request_id,
-            person_ref=ref,
-            kind=cmd.kind,
-            household_size=cmd.household_size,
-            submitted_on=cmd.submitted_on,
-            sex=cmd.sex,
-            age_band=cmd.age_band,
-            protection_status=cmd.protection_status,
-        ),
-    )
+
+    def submit(request_id: UUID) -> FamilyRequest:
+        return FamilyRequest.submit(
+            request_id,
+            ref,
+            cmd.kind,
+            cmd.household_size,
+            cmd.submitted_on,
+            cmd.sex,
+            cmd.age_band,
+            cmd.protection_status,
+        )
+
+    return await new(s, partner_id, FamilyRequest, cmd.request_id, cmd, submit)
 
 
-async def satisfy_request(
-    s: PartnerServices, partner_id: str, request_id: UUID, cmd: c.SatisfyRequest
-) -> FamilyRequest:
-    return await change(
-        s, partner_id, FamilyRequest, request_id, lambda r: r.satisfy(cmd.closed_on)
-    )
+@changes(FamilyRequest)
+def satisfy_request(request: FamilyRequest, cmd: SatisfyRequest) -> None:
+    request.satisfy(cmd.closed_on)
 
 
-async def declare_request_unsatisfied(
-    s: PartnerServices, partner_id: str, request_id: UUID, cmd: c.DeclareUnsatisfied
-) -> FamilyRequest:
-    return await change(
-        s,
-        partner_id,
-        FamilyRequest,
-        request_id,
-        lambda r: r.declare_unsatisfied(cmd.closed_on, cmd.reason),
-    )
-
-
-async def withdraw_request(
-    s: PartnerServices, partner_id: str, request_id: UUID, cmd: c.WithdrawRequest
-) -> FamilyRequest:
-    return await change(
-        s, partner_id, FamilyRequest, request_id, lambda r: r.withdraw(cmd.closed_on)
-    )
+declare_request_unsatisfied, withdraw_request = closing_handlers(FamilyRequest, DeclareUnsatisfied)
 
 
 # --- matches -----------------------------------------------------------------------------
 
 
-async def propose_match(s: PartnerServices, partner_id: str, cmd: c.ProposeMatch) -> UUID:
-    match_id = cmd.match_id or uuid.uuid4()
+async def propose_match(s: PartnerServices, partner_id: str, cmd: ProposeMatch) -> Match:
     ref = s.person_ref_of(cmd)
-    async with s.uow() as uow:
-        if await uow.replayed(Match, partner_id, cmd.match_id, cmd):
-            return match_id
+
+    async def propose(uow: CommandUnit, match_id: UUID) -> Match:
         family = await uow.must_get(HostFamily, partner_id, cmd.family_id)
         request = None
         if cmd.request_id is not None:
             request = await uow.must_get(FamilyRequest, partner_id, cmd.request_id)
-        match = family.propose_match(match_id, ref, cmd.proposed_on, request)
-        await uow.add(partner_id, match, command=cmd)
-        await uow.publish(partner_id, match)
-    return match_id
+        return family.propose_match(match_id, ref, cmd.proposed_on, request)
+
+    return await new(s, partner_id, Match, cmd.match_id, cmd, propose)
 
 
 async def _locked_family_and_match(
@@ -267,7 +228,7 @@ async def _locked_family_and_match(
 
 
 async def accept_match(
-    s: PartnerServices, partner_id: str, match_id: UUID, cmd: c.AcceptMatch
+    s: PartnerServices, partner_id: str, match_id: UUID, cmd: AcceptMatch
 ) -> Match:
     async with s.uow() as uow:
         family, match = await _locked_family_and_match(uow, partner_id, match_id)
@@ -280,37 +241,30 @@ async def accept_match(
 
 
 async def decline_match(
-    s: PartnerServices, partner_id: str, match_id: UUID, cmd: c.DeclineMatch
+    s: PartnerServices, partner_id: str, match_id: UUID, cmd: DeclineMatch
 ) -> Match:
     async with s.uow() as uow:
         _, match = await _locked_family_and_match(uow, partner_id, match_id)
         match.decline(cmd.declined_on, cmd.declined_by)
-        if match.events:
-            await uow.repo.update(partner_id, match)
-            await uow.publish(partner_id, match)
+        await uow.save(partner_id, match)
     return match
 
 
 async def cancel_match(
-    s: PartnerServices, partner_id: str, match_id: UUID, cmd: c.CancelMatch
+    s: PartnerServices, partner_id: str, match_id: UUID, cmd: CancelMatch
 ) -> Match:
     async with s.uow() as uow:
         _, match = await _locked_family_and_match(uow, partner_id, match_id)
         match.cancel(cmd.cancelled_on, cmd.cancelled_by)
-        if match.events:
-            await uow.repo.update(partner_id, match)
-            await uow.publish(partner_id, match)
+        await uow.save(partner_id, match)
     return match
 
 
 # --- stays and visits --------------------------------------------------------------------
 
 
-async def start_stay(s: PartnerServices, partner_id: str, cmd: c.StartStay) -> UUID:
-    stay_id = cmd.stay_id or uuid.uuid4()
-    async with s.uow() as uow:
-        if await uow.replayed(Stay, partner_id, cmd.stay_id, cmd):
-            return stay_id
+async def start_stay(s: PartnerServices, partner_id: str, cmd: StartStay) -> Stay:
+    async def start(uow: CommandUnit, stay_id: UUID) -> Stay:
         family, match = await _locked_family_and_match(uow, partner_id, cmd.match_id)
         request = None
         if match.request_id is not None:
@@ -330,43 +284,40 @@ async def start_stay(s: PartnerServices, partner_id: str, cmd: c.StartStay) -> U
                 partner_id, person_ref=match.person_ref
             ),
         )
-        await uow.add(partner_id, stay, command=cmd)
-        await uow.repo.update(partner_id, match)
-        if request is not None:
-            await uow.repo.update(partner_id, request)
-            await uow.publish(partner_id, stay, request)
-        else:
-            await uow.publish(partner_id, stay)
-    return stay_id
+        await uow.repo.update(partner_id, match)  # started: no event of its own
+        return stay
+
+    return await new(s, partner_id, Stay, cmd.stay_id, cmd, start)
 
 
-async def extend_stay(
-    s: PartnerServices, partner_id: str, stay_id: UUID, cmd: c.ExtendStay
-) -> Stay:
-    return await change(
-        s, partner_id, Stay, stay_id, lambda st: st.extend(cmd.planned_months, cmd.planned_end_on)
-    )
+@changes(Stay)
+def extend_stay(stay: Stay, cmd: ExtendStay) -> None:
+    stay.extend(cmd.planned_months, cmd.planned_end_on)
 
 
-async def end_stay(s: PartnerServices, partner_id: str, stay_id: UUID, cmd: c.EndStay) -> Stay:
-    return await change(s, partner_id, Stay, stay_id, lambda st: st.end(cmd.ended_on, cmd.outcome))
+@changes(Stay)
+def end_stay(stay: Stay, cmd: EndStay) -> None:
+    stay.end(cmd.ended_on, cmd.outcome)
 
 
 async def record_visit(
-    s: PartnerServices, partner_id: str, stay_id: UUID, cmd: c.RecordVisit
-) -> UUID:
-    visit_id = cmd.visit_id or uuid.uuid4()
+    s: PartnerServices, partner_id: str, stay_id: UUID, cmd: RecordVisit
+) -> MonitoringVisit:
     async with s.uow() as uow:
-        if await uow.replayed(MonitoringVisit, partner_id, cmd.visit_id, cmd):
-            stored = await uow.repo.get(MonitoringVisit, partner_id, visit_id)
-            if stored is None or stored.stay_id != stay_id:  # the same body, another stay
-                raise AlreadyExists(f"monitoring visit {visit_id} belongs to another stay")
-            return visit_id
+        stored = await uow.replay(MonitoringVisit, partner_id, cmd.visit_id, cmd)
+        if stored is not None:
+            if stored.stay_id != stay_id:  # the same body, another stay
+                raise AlreadyExists(f"monitoring visit {stored.visit_id} belongs to another stay")
+            return stored
         stay = await uow.must_get(Stay, partner_id, stay_id)
         visit = stay.record_visit(
-            visit_id, cmd.visited_on, cmd.guest_wellbeing, cmd.family_wellbeing, cmd.flags
+            cmd.visit_id or uuid.uuid4(),
+            cmd.visited_on,
+            cmd.guest_wellbeing,
+            cmd.family_wellbeing,
+            cmd.flags,
         )
         await uow.add(partner_id, visit, command=cmd)
         await uow.repo.update(partner_id, stay)
         await uow.publish(partner_id, stay)
-    return visit_id
+    return visit

@@ -4,33 +4,24 @@ Every endpoint needs a bearer token of a partner this instance serves; every
 read and write is scoped by the token's ``partner_id``, so another partner's
 resources answer 404 and another partner's staff get 403. Errors are RFC 9457
 problems (:mod:`franoi_common.http`); creates with a client-chosen id are safe
-to retry.
+to retry. A command answers the resource as its handler left it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, Query
 from franoi_common.api import (
-    Caller,
-    Limit,
-    Offset,
-    Page,
+    Answer,
+    MunicipalityQuery,
+    PartnerApi,
     PersonRefQuery,
-    Reads,
-    Services,
-    add_person_records,
-    model_of,
-    paged,
 )
-from franoi_common.auth import require_partner_member
 from franoi_common.commands import PartnerServices
 from franoi_contracts.housing import ExitOutcome, UnsatisfiedReason
-from pydantic import BaseModel
 
 from franoi_housing.adapters.repository import HousingRepository
 from franoi_housing.domain.model import (
@@ -41,11 +32,10 @@ from franoi_housing.domain.model import (
     PlacementStatus,
     RequestStatus,
 )
-from franoi_housing.service_layer import commands as c
-from franoi_housing.service_layer import handlers as h
+from franoi_housing.service_layer import handlers
 
 
-class AgreementOut(BaseModel):
+class AgreementOut(Answer):
     agreement_id: UUID
     partner_id: str
     counterpart_kind: str
@@ -56,7 +46,7 @@ class AgreementOut(BaseModel):
     ended_on: dt.date | None
 
 
-class UnitOut(BaseModel):
+class UnitOut(Answer):
     unit_id: UUID
     partner_id: str
     municipality_code: str
@@ -71,7 +61,7 @@ class UnitOut(BaseModel):
     withdrawn_on: dt.date | None
 
 
-class RequestOut(BaseModel):
+class RequestOut(Answer):
     request_id: UUID
     partner_id: str
     person_ref: str
@@ -87,7 +77,7 @@ class RequestOut(BaseModel):
     unsatisfied_reason: UnsatisfiedReason | None
 
 
-class PlacementOut(BaseModel):
+class PlacementOut(Answer):
     placement_id: UUID
     partner_id: str
     unit_id: UUID
@@ -104,188 +94,120 @@ class PlacementOut(BaseModel):
     exit_outcome: ExitOutcome | None
 
 
-def build_router(partner_ids: tuple[str, ...]) -> APIRouter:
-    """The housing API; its handlers reach the wired services through ``app.state``."""
-    # Membership is checked once per request for every route; handlers read the caller.
-    router = APIRouter(prefix="/v1", dependencies=[Depends(require_partner_member(partner_ids))])
+api = PartnerApi(HousingRepository)
+router = api.router
+read = api.read
 
-    read = Reads(HousingRepository)
-    one, page = read.row, read.page
 
-    async def units_out(
-        s: PartnerServices, partner_id: str, rows: list[asyncpg.Record]
-    ) -> list[UnitOut]:
-        occupied = await read(
-            s, lambda repo: repo.occupied_beds(partner_id, [r["unit_id"] for r in rows])
+def in_force(active: bool | None) -> tuple[list[str], list[Any]]:
+    """Agreements in force (not ended), or ended ones."""
+    clauses = [] if active is None else ["ended_on IS NULL" if active else "ended_on IS NOT NULL"]
+    return clauses, []
+
+
+def offered(withdrawn: bool | None) -> tuple[list[str], list[Any]]:
+    """Units withdrawn, or still offered."""
+    if withdrawn is None:
+        return [], []
+    return ["withdrawn_on IS NOT NULL" if withdrawn else "withdrawn_on IS NULL"], []
+
+
+# --- agreements --------------------------------------------------------------------------
+
+AGREEMENTS = "agreements"
+api.create("/agreements", handlers.sign_agreement, AgreementOut, AGREEMENTS)
+api.listing(
+    "/agreements", Agreement, AgreementOut, AGREEMENTS, query={"active": bool}, where=in_force
+)
+api.one("/agreements/{agreement_id}", Agreement, AgreementOut, AGREEMENTS)
+api.action("/agreements/{agreement_id}/end", handlers.end_agreement, AgreementOut, AGREEMENTS)
+
+# --- units -------------------------------------------------------------------------------
+
+UNITS = "units"
+api.create("/units", handlers.register_unit, UnitOut, UNITS)
+
+
+async def units_out(
+    s: PartnerServices, partner_id: str, rows: list[asyncpg.Record]
+) -> list[UnitOut]:
+    """Listed units with the beds their active placements take."""
+    ids = [r["unit_id"] for r in rows]
+    occupied = await read(s, lambda repo: repo.occupied_beds(partner_id, ids))
+    return [
+        UnitOut.of(
+            partner_id,
+            {
+                **dict(r),
+                "occupied_beds": occupied.get(r["unit_id"], 0),
+                "free_beds": r["beds"] - occupied.get(r["unit_id"], 0),
+            },
         )
-        return [
-            UnitOut(
-                **{k: v for k, v in dict(r).items() if k in UnitOut.model_fields},
-                occupied_beds=occupied.get(r["unit_id"], 0),
-                free_beds=r["beds"] - occupied.get(r["unit_id"], 0),
-            )
-            for r in rows
-        ]
+        for r in rows
+    ]
 
-    async def unit_out(s: PartnerServices, partner_id: str, unit_id: UUID) -> UnitOut:
-        return (await units_out(s, partner_id, [await one(s, HousingUnit, partner_id, unit_id)]))[0]
 
-    # agreements
+api.listing(
+    "/units",
+    HousingUnit,
+    UnitOut,
+    UNITS,
+    query={"municipality_code": MunicipalityQuery, "withdrawn": bool},
+    where=offered,
+    answers=units_out,
+)
+api.one("/units/{unit_id}", HousingUnit, UnitOut, UNITS)
+api.action("/units/{unit_id}", handlers.update_unit, UnitOut, UNITS, method="PATCH")
+api.action("/units/{unit_id}/withdraw", handlers.withdraw_unit, UnitOut, UNITS)
 
-    @router.post("/agreements", status_code=201, response_model=AgreementOut, tags=["agreements"])
-    async def sign_agreement(body: c.SignAgreement, who: Caller, s: Services) -> Any:
-        agreement_id = await h.sign_agreement(s, who.partner_id, body)
-        return model_of(AgreementOut, await one(s, Agreement, who.partner_id, agreement_id))
+# --- requests ----------------------------------------------------------------------------
 
-    @router.get("/agreements", response_model=Page[AgreementOut], tags=["agreements"])
-    async def list_agreements(
-        who: Caller, s: Services, limit: Limit = 50, offset: Offset = 0, active: bool | None = None
-    ) -> Any:
-        where = [] if active is None else ["ended_on IS NULL" if active else "ended_on IS NOT NULL"]
-        items, total = await page(s, Agreement, who.partner_id, {}, limit, offset, where)
-        return paged([model_of(AgreementOut, r) for r in items], total, limit, offset)
+REQUESTS = "requests"
+api.create("/requests", handlers.submit_request, RequestOut, REQUESTS)
+api.listing(
+    "/requests",
+    HousingRequest,
+    RequestOut,
+    REQUESTS,
+    query={"status": RequestStatus, "person_ref": PersonRefQuery},
+)
+api.one("/requests/{request_id}", HousingRequest, RequestOut, REQUESTS)
+api.action(
+    "/requests/{request_id}/unsatisfied",
+    handlers.declare_request_unsatisfied,
+    RequestOut,
+    REQUESTS,
+    name="declare_unsatisfied",
+)
+api.action("/requests/{request_id}/withdraw", handlers.withdraw_request, RequestOut, REQUESTS)
 
-    @router.get("/agreements/{agreement_id}", response_model=AgreementOut, tags=["agreements"])
-    async def get_agreement(agreement_id: UUID, who: Caller, s: Services) -> Any:
-        return model_of(AgreementOut, await one(s, Agreement, who.partner_id, agreement_id))
+# --- placements --------------------------------------------------------------------------
 
-    @router.post("/agreements/{agreement_id}/end", response_model=AgreementOut, tags=["agreements"])
-    async def end_agreement(
-        agreement_id: UUID, body: c.EndAgreement, who: Caller, s: Services
-    ) -> Any:
-        await h.end_agreement(s, who.partner_id, agreement_id, body)
-        return model_of(AgreementOut, await one(s, Agreement, who.partner_id, agreement_id))
+PLACEMENTS = "placements"
+api.create("/placements", handlers.start_placement, PlacementOut, PLACEMENTS)
+api.listing(
+    "/placements",
+    Placement,
+    PlacementOut,
+    PLACEMENTS,
+    query={"status": PlacementStatus, "unit_id": UUID, "person_ref": PersonRefQuery},
+)
+api.one("/placements/{placement_id}", Placement, PlacementOut, PLACEMENTS)
+api.action("/placements/{placement_id}/extend", handlers.extend_placement, PlacementOut, PLACEMENTS)
+api.action("/placements/{placement_id}/end", handlers.end_placement, PlacementOut, PLACEMENTS)
 
-    # units
+# --- the person's file -------------------------------------------------------------------
 
-    @router.post("/units", status_code=201, response_model=UnitOut, tags=["units"])
-    async def register_unit(body: c.RegisterUnit, who: Caller, s: Services) -> Any:
-        unit_id = await h.register_unit(s, who.partner_id, body)
-        return await unit_out(s, who.partner_id, unit_id)
 
-    @router.get("/units", response_model=Page[UnitOut], tags=["units"])
-    async def list_units(
-        who: Caller,
-        s: Services,
-        limit: Limit = 50,
-        offset: Offset = 0,
-        municipality_code: Annotated[str | None, Query(pattern=r"^[A-Z][0-9]{3}$")] = None,
-        withdrawn: bool | None = None,
-    ) -> Any:
-        where = (
-            []
-            if withdrawn is None
-            else ["withdrawn_on IS NOT NULL" if withdrawn else "withdrawn_on IS NULL"]
-        )
-        filters = {"municipality_code": municipality_code}
-        items, total = await page(s, HousingUnit, who.partner_id, filters, limit, offset, where)
-        return paged(await units_out(s, who.partner_id, items), total, limit, offset)
+async def records_of(
+    s: PartnerServices, repo: HousingRepository, partner_id: str, person_ref: str
+) -> dict[str, list[Any]]:
+    requests = await repo.rows_of_person(HousingRequest, partner_id, person_ref)
+    placements = await repo.rows_of_person(Placement, partner_id, person_ref)
+    return {
+        "requests": [RequestOut.of(partner_id, r) for r in requests],
+        "placements": [PlacementOut.of(partner_id, r) for r in placements],
+    }
 
-    @router.get("/units/{unit_id}", response_model=UnitOut, tags=["units"])
-    async def get_unit(unit_id: UUID, who: Caller, s: Services) -> Any:
-        return await unit_out(s, who.partner_id, unit_id)
 
-    @router.patch("/units/{unit_id}", response_model=UnitOut, tags=["units"])
-    async def update_unit(unit_id: UUID, body: c.UpdateUnit, who: Caller, s: Services) -> Any:
-        await h.update_unit(s, who.partner_id, unit_id, body)
-        return await unit_out(s, who.partner_id, unit_id)
-
-    @router.post("/units/{unit_id}/withdraw", response_model=UnitOut, tags=["units"])
-    async def withdraw_unit(unit_id: UUID, body: c.WithdrawUnit, who: Caller, s: Services) -> Any:
-        await h.withdraw_unit(s, who.partner_id, unit_id, body)
-        return await unit_out(s, who.partner_id, unit_id)
-
-    # requests
-
-    @router.post("/requests", status_code=201, response_model=RequestOut, tags=["requests"])
-    async def submit_request(body: c.SubmitRequest, who: Caller, s: Services) -> Any:
-        request_id = await h.submit_request(s, who.partner_id, body)
-        return model_of(RequestOut, await one(s, HousingRequest, who.partner_id, request_id))
-
-    @router.get("/requests", response_model=Page[RequestOut], tags=["requests"])
-    async def list_requests(
-        who: Caller,
-        s: Services,
-        limit: Limit = 50,
-        offset: Offset = 0,
-        status: RequestStatus | None = None,
-        person_ref: PersonRefQuery = None,
-    ) -> Any:
-        filters = {"status": status, "person_ref": person_ref}
-        items, total = await page(s, HousingRequest, who.partner_id, filters, limit, offset)
-        return paged([model_of(RequestOut, r) for r in items], total, limit, offset)
-
-    @router.get("/requests/{request_id}", response_model=RequestOut, tags=["requests"])
-    async def get_request(request_id: UUID, who: Caller, s: Services) -> Any:
-        return model_of(RequestOut, await one(s, HousingRequest, who.partner_id, request_id))
-
-    @router.post("/requests/{request_id}/unsatisfied", response_model=RequestOut, tags=["requests"])
-    async def declare_unsatisfied(
-        request_id: UUID, body: c.DeclareUnsatisfied, who: Caller, s: Services
-    ) -> Any:
-        await h.declare_request_unsatisfied(s, who.partner_id, request_id, body)
-        return model_of(RequestOut, await one(s, HousingRequest, who.partner_id, request_id))
-
-    @router.post("/requests/{request_id}/withdraw", response_model=RequestOut, tags=["requests"])
-    async def withdraw_request(
-        request_id: UUID, body: c.WithdrawRequest, who: Caller, s: Services
-    ) -> Any:
-        await h.withdraw_request(s, who.partner_id, request_id, body)
-        return model_of(RequestOut, await one(s, HousingRequest, who.partner_id, request_id))
-
-    # placements
-
-    @router.post("/placements", status_code=201, response_model=PlacementOut, tags=["placements"])
-    async def start_placement(body: c.StartPlacement, who: Caller, s: Services) -> Any:
-        placement_id = await h.start_placement(s, who.partner_id, body)
-        return model_of(PlacementOut, await one(s, Placement, who.partner_id, placement_id))
-
-    @router.get("/placements", response_model=Page[PlacementOut], tags=["placements"])
-    async def list_placements(
-        who: Caller,
-        s: Services,
-        limit: Limit = 50,
-        offset: Offset = 0,
-        status: PlacementStatus | None = None,
-        unit_id: UUID | None = None,
-        person_ref: PersonRefQuery = None,
-    ) -> Any:
-        filters = {"status": status, "unit_id": unit_id, "person_ref": person_ref}
-        items, total = await page(s, Placement, who.partner_id, filters, limit, offset)
-        return paged([model_of(PlacementOut, r) for r in items], total, limit, offset)
-
-    @router.get("/placements/{placement_id}", response_model=PlacementOut, tags=["placements"])
-    async def get_placement(placement_id: UUID, who: Caller, s: Services) -> Any:
-        return model_of(PlacementOut, await one(s, Placement, who.partner_id, placement_id))
-
-    @router.post(
-        "/placements/{placement_id}/extend", response_model=PlacementOut, tags=["placements"]
-    )
-    async def extend_placement(
-        placement_id: UUID, body: c.ExtendPlacement, who: Caller, s: Services
-    ) -> Any:
-        await h.extend_placement(s, who.partner_id, placement_id, body)
-        return model_of(PlacementOut, await one(s, Placement, who.partner_id, placement_id))
-
-    @router.post("/placements/{placement_id}/end", response_model=PlacementOut, tags=["placements"])
-    async def end_placement(
-        placement_id: UUID, body: c.EndPlacement, who: Caller, s: Services
-    ) -> Any:
-        await h.end_placement(s, who.partner_id, placement_id, body)
-        return model_of(PlacementOut, await one(s, Placement, who.partner_id, placement_id))
-
-    # the person's file
-
-    async def records_of(
-        s: PartnerServices, repo: HousingRepository, partner_id: str, person_ref: str
-    ) -> dict[str, list[Any]]:
-        requests = await repo.rows_of_person(HousingRequest, partner_id, person_ref)
-        placements = await repo.rows_of_person(Placement, partner_id, person_ref)
-        return {
-            "requests": [model_of(RequestOut, r) for r in requests],
-            "placements": [model_of(PlacementOut, r) for r in placements],
-        }
-
-    add_person_records(router, read, "housing", records_of)
-
-    return router
+api.person_records("housing", records_of)

@@ -6,34 +6,36 @@ input is refused before anything is written. Dates are bounded (2000 to 2100).
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import Self
 from uuid import UUID
 
-from franoi_common.api import Day
-from franoi_common.persons import PRINTABLE, Command, PersonInput
+from franoi_common.person_requests import WithdrawRequest as WithdrawRequest
+from franoi_common.persons import ClientId, Command, Day, Label, PersonInput
 from franoi_contracts.base import AgeBand, MunicipalityCode, ProtectionStatus, Sex
 from franoi_contracts.housing import (
+    Beds,
     CounterpartKind,
     ExitOutcome,
+    HouseholdSize,
     HousingNeed,
+    RentEur,
     RentRegime,
     UnitProvider,
+    UnitsPledged,
     UnsatisfiedReason,
 )
 from pydantic import Field, model_validator
 
-CLIENT_ID = "Client-chosen id: retrying the identical request answers the same resource"
-
 
 class SignAgreement(Command):
-    agreement_id: UUID | None = Field(None, description=CLIENT_ID)
+    agreement_id: ClientId = None
     counterpart_kind: CounterpartKind
-    counterpart_name: (
-        Annotated[str, Field(min_length=1, max_length=200, pattern=PRINTABLE)] | None
-    ) = Field(None, description="Local label of the agency or owner; kept in this service only")
+    counterpart_name: Label | None = Field(
+        None, description="Local label of the agency or owner; kept in this service only"
+    )
     signed_on: Day
     valid_until: Day | None = None
-    units_pledged: Annotated[int, Field(ge=0, le=1000)] | None = None
+    units_pledged: UnitsPledged | None = None
 
 
 class EndAgreement(Command):
@@ -41,10 +43,10 @@ class EndAgreement(Command):
 
 
 class RegisterUnit(Command):
-    unit_id: UUID | None = Field(None, description=CLIENT_ID)
+    unit_id: ClientId = None
     municipality_code: MunicipalityCode = Field(description="Cadastral code, e.g. L219 (Torino)")
-    beds: Annotated[int, Field(ge=1, le=50)]
-    monthly_rent_eur: Annotated[int, Field(ge=0, le=10000)]
+    beds: Beds
+    monthly_rent_eur: RentEur
     rent_regime: RentRegime
     provider: UnitProvider
     agreement_id: UUID | None = None
@@ -52,8 +54,8 @@ class RegisterUnit(Command):
 
 
 class UpdateUnit(Command):
-    beds: Annotated[int, Field(ge=1, le=50)] | None = None
-    monthly_rent_eur: Annotated[int, Field(ge=0, le=10000)] | None = None
+    beds: Beds | None = None
+    monthly_rent_eur: RentEur | None = None
     rent_regime: RentRegime | None = None
 
     @model_validator(mode="after")
@@ -68,8 +70,8 @@ class WithdrawUnit(Command):
 
 
 class SubmitRequest(PersonInput):
-    request_id: UUID | None = Field(None, description=CLIENT_ID)
-    household_size: Annotated[int, Field(ge=1, le=20)]
+    request_id: ClientId = None
+    household_size: HouseholdSize
     need: HousingNeed
     submitted_on: Day
     sex: Sex
@@ -82,15 +84,11 @@ class DeclareUnsatisfied(Command):
     reason: UnsatisfiedReason
 
 
-class WithdrawRequest(Command):
-    closed_on: Day
-
-
 class StartPlacement(PersonInput):
-    placement_id: UUID | None = Field(None, description=CLIENT_ID)
+    placement_id: ClientId = None
     unit_id: UUID
     request_id: UUID | None = Field(None, description="The request this placement satisfies")
-    household_size: Annotated[int, Field(ge=1, le=20)]
+    household_size: HouseholdSize
     started_on: Day
     planned_end_on: Day | None = None
     sex: Sex

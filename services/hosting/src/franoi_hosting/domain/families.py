@@ -1,0 +1,376 @@
+"""Host families: households offering rooms, vetted, then matched with guests and hosting
+them (their rooms are the capacity rule's)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from franoi_common.domain import Aggregate, repeats
+from franoi_contracts import hosting as contract
+from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
+from franoi_contracts.hosting import (
+    ContributionEur,
+    FamilyRejectionReason,
+    HouseholdSize,
+    PlannedMonths,
+    Rooms,
+)
+
+from franoi_hosting.domain.model import (
+    Availability,
+    CapacityExceeded,
+    FamilyNotAvailable,
+    FamilyRequest,
+    InvalidTransition,
+    InvalidValue,
+    Match,
+    MatchStatus,
+    PersonAlreadyHosted,
+    Stay,
+    VettingStatus,
+    add_months,
+    check_languages,
+    checks,
+)
+
+
+@dataclass(frozen=True)
+class PrivateDetails:
+    """Who the family is and how to reach it: personal data of private persons, kept in
+    the service's private table and shown on the family's own pages, never in an event, a
+    log line or a list."""
+
+    members: list[dict[str, Any]] = field(default_factory=list)
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(eq=False)
+class HostFamily(Aggregate):
+    """A household offering rooms, with its open matches and active stays (loaded by the
+    repository). Its members' identity is not part of the rules: it travels beside them
+    (:attr:`private`, stored in the service's private table) and never reaches an event."""
+
+    family_id: UUID
+    municipality_code: str
+    rooms_offered: int
+    household_size: int
+    languages: list[str]
+    applied_on: dt.date
+    vetting: VettingStatus = VettingStatus.APPLIED
+    availability: Availability | None = None
+    interview_on: dt.date | None = None
+    home_visit_on: dt.date | None = None
+    approved_on: dt.date | None = None
+    rejected_on: dt.date | None = None
+    rejection_reason: FamilyRejectionReason | None = None
+    paused_on: dt.date | None = None
+    withdrawn_on: dt.date | None = None
+    open_matches: list[Match] = field(default_factory=list)
+    active_stays: list[Stay] = field(default_factory=list)
+    private: PrivateDetails | None = field(default=None, repr=False)
+
+    @classmethod
+    def apply(
+        cls,
+        family_id: UUID,
+        municipality_code: str,
+        rooms_offered: int,
+        household_size: int,
+        languages: Sequence[str],
+        applied_on: dt.date,
+    ) -> HostFamily:
+        """Record a household's application to host."""
+        checks.municipality_code(municipality_code)
+        checks.within("rooms_offered", rooms_offered, Rooms)
+        checks.within("household_size", household_size, HouseholdSize)
+        spoken = check_languages(languages)
+        family = cls(
+            family_id, municipality_code, rooms_offered, household_size, spoken, applied_on
+        )
+        family.record_event(contract.FamilyApplied)
+        return family
+
+    # --- state ---------------------------------------------------------------------------
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.availability is Availability.WITHDRAWN
+
+    @property
+    def can_be_matched(self) -> bool:
+        """Approved and active (not paused, not withdrawn)."""
+        return self.vetting is VettingStatus.APPROVED and self.availability is Availability.ACTIVE
+
+    @property
+    def occupied_rooms(self) -> int:
+        """Rooms taken: active stays plus accepted matches whose stay has not started."""
+        stays = sum(1 for s in self.active_stays if s.is_active)
+        held = sum(1 for m in self.open_matches if m.holds_room)
+        return stays + held
+
+    @property
+    def free_rooms(self) -> int:
+        return self.rooms_offered - self.occupied_rooms
+
+    def _check_in_programme(self) -> None:
+        checks.allowed(not self.is_withdrawn, f"the family withdrew on {self.withdrawn_on}")
+        checks.allowed(
+            self.vetting is not VettingStatus.REJECTED,
+            f"the family was not approved ({self.rejected_on})",
+        )
+
+    def _check_can_be_matched(self) -> None:
+        if not self.can_be_matched:
+            state = self.availability.value if self.availability else self.vetting.value
+            raise FamilyNotAvailable(f"only an approved, active family can be matched ({state})")
+
+    # --- profile and vetting ---------------------------------------------------------------
+
+    def update(
+        self,
+        *,
+        rooms_offered: int | None = None,
+        household_size: int | None = None,
+        languages: Sequence[str] | None = None,
+    ) -> None:
+        """Change rooms, household size or languages (``None`` keeps the current value)."""
+        self._check_in_programme()
+        rooms = self.rooms_offered if rooms_offered is None else rooms_offered
+        household = self.household_size if household_size is None else household_size
+        spoken = self.languages if languages is None else check_languages(languages)
+        checks.within("rooms_offered", rooms, Rooms)
+        checks.within("household_size", household, HouseholdSize)
+        if rooms < self.occupied_rooms:
+            raise CapacityExceeded(
+                f"{self.occupied_rooms} room(s) are taken by stays or accepted matches: "
+                f"the family cannot offer only {rooms}"
+            )
+        self.rooms_offered, self.household_size, self.languages = rooms, household, list(spoken)
+        self.record_event(contract.FamilyUpdated)
+
+    def assess(self, interview_on: dt.date, home_visit_on: dt.date) -> None:
+        """Record the vetting interview and home visit of an applied family."""
+        if repeats(
+            self,
+            vetting=VettingStatus.ASSESSED,
+            interview_on=interview_on,
+            home_visit_on=home_visit_on,
+        ):
+            return
+        self._check_in_programme()
+        checks.allowed(
+            self.vetting is VettingStatus.APPLIED, f"the family is already {self.vetting.value}"
+        )
+        checks.not_before(interview_on, self.applied_on, "the interview is before the application")
+        checks.not_before(
+            home_visit_on, self.applied_on, "the home visit is before the application"
+        )
+        self.vetting = VettingStatus.ASSESSED
+        self.interview_on, self.home_visit_on = interview_on, home_visit_on
+        self.record_event(contract.FamilyAssessed)
+
+    def _assessed_on(self) -> dt.date | None:
+        dates = [d for d in (self.interview_on, self.home_visit_on) if d is not None]
+        return max(dates) if dates else None
+
+    def approve(self, on: dt.date) -> None:
+        """Approve an assessed family: it becomes active (available to host)."""
+        if self.vetting is VettingStatus.APPROVED and self.approved_on == on:
+            return
+        self._check_in_programme()
+        if self.vetting is not VettingStatus.ASSESSED:
+            raise InvalidTransition(
+                f"only an assessed family can be approved ({self.vetting.value})"
+            )
+        checks.not_before(on, self._assessed_on(), "approval cannot precede the assessment")
+        self.vetting, self.approved_on = VettingStatus.APPROVED, on
+        self.availability = Availability.ACTIVE
+        self.record_event(contract.FamilyApproved)
+
+    def reject(self, on: dt.date, reason: FamilyRejectionReason) -> None:
+        """Close an application (applied or assessed) without approval."""
+        if repeats(self, vetting=VettingStatus.REJECTED, rejected_on=on, rejection_reason=reason):
+            return
+        self._check_in_programme()
+        checks.allowed(
+            self.vetting in (VettingStatus.APPLIED, VettingStatus.ASSESSED),
+            f"the family is already {self.vetting.value}",
+        )
+        checks.not_before(on, self.applied_on, "a rejection cannot precede the application")
+        checks.not_before(on, self._assessed_on(), "a rejection cannot precede the assessment")
+        self.vetting, self.rejected_on, self.rejection_reason = VettingStatus.REJECTED, on, reason
+        self.record_event(contract.FamilyRejected, reason=reason)
+
+    # --- availability --------------------------------------------------------------------
+
+    def pause(self, on: dt.date) -> None:
+        """Stop new matches for a while (current guests stay)."""
+        if self.availability is Availability.PAUSED and self.paused_on == on:
+            return
+        if self.availability is not Availability.ACTIVE:
+            state = self.availability.value if self.availability else self.vetting.value
+            raise InvalidTransition(f"only an approved, active family can pause ({state})")
+        checks.not_before(on, self.approved_on, "a family cannot pause before its approval")
+        self.availability, self.paused_on = Availability.PAUSED, on
+        self.record_event(contract.FamilyPaused)
+
+    def resume(self, on: dt.date) -> None:
+        """Make a paused family active again."""
+        checks.allowed(self.availability is Availability.PAUSED, "only a paused family can resume")
+        checks.not_before(on, self.paused_on, "a family cannot resume before it paused")
+        self.availability, self.paused_on = Availability.ACTIVE, None
+        self.record_event(contract.FamilyResumed, resumed_on=on)
+
+    def withdraw(self, on: dt.date) -> None:
+        """The family leaves (or withdraws its application); final.
+
+        Refused while it hosts a guest or has an open match: end or close those first.
+        """
+        if self.is_withdrawn and self.withdrawn_on == on:
+            return
+        self._check_in_programme()
+        stays = sum(1 for s in self.active_stays if s.is_active)
+        matches = sum(1 for m in self.open_matches if m.is_open)
+        if stays or matches:
+            raise InvalidTransition(
+                f"the family has {stays} active stay(s) and {matches} open match(es): "
+                "close them before it withdraws"
+            )
+        for earlier in (self.applied_on, self.approved_on, self.paused_on):
+            checks.not_before(on, earlier, "a family cannot withdraw before its last change")
+        self.availability, self.withdrawn_on = Availability.WITHDRAWN, on
+        self.record_event(contract.FamilyWithdrawn)
+
+    # --- matches and stays -----------------------------------------------------------------
+
+    def propose_match(
+        self,
+        match_id: UUID,
+        person_ref: str,
+        proposed_on: dt.date,
+        request: FamilyRequest | None = None,
+    ) -> Match:
+        """Propose this family to host a person; a given ``request`` must be the same
+        person's open hosting request. Refused when no room is free."""
+        checks.person_ref(person_ref)
+        self._check_can_be_matched()
+        checks.not_before(proposed_on, self.approved_on, "a match cannot precede the approval")
+        if self.free_rooms < 1:
+            raise CapacityExceeded(
+                f"all {self.rooms_offered} room(s) of the family are taken or promised"
+            )
+        checks.allowed(
+            not (any(m.is_open and m.person_ref == person_ref for m in self.open_matches)),
+            "this person already has an open match with this family",
+        )
+        if request is not None:
+            self._check_request(request, person_ref, proposed_on)
+        request_id = None if request is None else request.request_id
+        match = Match(match_id, self.family_id, person_ref, proposed_on, request_id)
+        match.record_event(contract.MatchProposed)
+        self.open_matches.append(match)
+        return match
+
+    @staticmethod
+    def _check_request(request: FamilyRequest, person_ref: str, on: dt.date) -> None:
+        if request.person_ref != person_ref:
+            raise InvalidValue("the request belongs to another person")
+        if not request.is_hosting:
+            raise InvalidValue("only a hosting request leads to a match with a family")
+        checks.allowed(request.is_open, f"the request is already closed ({request.status.value})")
+        checks.not_before(on, request.submitted_on, "a match cannot precede the request")
+
+    def _check_own(self, match: Match) -> None:
+        if match.family_id != self.family_id:
+            raise InvalidValue("the match is with another family")
+
+    def accept_match(
+        self, match: Match, on: dt.date, person_accepted_matches: Sequence[Match] = ()
+    ) -> None:
+        """Accept a proposed match: it takes one of the family's rooms until its stay
+        starts. ``person_accepted_matches`` are the person's accepted matches (any family)
+        the repository found: one waiting match per person."""
+        self._check_own(match)
+        if match.status is MatchStatus.ACCEPTED and match.accepted_on == on:
+            return
+        checks.allowed(
+            match.status is MatchStatus.PROPOSED,
+            f"only a proposed match can be accepted ({match.status.value})",
+        )
+        self._check_can_be_matched()
+        checks.not_before(on, match.proposed_on, "a match cannot be accepted before its proposal")
+        if self.free_rooms < 1:
+            raise CapacityExceeded(
+                f"all {self.rooms_offered} room(s) of the family are taken or promised"
+            )
+        waiting = [*person_accepted_matches, *self.open_matches]
+        if any(m.holds_room and m.person_ref == match.person_ref and m != match for m in waiting):
+            raise PersonAlreadyHosted("the person already has an accepted match waiting to start")
+        match.status, match.accepted_on = MatchStatus.ACCEPTED, on
+        match.record_event(contract.MatchAccepted)
+        if match not in self.open_matches:
+            self.open_matches.append(match)
+
+    def start_stay(
+        self,
+        match: Match,
+        stay_id: UUID,
+        started_on: dt.date,
+        planned_months: int,
+        monthly_contribution_eur: int,
+        sex: Sex,
+        age_band: AgeBand,
+        protection_status: ProtectionStatus,
+        planned_end_on: dt.date | None = None,
+        request: FamilyRequest | None = None,
+        person_active_stays: Sequence[Stay] = (),
+    ) -> Stay:
+        """Start a stay from an accepted match of this family; the room the match held
+        passes to the stay. The match's request (when it has one) is satisfied."""
+        self._check_own(match)
+        if match.status is not MatchStatus.ACCEPTED:
+            raise InvalidTransition(
+                f"a stay starts from an accepted match (this one is {match.status.value})"
+            )
+        self._check_in_programme()
+        checks.not_before(started_on, match.accepted_on, "a stay cannot precede the acceptance")
+        checks.within("planned_months", planned_months, PlannedMonths)
+        checks.within("monthly_contribution_eur", monthly_contribution_eur, ContributionEur)
+        end = planned_end_on or add_months(started_on, planned_months)
+        checks.not_before(end, started_on, "the planned end cannot be before the start")
+        candidates = [*person_active_stays, *self.active_stays]
+        if any(s.is_active and s.person_ref == match.person_ref for s in candidates):
+            raise PersonAlreadyHosted("the person already has an active hosting stay")
+        if (request is None) != (match.request_id is None) or (
+            request is not None and request.request_id != match.request_id
+        ):
+            raise InvalidValue("give the match's own request (and only that one)")
+        if request is not None:
+            request.check_can_close(started_on)
+
+        stay = Stay(
+            stay_id,
+            match.match_id,
+            self.family_id,
+            match.person_ref,
+            started_on,
+            planned_months,
+            end,
+            monthly_contribution_eur,
+            sex,
+            age_band,
+            protection_status,
+            request_id=match.request_id,
+        )
+        stay.record_event(contract.StayStarted)
+        if request is not None:
+            request.satisfy(started_on, stay_id)
+        match.status, match.stay_id = MatchStatus.STARTED, stay_id
+        self.active_stays.append(stay)
+        return stay
