@@ -91,34 +91,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class CreatedId(UUID):
-    """The id of an aggregate :func:`create` inserted, carrying its row as committed
-    (``INSERT … RETURNING *``) with its class and partner. Equal to, hashed and serialised as
-    the plain UUID."""
-
-    __slots__ = ("cls", "partner_id", "row")
-    cls: type[Any]
-    partner_id: str
-    row: asyncpg.Record
-
-    @classmethod
-    def of(
-        cls, aggregate_id: UUID, kind: type[Any], partner_id: str, row: asyncpg.Record
-    ) -> CreatedId:
-        created = cls(int=aggregate_id.int)
-        object.__setattr__(created, "cls", kind)  # a UUID refuses attribute assignment
-        object.__setattr__(created, "partner_id", partner_id)
-        object.__setattr__(created, "row", row)
-        return created
-
-    def row_of(self, kind: type[Any], partner_id: str) -> asyncpg.Record | None:
-        """The committed row, if this id names an aggregate of ``kind`` of ``partner_id``."""
-        # getattr: a copy of the id (copy, pickle) is a plain UUID in all but its class.
-        if getattr(self, "cls", None) is kind and getattr(self, "partner_id", None) == partner_id:
-            return self.row
-        return None
-
-
 class CommandUnit(UnitOfWork):
     """One command's transaction, with the service's repository and outbox."""
 
@@ -331,53 +303,22 @@ async def new(
     ``make(unit, id)``: what it loads through the unit (:meth:`CommandUnit.must_get`) and
     the domain changed is saved after the new aggregate, with its events.
     """
-    aggregate, _ = await _new(s, partner_id, cls, requested_id, command, make, **local)
-    return aggregate
-
-
-async def create(
-    s: PartnerServices,
-    partner_id: str,
-    cls: type[A],
-    requested_id: UUID | None,
-    command: BaseModel,
-    make: Make[A],
-    **local: Any,
-) -> UUID:
-    """As :func:`new`, for a caller that wants the row rather than the aggregate: the new
-    aggregate's id as a :class:`CreatedId` carrying its row as committed (the plain id of a
-    replayed create). Both create paths of :func:`new` give the same row and events."""
-    aggregate, row = await _new(s, partner_id, cls, requested_id, command, make, **local)
-    aggregate_id: UUID = getattr(aggregate, s.repository.tables[cls].key)
-    return aggregate_id if row is None else CreatedId.of(aggregate_id, cls, partner_id, row)
-
-
-async def _new(
-    s: PartnerServices,
-    partner_id: str,
-    cls: type[A],
-    requested_id: UUID | None,
-    command: BaseModel,
-    make: Make[A],
-    **local: Any,
-) -> tuple[A, asyncpg.Record | None]:
-    """The created (or replayed) aggregate and its row as committed (None when replayed, or
-    when the repository does not give it)."""
     aggregate_id = requested_id or uuid.uuid4()
     loads = inspect.iscoroutinefunction(make)
     if requested_id is None and not loads and s.repository.one_row(cls):
         aggregate = typing.cast(Callable[[UUID], A], make)(aggregate_id)
-        return aggregate, await _create_in_one_statement(s, partner_id, aggregate, **local)
+        await _create_in_one_statement(s, partner_id, aggregate, **local)
+        return aggregate
     async with s.uow() as uow:
         replayed = await uow.replay(cls, partner_id, requested_id, command)
         if replayed is not None:
-            return replayed, None
+            return replayed
         if loads:
             aggregate = await typing.cast(Loading[A], make)(uow, aggregate_id)
         else:
             aggregate = typing.cast(Callable[[UUID], A], make)(aggregate_id)
         # A fingerprint only for a client-chosen id: only such a request can be replayed.
-        row = await uow.add(
+        await uow.add(
             partner_id,
             aggregate,
             command=command if requested_id else None,
@@ -385,7 +326,7 @@ async def _new(
             **local,
         )
         await uow.save(partner_id, *uow.seen)
-    return aggregate, row  # only after the commit: a rolled-back row is never answered
+    return aggregate  # only after the commit: a rolled-back create is never answered
 
 
 async def _create_in_one_statement(
