@@ -14,7 +14,6 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import asyncpg
 from franoi_common.auth import mint_token
-from franoi_common.consumer import Delivery
 from franoi_common.db import create_pool
 from franoi_common.envelope import Envelope
 from franoi_common.service import ServiceDefinition
@@ -286,15 +285,6 @@ def envelope_of(partner: str, domain: str, event: DomainEvent) -> Envelope:
         partnerid=partner,
         data=event.data(),
     )
-
-
-async def apply_events(pool: asyncpg.Pool, partner: str, domain: str, *events: DomainEvent) -> None:
-    """Project ``events`` one by one, each in its own transaction, as the consumer does."""
-    from franoi_projection.service_layer.apply import apply_event
-
-    for event in events:
-        async with pool.acquire() as conn, conn.transaction():
-            await apply_event(conn, envelope_of(partner, domain, event), Delivery("t", 0, 0))
 
 
 @contextlib.asynccontextmanager

@@ -12,19 +12,19 @@ from typing import Any
 
 import asyncpg
 import pytest
-from franoi_common.consumer import Delivery, Unprocessable
+from franoi_common.consumer import Unprocessable
 from franoi_common.envelope import Envelope
 from franoi_contracts import cases as ev
 from franoi_contracts.base import DomainEvent
-from franoi_projection.adapters.cases_views import cases_monthly
-from franoi_projection.service_layer.apply import HANDLER, apply_event
+from franoi_projection.projectors.handler import HANDLER
 
 from tests.support import (
     ANALYST,
-    apply_events,
+    RunningService,
     auth_header,
     envelope_of,
     kafka_settings,
+    monthly_view,
     projection_only,
 )
 
@@ -42,7 +42,9 @@ def envelope(partner: str, event: DomainEvent) -> Envelope:
 
 
 async def apply(pool: asyncpg.Pool, partner: str, *events: DomainEvent) -> None:
-    await apply_events(pool, partner, "cases", *events)
+    for event in events:
+        async with pool.acquire() as conn, conn.transaction():
+            await HANDLER.apply_one(conn, envelope_of(partner, "cases", event))
 
 
 @pytest.fixture
@@ -52,10 +54,11 @@ async def projection(databases, kafka_bootstrap, kafka_idempotent):
         yield served
 
 
-async def figures(pool: asyncpg.Pool, partner: str, first: dt.date, last: dt.date) -> Any:
-    async with pool.acquire() as conn:
-        rows = await cases_monthly(conn, first, last, partner, None)
-    return {row["month"]: row for row in rows}
+async def figures(service: RunningService, partner: str, first: dt.date, last: dt.date) -> Any:
+    """The cases view (``GET /v1/cases/monthly``) of the partner, by month."""
+    period = {"from": first.strftime("%Y-%m"), "to": last.strftime("%Y-%m")}
+    body = await monthly_view(service, "cases", partner_id=partner, **period)
+    return {row["month"]: row for row in body["rows"]}
 
 
 def opened(plan: uuid.UUID, person: int, on: dt.date) -> ev.PlanOpened:
@@ -65,7 +68,7 @@ def opened(plan: uuid.UUID, person: int, on: dt.date) -> ev.PlanOpened:
 
 
 async def test_monthly_cases_figures(projection) -> None:
-    _, pool = projection
+    service, pool = projection
     persons = [uuid.uuid4() for _ in range(4)]
     plans = [uuid.uuid4() for _ in range(5)]
     await apply(
@@ -92,7 +95,7 @@ async def test_monthly_cases_figures(projection) -> None:
     # Another partner's plan never shows in p18's figures.
     await apply(pool, "p19", opened(uuid.uuid4(), 9, D(2026, 10, 1)))
 
-    rows = await figures(pool, "p18", D(2026, 9, 1), D(2026, 11, 1))
+    rows = await figures(service, "p18", D(2026, 9, 1), D(2026, 11, 1))
     sep, oct_, nov = rows["2026-09"], rows["2026-10"], rows["2026-11"]
     assert [r["persons_registered"] for r in (sep, oct_, nov)] == [3, 1, 0]
     assert [r["plans_opened"] for r in (sep, oct_, nov)] == [2, 1, 2]
@@ -102,7 +105,7 @@ async def test_monthly_cases_figures(projection) -> None:
     assert oct_["closed_by_outcome"] == {"completed_autonomy_reached": 1}
     assert nov["closed_by_outcome"] == {"interrupted": 1, "completed_autonomy_reached": 1}
     assert [r["autonomy_reached"] for r in (sep, oct_, nov)] == [0, 1, 1]
-    other = await figures(pool, "p19", D(2026, 10, 1), D(2026, 10, 1))
+    other = await figures(service, "p19", D(2026, 10, 1), D(2026, 10, 1))
     assert other["2026-10"]["plans_opened"] == 1
     assert other["2026-10"]["persons_registered"] == 0
 
@@ -113,7 +116,7 @@ async def test_monthly_cases_figures(projection) -> None:
 
 
 async def test_batches_of_one_type_apply_set_wise_in_any_aggregate_order(projection) -> None:
-    _, pool = projection
+    service, pool = projection
     plans = [uuid.uuid4() for _ in range(3)]
     batches: list[list[DomainEvent]] = [
         [opened(p, i, D(2026, 1, 10 + i)) for i, p in reversed(list(enumerate(plans)))],
@@ -145,7 +148,7 @@ async def test_batches_of_one_type_apply_set_wise_in_any_aggregate_order(project
     assert all(r["reviews"] == 2 and r["last_reviewed_on"] == D(2026, 3, 1) for r in rows)
     assert all(r["last_progress"] == {"housing": "achieved"} for r in rows)
     assert [r["outcome"] for r in rows] == ["completed_autonomy_reached", "transferred", None]
-    march = (await figures(pool, "p18", D(2026, 3, 1), D(2026, 3, 1)))["2026-03"]
+    march = (await figures(service, "p18", D(2026, 3, 1), D(2026, 3, 1)))["2026-03"]
     assert (march["active_plans"], march["plans_closed"], march["autonomy_reached"]) == (3, 2, 1)
 
 
@@ -159,7 +162,7 @@ async def test_an_event_with_an_identifier_is_refused(projection) -> None:
     async with pool.acquire() as conn:
         with pytest.raises(Exception) as raised:
             async with conn.transaction():
-                await apply_event(conn, bad, Delivery("t", 0, 0))
+                await HANDLER.apply_one(conn, bad)
         assert await conn.fetchval("SELECT count(*) FROM cases_persons") == 0
     assert isinstance(raised.value, (Unprocessable, ValueError))
 

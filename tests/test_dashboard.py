@@ -21,13 +21,12 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from franoi_common.consumer import Delivery
 from franoi_common.envelope import Envelope, encode
 from franoi_common.kafka import ensure_topics
 from franoi_contracts import housing as ev
 from franoi_contracts.base import DomainEvent
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
-from franoi_projection.service_layer.apply import apply_event
+from franoi_projection.projectors.handler import HANDLER
 from openpyxl import load_workbook
 from playwright.async_api import Browser, Page, expect
 
@@ -112,7 +111,7 @@ async def apply(
                 offset,
                 env.time,
             )
-            await apply_event(conn, env, Delivery(topic, 0, offset))
+            await HANDLER.apply_one(conn, env)
 
 
 # Requests submitted per month, oldest first (the last is the current month).

@@ -13,18 +13,17 @@ from typing import Any
 
 import asyncpg
 import pytest
-from franoi_common.consumer import Delivery, Unprocessable
+from franoi_common.consumer import Unprocessable
 from franoi_common.envelope import Envelope
 from franoi_contracts import employment as ev
 from franoi_contracts.base import DomainEvent
-from franoi_projection.service_layer.apply import HANDLER, apply_event
-from franoi_projection.service_layer.apply import PROJECTION as STATEMENTS
+from franoi_projection.projectors.handler import HANDLER
+from franoi_projection.projectors.handler import PROJECTION as STATEMENTS
 
 from tests.support import (
     ANALYST,
     BAD_VIEW_PARAMS,
     RunningService,
-    apply_events,
     auth_header,
     envelope_of,
     kafka_settings,
@@ -49,7 +48,9 @@ def envelope(partner: str, event: DomainEvent) -> Envelope:
 
 
 async def apply(pool: asyncpg.Pool, partner: str, *events: DomainEvent) -> None:
-    await apply_events(pool, partner, "employment", *events)
+    for event in events:
+        async with pool.acquire() as conn, conn.transaction():
+            await HANDLER.apply_one(conn, envelope_of(partner, "employment", event))
 
 
 @pytest.fixture
@@ -254,7 +255,7 @@ async def test_unknown_employment_events_and_partners_are_unprocessable(projecti
     )
     async with pool.acquire() as conn, conn.transaction():
         with pytest.raises(Unprocessable, match="unknown event type"):
-            await apply_event(conn, unknown, Delivery("t", 0, 0))
+            await HANDLER.apply_one(conn, unknown)
 
 
 @pytest.mark.parametrize("params", BAD_VIEW_PARAMS)

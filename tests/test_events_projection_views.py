@@ -14,13 +14,13 @@ import asyncpg
 import pytest
 from franoi_contracts import events as ev
 from franoi_contracts.base import DomainEvent
-from franoi_projection.service_layer.apply import HANDLER
+from franoi_projection.projectors.handler import HANDLER
 
 from tests.support import (
     ANALYST,
     RunningService,
-    apply_events,
     auth_header,
+    envelope_of,
     kafka_settings,
     monthly_view,
     projection_only,
@@ -35,7 +35,9 @@ def ref(n: int) -> str:
 
 
 async def apply(pool: asyncpg.Pool, partner: str, *events: DomainEvent) -> None:
-    await apply_events(pool, partner, "events", *events)
+    for event in events:
+        async with pool.acquire() as conn, conn.transaction():
+            await HANDLER.apply_one(conn, envelope_of(partner, "events", event))
 
 
 @pytest.fixture

@@ -12,17 +12,16 @@ from typing import Any
 
 import asyncpg
 import pytest
-from franoi_common.consumer import Delivery, Unprocessable
+from franoi_common.consumer import Unprocessable
 from franoi_common.envelope import Envelope
 from franoi_contracts import hosting as ev
 from franoi_contracts.base import DomainEvent
-from franoi_projection.service_layer.apply import HANDLER, apply_event
+from franoi_projection.projectors.handler import HANDLER
 
 from tests.support import (
     ANALYST,
     BAD_VIEW_PARAMS,
     RunningService,
-    apply_events,
     auth_header,
     envelope_of,
     kafka_settings,
@@ -44,7 +43,9 @@ def envelope(partner: str, event: DomainEvent) -> Envelope:
 
 
 async def apply(pool: asyncpg.Pool, *events: DomainEvent) -> None:
-    await apply_events(pool, PARTNER, "hosting", *events)
+    for event in events:
+        async with pool.acquire() as conn, conn.transaction():
+            await HANDLER.apply_one(conn, envelope_of(PARTNER, "hosting", event))
 
 
 @pytest.fixture
@@ -248,5 +249,5 @@ async def test_unknown_hosting_types_and_partners_are_unprocessable(projection) 
     ):
         async with pool.acquire() as conn, conn.transaction():
             with pytest.raises(Unprocessable, match=reason):
-                await apply_event(conn, bad, Delivery("t", 0, 0))
+                await HANDLER.apply_one(conn, bad)
     assert await pool.fetchval("SELECT count(*) FROM hosting_families") == 0

@@ -18,13 +18,12 @@ from typing import Any
 
 import asyncpg
 import pytest
-from franoi_common.consumer import Delivery
 from franoi_common.db import create_pool
 from franoi_contracts import cases, employment, events, hosting, housing
 from franoi_contracts.base import DomainEvent
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.domain.journeys import Kind, Step, outcomes
-from franoi_projection.service_layer.apply import HANDLER, apply_event
+from franoi_projection.projectors.handler import HANDLER
 
 from tests.support import (
     ANALYST,
@@ -539,7 +538,7 @@ async def apply_history(pool: asyncpg.Pool, items: list[tuple[str, str, DomainEv
     async with pool.acquire() as conn:
         for partner, domain, event in items[:half]:
             async with conn.transaction():
-                await apply_event(conn, envelope(partner, event, domain), Delivery("t", 0, 0))
+                await HANDLER.apply_one(conn, envelope(partner, event, domain))
     rest = [(partner, event) for partner, _, event in items[half:]]
     for group in set_wise_batches(rest, lambda item: item[1]):
         async with pool.acquire() as conn, conn.transaction():
@@ -683,7 +682,7 @@ async def test_every_outcome_counter_equals_a_recount_of_the_facts(network) -> N
 
 
 async def test_counters_equal_the_projections_own_recount(network) -> None:
-    from franoi_projection.service_layer.counts import mismatches_sql
+    from franoi_projection.projectors.counters import mismatches_sql
 
     _, pool, _, _ = network
     async with pool.acquire() as conn:
@@ -694,8 +693,8 @@ async def test_counters_equal_the_projections_own_recount(network) -> None:
 async def test_a_bulk_recount_records_what_the_events_recorded(network) -> None:
     """Counters and journey contributions recomputed in bulk (as after adding an indicator)
     equal what the events left, row for row."""
-    from franoi_projection.service_layer.counts import recount_sql
-    from franoi_projection.service_layer.journeys import RECORD_ALL_JOURNEYS
+    from franoi_projection.projectors.counters import recount_sql
+    from franoi_projection.projectors.journeys import RECORD_ALL_JOURNEYS
 
     _, pool, _, _ = network
     counters = "SELECT dimension, indicator_id, partner_id, month, key, n FROM indicator_counts"

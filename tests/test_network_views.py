@@ -17,14 +17,13 @@ from typing import Any
 
 import asyncpg
 import pytest
-from franoi_common.consumer import Delivery
 from franoi_common.db import create_pool
 from franoi_common.envelope import Envelope
 from franoi_contracts import housing as ev
 from franoi_contracts.base import DomainEvent
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.domain.suppression import THRESHOLD
-from franoi_projection.service_layer.apply import HANDLER, apply_event
+from franoi_projection.projectors.handler import HANDLER
 from openpyxl import load_workbook
 
 from tests.support import (
@@ -233,7 +232,7 @@ async def apply_one_by_one(
                     str(uuid.uuid4()),
                     event.TYPE,
                 )
-                await apply_event(conn, envelope(partner, event, domain), Delivery("t", 0, 0))
+                await HANDLER.apply_one(conn, envelope(partner, event, domain))
 
 
 async def apply_set_wise(
@@ -436,7 +435,7 @@ async def test_tables_break_the_figures_down_exactly(network) -> None:
 
 async def test_counters_equal_a_recount_of_the_facts(network) -> None:
     """Every counter, every month and disaggregation, against a scan of the fact tables."""
-    from franoi_projection.service_layer.counts import mismatches_sql
+    from franoi_projection.projectors.counters import mismatches_sql
 
     _, pool, _ = network
     async with pool.acquire() as conn:
@@ -1022,7 +1021,7 @@ async def test_every_axis_counts_exactly_and_counters_equal_a_recount(
     databases, kafka_bootstrap, kafka_idempotent
 ) -> None:
     from franoi_common.settings import ProjectionSettings
-    from franoi_projection.service_layer.counts import mismatches_sql
+    from franoi_projection.projectors.counters import mismatches_sql
 
     settings = ProjectionSettings(
         env="test",
@@ -1129,7 +1128,7 @@ async def test_through_kafka_the_key_numbers_equal_the_facts_and_strangers_are_d
     from aiokafka.admin import AIOKafkaAdminClient
     from franoi_common.envelope import encode
     from franoi_common.kafka import ensure_topics, started
-    from franoi_projection.service_layer.counts import mismatches_sql
+    from franoi_projection.projectors.counters import mismatches_sql
 
     from tests.support import eventually, projection_settings
 

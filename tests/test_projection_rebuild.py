@@ -27,8 +27,8 @@ from franoi_projection.adapters import consumer_lag
 from franoi_projection.adapters.generations import GenerationFollower, generations
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.bootstrap import MIGRATIONS
+from franoi_projection.projectors.counters import mismatches_sql
 from franoi_projection.rebuild import Progress, RebuildOptions, drop_old, rebuild
-from franoi_projection.service_layer.counts import mismatches_sql
 
 from tests.support import (
     ANALYST,

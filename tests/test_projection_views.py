@@ -11,15 +11,14 @@ from typing import Any
 
 import asyncpg
 import pytest
-from franoi_common.consumer import Delivery, Unprocessable
+from franoi_common.consumer import Unprocessable
 from franoi_common.envelope import Envelope
 from franoi_contracts import housing as ev
-from franoi_projection.service_layer.apply import apply_event
+from franoi_projection.projectors.handler import HANDLER
 
 from tests.support import (
     ANALYST,
     RunningService,
-    apply_events,
     auth_header,
     envelope_of,
     kafka_settings,
@@ -40,7 +39,9 @@ def envelope(partner: str, event: ev.DomainEvent) -> Envelope:
 
 
 async def apply(pool: asyncpg.Pool, partner: str, *events: ev.DomainEvent) -> None:
-    await apply_events(pool, partner, "housing", *events)
+    for event in events:
+        async with pool.acquire() as conn, conn.transaction():
+            await HANDLER.apply_one(conn, envelope_of(partner, "housing", event))
 
 
 @pytest.fixture
@@ -131,12 +132,12 @@ async def test_events_of_unknown_partners_and_mismatched_subjects_are_unprocessa
     wrong_subject = Envelope(**{**wrong_subject.__dict__, "subject": str(uuid.uuid4())})
     async with pool.acquire() as conn, conn.transaction():
         with pytest.raises(Unprocessable, match="ce_subject"):
-            await apply_event(conn, wrong_subject, Delivery("t", 0, 0))
+            await HANDLER.apply_one(conn, wrong_subject)
     unknown_type = Envelope(**{**envelope("p18", unit).__dict__,
                                "type": "it.franoi.housing.unit.painted.v1"})  # fmt: skip
     async with pool.acquire() as conn, conn.transaction():
         with pytest.raises(Unprocessable, match="unknown event type"):
-            await apply_event(conn, unknown_type, Delivery("t", 0, 0))
+            await HANDLER.apply_one(conn, unknown_type)
 
 
 @pytest.mark.parametrize(
@@ -157,7 +158,12 @@ async def test_bad_periods_are_refused_clearly(projection, params, status) -> No
 
 async def test_only_consortium_analysts_read_the_network(projection) -> None:
     service, _ = projection
-    paths = ["/v1/housing/monthly", "/v1/partners", "/v1/consumer/status", "/v1/dead-letters"]
+    paths = [
+        "/v1/housing/monthly",
+        "/v1/network/partners",
+        "/v1/consumer/status",
+        "/v1/dead-letters",
+    ]
     for path in paths:
         assert (await service.client.get(path)).status_code == 401
         partner = await service.client.get(path, headers=auth_header("p18", "partner_admin"))

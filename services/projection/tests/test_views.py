@@ -16,33 +16,23 @@ def test_counts_are_written_the_italian_or_english_way() -> None:
 
 
 def test_the_key_numbers_are_those_a_project_publishes() -> None:
-    seed_001 = {
-        "events_accesses",
-        "employment_job_consultations",
-        "employment_orientation_participants",
-        "employment_training_participants",
-        "employment_hires",
-        "hosting_requests_submitted",
-        "hosting_satisfaction_rate",
-        "employment_savings_consultations",
-        "employment_financial_education_participants",
-        "employment_school_pupils",
-        "housing_requests_submitted",
-        "housing_units_available",
-        "housing_persons_housed",
-        "events_held",
-        "events_participants",
-        "events_socialisation_labs",
-        "events_socialisation_lab_participants",
-        "events_community_labs",
-    }
-    fra_noi = {
-        "cases_plans_opened",
-        "cases_plans_completed",
-        "cases_plans_autonomy_reached",
-        "hosting_stays_started",
-        "housing_leases_signed",
-    }
+    seed_001 = set(
+        """
+        events_accesses employment_job_consultations employment_orientation_participants
+        employment_training_participants employment_hires hosting_requests_submitted
+        hosting_satisfaction_rate employment_savings_consultations
+        employment_financial_education_participants employment_school_pupils
+        housing_requests_submitted housing_units_available housing_persons_housed
+        events_held events_participants events_socialisation_labs
+        events_socialisation_lab_participants events_community_labs
+        """.split()
+    )
+    fra_noi = set(
+        """
+        cases_plans_opened cases_plans_completed cases_plans_autonomy_reached
+        hosting_stays_started housing_leases_signed
+        """.split()
+    )
     assert seed_001 | fra_noi <= set(KEY_NUMBERS)
     assert KEY_NUMBERS[0] == "events_accesses"
 

@@ -13,25 +13,26 @@ from franoi_common.service import main as service_main
 from franoi_common.settings import Environment, ProjectionSettings, ServiceSettings
 from franoi_common.web_signin import install_web_signin
 
+from franoi_projection.adapters.directory_file import read_directory
 from franoi_projection.adapters.generations import (
     FollowingLagProbe,
     GenerationFollower,
     SwitchingConsumer,
+    topics_consumer,
 )
-from franoi_projection.adapters.read_models import load_directory, read_directory
-from franoi_projection.entrypoints.api import build_router
-from franoi_projection.entrypoints.cases_views import build_cases_router
-from franoi_projection.entrypoints.employment_views import build_employment_router
-from franoi_projection.entrypoints.events_views import build_events_router
-from franoi_projection.entrypoints.hosting_views import build_hosting_router
-from franoi_projection.entrypoints.journeys import build_journeys_router
-from franoi_projection.entrypoints.network_views import (
-    build_lag_router,
-    build_network_router,
-    build_public_router,
+from franoi_projection.entrypoints import (
+    completeness,
+    directory,
+    indicators,
+    journeys,
+    monthly,
+    operations,
+    public,
+    stream,
 )
+from franoi_projection.projectors.handler import HANDLER
+from franoi_projection.queries.directory import load_directory
 from franoi_projection.rebuild import commands
-from franoi_projection.service_layer.apply import HANDLER
 from franoi_projection.web import build_web_router
 
 MIGRATIONS = [INBOX, ERASURE, MigrationSource("projection", "franoi_projection")]
@@ -46,14 +47,8 @@ BROKER_NOT_REQUIRED = (
 
 def wire(settings: ServiceSettings, pool: asyncpg.Pool | None) -> Wiring:
     assert isinstance(settings, ProjectionSettings) and pool is not None
-    consumer = SwitchingConsumer(
-        pool,
-        settings.kafka,
-        group_id=settings.consumer_group,
-        topic_pattern=settings.topic_pattern,
-        dead_letter_topic=settings.dead_letter_topic,
-        handler=HANDLER,
-        client_id="franoi-projection",
+    consumer = topics_consumer(
+        SwitchingConsumer, pool, settings, settings.consumer_group, HANDLER, "franoi-projection"
     )
     lag = FollowingLagProbe(settings.kafka, settings.consumer_group, settings.topic_pattern)
     # The consumer and the pool's connections follow the active generation (see rebuild).
@@ -117,15 +112,14 @@ DEFINITION = ServiceDefinition(
     commands=commands(MIGRATIONS),
     setup_app=_setup_app,
     routers=lambda settings: [
-        build_router(),
-        build_cases_router(),
-        build_employment_router(),
-        build_events_router(),
-        build_hosting_router(),
-        build_network_router(),
-        build_journeys_router(),
-        build_public_router(),
-        build_lag_router(),
+        operations.build_router(),
+        monthly.build_router(),
+        directory.build_router(),
+        indicators.build_router(),
+        completeness.build_router(),
+        stream.build_router(),
+        journeys.build_router(),
+        public.build_router(),
         build_web_router(),
     ],
 )

@@ -28,6 +28,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 from franoi_common.consumer import IdempotentConsumer
@@ -47,9 +48,10 @@ from franoi_projection.adapters.generations import (
     generations,
     new_generation,
     set_state,
+    topics_consumer,
 )
-from franoi_projection.service_layer.apply import REBUILD_HANDLER
-from franoi_projection.service_layer.journeys import REFRESH
+from franoi_projection.projectors.handler import REBUILD_HANDLER
+from franoi_projection.projectors.journeys import REFRESH
 
 log = logging.getLogger(__name__)
 
@@ -241,14 +243,13 @@ async def _catch_up(
         settings.database_pool_max,
         server_settings={"search_path": target.schema},
     )
-    consumer = IdempotentConsumer(
+    consumer = topics_consumer(
+        IdempotentConsumer,
         pool,
-        settings.kafka,
-        group_id=target.consumer_group,
-        topic_pattern=settings.topic_pattern,
-        dead_letter_topic=settings.dead_letter_topic,
-        handler=REBUILD_HANDLER,
-        client_id="franoi-projection-rebuild",
+        settings,
+        target.consumer_group,
+        REBUILD_HANDLER,
+        "franoi-projection-rebuild",
         max_records=options.max_records,
     )
     try:
@@ -412,20 +413,16 @@ def _rebuild_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="build the new generation and stop when caught up, without switching to it",
     )
-    parser.add_argument(
-        "--max-lag",
-        type=_count,
-        default=RebuildOptions.max_lag,
-        metavar="EVENTS",
-        help="switch once at most this many events wait on the topics (default %(default)s)",
-    )
-    parser.add_argument(
-        "--progress-every",
-        type=_seconds,
-        default=RebuildOptions.progress_every_s,
-        metavar="SECONDS",
-        help="log progress at this interval (default %(default)s)",
-    )
+    limits: list[tuple[str, Callable[[str], Any], Any, str, str]] = [
+        ("--max-lag", _count, RebuildOptions.max_lag, "EVENTS", "switch once at most this many"
+         " events wait on the topics"),
+        ("--progress-every", _seconds, RebuildOptions.progress_every_s, "SECONDS",
+         "log progress at this interval"),
+    ]  # fmt: skip
+    for flag, kind, default, metavar, text in limits:
+        parser.add_argument(
+            flag, type=kind, default=default, metavar=metavar, help=f"{text} (default %(default)s)"
+        )
 
 
 def _generations_arguments(parser: argparse.ArgumentParser) -> None:

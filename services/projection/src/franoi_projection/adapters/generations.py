@@ -20,10 +20,13 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import asyncpg
 from franoi_common.consumer import IdempotentConsumer
 from franoi_common.kafka import BackgroundWorker, Stall
+from franoi_common.projector import ProjectionHandler
+from franoi_common.settings import ProjectionSettings
 
 from franoi_projection.adapters.consumer_lag import LagProbe
 
@@ -134,6 +137,32 @@ class SwitchingConsumer(IdempotentConsumer):
 
     def use_group(self, group_id: str) -> None:
         self._group_id = group_id
+
+
+Consumer = TypeVar("Consumer", bound=IdempotentConsumer)
+
+
+def topics_consumer(
+    kind: type[Consumer],
+    pool: asyncpg.Pool,
+    settings: ProjectionSettings,
+    group_id: str,
+    handler: ProjectionHandler,
+    client_id: str,
+    **options: Any,
+) -> Consumer:
+    """A consumer of every partner's topics into ``pool``'s generation, dead-lettering what
+    it cannot apply: the live one, or a rebuild's."""
+    return kind(
+        pool,
+        settings.kafka,
+        group_id=group_id,
+        topic_pattern=settings.topic_pattern,
+        dead_letter_topic=settings.dead_letter_topic,
+        handler=handler,
+        client_id=client_id,
+        **options,
+    )
 
 
 class FollowingLagProbe(LagProbe):

@@ -10,21 +10,22 @@ where a person went at the others (docs/network-views.md, "Journeys").
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends
 from franoi_common.api import read_only
-from franoi_common.persons import PRINTABLE
 from pydantic import BaseModel, Field
 
-from franoi_projection.adapters import journeys as q
-from franoi_projection.adapters.network_views import totals
 from franoi_projection.domain import journeys
 from franoi_projection.domain.indicators import CATALOGUE
-from franoi_projection.domain.months import InvalidPeriod, month_label, period
+from franoi_projection.domain.months import month_label
 from franoi_projection.domain.views import ratio, stock_or_flow
-from franoi_projection.entrypoints.monthly import Month, Pool, analyst_router
+from franoi_projection.entrypoints import params
+from franoi_projection.entrypoints.access import analyst
+from franoi_projection.queries import counters
+from franoi_projection.queries import journeys as journey_sums
+
+OUTCOMES = [i for i in CATALOGUE if i.axis == "journeys"]
 
 
 class AxesOut(BaseModel):
@@ -70,36 +71,28 @@ def _quartile(distribution: dict[int, int], share: float) -> float | None:
     return None
 
 
-def build_journeys_router() -> APIRouter:
+def build_router() -> APIRouter:
     """``/v1/network/journeys/...``, for consortium analysts."""
-    router = analyst_router()
-
-    @router.get(
-        "/network/journeys/summary",
-        response_model=JourneysSummaryOut,
-        tags=["network views"],
-        name="journeys_summary",
+    router = APIRouter(
+        prefix="/v1/network", tags=["network views"], dependencies=[Depends(analyst)]
     )
+
+    @router.get("/journeys/summary", response_model=JourneysSummaryOut, name="journeys_summary")
     async def summary(
-        pool: Pool,
-        first_month: Annotated[Month, Query(alias="from")] = None,
-        last_month: Annotated[Month, Query(alias="to")] = None,
-        partner_id: Annotated[str | None, Query(pattern=r"^p[0-9]{2,3}$")] = None,
-        region: Annotated[str | None, Query(min_length=1, max_length=40, pattern=PRINTABLE)] = None,
-        lang: Annotated[str, Query(pattern="^(it|en)$")] = "it",
+        pool: params.Pool,
+        months: params.Period,
+        where: params.Scope,
+        lang: params.Lang = "it",
     ) -> Any:
         """Persons by the axes their journeys touched (first contact in the period), the
         median time from first contact to first hire, and the outcome indicators."""
-        try:
-            first, last = period(first_month, last_month, dt.date.today())
-        except InvalidPeriod as exc:
-            raise HTTPException(422, detail=str(exc)) from exc
+        first, last, partner_id, region = months.first, months.last, where.partner_id, where.region
         async with read_only(pool) as conn:
-            by_axes = await q.persons_by_axes(conn, first, last, partner_id, region)
-            days = await q.days_to_first_hire(conn, first, last, partner_id, region)
-            sums = await totals(conn, first, last, partner_id, region)
+            by_axes = await journey_sums.persons_by_axes(conn, first, last, partner_id, region)
+            days = await journey_sums.days_to_first_hire(conn, first, last, partner_id, region)
+            sums = await counters.totals(conn, first, last, partner_id, region)
         outcomes = []
-        for indicator in (i for i in CATALOGUE if i.axis == "journeys"):
+        for indicator in OUTCOMES:
             value: int | float | None
             if indicator.is_rate:
                 assert indicator.numerator and indicator.denominator

@@ -1,86 +1,122 @@
-"""What every partner-by-month network view shares: who may read it, its parameters,
-and the endpoint answering ``GET /v1/<domain>/monthly?from=&to=&partner_id=&region=``.
-
-A domain's view module declares its row and answer models and the query (see
-:mod:`franoi_projection.adapters.monthly`); :func:`add_monthly_view` adds its endpoint.
-"""
+"""``GET /v1/<axis>/monthly?from=&to=&partner_id=&region=``: the partner-by-month views,
+for consortium analysts, generated from their lists of catalogue figures
+(:data:`franoi_projection.domain.monthly.VIEWS`): the answer's models, their field
+descriptions and the counters read all come from the catalogue. Counts only, never a
+person."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
-import asyncpg
-from fastapi import APIRouter, Depends, HTTPException, Query
-from franoi_common.api import from_state, read_only
-from franoi_common.auth import CONSORTIUM, Principal, Role, require_roles
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends
+from franoi_common.api import read_only
+from pydantic import BaseModel, Field, create_model
 
-from franoi_projection.domain.months import InvalidPeriod, month_label, period
-
-MonthlyView = Callable[
-    [asyncpg.Connection, dt.date, dt.date, str | None, str | None],
-    Awaitable[list[dict[str, Any]]],
-]
-"""A view's query: rows per partner and month from the first to the last month."""
-
-
-def analyst(
-    principal: Annotated[Principal, Depends(require_roles(Role.CONSORTIUM_ANALYST))],
-) -> Principal:
-    """The caller, when a consortium analyst: network views are for the consortium only."""
-    if principal.partner_id != CONSORTIUM:
-        raise HTTPException(403, detail="network views are for the consortium")
-    return principal
+from franoi_projection.domain.indicators import BY_ID, MIN_SCORED
+from franoi_projection.domain.monthly import (
+    VIEWS,
+    Counters,
+    Figure,
+    Group,
+    MonthlyView,
+    Share,
+    rows,
+)
+from franoi_projection.domain.months import month_label
+from franoi_projection.entrypoints import params
+from franoi_projection.entrypoints.access import analyst
+from franoi_projection.queries import counters, directory
 
 
-Month = Annotated[
-    str | None,
-    Query(
-        pattern=r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$",
-        description="YYYY-MM, from 2000-01 to 2100-12",
-    ),
-]
-Pool = Annotated[asyncpg.Pool, Depends(from_state("pool", asyncpg.Pool))]
+class RateOut(BaseModel):
+    numerator: int
+    denominator: int
+    rate: float | None = Field(description="numerator / denominator; null when it is 0")
 
 
-def analyst_router() -> APIRouter:
-    """A router under ``/v1`` whose every route is for consortium analysts only."""
-    return APIRouter(prefix="/v1", dependencies=[Depends(analyst)])
-
-
-def add_monthly_view(
-    router: APIRouter,
-    path: str,
-    view: MonthlyView,
-    answer: type[BaseModel],
-    *,
-    name: str,
-    tag: str,
-    doc: str,
-) -> None:
-    """Add ``GET path`` answering ``answer`` (``first_month``, ``last_month`` and the
-    ``rows`` of ``view``) for the period asked (422 when it is not a valid period)."""
-
-    async def monthly(
-        pool: Pool,
-        first_month: Annotated[Month, Query(alias="from")] = None,
-        last_month: Annotated[Month, Query(alias="to")] = None,
-        partner_id: Annotated[str | None, Query(pattern=r"^p[0-9]{2,3}$")] = None,
-        region: Annotated[str | None, Query(max_length=40)] = None,
-    ) -> Any:
-        try:
-            first, last = period(first_month, last_month, dt.date.today())
-        except InvalidPeriod as exc:
-            raise HTTPException(422, detail=str(exc)) from exc
-        async with read_only(pool) as conn:
-            rows = await view(conn, first, last, partner_id, region)
-        return answer.model_validate(
-            {"first_month": month_label(first), "last_month": month_label(last), "rows": rows}
+def _described(figure: Figure | Share) -> str:
+    indicator = BY_ID[figure.indicator]
+    if isinstance(figure, Share):
+        return f"{indicator.label.en}, with its parts (indicator {indicator.id})"
+    if figure.ended:
+        ended = BY_ID[figure.ended]
+        return (
+            f"Under way at some time in the month: {indicator.label.en} at its end plus"
+            f" {ended.label.en} in it (indicators {indicator.id} + {ended.id})"
         )
+    if figure.breakdown:
+        return f"{indicator.label.en}, by value (indicator {indicator.id})"
+    if indicator.is_score:
+        return (
+            f"{indicator.label.en}: the month's mean, 1 to 5; null under {MIN_SCORED} stays"
+            f" visited (indicator {indicator.id})"
+        )
+    return f"{indicator.label.en}, in the month (indicator {indicator.id})"
 
-    monthly.__doc__ = doc
-    router.add_api_route(
-        path, monthly, methods=["GET"], response_model=answer, tags=[tag], name=name
+
+def _field(figure: Figure | Share) -> tuple[Any, Any]:
+    indicator = BY_ID[figure.indicator]
+    if isinstance(figure, Share):
+        kind: Any = RateOut
+    elif figure.breakdown:
+        kind = dict[str, int]
+    elif indicator.is_score:
+        kind = float | None
+    else:
+        kind = int
+    return kind, Field(description=_described(figure))
+
+
+def _models(view: MonthlyView) -> type[BaseModel]:
+    """The view's answer model: ``first_month``, ``last_month`` and its rows."""
+    fields: dict[str, Any] = {"partner_id": (str, ...), "region": (str, ...), "month": (str, ...)}
+    for item in view.fields:
+        if isinstance(item, Group):
+            nested = create_model(  # type: ignore[call-overload]
+                f"{item.name.capitalize()}Out", **{f.name: _field(f) for f in item.figures}
+            )
+            fields[item.name] = (nested, ...)
+        else:
+            fields[item.name] = _field(item)
+    row = create_model(f"{view.title}MonthOut", **fields)
+    answer: type[BaseModel] = create_model(
+        f"{view.title}MonthlyOut",
+        first_month=(str, ...),
+        last_month=(str, ...),
+        rows=(list[row], ...),
     )
+    return answer
+
+
+def _add(router: APIRouter, view: MonthlyView) -> None:
+    answer = _models(view)
+    indicators = view.indicators
+    ids = [i.id for i in indicators]
+    stocks = [i.id for i in indicators if i.stock]
+
+    async def monthly(pool: params.Pool, months: params.Period, where: params.Scope) -> Any:
+        first, last, partner_id, region = months.first, months.last, where.partner_id, where.region
+        async with read_only(pool) as conn:
+            partners = await directory.directory(conn, partner_id, region)
+            sums = await counters.by_partner_and_month(
+                conn, ids, view.splits, stocks, first, last, partner_id, region
+            )
+        found = rows(view, partners, Counters.of(sums), first, last)
+        return {"first_month": month_label(first), "last_month": month_label(last), "rows": found}
+
+    monthly.__doc__ = view.summary
+    router.add_api_route(
+        f"/{view.axis}/monthly",
+        monthly,
+        methods=["GET"],
+        response_model=answer,
+        tags=[view.axis],
+        name=f"{view.axis}_monthly",
+    )
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(prefix="/v1", dependencies=[Depends(analyst)])
+    for view in VIEWS:
+        _add(router, view)
+    return router

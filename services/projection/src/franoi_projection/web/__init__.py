@@ -19,6 +19,8 @@ from franoi_common.api import read_only
 from franoi_common.auth import CONSORTIUM, SESSION_KEY, Role
 from franoi_common.web_signin import SignInFailed, WebSignIn
 
+from franoi_projection.queries import directory
+
 _STATIC = resources.files("franoi_projection.web") / "static"
 _TYPES = {
     "html": "text/html; charset=utf-8",
@@ -144,5 +146,4 @@ def build_web_router() -> APIRouter:
 async def _regions(request: Request) -> JSONResponse:
     pool: asyncpg.Pool = request.app.state.pool
     async with read_only(pool) as conn:
-        rows = await conn.fetch("SELECT DISTINCT region FROM partners ORDER BY region")
-    return JSONResponse([row["region"] for row in rows], headers=_HEADERS)
+        return JSONResponse(await directory.regions(conn), headers=_HEADERS)

@@ -1,8 +1,8 @@
-// The consortium's dashboard: reads the network API (contract: NETVIEWS.md) with the
+// The consortium's dashboard: reads the network API (docs/network-views.md) with the
 // analyst's token, draws the key numbers, trends, comparisons, axis pages and reporting
 // completeness, and refetches when the projection reports new events.
 import { barChart, columnChart, keyNumberCards } from "./charts.js";
-import { monthName, saveLang, savedLang, t, translatePage } from "./i18n.js";
+import { monthName, savedLang, showInLang, t } from "./i18n.js";
 import { monthPicker } from "./monthpicker.js";
 
 const AXES = ["housing", "employment", "hosting", "events", "cases"];
@@ -502,12 +502,7 @@ function onFilterChange(event) {
 
 function setLang(lang) {
   state.lang = lang;
-  saveLang(lang);
-  translatePage(lang);
-  document.title = tr("app.title");
-  for (const button of document.querySelectorAll("[data-lang]")) {
-    button.setAttribute("aria-pressed", String(button.dataset.lang === lang));
-  }
+  showInLang(lang, "app.title");
   if (state.token && !$("#app").hidden) {
     fillFilters();
     loadCatalogue().then(() => refresh()).catch(handleStartError);

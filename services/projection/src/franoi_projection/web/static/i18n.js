@@ -276,6 +276,17 @@ export function translatePage(lang, root = document) {
   for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(lang, el.dataset.i18nTitle);
 }
 
+// Switches the page to a language: remembered, the page and its title translated, its
+// language button pressed.
+export function showInLang(lang, titleKey) {
+  saveLang(lang);
+  translatePage(lang);
+  document.title = t(lang, titleKey);
+  for (const button of document.querySelectorAll("[data-lang]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.lang === lang));
+  }
+}
+
 export function monthName(lang, month, style = "long") {
   const [year, m] = month.split("-").map(Number);
   const date = new Date(Date.UTC(year, m - 1, 1));

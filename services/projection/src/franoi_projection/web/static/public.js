@@ -1,6 +1,6 @@
 // The public page: the network's key numbers, suppressed by the server ("<5"), no login.
 import { keyNumberCards } from "./charts.js";
-import { monthName, saveLang, savedLang, t, translatePage } from "./i18n.js";
+import { monthName, savedLang, showInLang, t } from "./i18n.js";
 import { monthPicker } from "./monthpicker.js";
 
 const AXES = ["housing", "employment", "hosting", "events", "cases"];
@@ -66,12 +66,7 @@ async function load() {
 
 function setLang(lang) {
   state.lang = lang;
-  saveLang(lang);
-  translatePage(lang);
-  document.title = tr("public.title");
-  for (const button of document.querySelectorAll("[data-lang]")) {
-    button.setAttribute("aria-pressed", String(button.dataset.lang === lang));
-  }
+  showInLang(lang, "public.title");
   fillRegions();
   load();
 }

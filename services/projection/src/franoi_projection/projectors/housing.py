@@ -8,21 +8,12 @@ safe in any order the contract allows: one aggregate's events arrive in order
 
 from __future__ import annotations
 
-from typing import Any
-
 from franoi_common.projector import Projection, Statement
 from franoi_contracts import housing as ev
 
-from franoi_projection.service_layer.counts import counted
+from franoi_projection.projectors.statements import update
 
-
-def _close_request(status: str) -> Statement[Any]:
-    return Statement(
-        "UPDATE housing_requests SET status = $3, closed_on = $4"
-        " WHERE partner_id = $1 AND request_id = $2",
-        lambda p, e: (p, e.request_id, status, e.closed_on),
-    )
-
+REQUESTS = "housing_requests"
 
 HOUSING: Projection = {
     ev.UnitRegistered: [
@@ -44,19 +35,8 @@ HOUSING: Projection = {
             ),
         )
     ],
-    ev.UnitUpdated: [
-        Statement(
-            "UPDATE housing_units SET beds = $3, monthly_rent_eur = $4, rent_regime = $5"
-            " WHERE partner_id = $1 AND unit_id = $2",
-            lambda p, e: (p, e.unit_id, e.beds, e.monthly_rent_eur, e.rent_regime.value),
-        )
-    ],
-    ev.UnitWithdrawn: [
-        Statement(
-            "UPDATE housing_units SET withdrawn_on = $3 WHERE partner_id = $1 AND unit_id = $2",
-            lambda p, e: (p, e.unit_id, e.withdrawn_on),
-        )
-    ],
+    ev.UnitUpdated: [update("housing_units", "unit_id", "beds", "monthly_rent_eur", "rent_regime")],
+    ev.UnitWithdrawn: [update("housing_units", "unit_id", "withdrawn_on")],
     # Agreements are not part of the network's housing figures yet.
     ev.AgreementSigned: [],
     ev.AgreementEnded: [],
@@ -78,9 +58,15 @@ HOUSING: Projection = {
             ),
         )
     ],
-    ev.RequestSatisfied: [_close_request("satisfied")],
-    ev.RequestUnsatisfied: [_close_request("unsatisfied")],
-    ev.RequestWithdrawn: [_close_request("withdrawn")],
+    ev.RequestSatisfied: [
+        update(REQUESTS, "request_id", "closed_on", constants="status = 'satisfied'")
+    ],
+    ev.RequestUnsatisfied: [
+        update(REQUESTS, "request_id", "closed_on", constants="status = 'unsatisfied'")
+    ],
+    ev.RequestWithdrawn: [
+        update(REQUESTS, "request_id", "closed_on", constants="status = 'withdrawn'")
+    ],
     ev.PlacementStarted: [
         Statement(
             "INSERT INTO housing_placements (partner_id, placement_id, unit_id, request_id,"
@@ -102,20 +88,6 @@ HOUSING: Projection = {
             ),
         )
     ],
-    ev.PlacementExtended: [
-        Statement(
-            "UPDATE housing_placements SET planned_end_on = $3"
-            " WHERE partner_id = $1 AND placement_id = $2",
-            lambda p, e: (p, e.placement_id, e.planned_end_on),
-        )
-    ],
-    ev.PlacementEnded: [
-        Statement(
-            "UPDATE housing_placements SET ended_on = $3, exit_outcome = $4"
-            " WHERE partner_id = $1 AND placement_id = $2",
-            lambda p, e: (p, e.placement_id, e.ended_on, e.exit_outcome.value),
-        )
-    ],
+    ev.PlacementExtended: [update("housing_placements", "placement_id", "planned_end_on")],
+    ev.PlacementEnded: [update("housing_placements", "placement_id", "ended_on", "exit_outcome")],
 }
-HOUSING = counted(HOUSING)
-"""...with the statements keeping the monthly indicator counts in step (see counts.py)."""

@@ -1,7 +1,6 @@
-"""Queries of the network views: the partner directory and sums of ``indicator_counts``.
-
-Every figure is a sum over the monthly counters (tens of thousands of rows for the whole
-network over five years), never a scan of the facts.
+"""Sums of the monthly counters (``indicator_counts``): every figure of the network is read
+this way, never by scanning the facts (tens of thousands of rows for the whole network over
+five years).
 """
 
 from __future__ import annotations
@@ -16,67 +15,12 @@ import asyncpg
 from franoi_projection.domain.indicators import By
 from franoi_projection.domain.views import MonthlySums, Sums
 
-PARTNER_COLUMNS = "partner_id, name, kind, region, province, axes, active_since"
-
-_SCOPE = (
+SCOPE = (
     " AND ($3::text IS NULL OR c.partner_id = $3)"
     " AND ($4::text IS NULL OR c.partner_id IN"
     " (SELECT partner_id FROM partners WHERE region = $4))"
 )
-
-
-async def directory(
-    conn: asyncpg.Connection, partner_id: str | None = None, region: str | None = None
-) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        f"SELECT {PARTNER_COLUMNS} FROM partners"  # noqa: S608
-        " WHERE ($1::text IS NULL OR partner_id = $1) AND ($2::text IS NULL OR region = $2)"
-        " ORDER BY partner_id",
-        partner_id,
-        region,
-    )
-    return [dict(r) for r in rows]
-
-
-async def partner(conn: asyncpg.Connection, partner_id: str) -> dict[str, Any] | None:
-    row = await conn.fetchrow(
-        f"SELECT {PARTNER_COLUMNS} FROM partners WHERE partner_id = $1",  # noqa: S608
-        partner_id,
-    )
-    return dict(row) if row else None
-
-
-async def insert_partner(conn: asyncpg.Connection, values: dict[str, Any]) -> bool:
-    """False when the id is taken."""
-    inserted = await conn.fetchval(
-        "INSERT INTO partners (partner_id, name, kind, region, province, axes, active_since)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (partner_id) DO NOTHING"
-        " RETURNING true",
-        values["partner_id"],
-        values["name"],
-        values["kind"],
-        values["region"],
-        values["province"],
-        values["axes"],
-        values["active_since"],
-    )
-    return bool(inserted)
-
-
-async def update_partner(conn: asyncpg.Connection, values: dict[str, Any]) -> bool:
-    """False when there is no such partner."""
-    updated = await conn.fetchval(
-        "UPDATE partners SET name = $2, kind = $3, region = $4, province = $5, axes = $6,"
-        " active_since = $7 WHERE partner_id = $1 RETURNING true",
-        values["partner_id"],
-        values["name"],
-        values["kind"],
-        values["region"],
-        values["province"],
-        values["axes"],
-        values["active_since"],
-    )
-    return bool(updated)
+"""The answer's scope: a partner (``$3``) or a region (``$4``), else the network."""
 
 
 async def totals(
@@ -90,7 +34,7 @@ async def totals(
     rows = await conn.fetch(
         "SELECT c.indicator_id, coalesce(sum(c.n) FILTER (WHERE c.month >= $1), 0) AS flow,"  # noqa: S608
         " sum(c.n) AS through_end FROM indicator_counts c"
-        " WHERE c.dimension = 'all' AND c.month <= $2" + _SCOPE + " GROUP BY c.indicator_id",
+        " WHERE c.dimension = 'all' AND c.month <= $2" + SCOPE + " GROUP BY c.indicator_id",
         first,
         last,
         partner_id,
@@ -150,7 +94,7 @@ async def breakdown(
         " coalesce(sum(c.n) FILTER (WHERE c.month >= $1), 0) AS flow,"
         " sum(c.n) AS through_end FROM indicator_counts c"
         " WHERE c.dimension = $5 AND c.indicator_id = ANY($6::text[]) AND c.month <= $2"
-        + _SCOPE
+        + SCOPE
         + " GROUP BY 1, 2",
         first,
         last,
@@ -180,7 +124,7 @@ async def monthly(
     rows = await conn.fetch(
         "SELECT c.indicator_id, c.month, sum(c.n) AS n FROM indicator_counts c"  # noqa: S608
         " WHERE c.dimension = 'all' AND c.indicator_id = ANY($5::text[])"
-        " AND c.month <= $2 AND ($1::date IS NULL OR c.month >= $1)" + _SCOPE + " GROUP BY 1, 2",
+        " AND c.month <= $2 AND ($1::date IS NULL OR c.month >= $1)" + SCOPE + " GROUP BY 1, 2",
         since,
         last,
         partner_id,
@@ -193,28 +137,36 @@ async def monthly(
     return result
 
 
-async def completeness(
-    conn: asyncpg.Connection, first: dt.date, last: dt.date, region: str | None
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The partners in scope (with their last event time) and their activity rows."""
-    partners = await conn.fetch(
-        f"SELECT {PARTNER_COLUMNS},"  # noqa: S608
-        " (SELECT max(a.last_event_at) FROM partner_activity a"
-        "  WHERE a.partner_id = p.partner_id) AS last_event_at"
-        " FROM partners p WHERE ($1::text IS NULL OR region = $1) ORDER BY partner_id",
-        region,
-    )
-    activity = await conn.fetch(
-        "SELECT a.partner_id, a.month, a.axis, a.events FROM partner_activity a"
-        " JOIN partners p ON p.partner_id = a.partner_id"
-        " WHERE a.month BETWEEN $1 AND $2 AND ($3::text IS NULL OR p.region = $3)",
+async def by_partner_and_month(
+    conn: asyncpg.Connection,
+    indicator_ids: Sequence[str],
+    splits: Sequence[tuple[str, str]],
+    stocks: Sequence[str],
+    first: dt.date,
+    last: dt.date,
+    partner_id: str | None,
+    region: str | None,
+) -> list[dict[str, Any]]:
+    """Per indicator, dimension (``all``, or a split ``(indicator id, dimension)``), key,
+    partner and month: the month's sum, from ``first`` to ``last``. A stock's months before
+    ``first`` come added up as the month before it, the start of its running sum."""
+    rows = await conn.fetch(
+        "SELECT c.indicator_id, c.dimension, c.key, c.partner_id,"  # noqa: S608
+        " greatest(c.month, ($1::date - interval '1 month')::date) AS month, sum(c.n) AS n"
+        " FROM indicator_counts c"
+        " WHERE c.indicator_id = ANY($5::text[]) AND c.month <= $2"
+        " AND (c.month >= $1 OR c.indicator_id = ANY($6::text[]))"
+        " AND (c.dimension = 'all' OR (c.indicator_id, c.dimension) IN"
+        " (SELECT i, d FROM unnest($7::text[], $8::text[]) AS s(i, d)))"
+        + SCOPE
+        + " GROUP BY 1, 2, 3, 4, 5",
         first,
         last,
+        partner_id,
         region,
+        list(indicator_ids),
+        list(stocks),
+        [i for i, _ in splits],
+        [d for _, d in splits],
     )
-    return [dict(r) for r in partners], [dict(r) for r in activity]
-
-
-async def events_processed(conn: asyncpg.Connection) -> int:
-    """How many events the projection has applied (from the small activity table)."""
-    return int(await conn.fetchval("SELECT coalesce(sum(events), 0) FROM partner_activity"))
+    return [dict(r) for r in rows]

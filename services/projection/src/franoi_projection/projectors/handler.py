@@ -5,19 +5,22 @@ batch at a time, set-wise (see :class:`franoi_common.projector.ProjectionHandler
 from __future__ import annotations
 
 import asyncpg
-from franoi_common.consumer import Delivery
-from franoi_common.envelope import Envelope
 from franoi_common.projector import ProjectionHandler, merge
 
-from franoi_projection.service_layer.cases import CASES
-from franoi_projection.service_layer.employment import EMPLOYMENT
-from franoi_projection.service_layer.erasure import ERASURE
-from franoi_projection.service_layer.events import EVENTS
-from franoi_projection.service_layer.hosting import HOSTING
-from franoi_projection.service_layer.housing import HOUSING
-from franoi_projection.service_layer.journeys import AFTER_BATCH, with_journeys
+from franoi_projection.projectors.cases import CASES
+from franoi_projection.projectors.counters import counted
+from franoi_projection.projectors.employment import EMPLOYMENT
+from franoi_projection.projectors.erasure import ERASURE
+from franoi_projection.projectors.events import EVENTS
+from franoi_projection.projectors.hosting import HOSTING
+from franoi_projection.projectors.housing import HOUSING
+from franoi_projection.projectors.journeys import AFTER_BATCH, with_journeys
 
-PROJECTION = with_journeys(merge(HOUSING, EMPLOYMENT, HOSTING, CASES, EVENTS, ERASURE))
+PROJECTION = with_journeys(
+    merge(*(counted(p) for p in (HOUSING, EMPLOYMENT, HOSTING, CASES, EVENTS)), ERASURE)
+)
+"""Every event type's statements: the domain's own, between the retract and the assert of
+the monthly counters of what they change (:func:`counters.counted`), then the journeys'."""
 
 
 async def known_partners(conn: asyncpg.Connection, partner_ids: set[str]) -> set[str]:
@@ -35,8 +38,3 @@ REBUILD_HANDLER = ProjectionHandler(PROJECTION, known_partners)
 """A rebuild's batch handler: the journeys' persons are noted batch after batch and
 recomputed once, when the rebuild has caught up (:data:`journeys.REFRESH`), instead of
 after every batch (a person's records arrive over many batches and topics)."""
-
-
-async def apply_event(conn: asyncpg.Connection, envelope: Envelope, delivery: Delivery) -> None:
-    """Check and apply one event (the per-event handler, e.g. for tests and tools)."""
-    await HANDLER.apply_one(conn, envelope)

@@ -15,24 +15,13 @@ from typing import Any
 from franoi_common.projector import Projection, Statement
 from franoi_contracts import hosting as ev
 
-from franoi_projection.service_layer.counts import counted
+from franoi_projection.projectors.statements import update
 
 
-def _close_request(status: str) -> Statement[Any]:
-    return Statement(
-        "UPDATE hosting_requests SET status = $3, closed_on = $4"
-        " WHERE partner_id = $1 AND request_id = $2",
-        lambda p, e: (p, e.request_id, status, e.closed_on),
-    )
-
-
-def _family(column: str, attribute: str) -> Statement[Any]:
-    """Set one date column of the family's row."""
-    return Statement(
-        f"UPDATE hosting_families SET {column} = $3"  # noqa: S608 - column is a literal
-        " WHERE partner_id = $1 AND family_id = $2",
-        lambda p, e: (p, e.family_id, getattr(e, attribute)),
-    )
+def _closing(status: str, **columns: str) -> Statement[Any]:
+    """A family request closed with ``status`` (and ``columns`` from the event)."""
+    status_is = f"status = '{status}'"
+    return update("hosting_requests", "request_id", "closed_on", constants=status_is, **columns)
 
 
 HOSTING: Projection = {
@@ -55,26 +44,12 @@ HOSTING: Projection = {
         )
     ],
     ev.FamilyUpdated: [
-        Statement(
-            "UPDATE hosting_families SET rooms_offered = $3, household_size = $4, languages = $5"
-            " WHERE partner_id = $1 AND family_id = $2",
-            lambda p, e: (p, e.family_id, e.rooms_offered, e.household_size, list(e.languages)),
-        )
+        update("hosting_families", "family_id", "rooms_offered", "household_size", "languages")
     ],
-    ev.FamilyAssessed: [
-        Statement(
-            "UPDATE hosting_families SET interview_on = $3, home_visit_on = $4"
-            " WHERE partner_id = $1 AND family_id = $2",
-            lambda p, e: (p, e.family_id, e.interview_on, e.home_visit_on),
-        )
-    ],
-    ev.FamilyApproved: [_family("approved_on", "approved_on")],
+    ev.FamilyAssessed: [update("hosting_families", "family_id", "interview_on", "home_visit_on")],
+    ev.FamilyApproved: [update("hosting_families", "family_id", "approved_on")],
     ev.FamilyRejected: [
-        Statement(
-            "UPDATE hosting_families SET rejected_on = $3, rejection_reason = $4"
-            " WHERE partner_id = $1 AND family_id = $2",
-            lambda p, e: (p, e.family_id, e.rejected_on, e.reason.value),
-        )
+        update("hosting_families", "family_id", "rejected_on", rejection_reason="reason")
     ],
     ev.FamilyPaused: [
         Statement(
@@ -90,7 +65,7 @@ HOSTING: Projection = {
             lambda p, e: (p, e.family_id, e.resumed_on),
         )
     ],
-    ev.FamilyWithdrawn: [_family("withdrawn_on", "withdrawn_on")],
+    ev.FamilyWithdrawn: [update("hosting_families", "family_id", "withdrawn_on")],
     ev.RequestSubmitted: [
         Statement(
             "INSERT INTO hosting_requests (partner_id, request_id, person_ref, kind,"
@@ -109,15 +84,9 @@ HOSTING: Projection = {
             ),
         )
     ],
-    ev.RequestSatisfied: [_close_request("satisfied")],
-    ev.RequestUnsatisfied: [
-        Statement(
-            "UPDATE hosting_requests SET status = 'unsatisfied', closed_on = $3,"
-            " unsatisfied_reason = $4 WHERE partner_id = $1 AND request_id = $2",
-            lambda p, e: (p, e.request_id, e.closed_on, e.reason.value),
-        )
-    ],
-    ev.RequestWithdrawn: [_close_request("withdrawn")],
+    ev.RequestSatisfied: [_closing("satisfied")],
+    ev.RequestUnsatisfied: [_closing("unsatisfied", unsatisfied_reason="reason")],
+    ev.RequestWithdrawn: [_closing("withdrawn")],
     ev.MatchProposed: [
         Statement(
             "INSERT INTO hosting_matches (partner_id, match_id, family_id, request_id,"
@@ -126,24 +95,24 @@ HOSTING: Projection = {
         )
     ],
     ev.MatchAccepted: [
-        Statement(
-            "UPDATE hosting_matches SET status = 'accepted', accepted_on = $3"
-            " WHERE partner_id = $1 AND match_id = $2",
-            lambda p, e: (p, e.match_id, e.accepted_on),
-        )
+        update("hosting_matches", "match_id", "accepted_on", constants="status = 'accepted'")
     ],
     ev.MatchDeclined: [
-        Statement(
-            "UPDATE hosting_matches SET status = 'declined', declined_on = $3, declined_by = $4"
-            " WHERE partner_id = $1 AND match_id = $2",
-            lambda p, e: (p, e.match_id, e.declined_on, e.declined_by.value),
+        update(
+            "hosting_matches",
+            "match_id",
+            "declined_on",
+            "declined_by",
+            constants="status = 'declined'",
         )
     ],
     ev.MatchCancelled: [
-        Statement(
-            "UPDATE hosting_matches SET status = 'cancelled', cancelled_on = $3,"
-            " cancelled_by = $4 WHERE partner_id = $1 AND match_id = $2",
-            lambda p, e: (p, e.match_id, e.cancelled_on, e.cancelled_by.value),
+        update(
+            "hosting_matches",
+            "match_id",
+            "cancelled_on",
+            "cancelled_by",
+            constants="status = 'cancelled'",
         )
     ],
     ev.StayStarted: [
@@ -170,13 +139,7 @@ HOSTING: Projection = {
             ),
         )
     ],
-    ev.StayExtended: [
-        Statement(
-            "UPDATE hosting_stays SET planned_months = $3, planned_end_on = $4"
-            " WHERE partner_id = $1 AND stay_id = $2",
-            lambda p, e: (p, e.stay_id, e.planned_months, e.planned_end_on),
-        )
-    ],
+    ev.StayExtended: [update("hosting_stays", "stay_id", "planned_months", "planned_end_on")],
     ev.StayVisitRecorded: [
         Statement(
             "INSERT INTO hosting_visits (partner_id, visit_id, stay_id, family_id, visited_on,"
@@ -194,13 +157,5 @@ HOSTING: Projection = {
             ),
         )
     ],
-    ev.StayEnded: [
-        Statement(
-            "UPDATE hosting_stays SET ended_on = $3, outcome = $4"
-            " WHERE partner_id = $1 AND stay_id = $2",
-            lambda p, e: (p, e.stay_id, e.ended_on, e.outcome.value),
-        )
-    ],
+    ev.StayEnded: [update("hosting_stays", "stay_id", "ended_on", "outcome")],
 }
-HOSTING = counted(HOSTING)
-"""...with the statements keeping the monthly indicator counts in step (see counts.py)."""

@@ -7,11 +7,7 @@ import datetime as dt
 
 import asyncpg
 
-_SCOPE = (
-    " AND ($3::text IS NULL OR c.partner_id = $3)"
-    " AND ($4::text IS NULL OR c.partner_id IN"
-    " (SELECT partner_id FROM partners WHERE region = $4))"
-)
+from franoi_projection.queries.counters import SCOPE
 
 
 async def _by_key(
@@ -26,7 +22,7 @@ async def _by_key(
     rows = await conn.fetch(
         "SELECT c.key, sum(c.n) AS n FROM indicator_counts c"  # noqa: S608
         " WHERE c.dimension = $5 AND c.indicator_id = $6 AND c.month BETWEEN $1 AND $2"
-        + _SCOPE
+        + SCOPE
         + " GROUP BY c.key HAVING sum(c.n) <> 0",
         first,
         last,

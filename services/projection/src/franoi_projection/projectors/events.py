@@ -16,7 +16,7 @@ from typing import Any
 from franoi_common.projector import Projection, Statement
 from franoi_contracts import events as ev
 
-from franoi_projection.service_layer.counts import counted
+from franoi_projection.projectors.statements import update
 
 
 def _count_columns(event: ev.AccessBatchRecorded) -> tuple[list[str], list[bool], list[int]]:
@@ -63,12 +63,7 @@ EVENTS: Projection = {
             lambda p, e: (p, e.hub_id, e.municipality_code, e.kind.value, e.opened_on),
         )
     ],
-    ev.HubClosed: [
-        Statement(
-            "UPDATE events_hubs SET closed_on = $3 WHERE partner_id = $1 AND hub_id = $2",
-            lambda p, e: (p, e.hub_id, e.closed_on),
-        )
-    ],
+    ev.HubClosed: [update("events_hubs", "hub_id", "closed_on")],
     ev.LabSeriesStarted: [
         Statement(
             "INSERT INTO events_lab_series (partner_id, lab_series_id, kind, hub_id,"
@@ -85,19 +80,14 @@ EVENTS: Projection = {
         )
     ],
     ev.LabSeriesClosed: [
-        Statement(
-            "UPDATE events_lab_series SET closed_on = $3, sessions_held = $4,"
-            " distinct_participants = $5, distinct_beneficiaries = $6, distinct_volunteers = $7"
-            " WHERE partner_id = $1 AND lab_series_id = $2",
-            lambda p, e: (
-                p,
-                e.lab_series_id,
-                e.closed_on,
-                e.sessions_held,
-                e.distinct_participants,
-                e.distinct_beneficiaries,
-                e.distinct_volunteers,
-            ),
+        update(
+            "events_lab_series",
+            "lab_series_id",
+            "closed_on",
+            "sessions_held",
+            "distinct_participants",
+            "distinct_beneficiaries",
+            "distinct_volunteers",
         )
     ],
     ev.CommunityEventScheduled: [
@@ -124,25 +114,23 @@ EVENTS: Projection = {
         )
     ],
     ev.CommunityEventHeld: [
-        Statement(
-            "UPDATE events_community_events SET status = 'held', held_on = $3,"
-            " participants = $4, beneficiaries = $5, volunteers = $6"
-            " WHERE partner_id = $1 AND community_event_id = $2",
-            lambda p, e: (
-                p,
-                e.community_event_id,
-                e.held_on,
-                e.participants,
-                e.beneficiaries,
-                e.volunteers,
-            ),
+        update(
+            "events_community_events",
+            "community_event_id",
+            "held_on",
+            "participants",
+            "beneficiaries",
+            "volunteers",
+            constants="status = 'held'",
         )
     ],
     ev.CommunityEventCancelled: [
-        Statement(
-            "UPDATE events_community_events SET status = 'cancelled', cancelled_on = $3,"
-            " cancellation_reason = $4 WHERE partner_id = $1 AND community_event_id = $2",
-            lambda p, e: (p, e.community_event_id, e.cancelled_on, e.reason.value),
+        update(
+            "events_community_events",
+            "community_event_id",
+            "cancelled_on",
+            constants="status = 'cancelled'",
+            cancellation_reason="reason",
         )
     ],
     ev.AccessBatchRecorded: [
@@ -164,5 +152,3 @@ EVENTS: Projection = {
         ),
     ],
 }
-EVENTS = counted(EVENTS)
-"""...with the statements keeping the monthly indicator counts in step (see counts.py)."""

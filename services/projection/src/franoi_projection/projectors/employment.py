@@ -9,21 +9,12 @@ aggregates in any order) and when applied again.
 
 from __future__ import annotations
 
-from typing import Any
-
 from franoi_common.projector import Projection, Statement
 from franoi_contracts import employment as ev
 
-from franoi_projection.service_layer.counts import counted
+from franoi_projection.projectors.statements import update
 
-
-def _close_enrolment(status: str, day: str) -> Statement[Any]:
-    return Statement(
-        "UPDATE employment_enrolments SET status = $3, closed_on = $4"
-        " WHERE partner_id = $1 AND enrolment_id = $2",
-        lambda p, e: (p, e.enrolment_id, status, getattr(e, day)),
-    )
-
+ENROLMENTS = "employment_enrolments"
 
 EMPLOYMENT: Projection = {
     ev.ConsultationRecorded: [
@@ -76,10 +67,11 @@ EMPLOYMENT: Projection = {
         ),
     ],
     ev.GroupActivityCancelled: [
-        Statement(
-            "UPDATE employment_group_activities SET status = 'cancelled', cancelled_on = $3"
-            " WHERE partner_id = $1 AND group_activity_id = $2",
-            lambda p, e: (p, e.group_activity_id, e.cancelled_on),
+        update(
+            "employment_group_activities",
+            "group_activity_id",
+            "cancelled_on",
+            constants="status = 'cancelled'",
         )
     ],
     ev.SkillsProfileAssessed: [
@@ -120,11 +112,7 @@ EMPLOYMENT: Projection = {
         )
     ],
     ev.CompanyAgreementEnded: [
-        Statement(
-            "UPDATE employment_company_agreements SET ended_on = $3"
-            " WHERE partner_id = $1 AND company_agreement_id = $2",
-            lambda p, e: (p, e.company_agreement_id, e.ended_on),
-        )
+        update("employment_company_agreements", "company_agreement_id", "ended_on")
     ],
     ev.EnrolmentStarted: [
         Statement(
@@ -145,8 +133,14 @@ EMPLOYMENT: Projection = {
             ),
         )
     ],
-    ev.EnrolmentCompleted: [_close_enrolment("completed", "completed_on")],
-    ev.EnrolmentDropped: [_close_enrolment("dropped", "dropped_on")],
+    ev.EnrolmentCompleted: [
+        update(
+            ENROLMENTS, "enrolment_id", constants="status = 'completed'", closed_on="completed_on"
+        )
+    ],
+    ev.EnrolmentDropped: [
+        update(ENROLMENTS, "enrolment_id", constants="status = 'dropped'", closed_on="dropped_on")
+    ],
     ev.InternshipStarted: [
         Statement(
             "INSERT INTO employment_internships (partner_id, internship_id, person_ref,"
@@ -170,33 +164,16 @@ EMPLOYMENT: Projection = {
             ),
         )
     ],
-    ev.InternshipExtended: [
-        Statement(
-            "UPDATE employment_internships SET planned_end_on = $3"
-            " WHERE partner_id = $1 AND internship_id = $2",
-            lambda p, e: (p, e.internship_id, e.planned_end_on),
-        )
-    ],
-    ev.InternshipEnded: [
-        Statement(
-            "UPDATE employment_internships SET ended_on = $3"
-            " WHERE partner_id = $1 AND internship_id = $2",
-            lambda p, e: (p, e.internship_id, e.ended_on),
-        )
-    ],
+    ev.InternshipExtended: [update("employment_internships", "internship_id", "planned_end_on")],
+    ev.InternshipEnded: [update("employment_internships", "internship_id", "ended_on")],
     ev.InternshipOutcomeRecorded: [
-        Statement(
-            "UPDATE employment_internships SET ended_on = $3, outcome = $4,"
-            " interrupted_by = $5, outcome_recorded_on = $6"
-            " WHERE partner_id = $1 AND internship_id = $2",
-            lambda p, e: (
-                p,
-                e.internship_id,
-                e.ended_on,
-                e.outcome.value,
-                None if e.interrupted_by is None else e.interrupted_by.value,
-                e.recorded_on,
-            ),
+        update(
+            "employment_internships",
+            "internship_id",
+            "ended_on",
+            "outcome",
+            "interrupted_by",
+            outcome_recorded_on="recorded_on",
         )
     ],
     ev.HireRecorded: [
@@ -223,13 +200,5 @@ EMPLOYMENT: Projection = {
             ),
         )
     ],
-    ev.HireEnded: [
-        Statement(
-            "UPDATE employment_hires SET ended_on = $3, end_reason = $4"
-            " WHERE partner_id = $1 AND hire_id = $2",
-            lambda p, e: (p, e.hire_id, e.ended_on, e.reason.value),
-        )
-    ],
+    ev.HireEnded: [update("employment_hires", "hire_id", "ended_on", end_reason="reason")],
 }
-EMPLOYMENT = counted(EMPLOYMENT)
-"""...with the statements keeping the monthly indicator counts in step (see counts.py)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from franoi_common.projector import Projection, Statement
 from franoi_contracts import cases as ev
 
-from franoi_projection.service_layer.counts import counted
+from franoi_projection.projectors.statements import update
 
 
 def _progress(event: ev.PlanReviewed) -> dict[str, str]:
@@ -64,18 +64,6 @@ CASES: Projection = {
         )
     ],
     ev.PlanClosed: [
-        Statement(
-            "UPDATE cases_plans SET closed_on = $3, outcome = $4, interruption_reason = $5"
-            " WHERE partner_id = $1 AND plan_id = $2",
-            lambda p, e: (
-                p,
-                e.plan_id,
-                e.closed_on,
-                e.outcome.value,
-                None if e.interruption_reason is None else e.interruption_reason.value,
-            ),
-        )
+        update("cases_plans", "plan_id", "closed_on", "outcome", "interruption_reason")
     ],
 }
-CASES = counted(CASES)
-"""...with the statements keeping the monthly indicator counts in step (see counts.py)."""
