@@ -80,7 +80,7 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
-def housing_settings(
+def partner_service_settings(
     database_url: str, kafka: KafkaSettings, partners: Iterable[str], **overrides: Any
 ) -> PartnerServiceSettings:
     return PartnerServiceSettings(

@@ -35,8 +35,8 @@ from tests.support import (
     AUTH,
     RunningService,
     auth_header,
-    housing_settings,
     kafka_settings,
+    partner_service_settings,
     running,
 )
 
@@ -92,7 +92,7 @@ async def instance(databases) -> AsyncIterator[tuple[RunningService, asyncpg.Con
     url = await databases.create("access")
     kafka = kafka_settings("127.0.0.1:1", False, create_topics=False)
     service = RunningService(
-        HOUSING, housing_settings(url, kafka, (OWNER, NEIGHBOUR), relay_enabled=False)
+        HOUSING, partner_service_settings(url, kafka, (OWNER, NEIGHBOUR), relay_enabled=False)
     )
     async with running(service):
         db = await asyncpg.connect(url)

@@ -19,8 +19,8 @@ from playwright.async_api import Page, expect
 from tests.browser import SCREENSHOTS
 from tests.support import (
     RunningService,
-    housing_settings,
     kafka_settings,
+    partner_service_settings,
     projection_settings,
     running,
 )
@@ -46,7 +46,9 @@ async def test_the_api_docs_work_offline(
         settings: Any = projection_settings(database_url, kafka, [PARTNER], consumer_enabled=False)
     else:
         settings = definition.settings_type(
-            **housing_settings(database_url, kafka, [PARTNER], relay_enabled=False).model_dump()
+            **partner_service_settings(
+                database_url, kafka, [PARTNER], relay_enabled=False
+            ).model_dump()
         )
     service = RunningService(definition, settings)
     async with running(service):

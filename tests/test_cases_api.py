@@ -31,8 +31,8 @@ from tests.support import (
     RunningService,
     Served,
     auth_header,
-    housing_settings,
     kafka_settings,
+    partner_service_settings,
     running,
     serving,
     token,
@@ -691,7 +691,7 @@ async def test_the_file_gathers_the_partners_other_services(databases, spans) ->
     partners = ["p41", "p42"]
     housing = RunningService(
         HOUSING,
-        housing_settings(
+        partner_service_settings(
             await databases.create("file_housing"), kafka, partners, relay_enabled=False
         ),
     )

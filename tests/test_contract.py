@@ -22,8 +22,8 @@ from tests.support import (
     RunningService,
     auth_header,
     eventually,
-    housing_settings,
     kafka_settings,
+    partner_service_settings,
     running,
 )
 
@@ -129,7 +129,7 @@ async def test_every_published_event_matches_its_schema(
     """Drive every housing command through the API, then read the partner's topic."""
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     housing = RunningService(
-        HOUSING, housing_settings(await databases.create("housing"), kafka, ["p16"])
+        HOUSING, partner_service_settings(await databases.create("housing"), kafka, ["p16"])
     )
     today = dt.date.today()
     h = auth_header("p16")

@@ -32,8 +32,8 @@ from tests.support import (
     ANALYST,
     RunningService,
     eventually,
-    housing_settings,
     kafka_settings,
+    partner_service_settings,
     projection_settings,
     running,
 )
@@ -52,7 +52,7 @@ async def desk(databases: Any, kafka_bootstrap: str, kafka_idempotent: bool) -> 
         definition.name: RunningService(
             definition,
             definition.settings_type(
-                **housing_settings(
+                **partner_service_settings(
                     await databases.create(definition.name), kafka, partners
                 ).model_dump()
             ),

@@ -26,9 +26,9 @@ from tests.support import (
     OutboxApi,
     Served,
     auth_header,
-    housing_settings,
     ids,
     kafka_settings,
+    partner_service_settings,
     serving,
 )
 
@@ -142,7 +142,7 @@ Employment = Served[Api]
 async def employment(databases) -> AsyncIterator[Employment]:
     url = await databases.create("employment_api")
     kafka = kafka_settings("127.0.0.1:1", False, create_topics=False)
-    settings = housing_settings(url, kafka, PARTNERS, relay_enabled=False)
+    settings = partner_service_settings(url, kafka, PARTNERS, relay_enabled=False)
     async with serving(EMPLOYMENT, settings, Api, TABLES) as served:
         yield served
 

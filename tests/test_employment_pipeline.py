@@ -27,8 +27,8 @@ from tests.support import (
     RunningService,
     auth_header,
     eventually,
-    housing_settings,
     kafka_settings,
+    partner_service_settings,
     projection_settings,
     running,
 )
@@ -72,7 +72,9 @@ async def test_every_employment_event_reaches_the_projection(
     partner = "p24"
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     employment_url = await databases.create("employment")
-    employment = RunningService(EMPLOYMENT, housing_settings(employment_url, kafka, [partner]))
+    employment = RunningService(
+        EMPLOYMENT, partner_service_settings(employment_url, kafka, [partner])
+    )
     projection_url = await databases.create("projection")
     projection = RunningService(PROJECTION, projection_settings(projection_url, kafka, [partner]))
     year, month = a_month_of_our_own()
@@ -269,11 +271,12 @@ async def test_a_person_housed_and_hired_is_one_person_in_the_projection(
     housing_partner, employment_partner = "p28", "p29"
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     housing = RunningService(
-        HOUSING, housing_settings(await databases.create("housing"), kafka, [housing_partner])
+        HOUSING,
+        partner_service_settings(await databases.create("housing"), kafka, [housing_partner]),
     )
     employment = RunningService(
         EMPLOYMENT,
-        housing_settings(await databases.create("employment"), kafka, [employment_partner]),
+        partner_service_settings(await databases.create("employment"), kafka, [employment_partner]),
     )
     projection_url = await databases.create("projection")
     projection = RunningService(

@@ -41,8 +41,8 @@ from tests.support import (
     RunningService,
     auth_header,
     eventually,
-    housing_settings,
     kafka_settings,
+    partner_service_settings,
     projection_settings,
     running,
 )
@@ -94,7 +94,7 @@ async def network(databases, kafka_bootstrap, kafka_idempotent, tmp_path) -> Asy
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     domains = {
         name: RunningService(
-            definition, housing_settings(await databases.create(name), kafka, partners)
+            definition, partner_service_settings(await databases.create(name), kafka, partners)
         )
         for name, definition in zip(DOMAINS, (HOUSING, EMPLOYMENT, HOSTING, EVENTS), strict=True)
     }
@@ -473,7 +473,7 @@ async def test_an_erasure_accepted_while_the_broker_is_down_completes_when_it_re
     kafka = kafka_settings(kafka_server.bootstrap, kafka_idempotent)
     domains = {
         name: RunningService(
-            definition, housing_settings(await databases.create(name), kafka, partners)
+            definition, partner_service_settings(await databases.create(name), kafka, partners)
         )
         for name, definition in zip(DOMAINS, (HOUSING, EMPLOYMENT, HOSTING, EVENTS), strict=True)
     }

@@ -32,7 +32,13 @@ import pytest
 from franoi_events.bootstrap import DEFINITION as EVENTS
 from franoi_events.service_layer import commands
 
-from tests.support import RunningService, auth_header, housing_settings, kafka_settings, running
+from tests.support import (
+    RunningService,
+    auth_header,
+    kafka_settings,
+    partner_service_settings,
+    running,
+)
 from tests.test_access import FORBIDDEN as HOUSING_FORBIDDEN
 from tests.test_access import (
     Operation,
@@ -80,7 +86,7 @@ async def instance(databases) -> AsyncIterator[tuple[RunningService, asyncpg.Con
     url = await databases.create("events_access")
     kafka = kafka_settings("127.0.0.1:1", False, create_topics=False)
     service = RunningService(
-        EVENTS, housing_settings(url, kafka, (OWNER, NEIGHBOUR), relay_enabled=False)
+        EVENTS, partner_service_settings(url, kafka, (OWNER, NEIGHBOUR), relay_enabled=False)
     )
     async with running(service):
         db = await asyncpg.connect(url)

@@ -24,9 +24,9 @@ from tests.support import (
     OutboxApi,
     Served,
     auth_header,
-    housing_settings,
     ids,
     kafka_settings,
+    partner_service_settings,
     serving,
 )
 
@@ -85,7 +85,7 @@ Events = Served[Api]
 async def events(databases) -> AsyncIterator[Events]:
     url = await databases.create("events_api")
     kafka = kafka_settings("127.0.0.1:1", False, create_topics=False)
-    settings = housing_settings(url, kafka, PARTNERS, relay_enabled=False)
+    settings = partner_service_settings(url, kafka, PARTNERS, relay_enabled=False)
     async with serving(EVENTS, settings, Api, TABLES) as served:
         yield served
 

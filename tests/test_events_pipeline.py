@@ -28,8 +28,8 @@ from tests.support import (
     RunningService,
     auth_header,
     eventually,
-    housing_settings,
     kafka_settings,
+    partner_service_settings,
     projection_settings,
     running,
 )
@@ -54,7 +54,7 @@ async def pipeline(databases, kafka_bootstrap, kafka_idempotent):
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     partners = (PARTNER, OTHER)
     events = RunningService(
-        EVENTS, housing_settings(await databases.create("events"), kafka, partners)
+        EVENTS, partner_service_settings(await databases.create("events"), kafka, partners)
     )
     projection = RunningService(
         PROJECTION, projection_settings(await databases.create("projection"), kafka, partners)

@@ -33,8 +33,8 @@ from tests.support import (
     RunningService,
     auth_header,
     eventually,
-    housing_settings,
     kafka_settings,
+    partner_service_settings,
     projection_settings,
     running,
 )
@@ -71,7 +71,7 @@ async def test_every_hosting_event_reaches_the_network_view_without_private_data
 ) -> None:
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     hosting_url = await databases.create("hosting")
-    hosting = RunningService(HOSTING, housing_settings(hosting_url, kafka, [PARTNER]))
+    hosting = RunningService(HOSTING, partner_service_settings(hosting_url, kafka, [PARTNER]))
     projection = RunningService(
         PROJECTION, projection_settings(await databases.create("projection"), kafka, [PARTNER])
     )

@@ -27,9 +27,9 @@ from tests.support import (
     OutboxApi,
     Served,
     auth_header,
-    housing_settings,
     ids,
     kafka_settings,
+    partner_service_settings,
     serving,
 )
 
@@ -94,7 +94,7 @@ Housing = Served[Api]
 async def housing(databases) -> AsyncIterator[Housing]:
     url = await databases.create("housing_api")
     kafka = kafka_settings("127.0.0.1:1", False, create_topics=False)
-    settings = housing_settings(url, kafka, PARTNERS, relay_enabled=False)
+    settings = partner_service_settings(url, kafka, PARTNERS, relay_enabled=False)
     async with serving(HOUSING, settings, Api, TABLES) as served:
         yield served
 

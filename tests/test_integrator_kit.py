@@ -28,8 +28,8 @@ from tests.support import (
     RunningService,
     auth_header,
     eventually,
-    housing_settings,
     kafka_settings,
+    partner_service_settings,
     running,
 )
 
@@ -41,7 +41,7 @@ TODAY = dt.date.today()
 async def housing(databases, kafka_bootstrap, kafka_idempotent):
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     service = RunningService(
-        HOUSING, housing_settings(await databases.create("housing_kit"), kafka, [PARTNER])
+        HOUSING, partner_service_settings(await databases.create("housing_kit"), kafka, [PARTNER])
     )
     async with running(service):
         yield service

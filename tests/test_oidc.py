@@ -31,8 +31,8 @@ from playwright.async_api import Browser, Page, expect
 from tests.browser import SCREENSHOTS, watched_page
 from tests.support import (
     RunningService,
-    housing_settings,
     kafka_settings,
+    partner_service_settings,
     projection_settings,
     running,
 )
@@ -70,7 +70,7 @@ async def signed_network(
     employment = RunningService(
         EMPLOYMENT,
         EMPLOYMENT.settings_type(
-            **housing_settings(
+            **partner_service_settings(
                 await databases.create("employment"), kafka, ["p01"], auth=auth
             ).model_dump()
         ),

@@ -37,12 +37,12 @@ from tests.support import (
     RunningService,
     auth_header,
     eventually,
-    housing_settings,
     kafka_settings,
+    partner_service_settings,
     projection_settings,
     running,
 )
-from tests.test_pipeline import unit_body
+from tests.test_housing_pipeline import unit_body
 
 BIN = Path(sys.executable).parent
 BACK_WITHIN_S = 30.0
@@ -168,7 +168,7 @@ async def test_the_in_process_relay_resumes_after_its_database_restarts(
     partner = "p16" if how == "immediate" else "p17"
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     housing = RunningService(
-        HOUSING, housing_settings(fresh_database(own_postgres, "housing"), kafka, [partner])
+        HOUSING, partner_service_settings(fresh_database(own_postgres, "housing"), kafka, [partner])
     )
     async with running(housing):
         writer = Writer(housing, partner)
@@ -248,7 +248,7 @@ async def test_a_relay_of_its_own_resumes_after_a_database_and_a_broker_restart(
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     database_url = fresh_database(own_postgres, "housing")
     housing = RunningService(
-        HOUSING, housing_settings(database_url, kafka, [partner], relay_enabled=False)
+        HOUSING, partner_service_settings(database_url, kafka, [partner], relay_enabled=False)
     )
     port = free_port()
     relay_url = f"http://127.0.0.1:{port}"
@@ -307,7 +307,7 @@ async def test_the_relay_goes_on_when_its_listening_connection_is_cut(
     partner = "p19"
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     database_url = await databases.create("housing")
-    housing = RunningService(HOUSING, housing_settings(database_url, kafka, [partner]))
+    housing = RunningService(HOUSING, partner_service_settings(database_url, kafka, [partner]))
     async with running(housing):
         writer = Writer(housing, partner)
         writer.start()
@@ -342,7 +342,9 @@ async def test_liveness_fails_when_the_relays_sends_fail_or_its_loop_freezes(
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     housing = RunningService(
         HOUSING,
-        housing_settings(await databases.create("housing"), kafka, [partner], worker_stall_s=1.0),
+        partner_service_settings(
+            await databases.create("housing"), kafka, [partner], worker_stall_s=1.0
+        ),
     )
     async with running(housing):
         relay = housing.wiring.workers["relay"]
@@ -393,7 +395,9 @@ async def test_a_relay_without_its_broker_waits_live_and_says_how_long_events_wa
     nowhere = kafka_settings(f"127.0.0.1:{free_port()}", kafka_idempotent, create_topics=False)
     housing = RunningService(
         HOUSING,
-        housing_settings(await databases.create("housing"), nowhere, [partner], worker_stall_s=1.0),
+        partner_service_settings(
+            await databases.create("housing"), nowhere, [partner], worker_stall_s=1.0
+        ),
     )
     async with running(housing):
         writer = Writer(housing, partner)
@@ -449,7 +453,7 @@ async def test_the_projections_consumer_resumes_after_its_database_restarts(
     partner = "p21" if where == "in_process" else "p22"
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     housing = RunningService(
-        HOUSING, housing_settings(await databases.create("housing"), kafka, [partner])
+        HOUSING, partner_service_settings(await databases.create("housing"), kafka, [partner])
     )
     projection_db = fresh_database(own_postgres, "projection")
     settings = projection_settings(

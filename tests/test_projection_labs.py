@@ -25,8 +25,8 @@ from tests.support import (
     RunningService,
     auth_header,
     eventually,
-    housing_settings,
     kafka_settings,
+    partner_service_settings,
     projection_settings,
     running,
 )
@@ -40,7 +40,7 @@ LABS = ((12, 7, 2), (15, 9, 3), (10, 6, 1))
 async def pipeline(databases, kafka_bootstrap, kafka_idempotent):
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     events = RunningService(
-        EVENTS, housing_settings(await databases.create("events"), kafka, [PARTNER])
+        EVENTS, partner_service_settings(await databases.create("events"), kafka, [PARTNER])
     )
     projection = RunningService(
         PROJECTION, projection_settings(await databases.create("projection"), kafka, [PARTNER])

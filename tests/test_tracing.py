@@ -20,8 +20,8 @@ from tests.support import (
     RunningService,
     auth_header,
     eventually,
-    housing_settings,
     kafka_settings,
+    partner_service_settings,
     projection_settings,
     running,
 )
@@ -32,7 +32,7 @@ async def test_request_publish_and_consume_share_one_trace(
 ) -> None:
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     housing = RunningService(
-        HOUSING, housing_settings(await databases.create("housing"), kafka, ["p17"])
+        HOUSING, partner_service_settings(await databases.create("housing"), kafka, ["p17"])
     )
     projection = RunningService(
         PROJECTION, projection_settings(await databases.create("projection"), kafka, ["p17"])
@@ -128,7 +128,7 @@ async def test_one_server_span_per_request_naming_the_route_never_the_path_or_qu
     string, which may hold a person's id or a name)."""
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     housing = RunningService(
-        HOUSING, housing_settings(await databases.create("housing"), kafka, ["p17"])
+        HOUSING, partner_service_settings(await databases.create("housing"), kafka, ["p17"])
     )
     unit = "6f1c2a3b-0000-4000-8000-00000000abcd"
     async with running(housing):

@@ -23,8 +23,8 @@ from tests.support import (
     RunningService,
     auth_header,
     eventually,
-    housing_settings,
     kafka_settings,
+    partner_service_settings,
     projection_settings,
     running,
 )
@@ -71,7 +71,7 @@ async def pipeline(databases, kafka_bootstrap, kafka_idempotent, request):
     partners = request.param if hasattr(request, "param") else ("p11",)
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     housing = RunningService(
-        HOUSING, housing_settings(await databases.create("housing"), kafka, partners)
+        HOUSING, partner_service_settings(await databases.create("housing"), kafka, partners)
     )
     projection = RunningService(
         PROJECTION, projection_settings(await databases.create("projection"), kafka, partners)
