@@ -1,17 +1,11 @@
-"""The desk's page benchmark (``scripts/bench_desk.py``) in a small run: 300 persons and
+"""The desk's page benchmark (``franoi-bench desk``) in a small run: 300 persons and
 3,000 records at one partner, every service and the desk served in this process, each page
 asked 10 times next to its raw baseline. Each request checks that the page shows what the
 services answered (the benchmark raises otherwise); here, that the pages hold the data."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
-sys.path.insert(0, str(SCRIPTS))
-
-import bench_desk  # noqa: E402 - a script, found on the scripts' path
+from franoi_benchmarks import desk as bench_desk
 
 
 async def test_the_desk_pages_show_the_partners_data(postgres_admin_url: str) -> None:

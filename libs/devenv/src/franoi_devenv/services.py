@@ -1,4 +1,5 @@
-"""Runs a service's real app with uvicorn on a loopback port inside the current event loop.
+"""Runs a service's real app (or any ASGI app) with uvicorn on a loopback port inside the
+current event loop.
 
 Used by the local network runner and by the tests: the same app, lifespan,
 workers and HTTP stack as in production, without a separate process.
@@ -10,7 +11,7 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import uvicorn
@@ -45,31 +46,28 @@ def _listening_socket(port: int) -> socket.socket:
     return sock
 
 
-class RunningService:
-    def __init__(
-        self, definition: ServiceDefinition, settings: ServiceSettings, port: int | None = None
-    ) -> None:
-        self.definition = definition
-        self.settings = settings
+class RunningApp:
+    """An ASGI app served by uvicorn on 127.0.0.1 inside the current event loop.
+
+    ``options`` go to ``uvicorn.Config`` (``access_log=False``, ``http="httptools"``...).
+    """
+
+    def __init__(self, app: Any, name: str, port: int | None = None, **options: Any) -> None:
+        self.app = app
+        self.name = name
         self._socket: socket.socket | None = None
         if port is None:
             self._socket = _listening_socket(0)
             port = int(self._socket.getsockname()[1])
         self.port = port
-        self.app = create_app(definition, settings)
-        self._server = _Server(
-            uvicorn.Config(
-                self.app, host="127.0.0.1", port=self.port, log_config=None, lifespan="on"
-            )
-        )
+        config = {"log_config": None, "lifespan": "on", **options}
+        self._server = _Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, **config))
         self._task: asyncio.Task[None] | None = None
         self.url = f"http://127.0.0.1:{self.port}"
         self.client = httpx.AsyncClient(base_url=self.url, timeout=30)
 
     async def start(self) -> None:
-        """Apply migrations (their own step, as in production), then serve."""
-        if self.definition.uses_database:
-            await migrate_url(self.settings.database_url, list(self.definition.migrations))
+        """Serve, once the app's lifespan has started."""
         if self._socket is None or self._socket.fileno() == -1:  # a restart, or a given port
             self._socket = _listening_socket(self.port)
         self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]))
@@ -80,14 +78,10 @@ class RunningService:
                 try:
                     self._task.result()
                 except SystemExit as exc:  # uvicorn exits when it cannot start
-                    raise RuntimeError(f"{self.definition.name} could not start") from exc
-                raise RuntimeError(f"{self.definition.name} stopped during start-up")
+                    raise RuntimeError(f"{self.name} could not start") from exc
+                raise RuntimeError(f"{self.name} stopped during start-up")
             await asyncio.sleep(0.02)
-        raise TimeoutError(f"{self.definition.name} did not start")
-
-    @property
-    def wiring(self) -> Any:
-        return self.app.state.wiring
+        raise TimeoutError(f"{self.name} did not start")
 
     async def stop(self) -> None:
         await self.client.aclose()
@@ -99,10 +93,39 @@ class RunningService:
             self._socket.close()  # uvicorn closes it when it served; not if it never started
 
 
+class RunningService(RunningApp):
+    """A service's real app (:func:`~franoi_common.service.create_app`), its migrations
+    applied first."""
+
+    def __init__(
+        self,
+        definition: ServiceDefinition,
+        settings: ServiceSettings,
+        port: int | None = None,
+        **options: Any,
+    ) -> None:
+        self.definition = definition
+        self.settings = settings
+        super().__init__(create_app(definition, settings), definition.name, port, **options)
+
+    async def start(self) -> None:
+        """Apply migrations (their own step, as in production), then serve."""
+        if self.definition.uses_database:
+            await migrate_url(self.settings.database_url, list(self.definition.migrations))
+        await super().start()
+
+    @property
+    def wiring(self) -> Any:
+        return self.app.state.wiring
+
+
+S = TypeVar("S", bound=RunningApp)
+
+
 @contextlib.asynccontextmanager
-async def running(*services: RunningService) -> AsyncIterator[tuple[RunningService, ...]]:
+async def running(*services: S) -> AsyncIterator[tuple[S, ...]]:
     """Start services in order, stop them in reverse order."""
-    started: list[RunningService] = []
+    started: list[S] = []
     try:
         for service in services:
             await service.start()

@@ -1,5 +1,5 @@
 # ruff: noqa: S608 - the generated SQL is built from this file's constants only
-"""Benchmark of the network views' reads over a history of about a million events.
+"""The network views' reads over a history of about a million events.
 
 Starts its own PostgreSQL (embedded, Unix socket), creates a projection database with the
 real migrations and the 43 partners of the example directory, and generates straight into
@@ -20,7 +20,8 @@ the key numbers (network, a region, a partner, public) over five years, indicato
 export; next to two baselines for the same answer: a bare ``SELECT`` of the counter rows
 it reads (no aggregation, no HTTP) and the same figures computed by scanning the facts.
 
-    uv run python scripts/bench_views.py [--events 1000000] [--repeats 60] [--json]
+    franoi-bench views [--events 1000000] [--repeats 60] [--json]
+    franoi-bench views --quick
 
 Everything it starts is stopped at the end; the run is bounded by ``--timeout``.
 docs/benchmarks.md ("Network views: reads") explains the figures.
@@ -29,26 +30,24 @@ docs/benchmarks.md ("Network views: reads") explains the figures.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
-import json
-import math
 import os
 import platform
-import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from franoi_common.auth import mint_token
 from franoi_common.settings import AuthSettings, KafkaSettings, ProjectionSettings
-from franoi_devenv import LocalPostgres
 from franoi_devenv.services import RunningService
 from franoi_projection.bootstrap import DEFINITION
-from franoi_projection.service_layer.counts import recount_sql
-from franoi_projection.service_layer.journeys import RECORD_ALL_JOURNEYS
+from franoi_projection.projectors.counters import recount_sql
+from franoi_projection.projectors.journeys import RECORD_ALL_JOURNEYS
+
+from franoi_benchmarks.benchmark import Benchmark, Option, Report
+from franoi_benchmarks.databases import postgresql
+from franoi_benchmarks.serving import SERVE_OPTIONS
+from franoi_benchmarks.stats import percentile, progress, repeated, table
 
 PERIOD = {"from": "2021-01", "to": "2025-12"}
 DAYS = 1826  # 2021-01-01 .. 2025-12-31
@@ -189,34 +188,6 @@ def generators(rows: dict[str, int]) -> list[str]:
     ]
 
 
-# --- statistics ---------------------------------------------------------------------------
-
-
-def progress(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return math.nan
-    position = (len(ordered) - 1) * q
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-async def timed(call: Callable[[], Awaitable[Any]], repeats: int, warmup: int = 5) -> list[float]:
-    for _ in range(warmup):
-        await call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        await call()
-        times.append((time.perf_counter() - start) * 1000)
-    return times
-
-
 # --- what is measured -----------------------------------------------------------------------
 
 _COUNTERS = (
@@ -299,38 +270,24 @@ def cases() -> list[tuple[str, str, dict[str, str], str, str | None]]:
     ]  # fmt: skip
 
 
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    postgres = LocalPostgres()
-    progress("starting PostgreSQL")
-    postgres.start()
-    try:
-        admin = await asyncpg.connect(postgres.url)
-        await admin.execute('CREATE DATABASE "bench_views"')
-        await admin.close()
-        url = with_database(postgres.url, "bench_views")
+async def run(args: argparse.Namespace, admin_url: str | None = None) -> Report:
+    async with postgresql(admin_url) as server:
+        url = await server.create("bench_views")
         settings = ProjectionSettings(
             env="test",
             database_url=url,
             consumer_enabled=False,
             kafka=KafkaSettings(bootstrap="127.0.0.1:9"),
         )
-        service = RunningService(DEFINITION, settings)
+        service = RunningService(DEFINITION, settings, **SERVE_OPTIONS)
         await service.start()  # migrations, then the app (which loads the 43 partners)
         try:
             return await measure(args, service, url)
         finally:
             await service.stop()
-    finally:
-        progress("stopping PostgreSQL")
-        postgres.stop()
 
 
-async def measure(args: argparse.Namespace, service: RunningService, url: str) -> dict[str, Any]:
+async def measure(args: argparse.Namespace, service: RunningService, url: str) -> Report:
     scale = args.events / 1_000_000
     rows = {t: max(1, round(n * scale)) for t, (n, _) in FACTS.items()}
     events = round(sum(rows[t] * per_row for t, (_, per_row) in FACTS.items()))
@@ -372,7 +329,7 @@ async def measure(args: argparse.Namespace, service: RunningService, url: str) -
                 response = await service.client.get(path, params=query, headers=headers)
                 response.raise_for_status()
 
-            api = await timed(http, args.repeats)
+            api = await repeated(http, args.repeats)
             bare_sql = BARE[bare]
             bare_args: list[Any] = []
             if bare == "one":
@@ -383,7 +340,7 @@ async def measure(args: argparse.Namespace, service: RunningService, url: str) -
             async def select(sql: str = bare_sql, a: list[Any] = bare_args) -> None:
                 await conn.fetch(sql, *a)
 
-            raw = await timed(select, args.repeats)
+            raw = await repeated(select, args.repeats)
             row: dict[str, Any] = {
                 "case": name,
                 "api_p50_ms": round(percentile(api, 0.5), 1),
@@ -399,7 +356,7 @@ async def measure(args: argparse.Namespace, service: RunningService, url: str) -
                 async def scan(sql: str = sql) -> None:
                     await conn.fetch(sql, d1, d2)
 
-                scanned = await timed(scan, max(5, args.repeats // 6), warmup=1)
+                scanned = await repeated(scan, max(5, args.repeats // 6), warmup=1)
                 row["facts_scan_p95_ms"] = round(percentile(scanned, 0.95), 1)
                 row["ratio_to_facts_scan"] = round(
                     percentile(api, 0.95) / percentile(scanned, 0.95), 3
@@ -421,46 +378,33 @@ async def measure(args: argparse.Namespace, service: RunningService, url: str) -
     }
 
 
-def print_table(report: dict[str, Any]) -> None:
-    print(
+def render(report: Report) -> str:
+    lines = [
         f"\n{report['events']:,} events in {sum(report['facts'].values()):,} fact rows,"
         f" {report['counters']:,} counters, {report['journeys']:,} journeys"
         f" (generated in {report['generate_s']} s,"
-        f" counted in {report['count_s']} s); {report['repeats']} requests per case\n"
-    )
-    header = (
-        f"{'case':45} {'p50':>7} {'p95':>7} {'bare p95':>9} {'ratio':>6}"
-        f" {'scan p95':>9} {'ratio':>6}"
-    )
-    print(header)
-    print("-" * len(header))
-    for r in report["results"]:
-        scan = (
-            f"{r['facts_scan_p95_ms']:>9} {r['ratio_to_facts_scan']:>6}"
-            if "facts_scan_p95_ms" in r
-            else ""
-        )
-        print(
-            f"{r['case']:45} {r['api_p50_ms']:>7} {r['api_p95_ms']:>7}"
-            f" {r['bare_select_p95_ms']:>9} {r['ratio_to_bare']:>6} {scan}"
-        )
+        f" counted in {report['count_s']} s); {report['repeats']} requests per case\n",
+    ]
+    columns = [
+        ("case", -45),
+        ("p50", 7),
+        ("p95", 7),
+        ("bare p95", 9),
+        ("ratio", 6),
+        ("scan p95", 9),
+        ("ratio", 6),
+    ]
+    lines += table(
+        columns,
+        [[r["case"], r["api_p50_ms"], r["api_p95_ms"], r["bare_select_p95_ms"],
+          r["ratio_to_bare"], r.get("facts_scan_p95_ms", ""), r.get("ratio_to_facts_scan", "")]
+         for r in report["results"]],
+    )  # fmt: skip
+    return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=60)
-    parser.add_argument("--timeout", type=float, default=1200.0, help="seconds before giving up")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args(argv)
-    if not 1_000 <= args.events <= 20_000_000 or not 5 <= args.repeats <= 10_000:
-        parser.error("--events 1000..20000000, --repeats 5..10000")
-    report = asyncio.run(asyncio.wait_for(run(args), args.timeout))
-    if args.json:
-        print(json.dumps(report, indent=2))
-    else:
-        print_table(report)
-
-
-if __name__ == "__main__":
-    main()
+OPTIONS = (
+    Option("events", 1_000_000, "events in the history", (1_000, 20_000_000), quick=100_000),
+    Option("repeats", 60, "requests per case", (5, 10_000), quick=20),
+)
+BENCHMARK = Benchmark("views", __doc__ or "", OPTIONS, run, render, timeout_s=1200.0)

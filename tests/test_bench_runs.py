@@ -1,0 +1,100 @@
+"""``franoi-bench``: its four benchmarks and their options, and the pipeline, the views and
+the search benchmarks in small runs on the session's PostgreSQL (the desk's:
+``test_bench_desk.py``). Each run checks what it measures as it goes (every event applied
+once, each answer's total equal to its raw baseline's); here, that the report holds every
+figure next to its baseline."""
+
+from __future__ import annotations
+
+import pytest
+from franoi_benchmarks import cli, pipeline, search, views
+
+
+def test_franoi_bench_offers_the_four_benchmarks(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--help"])
+    assert exited.value.code == 0
+    shown = capsys.readouterr().out
+    for name in ("pipeline", "views", "search", "desk"):
+        assert name in shown
+    assert set(cli.BENCHMARKS) == {"pipeline", "views", "search", "desk"}
+
+
+def test_each_benchmark_keeps_its_options_and_has_a_quick_run() -> None:
+    options = {
+        "pipeline": ["--placements", "--burst", "--concurrency", "--gap-ms", "--services",
+                     "--backlog", "--no-replay", "--no-baselines", "--command-requests",
+                     "--command-warmup", "--command-rounds", "--raw-count", "--kafka"],
+        "views": ["--events", "--repeats"],
+        "search": ["--persons", "--others", "--queries", "--warmup", "--seed"],
+        "desk": ["--persons", "--records", "--requests", "--warmup", "--services", "--seed"],
+    }  # fmt: skip
+    for name, benchmark in cli.BENCHMARKS.items():
+        shown = benchmark.parser().format_help()
+        for option in [*options[name], "--quick", "--timeout", "--json"]:
+            assert option in shown, (name, option)
+        quick = benchmark.parse_args(["--quick"])
+        small = {o.name: o.quick for o in benchmark.options if o.quick is not None}
+        assert small and all(getattr(quick, name) == value for name, value in small.items())
+    assert cli.BENCHMARKS["desk"].parse_args(["--quick"]).records == 20_000
+    with pytest.raises(SystemExit):
+        views.BENCHMARK.parse_args(["--events", "10"])
+
+
+async def test_the_views_benchmark_in_a_small_run(postgres_admin_url: str) -> None:
+    args = views.BENCHMARK.parse_args(["--events", "2000", "--repeats", "5"])
+    report = await views.run(args, postgres_admin_url)
+
+    assert report["counters"] > 0 and report["journeys"] > 0
+    cases = {r["case"]: r for r in report["results"]}
+    assert len(cases) == len(views.cases())
+    for row in cases.values():
+        assert 0 < row["api_p50_ms"] <= row["api_p95_ms"]
+        assert row["ratio_to_bare"] > 0
+    assert cases["key numbers, network, 5 years"]["ratio_to_facts_scan"] > 0
+    assert "XLSX export: requests by month" in views.render(report)
+
+
+async def test_the_search_benchmark_in_a_small_run(postgres_admin_url: str) -> None:
+    args = search.BENCHMARK.parse_args(
+        ["--persons", "1000", "--others", "1000", "--queries", "12", "--warmup", "2"]
+    )
+    report = await search.run(args, postgres_admin_url)
+
+    assert report["persons"] == {"p01": 1000, "p02": 1000}
+    assert set(report["by_kind"]) == set(search.KINDS)
+    for figures in [*report["by_kind"].values(), report["all"], report["duplicates"]]:
+        assert figures["queries"] >= 2
+        assert 0 < figures["api"]["p50_ms"] <= figures["api"]["max_ms"]
+        assert figures["ratio_p95"] > 0
+    assert report["by_kind"]["document"]["found_median"] == 1  # a tax code finds its person
+    assert "target: API p95 <= 50 ms" in search.render(report)
+
+
+async def test_the_pipeline_benchmark_in_a_small_run(postgres_admin_url: str) -> None:
+    """Tansu (starts in a second), each service in its own process, every phase and
+    baseline."""
+    args = pipeline.BENCHMARK.parse_args(
+        ["--kafka", "tansu", "--services", "subprocess", "--placements", "3", "--burst", "40",
+         "--concurrency", "4", "--backlog", "40", "--command-requests", "200",
+         "--command-warmup", "20", "--command-rounds", "1", "--raw-count", "100"]
+    )  # fmt: skip
+    report = await pipeline.run(args, postgres_admin_url)
+
+    assert report["latency"]["commit_to_projection_ms"]["n"] == 3
+    burst = report["burst"]
+    assert (burst["events"], burst["errors"]) == (40, 0)
+    assert burst["all_events_applied_once"] and burst["unit_beds_match"]
+    assert burst["dead_letters"] == 0
+    assert set(burst["cpu_percent_of_one_core"]) >= {"housing service", "projection service"}
+    assert report["backlog"]["all_events_applied_once"]
+    assert report["backlog"]["events"] == 40
+    assert report["replay"]["rebuild"]["applied"] == report["replay"]["rebuild"]["events"]
+    assert report["replay"]["redelivery"]["applied"] == 0
+    for kind in ("raw-db", "housing-p03"):  # CPU time counts in ticks of 10 ms
+        assert report["commands"][kind]["server_cpu_ms_per_request"] > 0
+    ratios = {row["what"].strip(): row["ratio"] for row in report["side_by_side"]}
+    assert len(ratios) == 8
+    assert ratios["relay drain of a standing backlog (events/s)"] > 0
+    assert ratios["rebuild into an empty read model (events/s)"] > 0
+    assert "Side by side with the raw baselines of this run" in pipeline.render(report)
