@@ -33,8 +33,22 @@ Month = Annotated[
         description="YYYY-MM, from 2000-01 to 2100-12",
     ),
 ]
-First = Annotated[Month, Query(alias="from")]
-Last = Annotated[Month, Query(alias="to")]
+First = Annotated[
+    Month,
+    Query(
+        alias="from",
+        description="The period's first month, YYYY-MM (2000-01 to 2100-12); by default 11"
+        " months before its last: 12 months in all",
+    ),
+]
+Last = Annotated[
+    Month,
+    Query(
+        alias="to",
+        description="The period's last month, YYYY-MM (2000-01 to 2100-12); by default the"
+        " current month",
+    ),
+]
 PartnerFilter = Annotated[str | None, Query(pattern=r"^p[0-9]{2,3}$", description="e.g. p07")]
 RegionFilter = Annotated[
     str | None, Query(min_length=1, max_length=40, pattern=PRINTABLE, description="e.g. Lombardia")
