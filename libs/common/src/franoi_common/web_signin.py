@@ -14,17 +14,20 @@ import secrets
 import time
 import warnings
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from authlib.deprecate import AuthlibDeprecationWarning  # type: ignore[import-untyped]
+from fastapi import HTTPException
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 
-from franoi_common.auth import SESSION_KEY
-from franoi_common.settings import SignInSettings
+from franoi_common.auth import SESSION_KEY, Principal, TokenVerifier
+from franoi_common.settings import Environment, SignInSettings
 
 with warnings.catch_warnings():  # Authlib's notice that it prefers another HTTP client
     warnings.filterwarnings("ignore", category=AuthlibDeprecationWarning)
@@ -33,7 +36,16 @@ with warnings.catch_warnings():  # Authlib's notice that it prefers another HTTP
         OAuthError,
     )
 
-__all__ = ["SESSION_KEY", "SignInFailed", "TokenStore", "Tokens", "WebSignIn", "install_web_signin"]
+__all__ = [
+    "SESSION_KEY",
+    "NotAdmitted",
+    "SignInFailed",
+    "SignedIn",
+    "TokenStore",
+    "Tokens",
+    "WebSignIn",
+    "install_web_signin",
+]
 
 REFRESH_BEFORE_S = 30.0
 
@@ -41,6 +53,20 @@ REFRESH_BEFORE_S = 30.0
 class SignInFailed(Exception):
     """The provider's answer could not be used (a refused login, a replayed or stale callback):
     the person starts again."""
+
+
+class NotAdmitted(Exception):
+    """A person the provider signed in whom this app does not admit (another organisation,
+    no role for it): their tokens are not kept."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    key: str
+    """The key to the person's tokens kept here (what the session cookie carries)."""
+    principal: Principal
+    name: str
+    """How the app greets them (the provider's name for them)."""
 
 
 @dataclass
@@ -112,16 +138,28 @@ class WebSignIn:
         the session until the callback)."""
         return await self._client.authorize_redirect(request, self.address(request, callback_path))
 
-    async def finish(self, request: Request) -> tuple[str, dict[str, Any]]:
+    async def finish(
+        self, request: Request, verifier: TokenVerifier, admits: Callable[[Principal], bool]
+    ) -> SignedIn:
         """The provider's callback: the code exchanged for tokens, the ID token checked
-        (signature, issuer, audience, nonce). Returns the key to the tokens kept here and the
-        access token's claims as the provider sent them (verify them before trusting)."""
+        (signature, issuer, audience, nonce), the access token verified as the services
+        verify it, and the person admitted by this app's rule. Raises :class:`SignInFailed`
+        when the provider's answer cannot be used, :class:`NotAdmitted` (the tokens already
+        forgotten) when the person is genuine but not for this app."""
         try:
             answer = await self._client.authorize_access_token(request)
         except (OAuthError, KeyError, ValueError) as exc:
             raise SignInFailed(str(exc)) from exc
         tokens = _tokens_of(answer)
-        return self.store.put(tokens), dict(answer.get("userinfo") or {})
+        try:
+            principal = await verifier.averify(tokens.access_token)
+        except HTTPException as exc:
+            raise NotAdmitted(str(exc.detail)) from exc
+        if not admits(principal):
+            raise NotAdmitted("not for this app")
+        identity = dict(answer.get("userinfo") or {})
+        name = identity.get("name") or identity.get("preferred_username") or principal.subject
+        return SignedIn(self.store.put(tokens), principal, str(name)[:80])
 
     async def access_token(self, key: str) -> str | None:
         """A valid access token for the session, refreshed when it is about to expire; None
@@ -173,27 +211,29 @@ class WebSignIn:
         return f"{end}?{urlencode(query)}"
 
 
-def install_web_signin(
-    app: Starlette,
-    settings: SignInSettings,
-    *,
-    name: str,
-    session_key: str,
-    max_age_s: int,
-    https_only: bool,
-) -> WebSignIn | None:
+class WebAppSettings(Protocol):
+    """What a web app's settings say of its sessions and its sign-in."""
+
+    env: Environment
+    oidc: SignInSettings
+    session_key: SecretStr
+    session_hours: int
+
+
+def install_web_signin(app: Starlette, settings: WebAppSettings, *, name: str) -> WebSignIn | None:
     """The signed session cookie of a web app (HttpOnly, SameSite=lax: the provider's
-    redirect back must carry the sign-in's state; every form of the app carries a CSRF token),
-    and its sign-in with the provider when one is configured (``app.state.web_signin``)."""
+    redirect back must carry the sign-in's state; every form of the app carries a CSRF token;
+    Secure in production; a working day long at most), and its sign-in with the provider when
+    one is configured (``app.state.web_signin``)."""
     app.add_middleware(
         SessionMiddleware,
-        secret_key=session_key,
+        secret_key=settings.session_key.get_secret_value(),
         session_cookie=f"franoi_{name}",
-        max_age=max_age_s,
+        max_age=settings.session_hours * 3600,
         same_site="lax",
-        https_only=https_only,
+        https_only=settings.env is Environment.PRODUCTION,
     )
-    web_signin = WebSignIn(settings, name) if settings.enabled else None
+    web_signin = WebSignIn(settings.oidc, name) if settings.oidc.enabled else None
     app.state.web_signin = web_signin
     return web_signin
 

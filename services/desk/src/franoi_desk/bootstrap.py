@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.service import main as service_main
-from franoi_common.settings import Environment, ServiceSettings
+from franoi_common.settings import ServiceSettings
 from franoi_common.web_signin import install_web_signin
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -54,14 +54,7 @@ def setup_app(app: FastAPI, settings: ServiceSettings) -> None:
     provider = urlsplit(settings.oidc.issuer or "")
     origins = [f"{provider.scheme}://{provider.netloc}"] if settings.oidc.enabled else []
     app.add_middleware(SecurityHeaders, form_origins=origins)
-    install_web_signin(
-        app,
-        settings.oidc,
-        name="desk",
-        session_key=settings.session_key.get_secret_value(),
-        max_age_s=settings.session_hours * 3600,
-        https_only=settings.env is Environment.PRODUCTION,
-    )
+    install_web_signin(app, settings, name="desk")
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, _: NotSignedIn) -> Response:

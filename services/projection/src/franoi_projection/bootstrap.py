@@ -86,14 +86,7 @@ def _setup_app(app: FastAPI, settings: ServiceSettings) -> None:
     # A token pasted in the dashboard is the development shortcut: in production, with a
     # provider, analysts sign in with it only.
     app.state.token_form = not (settings.env is Environment.PRODUCTION and settings.oidc.enabled)
-    install_web_signin(
-        app,
-        settings.oidc,
-        name="dashboard",
-        session_key=settings.session_key.get_secret_value(),
-        max_age_s=settings.session_hours * 3600,
-        https_only=settings.env is Environment.PRODUCTION,
-    )
+    install_web_signin(app, settings, name="dashboard")
 
 
 def _in_process(settings: ServiceSettings) -> Sequence[str]:

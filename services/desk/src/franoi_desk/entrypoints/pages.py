@@ -11,10 +11,10 @@ import json
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from franoi_common.auth import Role, mint_token
-from franoi_common.web_signin import SignInFailed, WebSignIn
+from franoi_common.auth import Principal, Role, mint_token
+from franoi_common.web_signin import NotAdmitted, SignInFailed, WebSignIn
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex, age_band_on
 
 from franoi_desk.adapters.partner_api import ServiceProblem
@@ -82,6 +82,11 @@ def filled(values: dict[str, str], fields: tuple[str, ...]) -> dict[str, Any]:
 
 
 # --- signing in and out --------------------------------------------------------------------
+
+
+def desk_roles(principal: Principal) -> tuple[str, ...]:
+    """The person's roles that work at a desk."""
+    return tuple(sorted(r.value for r in principal.roles if r in DESK_ROLES))
 
 
 def web_signin_of(request: Request) -> WebSignIn | None:
@@ -153,31 +158,26 @@ async def signin_callback(request: Request) -> Response:
     if web_signin is None:
         return render(request, "signin.html", status=404, **signin_choices(request))
     settings = settings_of(request)
+
+    def admitted(principal: Principal) -> bool:
+        return principal.partner_id in settings.partner_ids and bool(desk_roles(principal))
+
     try:
-        key, identity = await web_signin.finish(request)
+        signed = await web_signin.finish(request, request.app.state.token_verifier, admitted)
     except SignInFailed:
         return render(
             request, "signin.html", status=400, refused="signin.failed", **signin_choices(request)
         )
-    token = await web_signin.access_token(key)
-    try:
-        principal = await request.app.state.token_verifier.averify(token or "")
-    except HTTPException:
-        principal = None
-    roles = tuple(
-        sorted(r.value for r in (principal.roles if principal else ()) if r in DESK_ROLES)
-    )
-    if principal is None or principal.partner_id not in settings.partner_ids or not roles:
-        web_signin.store.drop(key)
+    except NotAdmitted:
         return render(
-            request,
-            "signin.html",
-            status=403,
-            refused="signin.not_here",
-            **signin_choices(request),
+            request, "signin.html", status=403, refused="signin.not_here", **signin_choices(request)
         )
-    name = str(identity.get("name") or identity.get("preferred_username") or principal.subject)
-    sign_in(request, Worker(principal.subject, name[:80], principal.partner_id, roles), key=key)
+    who = signed.principal
+    sign_in(
+        request,
+        Worker(who.subject, signed.name, who.partner_id, desk_roles(who)),
+        key=signed.key,
+    )
     return redirect("/")
 
 

@@ -16,8 +16,8 @@ import asyncpg
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from franoi_common.api import read_only
-from franoi_common.auth import CONSORTIUM, SESSION_KEY, Role
-from franoi_common.web_signin import SignInFailed, WebSignIn
+from franoi_common.auth import CONSORTIUM, SESSION_KEY, Principal, Role
+from franoi_common.web_signin import NotAdmitted, SignInFailed, WebSignIn
 
 from franoi_projection.queries import directory
 
@@ -85,32 +85,32 @@ async def _signin(request: Request) -> Response:
 
 async def _callback(request: Request) -> Response:
     """Back from the provider: a consortium analyst gets the dashboard; anyone else a 403."""
-    web_signin = _web_signin(request)
     try:
-        key, identity = await web_signin.finish(request)
+        signed = await _web_signin(request).finish(
+            request, request.app.state.token_verifier, _analyst
+        )
     except SignInFailed:
         return RedirectResponse("/dashboard/", status_code=303)
-    token = await web_signin.access_token(key)
-    try:
-        principal = await request.app.state.token_verifier.averify(token or "")
-    except HTTPException:
-        principal = None
-    if principal is None or not (
-        principal.partner_id == CONSORTIUM and Role.CONSORTIUM_ANALYST in principal.roles
-    ):
-        web_signin.store.drop(key)
-        raise HTTPException(403, detail="the dashboard is for the consortium's analysts")
+    except NotAdmitted as exc:
+        raise HTTPException(403, detail="the dashboard is for the consortium's analysts") from exc
     request.session.clear()
-    request.session[SESSION_KEY] = key
-    request.session["name"] = str(identity.get("name") or principal.subject)[:80]
+    request.session[SESSION_KEY] = signed.key
     return RedirectResponse("/dashboard/", status_code=303)
+
+
+def _analyst(principal: Principal) -> bool:
+    return principal.partner_id == CONSORTIUM and Role.CONSORTIUM_ANALYST in principal.roles
 
 
 async def _session(request: Request) -> JSONResponse:
     """Whether the page can sign in with the provider, and whether it is signed in."""
     web_signin: WebSignIn | None = getattr(request.app.state, "web_signin", None)
-    key = request.session.get(SESSION_KEY) if web_signin is not None else None
-    signed_in = isinstance(key, str) and await web_signin.access_token(key) is not None  # type: ignore[union-attr]
+    key = request.session.get(SESSION_KEY)
+    signed_in = (
+        web_signin is not None
+        and isinstance(key, str)
+        and await web_signin.access_token(key) is not None
+    )
     token_form = getattr(request.app.state, "token_form", True)
     return JSONResponse(
         {"provider": web_signin is not None, "signed_in": signed_in, "token_form": token_form},
