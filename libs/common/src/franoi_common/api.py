@@ -155,6 +155,9 @@ class Answer(BaseModel):
         return cls.model_validate(values, from_attributes=True)
 
 
+AnswerT = TypeVar("AnswerT", bound=Answer)
+
+
 class PersonRecordsOut(BaseModel):
     """What this service holds for one person (for the person's file at the cases service)."""
 
@@ -174,6 +177,38 @@ class Reads(Generic[R]):
         """What ``fn`` reads through the repository."""
         async with read_only(s.pool) as conn:
             return await fn(self._repository(conn))
+
+    def with_room(
+        self,
+        answer: type[AnswerT],
+        key: str,
+        capacity: str,
+        taken: str,
+        free: str,
+        taken_of: Callable[[R, str, list[Any]], Awaitable[Mapping[Any, int]]],
+    ) -> Callable[[PartnerServices, str, list[asyncpg.Record]], Awaitable[list[AnswerT]]]:
+        """The answers of listed rows that hold people (a unit's beds, a family's rooms):
+        each with how much of its ``capacity`` is ``taken`` and ``free``, read for the whole
+        page in one query (``taken_of(repository, partner_id, keys)``)."""
+
+        async def answers(
+            s: PartnerServices, partner_id: str, rows: list[asyncpg.Record]
+        ) -> list[AnswerT]:
+            keys = [r[key] for r in rows]
+            used = await self(s, lambda repo: taken_of(repo, partner_id, keys))
+            return [
+                answer.of(
+                    partner_id,
+                    {
+                        **dict(r),
+                        taken: used.get(r[key], 0),
+                        free: r[capacity] - used.get(r[key], 0),
+                    },
+                )
+                for r in rows
+            ]
+
+        return answers
 
     async def row(
         self, s: PartnerServices, cls: type[Any], partner_id: str, aggregate_id: UUID

@@ -14,7 +14,6 @@ import datetime as dt
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 from franoi_common.api import (
     Answer,
     Caller,
@@ -175,23 +174,15 @@ api.create(
 )
 
 
-async def families_out(
-    s: PartnerServices, partner_id: str, rows: list[asyncpg.Record]
-) -> list[FamilyOut]:
-    """Listed families with the rooms their stays and accepted matches take."""
-    ids = [r["family_id"] for r in rows]
-    taken = await read(s, lambda repo: repo.occupied_rooms(partner_id, ids))
-    return [
-        FamilyOut.of(
-            partner_id,
-            {
-                **dict(r),
-                "occupied_rooms": taken.get(r["family_id"], 0),
-                "free_rooms": r["rooms_offered"] - taken.get(r["family_id"], 0),
-            },
-        )
-        for r in rows
-    ]
+families_out = read.with_room(
+    FamilyOut,
+    "family_id",
+    "rooms_offered",
+    "occupied_rooms",
+    "free_rooms",
+    lambda repo, partner_id, ids: repo.occupied_rooms(partner_id, ids),
+)
+"""Listed families with the rooms their stays and accepted matches take."""
 
 
 api.listing(

@@ -13,7 +13,6 @@ import datetime as dt
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 from franoi_common.api import (
     Answer,
     MunicipalityQuery,
@@ -128,23 +127,15 @@ UNITS = "units"
 api.create("/units", handlers.register_unit, UnitOut, UNITS)
 
 
-async def units_out(
-    s: PartnerServices, partner_id: str, rows: list[asyncpg.Record]
-) -> list[UnitOut]:
-    """Listed units with the beds their active placements take."""
-    ids = [r["unit_id"] for r in rows]
-    occupied = await read(s, lambda repo: repo.occupied_beds(partner_id, ids))
-    return [
-        UnitOut.of(
-            partner_id,
-            {
-                **dict(r),
-                "occupied_beds": occupied.get(r["unit_id"], 0),
-                "free_beds": r["beds"] - occupied.get(r["unit_id"], 0),
-            },
-        )
-        for r in rows
-    ]
+units_out = read.with_room(
+    UnitOut,
+    "unit_id",
+    "beds",
+    "occupied_beds",
+    "free_beds",
+    lambda repo, partner_id, ids: repo.occupied_beds(partner_id, ids),
+)
+"""Listed units with the beds their active placements take."""
 
 
 api.listing(
