@@ -852,6 +852,12 @@ async def test_the_desk_works_by_keyboard_alone(desk: RunningService, audited: P
     await expect(page.get_by_role("heading", name=re.compile(r"^Okonkw. Ngozi$"))).to_be_visible()
 
 
+async def english(page: Page) -> None:
+    """The page's language switched to English (kept for the session)."""
+    await page.get_by_label("Lingua").select_option("en")
+    await page.get_by_role("button", name="OK").click()
+
+
 async def test_a_half_filled_form_is_kept_as_a_draft_until_sent_or_sign_out(
     desk: RunningService, audited: Page
 ) -> None:
@@ -868,6 +874,7 @@ async def test_a_half_filled_form_is_kept_as_a_draft_until_sent_or_sign_out(
     await page.goto(desk.url + "/persons/new")
     await expect(page.get_by_text("Bozza ripristinata")).to_be_visible()
     await expect(page.get_by_label("Cognome")).to_have_value("Bekele")
+    await check_page(page, "register-draft-it")
     await expect(page.get_by_label("Sesso")).to_have_value("male")
     kept = await page.evaluate("JSON.stringify(localStorage)")
     assert "csrf" not in kept and "person_id" not in kept  # hidden keys are never kept
@@ -894,6 +901,12 @@ async def test_a_half_filled_form_is_kept_as_a_draft_until_sent_or_sign_out(
     await expect(page.get_by_role("status")).to_contain_text("registrat")
     await page.goto(desk.url + "/persons/new")
     await expect(page.get_by_label("Cognome")).to_have_value("")
+    await page.get_by_label("Cognome").fill("Haile")  # a draft, seen in English
+    await page.wait_for_timeout(700)
+    await english(page)
+    await page.goto(desk.url + "/persons/new")
+    await expect(page.get_by_text("Draft restored")).to_be_visible()
+    await check_page(page, "register-draft-en")
 
 
 async def test_the_persons_household_is_kept_in_the_register(
@@ -924,3 +937,6 @@ async def test_the_persons_household_is_kept_in_the_register(
 
     await page.get_by_role("button", name="Togli: Amina").click()
     await expect(page.get_by_text("Nessun familiare registrato")).to_be_visible()
+    await english(page)
+    await expect(page.get_by_role("heading", name="Household")).to_be_visible()
+    await check_page(page, "person-household-en")

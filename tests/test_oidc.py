@@ -134,6 +134,15 @@ async def test_a_social_worker_signs_in_through_keycloak_and_records_a_consultat
     await page.goto(desk.url + "/")
     assert page.url.endswith("/signin")
     await expect(page.get_by_label("Il tuo nome")).to_have_count(0)  # no development sign-in
+    await page.screenshot(path=SCREENSHOTS / "oidc-desk-signin-it.png", full_page=True)
+    await page.get_by_label("Lingua").select_option("en")
+    await page.get_by_role("button", name="OK").click()
+    await expect(
+        page.get_by_role("link", name="Sign in with your organisation's account")
+    ).to_be_visible()
+    await page.screenshot(path=SCREENSHOTS / "oidc-desk-signin-en.png", full_page=True)
+    await page.get_by_label("Language").select_option("it")
+    await page.get_by_role("button", name="OK").click()
     await page.get_by_role("link", name="Accedi con l'identità del tuo ente").click()
     assert page.url.startswith(keycloak.issuer)  # Keycloak's own page
     await keycloak_login(page, "p01-worker")

@@ -61,7 +61,10 @@ function keepDrafts(form) {
     if (notice) {
       notice.hidden = false;
       const when = notice.querySelector("[data-draft-when]");
-      if (when) when.textContent = new Date(saved.at).toLocaleString(document.documentElement.lang);
+      // As the pages write dates: 6/12/2026 in Italian, 6 Dec 2026 in English.
+      const locale = document.documentElement.lang === "en" ? "en-GB" : "it-IT";
+      const options = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" };
+      if (when) when.textContent = new Date(saved.at).toLocaleString(locale, options);
     }
   }
   let timer = null;
