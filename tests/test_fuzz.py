@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import schemathesis
 from franoi_common.service import ServiceDefinition
+from franoi_common.settings import KafkaSettings
 from franoi_network.registry import PARTNER_SERVICES, SERVICES
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
@@ -71,9 +72,12 @@ def _tokens(definition: ServiceDefinition) -> dict[str, dict[str, str]]:
 
 
 @contextlib.contextmanager
-def _serve(definition: ServiceDefinition, databases: Databases) -> Iterator[str]:
+def _serve(
+    definition: ServiceDefinition, databases: Databases, kafka_bootstrap: str
+) -> Iterator[str]:
     """The service on loopback, in a thread with its own event loop (schemathesis calls it
-    synchronously); no broker is needed: relay and consumer are off."""
+    synchronously); relay and consumer are off, but the broker is there for what asks it
+    (the projection's consumer lag)."""
     started: dict[str, Any] = {}
     ready, stop = threading.Event(), threading.Event()
 
@@ -84,6 +88,7 @@ def _serve(definition: ServiceDefinition, databases: Databases) -> Iterator[str]
             partner_id=OWNER,
             relay_enabled=False,
             consumer_enabled=False,
+            kafka=KafkaSettings(bootstrap=kafka_bootstrap),
         )
         service = RunningService(definition, settings)
         await service.start()
@@ -154,11 +159,11 @@ def _fuzz(
 
 @pytest.mark.parametrize("definition", SERVICES, ids=[d.name for d in SERVICES])
 def test_every_operation_answers_as_documented(
-    definition: ServiceDefinition, databases: Databases
+    definition: ServiceDefinition, databases: Databases, kafka_bootstrap: str
 ) -> None:
     failures: list[str] = []
     calls = 0
-    with _serve(definition, databases) as url:
+    with _serve(definition, databases, kafka_bootstrap) as url:
         schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
         operations = [result.ok() for result in schema.get_all_operations()]
         assert len(operations) >= 4, "the document lists the service's operations"

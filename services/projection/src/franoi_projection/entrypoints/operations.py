@@ -69,8 +69,9 @@ Probe = Annotated[LagProbe, Depends(from_state("lag_probe", LagProbe))]
 
 
 def build_router() -> APIRouter:
-    """``/v1/consumer/status``, ``/v1/dead-letters`` and ``/v1/consumer/lag`` (Prometheus
-    text at ``/metrics``, for every process of the service: :meth:`LagProbe.metrics`)."""
+    """``/v1/consumer/status``, ``/v1/dead-letters`` and ``/v1/consumer/lag``, all in the
+    OpenAPI document (Prometheus text at ``/metrics``, for every process of the service:
+    :meth:`LagProbe.metrics`)."""
     router = APIRouter(prefix="/v1", tags=["operations"], dependencies=[Depends(analyst)])
 
     @router.get("/consumer/status", response_model=ConsumerStatusOut)
@@ -92,15 +93,17 @@ def build_router() -> APIRouter:
         async with read_only(pool) as conn:
             return await operations.dead_letters(conn, limit, offset)
 
-    # Not in the OpenAPI document: it depends on the broker answering (503 otherwise);
-    # operators use it, not API clients.
-    @router.get("/consumer/lag", response_model=LagOut, include_in_schema=False)
+    @router.get("/consumer/lag", response_model=LagOut)
     async def consumer_lag(probe: Probe) -> Any:
-        """Per topic, the events the projection has not applied yet."""
+        """Per topic, the events the projection has not applied yet (the partitions' end
+        offsets less the consumer group's committed ones). It asks the broker: 503
+        with ``Retry-After`` when the broker does not answer in 5 s."""
         try:
             lag: Lag = await asyncio.wait_for(probe.lag(), LAG_TIMEOUT_S)
         except Exception as exc:
-            raise HTTPException(503, detail="the broker did not answer; retry later") from exc
+            raise HTTPException(
+                503, detail="the broker did not answer; retry later", headers={"Retry-After": "5"}
+            ) from exc
         return LagOut(total=lag.total, by_topic=lag.by_topic)
 
     return router
