@@ -68,8 +68,25 @@ async def ensure_topics(kafka: KafkaSettings, topics: Sequence[str]) -> None:
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics([NewTopic(t, kafka.topic_partitions, 1) for t in missing])
+            await _until_led(admin, missing)
     finally:
         await admin.close()
+
+
+async def _until_led(admin: AIOKafkaAdminClient, topics: list[str], within_s: float = 10.0) -> None:
+    """Wait (a bounded time) until every partition of new topics has a leader: a consumer
+    that meets a partition still being elected logs errors, and a producer retries."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while asyncio.get_running_loop().time() < deadline:
+        described = await admin.describe_topics(topics)
+        if all(
+            t["error_code"] == 0
+            and t["partitions"]
+            and all(p["leader"] >= 0 for p in t["partitions"])
+            for t in described
+        ):
+            return
+        await asyncio.sleep(0.1)
 
 
 STALL_AFTER_S = 60.0

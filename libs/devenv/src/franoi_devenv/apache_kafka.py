@@ -49,6 +49,7 @@ class ApacheKafka(KafkaServer):
     kind: ClassVar[str] = "apache-kafka"
     supports_idempotence: ClassVar[bool] = True
     supports_transactions: ClassVar[bool] = True
+    ready_with_groups: ClassVar[bool] = True
     persistent: ClassVar[bool] = True
 
     def __init__(

@@ -21,8 +21,11 @@ class KafkaStartError(RuntimeError):
     """A broker could not be fetched, started, or did not become ready in time."""
 
 
-async def _probe_metadata(bootstrap: str, timeout_s: float) -> None:
-    """Raise unless an aiokafka admin client can connect and list topics within *timeout_s*."""
+async def _probe_metadata(bootstrap: str, timeout_s: float, groups: bool) -> None:
+    """Raise unless an aiokafka admin client can connect and list topics within *timeout_s*
+    and, with *groups*, the broker names a group coordinator (a fresh Apache Kafka creates
+    its offsets topic on the first such request; consumers started before it is there log
+    errors until it is)."""
     from aiokafka.admin import AIOKafkaAdminClient
 
     timeout_ms = max(1000, int(timeout_s * 1000))
@@ -37,12 +40,14 @@ async def _probe_metadata(bootstrap: str, timeout_s: float) -> None:
         async with asyncio.timeout(timeout_s):
             await admin.start()
             await admin.list_topics()
+            if groups:
+                await admin.find_coordinator("franoi-devenv-probe")
     finally:
         with contextlib.suppress(Exception):
             await admin.close()
 
 
-def _probe_in_thread(bootstrap: str, timeout_s: float) -> BaseException | None:
+def _probe_in_thread(bootstrap: str, timeout_s: float, groups: bool) -> BaseException | None:
     """Run :func:`_probe_metadata` on a private event loop in a helper thread.
 
     A helper thread makes the synchronous ``start()`` usable both from plain code and from
@@ -52,7 +57,7 @@ def _probe_in_thread(bootstrap: str, timeout_s: float) -> BaseException | None:
 
     def target() -> None:
         try:
-            asyncio.run(_probe_metadata(bootstrap, timeout_s))
+            asyncio.run(_probe_metadata(bootstrap, timeout_s, groups))
         except BaseException as exc:  # reported to the caller
             outcome[0] = exc
 
@@ -79,6 +84,8 @@ class KafkaServer(ServerProcess):
     supports_idempotence: ClassVar[bool]
     #: Whether transactional producers work against this broker.
     supports_transactions: ClassVar[bool]
+    #: Whether it is ready only once it names a consumer group coordinator.
+    ready_with_groups: ClassVar[bool] = False
     start_error: ClassVar[type[Exception]] = KafkaStartError
     log_name: ClassVar[str] = "broker.log"
 
@@ -88,5 +95,5 @@ class KafkaServer(ServerProcess):
         return self.address
 
     def _not_ready(self, remaining_s: float) -> str | None:
-        error = _probe_in_thread(self.bootstrap, min(5.0, remaining_s))
+        error = _probe_in_thread(self.bootstrap, min(5.0, remaining_s), self.ready_with_groups)
         return None if error is None else repr(error)
