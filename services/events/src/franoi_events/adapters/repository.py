@@ -87,15 +87,19 @@ def _slots_from_json(value: Any) -> tuple[OpeningSlot, ...]:
     )
 
 
-def _hub(row: asyncpg.Record) -> Hub:
+def _columns(row: asyncpg.Record, *names: str) -> dict[str, Any]:
+    """The fields stored as they are, each in the column of its name."""
+    return {name: row[name] for name in names}
+
+
+_PLACE = ("hub_id", "municipality_code")
+
+
+def hub_of(row: asyncpg.Record) -> Hub:
     return Hub(
-        hub_id=row["hub_id"],
-        name=row["name"],
-        municipality_code=row["municipality_code"],
+        **_columns(row, *_PLACE, "name", "opened_on", "closed_on"),
         kind=HubKind(row["kind"]),
-        opened_on=row["opened_on"],
         opening_hours=_slots_from_json(row["opening_hours"]),
-        closed_on=row["closed_on"],
     )
 
 
@@ -104,30 +108,19 @@ def _event(row: asyncpg.Record) -> CommunityEvent:
     if row["participants"] is not None:
         attendance = Attendance(row["participants"], row["beneficiaries"], row["volunteers"])
     reason = row["cancellation_reason"]
+    co_organisers = ("associations", "public_bodies", "companies", "others")
     return CommunityEvent(
-        community_event_id=row["community_event_id"],
+        **_columns(row, *_PLACE, "community_event_id", "title", "lab_series_id"),
+        **_columns(row, "starts_on", "duration_minutes", "held_on", "cancelled_on"),
         kind=CommunityEventKind(row["kind"]),
-        title=row["title"],
-        municipality_code=row["municipality_code"],
-        starts_on=row["starts_on"],
-        duration_minutes=row["duration_minutes"],
-        hub_id=row["hub_id"],
-        lab_series_id=row["lab_series_id"],
-        co_organisers=CoOrganisers(
-            associations=row["co_organising_associations"],
-            public_bodies=row["co_organising_public_bodies"],
-            companies=row["co_organising_companies"],
-            others=row["co_organising_others"],
-        ),
+        co_organisers=CoOrganisers(**{o: row[f"co_organising_{o}"] for o in co_organisers}),
         status=CommunityEventStatus(row["status"]),
-        held_on=row["held_on"],
         attendance=attendance,
-        cancelled_on=row["cancelled_on"],
         cancellation_reason=None if reason is None else CancellationReason(reason),
     )
 
 
-def _series(row: asyncpg.Record) -> LabSeries:
+def series_of(row: asyncpg.Record) -> LabSeries:
     figures = None
     if row["closed_on"] is not None:
         figures = SeriesFigures(
@@ -139,13 +132,8 @@ def _series(row: asyncpg.Record) -> LabSeries:
             ),
         )
     return LabSeries(
-        lab_series_id=row["lab_series_id"],
+        **_columns(row, *_PLACE, "lab_series_id", "title", "started_on", "closed_on"),
         kind=CommunityEventKind(row["kind"]),
-        title=row["title"],
-        municipality_code=row["municipality_code"],
-        started_on=row["started_on"],
-        hub_id=row["hub_id"],
-        closed_on=row["closed_on"],
         figures=figures,
     )
 
@@ -191,13 +179,8 @@ class EventsRepository(Repository):
     async def get_hub(
         self, partner_id: str, hub_id: UUID, *, for_update: bool = False
     ) -> Hub | None:
-        lock = " FOR UPDATE" if for_update else ""
-        row = await self.conn.fetchrow(
-            f"SELECT * FROM hubs WHERE partner_id = $1 AND hub_id = $2{lock}",  # noqa: S608
-            partner_id,
-            hub_id,
-        )
-        return None if row is None else _hub(row)
+        row = await self.get_row(Hub, partner_id, hub_id, for_update=for_update)
+        return None if row is None else hub_of(row)
 
     async def last_activity_at_hub(self, partner_id: str, hub_id: UUID) -> dt.date | None:
         """The latest day of an access, or of a community event (its date or the day it was
@@ -213,32 +196,6 @@ class EventsRepository(Repository):
             hub_id,
         )
         return value
-
-    async def list_hubs(
-        self,
-        partner_id: str,
-        kind: str | None,
-        municipality_code: str | None,
-        open_on: dt.date | None,
-        limit: int,
-        offset: int,
-    ) -> Listing:
-        where = (
-            "partner_id = $1 AND ($2::text IS NULL OR kind = $2)"
-            " AND ($3::text IS NULL OR municipality_code = $3)"
-            " AND ($4::date IS NULL"
-            "      OR (opened_on <= $4 AND (closed_on IS NULL OR closed_on >= $4)))"
-        )
-        args = (partner_id, kind, municipality_code, open_on)
-        total = await self.conn.fetchval(f"SELECT count(*) FROM hubs WHERE {where}", *args)  # noqa: S608
-        rows = await self.conn.fetch(
-            f"SELECT * FROM hubs WHERE {where}"  # noqa: S608
-            " ORDER BY created_at DESC, hub_id DESC LIMIT $5 OFFSET $6",
-            *args,
-            limit,
-            offset,
-        )
-        return Listing([_hub(r) for r in rows], int(total))
 
     # --- lab series ------------------------------------------------------------------------
 
@@ -273,15 +230,10 @@ class EventsRepository(Repository):
     async def get_series(
         self, partner_id: str, lab_series_id: UUID, *, for_update: bool = False
     ) -> LabSeries | None:
-        lock = " FOR UPDATE" if for_update else ""
-        row = await self.conn.fetchrow(
-            f"SELECT * FROM lab_series WHERE partner_id = $1 AND lab_series_id = $2{lock}",  # noqa: S608
-            partner_id,
-            lab_series_id,
-        )
+        row = await self.get_row(LabSeries, partner_id, lab_series_id, for_update=for_update)
         if row is None:
             return None
-        series = _series(row)
+        series = series_of(row)
         sessions = await self.conn.fetch(
             "SELECT * FROM community_events WHERE partner_id = $1 AND lab_series_id = $2"
             " ORDER BY starts_on, community_event_id",
@@ -290,26 +242,6 @@ class EventsRepository(Repository):
         )
         series.sessions = [_event(s) for s in sessions]
         return series
-
-    async def list_series(self, partner_id: str, f: ListFilter, limit: int, offset: int) -> Listing:
-        where = (
-            "partner_id = $1 AND ($2::uuid IS NULL OR hub_id = $2)"
-            " AND ($3::text IS NULL OR kind = $3)"
-            " AND ($4::text IS NULL"
-            "      OR (CASE WHEN closed_on IS NULL THEN 'open' ELSE 'closed' END) = $4)"
-            " AND ($5::date IS NULL OR coalesce(closed_on, 'infinity'::date) >= $5)"
-            " AND ($6::date IS NULL OR started_on <= $6)"
-        )
-        args = (partner_id, f.hub_id, f.kind, f.status, f.date_from, f.date_to)
-        total = await self.conn.fetchval(f"SELECT count(*) FROM lab_series WHERE {where}", *args)  # noqa: S608
-        rows = await self.conn.fetch(
-            f"SELECT * FROM lab_series WHERE {where}"  # noqa: S608
-            " ORDER BY created_at DESC, lab_series_id DESC LIMIT $7 OFFSET $8",
-            *args,
-            limit,
-            offset,
-        )
-        return Listing([_series(r) for r in rows], int(total))
 
     # --- community events ------------------------------------------------------------------
 
@@ -357,12 +289,8 @@ class EventsRepository(Repository):
     async def get_event(
         self, partner_id: str, community_event_id: UUID, *, for_update: bool = False
     ) -> CommunityEvent | None:
-        lock = " FOR UPDATE" if for_update else ""
-        row = await self.conn.fetchrow(
-            "SELECT * FROM community_events"  # noqa: S608
-            f" WHERE partner_id = $1 AND community_event_id = $2{lock}",
-            partner_id,
-            community_event_id,
+        row = await self.get_row(
+            CommunityEvent, partner_id, community_event_id, for_update=for_update
         )
         return None if row is None else _event(row)
 

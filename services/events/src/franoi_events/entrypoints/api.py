@@ -11,9 +11,11 @@ hub is for partner admins. Errors are RFC 9457 problems
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Self
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Self, TypeVar
 from uuid import UUID
 
+import asyncpg
 from fastapi import Depends, Query
 from franoi_common.api import (
     Answer,
@@ -39,7 +41,7 @@ from franoi_contracts.events import (
 )
 from pydantic import BaseModel
 
-from franoi_events.adapters.repository import EventsRepository, ListFilter
+from franoi_events.adapters.repository import EventsRepository, ListFilter, hub_of, series_of
 from franoi_events.domain.model import (
     AccessBatch,
     Attendance,
@@ -160,6 +162,7 @@ class AccessBatchOut(Answer):
     known_persons: list[KnownPersonAccessOut]
 
 
+AnswerT = TypeVar("AnswerT", bound=Answer)
 FromQuery = Annotated[Day | None, Query(alias="from", description="On or after this day")]
 ToQuery = Annotated[Day | None, Query(alias="to", description="On or before this day")]
 
@@ -167,6 +170,20 @@ ToQuery = Annotated[Day | None, Query(alias="to", description="On or before this
 def _period(date_from: dt.date | None, date_to: dt.date | None) -> None:
     if date_from is not None and date_to is not None and date_from > date_to:
         raise InvalidDates("'from' is after 'to'")
+
+
+def aggregates(
+    answer: type[AnswerT], of: Callable[[asyncpg.Record], Any]
+) -> Callable[[PartnerServices, str, list[asyncpg.Record]], Awaitable[list[AnswerT]]]:
+    """The answers of listed rows, each read into its aggregate by ``of`` first (rows that
+    hold opening hours or a series' figures)."""
+
+    async def answers(
+        s: PartnerServices, partner_id: str, rows: list[asyncpg.Record]
+    ) -> list[AnswerT]:
+        return [answer.of(partner_id, of(r)) for r in rows]
+
+    return answers
 
 
 api = PartnerApi(EventsRepository)
@@ -181,26 +198,26 @@ HUBS = "hubs"
 api.create("/hubs", handlers.open_hub, HubOut, HUBS, dependencies=ADMIN)
 
 
-@router.get("/hubs", response_model=Page[HubOut], tags=[HUBS])
-async def list_hubs(
-    who: Caller,
-    s: Services,
-    limit: Limit = 50,
-    offset: Offset = 0,
-    kind: HubKind | None = None,
-    municipality_code: MunicipalityQuery = None,
-    open_on: Annotated[Day | None, Query(description="Open on this day")] = None,
-) -> Any:
-    kind_value = None if kind is None else kind.value
-    found = await read(
-        s,
-        lambda repo: repo.list_hubs(
-            who.partner_id, kind_value, municipality_code, open_on, limit, offset
-        ),
-    )
-    return paged([HubOut.of(who.partner_id, x) for x in found.items], found.total, limit, offset)
+def open_that_day(open_on: dt.date | None) -> tuple[list[str], list[Any]]:
+    """Hubs open on that day (opened by it, not closed before it)."""
+    if open_on is None:
+        return [], []
+    return ["opened_on <= $2 AND (closed_on IS NULL OR closed_on >= $2)"], [open_on]
 
 
+api.listing(
+    "/hubs",
+    Hub,
+    HubOut,
+    HUBS,
+    query={
+        "kind": HubKind,
+        "municipality_code": MunicipalityQuery,
+        "open_on": Annotated[Day | None, Query(description="Open on this day")],
+    },
+    where=open_that_day,
+    answers=aggregates(HubOut, hub_of),
+)
 api.one("/hubs/{hub_id}", Hub, HubOut, HUBS)
 api.action(
     "/hubs/{hub_id}",
@@ -219,33 +236,38 @@ LABS = "labs"
 api.create("/lab-series", handlers.start_lab_series, LabSeriesOut, LABS)
 
 
-@router.get("/lab-series", response_model=Page[LabSeriesOut], tags=[LABS])
-async def list_lab_series(
-    who: Caller,
-    s: Services,
-    limit: Limit = 50,
-    offset: Offset = 0,
-    hub_id: UUID | None = None,
-    kind: CommunityEventKind | None = None,
-    status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
-    date_from: FromQuery = None,
-    date_to: ToQuery = None,
-) -> Any:
-    """Series running at some time in the period (started by ``to``, not closed before
-    ``from``)."""
+def running(
+    status: str | None, date_from: dt.date | None, date_to: dt.date | None
+) -> tuple[list[str], list[Any]]:
+    """Series open or closed, running at some time in the period (started by ``to``, not
+    closed before ``from``)."""
     _period(date_from, date_to)
-    f = ListFilter(
-        hub_id=hub_id,
-        kind=None if kind is None else kind.value,
-        status=status,
-        date_from=date_from,
-        date_to=date_to,
-    )
-    found = await read(s, lambda repo: repo.list_series(who.partner_id, f, limit, offset))
-    items = [LabSeriesOut.of(who.partner_id, x) for x in found.items]
-    return paged(items, found.total, limit, offset)
+    clauses = [
+        "($2::date IS NULL OR coalesce(closed_on, 'infinity'::date) >= $2)",
+        "($3::date IS NULL OR started_on <= $3)",
+    ]
+    if status is not None:
+        clauses.append("closed_on IS NULL" if status == "open" else "closed_on IS NOT NULL")
+    return clauses, [date_from, date_to]
 
 
+api.listing(
+    "/lab-series",
+    LabSeries,
+    LabSeriesOut,
+    LABS,
+    query={
+        "hub_id": UUID,
+        "kind": CommunityEventKind,
+        "status": Annotated[str | None, Query(pattern="^(open|closed)$")],
+        "date_from": FromQuery,
+        "date_to": ToQuery,
+    },
+    where=running,
+    answers=aggregates(LabSeriesOut, series_of),
+    description="Series running at some time in the period (started by ``to``, not closed"
+    " before\n``from``).",
+)
 api.one("/lab-series/{lab_series_id}", LabSeries, LabSeriesOut, LABS)
 api.action(
     "/lab-series/{lab_series_id}/close",
