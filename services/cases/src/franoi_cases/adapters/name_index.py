@@ -40,6 +40,16 @@ the long words two edits away (measured over the names of the search benchmark).
 _VOCABULARY_LOCK = (
     "SELECT pg_advisory_xact_lock(hashtext('franoi_cases.name_vocabulary'), hashtext($1))"
 )
+_REMEMBER = (
+    "INSERT INTO name_vocabulary (partner_id, word, skeleton)"
+    " SELECT $1, w, s FROM unnest($2::text[], $3::text[]) AS t(w, s)"
+    " ON CONFLICT DO NOTHING"
+)
+_FORGET = (
+    "DELETE FROM name_vocabulary v WHERE v.partner_id = $1 AND v.word = ANY($2::text[])"
+    " AND NOT EXISTS (SELECT 1 FROM persons p"
+    "  WHERE p.partner_id = $1 AND p.name_words @> ARRAY[v.word])"
+)
 
 
 @dataclass(frozen=True)
@@ -82,33 +92,24 @@ class NameIndex:
 
     async def remember_words(self, partner_id: str, words: Iterable[str]) -> None:
         """Add a record's words to the partner's vocabulary (last step of a transaction)."""
-        distinct = sorted(set(words))
-        if not distinct:
-            return
-        await self.conn.execute(_VOCABULARY_LOCK, partner_id)
-        await self.conn.execute(
-            "INSERT INTO name_vocabulary (partner_id, word, skeleton)"
-            " SELECT $1, w, s FROM unnest($2::text[], $3::text[]) AS t(w, s)"
-            " ON CONFLICT DO NOTHING",
-            partner_id,
-            distinct,
-            [skeleton(w) for w in distinct],
-        )
+        await self._vocabulary(partner_id, words, _REMEMBER, with_skeletons=True)
 
     async def forget_unused_words(self, partner_id: str, words: Iterable[str]) -> None:
         """Remove from the partner's vocabulary those of ``words`` no record holds any more
         (last step of a transaction)."""
+        await self._vocabulary(partner_id, words, _FORGET)
+
+    async def _vocabulary(
+        self, partner_id: str, words: Iterable[str], statement: str, *, with_skeletons: bool = False
+    ) -> None:
+        """Run ``statement`` on the partner's vocabulary for these words (``$2``, sorted,
+        each once; ``$3`` their skeletons), under the vocabulary's lock; nothing when none."""
         distinct = sorted(set(words))
         if not distinct:
             return
+        skeletons = [[skeleton(w) for w in distinct]] if with_skeletons else []
         await self.conn.execute(_VOCABULARY_LOCK, partner_id)
-        await self.conn.execute(
-            "DELETE FROM name_vocabulary v WHERE v.partner_id = $1 AND v.word = ANY($2::text[])"
-            " AND NOT EXISTS (SELECT 1 FROM persons p"
-            "  WHERE p.partner_id = $1 AND p.name_words @> ARRAY[v.word])",
-            partner_id,
-            distinct,
-        )
+        await self.conn.execute(statement, partner_id, distinct, *skeletons)
 
     async def vocabulary_matches(
         self, partner_id: str, terms: Sequence[Term], *, parts: bool
