@@ -205,19 +205,10 @@ def open_that_day(open_on: dt.date | None) -> tuple[list[str], list[Any]]:
     return ["opened_on <= $2 AND (closed_on IS NULL OR closed_on >= $2)"], [open_on]
 
 
-api.listing(
-    "/hubs",
-    Hub,
-    HubOut,
-    HUBS,
-    query={
-        "kind": HubKind,
-        "municipality_code": MunicipalityQuery,
-        "open_on": Annotated[Day | None, Query(description="Open on this day")],
-    },
-    where=open_that_day,
-    answers=aggregates(HubOut, hub_of),
-)
+OpenOn = Annotated[Day | None, Query(description="Open on this day")]
+HUB_FILTERS = {"kind": HubKind, "municipality_code": MunicipalityQuery, "open_on": OpenOn}
+hubs_out = aggregates(HubOut, hub_of)
+api.listing("/hubs", Hub, HubOut, HUBS, query=HUB_FILTERS, where=open_that_day, answers=hubs_out)
 api.one("/hubs/{hub_id}", Hub, HubOut, HUBS)
 api.action(
     "/hubs/{hub_id}",
@@ -239,8 +230,7 @@ api.create("/lab-series", handlers.start_lab_series, LabSeriesOut, LABS)
 def running(
     status: str | None, date_from: dt.date | None, date_to: dt.date | None
 ) -> tuple[list[str], list[Any]]:
-    """Series open or closed, running at some time in the period (started by ``to``, not
-    closed before ``from``)."""
+    """Series open or closed, running in the period."""
     _period(date_from, date_to)
     clauses = [
         "($2::date IS NULL OR coalesce(closed_on, 'infinity'::date) >= $2)",
@@ -251,18 +241,14 @@ def running(
     return clauses, [date_from, date_to]
 
 
+OpenOrClosed = Annotated[str | None, Query(pattern="^(open|closed)$")]
+SERIES_FILTERS = {"hub_id": UUID, "kind": CommunityEventKind, "status": OpenOrClosed}
 api.listing(
     "/lab-series",
     LabSeries,
     LabSeriesOut,
     LABS,
-    query={
-        "hub_id": UUID,
-        "kind": CommunityEventKind,
-        "status": Annotated[str | None, Query(pattern="^(open|closed)$")],
-        "date_from": FromQuery,
-        "date_to": ToQuery,
-    },
+    query={**SERIES_FILTERS, "date_from": FromQuery, "date_to": ToQuery},
     where=running,
     answers=aggregates(LabSeriesOut, series_of),
     description="Series running at some time in the period (started by ``to``, not closed"
