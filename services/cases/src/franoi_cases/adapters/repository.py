@@ -15,6 +15,7 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 import asyncpg
+from franoi_common.columns import fields_of, set_columns
 from franoi_common.repository import Repository, Table
 from franoi_contracts.base import ProtectionStatus, Sex
 from franoi_contracts.cases import InterruptionReason, PlanAxis, PlanOutcome, Progress
@@ -278,17 +279,10 @@ class CasesRepository(NameIndex, TaskRows, Repository):
             raise
 
     async def update_plan(self, partner_id: str, plan: IndividualPlan) -> None:
-        await self.conn.execute(
-            "UPDATE plans SET person_id = $3, status = $4, closed_on = $5, outcome = $6,"
-            " interruption_reason = $7 WHERE partner_id = $1 AND plan_id = $2",
-            partner_id,
-            plan.plan_id,
-            plan.person_id,
-            plan.status.value,
-            plan.closed_on,
-            None if plan.outcome is None else plan.outcome.value,
-            None if plan.interruption_reason is None else plan.interruption_reason.value,
+        changed = fields_of(
+            plan, "person_id", "status", "closed_on", "outcome", "interruption_reason"
         )
+        await set_columns(self.conn, self.tables[IndividualPlan], partner_id, plan.plan_id, changed)
         await self.conn.executemany(
             "INSERT INTO plan_reviews (plan_id, position, reviewed_on, progress)"
             " VALUES ($1, $2, $3, $4) ON CONFLICT (plan_id, position) DO NOTHING",

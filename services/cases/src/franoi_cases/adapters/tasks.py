@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 import asyncpg
+from franoi_common.columns import fields_of, set_columns
 from franoi_common.repository import Repository
 from franoi_contracts.cases import PlanAxis
 
@@ -67,23 +67,12 @@ class TaskRows(Repository):
     # --- tasks -------------------------------------------------------------------------
 
     async def add_task(self, partner_id: str, task: Task) -> None:
-        await self.conn.execute(
-            f"INSERT INTO tasks (partner_id, {_TASK_COLUMNS})"  # noqa: S608 (constant)
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            partner_id,
-            *_task_values(task),
-        )
+        statement, args = self.insert(partner_id, task)
+        await self.conn.execute(statement, *args)
 
     async def update_task(self, partner_id: str, task: Task) -> None:
-        await self.conn.execute(
-            "UPDATE tasks SET status = $3, done_on = $4, cancelled_on = $5"
-            " WHERE partner_id = $1 AND task_id = $2",
-            partner_id,
-            task.task_id,
-            task.status.value,
-            task.done_on,
-            task.cancelled_on,
-        )
+        changed = fields_of(task, "status", "done_on", "cancelled_on")
+        await set_columns(self.conn, self.tables[Task], partner_id, task.task_id, changed)
 
     async def get_task(
         self, partner_id: str, task_id: UUID, *, for_update: bool = False
@@ -159,18 +148,3 @@ class TaskRows(Repository):
             person_id,
         )
         return [c for c in (consent_of(r) for r in rows) if c is not None]
-
-
-def _task_values(task: Task) -> list[Any]:
-    return [
-        task.task_id,
-        task.plan_id,
-        task.person_id,
-        task.title,
-        None if task.axis is None else task.axis.value,
-        task.due_on,
-        task.assignee,
-        task.status.value,
-        task.done_on,
-        task.cancelled_on,
-    ]

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
+from franoi_common.columns import set_columns
 from franoi_common.repository import Repository, Table
 from franoi_contracts.events import (
     AccessTopic,
@@ -103,10 +104,23 @@ def hub_of(row: asyncpg.Record) -> Hub:
     )
 
 
+_ATTENDANCE = ("participants", "beneficiaries", "volunteers")
+
+
+def _attendance_columns(attendance: Attendance | None, prefix: str = "") -> dict[str, Any]:
+    """An attendance in its columns (``prefix``: ``distinct_`` for a series' figures)."""
+    counts = dict.fromkeys(_ATTENDANCE) if attendance is None else vars(attendance)
+    return {f"{prefix}{n}": counts[n] for n in _ATTENDANCE}
+
+
+def _attendance_of(row: asyncpg.Record, prefix: str = "") -> Attendance | None:
+    """The attendance in a row's columns; None before it is known."""
+    if row[f"{prefix}participants"] is None:
+        return None
+    return Attendance(*(row[f"{prefix}{n}"] for n in _ATTENDANCE))
+
+
 def _event(row: asyncpg.Record) -> CommunityEvent:
-    attendance = None
-    if row["participants"] is not None:
-        attendance = Attendance(row["participants"], row["beneficiaries"], row["volunteers"])
     reason = row["cancellation_reason"]
     co_organisers = ("associations", "public_bodies", "companies", "others")
     return CommunityEvent(
@@ -115,22 +129,14 @@ def _event(row: asyncpg.Record) -> CommunityEvent:
         kind=CommunityEventKind(row["kind"]),
         co_organisers=CoOrganisers(**{o: row[f"co_organising_{o}"] for o in co_organisers}),
         status=CommunityEventStatus(row["status"]),
-        attendance=attendance,
+        attendance=_attendance_of(row),
         cancellation_reason=None if reason is None else CancellationReason(reason),
     )
 
 
 def series_of(row: asyncpg.Record) -> LabSeries:
-    figures = None
-    if row["closed_on"] is not None:
-        figures = SeriesFigures(
-            sessions_held=row["sessions_held"],
-            distinct=Attendance(
-                row["distinct_participants"],
-                row["distinct_beneficiaries"],
-                row["distinct_volunteers"],
-            ),
-        )
+    distinct = _attendance_of(row, "distinct_")  # written with closed_on, at the close
+    figures = None if distinct is None else SeriesFigures(row["sessions_held"], distinct)
     return LabSeries(
         **_columns(row, *_PLACE, "lab_series_id", "title", "started_on", "closed_on"),
         kind=CommunityEventKind(row["kind"]),
@@ -144,36 +150,41 @@ A = TypeVar("A")
 class EventsRepository(Repository):
     tables = {
         Hub: Table("hubs", "hub_id", by_hand="hub"),
-        LabSeries: Table("lab_series", "lab_series_id", by_hand="series"),
-        CommunityEvent: Table("community_events", "community_event_id", by_hand="event"),
+        LabSeries: Table(
+            "lab_series", "lab_series_id", frozenset({"events", "figures", "sessions"}), "series"
+        ),
+        CommunityEvent: Table(
+            "community_events",
+            "community_event_id",
+            frozenset({"events", "co_organisers", "attendance"}),
+            "event",
+        ),
         AccessBatch: Table("access_batches", "access_batch_id", by_hand="batch"),
     }
+
+    async def _insert(self, partner_id: str, aggregate: Any, **columns: Any) -> None:
+        """The aggregate's row: its fields, each in the column of its name (but those not
+        stored), and ``columns`` made from the others (value objects, JSON)."""
+        statement, args = self.insert(partner_id, aggregate, **columns)
+        await self.conn.execute(statement, *args)
+
+    async def _set(self, aggregate: Any, partner_id: str, **columns: Any) -> None:
+        """What a change of the aggregate sets in its row."""
+        table = self.tables[type(aggregate)]
+        await set_columns(self.conn, table, partner_id, getattr(aggregate, table.key), columns)
 
     # --- hubs ------------------------------------------------------------------------------
 
     async def add_hub(self, partner_id: str, hub: Hub) -> None:
-        await self.conn.execute(
-            "INSERT INTO hubs (hub_id, partner_id, name, municipality_code, kind, opening_hours,"
-            " opened_on, closed_on) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)",
-            hub.hub_id,
-            partner_id,
-            hub.name,
-            hub.municipality_code,
-            hub.kind.value,
-            _slots_to_json(hub.opening_hours),
-            hub.opened_on,
-            hub.closed_on,
-        )
+        await self._insert(partner_id, hub, opening_hours=_slots_to_json(hub.opening_hours))
 
     async def update_hub(self, partner_id: str, hub: Hub) -> None:
-        await self.conn.execute(
-            "UPDATE hubs SET name = $3, opening_hours = $4::jsonb, closed_on = $5"
-            " WHERE partner_id = $1 AND hub_id = $2",
+        await self._set(
+            hub,
             partner_id,
-            hub.hub_id,
-            hub.name,
-            _slots_to_json(hub.opening_hours),
-            hub.closed_on,
+            name=hub.name,
+            opening_hours=_slots_to_json(hub.opening_hours),
+            closed_on=hub.closed_on,
         )
 
     async def get_hub(
@@ -200,31 +211,16 @@ class EventsRepository(Repository):
     # --- lab series ------------------------------------------------------------------------
 
     async def add_series(self, partner_id: str, series: LabSeries) -> None:
-        await self.conn.execute(
-            "INSERT INTO lab_series (lab_series_id, partner_id, kind, title, hub_id,"
-            " municipality_code, started_on) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            series.lab_series_id,
-            partner_id,
-            series.kind.value,
-            series.title,
-            series.hub_id,
-            series.municipality_code,
-            series.started_on,
-        )
+        await self._insert(partner_id, series)
 
     async def update_series(self, partner_id: str, series: LabSeries) -> None:
         figures = series.figures
-        await self.conn.execute(
-            "UPDATE lab_series SET closed_on = $3, sessions_held = $4, distinct_participants = $5,"
-            " distinct_beneficiaries = $6, distinct_volunteers = $7"
-            " WHERE partner_id = $1 AND lab_series_id = $2",
+        await self._set(
+            series,
             partner_id,
-            series.lab_series_id,
-            series.closed_on,
-            None if figures is None else figures.sessions_held,
-            None if figures is None else figures.distinct.participants,
-            None if figures is None else figures.distinct.beneficiaries,
-            None if figures is None else figures.distinct.volunteers,
+            closed_on=series.closed_on,
+            sessions_held=None if figures is None else figures.sessions_held,
+            **_attendance_columns(None if figures is None else figures.distinct, "distinct_"),
         )
 
     async def get_series(
@@ -246,44 +242,18 @@ class EventsRepository(Repository):
     # --- community events ------------------------------------------------------------------
 
     async def add_event(self, partner_id: str, event: CommunityEvent) -> None:
-        co = event.co_organisers
-        await self.conn.execute(
-            "INSERT INTO community_events (community_event_id, partner_id, kind, title, hub_id,"
-            " municipality_code, lab_series_id, starts_on, duration_minutes,"
-            " co_organising_associations, co_organising_public_bodies, co_organising_companies,"
-            " co_organising_others, status)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            event.community_event_id,
-            partner_id,
-            event.kind.value,
-            event.title,
-            event.hub_id,
-            event.municipality_code,
-            event.lab_series_id,
-            event.starts_on,
-            event.duration_minutes,
-            co.associations,
-            co.public_bodies,
-            co.companies,
-            co.others,
-            event.status.value,
-        )
+        co = {f"co_organising_{k}": n for k, n in vars(event.co_organisers).items()}
+        await self._insert(partner_id, event, **co)
 
     async def update_event(self, partner_id: str, event: CommunityEvent) -> None:
-        a = event.attendance
-        await self.conn.execute(
-            "UPDATE community_events SET status = $3, held_on = $4, participants = $5,"
-            " beneficiaries = $6, volunteers = $7, cancelled_on = $8, cancellation_reason = $9"
-            " WHERE partner_id = $1 AND community_event_id = $2",
+        await self._set(
+            event,
             partner_id,
-            event.community_event_id,
-            event.status.value,
-            event.held_on,
-            None if a is None else a.participants,
-            None if a is None else a.beneficiaries,
-            None if a is None else a.volunteers,
-            event.cancelled_on,
-            None if event.cancellation_reason is None else event.cancellation_reason.value,
+            status=event.status,
+            held_on=event.held_on,
+            **_attendance_columns(event.attendance),
+            cancelled_on=event.cancelled_on,
+            cancellation_reason=event.cancellation_reason,
         )
 
     async def get_event(
