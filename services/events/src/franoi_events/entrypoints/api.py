@@ -41,7 +41,13 @@ from franoi_contracts.events import (
 )
 from pydantic import BaseModel
 
-from franoi_events.adapters.repository import EventsRepository, ListFilter, hub_of, series_of
+from franoi_events.adapters.repository import (
+    EventsRepository,
+    ListFilter,
+    Listing,
+    hub_of,
+    series_of,
+)
 from franoi_events.domain.model import (
     AccessBatch,
     Attendance,
@@ -189,6 +195,37 @@ def aggregates(
 api = PartnerApi(EventsRepository)
 router = api.router
 read = api.read
+
+Rows = Callable[[EventsRepository, str, ListFilter, int, int], Awaitable[Listing]]
+"""A repository's page of aggregates: ``(repository, partner_id, filter, limit, offset)``."""
+
+
+def by_day(
+    path: str,
+    answer: type[Answer],
+    tag: str,
+    rows: Rows,
+    wanted: Callable[..., ListFilter],
+    **route: Any,
+) -> None:
+    """``GET <path>``: a page of the caller's partner's aggregates, latest day first, as the
+    repository's ``rows`` lists them (the shared :meth:`PartnerApi.listing` lists the newest
+    created first). ``wanted`` takes the query's filters (its parameters) into a filter."""
+
+    async def endpoint(
+        who: Caller,
+        s: Services,
+        f: ListFilter = Depends(wanted),  # noqa: B008 (a route's own dependency)
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> Any:
+        found = await read(s, lambda repo: rows(repo, who.partner_id, f, limit, offset))
+        items = [answer.of(who.partner_id, x) for x in found.items]
+        return paged(items, found.total, limit, offset)
+
+    router.get(path, response_model=Page[answer], tags=[tag], **route)(endpoint)  # type: ignore[valid-type]
+
+
 ADMIN = [Depends(partner_member(Role.PARTNER_ADMIN))]
 """Opening, describing and closing a hub is for partner admins."""
 
@@ -276,32 +313,28 @@ api.create(
 )
 
 
-@router.get("/community-events", response_model=Page[CommunityEventOut], tags=[EVENTS])
-async def list_events(
-    who: Caller,
-    s: Services,
-    limit: Limit = 50,
-    offset: Offset = 0,
+def events_wanted(
     hub_id: UUID | None = None,
     kind: CommunityEventKind | None = None,
     status: CommunityEventStatus | None = None,
     lab_series_id: UUID | None = None,
     date_from: FromQuery = None,
     date_to: ToQuery = None,
-) -> Any:
-    """Events whose day (held on, or scheduled for) is in the period, latest first."""
+) -> ListFilter:
     _period(date_from, date_to)
-    f = ListFilter(
-        hub_id=hub_id,
-        kind=None if kind is None else kind.value,
-        status=None if status is None else status.value,
-        lab_series_id=lab_series_id,
-        date_from=date_from,
-        date_to=date_to,
-    )
-    found = await read(s, lambda repo: repo.list_events(who.partner_id, f, limit, offset))
-    items = [CommunityEventOut.of(who.partner_id, x) for x in found.items]
-    return paged(items, found.total, limit, offset)
+    kind_value, status_value = (None if x is None else x.value for x in (kind, status))
+    return ListFilter(hub_id, kind_value, status_value, lab_series_id, date_from, date_to)
+
+
+by_day(
+    "/community-events",
+    CommunityEventOut,
+    EVENTS,
+    EventsRepository.list_events,
+    events_wanted,
+    name="list_events",
+    description="Events whose day (held on, or scheduled for) is in the period, latest first.",
+)
 
 
 EVENT = "/community-events/{community_event_id}"
@@ -331,23 +364,21 @@ api.create(
 )
 
 
-@router.get("/access-batches", response_model=Page[AccessBatchOut], tags=[ACCESSES])
-async def list_access_batches(
-    who: Caller,
-    s: Services,
-    limit: Limit = 50,
-    offset: Offset = 0,
-    hub_id: UUID | None = None,
-    date_from: FromQuery = None,
-    date_to: ToQuery = None,
-) -> Any:
+def batches_wanted(
+    hub_id: UUID | None = None, date_from: FromQuery = None, date_to: ToQuery = None
+) -> ListFilter:
     _period(date_from, date_to)
-    f = ListFilter(hub_id=hub_id, date_from=date_from, date_to=date_to)
-    found = await read(s, lambda repo: repo.list_batches(who.partner_id, f, limit, offset))
-    items = [AccessBatchOut.of(who.partner_id, x) for x in found.items]
-    return paged(items, found.total, limit, offset)
+    return ListFilter(hub_id=hub_id, date_from=date_from, date_to=date_to)
 
 
+by_day(
+    "/access-batches",
+    AccessBatchOut,
+    ACCESSES,
+    EventsRepository.list_batches,
+    batches_wanted,
+    name="list_access_batches",
+)
 api.one("/access-batches/{access_batch_id}", AccessBatch, AccessBatchOut, ACCESSES)
 
 # --- the person's file -------------------------------------------------------------------
