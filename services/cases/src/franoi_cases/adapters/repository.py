@@ -305,12 +305,7 @@ class CasesRepository(NameIndex, TaskRows, Repository):
         return plans[0] if plans else None
 
     async def plans_of(self, partner_id: str, person_id: UUID) -> list[IndividualPlan]:
-        rows = await self.conn.fetch(
-            "SELECT * FROM plans WHERE partner_id = $1 AND person_id = $2"
-            " ORDER BY opened_on, plan_id",
-            partner_id,
-            person_id,
-        )
+        rows = await self.rows_of(partner_id, person_id, "plans", order="opened_on, plan_id")
         return await self._plans(rows)
 
     # --- access log ------------------------------------------------------------------

@@ -64,6 +64,19 @@ def consent_of(row: asyncpg.Record, prefix: str = "") -> Consent | None:
 class TaskRows(Repository):
     """The tasks and consents part of the cases repository."""
 
+    async def rows_of(
+        self, partner_id: str, person_id: UUID, table: str, *, order: str
+    ) -> list[asyncpg.Record]:
+        """The partner's rows of one person in ``table``, in ``order``."""
+        return list(
+            await self.conn.fetch(
+                f"SELECT * FROM {table} WHERE partner_id = $1 AND person_id = $2"  # noqa: S608
+                f" ORDER BY {order}",
+                partner_id,
+                person_id,
+            )
+        )
+
     # --- tasks -------------------------------------------------------------------------
 
     async def add_task(self, partner_id: str, task: Task) -> None:
@@ -141,10 +154,5 @@ class TaskRows(Repository):
 
     async def consents_of(self, partner_id: str, person_id: UUID) -> list[Consent]:
         """The person's consent history, oldest first."""
-        rows = await self.conn.fetch(
-            "SELECT given_on, scopes, recorded_by, recorded_at FROM consents"
-            " WHERE partner_id = $1 AND person_id = $2 ORDER BY id",
-            partner_id,
-            person_id,
-        )
+        rows = await self.rows_of(partner_id, person_id, "consents", order="id")
         return [c for c in (consent_of(r) for r in rows) if c is not None]
