@@ -80,6 +80,21 @@ def like_patterns(text: str) -> list[str]:
     return [f"%{w}%" for w in escaped]
 
 
+@dataclass(frozen=True)
+class PersonQuery:
+    """What a search of the partner's persons asks: every criterion given must match."""
+
+    name: str | None = None
+    """Parts of the name (a plain search)."""
+    terms: Sequence[Term] | None = None
+    """The name's words, each matched tolerant of typos (a similar search)."""
+    born_on: dt.date | None = None
+    document_index: str | None = None
+    """The blind index of a document identifier."""
+    person_refs: Sequence[str] | None = None
+    """Only the persons with one of these references."""
+
+
 class NameIndex:
     """The name part of the cases repository."""
 
@@ -144,34 +159,24 @@ class NameIndex:
 
     # --- search ----------------------------------------------------------------------------
 
-    async def search(
-        self,
-        partner_id: str,
-        *,
-        name: str | None,
-        terms: Sequence[Term] | None,
-        born_on: dt.date | None,
-        document_index: str | None,
-        limit: int,
-        offset: int,
-        person_refs: Sequence[str] | None = None,
-    ) -> Found:
+    async def search(self, partner_id: str, q: PersonQuery, limit: int, offset: int) -> Found:
         """Live (not merged) persons matching every criterion given. ``terms`` (a similar
         search): ordered by score, then name; else ``name`` is matched as parts of the
         name and the persons are ordered by name."""
         args: list[Any] = [partner_id]
         clauses = ["partner_id = $1", "merged_into IS NULL"]
-        if born_on is not None:
-            args.append(born_on)
+        if q.born_on is not None:
+            args.append(q.born_on)
             clauses.append(f"born_on = ${len(args)}")
-        if document_index is not None:
-            args.append(document_index)
+        if q.document_index is not None:
+            args.append(q.document_index)
             n = len(args)
             clauses.append(f"(tax_code_index = ${n} OR residence_permit_index = ${n})")
-        if person_refs is not None:
-            args.append(list(person_refs))
+        if q.person_refs is not None:
+            args.append(list(q.person_refs))
             clauses.append(f"person_ref = ANY(${len(args)}::text[])")
         score, order = "NULL::float8", "search_name, person_id"
+        terms = q.terms
         if terms:
             matches = await self.vocabulary_matches(partner_id, terms, parts=True)
             if not all(matches):
@@ -187,8 +192,8 @@ class NameIndex:
                 weights.append(f"CASE {' '.join(cases)} ELSE 0 END")
             score = f"(({' + '.join(weights)}) / {len(matches)})::float8"
             order = "score DESC, search_name, person_id"
-        elif name:
-            for pattern in like_patterns(name):
+        elif q.name:
+            for pattern in like_patterns(q.name):
                 args.append(pattern)
                 clauses.append(f"search_name LIKE ${len(args)}")
         where = " AND ".join(clauses)

@@ -26,6 +26,7 @@ from franoi_common.pseudonym import normalise_identifier, person_ref
 from opentelemetry import propagate
 
 from franoi_cases.adapters.crypto import FieldCipher
+from franoi_cases.adapters.name_index import PersonQuery
 from franoi_cases.adapters.repository import CasesRepository, Found, PlanFilter
 from franoi_cases.domain import names
 from franoi_cases.domain.duplicates import (
@@ -337,20 +338,9 @@ async def search_persons(
         terms = names.search_terms(name)
         if not terms:
             raise InvalidValue("name: give at least one word of two Latin letters or more")
+    q = PersonQuery(name, terms, born_on, index, person_refs)
     return await shown(
-        s,
-        who,
-        lambda repo: repo.search(
-            who.partner_id,
-            name=name,
-            terms=terms,
-            born_on=born_on,
-            document_index=index,
-            limit=limit,
-            offset=offset,
-            person_refs=person_refs,
-        ),
-        Operation.SEARCH_HIT,
+        s, who, lambda repo: repo.search(who.partner_id, q, limit, offset), Operation.SEARCH_HIT
     )
 
 
