@@ -575,6 +575,7 @@ async def test_lists_filter_by_hub_kind_period_and_paginate(events: Events) -> N
     assert ids(await api.get("/v1/hubs", kind="help_desk"), "hub_id") == [b]
     assert ids(await api.get("/v1/hubs", municipality_code="H264"), "hub_id") == [a]
     assert (await api.get("/v1/hubs", open_on=day(-100)))["total"] == 0
+    assert (await api.get("/v1/hubs", open_on=day(-90), kind="help_desk"))["total"] == 1
 
     for offset, hub in ((-3, a), (-2, a), (-1, b)):
         await api.call(
