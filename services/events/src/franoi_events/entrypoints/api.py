@@ -322,7 +322,8 @@ def events_wanted(
     date_to: ToQuery = None,
 ) -> ListFilter:
     _period(date_from, date_to)
-    kind_value, status_value = (None if x is None else x.value for x in (kind, status))
+    kind_value = None if kind is None else kind.value
+    status_value = None if status is None else status.value
     return ListFilter(hub_id, kind_value, status_value, lab_series_id, date_from, date_to)
 
 
