@@ -387,6 +387,12 @@ async def test_lab_series_sessions_and_distinct_participants(events: Events) -> 
     )
     page = await api.get("/v1/community-events", lab_series_id=sid)
     assert page["total"] == 3
+    # listed with its figures, running until the day it closed
+    listed = await api.get("/v1/lab-series", hub_id=h, status="closed", **{"from": day(-1)})
+    assert [(s["lab_series_id"], s["distinct_participants"]) for s in listed["items"]] == [
+        (sid, 20)
+    ]
+    assert (await api.get("/v1/lab-series", hub_id=h, **{"from": day()}))["total"] == 0
 
 
 # --- walk-in accesses --------------------------------------------------------------------
@@ -569,6 +575,7 @@ async def test_lists_filter_by_hub_kind_period_and_paginate(events: Events) -> N
     assert ids(await api.get("/v1/hubs", kind="help_desk"), "hub_id") == [b]
     assert ids(await api.get("/v1/hubs", municipality_code="H264"), "hub_id") == [a]
     assert (await api.get("/v1/hubs", open_on=day(-100)))["total"] == 0
+    assert (await api.get("/v1/hubs", open_on=day(-90), kind="help_desk"))["total"] == 1
 
     for offset, hub in ((-3, a), (-2, a), (-1, b)):
         await api.call(
@@ -600,6 +607,7 @@ async def test_lists_filter_by_hub_kind_period_and_paginate(events: Events) -> N
     ]
     assert (await api.get("/v1/lab-series", status="closed"))["total"] == 0
     assert (await api.get("/v1/lab-series", **{"to": day(-6)}))["total"] == 0
+    assert (await api.get("/v1/lab-series", **{"from": day(), "to": day()}))["total"] == 1
 
     for path in ("/v1/community-events", "/v1/access-batches", "/v1/lab-series"):
         problem = await api.call("GET", path, params={"from": day(), "to": day(-1)}, status=422)

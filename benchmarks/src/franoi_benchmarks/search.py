@@ -52,6 +52,7 @@ from typing import Any
 
 import asyncpg
 from franoi_cases.adapters.crypto import FieldCipher
+from franoi_cases.adapters.name_index import PersonQuery
 from franoi_cases.adapters.repository import CasesRepository
 from franoi_cases.bootstrap import DEFINITION
 from franoi_cases.domain import names
@@ -205,15 +206,13 @@ async def statements_of(
     if body.get("document"):
         index = cipher.blind_index(PARTNER, normalise_identifier(body["document"]))
     async with conn.transaction():
-        found = await repo.search(
-            PARTNER,
+        criteria = PersonQuery(
             name=body.get("name"),
             terms=names.terms(body["name"]) if similar else None,
             born_on=dt.date.fromisoformat(body["born_on"]) if body.get("born_on") else None,
             document_index=index,
-            limit=body["limit"],
-            offset=0,
         )
+        found = await repo.search(PARTNER, criteria, limit=body["limit"], offset=0)
     return recorder.statements, found.total
 
 

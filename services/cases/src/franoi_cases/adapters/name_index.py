@@ -40,6 +40,16 @@ the long words two edits away (measured over the names of the search benchmark).
 _VOCABULARY_LOCK = (
     "SELECT pg_advisory_xact_lock(hashtext('franoi_cases.name_vocabulary'), hashtext($1))"
 )
+_REMEMBER = (
+    "INSERT INTO name_vocabulary (partner_id, word, skeleton)"
+    " SELECT $1, w, s FROM unnest($2::text[], $3::text[]) AS t(w, s)"
+    " ON CONFLICT DO NOTHING"
+)
+_FORGET = (
+    "DELETE FROM name_vocabulary v WHERE v.partner_id = $1 AND v.word = ANY($2::text[])"
+    " AND NOT EXISTS (SELECT 1 FROM persons p"
+    "  WHERE p.partner_id = $1 AND p.name_words @> ARRAY[v.word])"
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,21 @@ def like_patterns(text: str) -> list[str]:
     return [f"%{w}%" for w in escaped]
 
 
+@dataclass(frozen=True)
+class PersonQuery:
+    """What a search of the partner's persons asks: every criterion given must match."""
+
+    name: str | None = None
+    """Parts of the name (a plain search)."""
+    terms: Sequence[Term] | None = None
+    """The name's words, each matched tolerant of typos (a similar search)."""
+    born_on: dt.date | None = None
+    document_index: str | None = None
+    """The blind index of a document identifier."""
+    person_refs: Sequence[str] | None = None
+    """Only the persons with one of these references."""
+
+
 class NameIndex:
     """The name part of the cases repository."""
 
@@ -82,33 +107,24 @@ class NameIndex:
 
     async def remember_words(self, partner_id: str, words: Iterable[str]) -> None:
         """Add a record's words to the partner's vocabulary (last step of a transaction)."""
-        distinct = sorted(set(words))
-        if not distinct:
-            return
-        await self.conn.execute(_VOCABULARY_LOCK, partner_id)
-        await self.conn.execute(
-            "INSERT INTO name_vocabulary (partner_id, word, skeleton)"
-            " SELECT $1, w, s FROM unnest($2::text[], $3::text[]) AS t(w, s)"
-            " ON CONFLICT DO NOTHING",
-            partner_id,
-            distinct,
-            [skeleton(w) for w in distinct],
-        )
+        await self._vocabulary(partner_id, words, _REMEMBER, with_skeletons=True)
 
     async def forget_unused_words(self, partner_id: str, words: Iterable[str]) -> None:
         """Remove from the partner's vocabulary those of ``words`` no record holds any more
         (last step of a transaction)."""
+        await self._vocabulary(partner_id, words, _FORGET)
+
+    async def _vocabulary(
+        self, partner_id: str, words: Iterable[str], statement: str, *, with_skeletons: bool = False
+    ) -> None:
+        """Run ``statement`` on the partner's vocabulary for these words (``$2``, sorted,
+        each once; ``$3`` their skeletons), under the vocabulary's lock; nothing when none."""
         distinct = sorted(set(words))
         if not distinct:
             return
+        skeletons = [[skeleton(w) for w in distinct]] if with_skeletons else []
         await self.conn.execute(_VOCABULARY_LOCK, partner_id)
-        await self.conn.execute(
-            "DELETE FROM name_vocabulary v WHERE v.partner_id = $1 AND v.word = ANY($2::text[])"
-            " AND NOT EXISTS (SELECT 1 FROM persons p"
-            "  WHERE p.partner_id = $1 AND p.name_words @> ARRAY[v.word])",
-            partner_id,
-            distinct,
-        )
+        await self.conn.execute(statement, partner_id, distinct, *skeletons)
 
     async def vocabulary_matches(
         self, partner_id: str, terms: Sequence[Term], *, parts: bool
@@ -143,34 +159,24 @@ class NameIndex:
 
     # --- search ----------------------------------------------------------------------------
 
-    async def search(
-        self,
-        partner_id: str,
-        *,
-        name: str | None,
-        terms: Sequence[Term] | None,
-        born_on: dt.date | None,
-        document_index: str | None,
-        limit: int,
-        offset: int,
-        person_refs: Sequence[str] | None = None,
-    ) -> Found:
+    async def search(self, partner_id: str, q: PersonQuery, limit: int, offset: int) -> Found:
         """Live (not merged) persons matching every criterion given. ``terms`` (a similar
         search): ordered by score, then name; else ``name`` is matched as parts of the
         name and the persons are ordered by name."""
         args: list[Any] = [partner_id]
         clauses = ["partner_id = $1", "merged_into IS NULL"]
-        if born_on is not None:
-            args.append(born_on)
+        if q.born_on is not None:
+            args.append(q.born_on)
             clauses.append(f"born_on = ${len(args)}")
-        if document_index is not None:
-            args.append(document_index)
+        if q.document_index is not None:
+            args.append(q.document_index)
             n = len(args)
             clauses.append(f"(tax_code_index = ${n} OR residence_permit_index = ${n})")
-        if person_refs is not None:
-            args.append(list(person_refs))
+        if q.person_refs is not None:
+            args.append(list(q.person_refs))
             clauses.append(f"person_ref = ANY(${len(args)}::text[])")
         score, order = "NULL::float8", "search_name, person_id"
+        terms = q.terms
         if terms:
             matches = await self.vocabulary_matches(partner_id, terms, parts=True)
             if not all(matches):
@@ -186,8 +192,8 @@ class NameIndex:
                 weights.append(f"CASE {' '.join(cases)} ELSE 0 END")
             score = f"(({' + '.join(weights)}) / {len(matches)})::float8"
             order = "score DESC, search_name, person_id"
-        elif name:
-            for pattern in like_patterns(name):
+        elif q.name:
+            for pattern in like_patterns(q.name):
                 args.append(pattern)
                 clauses.append(f"search_name LIKE ${len(args)}")
         where = " AND ".join(clauses)

@@ -10,10 +10,12 @@ and the consent history in :mod:`.tasks`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 import asyncpg
+from franoi_common.columns import fields_of, set_columns
 from franoi_common.repository import Repository, Table
 from franoi_contracts.base import ProtectionStatus, Sex
 from franoi_contracts.cases import InterruptionReason, PlanAxis, PlanOutcome, Progress
@@ -39,7 +41,17 @@ from franoi_cases.domain.tasks import Task
 
 A = TypeVar("A")
 
-__all__ = ["CasesRepository", "Found"]
+
+@dataclass(frozen=True)
+class PlanFilter:
+    """What a list of plans is narrowed to (each filter given must match)."""
+
+    status: PlanStatus | None = None
+    person_id: UUID | None = None
+    key_worker: str | None = None
+
+
+__all__ = ["CasesRepository", "Found", "PlanFilter"]
 
 
 class CasesRepository(NameIndex, TaskRows, Repository):
@@ -165,12 +177,7 @@ class CasesRepository(NameIndex, TaskRows, Repository):
     async def get_person(
         self, partner_id: str, person_id: UUID, *, for_update: bool = False
     ) -> Person | None:
-        lock = " FOR UPDATE" if for_update else ""
-        row = await self.conn.fetchrow(
-            f"SELECT * FROM persons WHERE partner_id = $1 AND person_id = $2{lock}",  # noqa: S608
-            partner_id,
-            person_id,
-        )
+        row = await self.get_row(Person, partner_id, person_id, for_update=for_update)
         return None if row is None else self._person(row)
 
     async def holders_of(self, partner_id: str, documents: Documents) -> list[Person]:
@@ -178,20 +185,24 @@ class CasesRepository(NameIndex, TaskRows, Repository):
         indexes = [self.cipher.blind_index(partner_id, i) for i in documents.identifiers()]
         if not indexes:
             return []
-        rows = await self.conn.fetch(
-            "SELECT * FROM persons WHERE partner_id = $1"
-            " AND (tax_code_index = ANY($2::text[]) OR residence_permit_index = ANY($2::text[]))",
+        return await self._persons(
+            "(tax_code_index = ANY($2::text[]) OR residence_permit_index = ANY($2::text[]))",
             partner_id,
             indexes,
         )
-        return [self._person(r) for r in rows]
 
     async def by_person_ref(self, partner_id: str, person_ref: str) -> list[Person]:
+        return await self._persons(
+            "person_ref = $2 AND merged_into IS NULL ORDER BY created_at", partner_id, person_ref
+        )
+
+    async def _persons(self, rest: str, partner_id: str, *args: Any) -> list[Person]:
+        """The partner's persons matching the ``rest`` of the query (its other conditions,
+        an order; ``$2``... are ``args``)."""
         rows = await self.conn.fetch(
-            "SELECT * FROM persons WHERE partner_id = $1 AND person_ref = $2"
-            " AND merged_into IS NULL ORDER BY created_at",
+            f"SELECT * FROM persons WHERE partner_id = $1 AND {rest}",  # noqa: S608 (constants)
             partner_id,
-            person_ref,
+            *args,
         )
         return [self._person(r) for r in rows]
 
@@ -236,23 +247,10 @@ class CasesRepository(NameIndex, TaskRows, Repository):
             for r in rows
         ]
 
-    async def list_plans(
-        self,
-        partner_id: str,
-        *,
-        status: PlanStatus | None,
-        person_id: UUID | None,
-        limit: int,
-        offset: int,
-        key_worker: str | None = None,
-    ) -> Found:
+    async def list_plans(self, partner_id: str, f: PlanFilter, limit: int, offset: int) -> Found:
         """A page of the partner's plans, newest first."""
         rows = await self.list(
-            IndividualPlan,
-            partner_id,
-            filters={"status": status, "person_id": person_id, "key_worker": key_worker},
-            limit=limit,
-            offset=offset,
+            IndividualPlan, partner_id, filters=vars(f), limit=limit, offset=offset
         )
         return Found(await self._plans(rows.items), rows.total)
 
@@ -281,17 +279,10 @@ class CasesRepository(NameIndex, TaskRows, Repository):
             raise
 
     async def update_plan(self, partner_id: str, plan: IndividualPlan) -> None:
-        await self.conn.execute(
-            "UPDATE plans SET person_id = $3, status = $4, closed_on = $5, outcome = $6,"
-            " interruption_reason = $7 WHERE partner_id = $1 AND plan_id = $2",
-            partner_id,
-            plan.plan_id,
-            plan.person_id,
-            plan.status.value,
-            plan.closed_on,
-            None if plan.outcome is None else plan.outcome.value,
-            None if plan.interruption_reason is None else plan.interruption_reason.value,
+        changed = fields_of(
+            plan, "person_id", "status", "closed_on", "outcome", "interruption_reason"
         )
+        await set_columns(self.conn, self.tables[IndividualPlan], partner_id, plan.plan_id, changed)
         await self.conn.executemany(
             "INSERT INTO plan_reviews (plan_id, position, reviewed_on, progress)"
             " VALUES ($1, $2, $3, $4) ON CONFLICT (plan_id, position) DO NOTHING",
@@ -309,22 +300,12 @@ class CasesRepository(NameIndex, TaskRows, Repository):
     async def get_plan(
         self, partner_id: str, plan_id: UUID, *, for_update: bool = False
     ) -> IndividualPlan | None:
-        lock = " FOR UPDATE" if for_update else ""
-        rows = await self.conn.fetch(
-            f"SELECT * FROM plans WHERE partner_id = $1 AND plan_id = $2{lock}",  # noqa: S608
-            partner_id,
-            plan_id,
-        )
-        plans = await self._plans(rows)
+        row = await self.get_row(IndividualPlan, partner_id, plan_id, for_update=for_update)
+        plans = await self._plans([] if row is None else [row])
         return plans[0] if plans else None
 
     async def plans_of(self, partner_id: str, person_id: UUID) -> list[IndividualPlan]:
-        rows = await self.conn.fetch(
-            "SELECT * FROM plans WHERE partner_id = $1 AND person_id = $2"
-            " ORDER BY opened_on, plan_id",
-            partner_id,
-            person_id,
-        )
+        rows = await self.rows_of(partner_id, person_id, "plans", order="opened_on, plan_id")
         return await self._plans(rows)
 
     # --- access log ------------------------------------------------------------------

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
+from franoi_common.columns import fields_of, set_columns
+from franoi_common.repository import Repository
 from franoi_contracts.cases import PlanAxis
 
 from franoi_cases.adapters.name_index import Found
@@ -18,6 +20,18 @@ from franoi_cases.domain.tasks import Task, TaskStatus
 _TASK_COLUMNS = (
     "task_id, plan_id, person_id, title, axis, due_on, assignee, status, done_on, cancelled_on"
 )
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What a list of tasks is narrowed to (each filter given must match)."""
+
+    assignee: str | None = None
+    status: TaskStatus | None = None
+    due_before: dt.date | None = None
+    """Due before this day (not on it)."""
+    person_id: UUID | None = None
+    plan_id: UUID | None = None
 
 
 def task_of(row: asyncpg.Record) -> Task:
@@ -47,42 +61,36 @@ def consent_of(row: asyncpg.Record, prefix: str = "") -> Consent | None:
     )
 
 
-class TaskRows:
+class TaskRows(Repository):
     """The tasks and consents part of the cases repository."""
 
-    conn: asyncpg.Connection
+    async def rows_of(
+        self, partner_id: str, person_id: UUID, table: str, *, order: str
+    ) -> list[asyncpg.Record]:
+        """The partner's rows of one person in ``table``, in ``order``."""
+        return list(
+            await self.conn.fetch(
+                f"SELECT * FROM {table} WHERE partner_id = $1 AND person_id = $2"  # noqa: S608
+                f" ORDER BY {order}",
+                partner_id,
+                person_id,
+            )
+        )
 
     # --- tasks -------------------------------------------------------------------------
 
     async def add_task(self, partner_id: str, task: Task) -> None:
-        await self.conn.execute(
-            f"INSERT INTO tasks (partner_id, {_TASK_COLUMNS})"  # noqa: S608 (constant)
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            partner_id,
-            *_task_values(task),
-        )
+        statement, args = self.insert(partner_id, task)
+        await self.conn.execute(statement, *args)
 
     async def update_task(self, partner_id: str, task: Task) -> None:
-        await self.conn.execute(
-            "UPDATE tasks SET status = $3, done_on = $4, cancelled_on = $5"
-            " WHERE partner_id = $1 AND task_id = $2",
-            partner_id,
-            task.task_id,
-            task.status.value,
-            task.done_on,
-            task.cancelled_on,
-        )
+        changed = fields_of(task, "status", "done_on", "cancelled_on")
+        await set_columns(self.conn, self.tables[Task], partner_id, task.task_id, changed)
 
     async def get_task(
         self, partner_id: str, task_id: UUID, *, for_update: bool = False
     ) -> Task | None:
-        lock = " FOR UPDATE" if for_update else ""
-        row = await self.conn.fetchrow(
-            f"SELECT {_TASK_COLUMNS} FROM tasks"  # noqa: S608 (constants)
-            f" WHERE partner_id = $1 AND task_id = $2{lock}",
-            partner_id,
-            task_id,
-        )
+        row = await self.get_row(Task, partner_id, task_id, for_update=for_update)
         return None if row is None else task_of(row)
 
     async def tasks_of_plans(self, plan_ids: Sequence[UUID]) -> dict[UUID, list[Task]]:
@@ -97,58 +105,38 @@ class TaskRows:
             found.setdefault(row["plan_id"], []).append(task_of(row))
         return found
 
-    async def list_tasks(
-        self,
-        partner_id: str,
-        *,
-        assignee: str | None,
-        status: TaskStatus | None,
-        due_before: dt.date | None,
-        person_id: UUID | None,
-        plan_id: UUID | None,
-        limit: int,
-        offset: int,
-    ) -> Found:
+    async def list_tasks(self, partner_id: str, f: TaskFilter, limit: int, offset: int) -> Found:
         """A page of the partner's tasks matching every filter given, by due date."""
-        rows = await self.conn.fetch(
-            f"SELECT {_TASK_COLUMNS}, count(*) OVER () AS total FROM tasks"  # noqa: S608
-            " WHERE partner_id = $1 AND ($2::text IS NULL OR assignee = $2)"
+        where = (
+            "partner_id = $1 AND ($2::text IS NULL OR assignee = $2)"
             " AND ($3::text IS NULL OR status = $3) AND ($4::date IS NULL OR due_on < $4)"
             " AND ($5::uuid IS NULL OR person_id = $5) AND ($6::uuid IS NULL OR plan_id = $6)"
-            " ORDER BY due_on, created_at, task_id LIMIT $7 OFFSET $8",
-            partner_id,
-            assignee,
-            None if status is None else status.value,
-            due_before,
-            person_id,
-            plan_id,
+        )
+        status = None if f.status is None else f.status.value
+        args = (partner_id, f.assignee, status, f.due_before, f.person_id, f.plan_id)
+        rows = await self.conn.fetch(
+            f"SELECT {_TASK_COLUMNS}, count(*) OVER () AS total FROM tasks"  # noqa: S608
+            f" WHERE {where} ORDER BY due_on, created_at, task_id LIMIT $7 OFFSET $8",
+            *args,
             limit,
             offset,
         )
         total = rows[0]["total"] if rows else 0
         if not rows and offset:
-            total = await self.conn.fetchval(
-                "SELECT count(*) FROM tasks"
-                " WHERE partner_id = $1 AND ($2::text IS NULL OR assignee = $2)"
-                " AND ($3::text IS NULL OR status = $3) AND ($4::date IS NULL OR due_on < $4)"
-                " AND ($5::uuid IS NULL OR person_id = $5) AND ($6::uuid IS NULL OR plan_id = $6)",
-                partner_id,
-                assignee,
-                None if status is None else status.value,
-                due_before,
-                person_id,
-                plan_id,
-            )
+            total = await self.conn.fetchval(f"SELECT count(*) FROM tasks WHERE {where}", *args)  # noqa: S608
         return Found([task_of(r) for r in rows], total)
 
-    async def move_tasks(self, partner_id: str, from_person: UUID, to_person: UUID) -> None:
-        """The tasks of a merged record's plans follow the plans to the surviving record."""
-        await self.conn.execute(
-            "UPDATE tasks SET person_id = $3 WHERE partner_id = $1 AND person_id = $2",
-            partner_id,
-            from_person,
-            to_person,
-        )
+    async def move_records(self, partner_id: str, from_person: UUID, to_person: UUID) -> None:
+        """A merged record's tasks (they follow its plans) and consent history go to the
+        surviving record."""
+        for table in ("tasks", "consents"):
+            await self.conn.execute(
+                f"UPDATE {table} SET person_id = $3"  # noqa: S608 (constants)
+                " WHERE partner_id = $1 AND person_id = $2",
+                partner_id,
+                from_person,
+                to_person,
+            )
 
     # --- consents ----------------------------------------------------------------------
 
@@ -166,34 +154,5 @@ class TaskRows:
 
     async def consents_of(self, partner_id: str, person_id: UUID) -> list[Consent]:
         """The person's consent history, oldest first."""
-        rows = await self.conn.fetch(
-            "SELECT given_on, scopes, recorded_by, recorded_at FROM consents"
-            " WHERE partner_id = $1 AND person_id = $2 ORDER BY id",
-            partner_id,
-            person_id,
-        )
+        rows = await self.rows_of(partner_id, person_id, "consents", order="id")
         return [c for c in (consent_of(r) for r in rows) if c is not None]
-
-    async def move_consents(self, partner_id: str, from_person: UUID, to_person: UUID) -> None:
-        """A merged record's consent history joins the surviving record's."""
-        await self.conn.execute(
-            "UPDATE consents SET person_id = $3 WHERE partner_id = $1 AND person_id = $2",
-            partner_id,
-            from_person,
-            to_person,
-        )
-
-
-def _task_values(task: Task) -> list[Any]:
-    return [
-        task.task_id,
-        task.plan_id,
-        task.person_id,
-        task.title,
-        None if task.axis is None else task.axis.value,
-        task.due_on,
-        task.assignee,
-        task.status.value,
-        task.done_on,
-        task.cancelled_on,
-    ]

@@ -43,15 +43,8 @@ APOSTROPHES = "'\u2019\u02bc`\u00b4\u2018"
 letter apostrophe, grave and acute accents standing alone."""
 COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 """The blocks of combining marks (what NFKD splits off accented letters)."""
-SPELLED_OUT = (
-    ("ß", "ss"),
-    ("ẞ", "ss"),
-    ("æ", "ae"),
-    ("Æ", "ae"),
-    ("œ", "oe"),
-    ("Œ", "oe"),
-    ("þ", "th"),
-    ("Þ", "th"),
+SPELLED_OUT = str.maketrans(
+    {"ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "þ": "th", "Þ": "th"}
 )
 """Latin letters NFKD leaves whole and that stand for two."""
 LOWERED = str.maketrans(
@@ -92,9 +85,7 @@ def name_words(text: str) -> list[str]:
     """The words of a name as matching sees them (see the module's rules)."""
     kept = text.translate(str.maketrans("", "", APOSTROPHES))
     folded = COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", kept))
-    for letter, spelled in SPELLED_OUT:
-        folded = folded.replace(letter, spelled)
-    return _WORD.findall(folded.translate(LOWERED))
+    return _WORD.findall(folded.translate(SPELLED_OUT).translate(LOWERED))
 
 
 def skeleton(word: str) -> str:

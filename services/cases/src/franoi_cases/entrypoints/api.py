@@ -34,11 +34,13 @@ from franoi_contracts.base import AgeBand
 from franoi_contracts.cases import InterruptionReason, PlanAxis, PlanOutcome
 from pydantic import BaseModel, Field
 
+from franoi_cases.adapters.repository import PlanFilter
 from franoi_cases.domain.duplicates import DuplicateReason
 from franoi_cases.domain.model import (
     Consent,
     ConsentScope,
     IndividualPlan,
+    Operation,
     Person,
     PlanStatus,
     Relation,
@@ -243,6 +245,16 @@ def person_out(person: Person) -> PersonOut:
     )
 
 
+def file_out(found: handlers.PersonFile) -> dict[str, Any]:
+    """A person's file as answered (:class:`PersonFileOut`): the record, its plans and what
+    the partner's other services said."""
+    return {
+        "person": person_out(found.person),
+        "plans": [plan_out(p) for p in found.plans],
+        "services": [PeerOut(**vars(a)) for a in found.peers],
+    }
+
+
 def task_out(task: Task, today: dt.date | None = None) -> TaskOut:
     return TaskOut(
         task_id=task.task_id,
@@ -367,7 +379,7 @@ async def find_duplicates(body: commands.FindDuplicates, who: Caller, s: Service
 
 @router.get("/persons/{person_id}", response_model=PersonOut, tags=["persons"])
 async def read_person(person_id: UUID, who: Caller, s: Services) -> Any:
-    return person_out(await handlers.read_person(s, who, person_id))
+    return person_out(await handlers.read_one(s, who, Person, person_id, Operation.READ))
 
 
 @router.patch("/persons/{person_id}", response_model=PersonOut, tags=["persons"])
@@ -415,20 +427,7 @@ async def person_file(person_id: UUID, who: Caller, s: Services, request: Reques
     configured, unreachable or refusing is reported as such."""
     authorization = request.headers.get("authorization", "")
     found = await handlers.person_file(s, who, person_id, authorization)
-    return PersonFileOut(
-        person=person_out(found.person),
-        plans=[plan_out(p) for p in found.plans],
-        services=[
-            PeerOut(
-                domain=a.domain,
-                status=a.status,
-                records=a.records,
-                http_status=a.http_status,
-                detail=a.detail,
-            )
-            for a in found.peers
-        ],
-    )
+    return PersonFileOut(**file_out(found))
 
 
 @router.get(
@@ -490,31 +489,24 @@ async def list_plans(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Any:
-    found = await handlers.list_plans(
-        s,
-        who,
-        status=status,
-        person_id=person_id,
-        key_worker=key_worker,
-        limit=limit,
-        offset=offset,
-    )
+    f = PlanFilter(status, person_id, key_worker)
+    found = await handlers.list_plans(s, who, f, limit, offset)
     return paged([plan_out(p) for p in found.items], found.total, limit, offset)
 
 
 @router.get("/plans/{plan_id}", response_model=PlanOut, tags=["plans"])
 async def read_plan(plan_id: UUID, who: Caller, s: Services) -> Any:
-    return plan_out(await handlers.read_plan(s, who, plan_id))
+    return plan_out(await handlers.read_one(s, who, IndividualPlan, plan_id))
 
 
 @router.post("/plans/{plan_id}/review", response_model=PlanOut, tags=["plans"])
 async def review_plan(plan_id: UUID, body: commands.ReviewPlan, who: Caller, s: Services) -> Any:
-    return plan_out(await handlers.review_plan(s, who, plan_id, body))
+    return plan_out(await handlers.change_plan(s, who, plan_id, body))
 
 
 @router.post("/plans/{plan_id}/close", response_model=PlanOut, tags=["plans"])
 async def close_plan(plan_id: UUID, body: commands.ClosePlan, who: Caller, s: Services) -> Any:
-    return plan_out(await handlers.close_plan(s, who, plan_id, body))
+    return plan_out(await handlers.change_plan(s, who, plan_id, body))
 
 
 # access log

@@ -22,12 +22,10 @@ from pydantic import BaseModel, Field
 from franoi_cases.entrypoints.api import (
     AccessOut,
     ConsentOut,
-    PeerOut,
     PersonFileOut,
     Services,
     consent_out,
-    person_out,
-    plan_out,
+    file_out,
 )
 from franoi_cases.service_layer import erasure, handlers
 
@@ -80,18 +78,7 @@ async def export_person(
     return PersonExportOut(
         partner_id=who.partner_id,
         exported_at=dt.datetime.now(dt.UTC),
-        person=person_out(found.person),
-        plans=[plan_out(p) for p in found.plans],
-        services=[
-            PeerOut(
-                domain=a.domain,
-                status=a.status,
-                records=a.records,
-                http_status=a.http_status,
-                detail=a.detail,
-            )
-            for a in found.peers
-        ],
+        **file_out(found),
         consents=[consent_out(consent) for consent in consents],
         access_log=[AccessOut.model_validate(r) for r in log.items],
     )

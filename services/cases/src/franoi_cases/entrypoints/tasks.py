@@ -16,10 +16,11 @@ from fastapi import Body, Query
 from franoi_common.api import Caller, Day, Limit, Offset, Page, paged, partner_router
 from franoi_common.persons import PRINTABLE
 
+from franoi_cases.adapters.tasks import TaskFilter
 from franoi_cases.domain.model import MAX_NAME_LENGTH
-from franoi_cases.domain.tasks import TaskStatus
+from franoi_cases.domain.tasks import Task, TaskStatus
 from franoi_cases.entrypoints.api import Services, TaskOut, task_out
-from franoi_cases.service_layer import tasks
+from franoi_cases.service_layer import handlers, tasks
 from franoi_cases.service_layer.commands import AddTask, CancelTask, CompleteTask
 
 Assignee = Annotated[
@@ -47,7 +48,7 @@ async def add_task(plan_id: UUID, body: AddTask, who: Caller, s: Services) -> An
 @router.post("/tasks/{task_id}/complete", response_model=TaskOut)
 async def complete_task(task_id: UUID, body: CompleteTask, who: Caller, s: Services) -> Any:
     """Mark an open task done; the same completion repeated changes nothing."""
-    return task_out(await tasks.complete_task(s, who, task_id, body))
+    return task_out(await tasks.settle_task(s, who, task_id, body))
 
 
 @router.post("/tasks/{task_id}/cancel", response_model=TaskOut)
@@ -59,7 +60,7 @@ async def cancel_task(
 ) -> Any:
     """Cancel an open task (today, unless ``cancelled_on`` says otherwise); repeating it
     changes nothing."""
-    return task_out(await tasks.cancel_task(s, who, task_id, body or CancelTask()))
+    return task_out(await tasks.settle_task(s, who, task_id, body or CancelTask()))
 
 
 @router.get("/tasks", response_model=Page[TaskOut])
@@ -76,21 +77,12 @@ async def list_tasks(
 ) -> Any:
     """The partner's tasks matching every filter given, the soonest due first. Each
     person shown is written to the access log."""
-    found = await tasks.list_tasks(
-        s,
-        who,
-        assignee=assignee,
-        status=status,
-        due_before=due_before,
-        person_id=person_id,
-        plan_id=plan_id,
-        limit=limit,
-        offset=offset,
-    )
+    f = TaskFilter(assignee, status, due_before, person_id, plan_id)
+    found = await tasks.list_tasks(s, who, f, limit, offset)
     today = dt.date.today()
     return paged([task_out(x, today) for x in found.items], found.total, limit, offset)
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut)
 async def read_task(task_id: UUID, who: Caller, s: Services) -> Any:
-    return task_out(await tasks.read_task(s, who, task_id))
+    return task_out(await handlers.read_one(s, who, Task, task_id))

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -26,7 +26,8 @@ from franoi_common.pseudonym import normalise_identifier, person_ref
 from opentelemetry import propagate
 
 from franoi_cases.adapters.crypto import FieldCipher
-from franoi_cases.adapters.repository import CasesRepository, Found
+from franoi_cases.adapters.name_index import PersonQuery
+from franoi_cases.adapters.repository import CasesRepository, Found, PlanFilter
 from franoi_cases.domain import names
 from franoi_cases.domain.duplicates import (
     MAX_CANDIDATES,
@@ -47,10 +48,18 @@ from franoi_cases.domain.model import (
     Person,
     PersonAlreadyRegistered,
     PlanAlreadyOpen,
-    PlanStatus,
 )
 from franoi_cases.domain.tasks import Task
 from franoi_cases.service_layer import commands
+
+
+class _OfPerson(Protocol):
+    @property
+    def person_id(self) -> UUID: ...
+
+
+OfPerson = TypeVar("OfPerson", bound=_OfPerson)
+"""A record of one person: the person's, a plan or a task."""
 
 NAMES: dict[type[Any], str] = {Person: "person", IndividualPlan: "plan", Task: "task"}
 
@@ -226,13 +235,19 @@ async def register_person(s: CasesServices, who: Principal, cmd: commands.Regist
     return person
 
 
-async def read_person(s: CasesServices, who: Principal, person_id: UUID) -> Person:
+async def read_one(
+    s: CasesServices,
+    who: Principal,
+    cls: type[OfPerson],
+    aggregate_id: UUID,
+    operation: Operation = Operation.READ_PLAN,
+) -> OfPerson:
+    """The partner's person, plan or task (404 when it has none); reading it is an access to
+    the person's record, logged as ``operation``."""
     async with s.uow() as uow:
-        person = await uow.repo.get_person(who.partner_id, person_id)
-        if person is None:
-            raise NotFound(f"person {person_id} not found")
-        await uow.log(who, Operation.READ, [person_id])
-    return person
+        found = await uow.must_get(cls, who.partner_id, aggregate_id, for_update=False)
+        await uow.log(who, operation, [found.person_id])
+    return found
 
 
 _IDENTITY_REQUIRED = ("given_names", "family_name", "born_on", "sex", "citizenship")
@@ -323,19 +338,23 @@ async def search_persons(
         terms = names.search_terms(name)
         if not terms:
             raise InvalidValue("name: give at least one word of two Latin letters or more")
+    q = PersonQuery(name, terms, born_on, index, person_refs)
+    return await shown(
+        s, who, lambda repo: repo.search(who.partner_id, q, limit, offset), Operation.SEARCH_HIT
+    )
+
+
+async def shown(
+    s: CasesServices,
+    who: Principal,
+    read: Callable[[CasesRepository], Awaitable[Found]],
+    operation: Operation = Operation.READ_PLAN,
+) -> Found:
+    """A page ``read`` in one unit of work, each person it shows logged as ``operation``."""
     async with s.uow() as uow:
-        page = await uow.repo.search(
-            who.partner_id,
-            name=name,
-            terms=terms,
-            born_on=born_on,
-            document_index=index,
-            limit=limit,
-            offset=offset,
-            person_refs=person_refs,
-        )
-        await uow.log(who, Operation.SEARCH_HIT, [p.person_id for p in page.items])
-    return page
+        found = await read(uow.repo)
+        await uow.log(who, operation, [x.person_id for x in found.items])
+    return found
 
 
 @dataclass(frozen=True)
@@ -437,8 +456,7 @@ async def merge_persons(
         await uow.repo.update_person(partner_id, survivor)
         for plan in plans:
             await uow.repo.update_plan(partner_id, plan)
-        await uow.repo.move_tasks(partner_id, duplicate.person_id, survivor.person_id)
-        await uow.repo.move_consents(partner_id, duplicate.person_id, survivor.person_id)
+        await uow.repo.move_records(partner_id, duplicate.person_id, survivor.person_id)
         await uow.log(who, Operation.MERGE, [survivor.person_id, duplicate.person_id])
         await uow.publish(partner_id, survivor, duplicate)
     return survivor
@@ -471,36 +489,32 @@ async def open_plan(s: CasesServices, who: Principal, cmd: commands.OpenPlan) ->
     return plan
 
 
-async def review_plan(
-    s: CasesServices, who: Principal, plan_id: UUID, cmd: commands.ReviewPlan
+PlanChange = commands.ReviewPlan | commands.ClosePlan
+
+PLAN_CHANGES: dict[type[PlanChange], tuple[Operation, Callable[[IndividualPlan, Any], None]]] = {
+    commands.ReviewPlan: (
+        Operation.REVIEW_PLAN,
+        lambda plan, cmd: plan.review(cmd.reviewed_on, cmd.progress),
+    ),
+    commands.ClosePlan: (
+        Operation.CLOSE_PLAN,
+        lambda plan, cmd: plan.close(cmd.closed_on, cmd.outcome, cmd.interruption_reason),
+    ),
+}
+"""How each command changes a plan (the event it records), and the access it is logged as."""
+
+
+async def change_plan(
+    s: CasesServices, who: Principal, plan_id: UUID, cmd: PlanChange
 ) -> IndividualPlan:
+    """Review or close a plan: saved, logged and its event published in one unit of work."""
+    operation, change = PLAN_CHANGES[type(cmd)]
     async with s.uow() as uow:
         plan = await _must_get_plan(uow, who.partner_id, plan_id)
-        plan.review(cmd.reviewed_on, cmd.progress)
+        change(plan, cmd)
         await uow.repo.update_plan(who.partner_id, plan)
-        await uow.log(who, Operation.REVIEW_PLAN, [plan.person_id])
+        await uow.log(who, operation, [plan.person_id])
         await uow.publish(who.partner_id, plan)
-    return plan
-
-
-async def close_plan(
-    s: CasesServices, who: Principal, plan_id: UUID, cmd: commands.ClosePlan
-) -> IndividualPlan:
-    async with s.uow() as uow:
-        plan = await _must_get_plan(uow, who.partner_id, plan_id)
-        plan.close(cmd.closed_on, cmd.outcome, cmd.interruption_reason)
-        await uow.repo.update_plan(who.partner_id, plan)
-        await uow.log(who, Operation.CLOSE_PLAN, [plan.person_id])
-        await uow.publish(who.partner_id, plan)
-    return plan
-
-
-async def read_plan(s: CasesServices, who: Principal, plan_id: UUID) -> IndividualPlan:
-    async with s.uow() as uow:
-        plan = await uow.repo.get_plan(who.partner_id, plan_id)
-        if plan is None:
-            raise NotFound(f"plan {plan_id} not found")
-        await uow.log(who, Operation.READ_PLAN, [plan.person_id])
     return plan
 
 
@@ -516,26 +530,10 @@ async def plans_of_person(
 
 
 async def list_plans(
-    s: CasesServices,
-    who: Principal,
-    *,
-    status: PlanStatus | None,
-    person_id: UUID | None,
-    limit: int,
-    offset: int,
-    key_worker: str | None = None,
+    s: CasesServices, who: Principal, f: PlanFilter, limit: int, offset: int
 ) -> Found:
-    async with s.uow() as uow:
-        found = await uow.repo.list_plans(
-            who.partner_id,
-            status=status,
-            person_id=person_id,
-            key_worker=key_worker,
-            limit=limit,
-            offset=offset,
-        )
-        await uow.log(who, Operation.READ_PLAN, [p.person_id for p in found.items])
-    return found
+    """A page of the partner's plans, newest first; each person shown is logged."""
+    return await shown(s, who, lambda repo: repo.list_plans(who.partner_id, f, limit, offset))
 
 
 # --- access log --------------------------------------------------------------------------

@@ -10,16 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 from franoi_common.auth import Principal
 from franoi_common.errors import AlreadyExists
 
 from franoi_cases.adapters.repository import Found
+from franoi_cases.adapters.tasks import TaskFilter
 from franoi_cases.domain.model import IndividualPlan, Operation
-from franoi_cases.domain.tasks import Task, TaskStatus
+from franoi_cases.domain.tasks import Task
 from franoi_cases.service_layer import commands
-from franoi_cases.service_layer.handlers import CasesServices
+from franoi_cases.service_layer.handlers import CasesServices, shown
 
 
 async def add_task(s: CasesServices, who: Principal, plan_id: UUID, cmd: commands.AddTask) -> Task:
@@ -48,38 +50,28 @@ async def add_task(s: CasesServices, who: Principal, plan_id: UUID, cmd: command
     return task
 
 
-async def complete_task(
-    s: CasesServices, who: Principal, task_id: UUID, cmd: commands.CompleteTask
-) -> Task:
-    """Mark a task done (a repeat with the same day changes nothing)."""
-    return await _settle(
-        s, who, task_id, lambda task: task.complete(cmd.done_on, dt.date.today()),
+Settle = commands.CompleteTask | commands.CancelTask
+
+SETTLING: dict[type[Settle], tuple[Operation, Callable[[Task, Any, dt.date], bool]]] = {
+    commands.CompleteTask: (
         Operation.COMPLETE_TASK,
-    )  # fmt: skip
-
-
-async def cancel_task(
-    s: CasesServices, who: Principal, task_id: UUID, cmd: commands.CancelTask
-) -> Task:
-    """Cancel a task (a repeat changes nothing)."""
-    return await _settle(
-        s, who, task_id, lambda task: task.cancel(cmd.cancelled_on, dt.date.today()),
+        lambda task, cmd, today: task.complete(cmd.done_on, today),
+    ),
+    commands.CancelTask: (
         Operation.CANCEL_TASK,
-    )  # fmt: skip
+        lambda task, cmd, today: task.cancel(cmd.cancelled_on, today),
+    ),
+}
+"""How each command settles a task, and the access it is logged as."""
 
 
-async def _settle(
-    s: CasesServices,
-    who: Principal,
-    task_id: UUID,
-    change: Callable[[Task], bool],
-    operation: Operation,
-) -> Task:
-    """Apply ``change`` to the partner's task; saved and logged as ``operation`` when it
-    changed something, else only logged as read."""
+async def settle_task(s: CasesServices, who: Principal, task_id: UUID, cmd: Settle) -> Task:
+    """Mark a task done or cancel it; saved and logged as such when it changed something,
+    else (a repeat of the same completion or cancellation) only logged as read."""
+    operation, change = SETTLING[type(cmd)]
     async with s.uow() as uow:
         task = await uow.must_get(Task, who.partner_id, task_id)
-        if change(task):
+        if change(task, cmd, dt.date.today()):
             await uow.repo.update_task(who.partner_id, task)
             await uow.log(who, operation, [task.person_id])
         else:
@@ -87,36 +79,8 @@ async def _settle(
     return task
 
 
-async def read_task(s: CasesServices, who: Principal, task_id: UUID) -> Task:
-    async with s.uow() as uow:
-        task = await uow.must_get(Task, who.partner_id, task_id, for_update=False)
-        await uow.log(who, Operation.READ_PLAN, [task.person_id])
-    return task
-
-
 async def list_tasks(
-    s: CasesServices,
-    who: Principal,
-    *,
-    assignee: str | None,
-    status: TaskStatus | None,
-    due_before: dt.date | None,
-    person_id: UUID | None,
-    plan_id: UUID | None,
-    limit: int,
-    offset: int,
+    s: CasesServices, who: Principal, f: TaskFilter, limit: int, offset: int
 ) -> Found:
     """A page of the partner's tasks, by due date; each person shown is logged."""
-    async with s.uow() as uow:
-        found = await uow.repo.list_tasks(
-            who.partner_id,
-            assignee=assignee,
-            status=status,
-            due_before=due_before,
-            person_id=person_id,
-            plan_id=plan_id,
-            limit=limit,
-            offset=offset,
-        )
-        await uow.log(who, Operation.READ_PLAN, [t.person_id for t in found.items])
-    return found
+    return await shown(s, who, lambda repo: repo.list_tasks(who.partner_id, f, limit, offset))

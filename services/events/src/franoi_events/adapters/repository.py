@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
+from franoi_common.columns import set_columns
 from franoi_common.repository import Repository, Table
 from franoi_contracts.events import (
     AccessTopic,
@@ -87,65 +88,58 @@ def _slots_from_json(value: Any) -> tuple[OpeningSlot, ...]:
     )
 
 
-def _hub(row: asyncpg.Record) -> Hub:
+def _columns(row: asyncpg.Record, *names: str) -> dict[str, Any]:
+    """The fields stored as they are, each in the column of its name."""
+    return {name: row[name] for name in names}
+
+
+_PLACE = ("hub_id", "municipality_code")
+
+
+def hub_of(row: asyncpg.Record) -> Hub:
     return Hub(
-        hub_id=row["hub_id"],
-        name=row["name"],
-        municipality_code=row["municipality_code"],
+        **_columns(row, *_PLACE, "name", "opened_on", "closed_on"),
         kind=HubKind(row["kind"]),
-        opened_on=row["opened_on"],
         opening_hours=_slots_from_json(row["opening_hours"]),
-        closed_on=row["closed_on"],
     )
 
 
+_ATTENDANCE = ("participants", "beneficiaries", "volunteers")
+
+
+def _attendance_columns(attendance: Attendance | None, prefix: str = "") -> dict[str, Any]:
+    """An attendance in its columns (``prefix``: ``distinct_`` for a series' figures)."""
+    counts = dict.fromkeys(_ATTENDANCE) if attendance is None else vars(attendance)
+    return {f"{prefix}{n}": counts[n] for n in _ATTENDANCE}
+
+
+def _attendance_of(row: asyncpg.Record, prefix: str = "") -> Attendance | None:
+    """The attendance in a row's columns; None before it is known."""
+    if row[f"{prefix}participants"] is None:
+        return None
+    return Attendance(*(row[f"{prefix}{n}"] for n in _ATTENDANCE))
+
+
 def _event(row: asyncpg.Record) -> CommunityEvent:
-    attendance = None
-    if row["participants"] is not None:
-        attendance = Attendance(row["participants"], row["beneficiaries"], row["volunteers"])
     reason = row["cancellation_reason"]
+    co_organisers = ("associations", "public_bodies", "companies", "others")
     return CommunityEvent(
-        community_event_id=row["community_event_id"],
+        **_columns(row, *_PLACE, "community_event_id", "title", "lab_series_id"),
+        **_columns(row, "starts_on", "duration_minutes", "held_on", "cancelled_on"),
         kind=CommunityEventKind(row["kind"]),
-        title=row["title"],
-        municipality_code=row["municipality_code"],
-        starts_on=row["starts_on"],
-        duration_minutes=row["duration_minutes"],
-        hub_id=row["hub_id"],
-        lab_series_id=row["lab_series_id"],
-        co_organisers=CoOrganisers(
-            associations=row["co_organising_associations"],
-            public_bodies=row["co_organising_public_bodies"],
-            companies=row["co_organising_companies"],
-            others=row["co_organising_others"],
-        ),
+        co_organisers=CoOrganisers(**{o: row[f"co_organising_{o}"] for o in co_organisers}),
         status=CommunityEventStatus(row["status"]),
-        held_on=row["held_on"],
-        attendance=attendance,
-        cancelled_on=row["cancelled_on"],
+        attendance=_attendance_of(row),
         cancellation_reason=None if reason is None else CancellationReason(reason),
     )
 
 
-def _series(row: asyncpg.Record) -> LabSeries:
-    figures = None
-    if row["closed_on"] is not None:
-        figures = SeriesFigures(
-            sessions_held=row["sessions_held"],
-            distinct=Attendance(
-                row["distinct_participants"],
-                row["distinct_beneficiaries"],
-                row["distinct_volunteers"],
-            ),
-        )
+def series_of(row: asyncpg.Record) -> LabSeries:
+    distinct = _attendance_of(row, "distinct_")  # written with closed_on, at the close
+    figures = None if distinct is None else SeriesFigures(row["sessions_held"], distinct)
     return LabSeries(
-        lab_series_id=row["lab_series_id"],
+        **_columns(row, *_PLACE, "lab_series_id", "title", "started_on", "closed_on"),
         kind=CommunityEventKind(row["kind"]),
-        title=row["title"],
-        municipality_code=row["municipality_code"],
-        started_on=row["started_on"],
-        hub_id=row["hub_id"],
-        closed_on=row["closed_on"],
         figures=figures,
     )
 
@@ -156,48 +150,48 @@ A = TypeVar("A")
 class EventsRepository(Repository):
     tables = {
         Hub: Table("hubs", "hub_id", by_hand="hub"),
-        LabSeries: Table("lab_series", "lab_series_id", by_hand="series"),
-        CommunityEvent: Table("community_events", "community_event_id", by_hand="event"),
+        LabSeries: Table(
+            "lab_series", "lab_series_id", frozenset({"events", "figures", "sessions"}), "series"
+        ),
+        CommunityEvent: Table(
+            "community_events",
+            "community_event_id",
+            frozenset({"events", "co_organisers", "attendance"}),
+            "event",
+        ),
         AccessBatch: Table("access_batches", "access_batch_id", by_hand="batch"),
     }
+
+    async def _insert(self, partner_id: str, aggregate: Any, **columns: Any) -> None:
+        """The aggregate's row: its fields, each in the column of its name (but those not
+        stored), and ``columns`` made from the others (value objects, JSON)."""
+        statement, args = self.insert(partner_id, aggregate, **columns)
+        await self.conn.execute(statement, *args)
+
+    async def _set(self, aggregate: Any, partner_id: str, **columns: Any) -> None:
+        """What a change of the aggregate sets in its row."""
+        table = self.tables[type(aggregate)]
+        await set_columns(self.conn, table, partner_id, getattr(aggregate, table.key), columns)
 
     # --- hubs ------------------------------------------------------------------------------
 
     async def add_hub(self, partner_id: str, hub: Hub) -> None:
-        await self.conn.execute(
-            "INSERT INTO hubs (hub_id, partner_id, name, municipality_code, kind, opening_hours,"
-            " opened_on, closed_on) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)",
-            hub.hub_id,
-            partner_id,
-            hub.name,
-            hub.municipality_code,
-            hub.kind.value,
-            _slots_to_json(hub.opening_hours),
-            hub.opened_on,
-            hub.closed_on,
-        )
+        await self._insert(partner_id, hub, opening_hours=_slots_to_json(hub.opening_hours))
 
     async def update_hub(self, partner_id: str, hub: Hub) -> None:
-        await self.conn.execute(
-            "UPDATE hubs SET name = $3, opening_hours = $4::jsonb, closed_on = $5"
-            " WHERE partner_id = $1 AND hub_id = $2",
+        await self._set(
+            hub,
             partner_id,
-            hub.hub_id,
-            hub.name,
-            _slots_to_json(hub.opening_hours),
-            hub.closed_on,
+            name=hub.name,
+            opening_hours=_slots_to_json(hub.opening_hours),
+            closed_on=hub.closed_on,
         )
 
     async def get_hub(
         self, partner_id: str, hub_id: UUID, *, for_update: bool = False
     ) -> Hub | None:
-        lock = " FOR UPDATE" if for_update else ""
-        row = await self.conn.fetchrow(
-            f"SELECT * FROM hubs WHERE partner_id = $1 AND hub_id = $2{lock}",  # noqa: S608
-            partner_id,
-            hub_id,
-        )
-        return None if row is None else _hub(row)
+        row = await self.get_row(Hub, partner_id, hub_id, for_update=for_update)
+        return None if row is None else hub_of(row)
 
     async def last_activity_at_hub(self, partner_id: str, hub_id: UUID) -> dt.date | None:
         """The latest day of an access, or of a community event (its date or the day it was
@@ -214,74 +208,28 @@ class EventsRepository(Repository):
         )
         return value
 
-    async def list_hubs(
-        self,
-        partner_id: str,
-        kind: str | None,
-        municipality_code: str | None,
-        open_on: dt.date | None,
-        limit: int,
-        offset: int,
-    ) -> Listing:
-        where = (
-            "partner_id = $1 AND ($2::text IS NULL OR kind = $2)"
-            " AND ($3::text IS NULL OR municipality_code = $3)"
-            " AND ($4::date IS NULL"
-            "      OR (opened_on <= $4 AND (closed_on IS NULL OR closed_on >= $4)))"
-        )
-        args = (partner_id, kind, municipality_code, open_on)
-        total = await self.conn.fetchval(f"SELECT count(*) FROM hubs WHERE {where}", *args)  # noqa: S608
-        rows = await self.conn.fetch(
-            f"SELECT * FROM hubs WHERE {where}"  # noqa: S608
-            " ORDER BY created_at DESC, hub_id DESC LIMIT $5 OFFSET $6",
-            *args,
-            limit,
-            offset,
-        )
-        return Listing([_hub(r) for r in rows], int(total))
-
     # --- lab series ------------------------------------------------------------------------
 
     async def add_series(self, partner_id: str, series: LabSeries) -> None:
-        await self.conn.execute(
-            "INSERT INTO lab_series (lab_series_id, partner_id, kind, title, hub_id,"
-            " municipality_code, started_on) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            series.lab_series_id,
-            partner_id,
-            series.kind.value,
-            series.title,
-            series.hub_id,
-            series.municipality_code,
-            series.started_on,
-        )
+        await self._insert(partner_id, series)
 
     async def update_series(self, partner_id: str, series: LabSeries) -> None:
         figures = series.figures
-        await self.conn.execute(
-            "UPDATE lab_series SET closed_on = $3, sessions_held = $4, distinct_participants = $5,"
-            " distinct_beneficiaries = $6, distinct_volunteers = $7"
-            " WHERE partner_id = $1 AND lab_series_id = $2",
+        await self._set(
+            series,
             partner_id,
-            series.lab_series_id,
-            series.closed_on,
-            None if figures is None else figures.sessions_held,
-            None if figures is None else figures.distinct.participants,
-            None if figures is None else figures.distinct.beneficiaries,
-            None if figures is None else figures.distinct.volunteers,
+            closed_on=series.closed_on,
+            sessions_held=None if figures is None else figures.sessions_held,
+            **_attendance_columns(None if figures is None else figures.distinct, "distinct_"),
         )
 
     async def get_series(
         self, partner_id: str, lab_series_id: UUID, *, for_update: bool = False
     ) -> LabSeries | None:
-        lock = " FOR UPDATE" if for_update else ""
-        row = await self.conn.fetchrow(
-            f"SELECT * FROM lab_series WHERE partner_id = $1 AND lab_series_id = $2{lock}",  # noqa: S608
-            partner_id,
-            lab_series_id,
-        )
+        row = await self.get_row(LabSeries, partner_id, lab_series_id, for_update=for_update)
         if row is None:
             return None
-        series = _series(row)
+        series = series_of(row)
         sessions = await self.conn.fetch(
             "SELECT * FROM community_events WHERE partner_id = $1 AND lab_series_id = $2"
             " ORDER BY starts_on, community_event_id",
@@ -291,78 +239,28 @@ class EventsRepository(Repository):
         series.sessions = [_event(s) for s in sessions]
         return series
 
-    async def list_series(self, partner_id: str, f: ListFilter, limit: int, offset: int) -> Listing:
-        where = (
-            "partner_id = $1 AND ($2::uuid IS NULL OR hub_id = $2)"
-            " AND ($3::text IS NULL OR kind = $3)"
-            " AND ($4::text IS NULL"
-            "      OR (CASE WHEN closed_on IS NULL THEN 'open' ELSE 'closed' END) = $4)"
-            " AND ($5::date IS NULL OR coalesce(closed_on, 'infinity'::date) >= $5)"
-            " AND ($6::date IS NULL OR started_on <= $6)"
-        )
-        args = (partner_id, f.hub_id, f.kind, f.status, f.date_from, f.date_to)
-        total = await self.conn.fetchval(f"SELECT count(*) FROM lab_series WHERE {where}", *args)  # noqa: S608
-        rows = await self.conn.fetch(
-            f"SELECT * FROM lab_series WHERE {where}"  # noqa: S608
-            " ORDER BY created_at DESC, lab_series_id DESC LIMIT $7 OFFSET $8",
-            *args,
-            limit,
-            offset,
-        )
-        return Listing([_series(r) for r in rows], int(total))
-
     # --- community events ------------------------------------------------------------------
 
     async def add_event(self, partner_id: str, event: CommunityEvent) -> None:
-        co = event.co_organisers
-        await self.conn.execute(
-            "INSERT INTO community_events (community_event_id, partner_id, kind, title, hub_id,"
-            " municipality_code, lab_series_id, starts_on, duration_minutes,"
-            " co_organising_associations, co_organising_public_bodies, co_organising_companies,"
-            " co_organising_others, status)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            event.community_event_id,
-            partner_id,
-            event.kind.value,
-            event.title,
-            event.hub_id,
-            event.municipality_code,
-            event.lab_series_id,
-            event.starts_on,
-            event.duration_minutes,
-            co.associations,
-            co.public_bodies,
-            co.companies,
-            co.others,
-            event.status.value,
-        )
+        co = {f"co_organising_{k}": n for k, n in vars(event.co_organisers).items()}
+        await self._insert(partner_id, event, **co)
 
     async def update_event(self, partner_id: str, event: CommunityEvent) -> None:
-        a = event.attendance
-        await self.conn.execute(
-            "UPDATE community_events SET status = $3, held_on = $4, participants = $5,"
-            " beneficiaries = $6, volunteers = $7, cancelled_on = $8, cancellation_reason = $9"
-            " WHERE partner_id = $1 AND community_event_id = $2",
+        await self._set(
+            event,
             partner_id,
-            event.community_event_id,
-            event.status.value,
-            event.held_on,
-            None if a is None else a.participants,
-            None if a is None else a.beneficiaries,
-            None if a is None else a.volunteers,
-            event.cancelled_on,
-            None if event.cancellation_reason is None else event.cancellation_reason.value,
+            status=event.status,
+            held_on=event.held_on,
+            **_attendance_columns(event.attendance),
+            cancelled_on=event.cancelled_on,
+            cancellation_reason=event.cancellation_reason,
         )
 
     async def get_event(
         self, partner_id: str, community_event_id: UUID, *, for_update: bool = False
     ) -> CommunityEvent | None:
-        lock = " FOR UPDATE" if for_update else ""
-        row = await self.conn.fetchrow(
-            "SELECT * FROM community_events"  # noqa: S608
-            f" WHERE partner_id = $1 AND community_event_id = $2{lock}",
-            partner_id,
-            community_event_id,
+        row = await self.get_row(
+            CommunityEvent, partner_id, community_event_id, for_update=for_update
         )
         return None if row is None else _event(row)
 

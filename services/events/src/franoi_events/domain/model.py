@@ -36,6 +36,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypedDict
 from uuid import UUID
 
 from franoi_common.domain import Aggregate, Checks
@@ -90,6 +91,26 @@ def _check_label(name: str, value: str) -> str:
 
 def _check_municipality(code: str) -> None:
     _checks.municipality_code(code)
+
+
+class _Place(TypedDict):
+    hub_id: UUID | None
+    municipality_code: str
+
+
+def _place(hub: Hub | None, municipality_code: str | None, on: dt.date, what: str) -> _Place:
+    """Where ``what`` takes place from ``on``: at ``hub`` (open that day; a municipality
+    given must be the hub's) or in ``municipality_code``, as the ``hub_id`` and
+    ``municipality_code`` of its record."""
+    if hub is not None:
+        if municipality_code not in (None, hub.municipality_code):
+            raise InvalidValue("the municipality is not the hub's")
+        hub.check_open_on(on, what)
+        return {"hub_id": hub.hub_id, "municipality_code": hub.municipality_code}
+    if municipality_code is None:
+        raise InvalidValue(f"{what} takes place at a hub or in a municipality")
+    _check_municipality(municipality_code)
+    return {"hub_id": None, "municipality_code": municipality_code}
 
 
 def _check_not_future(day: dt.date, today: dt.date, what: str) -> None:
@@ -384,22 +405,13 @@ class CommunityEvent(Aggregate):
                 raise InvalidValue("a session takes place in its series' municipality")
             else:
                 municipality_code = series.municipality_code
-        if hub is not None:
-            if municipality_code is not None and municipality_code != hub.municipality_code:
-                raise InvalidValue("the municipality is not the hub's")
-            hub.check_open_on(starts_on, "an event")
-            municipality_code = hub.municipality_code
-        if municipality_code is None:
-            raise InvalidValue("an event takes place at a hub or in a municipality")
-        _check_municipality(municipality_code)
         event = cls(
             community_event_id=community_event_id,
             kind=kind,
             title=label,
-            municipality_code=municipality_code,
+            **_place(hub, municipality_code, starts_on, "an event"),
             starts_on=starts_on,
             duration_minutes=duration_minutes,
-            hub_id=None if hub is None else hub.hub_id,
             lab_series_id=None if series is None else series.lab_series_id,
             co_organisers=co_organisers,
         )
@@ -487,21 +499,12 @@ class LabSeries(Aggregate):
         if not kind.is_lab:
             raise InvalidValue("a lab series is a socialisation lab or a community lab")
         label = _check_label("title", title)
-        if hub is not None:
-            if municipality_code is not None and municipality_code != hub.municipality_code:
-                raise InvalidValue("the municipality is not the hub's")
-            hub.check_open_on(started_on, "a lab series")
-            municipality_code = hub.municipality_code
-        if municipality_code is None:
-            raise InvalidValue("a lab series takes place at a hub or in a municipality")
-        _check_municipality(municipality_code)
         series = cls(
             lab_series_id=lab_series_id,
             kind=kind,
             title=label,
-            municipality_code=municipality_code,
+            **_place(hub, municipality_code, started_on, "a lab series"),
             started_on=started_on,
-            hub_id=None if hub is None else hub.hub_id,
         )
         series.record_event(contract.LabSeriesStarted)
         return series

@@ -11,9 +11,11 @@ hub is for partner admins. Errors are RFC 9457 problems
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Self
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Self, TypeVar
 from uuid import UUID
 
+import asyncpg
 from fastapi import Depends, Query
 from franoi_common.api import (
     Answer,
@@ -39,7 +41,13 @@ from franoi_contracts.events import (
 )
 from pydantic import BaseModel
 
-from franoi_events.adapters.repository import EventsRepository, ListFilter
+from franoi_events.adapters.repository import (
+    EventsRepository,
+    ListFilter,
+    Listing,
+    hub_of,
+    series_of,
+)
 from franoi_events.domain.model import (
     AccessBatch,
     Attendance,
@@ -160,6 +168,7 @@ class AccessBatchOut(Answer):
     known_persons: list[KnownPersonAccessOut]
 
 
+AnswerT = TypeVar("AnswerT", bound=Answer)
 FromQuery = Annotated[Day | None, Query(alias="from", description="On or after this day")]
 ToQuery = Annotated[Day | None, Query(alias="to", description="On or before this day")]
 
@@ -169,9 +178,54 @@ def _period(date_from: dt.date | None, date_to: dt.date | None) -> None:
         raise InvalidDates("'from' is after 'to'")
 
 
+def aggregates(
+    answer: type[AnswerT], of: Callable[[asyncpg.Record], Any]
+) -> Callable[[PartnerServices, str, list[asyncpg.Record]], Awaitable[list[AnswerT]]]:
+    """The answers of listed rows, each read into its aggregate by ``of`` first (rows that
+    hold opening hours or a series' figures)."""
+
+    async def answers(
+        s: PartnerServices, partner_id: str, rows: list[asyncpg.Record]
+    ) -> list[AnswerT]:
+        return [answer.of(partner_id, of(r)) for r in rows]
+
+    return answers
+
+
 api = PartnerApi(EventsRepository)
 router = api.router
 read = api.read
+
+Rows = Callable[[EventsRepository, str, ListFilter, int, int], Awaitable[Listing]]
+"""A repository's page of aggregates: ``(repository, partner_id, filter, limit, offset)``."""
+
+
+def by_day(
+    path: str,
+    answer: type[Answer],
+    tag: str,
+    rows: Rows,
+    wanted: Callable[..., ListFilter],
+    **route: Any,
+) -> None:
+    """``GET <path>``: a page of the caller's partner's aggregates, latest day first, as the
+    repository's ``rows`` lists them (the shared :meth:`PartnerApi.listing` lists the newest
+    created first). ``wanted`` takes the query's filters (its parameters) into a filter."""
+
+    async def endpoint(
+        who: Caller,
+        s: Services,
+        f: ListFilter = Depends(wanted),  # noqa: B008 (a route's own dependency)
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> Any:
+        found = await read(s, lambda repo: rows(repo, who.partner_id, f, limit, offset))
+        items = [answer.of(who.partner_id, x) for x in found.items]
+        return paged(items, found.total, limit, offset)
+
+    router.get(path, response_model=Page[answer], tags=[tag], **route)(endpoint)  # type: ignore[valid-type]
+
+
 ADMIN = [Depends(partner_member(Role.PARTNER_ADMIN))]
 """Opening, describing and closing a hub is for partner admins."""
 
@@ -181,26 +235,17 @@ HUBS = "hubs"
 api.create("/hubs", handlers.open_hub, HubOut, HUBS, dependencies=ADMIN)
 
 
-@router.get("/hubs", response_model=Page[HubOut], tags=[HUBS])
-async def list_hubs(
-    who: Caller,
-    s: Services,
-    limit: Limit = 50,
-    offset: Offset = 0,
-    kind: HubKind | None = None,
-    municipality_code: MunicipalityQuery = None,
-    open_on: Annotated[Day | None, Query(description="Open on this day")] = None,
-) -> Any:
-    kind_value = None if kind is None else kind.value
-    found = await read(
-        s,
-        lambda repo: repo.list_hubs(
-            who.partner_id, kind_value, municipality_code, open_on, limit, offset
-        ),
-    )
-    return paged([HubOut.of(who.partner_id, x) for x in found.items], found.total, limit, offset)
+def open_that_day(open_on: dt.date | None) -> tuple[list[str], list[Any]]:
+    """Hubs open on that day (opened by it, not closed before it)."""
+    if open_on is None:
+        return [], []
+    return ["opened_on <= $2 AND (closed_on IS NULL OR closed_on >= $2)"], [open_on]
 
 
+OpenOn = Annotated[Day | None, Query(description="Open on this day")]
+HUB_FILTERS = {"kind": HubKind, "municipality_code": MunicipalityQuery, "open_on": OpenOn}
+hubs_out = aggregates(HubOut, hub_of)
+api.listing("/hubs", Hub, HubOut, HUBS, query=HUB_FILTERS, where=open_that_day, answers=hubs_out)
 api.one("/hubs/{hub_id}", Hub, HubOut, HUBS)
 api.action(
     "/hubs/{hub_id}",
@@ -219,33 +264,33 @@ LABS = "labs"
 api.create("/lab-series", handlers.start_lab_series, LabSeriesOut, LABS)
 
 
-@router.get("/lab-series", response_model=Page[LabSeriesOut], tags=[LABS])
-async def list_lab_series(
-    who: Caller,
-    s: Services,
-    limit: Limit = 50,
-    offset: Offset = 0,
-    hub_id: UUID | None = None,
-    kind: CommunityEventKind | None = None,
-    status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
-    date_from: FromQuery = None,
-    date_to: ToQuery = None,
-) -> Any:
-    """Series running at some time in the period (started by ``to``, not closed before
-    ``from``)."""
+def running(
+    status: str | None, date_from: dt.date | None, date_to: dt.date | None
+) -> tuple[list[str], list[Any]]:
+    """Series open or closed, running in the period."""
     _period(date_from, date_to)
-    f = ListFilter(
-        hub_id=hub_id,
-        kind=None if kind is None else kind.value,
-        status=status,
-        date_from=date_from,
-        date_to=date_to,
-    )
-    found = await read(s, lambda repo: repo.list_series(who.partner_id, f, limit, offset))
-    items = [LabSeriesOut.of(who.partner_id, x) for x in found.items]
-    return paged(items, found.total, limit, offset)
+    clauses = [
+        "($2::date IS NULL OR coalesce(closed_on, 'infinity'::date) >= $2)",
+        "($3::date IS NULL OR started_on <= $3)",
+    ]
+    if status is not None:
+        clauses.append("closed_on IS NULL" if status == "open" else "closed_on IS NOT NULL")
+    return clauses, [date_from, date_to]
 
 
+OpenOrClosed = Annotated[str | None, Query(pattern="^(open|closed)$")]
+SERIES_FILTERS = {"hub_id": UUID, "kind": CommunityEventKind, "status": OpenOrClosed}
+api.listing(
+    "/lab-series",
+    LabSeries,
+    LabSeriesOut,
+    LABS,
+    query={**SERIES_FILTERS, "date_from": FromQuery, "date_to": ToQuery},
+    where=running,
+    answers=aggregates(LabSeriesOut, series_of),
+    description="Series running at some time in the period (started by ``to``, not closed"
+    " before\n``from``).",
+)
 api.one("/lab-series/{lab_series_id}", LabSeries, LabSeriesOut, LABS)
 api.action(
     "/lab-series/{lab_series_id}/close",
@@ -268,32 +313,29 @@ api.create(
 )
 
 
-@router.get("/community-events", response_model=Page[CommunityEventOut], tags=[EVENTS])
-async def list_events(
-    who: Caller,
-    s: Services,
-    limit: Limit = 50,
-    offset: Offset = 0,
+def events_wanted(
     hub_id: UUID | None = None,
     kind: CommunityEventKind | None = None,
     status: CommunityEventStatus | None = None,
     lab_series_id: UUID | None = None,
     date_from: FromQuery = None,
     date_to: ToQuery = None,
-) -> Any:
-    """Events whose day (held on, or scheduled for) is in the period, latest first."""
+) -> ListFilter:
     _period(date_from, date_to)
-    f = ListFilter(
-        hub_id=hub_id,
-        kind=None if kind is None else kind.value,
-        status=None if status is None else status.value,
-        lab_series_id=lab_series_id,
-        date_from=date_from,
-        date_to=date_to,
-    )
-    found = await read(s, lambda repo: repo.list_events(who.partner_id, f, limit, offset))
-    items = [CommunityEventOut.of(who.partner_id, x) for x in found.items]
-    return paged(items, found.total, limit, offset)
+    kind_value = None if kind is None else kind.value
+    status_value = None if status is None else status.value
+    return ListFilter(hub_id, kind_value, status_value, lab_series_id, date_from, date_to)
+
+
+by_day(
+    "/community-events",
+    CommunityEventOut,
+    EVENTS,
+    EventsRepository.list_events,
+    events_wanted,
+    name="list_events",
+    description="Events whose day (held on, or scheduled for) is in the period, latest first.",
+)
 
 
 EVENT = "/community-events/{community_event_id}"
@@ -323,23 +365,21 @@ api.create(
 )
 
 
-@router.get("/access-batches", response_model=Page[AccessBatchOut], tags=[ACCESSES])
-async def list_access_batches(
-    who: Caller,
-    s: Services,
-    limit: Limit = 50,
-    offset: Offset = 0,
-    hub_id: UUID | None = None,
-    date_from: FromQuery = None,
-    date_to: ToQuery = None,
-) -> Any:
+def batches_wanted(
+    hub_id: UUID | None = None, date_from: FromQuery = None, date_to: ToQuery = None
+) -> ListFilter:
     _period(date_from, date_to)
-    f = ListFilter(hub_id=hub_id, date_from=date_from, date_to=date_to)
-    found = await read(s, lambda repo: repo.list_batches(who.partner_id, f, limit, offset))
-    items = [AccessBatchOut.of(who.partner_id, x) for x in found.items]
-    return paged(items, found.total, limit, offset)
+    return ListFilter(hub_id=hub_id, date_from=date_from, date_to=date_to)
 
 
+by_day(
+    "/access-batches",
+    AccessBatchOut,
+    ACCESSES,
+    EventsRepository.list_batches,
+    batches_wanted,
+    name="list_access_batches",
+)
 api.one("/access-batches/{access_batch_id}", AccessBatch, AccessBatchOut, ACCESSES)
 
 # --- the person's file -------------------------------------------------------------------
