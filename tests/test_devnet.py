@@ -114,6 +114,10 @@ async def test_local_network_runs_end_to_end(tmp_path: Path) -> None:
             process.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(process.wait(), 60)
     assert code == 0
+    # What Tansu cannot answer (the consumer lag) degrades quietly: no error in the log.
+    output.append((await process.stdout.read()).decode())
+    errors = [line for line in "".join(output).splitlines() if '"level": "ERROR"' in line]
+    assert errors == [], errors[:3]
 
 
 def test_the_help_says_what_runs_per_partner() -> None:

@@ -167,6 +167,7 @@ async def _run(args: argparse.Namespace, keycloak: LocalKeycloak | None) -> None
         kafka = KafkaSettings(
             bootstrap=bootstrap,
             idempotent_producer=idempotent,
+            reports_group_offsets=not memory_only,
             create_topics=True,
             metadata_max_age_ms=1000,
             session_timeout_ms=1000 if memory_only else 10000,

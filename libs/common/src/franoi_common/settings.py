@@ -40,6 +40,10 @@ class KafkaSettings(BaseSettings):
     ssl_cafile: str | None = None
     idempotent_producer: bool = True
     """Apache Kafka supports it; the memory-only development broker does not."""
+    reports_group_offsets: bool = True
+    """The broker answers the admin requests a consumer's lag needs (committed and end
+    offsets); the memory-only development broker (Tansu) does not, so the lag is reported
+    unknown without asking it."""
     create_topics: bool = False
     """Create the service's topics at start (development); production provisions them."""
     topic_partitions: int = Field(default=3, ge=1, le=64)

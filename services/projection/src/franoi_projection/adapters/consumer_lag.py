@@ -29,6 +29,10 @@ class ConsumerBehind(Exception):
     """The projection is far behind the partners' topics (shown on /readyz)."""
 
 
+class LagNotReported(Exception):
+    """The broker cannot report offsets (the memory-only development broker)."""
+
+
 @dataclass(frozen=True)
 class Lag:
     by_topic: dict[str, int]
@@ -54,6 +58,8 @@ class LagProbe:
             return self._last
 
     async def _measure(self) -> dict[str, int]:
+        if not self._kafka.reports_group_offsets:
+            raise LagNotReported("this broker does not report consumer offsets (development)")
         options = self._kafka.client_options()
         admin = await started(AIOKafkaAdminClient(**options))
         reader = await started(AIOKafkaConsumer(enable_auto_commit=False, **options))

@@ -12,7 +12,7 @@ from franoi_common.api import Limit, Offset, from_state, read_only
 from franoi_common.consumer import REPORT_EVERY_S
 from pydantic import BaseModel, Field
 
-from franoi_projection.adapters.consumer_lag import Lag, LagProbe
+from franoi_projection.adapters.consumer_lag import Lag, LagNotReported, LagProbe
 from franoi_projection.entrypoints import params
 from franoi_projection.entrypoints.access import analyst
 from franoi_projection.queries import operations
@@ -100,6 +100,8 @@ def build_router() -> APIRouter:
         with ``Retry-After`` when the broker does not answer in 5 s."""
         try:
             lag: Lag = await asyncio.wait_for(probe.lag(), LAG_TIMEOUT_S)
+        except LagNotReported as exc:
+            raise HTTPException(503, detail=str(exc)) from exc
         except Exception as exc:
             raise HTTPException(
                 503, detail="the broker did not answer; retry later", headers={"Retry-After": "5"}
