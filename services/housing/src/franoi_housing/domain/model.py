@@ -25,7 +25,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from franoi_common.domain import Aggregate, Checks, repeats
-from franoi_common.errors import DomainError, refusals
+from franoi_common.errors import Conflict, DomainError, refusals
 from franoi_common.person_requests import PersonRequest, RequestEvents
 from franoi_common.person_requests import RequestStatus as RequestStatus
 from franoi_contracts import housing as contract
@@ -42,26 +42,18 @@ from franoi_contracts.housing import (
 # --- errors ------------------------------------------------------------------------------
 
 
-class HousingError(DomainError):
+class HousingError(DomainError, code="housing_error"):
     """A command the housing domain refuses; ``str(error)`` is a message for people."""
 
-    code = "housing_error"
 
-
-class CapacityExceeded(HousingError):
+class CapacityExceeded(Conflict, HousingError, code="capacity_exceeded", title="Capacity exceeded"):
     """The unit's active placements would need more beds than it has."""
 
-    status = 409
-    code = "capacity_exceeded"
-    title = "Capacity exceeded"
 
-
-class PersonAlreadyPlaced(HousingError):
+class PersonAlreadyPlaced(
+    Conflict, HousingError, code="person_already_placed", title="Person already placed"
+):
     """The person already has an active placement."""
-
-    status = 409
-    code = "person_already_placed"
-    title = "Person already placed"
 
 
 InvalidTransition, InvalidDates, InvalidValue = refusals(HousingError)
