@@ -17,10 +17,12 @@ from uuid import UUID
 import asyncpg
 from fastapi import Query
 from franoi_common.api import (
+    Action,
     Answer,
     Day,
     PartnerApi,
     PersonRefQuery,
+    in_force,
 )
 from franoi_common.commands import PartnerServices
 from franoi_common.errors import InvalidDates
@@ -242,138 +244,82 @@ async def profiles_out(
     return out
 
 
-# --- consultations -----------------------------------------------------------------------
-
-CONSULTATIONS = "consultations"
-api.create("/consultations", handlers.record_consultation, ConsultationOut, CONSULTATIONS)
-api.listing(
+api.resource(
     "/consultations",
     Consultation,
     ConsultationOut,
-    CONSULTATIONS,
+    create=handlers.record_consultation,
     query={"person_ref": PersonRefQuery, "topic": contract.ConsultationTopic, **PERIOD},
     where=functools.partial(_period, "held_on"),
     description="Consultations, newest first; ``from``/``to`` filter on the day held.",
 )
-api.one("/consultations/{consultation_id}", Consultation, ConsultationOut, CONSULTATIONS)
-
-# --- group activities --------------------------------------------------------------------
-
-ACTIVITIES = "group activities"
-api.create("/group-activities", handlers.schedule_group_activity, GroupActivityOut, ACTIVITIES)
-api.listing(
+api.resource(
     "/group-activities",
     GroupActivity,
     GroupActivityOut,
-    ACTIVITIES,
+    create=handlers.schedule_group_activity,
+    actions={
+        "hold": Action.of(
+            handlers.hold_group_activity,
+            description="Record that the activity took place, with its attendance.",
+        ),
+        "cancel": handlers.cancel_group_activity,
+    },
     query={"kind": contract.GroupActivityKind, "status": GroupActivityStatus, **PERIOD},
     where=functools.partial(_period, "scheduled_on"),
     answers=activities_out,
     description="Group activities, newest first; ``from``/``to`` filter on the scheduled day.",
 )
-api.one("/group-activities/{group_activity_id}", GroupActivity, GroupActivityOut, ACTIVITIES)
-api.action(
-    "/group-activities/{group_activity_id}/hold",
-    handlers.hold_group_activity,
-    GroupActivityOut,
-    ACTIVITIES,
-    description="Record that the activity took place, with its attendance.",
-)
-api.action(
-    "/group-activities/{group_activity_id}/cancel",
-    handlers.cancel_group_activity,
-    GroupActivityOut,
-    ACTIVITIES,
-)
-
-# --- skills profiles ---------------------------------------------------------------------
-
-PROFILES = "skills profiles"
-api.create(
-    "/skills-profiles",
-    handlers.open_skills_profile,
-    SkillsProfileOut,
-    PROFILES,
-    description="A person's profile with its first assessment (one profile per person).",
-)
-api.listing(
+api.resource(
     "/skills-profiles",
     SkillsProfile,
     SkillsProfileOut,
-    PROFILES,
+    create=Action.of(
+        handlers.open_skills_profile,
+        description="A person's profile with its first assessment (one profile per person).",
+    ),
+    actions={
+        "assessments": Action.of(
+            handlers.assess_skills,
+            description="A new version of the profile; earlier versions are kept.",
+        )
+    },
     query={"person_ref": PersonRefQuery},
     answers=profiles_out,
 )
-api.one("/skills-profiles/{skills_profile_id}", SkillsProfile, SkillsProfileOut, PROFILES)
-api.action(
-    "/skills-profiles/{skills_profile_id}/assessments",
-    handlers.assess_skills,
-    SkillsProfileOut,
-    PROFILES,
-    description="A new version of the profile; earlier versions are kept.",
-)
-
-# --- company agreements ------------------------------------------------------------------
-
-AGREEMENTS = "company agreements"
-api.create("/company-agreements", handlers.sign_company_agreement, CompanyAgreementOut, AGREEMENTS)
-
-
-def _in_force(active: bool | None) -> tuple[list[str], list[Any]]:
-    """Agreements in force (not ended), or ended ones."""
-    clauses = [] if active is None else ["ended_on IS NULL" if active else "ended_on IS NOT NULL"]
-    return clauses, []
-
-
-api.listing(
+api.resource(
     "/company-agreements",
     CompanyAgreement,
     CompanyAgreementOut,
-    AGREEMENTS,
+    create=handlers.sign_company_agreement,
+    actions={"end": handlers.end_company_agreement},
     query={"sector": Annotated[str | None, Query(pattern=r"^[A-U]$")], "active": bool},
-    where=_in_force,
+    where=in_force,
 )
-api.one(
-    "/company-agreements/{company_agreement_id}",
-    CompanyAgreement,
-    CompanyAgreementOut,
-    AGREEMENTS,
-)
-api.action(
-    "/company-agreements/{company_agreement_id}/end",
-    handlers.end_company_agreement,
-    CompanyAgreementOut,
-    AGREEMENTS,
-)
-
-# --- training enrolments -----------------------------------------------------------------
-
-TRAINING = "training"
-api.create("/enrolments", handlers.enrol_in_training, EnrolmentOut, TRAINING)
-api.listing(
+api.resource(
     "/enrolments",
     Enrolment,
     EnrolmentOut,
-    TRAINING,
+    tag="training",
+    create=handlers.enrol_in_training,
+    actions={"complete": handlers.complete_enrolment, "drop": handlers.drop_enrolment},
     query={"person_ref": PersonRefQuery, "status": EnrolmentStatus, **PERIOD},
     where=functools.partial(_period, "starts_on"),
     description="Enrolments, newest first; ``from``/``to`` filter on the course start.",
 )
-api.one("/enrolments/{enrolment_id}", Enrolment, EnrolmentOut, TRAINING)
-api.action(
-    "/enrolments/{enrolment_id}/complete", handlers.complete_enrolment, EnrolmentOut, TRAINING
-)
-api.action("/enrolments/{enrolment_id}/drop", handlers.drop_enrolment, EnrolmentOut, TRAINING)
-
-# --- internships -------------------------------------------------------------------------
-
-INTERNSHIPS = "internships"
-api.create("/internships", handlers.start_internship, InternshipOut, INTERNSHIPS)
-api.listing(
+api.resource(
     "/internships",
     Internship,
     InternshipOut,
-    INTERNSHIPS,
+    create=handlers.start_internship,
+    actions={
+        "extend": handlers.extend_internship,
+        "end": handlers.end_internship,
+        "outcome": Action.of(
+            handlers.record_internship_outcome,
+            description="Set the outcome of an ended internship: once, on or after its end.",
+        ),
+    },
     query={
         "person_ref": PersonRefQuery,
         "status": InternshipStatus,
@@ -384,34 +330,15 @@ api.listing(
     where=functools.partial(_period, "started_on"),
     description="Internships, newest first; ``from``/``to`` filter on the start.",
 )
-api.one("/internships/{internship_id}", Internship, InternshipOut, INTERNSHIPS)
-api.action(
-    "/internships/{internship_id}/extend", handlers.extend_internship, InternshipOut, INTERNSHIPS
-)
-api.action("/internships/{internship_id}/end", handlers.end_internship, InternshipOut, INTERNSHIPS)
-api.action(
-    "/internships/{internship_id}/outcome",
-    handlers.record_internship_outcome,
-    InternshipOut,
-    INTERNSHIPS,
-    description="Set the outcome of an ended internship: once, on or after its end.",
-)
-
-# --- hires -------------------------------------------------------------------------------
-
-HIRES = "hires"
-api.create(
-    "/hires",
-    handlers.record_hire,
-    HireOut,
-    HIRES,
-    description="A hire; it cannot start before the person's first contact with the desk.",
-)
-api.listing(
+api.resource(
     "/hires",
     Hire,
     HireOut,
-    HIRES,
+    create=Action.of(
+        handlers.record_hire,
+        description="A hire; it cannot start before the person's first contact with the desk.",
+    ),
+    actions={"end": handlers.end_hire},
     query={
         "person_ref": PersonRefQuery,
         "status": HireStatus,
@@ -421,8 +348,6 @@ api.listing(
     where=functools.partial(_period, "started_on"),
     description="Hires, newest first; ``from``/``to`` filter on the start.",
 )
-api.one("/hires/{hire_id}", Hire, HireOut, HIRES)
-api.action("/hires/{hire_id}/end", handlers.end_hire, HireOut, HIRES)
 
 # --- the person's file -------------------------------------------------------------------
 
