@@ -11,6 +11,8 @@ shapes cover most commands:
   the aggregate with the request's fingerprint. The row and its events are written by one
   statement; without a client-chosen id there is nothing to replay, and when the aggregate
   is one row that statement is the whole transaction (one round trip).
+  :func:`create` builds the aggregate with its domain factory, from the command's fields
+  of the names of the factory's parameters (:func:`arguments`).
 - **change** (:func:`change`): locks one aggregate, lets the domain act, saves it and
   appends its events. An action that records no event (a retried transition with the same
   data) saves and publishes nothing. A handler that does only that is the domain action
@@ -327,6 +329,39 @@ async def new(
         )
         await uow.save(partner_id, *uow.seen)
     return aggregate  # only after the commit: a rolled-back create is never answered
+
+
+def arguments(action: Callable[..., Any], command: BaseModel, **given: Any) -> dict[str, Any]:
+    """The keyword arguments of a domain factory or action (``Agreement.sign``...) for a
+    command: ``given``, and for each other parameter the command's field of its name, if it
+    has one (the domain's names are the command's: each field is passed once, by name)."""
+    fields = type(command).model_fields
+    taken = {
+        name: getattr(command, name)
+        for name in inspect.signature(action).parameters
+        if name in fields and name not in given
+    }
+    return taken | given
+
+
+async def create(
+    s: PartnerServices,
+    partner_id: str,
+    factory: Callable[..., A],
+    command: BaseModel,
+    **given: Any,
+) -> A:
+    """Create one aggregate with its domain factory, a classmethod (``Agreement.sign``),
+    safe to retry (:func:`new`). The factory's first parameter is the new aggregate's id
+    (the command's field of that name, when the client chose it); the others are the
+    command's fields of their names, or ``given`` (:func:`arguments`)."""
+    cls: type[A] = factory.__self__  # type: ignore[attr-defined]
+    key = next(iter(inspect.signature(factory).parameters))
+
+    def make(aggregate_id: UUID) -> A:
+        return factory(**arguments(factory, command, **given, **{key: aggregate_id}))
+
+    return await new(s, partner_id, cls, getattr(command, key), command, make)
 
 
 async def _create_in_one_statement(

@@ -13,7 +13,15 @@ from __future__ import annotations
 import functools
 from uuid import UUID
 
-from franoi_common.commands import CommandUnit, PartnerServices, change, changes, new
+from franoi_common.commands import (
+    CommandUnit,
+    PartnerServices,
+    arguments,
+    change,
+    changes,
+    create,
+    new,
+)
 from franoi_common.errors import AlreadyExists
 
 from franoi_employment.adapters.repository import EmploymentRepository
@@ -98,14 +106,7 @@ def _assessment(cmd: Assess) -> Assessment:
 async def record_consultation(
     s: PartnerServices, partner_id: str, cmd: RecordConsultation
 ) -> Consultation:
-    person = _person(s, cmd)
-
-    def record(consultation_id: UUID) -> Consultation:
-        return Consultation.record(
-            consultation_id, person, cmd.held_on, cmd.topic, cmd.minutes, cmd.worker_role
-        )
-
-    return await new(s, partner_id, Consultation, cmd.consultation_id, cmd, record)
+    return await create(s, partner_id, Consultation.record, cmd, person=_person(s, cmd))
 
 
 # --- group activities -------------------------------------------------------------------
@@ -114,10 +115,7 @@ async def record_consultation(
 async def schedule_group_activity(
     s: PartnerServices, partner_id: str, cmd: ScheduleGroupActivity
 ) -> GroupActivity:
-    def schedule(group_activity_id: UUID) -> GroupActivity:
-        return GroupActivity.schedule(group_activity_id, cmd.kind, cmd.scheduled_on)
-
-    return await new(s, partner_id, GroupActivity, cmd.group_activity_id, cmd, schedule)
+    return await create(s, partner_id, GroupActivity.schedule, cmd)
 
 
 async def hold_group_activity(
@@ -163,17 +161,7 @@ def assess_skills(profile: SkillsProfile, cmd: Assess) -> None:
 async def sign_company_agreement(
     s: PartnerServices, partner_id: str, cmd: SignCompanyAgreement
 ) -> CompanyAgreement:
-    def sign(agreement_id: UUID) -> CompanyAgreement:
-        return CompanyAgreement.sign(
-            agreement_id,
-            cmd.company_name,
-            cmd.sector,
-            cmd.places_offered,
-            cmd.signed_on,
-            cmd.valid_until,
-        )
-
-    return await new(s, partner_id, CompanyAgreement, cmd.company_agreement_id, cmd, sign)
+    return await create(s, partner_id, CompanyAgreement.sign, cmd)
 
 
 @changes(CompanyAgreement)
@@ -185,21 +173,7 @@ def end_company_agreement(agreement: CompanyAgreement, cmd: EndCompanyAgreement)
 
 
 async def enrol_in_training(s: PartnerServices, partner_id: str, cmd: EnrolInTraining) -> Enrolment:
-    person = _person(s, cmd)
-
-    def enrol(enrolment_id: UUID) -> Enrolment:
-        return Enrolment.enrol(
-            enrolment_id,
-            person,
-            cmd.course_title,
-            cmd.provider,
-            cmd.course_kind,
-            cmd.hours,
-            cmd.starts_on,
-            cmd.ends_on,
-        )
-
-    return await new(s, partner_id, Enrolment, cmd.enrolment_id, cmd, enrol)
+    return await create(s, partner_id, Enrolment.enrol, cmd, person=_person(s, cmd))
 
 
 @changes(Enrolment)
@@ -221,14 +195,14 @@ async def start_internship(s: PartnerServices, partner_id: str, cmd: StartIntern
     async def start(uow: CommandUnit, internship_id: UUID) -> Internship:
         agreement = await uow.must_get(CompanyAgreement, partner_id, cmd.company_agreement_id)
         return Internship.start(
-            internship_id=internship_id,
-            person=person,
-            agreement=agreement,
-            started_on=cmd.started_on,
-            planned_end_on=cmd.planned_end_on,
-            monthly_stipend_eur=cmd.monthly_stipend_eur,
-            stipend_paid_by=cmd.stipend_paid_by,
-            person_internships=await _repo(uow).open_internships(partner_id, person.person_ref),
+            **arguments(
+                Internship.start,
+                cmd,
+                internship_id=internship_id,
+                person=person,
+                agreement=agreement,
+                person_internships=await _repo(uow).open_internships(partner_id, person.person_ref),
+            )
         )
 
     return await new(s, partner_id, Internship, cmd.internship_id, cmd, start)
@@ -272,16 +246,15 @@ async def record_hire(s: PartnerServices, partner_id: str, cmd: RecordHire) -> H
         if internship is not None and internship.person_ref != person.person_ref:
             raise InvalidValue("the internship belongs to another person")
         return Hire.record(
-            hire_id,
-            person,
-            cmd.contract_type,
-            cmd.weekly_hours,
-            cmd.started_on,
-            await _repo(uow).first_contact_on(partner_id, person.person_ref),
-            ends_on=cmd.ends_on,
-            agreement=agreement,
-            sector=cmd.sector,
-            internship=internship,
+            **arguments(
+                Hire.record,
+                cmd,
+                hire_id=hire_id,
+                person=person,
+                first_contact_on=await _repo(uow).first_contact_on(partner_id, person.person_ref),
+                agreement=agreement,
+                internship=internship,
+            )
         )
 
     return await new(s, partner_id, Hire, cmd.hire_id, cmd, record)

@@ -84,8 +84,10 @@ class HostFamily(Aggregate):
         household_size: int,
         languages: Sequence[str],
         applied_on: dt.date,
+        private: PrivateDetails | None = None,
     ) -> HostFamily:
-        """Record a household's application to host."""
+        """Record a household's application to host, with who it is and how to reach it
+        (``private``: kept in this service, never in its event)."""
         checks.municipality_code(municipality_code)
         checks.within("rooms_offered", rooms_offered, Rooms)
         checks.within("household_size", household_size, HouseholdSize)
@@ -93,6 +95,7 @@ class HostFamily(Aggregate):
         family = cls(
             family_id, municipality_code, rooms_offered, household_size, spoken, applied_on
         )
+        family.private = private
         family.record_event(contract.FamilyApplied)
         return family
 

@@ -18,9 +18,9 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from franoi_common.commands import CommandUnit, PartnerServices, changes, new
+from franoi_common.commands import CommandUnit, PartnerServices, arguments, changes, create, new
 from franoi_common.errors import AlreadyExists, DomainError, NotFound
-from franoi_common.person_requests import closing_handlers
+from franoi_common.person_requests import closing_handlers, submitting
 
 from franoi_hosting.adapters.repository import HostingRepository
 from franoi_hosting.domain.families import HostFamily, PrivateDetails
@@ -103,19 +103,7 @@ def _private(private: FamilyPrivate) -> PrivateDetails:
 
 
 async def apply_family(s: PartnerServices, partner_id: str, cmd: ApplyFamily) -> HostFamily:
-    def apply(family_id: UUID) -> HostFamily:
-        family = HostFamily.apply(
-            family_id,
-            cmd.municipality_code,
-            cmd.rooms_offered,
-            cmd.household_size,
-            cmd.languages,
-            cmd.applied_on,
-        )
-        family.private = _private(cmd.private)
-        return family
-
-    return await new(s, partner_id, HostFamily, cmd.family_id, cmd, apply)
+    return await create(s, partner_id, HostFamily.apply, cmd, private=_private(cmd.private))
 
 
 async def update_family(
@@ -169,22 +157,7 @@ def withdraw_family(family: HostFamily, cmd: WithdrawFamily) -> None:
 # --- requests ----------------------------------------------------------------------------
 
 
-async def submit_request(s: PartnerServices, partner_id: str, cmd: SubmitRequest) -> FamilyRequest:
-    ref = s.person_ref_of(cmd)
-
-    def submit(request_id: UUID) -> FamilyRequest:
-        return FamilyRequest.submit(
-            request_id,
-            ref,
-            cmd.kind,
-            cmd.household_size,
-            cmd.submitted_on,
-            cmd.sex,
-            cmd.age_band,
-            cmd.protection_status,
-        )
-
-    return await new(s, partner_id, FamilyRequest, cmd.request_id, cmd, submit)
+submit_request = submitting(FamilyRequest, SubmitRequest)
 
 
 @changes(FamilyRequest)
@@ -270,19 +243,16 @@ async def start_stay(s: PartnerServices, partner_id: str, cmd: StartStay) -> Sta
         if match.request_id is not None:
             request = await uow.must_get(FamilyRequest, partner_id, match.request_id)
         stay = family.start_stay(
-            match,
-            stay_id=stay_id,
-            started_on=cmd.started_on,
-            planned_months=cmd.planned_months,
-            planned_end_on=cmd.planned_end_on,
-            monthly_contribution_eur=cmd.monthly_contribution_eur,
-            sex=cmd.sex,
-            age_band=cmd.age_band,
-            protection_status=cmd.protection_status,
-            request=request,
-            person_active_stays=await _repo(uow).active_stays(
-                partner_id, person_ref=match.person_ref
-            ),
+            **arguments(
+                family.start_stay,
+                cmd,
+                match=match,
+                stay_id=stay_id,
+                request=request,
+                person_active_stays=await _repo(uow).active_stays(
+                    partner_id, person_ref=match.person_ref
+                ),
+            )
         )
         await uow.repo.update(partner_id, match)  # started: no event of its own
         return stay
