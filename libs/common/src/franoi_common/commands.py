@@ -141,6 +141,15 @@ class CommandUnit(UnitOfWork):
         self.seen.append(found)
         return found
 
+    async def must_get_optional(
+        self, cls: type[A], partner_id: str, aggregate_id: UUID | None, *, for_update: bool = True
+    ) -> A | None:
+        """The aggregate a command names optionally (a placement's request...): None when it
+        names none, as :meth:`must_get` otherwise."""
+        if aggregate_id is None:
+            return None
+        return await self.must_get(cls, partner_id, aggregate_id, for_update=for_update)
+
     async def replayed(
         self, cls: type[Any], partner_id: str, resource_id: UUID | None, command: BaseModel
     ) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
+from franoi_common.agreements import SignedAgreement
 from franoi_common.domain import Aggregate, repeats
 from franoi_contracts import employment as contract
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
@@ -46,7 +47,7 @@ from franoi_employment.domain.model import (
 
 
 @dataclass(eq=False)
-class CompanyAgreement(Aggregate):
+class CompanyAgreement(SignedAgreement):
     """An agreement with a company offering internships or jobs. The company's name is
     kept here (organisations are not persons) but published only as the agreement id."""
 
@@ -57,6 +58,9 @@ class CompanyAgreement(Aggregate):
     signed_on: dt.date
     valid_until: dt.date | None = None
     ended_on: dt.date | None = None
+
+    CHECKS = checks
+    ENDED = contract.CompanyAgreementEnded
 
     @classmethod
     def sign(
@@ -71,24 +75,10 @@ class CompanyAgreement(Aggregate):
         name = check_label("company_name", company_name)
         check_sector(sector)
         checks.within("places_offered", places_offered, PlacesOffered)
-        if valid_until is not None:
-            checks.not_before(valid_until, signed_on, "an agreement cannot expire before signing")
+        cls.check_term(signed_on, valid_until)
         agreement = cls(company_agreement_id, name, sector, places_offered, signed_on, valid_until)
         agreement.record_event(contract.CompanyAgreementSigned)
         return agreement
-
-    @property
-    def is_ended(self) -> bool:
-        return self.ended_on is not None
-
-    def end(self, on: dt.date) -> None:
-        """End the agreement (once, not before it was signed)."""
-        if self.ended_on == on:
-            return
-        checks.allowed(self.ended_on is None, f"the agreement already ended on {self.ended_on}")
-        checks.not_before(on, self.signed_on, "an agreement cannot end before it was signed")
-        self.ended_on = on
-        self.record_event(contract.CompanyAgreementEnded)
 
     def check_in_force_on(self, day: dt.date, what: str) -> None:
         """Raise unless the agreement is in force on ``day`` (signed, not ended, not expired)."""

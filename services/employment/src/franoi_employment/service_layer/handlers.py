@@ -230,19 +230,15 @@ async def record_hire(s: PartnerServices, partner_id: str, cmd: RecordHire) -> H
     person = _person(s, cmd)
 
     async def record(uow: CommandUnit, hire_id: UUID) -> Hire:
-        internship = None
-        if cmd.internship_id is not None:
-            internship = await uow.must_get(
-                Internship, partner_id, cmd.internship_id, for_update=False
-            )
+        internship = await uow.must_get_optional(
+            Internship, partner_id, cmd.internship_id, for_update=False
+        )
         agreement_id = cmd.company_agreement_id
         if agreement_id is None and internship is not None and cmd.sector is None:
             agreement_id = internship.company_agreement_id  # hired where the intern trained
-        agreement = None
-        if agreement_id is not None:
-            agreement = await uow.must_get(
-                CompanyAgreement, partner_id, agreement_id, for_update=False
-            )
+        agreement = await uow.must_get_optional(
+            CompanyAgreement, partner_id, agreement_id, for_update=False
+        )
         if internship is not None and internship.person_ref != person.person_ref:
             raise InvalidValue("the internship belongs to another person")
         return Hire.record(

@@ -176,9 +176,7 @@ async def propose_match(s: PartnerServices, partner_id: str, cmd: ProposeMatch) 
 
     async def propose(uow: CommandUnit, match_id: UUID) -> Match:
         family = await uow.must_get(HostFamily, partner_id, cmd.family_id)
-        request = None
-        if cmd.request_id is not None:
-            request = await uow.must_get(FamilyRequest, partner_id, cmd.request_id)
+        request = await uow.must_get_optional(FamilyRequest, partner_id, cmd.request_id)
         return family.propose_match(match_id, ref, cmd.proposed_on, request)
 
     return await new(s, partner_id, Match, cmd.match_id, cmd, propose)
@@ -239,9 +237,7 @@ async def cancel_match(
 async def start_stay(s: PartnerServices, partner_id: str, cmd: StartStay) -> Stay:
     async def start(uow: CommandUnit, stay_id: UUID) -> Stay:
         family, match = await _locked_family_and_match(uow, partner_id, cmd.match_id)
-        request = None
-        if match.request_id is not None:
-            request = await uow.must_get(FamilyRequest, partner_id, match.request_id)
+        request = await uow.must_get_optional(FamilyRequest, partner_id, match.request_id)
         stay = family.start_stay(
             **arguments(
                 family.start_stay,

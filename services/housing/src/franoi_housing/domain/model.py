@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
 
+from franoi_common.agreements import SignedAgreement
 from franoi_common.domain import Aggregate, Checks, repeats
 from franoi_common.errors import Conflict, DomainError, refusals
 from franoi_common.person_requests import PersonRequest, RequestEvents
@@ -75,7 +76,7 @@ class PlacementStatus(StrEnum):
 
 
 @dataclass(eq=False)
-class Agreement(Aggregate):
+class Agreement(SignedAgreement):
     """An agreement with an estate agency, owner, cooperative or public body. Its
     counterpart's name is a local label, kept in this service and never published."""
 
@@ -86,6 +87,9 @@ class Agreement(Aggregate):
     units_pledged: int | None = None
     ended_on: dt.date | None = None
     counterpart_name: str | None = None
+
+    CHECKS = _checks
+    ENDED = contract.AgreementEnded
 
     @classmethod
     def sign(
@@ -98,27 +102,13 @@ class Agreement(Aggregate):
         counterpart_name: str | None = None,
     ) -> Agreement:
         """Record a newly signed agreement."""
-        if valid_until is not None:
-            _checks.not_before(valid_until, signed_on, "an agreement cannot expire before signing")
+        cls.check_term(signed_on, valid_until)
         if units_pledged is not None:
             _checks.within("units_pledged", units_pledged, contract.UnitsPledged)
         agreement = cls(agreement_id, counterpart_kind, signed_on, valid_until, units_pledged)
         agreement.counterpart_name = counterpart_name
         agreement.record_event(contract.AgreementSigned)
         return agreement
-
-    @property
-    def is_ended(self) -> bool:
-        return self.ended_on is not None
-
-    def end(self, on: dt.date) -> None:
-        """End the agreement (once; repeating the same end changes nothing)."""
-        if self.ended_on == on:
-            return
-        _checks.allowed(self.ended_on is None, f"the agreement already ended on {self.ended_on}")
-        _checks.not_before(on, self.signed_on, "an agreement cannot end before it was signed")
-        self.ended_on = on
-        self.record_event(contract.AgreementEnded)
 
 
 # --- requests ----------------------------------------------------------------------------

@@ -107,9 +107,7 @@ async def start_placement(s: PartnerServices, partner_id: str, cmd: StartPlaceme
 
     async def start(uow: CommandUnit, placement_id: UUID) -> Placement:
         unit = await uow.must_get(HousingUnit, partner_id, cmd.unit_id)
-        request = None
-        if cmd.request_id is not None:
-            request = await uow.must_get(HousingRequest, partner_id, cmd.request_id)
+        request = await uow.must_get_optional(HousingRequest, partner_id, cmd.request_id)
         repo = uow.repository(HousingRepository)
         return unit.start_placement(
             **arguments(
