@@ -18,7 +18,7 @@ handler of the submission comes from :func:`submitting`, those of the closes fro
         placement_id: UUID | None = field(default=None, kw_only=True)
         unsatisfied_reason: UnsatisfiedReason | None = field(default=None, kw_only=True)
 
-        EVENTS = RequestEvents(RequestSubmitted, RequestSatisfied, ...)
+        EVENTS = RequestEvents.of(contract)
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import ModuleType
 from typing import Any, ClassVar, NamedTuple, Self, TypeVar
 from uuid import UUID
 
@@ -54,6 +55,13 @@ class RequestEvents(NamedTuple):
     satisfied: type[DomainEvent]
     unsatisfied: type[DomainEvent]
     withdrawn: type[DomainEvent]
+
+    @classmethod
+    def of(cls, contract: ModuleType) -> RequestEvents:
+        """A service's request events, named alike in every contract: its module's
+        ``RequestSubmitted``, ``RequestSatisfied``, ``RequestUnsatisfied`` and
+        ``RequestWithdrawn``."""
+        return cls(*(getattr(contract, f"Request{field.capitalize()}") for field in cls._fields))
 
 
 @dataclass(eq=False)

@@ -152,13 +152,9 @@ class EmploymentRepository(Repository):
     # --- what the rules need to know about a person --------------------------------------
 
     async def open_internships(self, partner_id: str, person_ref: str) -> list[Internship]:
-        rows = await self.conn.fetch(
-            "SELECT * FROM internships WHERE partner_id = $1 AND person_ref = $2 AND status = $3",
-            partner_id,
-            person_ref,
-            InternshipStatus.OPEN.value,
+        return await self.find(
+            Internship, partner_id, person_ref=person_ref, status=InternshipStatus.OPEN
         )
-        return [self.from_row(Internship, row) for row in rows]
 
     async def first_contact_on(self, partner_id: str, person_ref: str) -> dt.date | None:
         """The person's first recorded contact with the desk: the earliest consultation,

@@ -9,12 +9,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from franoi_common.agreements import SignedAgreement
 from franoi_common.domain import Aggregate, repeats
 from franoi_contracts import employment as contract
-from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
+from franoi_contracts.base import AgeBand, DomainEvent, ProtectionStatus, Sex
 from franoi_contracts.employment import (
     CONTRACTS_WITH_END,
     ContractType,
@@ -146,25 +147,25 @@ class Enrolment(AboutAPerson, Aggregate):
         enrolment.record_event(contract.EnrolmentStarted)
         return enrolment
 
-    def _check_can_close(self, on: dt.date) -> None:
+    def complete(self, on: dt.date) -> None:
+        self._close(EnrolmentStatus.COMPLETED, on, contract.EnrolmentCompleted, completed_on=on)
+
+    def drop(self, on: dt.date) -> None:
+        self._close(EnrolmentStatus.DROPPED, on, contract.EnrolmentDropped, dropped_on=on)
+
+    def _close(
+        self, status: EnrolmentStatus, on: dt.date, event: type[DomainEvent], **values: Any
+    ) -> None:
+        """Close the enrolment (once, not before the course starts) as ``status``; repeating
+        the same close changes nothing."""
+        if repeats(self, status=status, closed_on=on):
+            return
         checks.allowed(
             self.status is EnrolmentStatus.ENROLLED, f"the enrolment is already {self.status.value}"
         )
         checks.not_before(on, self.starts_on, "an enrolment cannot close before the course starts")
-
-    def complete(self, on: dt.date) -> None:
-        if repeats(self, status=EnrolmentStatus.COMPLETED, closed_on=on):
-            return
-        self._check_can_close(on)
-        self.status, self.closed_on = EnrolmentStatus.COMPLETED, on
-        self.record_event(contract.EnrolmentCompleted, completed_on=on)
-
-    def drop(self, on: dt.date) -> None:
-        if repeats(self, status=EnrolmentStatus.DROPPED, closed_on=on):
-            return
-        self._check_can_close(on)
-        self.status, self.closed_on = EnrolmentStatus.DROPPED, on
-        self.record_event(contract.EnrolmentDropped, dropped_on=on)
+        self.status, self.closed_on = status, on
+        self.record_event(event, **values)
 
 
 # --- internships -------------------------------------------------------------------------

@@ -151,12 +151,7 @@ class FamilyRequest(PersonRequest):
     stay_id: UUID | None = field(default=None, kw_only=True)
     unsatisfied_reason: UnsatisfiedReason | None = field(default=None, kw_only=True)
 
-    EVENTS = RequestEvents(
-        contract.RequestSubmitted,
-        contract.RequestSatisfied,
-        contract.RequestUnsatisfied,
-        contract.RequestWithdrawn,
-    )
+    EVENTS = RequestEvents.of(contract)
     CHECKS = checks
     HOUSEHOLD_SIZE = HouseholdSize
 

@@ -45,16 +45,14 @@ class HousingRepository(Repository):
     async def active_placements(
         self, partner_id: str, *, unit_id: UUID | None = None, person_ref: str | None = None
     ) -> list[Placement]:
-        rows = await self.conn.fetch(
-            "SELECT * FROM placements WHERE partner_id = $1 AND status = $2"
-            " AND ($3::uuid IS NULL OR unit_id = $3) AND ($4::text IS NULL OR person_ref = $4)"
-            " ORDER BY started_on, placement_id",
+        return await self.find(
+            Placement,
             partner_id,
-            PlacementStatus.ACTIVE.value,
-            unit_id,
-            person_ref,
+            oldest_first_by="started_on",
+            status=PlacementStatus.ACTIVE,
+            unit_id=unit_id,
+            person_ref=person_ref,
         )
-        return [self.from_row(Placement, row) for row in rows]
 
     async def occupied_beds(self, partner_id: str, unit_ids: Sequence[UUID]) -> dict[UUID, int]:
         rows = await self.conn.fetch(

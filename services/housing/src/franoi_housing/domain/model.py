@@ -123,12 +123,7 @@ class HousingRequest(PersonRequest):
     placement_id: UUID | None = field(default=None, kw_only=True)
     unsatisfied_reason: UnsatisfiedReason | None = field(default=None, kw_only=True)
 
-    EVENTS = RequestEvents(
-        contract.RequestSubmitted,
-        contract.RequestSatisfied,
-        contract.RequestUnsatisfied,
-        contract.RequestWithdrawn,
-    )
+    EVENTS = RequestEvents.of(contract)
     CHECKS = _checks
     HOUSEHOLD_SIZE = contract.HouseholdSize
 
