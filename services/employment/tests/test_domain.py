@@ -162,14 +162,11 @@ def test_record_consultation() -> None:
     assert consultation.events == [
         ev.ConsultationRecorded(
             consultation_id=cid,
-            person_ref=AMINA.person_ref,
+            **AMINA.fields(),
             held_on=D1,
             topic=ev.ConsultationTopic.JOB_SEARCH,
             minutes=45,
             worker_role=ev.WorkerRole.JOB_COUNSELLOR,
-            sex=Sex.FEMALE,
-            age_band=AgeBand.AGE_25_34,
-            protection_status=ProtectionStatus.REFUGEE,
         )
     ]
 
@@ -390,14 +387,11 @@ def test_enrol_then_complete() -> None:
     started = enrolment.events[0]
     assert started == ev.EnrolmentStarted(
         enrolment_id=enrolment.enrolment_id,
-        person_ref=AMINA.person_ref,
+        **AMINA.fields(),
         course_kind=ev.CourseKind.SAFETY_CERTIFICATE,
         hours=12,
         starts_on=D1,
         ends_on=dt.date(2025, 3, 3),
-        sex=Sex.FEMALE,
-        age_band=AgeBand.AGE_25_34,
-        protection_status=ProtectionStatus.REFUGEE,
     )
     assert "HACCP" not in started.model_dump_json()
     enrolment.complete(dt.date(2025, 3, 3))
@@ -447,16 +441,13 @@ def test_start_internship_records_the_agreement_and_sector() -> None:
     assert internship.events == [
         ev.InternshipStarted(
             internship_id=internship.internship_id,
-            person_ref=AMINA.person_ref,
+            **AMINA.fields(),
             company_agreement_id=agreement.company_agreement_id,
             sector="N",
             started_on=D1,
             planned_end_on=D2,
             monthly_stipend_eur=500,
             stipend_paid_by=ev.StipendPayer.PROJECT,
-            sex=Sex.FEMALE,
-            age_band=AgeBand.AGE_25_34,
-            protection_status=ProtectionStatus.REFUGEE,
         )
     ]
     assert (internship.is_open, internship.outcome) == (True, None)
@@ -575,15 +566,12 @@ def test_record_hire_in_a_sector() -> None:
     assert job.events == [
         ev.HireRecorded(
             hire_id=job.hire_id,
-            person_ref=AMINA.person_ref,
+            **AMINA.fields(),
             sector="C",
             contract_type=ev.ContractType.FIXED_TERM,
             weekly_hours=30,
             started_on=D3,
             ends_on=dt.date(2026, 3, 14),
-            sex=Sex.FEMALE,
-            age_band=AgeBand.AGE_25_34,
-            protection_status=ProtectionStatus.REFUGEE,
         )
     ]
     assert (job.status, job.company_agreement_id, job.internship_id) == (
