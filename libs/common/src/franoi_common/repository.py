@@ -154,7 +154,15 @@ class Repository:
             found: A | None = await by_hand(partner_id, aggregate_id, for_update=for_update)
             return found
         row = await self.get_row(cls, partner_id, aggregate_id, for_update=for_update)
-        return None if row is None else self.from_row(cls, row)
+        if row is None:
+            return None
+        aggregate = self.from_row(cls, row)
+        await self.load_parts(partner_id, aggregate)
+        return aggregate
+
+    async def load_parts(self, partner_id: str, aggregate: Any) -> None:
+        """Load, after :meth:`get` read its row, what ``aggregate`` keeps in other tables (a
+        unit's active placements...): nothing, unless the service's repository says what."""
 
     async def get_row(
         self, cls: type[Any], partner_id: str, aggregate_id: UUID, *, for_update: bool = False

@@ -9,7 +9,7 @@ person's open internships, and the person's first recorded contact with the desk
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -24,8 +24,6 @@ from franoi_employment.domain.work import (
     Internship,
     InternshipStatus,
 )
-
-A = TypeVar("A")
 
 
 class EmploymentRepository(Repository):
@@ -47,17 +45,13 @@ class EmploymentRepository(Repository):
 
     # --- aggregates with rows in a second table ------------------------------------------
 
-    async def get(
-        self, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
-    ) -> A | None:
-        aggregate = await super().get(cls, partner_id, aggregate_id, for_update=for_update)
+    async def load_parts(self, partner_id: str, aggregate: Any) -> None:
         if isinstance(aggregate, GroupActivity):
             aggregate.registered_attendees = tuple(
                 await self.attendees(partner_id, aggregate.group_activity_id)
             )
         elif isinstance(aggregate, SkillsProfile):
             aggregate.assessments = await self.assessments(aggregate.skills_profile_id)
-        return aggregate
 
     @classmethod
     def one_row(cls, kind: type[Any]) -> bool:

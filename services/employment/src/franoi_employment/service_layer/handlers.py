@@ -90,13 +90,12 @@ def _person(s: PartnerServices, cmd: AboutAPerson) -> Person:
 
 def _assessment(cmd: Assess) -> Assessment:
     return Assessment(
-        assessed_on=cmd.assessed_on,
-        education_level=cmd.education_level,
-        italian_level=cmd.italian_level,
-        italian_assessed_on=cmd.italian_assessed_on,
-        other_languages=tuple(cmd.other_languages),
-        prior_sectors=tuple(cmd.prior_sectors),
-        driving_licence=cmd.driving_licence,
+        **arguments(
+            Assessment,
+            cmd,
+            other_languages=tuple(cmd.other_languages),
+            prior_sectors=tuple(cmd.prior_sectors),
+        )
     )
 
 

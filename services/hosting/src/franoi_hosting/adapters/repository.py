@@ -61,17 +61,13 @@ class HostingRepository(Repository):
             return cls(**values)
         return super().from_row(cls, row)
 
-    async def get(
-        self, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
-    ) -> A | None:
-        aggregate = await super().get(cls, partner_id, aggregate_id, for_update=for_update)
+    async def load_parts(self, partner_id: str, aggregate: Any) -> None:
         if isinstance(aggregate, HostFamily):
             aggregate.open_matches = await self.open_matches(partner_id, aggregate.family_id)
             aggregate.active_stays = await self.active_stays(
                 partner_id, family_id=aggregate.family_id
             )
             aggregate.private = await self.private(partner_id, aggregate.family_id)
-        return aggregate
 
     async def family_of_match(self, partner_id: str, match_id: UUID) -> UUID | None:
         found: UUID | None = await self.conn.fetchval(

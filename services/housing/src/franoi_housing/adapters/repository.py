@@ -8,7 +8,7 @@ with the unit, for the capacity rule) and occupied beds per unit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any
 from uuid import UUID
 
 from franoi_common.repository import Repository, Table
@@ -21,8 +21,6 @@ from franoi_housing.domain.model import (
     PlacementStatus,
 )
 
-A = TypeVar("A")
-
 
 class HousingRepository(Repository):
     tables = {
@@ -32,15 +30,11 @@ class HousingRepository(Repository):
         Placement: Table("placements", "placement_id"),
     }
 
-    async def get(
-        self, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
-    ) -> A | None:
-        aggregate = await super().get(cls, partner_id, aggregate_id, for_update=for_update)
+    async def load_parts(self, partner_id: str, aggregate: Any) -> None:
         if isinstance(aggregate, HousingUnit):
             aggregate.active_placements = await self.active_placements(
                 partner_id, unit_id=aggregate.unit_id
             )
-        return aggregate
 
     async def active_placements(
         self, partner_id: str, *, unit_id: UUID | None = None, person_ref: str | None = None
