@@ -359,7 +359,8 @@ class PartnerApi(Generic[R]):
         method: str = "POST",
         **route: Any,
     ) -> None:
-        """A command on ``path`` (``POST /<things>/{id}/<verb>`` by default)."""
+        """A command on ``path`` (``POST /<things>/{id}/<verb>`` by default), described by
+        its handler's docstring unless ``route`` says otherwise."""
         ids = re.findall(r"{(\w+)}", path)
         hints = typing.get_type_hints(handler)
         parameters = list(inspect.signature(handler).parameters)
@@ -372,6 +373,8 @@ class PartnerApi(Generic[R]):
             return answer.of(who.partner_id, done)
 
         name = route.pop("name", None) or handler.__name__
+        if handler.__doc__ and "description" not in route:
+            route["description"] = inspect.cleandoc(handler.__doc__)
         self._route(path, endpoint, ids, command, answer, tag, [method], name, route)
 
     def one(self, path: str, cls: type[Any], answer: type[Answer], tag: str, **route: Any) -> None:

@@ -17,7 +17,6 @@ from uuid import UUID
 import asyncpg
 from fastapi import Query
 from franoi_common.api import (
-    Action,
     Answer,
     Day,
     PartnerApi,
@@ -180,7 +179,6 @@ class HireOut(Answer):
 
 From = Annotated[Day | None, Query(alias="from", description="On or after this date")]
 To = Annotated[Day | None, Query(alias="to", description="On or before this date")]
-PERIOD = {"first": From, "last": To}
 
 
 def _period(
@@ -196,6 +194,16 @@ def _period(
             args.append(day)
             clauses.append(f"{column} {operator} ${len(args) + 1}")
     return clauses, args
+
+
+def in_period(column: str, records: str, on: str, **query: Any) -> dict[str, Any]:
+    """The options of a listing of ``records`` that the ``from`` and ``to`` parameters bound
+    by ``column`` (what the description calls ``on``), after its ``query`` filters."""
+    return {
+        "query": {**query, "first": From, "last": To},
+        "where": functools.partial(_period, column),
+        "description": f"{records}, newest first; ``from``/``to`` filter on {on}.",
+    }
 
 
 api = PartnerApi(EmploymentRepository)
@@ -249,9 +257,13 @@ api.resource(
     Consultation,
     ConsultationOut,
     create=handlers.record_consultation,
-    query={"person_ref": PersonRefQuery, "topic": contract.ConsultationTopic, **PERIOD},
-    where=functools.partial(_period, "held_on"),
-    description="Consultations, newest first; ``from``/``to`` filter on the day held.",
+    **in_period(
+        "held_on",
+        "Consultations",
+        "the day held",
+        person_ref=PersonRefQuery,
+        topic=contract.ConsultationTopic,
+    ),
 )
 api.resource(
     "/group-activities",
@@ -259,31 +271,24 @@ api.resource(
     GroupActivityOut,
     create=handlers.schedule_group_activity,
     actions={
-        "hold": Action.of(
-            handlers.hold_group_activity,
-            description="Record that the activity took place, with its attendance.",
-        ),
+        "hold": handlers.hold_group_activity,
         "cancel": handlers.cancel_group_activity,
     },
-    query={"kind": contract.GroupActivityKind, "status": GroupActivityStatus, **PERIOD},
-    where=functools.partial(_period, "scheduled_on"),
     answers=activities_out,
-    description="Group activities, newest first; ``from``/``to`` filter on the scheduled day.",
+    **in_period(
+        "scheduled_on",
+        "Group activities",
+        "the scheduled day",
+        kind=contract.GroupActivityKind,
+        status=GroupActivityStatus,
+    ),
 )
 api.resource(
     "/skills-profiles",
     SkillsProfile,
     SkillsProfileOut,
-    create=Action.of(
-        handlers.open_skills_profile,
-        description="A person's profile with its first assessment (one profile per person).",
-    ),
-    actions={
-        "assessments": Action.of(
-            handlers.assess_skills,
-            description="A new version of the profile; earlier versions are kept.",
-        )
-    },
+    create=handlers.open_skills_profile,
+    actions={"assessments": handlers.assess_skills},
     query={"person_ref": PersonRefQuery},
     answers=profiles_out,
 )
@@ -303,9 +308,13 @@ api.resource(
     tag="training",
     create=handlers.enrol_in_training,
     actions={"complete": handlers.complete_enrolment, "drop": handlers.drop_enrolment},
-    query={"person_ref": PersonRefQuery, "status": EnrolmentStatus, **PERIOD},
-    where=functools.partial(_period, "starts_on"),
-    description="Enrolments, newest first; ``from``/``to`` filter on the course start.",
+    **in_period(
+        "starts_on",
+        "Enrolments",
+        "the course start",
+        person_ref=PersonRefQuery,
+        status=EnrolmentStatus,
+    ),
 )
 api.resource(
     "/internships",
@@ -315,38 +324,32 @@ api.resource(
     actions={
         "extend": handlers.extend_internship,
         "end": handlers.end_internship,
-        "outcome": Action.of(
-            handlers.record_internship_outcome,
-            description="Set the outcome of an ended internship: once, on or after its end.",
-        ),
+        "outcome": handlers.record_internship_outcome,
     },
-    query={
-        "person_ref": PersonRefQuery,
-        "status": InternshipStatus,
-        "outcome": contract.InternshipOutcome,
-        "company_agreement_id": UUID,
-        **PERIOD,
-    },
-    where=functools.partial(_period, "started_on"),
-    description="Internships, newest first; ``from``/``to`` filter on the start.",
+    **in_period(
+        "started_on",
+        "Internships",
+        "the start",
+        person_ref=PersonRefQuery,
+        status=InternshipStatus,
+        outcome=contract.InternshipOutcome,
+        company_agreement_id=UUID,
+    ),
 )
 api.resource(
     "/hires",
     Hire,
     HireOut,
-    create=Action.of(
-        handlers.record_hire,
-        description="A hire; it cannot start before the person's first contact with the desk.",
-    ),
+    create=handlers.record_hire,
     actions={"end": handlers.end_hire},
-    query={
-        "person_ref": PersonRefQuery,
-        "status": HireStatus,
-        "contract_type": contract.ContractType,
-        **PERIOD,
-    },
-    where=functools.partial(_period, "started_on"),
-    description="Hires, newest first; ``from``/``to`` filter on the start.",
+    **in_period(
+        "started_on",
+        "Hires",
+        "the start",
+        person_ref=PersonRefQuery,
+        status=HireStatus,
+        contract_type=contract.ContractType,
+    ),
 )
 
 # --- the person's file -------------------------------------------------------------------

@@ -120,6 +120,7 @@ async def schedule_group_activity(
 async def hold_group_activity(
     s: PartnerServices, partner_id: str, group_activity_id: UUID, cmd: HoldGroupActivity
 ) -> GroupActivity:
+    """Record that the activity took place, with its attendance."""
     refs = sorted(s.person_ref_of(p) for p in cmd.registered_attendees)
 
     def hold(activity: GroupActivity) -> None:
@@ -139,6 +140,7 @@ def cancel_group_activity(activity: GroupActivity, cmd: CancelGroupActivity) -> 
 async def open_skills_profile(
     s: PartnerServices, partner_id: str, cmd: OpenSkillsProfile
 ) -> SkillsProfile:
+    """A person's profile with its first assessment (one profile per person)."""
     ref = s.person_ref_of(cmd)
 
     def open_profile(skills_profile_id: UUID) -> SkillsProfile:
@@ -151,6 +153,7 @@ async def open_skills_profile(
 
 @changes(SkillsProfile)
 def assess_skills(profile: SkillsProfile, cmd: Assess) -> None:
+    """A new version of the profile; earlier versions are kept."""
     profile.assess(_assessment(cmd))
 
 
@@ -219,6 +222,7 @@ def end_internship(internship: Internship, cmd: EndInternship) -> None:
 
 @changes(Internship)
 def record_internship_outcome(internship: Internship, cmd: RecordInternshipOutcome) -> None:
+    """Set the outcome of an ended internship: once, on or after its end."""
     internship.record_outcome(cmd.outcome, cmd.recorded_on, cmd.interrupted_by)
 
 
@@ -226,6 +230,7 @@ def record_internship_outcome(internship: Internship, cmd: RecordInternshipOutco
 
 
 async def record_hire(s: PartnerServices, partner_id: str, cmd: RecordHire) -> Hire:
+    """A hire; it cannot start before the person's first contact with the desk."""
     person = _person(s, cmd)
 
     async def record(uow: CommandUnit, hire_id: UUID) -> Hire:

@@ -177,10 +177,7 @@ api.resource(
     "/families",
     HostFamily,
     FamilyDetailOut,
-    create=Action.of(
-        handlers.apply_family,
-        description="A household applies to host; its members' identity stays in this service.",
-    ),
+    create=handlers.apply_family,
     update=handlers.update_family,
     actions={
         "assess": Action.of(handlers.assess_family, summary="Record interview and home visit"),
@@ -226,10 +223,7 @@ api.resource(
     "/matches",
     Match,
     MatchOut,
-    create=Action.of(
-        handlers.propose_match,
-        description="Propose an approved, active family with a free room for a person.",
-    ),
+    create=handlers.propose_match,
     actions={
         "accept": Action.of(handlers.accept_match, summary="Accept: the match takes a room"),
         "decline": Action.of(handlers.decline_match, summary="Decline a proposal"),
@@ -269,24 +263,14 @@ api.resource(
     "/stays",
     Stay,
     StayOut,
-    create=Action.of(
-        handlers.start_stay, description="Start a hosting stay from an accepted match."
-    ),
+    create=handlers.start_stay,
     actions={
         "extend": handlers.extend_stay,
-        "end": Action.of(
-            handlers.end_stay, description="End the stay with its outcome (set once)."
-        ),
+        "end": handlers.end_stay,
     },
     query={"status": StayStatus, "family_id": UUID, "person_ref": PersonRefQuery},
 )
-api.create(
-    "/stays/{stay_id}/visits",
-    handlers.record_visit,
-    VisitOut,
-    STAYS,
-    description="Record a monitoring visit dated within the stay.",
-)
+api.create("/stays/{stay_id}/visits", handlers.record_visit, VisitOut, STAYS)
 
 
 @router.get("/stays/{stay_id}/visits", response_model=Page[VisitOut], tags=[STAYS])

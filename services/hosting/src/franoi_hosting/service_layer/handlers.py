@@ -103,6 +103,7 @@ def _private(private: FamilyPrivate) -> PrivateDetails:
 
 
 async def apply_family(s: PartnerServices, partner_id: str, cmd: ApplyFamily) -> HostFamily:
+    """A household applies to host; its members' identity stays in this service."""
     return await create(s, partner_id, HostFamily.apply, cmd, private=_private(cmd.private))
 
 
@@ -172,6 +173,7 @@ declare_request_unsatisfied, withdraw_request = closing_handlers(FamilyRequest, 
 
 
 async def propose_match(s: PartnerServices, partner_id: str, cmd: ProposeMatch) -> Match:
+    """Propose an approved, active family with a free room for a person."""
     ref = s.person_ref_of(cmd)
 
     async def propose(uow: CommandUnit, match_id: UUID) -> Match:
@@ -235,6 +237,8 @@ async def cancel_match(
 
 
 async def start_stay(s: PartnerServices, partner_id: str, cmd: StartStay) -> Stay:
+    """Start a hosting stay from an accepted match."""
+
     async def start(uow: CommandUnit, stay_id: UUID) -> Stay:
         family, match = await _locked_family_and_match(uow, partner_id, cmd.match_id)
         request = await uow.must_get_optional(FamilyRequest, partner_id, match.request_id)
@@ -263,12 +267,14 @@ def extend_stay(stay: Stay, cmd: ExtendStay) -> None:
 
 @changes(Stay)
 def end_stay(stay: Stay, cmd: EndStay) -> None:
+    """End the stay with its outcome (set once)."""
     stay.end(cmd.ended_on, cmd.outcome)
 
 
 async def record_visit(
     s: PartnerServices, partner_id: str, stay_id: UUID, cmd: RecordVisit
 ) -> MonitoringVisit:
+    """Record a monitoring visit dated within the stay."""
     async with s.uow() as uow:
         stored = await uow.replay(MonitoringVisit, partner_id, cmd.visit_id, cmd)
         if stored is not None:
