@@ -41,7 +41,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from franoi_common.domain import PERSON_REF, Aggregate, Checks, repeats
+from franoi_common.domain import PERSON_REF, Aggregate, Checks, Fields, creates, repeats
 from franoi_common.errors import Conflict, DomainError, refusals
 from franoi_contracts import employment as contract
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
@@ -191,6 +191,7 @@ class Consultation(AboutAPerson, Aggregate):
     worker_role: WorkerRole
 
     @classmethod
+    @creates(contract.ConsultationRecorded)
     def record(
         cls,
         consultation_id: UUID,
@@ -199,18 +200,9 @@ class Consultation(AboutAPerson, Aggregate):
         topic: ConsultationTopic,
         minutes: int,
         worker_role: WorkerRole,
-    ) -> Consultation:
+    ) -> Fields:
         checks.within("minutes", minutes, Minutes)
-        consultation = cls(
-            consultation_id=consultation_id,
-            held_on=held_on,
-            topic=topic,
-            minutes=minutes,
-            worker_role=worker_role,
-            **person.fields(),
-        )
-        consultation.record_event(contract.ConsultationRecorded)
-        return consultation
+        return person.fields()
 
 
 # --- group activities --------------------------------------------------------------------
@@ -237,12 +229,11 @@ class GroupActivity(Aggregate):
     cancelled_on: dt.date | None = None
 
     @classmethod
+    @creates(contract.GroupActivityScheduled)
     def schedule(
         cls, group_activity_id: UUID, kind: GroupActivityKind, scheduled_on: dt.date
-    ) -> GroupActivity:
-        activity = cls(group_activity_id, kind, scheduled_on)
-        activity.record_event(contract.GroupActivityScheduled)
-        return activity
+    ) -> Fields:
+        return {}
 
     @property
     def attendees(self) -> int | None:

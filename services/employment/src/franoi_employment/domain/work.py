@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from franoi_common.agreements import SignedAgreement
-from franoi_common.domain import Aggregate, repeats
+from franoi_common.domain import Aggregate, Fields, creates, repeats
 from franoi_contracts import employment as contract
 from franoi_contracts.base import AgeBand, DomainEvent, ProtectionStatus, Sex
 from franoi_contracts.employment import (
@@ -64,6 +64,7 @@ class CompanyAgreement(SignedAgreement):
     ENDED = contract.CompanyAgreementEnded
 
     @classmethod
+    @creates(contract.CompanyAgreementSigned)
     def sign(
         cls,
         company_agreement_id: UUID,
@@ -72,14 +73,11 @@ class CompanyAgreement(SignedAgreement):
         places_offered: int,
         signed_on: dt.date,
         valid_until: dt.date | None = None,
-    ) -> CompanyAgreement:
-        name = check_label("company_name", company_name)
+    ) -> Fields:
         check_sector(sector)
         checks.within("places_offered", places_offered, PlacesOffered)
         cls.check_term(signed_on, valid_until)
-        agreement = cls(company_agreement_id, name, sector, places_offered, signed_on, valid_until)
-        agreement.record_event(contract.CompanyAgreementSigned)
-        return agreement
+        return {"company_name": check_label("company_name", company_name)}
 
     def check_in_force_on(self, day: dt.date, what: str) -> None:
         """Raise unless the agreement is in force on ``day`` (signed, not ended, not expired)."""
@@ -119,6 +117,7 @@ class Enrolment(AboutAPerson, Aggregate):
     closed_on: dt.date | None = None
 
     @classmethod
+    @creates(contract.EnrolmentStarted)
     def enrol(
         cls,
         enrolment_id: UUID,
@@ -129,23 +128,12 @@ class Enrolment(AboutAPerson, Aggregate):
         hours: int,
         starts_on: dt.date,
         ends_on: dt.date,
-    ) -> Enrolment:
+    ) -> Fields:
         title = check_label("course_title", course_title)
         by = check_label("provider", provider)
         checks.within("hours", hours, CourseHours)
         checks.not_before(ends_on, starts_on, "a course cannot end before it starts")
-        enrolment = cls(
-            enrolment_id=enrolment_id,
-            course_title=title,
-            provider=by,
-            course_kind=course_kind,
-            hours=hours,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            **person.fields(),
-        )
-        enrolment.record_event(contract.EnrolmentStarted)
-        return enrolment
+        return {"course_title": title, "provider": by, **person.fields()}
 
     def complete(self, on: dt.date) -> None:
         self._close(EnrolmentStatus.COMPLETED, on, contract.EnrolmentCompleted, completed_on=on)
@@ -199,6 +187,7 @@ class Internship(AboutAPerson, Aggregate):
     outcome_recorded_on: dt.date | None = None
 
     @classmethod
+    @creates(contract.InternshipStarted)
     def start(
         cls,
         internship_id: UUID,
@@ -209,7 +198,7 @@ class Internship(AboutAPerson, Aggregate):
         monthly_stipend_eur: int,
         stipend_paid_by: StipendPayer,
         person_internships: Sequence[Internship],
-    ) -> Internship:
+    ) -> Fields:
         """Start an internship; ``person_internships`` are the ones the repository found for
         the person: an open one refuses the command."""
         agreement.check_in_force_on(started_on, "an internship")
@@ -217,18 +206,11 @@ class Internship(AboutAPerson, Aggregate):
         checks.within("monthly_stipend_eur", monthly_stipend_eur, StipendEur)
         if any(i.is_open and i.person_ref == person.person_ref for i in person_internships):
             raise InternshipAlreadyOpen("the person already has an open internship")
-        internship = cls(
-            internship_id=internship_id,
+        return {
             **person.fields(),
-            company_agreement_id=agreement.company_agreement_id,
-            sector=agreement.sector,
-            started_on=started_on,
-            planned_end_on=planned_end_on,
-            monthly_stipend_eur=monthly_stipend_eur,
-            stipend_paid_by=stipend_paid_by,
-        )
-        internship.record_event(contract.InternshipStarted)
-        return internship
+            "company_agreement_id": agreement.company_agreement_id,
+            "sector": agreement.sector,
+        }
 
     @property
     def is_open(self) -> bool:
@@ -314,6 +296,7 @@ class Hire(AboutAPerson, Aggregate):
     end_reason: HireEndReason | None = None
 
     @classmethod
+    @creates(contract.HireRecorded)
     def record(
         cls,
         hire_id: UUID,
@@ -327,7 +310,7 @@ class Hire(AboutAPerson, Aggregate):
         agreement: CompanyAgreement | None = None,
         sector: str | None = None,
         internship: Internship | None = None,
-    ) -> Hire:
+    ) -> Fields:
         """Record a hire. ``first_contact_on`` is the person's first recorded contact with
         the desk (``None``: none at all), from :func:`first_contact`. The sector comes from
         the agreement when one is given (a different ``sector`` is refused)."""
@@ -365,19 +348,12 @@ class Hire(AboutAPerson, Aggregate):
             checks.not_before(
                 started_on, internship.started_on, "a hire cannot start before its internship"
             )
-        hire = cls(
-            hire_id=hire_id,
+        return {
             **person.fields(),
-            sector=sector,
-            contract_type=contract_type,
-            weekly_hours=weekly_hours,
-            started_on=started_on,
-            ends_on=ends_on,
-            company_agreement_id=None if agreement is None else agreement.company_agreement_id,
-            internship_id=None if internship is None else internship.internship_id,
-        )
-        hire.record_event(contract.HireRecorded)
-        return hire
+            "sector": sector,
+            "company_agreement_id": None if agreement is None else agreement.company_agreement_id,
+            "internship_id": None if internship is None else internship.internship_id,
+        }
 
     @property
     def is_active(self) -> bool:

@@ -25,7 +25,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from franoi_common.agreements import SignedAgreement
-from franoi_common.domain import Aggregate, Checks, repeats
+from franoi_common.domain import Aggregate, Checks, Fields, creates, repeats
 from franoi_common.errors import Conflict, DomainError, refusals
 from franoi_common.person_requests import PersonRequest, RequestEvents
 from franoi_common.person_requests import RequestStatus as RequestStatus
@@ -92,6 +92,7 @@ class Agreement(SignedAgreement):
     ENDED = contract.AgreementEnded
 
     @classmethod
+    @creates(contract.AgreementSigned)
     def sign(
         cls,
         agreement_id: UUID,
@@ -100,15 +101,12 @@ class Agreement(SignedAgreement):
         valid_until: dt.date | None = None,
         units_pledged: int | None = None,
         counterpart_name: str | None = None,
-    ) -> Agreement:
+    ) -> Fields:
         """Record a newly signed agreement."""
         cls.check_term(signed_on, valid_until)
         if units_pledged is not None:
             _checks.within("units_pledged", units_pledged, contract.UnitsPledged)
-        agreement = cls(agreement_id, counterpart_kind, signed_on, valid_until, units_pledged)
-        agreement.counterpart_name = counterpart_name
-        agreement.record_event(contract.AgreementSigned)
-        return agreement
+        return {}
 
 
 # --- requests ----------------------------------------------------------------------------
@@ -202,6 +200,7 @@ class HousingUnit(Aggregate):
     active_placements: list[Placement] = field(default_factory=list)
 
     @classmethod
+    @creates(contract.UnitRegistered)
     def register(
         cls,
         unit_id: UUID,
@@ -212,25 +211,14 @@ class HousingUnit(Aggregate):
         provider: UnitProvider,
         available_from: dt.date,
         agreement_id: UUID | None = None,
-    ) -> HousingUnit:
+    ) -> Fields:
         """Record a new unit."""
         _checks.municipality_code(municipality_code)
         _checks.within("beds", beds, contract.Beds)
         _check_rent(monthly_rent_eur, rent_regime)
         if provider is UnitProvider.ESTATE_AGENCY_AGREEMENT and agreement_id is None:
             raise InvalidValue("a unit provided through an estate-agency agreement needs one")
-        unit = cls(
-            unit_id,
-            municipality_code,
-            beds,
-            monthly_rent_eur,
-            rent_regime,
-            provider,
-            available_from,
-            agreement_id,
-        )
-        unit.record_event(contract.UnitRegistered)
-        return unit
+        return {}
 
     @property
     def is_withdrawn(self) -> bool:
