@@ -103,11 +103,16 @@ async def read_only(
         await conn.execute("COMMIT")
 
 
-def in_force(active: bool | None) -> tuple[list[str], list[Any]]:
-    """The ``where`` of a listing of agreements (:meth:`PartnerApi.listing`): those in force
-    (not ended), or the ended ones."""
+def _ended_or_not(active: bool | None) -> tuple[list[str], list[Any]]:
     clauses = [] if active is None else ["ended_on IS NULL" if active else "ended_on IS NOT NULL"]
     return clauses, []
+
+
+def in_force(**query: Any) -> dict[str, Any]:
+    """The options of a listing of agreements (:meth:`PartnerApi.listing`) that its
+    ``active`` parameter keeps to those in force (not ended) or to the ended ones, after its
+    ``query`` filters."""
+    return {"query": {**query, "active": bool}, "where": _ended_or_not}
 
 
 def paged(items: list[Any], total: int, limit: int, offset: int) -> Page[Any]:

@@ -298,8 +298,7 @@ api.resource(
     CompanyAgreementOut,
     create=handlers.sign_company_agreement,
     actions={"end": handlers.end_company_agreement},
-    query={"sector": Annotated[str | None, Query(pattern=r"^[A-U]$")], "active": bool},
-    where=in_force,
+    **in_force(sector=Annotated[str | None, Query(pattern=r"^[A-U]$")]),
 )
 api.resource(
     "/enrolments",

@@ -123,8 +123,7 @@ api.resource(
     AgreementOut,
     create=handlers.sign_agreement,
     actions={"end": handlers.end_agreement},
-    query={"active": bool},
-    where=in_force,
+    **in_force(),
 )
 api.resource(
     "/units",
