@@ -238,18 +238,28 @@ def _refused(s: PartnerServices, cls: type[Any], exc: asyncpg.UniqueViolationErr
     )
 
 
+Lock = Callable[["CommandUnit", str, UUID], Awaitable[A]]
+"""How a change locks its aggregate, ``await lock(unit, partner_id, aggregate_id)``, when
+more than its own row must be locked first (a match's family, for its rooms)."""
+
+
 async def change(
     s: PartnerServices,
     partner_id: str,
     cls: type[A],
     aggregate_id: UUID,
     action: Callable[[A], None],
+    lock: Lock[A] | None = None,
 ) -> A:
-    """Lock one aggregate, let the domain act on it, save it and append its events."""
+    """Lock one aggregate (its row, or as ``lock`` does), let the domain act on it, save what
+    changed and append its events."""
     async with s.uow() as uow:
-        aggregate = await uow.must_get(cls, partner_id, aggregate_id)
+        if lock is None:
+            aggregate = await uow.must_get(cls, partner_id, aggregate_id)
+        else:
+            aggregate = await lock(uow, partner_id, aggregate_id)
         action(aggregate)
-        await uow.save(partner_id, *uow.seen)
+        await uow.save(partner_id, aggregate, *(a for a in uow.seen if a is not aggregate))
     return aggregate
 
 
@@ -260,13 +270,13 @@ after loading what the rules need, ``await make(unit, id)``."""
 
 
 def changes(
-    cls: type[A], command: type[C] | None = None
+    cls: type[A], command: type[C] | None = None, lock: Lock[A] | None = None
 ) -> Callable[[Callable[[A, C], None]], Callable[[PartnerServices, str, UUID, C], Awaitable[A]]]:
     """The command handler of an action on one aggregate of ``cls``, from the domain action
     it runs: ``act(aggregate, command)``. The handler takes ``(services, partner_id,
-    aggregate_id, command)``, runs ``act`` in :func:`change` (lock, save, append the events)
-    and answers the aggregate. The command is the type ``act`` declares, or ``command``
-    (a handler shared by services, each with its own command)::
+    aggregate_id, command)``, runs ``act`` in :func:`change` (lock, save, append the events;
+    ``lock``: see :func:`change`) and answers the aggregate. The command is the type ``act``
+    declares, or ``command`` (a handler shared by services, each with its own command)::
 
         @changes(Placement)
         def end_placement(placement: Placement, cmd: EndPlacement) -> None:
@@ -279,7 +289,9 @@ def changes(
         body = command or typing.get_type_hints(act)[list(inspect.signature(act).parameters)[1]]
 
         async def handler(s: PartnerServices, partner_id: str, aggregate_id: UUID, cmd: C) -> A:
-            return await change(s, partner_id, cls, aggregate_id, lambda found: act(found, cmd))
+            return await change(
+                s, partner_id, cls, aggregate_id, lambda found: act(found, cmd), lock
+            )
 
         for name in ("__module__", "__name__", "__qualname__", "__doc__"):
             setattr(handler, name, getattr(act, name))

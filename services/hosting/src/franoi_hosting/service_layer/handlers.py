@@ -213,24 +213,18 @@ async def accept_match(
     return match
 
 
-async def decline_match(
-    s: PartnerServices, partner_id: str, match_id: UUID, cmd: DeclineMatch
-) -> Match:
-    async with s.uow() as uow:
-        _, match = await _locked_family_and_match(uow, partner_id, match_id)
-        match.decline(cmd.declined_on, cmd.declined_by)
-        await uow.save(partner_id, match)
-    return match
+async def _locked_match(uow: CommandUnit, partner_id: str, match_id: UUID) -> Match:
+    return (await _locked_family_and_match(uow, partner_id, match_id))[1]
 
 
-async def cancel_match(
-    s: PartnerServices, partner_id: str, match_id: UUID, cmd: CancelMatch
-) -> Match:
-    async with s.uow() as uow:
-        _, match = await _locked_family_and_match(uow, partner_id, match_id)
-        match.cancel(cmd.cancelled_on, cmd.cancelled_by)
-        await uow.save(partner_id, match)
-    return match
+@changes(Match, lock=_locked_match)
+def decline_match(match: Match, cmd: DeclineMatch) -> None:
+    match.decline(cmd.declined_on, cmd.declined_by)
+
+
+@changes(Match, lock=_locked_match)
+def cancel_match(match: Match, cmd: CancelMatch) -> None:
+    match.cancel(cmd.cancelled_on, cmd.cancelled_by)
 
 
 # --- stays and visits --------------------------------------------------------------------
