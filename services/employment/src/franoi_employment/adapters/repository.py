@@ -97,13 +97,8 @@ class EmploymentRepository(Repository):
             )
 
     async def attendees(self, partner_id: str, group_activity_id: UUID) -> list[str]:
-        rows = await self.conn.fetch(
-            "SELECT person_ref FROM group_activity_attendees"
-            " WHERE partner_id = $1 AND group_activity_id = $2 ORDER BY person_ref",
-            partner_id,
-            group_activity_id,
-        )
-        return [r["person_ref"] for r in rows]
+        found = await self.attendees_of(partner_id, [group_activity_id])
+        return found.get(group_activity_id, [])
 
     async def attendees_of(
         self, partner_id: str, group_activity_ids: list[UUID]
