@@ -196,7 +196,6 @@ class Reads(Generic[R]):
     def with_room(
         self,
         answer: type[AnswerT],
-        key: str,
         capacity: str,
         taken: str,
         free: str,
@@ -204,7 +203,9 @@ class Reads(Generic[R]):
     ) -> Callable[[PartnerServices, str, list[asyncpg.Record]], Awaitable[list[AnswerT]]]:
         """The answers of listed rows that hold people (a unit's beds, a family's rooms):
         each with how much of its ``capacity`` is ``taken`` and ``free``, read for the whole
-        page in one query (``taken_of(repository, partner_id, keys)``)."""
+        page in one query (``taken_of(repository, partner_id, keys)``, the keys being the
+        rows' ids: the answer's first field)."""
+        key = next(iter(answer.model_fields))
 
         async def answers(
             s: PartnerServices, partner_id: str, rows: list[asyncpg.Record]

@@ -164,12 +164,7 @@ router = api.router
 read = api.read
 
 families_out = read.with_room(
-    FamilyOut,
-    "family_id",
-    "rooms_offered",
-    "occupied_rooms",
-    "free_rooms",
-    lambda repo, partner_id, ids: repo.occupied_rooms(partner_id, ids),
+    FamilyOut, "rooms_offered", "occupied_rooms", "free_rooms", HostingRepository.occupied_rooms
 )
 """Listed families with the rooms their stays and accepted matches take."""
 

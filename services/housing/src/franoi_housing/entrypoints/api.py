@@ -108,12 +108,7 @@ def offered(withdrawn: bool | None) -> tuple[list[str], list[Any]]:
 
 
 units_out = read.with_room(
-    UnitOut,
-    "unit_id",
-    "beds",
-    "occupied_beds",
-    "free_beds",
-    lambda repo, partner_id, ids: repo.occupied_beds(partner_id, ids),
+    UnitOut, "beds", "occupied_beds", "free_beds", HousingRepository.occupied_beds
 )
 """Listed units with the beds their active placements take."""
 
