@@ -126,10 +126,17 @@ class CommandUnit(UnitOfWork):
     async def save(self, partner_id: str, *aggregates: Any) -> None:
         """Save changed aggregates and move their events to the outbox, in this transaction;
         an aggregate that recorded nothing (a repeated transition), or given as None, is
-        left as it is."""
+        left as it is. A change refused by a unique constraint that backs a rule of the
+        domain (one accepted match per person...) raises that rule's error."""
         changed = [a for a in aggregates if a is not None and a.events]
         for aggregate in changed:
-            await self.repo.update(partner_id, aggregate)
+            try:
+                await self.repo.update(partner_id, aggregate)
+            except asyncpg.UniqueViolationError as exc:
+                error = self.services.constraint_errors.get(exc.constraint_name or "")
+                if error is None:
+                    raise
+                raise error() from exc
         await self.publish(partner_id, *changed)
 
     async def must_get(

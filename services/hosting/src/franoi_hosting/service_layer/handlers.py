@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
-from typing import Any
 from uuid import UUID
 
-import asyncpg
 from franoi_common.commands import CommandUnit, PartnerServices, arguments, changes, create, new
-from franoi_common.errors import AlreadyExists, DomainError, NotFound
+from franoi_common.errors import AlreadyExists, NotFound
 from franoi_common.person_requests import closing_handlers, submitting
 
 from franoi_hosting.adapters.repository import HostingRepository
@@ -54,15 +51,6 @@ from franoi_hosting.service_layer.commands import (
     WithdrawFamily,
 )
 
-ONE_PER_PERSON: dict[str, Callable[[], DomainError]] = {
-    "hosting_stays_one_active_per_person": lambda: PersonAlreadyHosted(
-        "the person already has an active hosting stay"
-    ),
-    "matches_one_accepted_per_person": lambda: PersonAlreadyHosted(
-        "the person already has an accepted match waiting to start"
-    ),
-}
-
 hosting_services = functools.partial(
     PartnerServices,
     repository=HostingRepository,
@@ -73,21 +61,16 @@ hosting_services = functools.partial(
         Stay: "hosting stay",
         MonitoringVisit: "monitoring visit",
     },
-    constraint_errors=ONE_PER_PERSON,
+    constraint_errors={
+        "hosting_stays_one_active_per_person": lambda: PersonAlreadyHosted(
+            "the person already has an active hosting stay"
+        ),
+        "matches_one_accepted_per_person": lambda: PersonAlreadyHosted(
+            "the person already has an accepted match waiting to start"
+        ),
+    },
 )
 """What the handlers need (given the pool, the outbox and the keys), built by bootstrap."""
-
-
-async def _update(uow: CommandUnit, partner_id: str, aggregate: Any) -> None:
-    """Save a change that a partial unique index backs (one accepted match per person)."""
-    try:
-        async with uow.conn.transaction():
-            await uow.repo.update(partner_id, aggregate)
-    except asyncpg.UniqueViolationError as exc:
-        error = ONE_PER_PERSON.get(exc.constraint_name or "")
-        if error is None:
-            raise
-        raise error() from exc
 
 
 def _repo(uow: CommandUnit) -> HostingRepository:
@@ -207,9 +190,7 @@ async def accept_match(
         family, match = await _locked_family_and_match(uow, partner_id, match_id)
         waiting = await _repo(uow).accepted_matches(partner_id, match.person_ref)
         family.accept_match(match, cmd.accepted_on, waiting)
-        if match.events:
-            await _update(uow, partner_id, match)
-            await uow.publish(partner_id, match)
+        await uow.save(partner_id, match)
     return match
 
 
