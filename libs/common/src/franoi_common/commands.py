@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import inspect
 import json
+import re
 import typing
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -54,8 +55,9 @@ class PartnerServices:
     outbox: Outbox
     pseudonym_key: bytes
     repository: type[Repository]
-    names: Mapping[type[Any], str]
-    """Aggregate class → its name in messages ("housing unit")."""
+    names: Mapping[type[Any], str] = field(default_factory=dict)
+    """Aggregate class → its name in messages, when not its class name's words (a
+    ``HousingUnit`` is a "housing unit" without saying so)."""
     constraint_errors: Mapping[str, Callable[[], DomainError]] = field(default_factory=dict)
     """Unique constraint name → the domain error it backs (e.g. one active placement)."""
     after_commit: Callable[[], None] | None = None
@@ -80,7 +82,12 @@ class PartnerServices:
         return hmac.new(self.pseudonym_key, canonical.encode(), hashlib.sha256).hexdigest()
 
     def name_of(self, cls: type[Any]) -> str:
-        return self.names.get(cls, cls.__name__)
+        """How messages name an aggregate of ``cls``: ``names``' name, or its class name's
+        words in lower case."""
+        return self.names.get(cls) or _WORD_START.sub(" ", cls.__name__).lower()
+
+
+_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def _plain(value: Any) -> Any:

@@ -59,15 +59,6 @@ from franoi_employment.service_layer.commands import (
 employment_services = functools.partial(
     PartnerServices,
     repository=EmploymentRepository,
-    names={
-        CompanyAgreement: "company agreement",
-        Consultation: "consultation",
-        GroupActivity: "group activity",
-        SkillsProfile: "skills profile",
-        Enrolment: "enrolment",
-        Internship: "internship",
-        Hire: "hire",
-    },
     constraint_errors={
         "internships_one_open_per_person": lambda: InternshipAlreadyOpen(
             "the person already has an open internship"

@@ -54,13 +54,7 @@ from franoi_hosting.service_layer.commands import (
 hosting_services = functools.partial(
     PartnerServices,
     repository=HostingRepository,
-    names={
-        HostFamily: "host family",
-        FamilyRequest: "family request",
-        Match: "match",
-        Stay: "hosting stay",
-        MonitoringVisit: "monitoring visit",
-    },
+    names={Stay: "hosting stay"},
     constraint_errors={
         "hosting_stays_one_active_per_person": lambda: PersonAlreadyHosted(
             "the person already has an active hosting stay"

@@ -40,12 +40,6 @@ from franoi_housing.service_layer.commands import (
 housing_services = functools.partial(
     PartnerServices,
     repository=HousingRepository,
-    names={
-        Agreement: "agreement",
-        HousingUnit: "housing unit",
-        HousingRequest: "housing request",
-        Placement: "placement",
-    },
     constraint_errors={
         "placements_one_active_per_person": lambda: PersonAlreadyPlaced(
             "the person already has an active placement"
