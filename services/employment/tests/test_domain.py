@@ -11,20 +11,6 @@ from franoi_common.errors import DomainError
 from franoi_common.persons import stand_in_ref as ref
 from franoi_contracts import employment as ev
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
-from franoi_contracts.employment import (
-    ConsultationTopic,
-    ContractType,
-    CourseKind,
-    DrivingLicence,
-    EducationLevel,
-    GroupActivityKind,
-    HireEndReason,
-    InternshipOutcome,
-    InterruptedBy,
-    ItalianLevel,
-    StipendPayer,
-    WorkerRole,
-)
 from franoi_employment.domain.model import (
     Assessment,
     Consultation,
@@ -96,7 +82,7 @@ def start_internship(
         "started_on": started_on,
         "planned_end_on": planned_end_on,
         "monthly_stipend_eur": 500,
-        "stipend_paid_by": StipendPayer.PROJECT,
+        "stipend_paid_by": ev.StipendPayer.PROJECT,
         "person_internships": others or [],
     }
     args.update(kwargs)
@@ -106,12 +92,12 @@ def start_internship(
 def assessment(**kwargs: Any) -> Assessment:
     args: dict[str, Any] = {
         "assessed_on": D1,
-        "education_level": EducationLevel.UPPER_SECONDARY,
-        "italian_level": ItalianLevel.A2,
+        "education_level": ev.EducationLevel.UPPER_SECONDARY,
+        "italian_level": ev.ItalianLevel.A2,
         "italian_assessed_on": D0,
         "other_languages": ("en", "tir"),
         "prior_sectors": ("A", "F"),
-        "driving_licence": DrivingLicence.FOREIGN_NOT_CONVERTED,
+        "driving_licence": ev.DrivingLicence.FOREIGN_NOT_CONVERTED,
     }
     args.update(kwargs)
     return Assessment(**args)
@@ -125,7 +111,7 @@ def hire(
     **kwargs: Any,
 ) -> Hire:
     args: dict[str, Any] = {
-        "contract_type": ContractType.FIXED_TERM,
+        "contract_type": ev.ContractType.FIXED_TERM,
         "weekly_hours": 30,
         "ends_on": dt.date(2026, 3, 14),
         "sector": "C",
@@ -171,19 +157,16 @@ def test_labels_refuse_empty_long_or_control_characters(value: str) -> None:
 def test_record_consultation() -> None:
     cid = uuid4()
     consultation = Consultation.record(
-        cid, AMINA, D1, ConsultationTopic.JOB_SEARCH, 45, WorkerRole.JOB_COUNSELLOR
+        cid, AMINA, D1, ev.ConsultationTopic.JOB_SEARCH, 45, ev.WorkerRole.JOB_COUNSELLOR
     )
     assert consultation.events == [
         ev.ConsultationRecorded(
             consultation_id=cid,
-            person_ref=AMINA.person_ref,
+            **AMINA.fields(),
             held_on=D1,
-            topic=ConsultationTopic.JOB_SEARCH,
+            topic=ev.ConsultationTopic.JOB_SEARCH,
             minutes=45,
-            worker_role=WorkerRole.JOB_COUNSELLOR,
-            sex=Sex.FEMALE,
-            age_band=AgeBand.AGE_25_34,
-            protection_status=ProtectionStatus.REFUGEE,
+            worker_role=ev.WorkerRole.JOB_COUNSELLOR,
         )
     ]
 
@@ -192,14 +175,14 @@ def test_record_consultation() -> None:
 def test_consultation_minutes_in_range(minutes: int) -> None:
     with pytest.raises(InvalidValue):
         Consultation.record(
-            uuid4(), AMINA, D1, ConsultationTopic.ORIENTATION, minutes, WorkerRole.OTHER
+            uuid4(), AMINA, D1, ev.ConsultationTopic.ORIENTATION, minutes, ev.WorkerRole.OTHER
         )
 
 
 # --- group activities ----------------------------------------------------------------
 
 
-def scheduled(kind: GroupActivityKind = GroupActivityKind.ORIENTATION_GROUP) -> GroupActivity:
+def scheduled(kind: ev.GroupActivityKind = ev.GroupActivityKind.ORIENTATION_GROUP) -> GroupActivity:
     activity = GroupActivity.schedule(uuid4(), kind, D1)
     activity.events.clear()
     return activity
@@ -207,17 +190,17 @@ def scheduled(kind: GroupActivityKind = GroupActivityKind.ORIENTATION_GROUP) -> 
 
 def test_schedule_then_hold_records_attendance() -> None:
     gid = uuid4()
-    activity = GroupActivity.schedule(gid, GroupActivityKind.SCHOOL_SESSION, D1)
+    activity = GroupActivity.schedule(gid, ev.GroupActivityKind.SCHOOL_SESSION, D1)
     assert activity.events == [
         ev.GroupActivityScheduled(
-            group_activity_id=gid, kind=GroupActivityKind.SCHOOL_SESSION, scheduled_on=D1
+            group_activity_id=gid, kind=ev.GroupActivityKind.SCHOOL_SESSION, scheduled_on=D1
         )
     ]
     assert (activity.status, activity.attendees) == (GroupActivityStatus.SCHEDULED, None)
     activity.hold(D1, [AMINA.person_ref], 27)
     assert activity.events[-1] == ev.GroupActivityHeld(
         group_activity_id=gid,
-        kind=GroupActivityKind.SCHOOL_SESSION,
+        kind=ev.GroupActivityKind.SCHOOL_SESSION,
         held_on=D1,
         registered_attendees=[AMINA.person_ref],
         anonymous_attendees=27,
@@ -229,7 +212,7 @@ def test_only_registered_or_only_anonymous_attendees() -> None:
     a = scheduled()
     a.hold(D1, [AMINA.person_ref, BOBO.person_ref], 0)
     assert a.attendees == 2
-    b = scheduled(GroupActivityKind.SCHOOL_SESSION)
+    b = scheduled(ev.GroupActivityKind.SCHOOL_SESSION)
     b.hold(D1, [], 30)
     assert b.attendees == 30
 
@@ -294,21 +277,21 @@ def test_profile_versions_keep_earlier_assessments() -> None:
             version=1,
             person_ref=AMINA.person_ref,
             assessed_on=D1,
-            education_level=EducationLevel.UPPER_SECONDARY,
-            italian_level=ItalianLevel.A2,
+            education_level=ev.EducationLevel.UPPER_SECONDARY,
+            italian_level=ev.ItalianLevel.A2,
             italian_assessed_on=D0,
             other_languages=["en", "tir"],
             prior_sectors=["A", "F"],
-            driving_licence=DrivingLicence.FOREIGN_NOT_CONVERTED,
+            driving_licence=ev.DrivingLicence.FOREIGN_NOT_CONVERTED,
         )
     ]
-    second = assessment(assessed_on=D2, italian_level=ItalianLevel.B1, italian_assessed_on=D2)
+    second = assessment(assessed_on=D2, italian_level=ev.ItalianLevel.B1, italian_assessed_on=D2)
     profile.assess(second)
     assert profile.assessments == [first, second]
     assert (profile.version, profile.current, profile.first_assessed_on) == (2, second, D1)
     last = profile.events[-1]
     assert isinstance(last, ev.SkillsProfileAssessed)
-    assert (last.version, last.italian_level) == (2, ItalianLevel.B1)
+    assert (last.version, last.italian_level) == (2, ev.ItalianLevel.B1)
 
 
 def test_new_assessment_cannot_be_older() -> None:
@@ -390,7 +373,7 @@ def enrol(**kwargs: Any) -> Enrolment:
         "person": AMINA,
         "course_title": "HACCP - igiene alimentare",
         "provider": "Ente formativo",
-        "course_kind": CourseKind.SAFETY_CERTIFICATE,
+        "course_kind": ev.CourseKind.SAFETY_CERTIFICATE,
         "hours": 12,
         "starts_on": D1,
         "ends_on": dt.date(2025, 3, 3),
@@ -404,14 +387,11 @@ def test_enrol_then_complete() -> None:
     started = enrolment.events[0]
     assert started == ev.EnrolmentStarted(
         enrolment_id=enrolment.enrolment_id,
-        person_ref=AMINA.person_ref,
-        course_kind=CourseKind.SAFETY_CERTIFICATE,
+        **AMINA.fields(),
+        course_kind=ev.CourseKind.SAFETY_CERTIFICATE,
         hours=12,
         starts_on=D1,
         ends_on=dt.date(2025, 3, 3),
-        sex=Sex.FEMALE,
-        age_band=AgeBand.AGE_25_34,
-        protection_status=ProtectionStatus.REFUGEE,
     )
     assert "HACCP" not in started.model_dump_json()
     enrolment.complete(dt.date(2025, 3, 3))
@@ -461,16 +441,13 @@ def test_start_internship_records_the_agreement_and_sector() -> None:
     assert internship.events == [
         ev.InternshipStarted(
             internship_id=internship.internship_id,
-            person_ref=AMINA.person_ref,
+            **AMINA.fields(),
             company_agreement_id=agreement.company_agreement_id,
             sector="N",
             started_on=D1,
             planned_end_on=D2,
             monthly_stipend_eur=500,
-            stipend_paid_by=StipendPayer.PROJECT,
-            sex=Sex.FEMALE,
-            age_band=AgeBand.AGE_25_34,
-            protection_status=ProtectionStatus.REFUGEE,
+            stipend_paid_by=ev.StipendPayer.PROJECT,
         )
     ]
     assert (internship.is_open, internship.outcome) == (True, None)
@@ -535,33 +512,33 @@ def test_extend_and_end_internship() -> None:
 def test_outcome_only_after_the_end_and_on_or_after_it() -> None:
     internship = start_internship()
     with pytest.raises(OutcomeBeforeEnd):
-        internship.record_outcome(InternshipOutcome.HIRED, D2)  # still open
+        internship.record_outcome(ev.InternshipOutcome.HIRED, D2)  # still open
     internship.end(D2)
     with pytest.raises(OutcomeBeforeEnd):
-        internship.record_outcome(InternshipOutcome.HIRED, dt.date(2025, 8, 30))
+        internship.record_outcome(ev.InternshipOutcome.HIRED, dt.date(2025, 8, 30))
     assert internship.outcome is None
-    internship.record_outcome(InternshipOutcome.HIRED, D2)  # the same day is fine
+    internship.record_outcome(ev.InternshipOutcome.HIRED, D2)  # the same day is fine
     assert internship.events[-1] == ev.InternshipOutcomeRecorded(
         internship_id=internship.internship_id,
-        outcome=InternshipOutcome.HIRED,
+        outcome=ev.InternshipOutcome.HIRED,
         ended_on=D2,
         recorded_on=D2,
     )
-    assert (internship.outcome, internship.outcome_recorded_on) == (InternshipOutcome.HIRED, D2)
+    assert (internship.outcome, internship.outcome_recorded_on) == (ev.InternshipOutcome.HIRED, D2)
 
 
 def test_outcome_is_set_once() -> None:
     internship = start_internship()
     internship.end(D2)
-    internship.record_outcome(InternshipOutcome.NOT_HIRED, D3)
-    for outcome in InternshipOutcome:
+    internship.record_outcome(ev.InternshipOutcome.NOT_HIRED, D3)
+    for outcome in ev.InternshipOutcome:
         with pytest.raises(OutcomeAlreadyRecorded):
             internship.record_outcome(
                 outcome,
                 dt.date(2025, 9, 16),
-                InterruptedBy.COMPANY if outcome is InternshipOutcome.INTERRUPTED else None,
+                ev.InterruptedBy.COMPANY if outcome is ev.InternshipOutcome.INTERRUPTED else None,
             )
-    assert internship.outcome is InternshipOutcome.NOT_HIRED
+    assert internship.outcome is ev.InternshipOutcome.NOT_HIRED
     assert len(internship.events) == 3
 
 
@@ -569,15 +546,15 @@ def test_interrupted_says_by_whom() -> None:
     internship = start_internship()
     internship.end(dt.date(2025, 5, 15))
     with pytest.raises(InvalidValue):
-        internship.record_outcome(InternshipOutcome.INTERRUPTED, D3)
+        internship.record_outcome(ev.InternshipOutcome.INTERRUPTED, D3)
     with pytest.raises(InvalidValue):
-        internship.record_outcome(InternshipOutcome.NOT_HIRED, D3, InterruptedBy.INTERN)
-    internship.record_outcome(InternshipOutcome.INTERRUPTED, D3, InterruptedBy.INTERN)
+        internship.record_outcome(ev.InternshipOutcome.NOT_HIRED, D3, ev.InterruptedBy.INTERN)
+    internship.record_outcome(ev.InternshipOutcome.INTERRUPTED, D3, ev.InterruptedBy.INTERN)
     last = internship.events[-1]
     assert isinstance(last, ev.InternshipOutcomeRecorded)
     assert (last.outcome, last.interrupted_by) == (
-        InternshipOutcome.INTERRUPTED,
-        InterruptedBy.INTERN,
+        ev.InternshipOutcome.INTERRUPTED,
+        ev.InterruptedBy.INTERN,
     )
 
 
@@ -589,15 +566,12 @@ def test_record_hire_in_a_sector() -> None:
     assert job.events == [
         ev.HireRecorded(
             hire_id=job.hire_id,
-            person_ref=AMINA.person_ref,
+            **AMINA.fields(),
             sector="C",
-            contract_type=ContractType.FIXED_TERM,
+            contract_type=ev.ContractType.FIXED_TERM,
             weekly_hours=30,
             started_on=D3,
             ends_on=dt.date(2026, 3, 14),
-            sex=Sex.FEMALE,
-            age_band=AgeBand.AGE_25_34,
-            protection_status=ProtectionStatus.REFUGEE,
         )
     ]
     assert (job.status, job.company_agreement_id, job.internship_id) == (
@@ -615,7 +589,7 @@ def test_hire_through_an_agreement_after_an_internship() -> None:
         agreement=agreement,
         sector=None,
         internship=internship,
-        contract_type=ContractType.APPRENTICESHIP,
+        contract_type=ev.ContractType.APPRENTICESHIP,
         ends_on=None,
     )
     event = job.events[0]
@@ -637,7 +611,7 @@ def test_hire_cannot_start_before_first_contact() -> None:
 
 def test_first_contact_from_every_kind_of_record() -> None:
     consultation = Consultation.record(
-        uuid4(), AMINA, D2, ConsultationTopic.ORIENTATION, 30, WorkerRole.SOCIAL_WORKER
+        uuid4(), AMINA, D2, ev.ConsultationTopic.ORIENTATION, 30, ev.WorkerRole.SOCIAL_WORKER
     )
     enrolment = enrol(starts_on=D1, ends_on=D2)
     profile = SkillsProfile.open(uuid4(), AMINA, assessment(assessed_on=D3))
@@ -661,8 +635,8 @@ def test_first_contact_from_every_kind_of_record() -> None:
         ({"weekly_hours": 0}, InvalidValue),
         ({"weekly_hours": 61}, InvalidValue),
         ({"ends_on": None}, InvalidValue),  # fixed term needs an end
-        ({"contract_type": ContractType.SEASONAL, "ends_on": None}, InvalidValue),
-        ({"contract_type": ContractType.PERMANENT}, InvalidValue),  # with an end
+        ({"contract_type": ev.ContractType.SEASONAL, "ends_on": None}, InvalidValue),
+        ({"contract_type": ev.ContractType.PERMANENT}, InvalidValue),  # with an end
         ({"ends_on": dt.date(2025, 9, 14)}, InvalidDates),
     ],
 )
@@ -673,9 +647,14 @@ def test_hire_values_checked(changes: dict[str, Any], error: type[Exception]) ->
 
 @pytest.mark.parametrize(
     "contract_type",
-    [ContractType.PERMANENT, ContractType.APPRENTICESHIP, ContractType.AGENCY, ContractType.OTHER],
+    [
+        ev.ContractType.PERMANENT,
+        ev.ContractType.APPRENTICESHIP,
+        ev.ContractType.AGENCY,
+        ev.ContractType.OTHER,
+    ],
 )
-def test_open_ended_contracts(contract_type: ContractType) -> None:
+def test_open_ended_contracts(contract_type: ev.ContractType) -> None:
     assert hire(contract_type=contract_type, ends_on=None).ends_on is None
 
 
@@ -697,16 +676,16 @@ def test_hire_agreement_and_internship_consistency() -> None:
 def test_end_hire_once() -> None:
     job = hire()
     with pytest.raises(InvalidDates):
-        job.end(D2, HireEndReason.RESIGNED)
-    job.end(dt.date(2026, 3, 14), HireEndReason.CONTRACT_EXPIRED)
+        job.end(D2, ev.HireEndReason.RESIGNED)
+    job.end(dt.date(2026, 3, 14), ev.HireEndReason.CONTRACT_EXPIRED)
     assert job.events[-1] == ev.HireEnded(
-        hire_id=job.hire_id, ended_on=dt.date(2026, 3, 14), reason=HireEndReason.CONTRACT_EXPIRED
+        hire_id=job.hire_id, ended_on=dt.date(2026, 3, 14), reason=ev.HireEndReason.CONTRACT_EXPIRED
     )
     with pytest.raises(InvalidTransition):
-        job.end(dt.date(2026, 3, 15), HireEndReason.OTHER)
+        job.end(dt.date(2026, 3, 15), ev.HireEndReason.OTHER)
     assert (job.status, job.end_reason, len(job.events)) == (
         HireStatus.ENDED,
-        HireEndReason.CONTRACT_EXPIRED,
+        ev.HireEndReason.CONTRACT_EXPIRED,
         2,
     )
 
@@ -732,15 +711,15 @@ def test_repeating_a_terminal_transition_changes_nothing() -> None:
     internship = start_internship()
     internship.end(D2)
     internship.end(D2)
-    internship.record_outcome(InternshipOutcome.INTERRUPTED, D3, InterruptedBy.PARTNER)
-    internship.record_outcome(InternshipOutcome.INTERRUPTED, D3, InterruptedBy.PARTNER)
+    internship.record_outcome(ev.InternshipOutcome.INTERRUPTED, D3, ev.InterruptedBy.PARTNER)
+    internship.record_outcome(ev.InternshipOutcome.INTERRUPTED, D3, ev.InterruptedBy.PARTNER)
     with pytest.raises(OutcomeAlreadyRecorded):
-        internship.record_outcome(InternshipOutcome.INTERRUPTED, D3, InterruptedBy.COMPANY)
+        internship.record_outcome(ev.InternshipOutcome.INTERRUPTED, D3, ev.InterruptedBy.COMPANY)
     job = hire()
-    job.end(dt.date(2026, 1, 31), HireEndReason.RESIGNED)
-    job.end(dt.date(2026, 1, 31), HireEndReason.RESIGNED)
+    job.end(dt.date(2026, 1, 31), ev.HireEndReason.RESIGNED)
+    job.end(dt.date(2026, 1, 31), ev.HireEndReason.RESIGNED)
     with pytest.raises(InvalidTransition):
-        job.end(dt.date(2026, 1, 31), HireEndReason.DISMISSED)
+        job.end(dt.date(2026, 1, 31), ev.HireEndReason.DISMISSED)
     assert [len(a.events) for a in (agreement, activity, cancelled)] == [1, 1, 1]
     assert [len(a.events) for a in (completed, dropped)] == [2, 2]
     assert (len(internship.events), len(job.events)) == (3, 2)

@@ -10,14 +10,6 @@ import pytest
 from franoi_common.persons import stand_in_ref as ref
 from franoi_contracts import hosting as ev
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
-from franoi_contracts.hosting import (
-    DecidedBy,
-    FamilyRejectionReason,
-    FamilyRequestKind,
-    StayOutcome,
-    UnsatisfiedReason,
-    VisitFlag,
-)
 from franoi_hosting.domain.families import HostFamily
 from franoi_hosting.domain.model import (
     Availability,
@@ -76,7 +68,7 @@ def approved(rooms: int = 2) -> HostFamily:
     return family
 
 
-def hosting_request(person: str = AMINA, kind: FamilyRequestKind = FamilyRequestKind.HOSTING):
+def hosting_request(person: str = AMINA, kind: ev.FamilyRequestKind = ev.FamilyRequestKind.HOSTING):
     request = FamilyRequest.submit(uuid4(), person, kind, 1, D0, **PERSON)
     request.events.clear()
     return request
@@ -173,13 +165,13 @@ def test_assessment_cannot_precede_the_application() -> None:
 
 def test_reject_from_applied_or_assessed_is_final() -> None:
     family = applied()
-    family.reject(D1, FamilyRejectionReason.HOME_UNSUITABLE)
+    family.reject(D1, ev.FamilyRejectionReason.HOME_UNSUITABLE)
     assert family.vetting is VettingStatus.REJECTED
     assert isinstance(family.events[-1], ev.FamilyRejected)
     for action in (
         lambda: family.assess(D1, D1),
         lambda: family.approve(D2),
-        lambda: family.reject(D2, FamilyRejectionReason.OTHER),
+        lambda: family.reject(D2, ev.FamilyRejectionReason.OTHER),
         lambda: family.update(rooms_offered=1),
         lambda: family.withdraw(D2),
         lambda: family.pause(D2),
@@ -189,12 +181,12 @@ def test_reject_from_applied_or_assessed_is_final() -> None:
     assessed = applied()
     assessed.assess(D1, D2)
     with pytest.raises(InvalidDates):
-        assessed.reject(D1, FamilyRejectionReason.OTHER)
-    assessed.reject(D2, FamilyRejectionReason.MOTIVATION_UNSUITABLE)
-    assert assessed.rejection_reason is FamilyRejectionReason.MOTIVATION_UNSUITABLE
+        assessed.reject(D1, ev.FamilyRejectionReason.OTHER)
+    assessed.reject(D2, ev.FamilyRejectionReason.MOTIVATION_UNSUITABLE)
+    assert assessed.rejection_reason is ev.FamilyRejectionReason.MOTIVATION_UNSUITABLE
     approved_family = approved()
     with pytest.raises(InvalidTransition):
-        approved_family.reject(D3, FamilyRejectionReason.OTHER)
+        approved_family.reject(D3, ev.FamilyRejectionReason.OTHER)
 
 
 # --- families: availability and profile ------------------------------------------------------
@@ -237,10 +229,10 @@ def test_withdraw_refused_while_hosting_or_with_open_matches() -> None:
     match = family.propose_match(uuid4(), BOBO, D2)
     with pytest.raises(InvalidTransition, match="1 active stay"):
         family.withdraw(D4)
-    stay.end(D4, StayOutcome.COMPLETED_WITH_AUTONOMY)
+    stay.end(D4, ev.StayOutcome.COMPLETED_WITH_AUTONOMY)
     with pytest.raises(InvalidTransition, match="1 open match"):
         family.withdraw(D4)
-    match.decline(D3, DecidedBy.GUEST)
+    match.decline(D3, ev.DecidedBy.GUEST)
     family.withdraw(D4)
     assert family.is_withdrawn
 
@@ -273,7 +265,7 @@ def test_only_approved_active_families_can_be_matched(state: str) -> None:
     if state != "applied":
         family.assess(D0, D1)
     if state == "rejected":
-        family.reject(D1, FamilyRejectionReason.OTHER)
+        family.reject(D1, ev.FamilyRejectionReason.OTHER)
     if state in ("paused", "withdrawn"):
         family.approve(D1)
         if state == "paused":
@@ -320,7 +312,7 @@ def test_match_dates_and_request_checks() -> None:
         family.propose_match(uuid4(), BOBO, D2, hosting_request(AMINA))
     with pytest.raises(InvalidValue):
         family.propose_match(
-            uuid4(), AMINA, D2, hosting_request(AMINA, FamilyRequestKind.CHILDCARE)
+            uuid4(), AMINA, D2, hosting_request(AMINA, ev.FamilyRequestKind.CHILDCARE)
         )
     closed = hosting_request(AMINA)
     closed.withdraw(D1)
@@ -343,21 +335,21 @@ def test_decline_and_cancel() -> None:
     family = approved(rooms=1)
     first = family.propose_match(uuid4(), AMINA, D1)
     with pytest.raises(InvalidTransition):
-        first.cancel(D2, DecidedBy.FAMILY)  # not accepted yet
+        first.cancel(D2, ev.DecidedBy.FAMILY)  # not accepted yet
     with pytest.raises(InvalidDates):
-        first.decline(D0, DecidedBy.GUEST)
-    first.decline(D2, DecidedBy.GUEST)
-    assert (first.status, first.declined_by) == (MatchStatus.DECLINED, DecidedBy.GUEST)
+        first.decline(D0, ev.DecidedBy.GUEST)
+    first.decline(D2, ev.DecidedBy.GUEST)
+    assert (first.status, first.declined_by) == (MatchStatus.DECLINED, ev.DecidedBy.GUEST)
     with pytest.raises(InvalidTransition):
-        first.decline(D2, DecidedBy.FAMILY)
+        first.decline(D2, ev.DecidedBy.FAMILY)
     with pytest.raises(InvalidTransition):
         family.accept_match(first, D2)
     second = accepted(family, BOBO)
     assert family.free_rooms == 0
-    second.cancel(D3, DecidedBy.FAMILY)
+    second.cancel(D3, ev.DecidedBy.FAMILY)
     assert second.status is MatchStatus.CANCELLED and family.free_rooms == 1
     [event] = second.events
-    assert isinstance(event, ev.MatchCancelled) and event.cancelled_by is DecidedBy.FAMILY
+    assert isinstance(event, ev.MatchCancelled) and event.cancelled_by is ev.DecidedBy.FAMILY
 
 
 # --- capacity --------------------------------------------------------------------------------
@@ -392,7 +384,7 @@ def test_ended_stay_frees_its_room() -> None:
     stay = started(family, AMINA)
     with pytest.raises(CapacityExceeded):
         family.propose_match(uuid4(), BOBO, D3)
-    stay.end(D4, StayOutcome.COMPLETED_OTHERWISE)
+    stay.end(D4, ev.StayOutcome.COMPLETED_OTHERWISE)
     assert family.free_rooms == 1
     family.propose_match(uuid4(), BOBO, D4)
 
@@ -416,7 +408,7 @@ def test_one_active_stay_per_person() -> None:
     with pytest.raises(PersonAlreadyHosted):
         two.start_stay(match, uuid4(), D3, 6, 300, **PERSON, person_active_stays=[stay])
     assert match.status is MatchStatus.ACCEPTED and two.active_stays == []
-    stay.end(D3, StayOutcome.INTERRUPTED_BY_GUEST)
+    stay.end(D3, ev.StayOutcome.INTERRUPTED_BY_GUEST)
     moved = two.start_stay(match, uuid4(), D3, 6, 300, **PERSON, person_active_stays=[stay])
     assert moved.is_active
 
@@ -447,11 +439,11 @@ def test_stay_cannot_start_from_a_match_not_accepted(status: str) -> None:
     family = approved(rooms=3)
     match = family.propose_match(uuid4(), AMINA, D1)
     if status == "declined":
-        match.decline(D1, DecidedBy.FAMILY)
+        match.decline(D1, ev.DecidedBy.FAMILY)
     if status in ("cancelled", "started"):
         family.accept_match(match, D1)
     if status == "cancelled":
-        match.cancel(D2, DecidedBy.PARTNER)
+        match.cancel(D2, ev.DecidedBy.PARTNER)
     if status == "started":
         family.start_stay(match, uuid4(), D2, 6, 0, **PERSON)
     with pytest.raises(InvalidTransition):
@@ -499,7 +491,7 @@ def test_paused_family_still_welcomes_an_accepted_guest() -> None:
 
 def test_visits_are_dated_within_the_stay() -> None:
     stay = started(approved())
-    visit = stay.record_visit(uuid4(), D3, 4, 5, [VisitFlag.WORK])
+    visit = stay.record_visit(uuid4(), D3, 4, 5, [ev.VisitFlag.WORK])
     assert visit.needs_follow_up  # a flag
     [event] = stay.events
     assert isinstance(event, ev.StayVisitRecorded)
@@ -507,7 +499,7 @@ def test_visits_are_dated_within_the_stay() -> None:
     assert stay.last_visit_on == D3
     with pytest.raises(InvalidDates):
         stay.record_visit(uuid4(), D2, 4, 4)  # before the start
-    stay.end(D4, StayOutcome.COMPLETED_WITH_AUTONOMY)
+    stay.end(D4, ev.StayOutcome.COMPLETED_WITH_AUTONOMY)
     late = stay.record_visit(uuid4(), D4, 5, 5)  # recorded after, dated within: fine
     assert not late.needs_follow_up
     with pytest.raises(InvalidDates):
@@ -517,9 +509,15 @@ def test_visits_are_dated_within_the_stay() -> None:
 
 @pytest.mark.parametrize(
     ("guest", "family", "flags"),
-    [(0, 3, []), (6, 3, []), (3, 0, []), (3, 6, []), (3, 3, [VisitFlag.HEALTH, VisitFlag.HEALTH])],
+    [
+        (0, 3, []),
+        (6, 3, []),
+        (3, 0, []),
+        (3, 6, []),
+        (3, 3, [ev.VisitFlag.HEALTH, ev.VisitFlag.HEALTH]),
+    ],
 )
-def test_visit_values_checked(guest: int, family: int, flags: list[VisitFlag]) -> None:
+def test_visit_values_checked(guest: int, family: int, flags: list[ev.VisitFlag]) -> None:
     stay = started(approved())
     with pytest.raises(InvalidValue):
         stay.record_visit(uuid4(), D3, guest, family, flags)
@@ -528,10 +526,10 @@ def test_visit_values_checked(guest: int, family: int, flags: list[VisitFlag]) -
 
 @pytest.mark.parametrize(
     ("guest", "family", "flags", "follow_up"),
-    [(3, 3, [], False), (2, 5, [], True), (5, 1, [], True), (5, 5, [VisitFlag.CONFLICT], True)],
+    [(3, 3, [], False), (2, 5, [], True), (5, 1, [], True), (5, 5, [ev.VisitFlag.CONFLICT], True)],
 )
 def test_follow_up_on_low_score_or_flag(
-    guest: int, family: int, flags: list[VisitFlag], follow_up: bool
+    guest: int, family: int, flags: list[ev.VisitFlag], follow_up: bool
 ) -> None:
     stay = started(approved())
     assert stay.record_visit(uuid4(), D3, guest, family, flags).needs_follow_up is follow_up
@@ -544,17 +542,17 @@ def test_outcome_is_set_once_at_the_end() -> None:
     stay = started(approved())
     assert stay.outcome is None
     with pytest.raises(InvalidDates):
-        stay.end(D2, StayOutcome.OTHER)
+        stay.end(D2, ev.StayOutcome.OTHER)
     stay.record_visit(uuid4(), D4, 3, 3)
     with pytest.raises(InvalidDates):
-        stay.end(dt.date(2025, 6, 1), StayOutcome.OTHER)  # before the last visit
-    stay.end(D4, StayOutcome.INTERRUPTED_BY_FAMILY)
-    assert (stay.status, stay.outcome) == (StayStatus.ENDED, StayOutcome.INTERRUPTED_BY_FAMILY)
+        stay.end(dt.date(2025, 6, 1), ev.StayOutcome.OTHER)  # before the last visit
+    stay.end(D4, ev.StayOutcome.INTERRUPTED_BY_FAMILY)
+    assert (stay.status, stay.outcome) == (StayStatus.ENDED, ev.StayOutcome.INTERRUPTED_BY_FAMILY)
     with pytest.raises(InvalidTransition):
-        stay.end(D4, StayOutcome.COMPLETED_WITH_AUTONOMY)
+        stay.end(D4, ev.StayOutcome.COMPLETED_WITH_AUTONOMY)
     with pytest.raises(InvalidTransition):
         stay.extend(12)
-    assert stay.outcome is StayOutcome.INTERRUPTED_BY_FAMILY
+    assert stay.outcome is ev.StayOutcome.INTERRUPTED_BY_FAMILY
     assert isinstance(stay.events[-1], ev.StayEnded)
 
 
@@ -575,7 +573,7 @@ def test_extend_sets_a_new_planned_end() -> None:
 
 
 def test_support_request_is_satisfied_directly_hosting_request_by_a_stay() -> None:
-    support = hosting_request(AMINA, FamilyRequestKind.SCHOOL_SUPPORT)
+    support = hosting_request(AMINA, ev.FamilyRequestKind.SCHOOL_SUPPORT)
     with pytest.raises(InvalidValue):
         support.satisfy(D1, uuid4())
     support.satisfy(D1)
@@ -590,14 +588,14 @@ def test_request_closes_once_and_not_before_submission() -> None:
     request = hosting_request()
     with pytest.raises(InvalidDates):
         request.withdraw(dt.date(2025, 2, 1))
-    request.declare_unsatisfied(D2, UnsatisfiedReason.NO_FAMILY_AVAILABLE)
-    assert request.unsatisfied_reason is UnsatisfiedReason.NO_FAMILY_AVAILABLE
+    request.declare_unsatisfied(D2, ev.UnsatisfiedReason.NO_FAMILY_AVAILABLE)
+    assert request.unsatisfied_reason is ev.UnsatisfiedReason.NO_FAMILY_AVAILABLE
     with pytest.raises(InvalidTransition):
         request.withdraw(D2)
     with pytest.raises(InvalidTransition):
         request.satisfy(D2, uuid4())
     assert [type(e) for e in request.events] == [ev.RequestUnsatisfied]
-    other = hosting_request(BOBO, FamilyRequestKind.CHILDCARE)
+    other = hosting_request(BOBO, ev.FamilyRequestKind.CHILDCARE)
     other.withdraw(D1)
     assert other.status is RequestStatus.WITHDRAWN
 
@@ -605,13 +603,15 @@ def test_request_closes_once_and_not_before_submission() -> None:
 def test_submit_validates() -> None:
     with pytest.raises(InvalidValue):
         FamilyRequest.submit(
-            uuid4(), "RSSMRA80A01H501U", FamilyRequestKind.HOSTING, 1, D0, **PERSON
+            uuid4(), "RSSMRA80A01H501U", ev.FamilyRequestKind.HOSTING, 1, D0, **PERSON
         )
     with pytest.raises(InvalidValue):
-        FamilyRequest.submit(uuid4(), AMINA, FamilyRequestKind.CARE_DUTIES, 0, D0, **PERSON)
-    request = FamilyRequest.submit(uuid4(), AMINA, FamilyRequestKind.CARE_DUTIES, 3, D0, **PERSON)
+        FamilyRequest.submit(uuid4(), AMINA, ev.FamilyRequestKind.CARE_DUTIES, 0, D0, **PERSON)
+    request = FamilyRequest.submit(
+        uuid4(), AMINA, ev.FamilyRequestKind.CARE_DUTIES, 3, D0, **PERSON
+    )
     [event] = request.events
-    assert isinstance(event, ev.RequestSubmitted) and event.kind is FamilyRequestKind.CARE_DUTIES
+    assert isinstance(event, ev.RequestSubmitted) and event.kind is ev.FamilyRequestKind.CARE_DUTIES
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -635,7 +635,7 @@ def test_every_event_of_the_domain_is_a_contract_event() -> None:
     request = hosting_request(AMINA)
     match = accepted(family, AMINA, request)
     stay = family.start_stay(match, uuid4(), D3, 6, 300, **PERSON, request=request)
-    stay.record_visit(uuid4(), D3, 2, 3, [VisitFlag.DOCUMENTS, VisitFlag.HOUSING])
+    stay.record_visit(uuid4(), D3, 2, 3, [ev.VisitFlag.DOCUMENTS, ev.VisitFlag.HOUSING])
     for event in [*stay.events, *request.events]:
         assert type(event) in ev.HOSTING_EVENTS
         assert type(event).model_validate(event.data()) == event
@@ -668,18 +668,18 @@ def test_final_transitions_repeated_with_the_same_data_record_nothing() -> None:
     with pytest.raises(InvalidTransition):
         family.accept_match(match, D4)
     stay = family.start_stay(match, uuid4(), D3, 6, 300, **PERSON)
-    stay.end(D4, StayOutcome.OTHER)
-    stay.end(D4, StayOutcome.OTHER)
+    stay.end(D4, ev.StayOutcome.OTHER)
+    stay.end(D4, ev.StayOutcome.OTHER)
     with pytest.raises(InvalidTransition):
-        stay.end(D4, StayOutcome.COMPLETED_WITH_AUTONOMY)  # the outcome is set once
+        stay.end(D4, ev.StayOutcome.COMPLETED_WITH_AUTONOMY)  # the outcome is set once
     assert [type(e) for e in match.events] == [ev.MatchProposed, ev.MatchAccepted]
     assert [type(e) for e in stay.events] == [ev.StayStarted, ev.StayEnded]
     declined = family.propose_match(uuid4(), BOBO, D4)
-    declined.decline(D4, DecidedBy.FAMILY)
-    declined.decline(D4, DecidedBy.FAMILY)
+    declined.decline(D4, ev.DecidedBy.FAMILY)
+    declined.decline(D4, ev.DecidedBy.FAMILY)
     with pytest.raises(InvalidTransition):
-        declined.decline(D4, DecidedBy.GUEST)
-    request = hosting_request(CHIDI, FamilyRequestKind.PARENTING_SUPPORT)
+        declined.decline(D4, ev.DecidedBy.GUEST)
+    request = hosting_request(CHIDI, ev.FamilyRequestKind.PARENTING_SUPPORT)
     request.satisfy(D1)
     request.satisfy(D1)
     with pytest.raises(InvalidTransition):

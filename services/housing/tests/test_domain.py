@@ -54,18 +54,18 @@ D3 = dt.date(2025, 10, 15)
 AMINA, BOBO, CHIDI = ref("amina"), ref("bobo"), ref("chidi")
 
 
+UNIT: dict[str, Any] = {
+    "municipality_code": "L219",
+    "monthly_rent_eur": 450,
+    "rent_regime": RentRegime.AGREED,
+    "provider": UnitProvider.PRIVATE_OWNER,
+    "available_from": D0,
+}
+"""A unit's registration, which each test changes as it needs."""
+
+
 def make_unit(beds: int = 4, **kwargs: Any) -> HousingUnit:
-    args: dict[str, Any] = {
-        "unit_id": uuid4(),
-        "municipality_code": "L219",
-        "beds": beds,
-        "monthly_rent_eur": 450,
-        "rent_regime": RentRegime.AGREED,
-        "provider": UnitProvider.PRIVATE_OWNER,
-        "available_from": D0,
-    }
-    args.update(kwargs)
-    unit = HousingUnit.register(**args)
+    unit = HousingUnit.register(**UNIT | {"unit_id": uuid4(), "beds": beds} | kwargs)
     unit.events.clear()
     return unit
 
@@ -114,29 +114,16 @@ def place(
 
 
 def test_register_unit_records_unit_registered() -> None:
-    unit_id, agreement_id = uuid4(), uuid4()
-    unit = HousingUnit.register(
-        unit_id=unit_id,
-        municipality_code="A662",
-        beds=3,
-        monthly_rent_eur=380,
-        rent_regime=RentRegime.AGREED,
-        provider=UnitProvider.ESTATE_AGENCY_AGREEMENT,
-        available_from=D0,
-        agreement_id=agreement_id,
-    )
-    assert unit.events == [
-        UnitRegistered(
-            unit_id=unit_id,
-            municipality_code="A662",
-            beds=3,
-            monthly_rent_eur=380,
-            rent_regime=RentRegime.AGREED,
-            provider=UnitProvider.ESTATE_AGENCY_AGREEMENT,
-            agreement_id=agreement_id,
-            available_from=D0,
-        )
-    ]
+    registered = UNIT | {
+        "unit_id": uuid4(),
+        "municipality_code": "A662",
+        "beds": 3,
+        "monthly_rent_eur": 380,
+        "provider": UnitProvider.ESTATE_AGENCY_AGREEMENT,
+        "agreement_id": uuid4(),
+    }
+    unit = HousingUnit.register(**registered)
+    assert unit.events == [UnitRegistered(**registered)]
     assert (unit.occupied_beds, unit.free_beds, unit.is_withdrawn) == (0, 3, False)
 
 
@@ -407,30 +394,19 @@ def test_end_placement_twice_refused() -> None:
 
 
 def test_submit_request_records_request_submitted() -> None:
-    request_id = uuid4()
-    request = HousingRequest.submit(
-        request_id=request_id,
-        person_ref=BOBO,
-        household_size=5,
-        need=HousingNeed.EVICTION_RISK,
-        submitted_on=D0,
-        sex=Sex.MALE,
-        age_band=AgeBand.AGE_35_44,
-        protection_status=ProtectionStatus.SUBSIDIARY,
-    )
+    submitted = {
+        "request_id": uuid4(),
+        "person_ref": BOBO,
+        "household_size": 5,
+        "need": HousingNeed.EVICTION_RISK,
+        "submitted_on": D0,
+        "sex": Sex.MALE,
+        "age_band": AgeBand.AGE_35_44,
+        "protection_status": ProtectionStatus.SUBSIDIARY,
+    }
+    request = HousingRequest.submit(**submitted)
     assert request.status is RequestStatus.OPEN
-    assert request.events == [
-        RequestSubmitted(
-            request_id=request_id,
-            person_ref=BOBO,
-            household_size=5,
-            need=HousingNeed.EVICTION_RISK,
-            submitted_on=D0,
-            sex=Sex.MALE,
-            age_band=AgeBand.AGE_35_44,
-            protection_status=ProtectionStatus.SUBSIDIARY,
-        )
-    ]
+    assert request.events == [RequestSubmitted(**submitted)]
 
 
 @pytest.mark.parametrize(("person_ref", "size"), [("Mario Rossi", 1), (AMINA, 0), (AMINA, 21)])

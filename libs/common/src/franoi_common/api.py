@@ -15,7 +15,9 @@
   aggregate of the caller's partner, else 404; a page of rows), :func:`paged` its list answer.
 - :class:`Answer`: an answer model built from an aggregate or a row; :class:`PartnerApi`: a
   partner service's API, whose commands are declared in one line each (the handler, the
-  answer, the tags) and answer from what their handler returned.
+  answer, the tags) and answer from what their handler returned, and whose kinds of
+  aggregate are each declared by one :meth:`PartnerApi.resource`; :func:`in_force` filters
+  agreements.
 - :class:`PersonRecordsOut`: the answer of ``GET /v1/persons/{person_ref}/records``.
 """
 
@@ -26,6 +28,7 @@ import inspect
 import re
 import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, Self, TypeVar
 from uuid import UUID
 
@@ -98,6 +101,18 @@ async def read_only(
                 await conn.execute("ROLLBACK")
             raise
         await conn.execute("COMMIT")
+
+
+def _ended_or_not(active: bool | None) -> tuple[list[str], list[Any]]:
+    clauses = [] if active is None else ["ended_on IS NULL" if active else "ended_on IS NOT NULL"]
+    return clauses, []
+
+
+def in_force(**query: Any) -> dict[str, Any]:
+    """The options of a listing of agreements (:meth:`PartnerApi.listing`) that its
+    ``active`` parameter keeps to those in force (not ended) or to the ended ones, after its
+    ``query`` filters."""
+    return {"query": {**query, "active": bool}, "where": _ended_or_not}
 
 
 def paged(items: list[Any], total: int, limit: int, offset: int) -> Page[Any]:
@@ -181,7 +196,6 @@ class Reads(Generic[R]):
     def with_room(
         self,
         answer: type[AnswerT],
-        key: str,
         capacity: str,
         taken: str,
         free: str,
@@ -189,7 +203,9 @@ class Reads(Generic[R]):
     ) -> Callable[[PartnerServices, str, list[asyncpg.Record]], Awaitable[list[AnswerT]]]:
         """The answers of listed rows that hold people (a unit's beds, a family's rooms):
         each with how much of its ``capacity`` is ``taken`` and ``free``, read for the whole
-        page in one query (``taken_of(repository, partner_id, keys)``)."""
+        page in one query (``taken_of(repository, partner_id, keys)``, the keys being the
+        rows' ids: the answer's first field)."""
+        key = next(iter(answer.model_fields))
 
         async def answers(
             s: PartnerServices, partner_id: str, rows: list[asyncpg.Record]
@@ -267,6 +283,19 @@ Handler = Callable[..., Awaitable[Any]]
 created or changed."""
 
 
+@dataclass(frozen=True)
+class Action:
+    """An action of :meth:`PartnerApi.resource` that says more than its handler: its route's
+    options (``summary``, ``name``...)."""
+
+    handler: Handler
+    route: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, handler: Handler, **route: Any) -> Action:
+        return cls(handler, route)
+
+
 class PartnerApi(Generic[R]):
     """A partner service's API, declared at module level: :attr:`router` (``/v1``, admitting
     only the staff of the partners the instance serves) and its reads through the service's
@@ -279,11 +308,46 @@ class PartnerApi(Generic[R]):
     request, without reading it back::
 
         api.action("/placements/{placement_id}/end", handlers.end_placement, PlacementOut, TAG)
+
+    The routes of one kind of aggregate (create, list, read one, change) are declared
+    together by :meth:`resource`.
     """
 
-    def __init__(self, repository: Callable[[asyncpg.Connection], R], *roles: Role) -> None:
+    def __init__(self, repository: type[R], *roles: Role) -> None:
+        self._repository = repository
         self.router = partner_router(*roles)
         self.read = Reads(repository)
+
+    def resource(
+        self,
+        path: str,
+        cls: type[Any],
+        answer: type[Answer],
+        *,
+        create: Handler | Action,
+        tag: str | None = None,
+        update: Handler | None = None,
+        actions: Mapping[str, Handler | Action] | None = None,
+        listed: type[Answer] | None = None,
+        **listing: Any,
+    ) -> None:
+        """The routes of one kind of aggregate, in this order: ``POST <path>`` creates one
+        (``create``), ``GET <path>`` lists them (:meth:`listing`, with ``listing``'s options,
+        answered as ``listed`` when the list says less), ``GET <path>/{id}`` reads one,
+        ``PATCH <path>/{id}`` changes it (``update``), and ``POST <path>/{id}/<verb>`` runs
+        each of ``actions``. The id is the aggregate's key in the repository; the routes' tag
+        is ``tag``, else the path's words (``/group-activities``: "group activities")."""
+        tag = tag or path.strip("/").replace("-", " ")
+        item = f"{path}/{{{self._repository.tables[cls].key}}}"
+        made = create if isinstance(create, Action) else Action(create)
+        self.create(path, made.handler, answer, tag, **made.route)
+        self.listing(path, cls, listed or answer, tag, **listing)
+        self.one(item, cls, answer, tag)
+        if update is not None:
+            self.action(item, update, answer, tag, method="PATCH")
+        for verb, handler in (actions or {}).items():
+            act = handler if isinstance(handler, Action) else Action(handler)
+            self.action(f"{item}/{verb}", act.handler, answer, tag, **act.route)
 
     def create(
         self, path: str, handler: Handler, answer: type[Answer], tag: str, **route: Any
@@ -301,7 +365,8 @@ class PartnerApi(Generic[R]):
         method: str = "POST",
         **route: Any,
     ) -> None:
-        """A command on ``path`` (``POST /<things>/{id}/<verb>`` by default)."""
+        """A command on ``path`` (``POST /<things>/{id}/<verb>`` by default), described by
+        its handler's docstring unless ``route`` says otherwise."""
         ids = re.findall(r"{(\w+)}", path)
         hints = typing.get_type_hints(handler)
         parameters = list(inspect.signature(handler).parameters)
@@ -314,6 +379,8 @@ class PartnerApi(Generic[R]):
             return answer.of(who.partner_id, done)
 
         name = route.pop("name", None) or handler.__name__
+        if handler.__doc__ and "description" not in route:
+            route["description"] = inspect.cleandoc(handler.__doc__)
         self._route(path, endpoint, ids, command, answer, tag, [method], name, route)
 
     def one(self, path: str, cls: type[Any], answer: type[Answer], tag: str, **route: Any) -> None:

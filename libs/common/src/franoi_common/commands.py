@@ -11,6 +11,8 @@ shapes cover most commands:
   the aggregate with the request's fingerprint. The row and its events are written by one
   statement; without a client-chosen id there is nothing to replay, and when the aggregate
   is one row that statement is the whole transaction (one round trip).
+  :func:`create` builds the aggregate with its domain factory, from the command's fields
+  of the names of the factory's parameters (:func:`arguments`).
 - **change** (:func:`change`): locks one aggregate, lets the domain act, saves it and
   appends its events. An action that records no event (a retried transition with the same
   data) saves and publishes nothing. A handler that does only that is the domain action
@@ -23,6 +25,7 @@ import hashlib
 import hmac
 import inspect
 import json
+import re
 import typing
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -52,8 +55,9 @@ class PartnerServices:
     outbox: Outbox
     pseudonym_key: bytes
     repository: type[Repository]
-    names: Mapping[type[Any], str]
-    """Aggregate class → its name in messages ("housing unit")."""
+    names: Mapping[type[Any], str] = field(default_factory=dict)
+    """Aggregate class → its name in messages, when not its class name's words (a
+    ``HousingUnit`` is a "housing unit" without saying so)."""
     constraint_errors: Mapping[str, Callable[[], DomainError]] = field(default_factory=dict)
     """Unique constraint name → the domain error it backs (e.g. one active placement)."""
     after_commit: Callable[[], None] | None = None
@@ -78,7 +82,12 @@ class PartnerServices:
         return hmac.new(self.pseudonym_key, canonical.encode(), hashlib.sha256).hexdigest()
 
     def name_of(self, cls: type[Any]) -> str:
-        return self.names.get(cls, cls.__name__)
+        """How messages name an aggregate of ``cls``: ``names``' name, or its class name's
+        words in lower case."""
+        return self.names.get(cls) or _WORD_START.sub(" ", cls.__name__).lower()
+
+
+_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def _plain(value: Any) -> Any:
@@ -124,10 +133,17 @@ class CommandUnit(UnitOfWork):
     async def save(self, partner_id: str, *aggregates: Any) -> None:
         """Save changed aggregates and move their events to the outbox, in this transaction;
         an aggregate that recorded nothing (a repeated transition), or given as None, is
-        left as it is."""
+        left as it is. A change refused by a unique constraint that backs a rule of the
+        domain (one accepted match per person...) raises that rule's error."""
         changed = [a for a in aggregates if a is not None and a.events]
         for aggregate in changed:
-            await self.repo.update(partner_id, aggregate)
+            try:
+                await self.repo.update(partner_id, aggregate)
+            except asyncpg.UniqueViolationError as exc:
+                error = self.services.constraint_errors.get(exc.constraint_name or "")
+                if error is None:
+                    raise
+                raise error() from exc
         await self.publish(partner_id, *changed)
 
     async def must_get(
@@ -138,6 +154,15 @@ class CommandUnit(UnitOfWork):
             raise NotFound(f"{self.services.name_of(cls)} {aggregate_id} not found")
         self.seen.append(found)
         return found
+
+    async def must_get_optional(
+        self, cls: type[A], partner_id: str, aggregate_id: UUID | None, *, for_update: bool = True
+    ) -> A | None:
+        """The aggregate a command names optionally (a placement's request...): None when it
+        names none, as :meth:`must_get` otherwise."""
+        if aggregate_id is None:
+            return None
+        return await self.must_get(cls, partner_id, aggregate_id, for_update=for_update)
 
     async def replayed(
         self, cls: type[Any], partner_id: str, resource_id: UUID | None, command: BaseModel
@@ -227,18 +252,28 @@ def _refused(s: PartnerServices, cls: type[Any], exc: asyncpg.UniqueViolationErr
     )
 
 
+Lock = Callable[["CommandUnit", str, UUID], Awaitable[A]]
+"""How a change locks its aggregate, ``await lock(unit, partner_id, aggregate_id)``, when
+more than its own row must be locked first (a match's family, for its rooms)."""
+
+
 async def change(
     s: PartnerServices,
     partner_id: str,
     cls: type[A],
     aggregate_id: UUID,
     action: Callable[[A], None],
+    lock: Lock[A] | None = None,
 ) -> A:
-    """Lock one aggregate, let the domain act on it, save it and append its events."""
+    """Lock one aggregate (its row, or as ``lock`` does), let the domain act on it, save what
+    changed and append its events."""
     async with s.uow() as uow:
-        aggregate = await uow.must_get(cls, partner_id, aggregate_id)
+        if lock is None:
+            aggregate = await uow.must_get(cls, partner_id, aggregate_id)
+        else:
+            aggregate = await lock(uow, partner_id, aggregate_id)
         action(aggregate)
-        await uow.save(partner_id, *uow.seen)
+        await uow.save(partner_id, aggregate, *(a for a in uow.seen if a is not aggregate))
     return aggregate
 
 
@@ -249,13 +284,13 @@ after loading what the rules need, ``await make(unit, id)``."""
 
 
 def changes(
-    cls: type[A], command: type[C] | None = None
+    cls: type[A], command: type[C] | None = None, lock: Lock[A] | None = None
 ) -> Callable[[Callable[[A, C], None]], Callable[[PartnerServices, str, UUID, C], Awaitable[A]]]:
     """The command handler of an action on one aggregate of ``cls``, from the domain action
     it runs: ``act(aggregate, command)``. The handler takes ``(services, partner_id,
-    aggregate_id, command)``, runs ``act`` in :func:`change` (lock, save, append the events)
-    and answers the aggregate. The command is the type ``act`` declares, or ``command``
-    (a handler shared by services, each with its own command)::
+    aggregate_id, command)``, runs ``act`` in :func:`change` (lock, save, append the events;
+    ``lock``: see :func:`change`) and answers the aggregate. The command is the type ``act``
+    declares, or ``command`` (a handler shared by services, each with its own command)::
 
         @changes(Placement)
         def end_placement(placement: Placement, cmd: EndPlacement) -> None:
@@ -268,7 +303,9 @@ def changes(
         body = command or typing.get_type_hints(act)[list(inspect.signature(act).parameters)[1]]
 
         async def handler(s: PartnerServices, partner_id: str, aggregate_id: UUID, cmd: C) -> A:
-            return await change(s, partner_id, cls, aggregate_id, lambda found: act(found, cmd))
+            return await change(
+                s, partner_id, cls, aggregate_id, lambda found: act(found, cmd), lock
+            )
 
         for name in ("__module__", "__name__", "__qualname__", "__doc__"):
             setattr(handler, name, getattr(act, name))
@@ -327,6 +364,39 @@ async def new(
         )
         await uow.save(partner_id, *uow.seen)
     return aggregate  # only after the commit: a rolled-back create is never answered
+
+
+def arguments(action: Callable[..., Any], command: BaseModel, **given: Any) -> dict[str, Any]:
+    """The keyword arguments of a domain factory or action (``Agreement.sign``...) for a
+    command: ``given``, and for each other parameter the command's field of its name, if it
+    has one (the domain's names are the command's: each field is passed once, by name)."""
+    fields = type(command).model_fields
+    taken = {
+        name: getattr(command, name)
+        for name in inspect.signature(action).parameters
+        if name in fields and name not in given
+    }
+    return taken | given
+
+
+async def create(
+    s: PartnerServices,
+    partner_id: str,
+    factory: Callable[..., A],
+    command: BaseModel,
+    **given: Any,
+) -> A:
+    """Create one aggregate with its domain factory, a classmethod (``Agreement.sign``),
+    safe to retry (:func:`new`). The factory's first parameter is the new aggregate's id
+    (the command's field of that name, when the client chose it); the others are the
+    command's fields of their names, or ``given`` (:func:`arguments`)."""
+    cls: type[A] = factory.__self__  # type: ignore[attr-defined]
+    key = next(iter(inspect.signature(factory).parameters))
+
+    def make(aggregate_id: UUID) -> A:
+        return factory(**arguments(factory, command, **given, **{key: aggregate_id}))
+
+    return await new(s, partner_id, cls, getattr(command, key), command, make)
 
 
 async def _create_in_one_statement(

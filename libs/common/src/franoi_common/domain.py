@@ -19,6 +19,10 @@ A model then checks its values through one :class:`Checks` made with those class
     _checks = Checks(InvalidValue, InvalidDates)
     _checks.range("beds", beds, MIN_BEDS, MAX_BEDS)
 
+:func:`creates` makes an aggregate's factory from the classmethod that checks a new one:
+its arguments are the new aggregate's fields and the factory records the creation event, so
+each field is written once (in the dataclass and the factory's parameters).
+
 :func:`repeats` is the test behind "a terminal transition repeated with the same data
 records nothing": a client retrying "end this placement" gets a success, not a conflict.
 """
@@ -27,16 +31,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import inspect
 import re
 import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from franoi_contracts.base import LANGUAGE_PATTERN, MUNICIPALITY_CODE_PATTERN, DomainEvent
 
 from franoi_common.errors import DomainError, InvalidDates, InvalidTransition, InvalidValue
 
 E = TypeVar("E", bound=DomainEvent)
+A = TypeVar("A", bound="Aggregate")
+P = ParamSpec("P")
 
 PERSON_REF = re.compile(r"^[0-9a-f]{64}$")
 """A ``person_ref``: the keyed pseudonym of a person, 64 lowercase hex digits."""
@@ -92,6 +101,46 @@ class Aggregate(Entity):
         )
         self.events.append(event)
         return event
+
+
+Check = Callable[Concatenate[type[A], P], Mapping[str, Any]]
+Factory = Callable[Concatenate[type[A], P], A]
+
+
+def creates(event: type[DomainEvent]) -> Callable[[Check[A, P]], Factory[A, P]]:
+    """The factory of an aggregate that records ``event``, from the classmethod that checks
+    a new one: its parameters named like the aggregate's fields are those fields, and it
+    answers the fields it derives or cleans (a person's attributes, a trimmed label, an
+    agreement's id), so that each field is written once::
+
+        @classmethod
+        @creates(contract.ConsultationRecorded)
+        def record(cls, consultation_id: UUID, person: Person, minutes: int) -> Fields:
+            _checks.within("minutes", minutes, Minutes)
+            return person.fields()
+    """
+
+    def factory_of(check: Check[A, P]) -> Factory[A, P]:
+        signature = inspect.signature(check)
+
+        @functools.wraps(check)
+        def factory(cls: type[A], /, *args: P.args, **kwargs: P.kwargs) -> A:
+            derived = check(cls, *args, **kwargs)
+            given = signature.bind(cls, *args, **kwargs)
+            given.apply_defaults()
+            names = {f.name for f in dataclasses.fields(cls)}
+            fields = {n: v for n, v in given.arguments.items() if n in names} | dict(derived)
+            aggregate = cls(**fields)
+            aggregate.record_event(event)
+            return aggregate
+
+        return factory
+
+    return factory_of
+
+
+Fields = Mapping[str, Any]
+"""What a factory under :func:`creates` derives of the new aggregate's fields."""
 
 
 def bounds(bounded: Any) -> tuple[int, int]:

@@ -3,7 +3,11 @@
 A domain refuses a command by raising a :class:`DomainError` subclass; the
 shared error handlers (:mod:`franoi_common.http`) turn it into an RFC 9457
 problem with the class's ``status`` and ``code`` and ``str(error)`` as the
-detail, so a service maps its rules to HTTP by declaring them, not by code.
+detail, so a service maps its rules to HTTP by declaring them, not by code. They are
+declared in the class statement, under the class of the refusal they are::
+
+    class CapacityExceeded(Conflict, HousingError, code="capacity_exceeded", title="No room"):
+        \"\"\"The unit's active placements would need more beds than it has.\"\"\"
 """
 
 from __future__ import annotations
@@ -17,6 +21,23 @@ class DomainError(Exception):
     status: ClassVar[int] = 422
     code: ClassVar[str] = "domain_error"
     title: ClassVar[str] = "Request refused"
+
+    def __init_subclass__(
+        cls,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        title: str | None = None,
+        **options: object,
+    ) -> None:
+        """A subclass's ``status``, ``code`` and ``title``, given in its class statement."""
+        super().__init_subclass__(**options)
+        if status is not None:
+            cls.status = status
+        if code is not None:
+            cls.code = code
+        if title is not None:
+            cls.title = title
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -9,7 +9,8 @@ data, or on a request already closed otherwise, it is refused.
 
 A service's request class names its events (the contract's ``RequestSubmitted``...), its
 checks (its own refusals) and the contract's ``HouseholdSize``, and adds its own fields; its
-handlers of the closes come from :func:`closing_handlers`::
+handler of the submission comes from :func:`submitting`, those of the closes from
+:func:`closing_handlers`::
 
     @dataclass(eq=False)
     class HousingRequest(PersonRequest):
@@ -17,7 +18,7 @@ handlers of the closes come from :func:`closing_handlers`::
         placement_id: UUID | None = field(default=None, kw_only=True)
         unsatisfied_reason: UnsatisfiedReason | None = field(default=None, kw_only=True)
 
-        EVENTS = RequestEvents(RequestSubmitted, RequestSatisfied, ...)
+        EVENTS = RequestEvents.of(contract)
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import ModuleType
 from typing import Any, ClassVar, NamedTuple, Self, TypeVar
 from uuid import UUID
 
 from franoi_contracts.base import AgeBand, DomainEvent, ProtectionStatus, Sex
 from pydantic import BaseModel
 
-from franoi_common.commands import PartnerServices, changes
+from franoi_common.commands import PartnerServices, changes, new
 from franoi_common.domain import Aggregate, Checks, repeats
 from franoi_common.persons import Command, Day
 
@@ -53,6 +55,13 @@ class RequestEvents(NamedTuple):
     satisfied: type[DomainEvent]
     unsatisfied: type[DomainEvent]
     withdrawn: type[DomainEvent]
+
+    @classmethod
+    def of(cls, contract: ModuleType) -> RequestEvents:
+        """A service's request events, named alike in every contract: its module's
+        ``RequestSubmitted``, ``RequestSatisfied``, ``RequestUnsatisfied`` and
+        ``RequestWithdrawn``."""
+        return cls(*(getattr(contract, f"Request{field.capitalize()}") for field in cls._fields))
 
 
 @dataclass(eq=False)
@@ -144,6 +153,31 @@ class WithdrawRequest(Command):
 
 
 Handler = Callable[[PartnerServices, str, UUID, Any], Awaitable[R]]
+
+
+def submitting(
+    cls: type[R], submit: type[BaseModel]
+) -> Callable[[PartnerServices, str, Any], Awaitable[R]]:
+    """The handler of ``submit`` (the service's command, a person's data): a new request of
+    ``cls`` for the person's pseudonym, with the command's fields that the service's
+    ``RequestSubmitted`` names; safe to retry with the same ``request_id``."""
+    names = [n for n in cls.EVENTS.submitted.model_fields if n in submit.model_fields]
+
+    async def submit_request(s: PartnerServices, partner_id: str, cmd: Any) -> R:
+        fields = {n: getattr(cmd, n) for n in names} | {"person_ref": s.person_ref_of(cmd)}
+
+        def made(request_id: UUID) -> R:
+            return cls.submit(**fields | {"request_id": request_id})
+
+        return await new(s, partner_id, cls, cmd.request_id, cmd, made)
+
+    submit_request.__annotations__ = {
+        "s": PartnerServices,
+        "partner_id": str,
+        "cmd": submit,
+        "return": cls,
+    }
+    return submit_request
 
 
 def closing_handlers(cls: type[R], declare: type[BaseModel]) -> tuple[Handler[R], Handler[R]]:

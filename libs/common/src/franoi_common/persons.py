@@ -49,7 +49,11 @@ def stand_in_ref(name: str) -> str:
 
 
 class Command(BaseModel):
-    """Base of every command body: unknown fields are refused."""
+    """Base of every command body: unknown fields are refused.
+
+    A service's commands are what its users ask it to do, and its API's request bodies
+    too, so their validation is the API's: bad input is refused before anything is
+    written. Dates are bounded (:data:`Day`: 2000 to 2100)."""
 
     model_config = ConfigDict(extra="forbid")
 

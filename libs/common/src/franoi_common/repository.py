@@ -154,7 +154,15 @@ class Repository:
             found: A | None = await by_hand(partner_id, aggregate_id, for_update=for_update)
             return found
         row = await self.get_row(cls, partner_id, aggregate_id, for_update=for_update)
-        return None if row is None else self.from_row(cls, row)
+        if row is None:
+            return None
+        aggregate = self.from_row(cls, row)
+        await self.load_parts(partner_id, aggregate)
+        return aggregate
+
+    async def load_parts(self, partner_id: str, aggregate: Any) -> None:
+        """Load, after :meth:`get` read its row, what ``aggregate`` keeps in other tables (a
+        unit's active placements...): nothing, unless the service's repository says what."""
 
     async def get_row(
         self, cls: type[Any], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
@@ -183,21 +191,7 @@ class Repository:
 
         ``extra_where`` clauses may use ``$2``... for ``extra_args`` ($1 is the partner)."""
         table = self.tables[cls]
-        allowed = set(self.columns(cls)) | {"partner_id"}
-        clauses = ["partner_id = $1", *extra_where]
-        args: list[Any] = [partner_id, *extra_args]
-        for name, value in filters.items():
-            if value is None:
-                continue
-            if name not in allowed:
-                raise ValueError(f"cannot filter on {name}")
-            if isinstance(value, list | tuple):  # any of these values
-                args.append([db_value(v) for v in value])
-                clauses.append(f"{name} = ANY(${len(args)})")
-                continue
-            args.append(db_value(value))
-            clauses.append(f"{name} = ${len(args)}")
-        where = " AND ".join(clauses)
+        where, args = self._where(cls, partner_id, filters, extra_where, extra_args)
         total = await self.conn.fetchval(
             f"SELECT count(*) FROM {table.name} WHERE {where}",  # noqa: S608
             *args,
@@ -211,6 +205,46 @@ class Repository:
             offset,
         )
         return Rows(items=list(rows), total=int(total))
+
+    def _where(
+        self,
+        cls: type[Any],
+        partner_id: str,
+        filters: Mapping[str, Any],
+        extra_where: Sequence[str] = (),
+        extra_args: Sequence[Any] = (),
+    ) -> tuple[str, builtins.list[Any]]:
+        """The partner's rows of ``cls`` whose columns equal ``filters`` (None: any value; a
+        list: any of its values), as a ``WHERE`` condition and its arguments."""
+        allowed = set(self.columns(cls)) | {"partner_id"}
+        clauses = ["partner_id = $1", *extra_where]
+        args: builtins.list[Any] = [partner_id, *extra_args]
+        for name, value in filters.items():
+            if value is None:
+                continue
+            if name not in allowed:
+                raise ValueError(f"cannot filter on {name}")
+            if isinstance(value, list | tuple):  # any of these values
+                args.append([db_value(v) for v in value])
+                clauses.append(f"{name} = ANY(${len(args)})")
+                continue
+            args.append(db_value(value))
+            clauses.append(f"{name} = ${len(args)}")
+        return " AND ".join(clauses), args
+
+    async def find(
+        self, cls: type[A], partner_id: str, *, oldest_first_by: str | None = None, **equal: Any
+    ) -> builtins.list[A]:
+        """The partner's aggregates of ``cls`` whose columns equal ``equal`` (None: any value;
+        a list: any of its values), in the order of ``oldest_first_by`` (then of their key)."""
+        table = self.tables[cls]
+        where, args = self._where(cls, partner_id, equal)
+        order = f" ORDER BY {oldest_first_by}, {table.key}" if oldest_first_by else ""
+        rows = await self.conn.fetch(
+            f"SELECT * FROM {table.name} WHERE {where}{order}",  # noqa: S608
+            *args,
+        )
+        return [self.from_row(cls, row) for row in rows]
 
     async def rows_of_person(
         self, cls: type[Any], partner_id: str, person_ref: str

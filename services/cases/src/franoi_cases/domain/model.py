@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from franoi_common.domain import Aggregate, Checks
-from franoi_common.errors import DomainError, refusals
+from franoi_common.errors import Conflict, DomainError, refusals
 from franoi_common.pseudonym import normalise_identifier
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex, age_band_on
 from franoi_contracts.cases import (
@@ -77,43 +77,34 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,188}\.[A-Za-z]{2,24}$")
 # --- errors ------------------------------------------------------------------------------
 
 
-class CasesError(DomainError):
+class CasesError(DomainError, code="cases_error"):
     """A command the cases domain refuses; ``str(error)`` is a message for people."""
 
-    code = "cases_error"
 
-
-class PersonAlreadyRegistered(CasesError):
+class PersonAlreadyRegistered(
+    Conflict, CasesError, code="person_already_registered", title="Person already registered"
+):
     """Another record of the partner already holds one of the person's document identifiers."""
 
-    status = 409
-    code = "person_already_registered"
-    title = "Person already registered"
 
-
-class PossibleDuplicate(CasesError):
+class PossibleDuplicate(
+    Conflict, CasesError, code="possible_duplicate", title="Possible duplicate"
+):
     """The partner holds records that may be this person; the registration says neither
     that they were looked at nor why this is someone else."""
 
-    status = 409
-    code = "possible_duplicate"
-    title = "Possible duplicate"
 
-
-class PlanAlreadyOpen(CasesError):
+class PlanAlreadyOpen(Conflict, CasesError, code="plan_already_open", title="Plan already open"):
     """The person already has an open plan."""
 
-    status = 409
-    code = "plan_already_open"
-    title = "Plan already open"
 
-
-class PersonNotIdentified(CasesError):
+class PersonNotIdentified(
+    Conflict,
+    CasesError,
+    code="person_not_identified",
+    title="Person has no document identifier yet",
+):
     """The person has no document identifier yet, hence no ``person_ref``."""
-
-    status = 409
-    code = "person_not_identified"
-    title = "Person has no document identifier yet"
 
 
 InvalidTransition, InvalidDates, InvalidValue = refusals(CasesError)

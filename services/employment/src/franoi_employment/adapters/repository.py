@@ -9,7 +9,7 @@ person's open internships, and the person's first recorded contact with the desk
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -24,8 +24,6 @@ from franoi_employment.domain.work import (
     Internship,
     InternshipStatus,
 )
-
-A = TypeVar("A")
 
 
 class EmploymentRepository(Repository):
@@ -47,17 +45,13 @@ class EmploymentRepository(Repository):
 
     # --- aggregates with rows in a second table ------------------------------------------
 
-    async def get(
-        self, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
-    ) -> A | None:
-        aggregate = await super().get(cls, partner_id, aggregate_id, for_update=for_update)
+    async def load_parts(self, partner_id: str, aggregate: Any) -> None:
         if isinstance(aggregate, GroupActivity):
             aggregate.registered_attendees = tuple(
                 await self.attendees(partner_id, aggregate.group_activity_id)
             )
         elif isinstance(aggregate, SkillsProfile):
             aggregate.assessments = await self.assessments(aggregate.skills_profile_id)
-        return aggregate
 
     @classmethod
     def one_row(cls, kind: type[Any]) -> bool:
@@ -103,13 +97,8 @@ class EmploymentRepository(Repository):
             )
 
     async def attendees(self, partner_id: str, group_activity_id: UUID) -> list[str]:
-        rows = await self.conn.fetch(
-            "SELECT person_ref FROM group_activity_attendees"
-            " WHERE partner_id = $1 AND group_activity_id = $2 ORDER BY person_ref",
-            partner_id,
-            group_activity_id,
-        )
-        return [r["person_ref"] for r in rows]
+        found = await self.attendees_of(partner_id, [group_activity_id])
+        return found.get(group_activity_id, [])
 
     async def attendees_of(
         self, partner_id: str, group_activity_ids: list[UUID]
@@ -152,13 +141,9 @@ class EmploymentRepository(Repository):
     # --- what the rules need to know about a person --------------------------------------
 
     async def open_internships(self, partner_id: str, person_ref: str) -> list[Internship]:
-        rows = await self.conn.fetch(
-            "SELECT * FROM internships WHERE partner_id = $1 AND person_ref = $2 AND status = $3",
-            partner_id,
-            person_ref,
-            InternshipStatus.OPEN.value,
+        return await self.find(
+            Internship, partner_id, person_ref=person_ref, status=InternshipStatus.OPEN
         )
-        return [self.from_row(Internship, row) for row in rows]
 
     async def first_contact_on(self, partner_id: str, person_ref: str) -> dt.date | None:
         """The person's first recorded contact with the desk: the earliest consultation,

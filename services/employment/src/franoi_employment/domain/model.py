@@ -41,8 +41,8 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from franoi_common.domain import PERSON_REF, Aggregate, Checks, repeats
-from franoi_common.errors import DomainError, refusals
+from franoi_common.domain import PERSON_REF, Aggregate, Checks, Fields, creates, repeats
+from franoi_common.errors import Conflict, DomainError, refusals
 from franoi_contracts import employment as contract
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_contracts.employment import (
@@ -67,46 +67,42 @@ MAX_LABEL_LENGTH = 200
 # --- errors ------------------------------------------------------------------------------
 
 
-class EmploymentError(DomainError):
+class EmploymentError(DomainError, code="employment_error"):
     """A command the employment domain refuses; ``str(error)`` is a message for people."""
-
-    code = "employment_error"
 
 
 InvalidTransition, InvalidDates, InvalidValue = refusals(EmploymentError)
 checks = Checks(InvalidValue, InvalidDates, InvalidTransition)
 
 
-class InternshipAlreadyOpen(EmploymentError):
+class InternshipAlreadyOpen(
+    Conflict, EmploymentError, code="internship_already_open", title="Internship already open"
+):
     """The person already has an open internship."""
 
-    status = 409
-    code = "internship_already_open"
-    title = "Internship already open"
 
-
-class OutcomeAlreadyRecorded(EmploymentError):
+class OutcomeAlreadyRecorded(
+    Conflict, EmploymentError, code="outcome_already_recorded", title="Outcome already recorded"
+):
     """The internship's outcome was recorded before: it is set once."""
 
-    status = 409
-    code = "outcome_already_recorded"
-    title = "Outcome already recorded"
 
-
-class OutcomeBeforeEnd(EmploymentError):
+class OutcomeBeforeEnd(
+    Conflict,
+    EmploymentError,
+    code="outcome_before_end",
+    title="Outcome before the internship's end",
+):
     """An internship's outcome can only be recorded once it has ended, on or after its end."""
 
-    status = 409
-    code = "outcome_before_end"
-    title = "Outcome before the internship's end"
 
-
-class HireBeforeFirstContact(EmploymentError):
+class HireBeforeFirstContact(
+    Conflict,
+    EmploymentError,
+    code="hire_before_first_contact",
+    title="Hire before the first contact",
+):
     """A hire cannot start before the person's first recorded contact with the desk."""
-
-    status = 409
-    code = "hire_before_first_contact"
-    title = "Hire before the first contact"
 
 
 def check_sector(sector: str) -> None:
@@ -195,6 +191,7 @@ class Consultation(AboutAPerson, Aggregate):
     worker_role: WorkerRole
 
     @classmethod
+    @creates(contract.ConsultationRecorded)
     def record(
         cls,
         consultation_id: UUID,
@@ -203,18 +200,9 @@ class Consultation(AboutAPerson, Aggregate):
         topic: ConsultationTopic,
         minutes: int,
         worker_role: WorkerRole,
-    ) -> Consultation:
+    ) -> Fields:
         checks.within("minutes", minutes, Minutes)
-        consultation = cls(
-            consultation_id=consultation_id,
-            held_on=held_on,
-            topic=topic,
-            minutes=minutes,
-            worker_role=worker_role,
-            **person.fields(),
-        )
-        consultation.record_event(contract.ConsultationRecorded)
-        return consultation
+        return person.fields()
 
 
 # --- group activities --------------------------------------------------------------------
@@ -241,12 +229,11 @@ class GroupActivity(Aggregate):
     cancelled_on: dt.date | None = None
 
     @classmethod
+    @creates(contract.GroupActivityScheduled)
     def schedule(
         cls, group_activity_id: UUID, kind: GroupActivityKind, scheduled_on: dt.date
-    ) -> GroupActivity:
-        activity = cls(group_activity_id, kind, scheduled_on)
-        activity.record_event(contract.GroupActivityScheduled)
-        return activity
+    ) -> Fields:
+        return {}
 
     @property
     def attendees(self) -> int | None:

@@ -9,11 +9,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
-from franoi_common.domain import Aggregate, repeats
+from franoi_common.agreements import SignedAgreement
+from franoi_common.domain import Aggregate, Fields, creates, repeats
 from franoi_contracts import employment as contract
-from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
+from franoi_contracts.base import AgeBand, DomainEvent, ProtectionStatus, Sex
 from franoi_contracts.employment import (
     CONTRACTS_WITH_END,
     ContractType,
@@ -46,7 +48,7 @@ from franoi_employment.domain.model import (
 
 
 @dataclass(eq=False)
-class CompanyAgreement(Aggregate):
+class CompanyAgreement(SignedAgreement):
     """An agreement with a company offering internships or jobs. The company's name is
     kept here (organisations are not persons) but published only as the agreement id."""
 
@@ -58,7 +60,11 @@ class CompanyAgreement(Aggregate):
     valid_until: dt.date | None = None
     ended_on: dt.date | None = None
 
+    CHECKS = checks
+    ENDED = contract.CompanyAgreementEnded
+
     @classmethod
+    @creates(contract.CompanyAgreementSigned)
     def sign(
         cls,
         company_agreement_id: UUID,
@@ -67,28 +73,11 @@ class CompanyAgreement(Aggregate):
         places_offered: int,
         signed_on: dt.date,
         valid_until: dt.date | None = None,
-    ) -> CompanyAgreement:
-        name = check_label("company_name", company_name)
+    ) -> Fields:
         check_sector(sector)
         checks.within("places_offered", places_offered, PlacesOffered)
-        if valid_until is not None:
-            checks.not_before(valid_until, signed_on, "an agreement cannot expire before signing")
-        agreement = cls(company_agreement_id, name, sector, places_offered, signed_on, valid_until)
-        agreement.record_event(contract.CompanyAgreementSigned)
-        return agreement
-
-    @property
-    def is_ended(self) -> bool:
-        return self.ended_on is not None
-
-    def end(self, on: dt.date) -> None:
-        """End the agreement (once, not before it was signed)."""
-        if self.ended_on == on:
-            return
-        checks.allowed(self.ended_on is None, f"the agreement already ended on {self.ended_on}")
-        checks.not_before(on, self.signed_on, "an agreement cannot end before it was signed")
-        self.ended_on = on
-        self.record_event(contract.CompanyAgreementEnded)
+        cls.check_term(signed_on, valid_until)
+        return {"company_name": check_label("company_name", company_name)}
 
     def check_in_force_on(self, day: dt.date, what: str) -> None:
         """Raise unless the agreement is in force on ``day`` (signed, not ended, not expired)."""
@@ -128,6 +117,7 @@ class Enrolment(AboutAPerson, Aggregate):
     closed_on: dt.date | None = None
 
     @classmethod
+    @creates(contract.EnrolmentStarted)
     def enrol(
         cls,
         enrolment_id: UUID,
@@ -138,43 +128,32 @@ class Enrolment(AboutAPerson, Aggregate):
         hours: int,
         starts_on: dt.date,
         ends_on: dt.date,
-    ) -> Enrolment:
+    ) -> Fields:
         title = check_label("course_title", course_title)
         by = check_label("provider", provider)
         checks.within("hours", hours, CourseHours)
         checks.not_before(ends_on, starts_on, "a course cannot end before it starts")
-        enrolment = cls(
-            enrolment_id=enrolment_id,
-            course_title=title,
-            provider=by,
-            course_kind=course_kind,
-            hours=hours,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            **person.fields(),
-        )
-        enrolment.record_event(contract.EnrolmentStarted)
-        return enrolment
+        return {"course_title": title, "provider": by, **person.fields()}
 
-    def _check_can_close(self, on: dt.date) -> None:
+    def complete(self, on: dt.date) -> None:
+        self._close(EnrolmentStatus.COMPLETED, on, contract.EnrolmentCompleted, completed_on=on)
+
+    def drop(self, on: dt.date) -> None:
+        self._close(EnrolmentStatus.DROPPED, on, contract.EnrolmentDropped, dropped_on=on)
+
+    def _close(
+        self, status: EnrolmentStatus, on: dt.date, event: type[DomainEvent], **values: Any
+    ) -> None:
+        """Close the enrolment (once, not before the course starts) as ``status``; repeating
+        the same close changes nothing."""
+        if repeats(self, status=status, closed_on=on):
+            return
         checks.allowed(
             self.status is EnrolmentStatus.ENROLLED, f"the enrolment is already {self.status.value}"
         )
         checks.not_before(on, self.starts_on, "an enrolment cannot close before the course starts")
-
-    def complete(self, on: dt.date) -> None:
-        if repeats(self, status=EnrolmentStatus.COMPLETED, closed_on=on):
-            return
-        self._check_can_close(on)
-        self.status, self.closed_on = EnrolmentStatus.COMPLETED, on
-        self.record_event(contract.EnrolmentCompleted, completed_on=on)
-
-    def drop(self, on: dt.date) -> None:
-        if repeats(self, status=EnrolmentStatus.DROPPED, closed_on=on):
-            return
-        self._check_can_close(on)
-        self.status, self.closed_on = EnrolmentStatus.DROPPED, on
-        self.record_event(contract.EnrolmentDropped, dropped_on=on)
+        self.status, self.closed_on = status, on
+        self.record_event(event, **values)
 
 
 # --- internships -------------------------------------------------------------------------
@@ -208,6 +187,7 @@ class Internship(AboutAPerson, Aggregate):
     outcome_recorded_on: dt.date | None = None
 
     @classmethod
+    @creates(contract.InternshipStarted)
     def start(
         cls,
         internship_id: UUID,
@@ -218,7 +198,7 @@ class Internship(AboutAPerson, Aggregate):
         monthly_stipend_eur: int,
         stipend_paid_by: StipendPayer,
         person_internships: Sequence[Internship],
-    ) -> Internship:
+    ) -> Fields:
         """Start an internship; ``person_internships`` are the ones the repository found for
         the person: an open one refuses the command."""
         agreement.check_in_force_on(started_on, "an internship")
@@ -226,18 +206,11 @@ class Internship(AboutAPerson, Aggregate):
         checks.within("monthly_stipend_eur", monthly_stipend_eur, StipendEur)
         if any(i.is_open and i.person_ref == person.person_ref for i in person_internships):
             raise InternshipAlreadyOpen("the person already has an open internship")
-        internship = cls(
-            internship_id=internship_id,
+        return {
             **person.fields(),
-            company_agreement_id=agreement.company_agreement_id,
-            sector=agreement.sector,
-            started_on=started_on,
-            planned_end_on=planned_end_on,
-            monthly_stipend_eur=monthly_stipend_eur,
-            stipend_paid_by=stipend_paid_by,
-        )
-        internship.record_event(contract.InternshipStarted)
-        return internship
+            "company_agreement_id": agreement.company_agreement_id,
+            "sector": agreement.sector,
+        }
 
     @property
     def is_open(self) -> bool:
@@ -323,6 +296,7 @@ class Hire(AboutAPerson, Aggregate):
     end_reason: HireEndReason | None = None
 
     @classmethod
+    @creates(contract.HireRecorded)
     def record(
         cls,
         hire_id: UUID,
@@ -336,7 +310,7 @@ class Hire(AboutAPerson, Aggregate):
         agreement: CompanyAgreement | None = None,
         sector: str | None = None,
         internship: Internship | None = None,
-    ) -> Hire:
+    ) -> Fields:
         """Record a hire. ``first_contact_on`` is the person's first recorded contact with
         the desk (``None``: none at all), from :func:`first_contact`. The sector comes from
         the agreement when one is given (a different ``sector`` is refused)."""
@@ -374,19 +348,12 @@ class Hire(AboutAPerson, Aggregate):
             checks.not_before(
                 started_on, internship.started_on, "a hire cannot start before its internship"
             )
-        hire = cls(
-            hire_id=hire_id,
+        return {
             **person.fields(),
-            sector=sector,
-            contract_type=contract_type,
-            weekly_hours=weekly_hours,
-            started_on=started_on,
-            ends_on=ends_on,
-            company_agreement_id=None if agreement is None else agreement.company_agreement_id,
-            internship_id=None if internship is None else internship.internship_id,
-        )
-        hire.record_event(contract.HireRecorded)
-        return hire
+            "sector": sector,
+            "company_agreement_id": None if agreement is None else agreement.company_agreement_id,
+            "internship_id": None if internship is None else internship.internship_id,
+        }
 
     @property
     def is_active(self) -> bool:

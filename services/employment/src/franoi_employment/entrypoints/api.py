@@ -21,6 +21,7 @@ from franoi_common.api import (
     Day,
     PartnerApi,
     PersonRefQuery,
+    in_force,
 )
 from franoi_common.commands import PartnerServices
 from franoi_common.errors import InvalidDates
@@ -178,7 +179,6 @@ class HireOut(Answer):
 
 From = Annotated[Day | None, Query(alias="from", description="On or after this date")]
 To = Annotated[Day | None, Query(alias="to", description="On or before this date")]
-PERIOD = {"first": From, "last": To}
 
 
 def _period(
@@ -194,6 +194,16 @@ def _period(
             args.append(day)
             clauses.append(f"{column} {operator} ${len(args) + 1}")
     return clauses, args
+
+
+def in_period(column: str, records: str, on: str, **query: Any) -> dict[str, Any]:
+    """The options of a listing of ``records`` that the ``from`` and ``to`` parameters bound
+    by ``column`` (what the description calls ``on``), after its ``query`` filters."""
+    return {
+        "query": {**query, "first": From, "last": To},
+        "where": functools.partial(_period, column),
+        "description": f"{records}, newest first; ``from``/``to`` filter on {on}.",
+    }
 
 
 api = PartnerApi(EmploymentRepository)
@@ -242,187 +252,104 @@ async def profiles_out(
     return out
 
 
-# --- consultations -----------------------------------------------------------------------
-
-CONSULTATIONS = "consultations"
-api.create("/consultations", handlers.record_consultation, ConsultationOut, CONSULTATIONS)
-api.listing(
+api.resource(
     "/consultations",
     Consultation,
     ConsultationOut,
-    CONSULTATIONS,
-    query={"person_ref": PersonRefQuery, "topic": contract.ConsultationTopic, **PERIOD},
-    where=functools.partial(_period, "held_on"),
-    description="Consultations, newest first; ``from``/``to`` filter on the day held.",
+    create=handlers.record_consultation,
+    **in_period(
+        "held_on",
+        "Consultations",
+        "the day held",
+        person_ref=PersonRefQuery,
+        topic=contract.ConsultationTopic,
+    ),
 )
-api.one("/consultations/{consultation_id}", Consultation, ConsultationOut, CONSULTATIONS)
-
-# --- group activities --------------------------------------------------------------------
-
-ACTIVITIES = "group activities"
-api.create("/group-activities", handlers.schedule_group_activity, GroupActivityOut, ACTIVITIES)
-api.listing(
+api.resource(
     "/group-activities",
     GroupActivity,
     GroupActivityOut,
-    ACTIVITIES,
-    query={"kind": contract.GroupActivityKind, "status": GroupActivityStatus, **PERIOD},
-    where=functools.partial(_period, "scheduled_on"),
+    create=handlers.schedule_group_activity,
+    actions={
+        "hold": handlers.hold_group_activity,
+        "cancel": handlers.cancel_group_activity,
+    },
     answers=activities_out,
-    description="Group activities, newest first; ``from``/``to`` filter on the scheduled day.",
+    **in_period(
+        "scheduled_on",
+        "Group activities",
+        "the scheduled day",
+        kind=contract.GroupActivityKind,
+        status=GroupActivityStatus,
+    ),
 )
-api.one("/group-activities/{group_activity_id}", GroupActivity, GroupActivityOut, ACTIVITIES)
-api.action(
-    "/group-activities/{group_activity_id}/hold",
-    handlers.hold_group_activity,
-    GroupActivityOut,
-    ACTIVITIES,
-    description="Record that the activity took place, with its attendance.",
-)
-api.action(
-    "/group-activities/{group_activity_id}/cancel",
-    handlers.cancel_group_activity,
-    GroupActivityOut,
-    ACTIVITIES,
-)
-
-# --- skills profiles ---------------------------------------------------------------------
-
-PROFILES = "skills profiles"
-api.create(
-    "/skills-profiles",
-    handlers.open_skills_profile,
-    SkillsProfileOut,
-    PROFILES,
-    description="A person's profile with its first assessment (one profile per person).",
-)
-api.listing(
+api.resource(
     "/skills-profiles",
     SkillsProfile,
     SkillsProfileOut,
-    PROFILES,
+    create=handlers.open_skills_profile,
+    actions={"assessments": handlers.assess_skills},
     query={"person_ref": PersonRefQuery},
     answers=profiles_out,
 )
-api.one("/skills-profiles/{skills_profile_id}", SkillsProfile, SkillsProfileOut, PROFILES)
-api.action(
-    "/skills-profiles/{skills_profile_id}/assessments",
-    handlers.assess_skills,
-    SkillsProfileOut,
-    PROFILES,
-    description="A new version of the profile; earlier versions are kept.",
-)
-
-# --- company agreements ------------------------------------------------------------------
-
-AGREEMENTS = "company agreements"
-api.create("/company-agreements", handlers.sign_company_agreement, CompanyAgreementOut, AGREEMENTS)
-
-
-def _in_force(active: bool | None) -> tuple[list[str], list[Any]]:
-    """Agreements in force (not ended), or ended ones."""
-    clauses = [] if active is None else ["ended_on IS NULL" if active else "ended_on IS NOT NULL"]
-    return clauses, []
-
-
-api.listing(
+api.resource(
     "/company-agreements",
     CompanyAgreement,
     CompanyAgreementOut,
-    AGREEMENTS,
-    query={"sector": Annotated[str | None, Query(pattern=r"^[A-U]$")], "active": bool},
-    where=_in_force,
+    create=handlers.sign_company_agreement,
+    actions={"end": handlers.end_company_agreement},
+    **in_force(sector=Annotated[str | None, Query(pattern=r"^[A-U]$")]),
 )
-api.one(
-    "/company-agreements/{company_agreement_id}",
-    CompanyAgreement,
-    CompanyAgreementOut,
-    AGREEMENTS,
-)
-api.action(
-    "/company-agreements/{company_agreement_id}/end",
-    handlers.end_company_agreement,
-    CompanyAgreementOut,
-    AGREEMENTS,
-)
-
-# --- training enrolments -----------------------------------------------------------------
-
-TRAINING = "training"
-api.create("/enrolments", handlers.enrol_in_training, EnrolmentOut, TRAINING)
-api.listing(
+api.resource(
     "/enrolments",
     Enrolment,
     EnrolmentOut,
-    TRAINING,
-    query={"person_ref": PersonRefQuery, "status": EnrolmentStatus, **PERIOD},
-    where=functools.partial(_period, "starts_on"),
-    description="Enrolments, newest first; ``from``/``to`` filter on the course start.",
+    tag="training",
+    create=handlers.enrol_in_training,
+    actions={"complete": handlers.complete_enrolment, "drop": handlers.drop_enrolment},
+    **in_period(
+        "starts_on",
+        "Enrolments",
+        "the course start",
+        person_ref=PersonRefQuery,
+        status=EnrolmentStatus,
+    ),
 )
-api.one("/enrolments/{enrolment_id}", Enrolment, EnrolmentOut, TRAINING)
-api.action(
-    "/enrolments/{enrolment_id}/complete", handlers.complete_enrolment, EnrolmentOut, TRAINING
-)
-api.action("/enrolments/{enrolment_id}/drop", handlers.drop_enrolment, EnrolmentOut, TRAINING)
-
-# --- internships -------------------------------------------------------------------------
-
-INTERNSHIPS = "internships"
-api.create("/internships", handlers.start_internship, InternshipOut, INTERNSHIPS)
-api.listing(
+api.resource(
     "/internships",
     Internship,
     InternshipOut,
-    INTERNSHIPS,
-    query={
-        "person_ref": PersonRefQuery,
-        "status": InternshipStatus,
-        "outcome": contract.InternshipOutcome,
-        "company_agreement_id": UUID,
-        **PERIOD,
+    create=handlers.start_internship,
+    actions={
+        "extend": handlers.extend_internship,
+        "end": handlers.end_internship,
+        "outcome": handlers.record_internship_outcome,
     },
-    where=functools.partial(_period, "started_on"),
-    description="Internships, newest first; ``from``/``to`` filter on the start.",
+    **in_period(
+        "started_on",
+        "Internships",
+        "the start",
+        person_ref=PersonRefQuery,
+        status=InternshipStatus,
+        outcome=contract.InternshipOutcome,
+        company_agreement_id=UUID,
+    ),
 )
-api.one("/internships/{internship_id}", Internship, InternshipOut, INTERNSHIPS)
-api.action(
-    "/internships/{internship_id}/extend", handlers.extend_internship, InternshipOut, INTERNSHIPS
-)
-api.action("/internships/{internship_id}/end", handlers.end_internship, InternshipOut, INTERNSHIPS)
-api.action(
-    "/internships/{internship_id}/outcome",
-    handlers.record_internship_outcome,
-    InternshipOut,
-    INTERNSHIPS,
-    description="Set the outcome of an ended internship: once, on or after its end.",
-)
-
-# --- hires -------------------------------------------------------------------------------
-
-HIRES = "hires"
-api.create(
-    "/hires",
-    handlers.record_hire,
-    HireOut,
-    HIRES,
-    description="A hire; it cannot start before the person's first contact with the desk.",
-)
-api.listing(
+api.resource(
     "/hires",
     Hire,
     HireOut,
-    HIRES,
-    query={
-        "person_ref": PersonRefQuery,
-        "status": HireStatus,
-        "contract_type": contract.ContractType,
-        **PERIOD,
-    },
-    where=functools.partial(_period, "started_on"),
-    description="Hires, newest first; ``from``/``to`` filter on the start.",
+    create=handlers.record_hire,
+    actions={"end": handlers.end_hire},
+    **in_period(
+        "started_on",
+        "Hires",
+        "the start",
+        person_ref=PersonRefQuery,
+        status=HireStatus,
+        contract_type=contract.ContractType,
+    ),
 )
-api.one("/hires/{hire_id}", Hire, HireOut, HIRES)
-api.action("/hires/{hire_id}/end", handlers.end_hire, HireOut, HIRES)
 
 # --- the person's file -------------------------------------------------------------------
 

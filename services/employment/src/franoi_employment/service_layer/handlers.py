@@ -13,7 +13,15 @@ from __future__ import annotations
 import functools
 from uuid import UUID
 
-from franoi_common.commands import CommandUnit, PartnerServices, change, changes, new
+from franoi_common.commands import (
+    CommandUnit,
+    PartnerServices,
+    arguments,
+    change,
+    changes,
+    create,
+    new,
+)
 from franoi_common.errors import AlreadyExists
 
 from franoi_employment.adapters.repository import EmploymentRepository
@@ -51,15 +59,6 @@ from franoi_employment.service_layer.commands import (
 employment_services = functools.partial(
     PartnerServices,
     repository=EmploymentRepository,
-    names={
-        CompanyAgreement: "company agreement",
-        Consultation: "consultation",
-        GroupActivity: "group activity",
-        SkillsProfile: "skills profile",
-        Enrolment: "enrolment",
-        Internship: "internship",
-        Hire: "hire",
-    },
     constraint_errors={
         "internships_one_open_per_person": lambda: InternshipAlreadyOpen(
             "the person already has an open internship"
@@ -82,13 +81,12 @@ def _person(s: PartnerServices, cmd: AboutAPerson) -> Person:
 
 def _assessment(cmd: Assess) -> Assessment:
     return Assessment(
-        assessed_on=cmd.assessed_on,
-        education_level=cmd.education_level,
-        italian_level=cmd.italian_level,
-        italian_assessed_on=cmd.italian_assessed_on,
-        other_languages=tuple(cmd.other_languages),
-        prior_sectors=tuple(cmd.prior_sectors),
-        driving_licence=cmd.driving_licence,
+        **arguments(
+            Assessment,
+            cmd,
+            other_languages=tuple(cmd.other_languages),
+            prior_sectors=tuple(cmd.prior_sectors),
+        )
     )
 
 
@@ -98,14 +96,7 @@ def _assessment(cmd: Assess) -> Assessment:
 async def record_consultation(
     s: PartnerServices, partner_id: str, cmd: RecordConsultation
 ) -> Consultation:
-    person = _person(s, cmd)
-
-    def record(consultation_id: UUID) -> Consultation:
-        return Consultation.record(
-            consultation_id, person, cmd.held_on, cmd.topic, cmd.minutes, cmd.worker_role
-        )
-
-    return await new(s, partner_id, Consultation, cmd.consultation_id, cmd, record)
+    return await create(s, partner_id, Consultation.record, cmd, person=_person(s, cmd))
 
 
 # --- group activities -------------------------------------------------------------------
@@ -114,15 +105,13 @@ async def record_consultation(
 async def schedule_group_activity(
     s: PartnerServices, partner_id: str, cmd: ScheduleGroupActivity
 ) -> GroupActivity:
-    def schedule(group_activity_id: UUID) -> GroupActivity:
-        return GroupActivity.schedule(group_activity_id, cmd.kind, cmd.scheduled_on)
-
-    return await new(s, partner_id, GroupActivity, cmd.group_activity_id, cmd, schedule)
+    return await create(s, partner_id, GroupActivity.schedule, cmd)
 
 
 async def hold_group_activity(
     s: PartnerServices, partner_id: str, group_activity_id: UUID, cmd: HoldGroupActivity
 ) -> GroupActivity:
+    """Record that the activity took place, with its attendance."""
     refs = sorted(s.person_ref_of(p) for p in cmd.registered_attendees)
 
     def hold(activity: GroupActivity) -> None:
@@ -142,6 +131,7 @@ def cancel_group_activity(activity: GroupActivity, cmd: CancelGroupActivity) -> 
 async def open_skills_profile(
     s: PartnerServices, partner_id: str, cmd: OpenSkillsProfile
 ) -> SkillsProfile:
+    """A person's profile with its first assessment (one profile per person)."""
     ref = s.person_ref_of(cmd)
 
     def open_profile(skills_profile_id: UUID) -> SkillsProfile:
@@ -154,6 +144,7 @@ async def open_skills_profile(
 
 @changes(SkillsProfile)
 def assess_skills(profile: SkillsProfile, cmd: Assess) -> None:
+    """A new version of the profile; earlier versions are kept."""
     profile.assess(_assessment(cmd))
 
 
@@ -163,17 +154,7 @@ def assess_skills(profile: SkillsProfile, cmd: Assess) -> None:
 async def sign_company_agreement(
     s: PartnerServices, partner_id: str, cmd: SignCompanyAgreement
 ) -> CompanyAgreement:
-    def sign(agreement_id: UUID) -> CompanyAgreement:
-        return CompanyAgreement.sign(
-            agreement_id,
-            cmd.company_name,
-            cmd.sector,
-            cmd.places_offered,
-            cmd.signed_on,
-            cmd.valid_until,
-        )
-
-    return await new(s, partner_id, CompanyAgreement, cmd.company_agreement_id, cmd, sign)
+    return await create(s, partner_id, CompanyAgreement.sign, cmd)
 
 
 @changes(CompanyAgreement)
@@ -185,21 +166,7 @@ def end_company_agreement(agreement: CompanyAgreement, cmd: EndCompanyAgreement)
 
 
 async def enrol_in_training(s: PartnerServices, partner_id: str, cmd: EnrolInTraining) -> Enrolment:
-    person = _person(s, cmd)
-
-    def enrol(enrolment_id: UUID) -> Enrolment:
-        return Enrolment.enrol(
-            enrolment_id,
-            person,
-            cmd.course_title,
-            cmd.provider,
-            cmd.course_kind,
-            cmd.hours,
-            cmd.starts_on,
-            cmd.ends_on,
-        )
-
-    return await new(s, partner_id, Enrolment, cmd.enrolment_id, cmd, enrol)
+    return await create(s, partner_id, Enrolment.enrol, cmd, person=_person(s, cmd))
 
 
 @changes(Enrolment)
@@ -221,14 +188,14 @@ async def start_internship(s: PartnerServices, partner_id: str, cmd: StartIntern
     async def start(uow: CommandUnit, internship_id: UUID) -> Internship:
         agreement = await uow.must_get(CompanyAgreement, partner_id, cmd.company_agreement_id)
         return Internship.start(
-            internship_id=internship_id,
-            person=person,
-            agreement=agreement,
-            started_on=cmd.started_on,
-            planned_end_on=cmd.planned_end_on,
-            monthly_stipend_eur=cmd.monthly_stipend_eur,
-            stipend_paid_by=cmd.stipend_paid_by,
-            person_internships=await _repo(uow).open_internships(partner_id, person.person_ref),
+            **arguments(
+                Internship.start,
+                cmd,
+                internship_id=internship_id,
+                person=person,
+                agreement=agreement,
+                person_internships=await _repo(uow).open_internships(partner_id, person.person_ref),
+            )
         )
 
     return await new(s, partner_id, Internship, cmd.internship_id, cmd, start)
@@ -246,6 +213,7 @@ def end_internship(internship: Internship, cmd: EndInternship) -> None:
 
 @changes(Internship)
 def record_internship_outcome(internship: Internship, cmd: RecordInternshipOutcome) -> None:
+    """Set the outcome of an ended internship: once, on or after its end."""
     internship.record_outcome(cmd.outcome, cmd.recorded_on, cmd.interrupted_by)
 
 
@@ -253,35 +221,31 @@ def record_internship_outcome(internship: Internship, cmd: RecordInternshipOutco
 
 
 async def record_hire(s: PartnerServices, partner_id: str, cmd: RecordHire) -> Hire:
+    """A hire; it cannot start before the person's first contact with the desk."""
     person = _person(s, cmd)
 
     async def record(uow: CommandUnit, hire_id: UUID) -> Hire:
-        internship = None
-        if cmd.internship_id is not None:
-            internship = await uow.must_get(
-                Internship, partner_id, cmd.internship_id, for_update=False
-            )
+        internship = await uow.must_get_optional(
+            Internship, partner_id, cmd.internship_id, for_update=False
+        )
         agreement_id = cmd.company_agreement_id
         if agreement_id is None and internship is not None and cmd.sector is None:
             agreement_id = internship.company_agreement_id  # hired where the intern trained
-        agreement = None
-        if agreement_id is not None:
-            agreement = await uow.must_get(
-                CompanyAgreement, partner_id, agreement_id, for_update=False
-            )
+        agreement = await uow.must_get_optional(
+            CompanyAgreement, partner_id, agreement_id, for_update=False
+        )
         if internship is not None and internship.person_ref != person.person_ref:
             raise InvalidValue("the internship belongs to another person")
         return Hire.record(
-            hire_id,
-            person,
-            cmd.contract_type,
-            cmd.weekly_hours,
-            cmd.started_on,
-            await _repo(uow).first_contact_on(partner_id, person.person_ref),
-            ends_on=cmd.ends_on,
-            agreement=agreement,
-            sector=cmd.sector,
-            internship=internship,
+            **arguments(
+                Hire.record,
+                cmd,
+                hire_id=hire_id,
+                person=person,
+                first_contact_on=await _repo(uow).first_contact_on(partner_id, person.person_ref),
+                agreement=agreement,
+                internship=internship,
+            )
         )
 
     return await new(s, partner_id, Hire, cmd.hire_id, cmd, record)

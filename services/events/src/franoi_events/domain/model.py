@@ -40,7 +40,7 @@ from typing import TypedDict
 from uuid import UUID
 
 from franoi_common.domain import Aggregate, Checks
-from franoi_common.errors import DomainError, refusals
+from franoi_common.errors import Conflict, DomainError, refusals
 from franoi_contracts import events as contract
 from franoi_contracts.events import (
     MAX_KNOWN_PERSONS,
@@ -64,18 +64,12 @@ MAX_OPENING_SLOTS = 28
 # --- errors ------------------------------------------------------------------------------
 
 
-class EventsError(DomainError):
+class EventsError(DomainError, code="events_error"):
     """A command the events domain refuses; ``str(error)`` is a message for people."""
 
-    code = "events_error"
 
-
-class HubNotOpen(EventsError):
+class HubNotOpen(Conflict, EventsError, code="hub_not_open", title="Hub not open on that day"):
     """The hub was not open (not yet opened, or closed) on the date of the command."""
-
-    status = 409
-    code = "hub_not_open"
-    title = "Hub not open on that day"
 
 
 InvalidTransition, InvalidDates, InvalidValue = refusals(EventsError)

@@ -61,17 +61,13 @@ class HostingRepository(Repository):
             return cls(**values)
         return super().from_row(cls, row)
 
-    async def get(
-        self, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
-    ) -> A | None:
-        aggregate = await super().get(cls, partner_id, aggregate_id, for_update=for_update)
+    async def load_parts(self, partner_id: str, aggregate: Any) -> None:
         if isinstance(aggregate, HostFamily):
             aggregate.open_matches = await self.open_matches(partner_id, aggregate.family_id)
             aggregate.active_stays = await self.active_stays(
                 partner_id, family_id=aggregate.family_id
             )
             aggregate.private = await self.private(partner_id, aggregate.family_id)
-        return aggregate
 
     async def family_of_match(self, partner_id: str, match_id: UUID) -> UUID | None:
         found: UUID | None = await self.conn.fetchval(
@@ -82,37 +78,30 @@ class HostingRepository(Repository):
         return found
 
     async def open_matches(self, partner_id: str, family_id: UUID) -> list[Match]:
-        rows = await self.conn.fetch(
-            "SELECT * FROM matches WHERE partner_id = $1 AND family_id = $2"
-            " AND status = ANY($3::text[]) ORDER BY proposed_on, match_id",
+        return await self.find(
+            Match,
             partner_id,
-            family_id,
-            [MatchStatus.PROPOSED.value, MatchStatus.ACCEPTED.value],
+            oldest_first_by="proposed_on",
+            family_id=family_id,
+            status=[MatchStatus.PROPOSED, MatchStatus.ACCEPTED],
         )
-        return [self.from_row(Match, row) for row in rows]
 
     async def accepted_matches(self, partner_id: str, person_ref: str) -> list[Match]:
-        rows = await self.conn.fetch(
-            "SELECT * FROM matches WHERE partner_id = $1 AND person_ref = $2 AND status = $3",
-            partner_id,
-            person_ref,
-            MatchStatus.ACCEPTED.value,
+        return await self.find(
+            Match, partner_id, person_ref=person_ref, status=MatchStatus.ACCEPTED
         )
-        return [self.from_row(Match, row) for row in rows]
 
     async def active_stays(
         self, partner_id: str, *, family_id: UUID | None = None, person_ref: str | None = None
     ) -> list[Stay]:
-        rows = await self.conn.fetch(
-            "SELECT * FROM hosting_stays WHERE partner_id = $1 AND status = $2"
-            " AND ($3::uuid IS NULL OR family_id = $3) AND ($4::text IS NULL OR person_ref = $4)"
-            " ORDER BY started_on, stay_id",
+        return await self.find(
+            Stay,
             partner_id,
-            StayStatus.ACTIVE.value,
-            family_id,
-            person_ref,
+            oldest_first_by="started_on",
+            status=StayStatus.ACTIVE,
+            family_id=family_id,
+            person_ref=person_ref,
         )
-        return [self.from_row(Stay, row) for row in rows]
 
     # --- the family's private data -----------------------------------------------------
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from franoi_common.domain import Aggregate, repeats
+from franoi_common.domain import Aggregate, Fields, creates, repeats
 from franoi_contracts import hosting as contract
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_contracts.hosting import (
@@ -76,6 +76,7 @@ class HostFamily(Aggregate):
     private: PrivateDetails | None = field(default=None, repr=False)
 
     @classmethod
+    @creates(contract.FamilyApplied)
     def apply(
         cls,
         family_id: UUID,
@@ -84,17 +85,14 @@ class HostFamily(Aggregate):
         household_size: int,
         languages: Sequence[str],
         applied_on: dt.date,
-    ) -> HostFamily:
-        """Record a household's application to host."""
+        private: PrivateDetails | None = None,
+    ) -> Fields:
+        """Record a household's application to host, with who it is and how to reach it
+        (``private``: kept in this service, never in its event)."""
         checks.municipality_code(municipality_code)
         checks.within("rooms_offered", rooms_offered, Rooms)
         checks.within("household_size", household_size, HouseholdSize)
-        spoken = check_languages(languages)
-        family = cls(
-            family_id, municipality_code, rooms_offered, household_size, spoken, applied_on
-        )
-        family.record_event(contract.FamilyApplied)
-        return family
+        return {"languages": check_languages(languages)}
 
     # --- state ---------------------------------------------------------------------------
 

@@ -39,7 +39,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from franoi_common.domain import Aggregate, Checks, Entity, repeats
-from franoi_common.errors import DomainError, refusals
+from franoi_common.errors import Conflict, DomainError, refusals
 from franoi_common.person_requests import PersonRequest, RequestEvents
 from franoi_common.person_requests import RequestStatus as RequestStatus
 from franoi_contracts import hosting as contract
@@ -60,34 +60,24 @@ from franoi_contracts.hosting import (
 # --- errors ------------------------------------------------------------------------------
 
 
-class HostingError(DomainError):
+class HostingError(DomainError, code="hosting_error"):
     """A command the hosting domain refuses; ``str(error)`` is a message for people."""
 
-    code = "hosting_error"
 
-
-class CapacityExceeded(HostingError):
+class CapacityExceeded(Conflict, HostingError, code="capacity_exceeded", title="No free room"):
     """The family has no free room: its stays and accepted matches fill its rooms."""
 
-    status = 409
-    code = "capacity_exceeded"
-    title = "No free room"
 
-
-class FamilyNotAvailable(HostingError):
+class FamilyNotAvailable(
+    Conflict, HostingError, code="family_not_available", title="Family not available"
+):
     """The family is not approved and active, so it cannot be matched."""
 
-    status = 409
-    code = "family_not_available"
-    title = "Family not available"
 
-
-class PersonAlreadyHosted(HostingError):
+class PersonAlreadyHosted(
+    Conflict, HostingError, code="person_already_hosted", title="Person already hosted"
+):
     """The person already has an active stay, or an accepted match waiting to start."""
-
-    status = 409
-    code = "person_already_hosted"
-    title = "Person already hosted"
 
 
 InvalidTransition, InvalidDates, InvalidValue = refusals(HostingError)
@@ -161,12 +151,7 @@ class FamilyRequest(PersonRequest):
     stay_id: UUID | None = field(default=None, kw_only=True)
     unsatisfied_reason: UnsatisfiedReason | None = field(default=None, kw_only=True)
 
-    EVENTS = RequestEvents(
-        contract.RequestSubmitted,
-        contract.RequestSatisfied,
-        contract.RequestUnsatisfied,
-        contract.RequestWithdrawn,
-    )
+    EVENTS = RequestEvents.of(contract)
     CHECKS = checks
     HOUSEHOLD_SIZE = HouseholdSize
 

@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from franoi_common.api import (
+    Action,
     Answer,
     Caller,
     Limit,
@@ -162,34 +163,26 @@ api = PartnerApi(HostingRepository)
 router = api.router
 read = api.read
 
-# --- families ----------------------------------------------------------------------------
-
-FAMILIES = "families"
-api.create(
-    "/families",
-    handlers.apply_family,
-    FamilyDetailOut,
-    FAMILIES,
-    description="A household applies to host; its members' identity stays in this service.",
-)
-
-
 families_out = read.with_room(
-    FamilyOut,
-    "family_id",
-    "rooms_offered",
-    "occupied_rooms",
-    "free_rooms",
-    lambda repo, partner_id, ids: repo.occupied_rooms(partner_id, ids),
+    FamilyOut, "rooms_offered", "occupied_rooms", "free_rooms", HostingRepository.occupied_rooms
 )
 """Listed families with the rooms their stays and accepted matches take."""
 
-
-api.listing(
+api.resource(
     "/families",
     HostFamily,
-    FamilyOut,
-    FAMILIES,
+    FamilyDetailOut,
+    create=handlers.apply_family,
+    update=handlers.update_family,
+    actions={
+        "assess": Action.of(handlers.assess_family, summary="Record interview and home visit"),
+        "approve": Action.of(handlers.approve_family, summary="Approve an assessed family"),
+        "reject": Action.of(handlers.reject_family, summary="Reject an application"),
+        "pause": Action.of(handlers.pause_family, summary="Stop new matches for a while"),
+        "resume": Action.of(handlers.resume_family, summary="Take new matches again"),
+        "withdraw": Action.of(handlers.withdraw_family, summary="The family leaves"),
+    },
+    listed=FamilyOut,
     query={
         "vetting": VettingStatus,
         "availability": Availability,
@@ -198,108 +191,45 @@ api.listing(
     answers=families_out,
     description="The partner's host families (coarse attributes and rooms; no private data).",
 )
-api.one("/families/{family_id}", HostFamily, FamilyDetailOut, FAMILIES)
-api.action(
-    "/families/{family_id}", handlers.update_family, FamilyDetailOut, FAMILIES, method="PATCH"
-)
-for verb, summary in (
-    ("assess", "Record interview and home visit"),
-    ("approve", "Approve an assessed family"),
-    ("reject", "Reject an application"),
-    ("pause", "Stop new matches for a while"),
-    ("resume", "Take new matches again"),
-    ("withdraw", "The family leaves"),
-):
-    handler = getattr(handlers, f"{verb}_family")
-    api.action(
-        f"/families/{{family_id}}/{verb}", handler, FamilyDetailOut, FAMILIES, summary=summary
-    )
-
-# --- requests ----------------------------------------------------------------------------
-
-REQUESTS = "requests"
-api.create(
-    "/requests",
-    handlers.submit_request,
-    RequestOut,
-    REQUESTS,
-    description="A request for hosting in a family or for family support.",
-)
-
-
-api.listing(
+api.resource(
     "/requests",
     FamilyRequest,
     RequestOut,
-    REQUESTS,
+    create=Action.of(
+        handlers.submit_request,
+        description="A request for hosting in a family or for family support.",
+    ),
+    actions={
+        "satisfy": Action.of(handlers.satisfy_request, summary="Satisfy a family-support request"),
+        "unsatisfied": Action.of(
+            handlers.declare_request_unsatisfied,
+            summary="Close unsatisfied",
+            name="unsatisfied_request",
+        ),
+        "withdraw": Action.of(handlers.withdraw_request, summary="The person withdrew"),
+    },
     query={
         "status": RequestStatus,
         "kind": contract.FamilyRequestKind,
         "person_ref": PersonRefQuery,
     },
 )
-api.one("/requests/{request_id}", FamilyRequest, RequestOut, REQUESTS)
-for verb, handler, summary in (
-    ("satisfy", handlers.satisfy_request, "Satisfy a family-support request"),
-    ("unsatisfied", handlers.declare_request_unsatisfied, "Close unsatisfied"),
-    ("withdraw", handlers.withdraw_request, "The person withdrew"),
-):
-    api.action(
-        f"/requests/{{request_id}}/{verb}",
-        handler,
-        RequestOut,
-        REQUESTS,
-        summary=summary,
-        name=f"{verb}_request",
-    )
-
-# --- matches -----------------------------------------------------------------------------
-
-MATCHES = "matches"
-api.create(
-    "/matches",
-    handlers.propose_match,
-    MatchOut,
-    MATCHES,
-    description="Propose an approved, active family with a free room for a person.",
-)
-
-
-api.listing(
+api.resource(
     "/matches",
     Match,
     MatchOut,
-    MATCHES,
+    create=handlers.propose_match,
+    actions={
+        "accept": Action.of(handlers.accept_match, summary="Accept: the match takes a room"),
+        "decline": Action.of(handlers.decline_match, summary="Decline a proposal"),
+        "cancel": Action.of(handlers.cancel_match, summary="Call off an accepted match"),
+    },
     query={"status": MatchStatus, "family_id": UUID, "person_ref": PersonRefQuery},
 )
-api.one("/matches/{match_id}", Match, MatchOut, MATCHES)
-for verb, summary in (
-    ("accept", "Accept: the match takes a room"),
-    ("decline", "Decline a proposal"),
-    ("cancel", "Call off an accepted match"),
-):
-    handler = getattr(handlers, f"{verb}_match")
-    api.action(f"/matches/{{match_id}}/{verb}", handler, MatchOut, MATCHES, summary=summary)
 
 # --- stays and visits --------------------------------------------------------------------
 
 STAYS = "stays"
-api.create(
-    "/stays",
-    handlers.start_stay,
-    StayOut,
-    STAYS,
-    description="Start a hosting stay from an accepted match.",
-)
-
-
-api.listing(
-    "/stays",
-    Stay,
-    StayOut,
-    STAYS,
-    query={"status": StayStatus, "family_id": UUID, "person_ref": PersonRefQuery},
-)
 
 
 @router.get("/stays/follow-up", response_model=Page[FollowUpOut], tags=[STAYS])
@@ -323,22 +253,19 @@ async def follow_up(who: Caller, s: Services, limit: Limit = 50, offset: Offset 
     return paged(items, rows.total, limit, offset)
 
 
-api.one("/stays/{stay_id}", Stay, StayOut, STAYS)
-api.action("/stays/{stay_id}/extend", handlers.extend_stay, StayOut, STAYS)
-api.action(
-    "/stays/{stay_id}/end",
-    handlers.end_stay,
+# declared after the follow-up, whose path its item's would otherwise take
+api.resource(
+    "/stays",
+    Stay,
     StayOut,
-    STAYS,
-    description="End the stay with its outcome (set once).",
+    create=handlers.start_stay,
+    actions={
+        "extend": handlers.extend_stay,
+        "end": handlers.end_stay,
+    },
+    query={"status": StayStatus, "family_id": UUID, "person_ref": PersonRefQuery},
 )
-api.create(
-    "/stays/{stay_id}/visits",
-    handlers.record_visit,
-    VisitOut,
-    STAYS,
-    description="Record a monitoring visit dated within the stay.",
-)
+api.create("/stays/{stay_id}/visits", handlers.record_visit, VisitOut, STAYS)
 
 
 @router.get("/stays/{stay_id}/visits", response_model=Page[VisitOut], tags=[STAYS])

@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
-from typing import Any
 from uuid import UUID
 
-import asyncpg
-from franoi_common.commands import CommandUnit, PartnerServices, changes, new
-from franoi_common.errors import AlreadyExists, DomainError, NotFound
-from franoi_common.person_requests import closing_handlers
+from franoi_common.commands import CommandUnit, PartnerServices, arguments, changes, create, new
+from franoi_common.errors import AlreadyExists, NotFound
+from franoi_common.person_requests import closing_handlers, submitting
 
 from franoi_hosting.adapters.repository import HostingRepository
 from franoi_hosting.domain.families import HostFamily, PrivateDetails
@@ -54,40 +51,20 @@ from franoi_hosting.service_layer.commands import (
     WithdrawFamily,
 )
 
-ONE_PER_PERSON: dict[str, Callable[[], DomainError]] = {
-    "hosting_stays_one_active_per_person": lambda: PersonAlreadyHosted(
-        "the person already has an active hosting stay"
-    ),
-    "matches_one_accepted_per_person": lambda: PersonAlreadyHosted(
-        "the person already has an accepted match waiting to start"
-    ),
-}
-
 hosting_services = functools.partial(
     PartnerServices,
     repository=HostingRepository,
-    names={
-        HostFamily: "host family",
-        FamilyRequest: "family request",
-        Match: "match",
-        Stay: "hosting stay",
-        MonitoringVisit: "monitoring visit",
+    names={Stay: "hosting stay"},
+    constraint_errors={
+        "hosting_stays_one_active_per_person": lambda: PersonAlreadyHosted(
+            "the person already has an active hosting stay"
+        ),
+        "matches_one_accepted_per_person": lambda: PersonAlreadyHosted(
+            "the person already has an accepted match waiting to start"
+        ),
     },
-    constraint_errors=ONE_PER_PERSON,
 )
 """What the handlers need (given the pool, the outbox and the keys), built by bootstrap."""
-
-
-async def _update(uow: CommandUnit, partner_id: str, aggregate: Any) -> None:
-    """Save a change that a partial unique index backs (one accepted match per person)."""
-    try:
-        async with uow.conn.transaction():
-            await uow.repo.update(partner_id, aggregate)
-    except asyncpg.UniqueViolationError as exc:
-        error = ONE_PER_PERSON.get(exc.constraint_name or "")
-        if error is None:
-            raise
-        raise error() from exc
 
 
 def _repo(uow: CommandUnit) -> HostingRepository:
@@ -103,19 +80,8 @@ def _private(private: FamilyPrivate) -> PrivateDetails:
 
 
 async def apply_family(s: PartnerServices, partner_id: str, cmd: ApplyFamily) -> HostFamily:
-    def apply(family_id: UUID) -> HostFamily:
-        family = HostFamily.apply(
-            family_id,
-            cmd.municipality_code,
-            cmd.rooms_offered,
-            cmd.household_size,
-            cmd.languages,
-            cmd.applied_on,
-        )
-        family.private = _private(cmd.private)
-        return family
-
-    return await new(s, partner_id, HostFamily, cmd.family_id, cmd, apply)
+    """A household applies to host; its members' identity stays in this service."""
+    return await create(s, partner_id, HostFamily.apply, cmd, private=_private(cmd.private))
 
 
 async def update_family(
@@ -169,22 +135,7 @@ def withdraw_family(family: HostFamily, cmd: WithdrawFamily) -> None:
 # --- requests ----------------------------------------------------------------------------
 
 
-async def submit_request(s: PartnerServices, partner_id: str, cmd: SubmitRequest) -> FamilyRequest:
-    ref = s.person_ref_of(cmd)
-
-    def submit(request_id: UUID) -> FamilyRequest:
-        return FamilyRequest.submit(
-            request_id,
-            ref,
-            cmd.kind,
-            cmd.household_size,
-            cmd.submitted_on,
-            cmd.sex,
-            cmd.age_band,
-            cmd.protection_status,
-        )
-
-    return await new(s, partner_id, FamilyRequest, cmd.request_id, cmd, submit)
+submit_request = submitting(FamilyRequest, SubmitRequest)
 
 
 @changes(FamilyRequest)
@@ -199,13 +150,12 @@ declare_request_unsatisfied, withdraw_request = closing_handlers(FamilyRequest, 
 
 
 async def propose_match(s: PartnerServices, partner_id: str, cmd: ProposeMatch) -> Match:
+    """Propose an approved, active family with a free room for a person."""
     ref = s.person_ref_of(cmd)
 
     async def propose(uow: CommandUnit, match_id: UUID) -> Match:
         family = await uow.must_get(HostFamily, partner_id, cmd.family_id)
-        request = None
-        if cmd.request_id is not None:
-            request = await uow.must_get(FamilyRequest, partner_id, cmd.request_id)
+        request = await uow.must_get_optional(FamilyRequest, partner_id, cmd.request_id)
         return family.propose_match(match_id, ref, cmd.proposed_on, request)
 
     return await new(s, partner_id, Match, cmd.match_id, cmd, propose)
@@ -234,55 +184,44 @@ async def accept_match(
         family, match = await _locked_family_and_match(uow, partner_id, match_id)
         waiting = await _repo(uow).accepted_matches(partner_id, match.person_ref)
         family.accept_match(match, cmd.accepted_on, waiting)
-        if match.events:
-            await _update(uow, partner_id, match)
-            await uow.publish(partner_id, match)
-    return match
-
-
-async def decline_match(
-    s: PartnerServices, partner_id: str, match_id: UUID, cmd: DeclineMatch
-) -> Match:
-    async with s.uow() as uow:
-        _, match = await _locked_family_and_match(uow, partner_id, match_id)
-        match.decline(cmd.declined_on, cmd.declined_by)
         await uow.save(partner_id, match)
     return match
 
 
-async def cancel_match(
-    s: PartnerServices, partner_id: str, match_id: UUID, cmd: CancelMatch
-) -> Match:
-    async with s.uow() as uow:
-        _, match = await _locked_family_and_match(uow, partner_id, match_id)
-        match.cancel(cmd.cancelled_on, cmd.cancelled_by)
-        await uow.save(partner_id, match)
-    return match
+async def _locked_match(uow: CommandUnit, partner_id: str, match_id: UUID) -> Match:
+    return (await _locked_family_and_match(uow, partner_id, match_id))[1]
+
+
+@changes(Match, lock=_locked_match)
+def decline_match(match: Match, cmd: DeclineMatch) -> None:
+    match.decline(cmd.declined_on, cmd.declined_by)
+
+
+@changes(Match, lock=_locked_match)
+def cancel_match(match: Match, cmd: CancelMatch) -> None:
+    match.cancel(cmd.cancelled_on, cmd.cancelled_by)
 
 
 # --- stays and visits --------------------------------------------------------------------
 
 
 async def start_stay(s: PartnerServices, partner_id: str, cmd: StartStay) -> Stay:
+    """Start a hosting stay from an accepted match."""
+
     async def start(uow: CommandUnit, stay_id: UUID) -> Stay:
         family, match = await _locked_family_and_match(uow, partner_id, cmd.match_id)
-        request = None
-        if match.request_id is not None:
-            request = await uow.must_get(FamilyRequest, partner_id, match.request_id)
+        request = await uow.must_get_optional(FamilyRequest, partner_id, match.request_id)
         stay = family.start_stay(
-            match,
-            stay_id=stay_id,
-            started_on=cmd.started_on,
-            planned_months=cmd.planned_months,
-            planned_end_on=cmd.planned_end_on,
-            monthly_contribution_eur=cmd.monthly_contribution_eur,
-            sex=cmd.sex,
-            age_band=cmd.age_band,
-            protection_status=cmd.protection_status,
-            request=request,
-            person_active_stays=await _repo(uow).active_stays(
-                partner_id, person_ref=match.person_ref
-            ),
+            **arguments(
+                family.start_stay,
+                cmd,
+                match=match,
+                stay_id=stay_id,
+                request=request,
+                person_active_stays=await _repo(uow).active_stays(
+                    partner_id, person_ref=match.person_ref
+                ),
+            )
         )
         await uow.repo.update(partner_id, match)  # started: no event of its own
         return stay
@@ -297,12 +236,14 @@ def extend_stay(stay: Stay, cmd: ExtendStay) -> None:
 
 @changes(Stay)
 def end_stay(stay: Stay, cmd: EndStay) -> None:
+    """End the stay with its outcome (set once)."""
     stay.end(cmd.ended_on, cmd.outcome)
 
 
 async def record_visit(
     s: PartnerServices, partner_id: str, stay_id: UUID, cmd: RecordVisit
 ) -> MonitoringVisit:
+    """Record a monitoring visit dated within the stay."""
     async with s.uow() as uow:
         stored = await uow.replay(MonitoringVisit, partner_id, cmd.visit_id, cmd)
         if stored is not None:

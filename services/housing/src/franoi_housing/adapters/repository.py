@@ -8,7 +8,7 @@ with the unit, for the capacity rule) and occupied beds per unit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any
 from uuid import UUID
 
 from franoi_common.repository import Repository, Table
@@ -21,8 +21,6 @@ from franoi_housing.domain.model import (
     PlacementStatus,
 )
 
-A = TypeVar("A")
-
 
 class HousingRepository(Repository):
     tables = {
@@ -32,29 +30,23 @@ class HousingRepository(Repository):
         Placement: Table("placements", "placement_id"),
     }
 
-    async def get(
-        self, cls: type[A], partner_id: str, aggregate_id: UUID, *, for_update: bool = False
-    ) -> A | None:
-        aggregate = await super().get(cls, partner_id, aggregate_id, for_update=for_update)
+    async def load_parts(self, partner_id: str, aggregate: Any) -> None:
         if isinstance(aggregate, HousingUnit):
             aggregate.active_placements = await self.active_placements(
                 partner_id, unit_id=aggregate.unit_id
             )
-        return aggregate
 
     async def active_placements(
         self, partner_id: str, *, unit_id: UUID | None = None, person_ref: str | None = None
     ) -> list[Placement]:
-        rows = await self.conn.fetch(
-            "SELECT * FROM placements WHERE partner_id = $1 AND status = $2"
-            " AND ($3::uuid IS NULL OR unit_id = $3) AND ($4::text IS NULL OR person_ref = $4)"
-            " ORDER BY started_on, placement_id",
+        return await self.find(
+            Placement,
             partner_id,
-            PlacementStatus.ACTIVE.value,
-            unit_id,
-            person_ref,
+            oldest_first_by="started_on",
+            status=PlacementStatus.ACTIVE,
+            unit_id=unit_id,
+            person_ref=person_ref,
         )
-        return [self.from_row(Placement, row) for row in rows]
 
     async def occupied_beds(self, partner_id: str, unit_ids: Sequence[UUID]) -> dict[UUID, int]:
         rows = await self.conn.fetch(

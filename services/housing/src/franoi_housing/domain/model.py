@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
 
-from franoi_common.domain import Aggregate, Checks, repeats
-from franoi_common.errors import DomainError, refusals
+from franoi_common.agreements import SignedAgreement
+from franoi_common.domain import Aggregate, Checks, Fields, creates, repeats
+from franoi_common.errors import Conflict, DomainError, refusals
 from franoi_common.person_requests import PersonRequest, RequestEvents
 from franoi_common.person_requests import RequestStatus as RequestStatus
 from franoi_contracts import housing as contract
@@ -42,26 +43,18 @@ from franoi_contracts.housing import (
 # --- errors ------------------------------------------------------------------------------
 
 
-class HousingError(DomainError):
+class HousingError(DomainError, code="housing_error"):
     """A command the housing domain refuses; ``str(error)`` is a message for people."""
 
-    code = "housing_error"
 
-
-class CapacityExceeded(HousingError):
+class CapacityExceeded(Conflict, HousingError, code="capacity_exceeded", title="Capacity exceeded"):
     """The unit's active placements would need more beds than it has."""
 
-    status = 409
-    code = "capacity_exceeded"
-    title = "Capacity exceeded"
 
-
-class PersonAlreadyPlaced(HousingError):
+class PersonAlreadyPlaced(
+    Conflict, HousingError, code="person_already_placed", title="Person already placed"
+):
     """The person already has an active placement."""
-
-    status = 409
-    code = "person_already_placed"
-    title = "Person already placed"
 
 
 InvalidTransition, InvalidDates, InvalidValue = refusals(HousingError)
@@ -83,7 +76,7 @@ class PlacementStatus(StrEnum):
 
 
 @dataclass(eq=False)
-class Agreement(Aggregate):
+class Agreement(SignedAgreement):
     """An agreement with an estate agency, owner, cooperative or public body. Its
     counterpart's name is a local label, kept in this service and never published."""
 
@@ -95,7 +88,11 @@ class Agreement(Aggregate):
     ended_on: dt.date | None = None
     counterpart_name: str | None = None
 
+    CHECKS = _checks
+    ENDED = contract.AgreementEnded
+
     @classmethod
+    @creates(contract.AgreementSigned)
     def sign(
         cls,
         agreement_id: UUID,
@@ -104,29 +101,12 @@ class Agreement(Aggregate):
         valid_until: dt.date | None = None,
         units_pledged: int | None = None,
         counterpart_name: str | None = None,
-    ) -> Agreement:
+    ) -> Fields:
         """Record a newly signed agreement."""
-        if valid_until is not None:
-            _checks.not_before(valid_until, signed_on, "an agreement cannot expire before signing")
+        cls.check_term(signed_on, valid_until)
         if units_pledged is not None:
             _checks.within("units_pledged", units_pledged, contract.UnitsPledged)
-        agreement = cls(agreement_id, counterpart_kind, signed_on, valid_until, units_pledged)
-        agreement.counterpart_name = counterpart_name
-        agreement.record_event(contract.AgreementSigned)
-        return agreement
-
-    @property
-    def is_ended(self) -> bool:
-        return self.ended_on is not None
-
-    def end(self, on: dt.date) -> None:
-        """End the agreement (once; repeating the same end changes nothing)."""
-        if self.ended_on == on:
-            return
-        _checks.allowed(self.ended_on is None, f"the agreement already ended on {self.ended_on}")
-        _checks.not_before(on, self.signed_on, "an agreement cannot end before it was signed")
-        self.ended_on = on
-        self.record_event(contract.AgreementEnded)
+        return {}
 
 
 # --- requests ----------------------------------------------------------------------------
@@ -141,12 +121,7 @@ class HousingRequest(PersonRequest):
     placement_id: UUID | None = field(default=None, kw_only=True)
     unsatisfied_reason: UnsatisfiedReason | None = field(default=None, kw_only=True)
 
-    EVENTS = RequestEvents(
-        contract.RequestSubmitted,
-        contract.RequestSatisfied,
-        contract.RequestUnsatisfied,
-        contract.RequestWithdrawn,
-    )
+    EVENTS = RequestEvents.of(contract)
     CHECKS = _checks
     HOUSEHOLD_SIZE = contract.HouseholdSize
 
@@ -225,6 +200,7 @@ class HousingUnit(Aggregate):
     active_placements: list[Placement] = field(default_factory=list)
 
     @classmethod
+    @creates(contract.UnitRegistered)
     def register(
         cls,
         unit_id: UUID,
@@ -235,25 +211,14 @@ class HousingUnit(Aggregate):
         provider: UnitProvider,
         available_from: dt.date,
         agreement_id: UUID | None = None,
-    ) -> HousingUnit:
+    ) -> Fields:
         """Record a new unit."""
         _checks.municipality_code(municipality_code)
         _checks.within("beds", beds, contract.Beds)
         _check_rent(monthly_rent_eur, rent_regime)
         if provider is UnitProvider.ESTATE_AGENCY_AGREEMENT and agreement_id is None:
             raise InvalidValue("a unit provided through an estate-agency agreement needs one")
-        unit = cls(
-            unit_id,
-            municipality_code,
-            beds,
-            monthly_rent_eur,
-            rent_regime,
-            provider,
-            available_from,
-            agreement_id,
-        )
-        unit.record_event(contract.UnitRegistered)
-        return unit
+        return {}
 
     @property
     def is_withdrawn(self) -> bool:

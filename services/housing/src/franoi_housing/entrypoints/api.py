@@ -14,10 +14,12 @@ from typing import Any
 from uuid import UUID
 
 from franoi_common.api import (
+    Action,
     Answer,
     MunicipalityQuery,
     PartnerApi,
     PersonRefQuery,
+    in_force,
 )
 from franoi_common.commands import PartnerServices
 from franoi_contracts.housing import ExitOutcome, UnsatisfiedReason
@@ -98,12 +100,6 @@ router = api.router
 read = api.read
 
 
-def in_force(active: bool | None) -> tuple[list[str], list[Any]]:
-    """Agreements in force (not ended), or ended ones."""
-    clauses = [] if active is None else ["ended_on IS NULL" if active else "ended_on IS NOT NULL"]
-    return clauses, []
-
-
 def offered(withdrawn: bool | None) -> tuple[list[str], list[Any]]:
     """Units withdrawn, or still offered."""
     if withdrawn is None:
@@ -111,81 +107,49 @@ def offered(withdrawn: bool | None) -> tuple[list[str], list[Any]]:
     return ["withdrawn_on IS NOT NULL" if withdrawn else "withdrawn_on IS NULL"], []
 
 
-# --- agreements --------------------------------------------------------------------------
-
-AGREEMENTS = "agreements"
-api.create("/agreements", handlers.sign_agreement, AgreementOut, AGREEMENTS)
-api.listing(
-    "/agreements", Agreement, AgreementOut, AGREEMENTS, query={"active": bool}, where=in_force
-)
-api.one("/agreements/{agreement_id}", Agreement, AgreementOut, AGREEMENTS)
-api.action("/agreements/{agreement_id}/end", handlers.end_agreement, AgreementOut, AGREEMENTS)
-
-# --- units -------------------------------------------------------------------------------
-
-UNITS = "units"
-api.create("/units", handlers.register_unit, UnitOut, UNITS)
-
-
 units_out = read.with_room(
-    UnitOut,
-    "unit_id",
-    "beds",
-    "occupied_beds",
-    "free_beds",
-    lambda repo, partner_id, ids: repo.occupied_beds(partner_id, ids),
+    UnitOut, "beds", "occupied_beds", "free_beds", HousingRepository.occupied_beds
 )
 """Listed units with the beds their active placements take."""
 
-
-api.listing(
+api.resource(
+    "/agreements",
+    Agreement,
+    AgreementOut,
+    create=handlers.sign_agreement,
+    actions={"end": handlers.end_agreement},
+    **in_force(),
+)
+api.resource(
     "/units",
     HousingUnit,
     UnitOut,
-    UNITS,
+    create=handlers.register_unit,
+    update=handlers.update_unit,
+    actions={"withdraw": handlers.withdraw_unit},
     query={"municipality_code": MunicipalityQuery, "withdrawn": bool},
     where=offered,
     answers=units_out,
 )
-api.one("/units/{unit_id}", HousingUnit, UnitOut, UNITS)
-api.action("/units/{unit_id}", handlers.update_unit, UnitOut, UNITS, method="PATCH")
-api.action("/units/{unit_id}/withdraw", handlers.withdraw_unit, UnitOut, UNITS)
-
-# --- requests ----------------------------------------------------------------------------
-
-REQUESTS = "requests"
-api.create("/requests", handlers.submit_request, RequestOut, REQUESTS)
-api.listing(
+api.resource(
     "/requests",
     HousingRequest,
     RequestOut,
-    REQUESTS,
+    create=handlers.submit_request,
+    actions={
+        "unsatisfied": Action.of(handlers.declare_request_unsatisfied, name="declare_unsatisfied"),
+        "withdraw": handlers.withdraw_request,
+    },
     query={"status": RequestStatus, "person_ref": PersonRefQuery},
 )
-api.one("/requests/{request_id}", HousingRequest, RequestOut, REQUESTS)
-api.action(
-    "/requests/{request_id}/unsatisfied",
-    handlers.declare_request_unsatisfied,
-    RequestOut,
-    REQUESTS,
-    name="declare_unsatisfied",
-)
-api.action("/requests/{request_id}/withdraw", handlers.withdraw_request, RequestOut, REQUESTS)
-
-# --- placements --------------------------------------------------------------------------
-
-PLACEMENTS = "placements"
-api.create("/placements", handlers.start_placement, PlacementOut, PLACEMENTS)
-api.listing(
+api.resource(
     "/placements",
     Placement,
     PlacementOut,
-    PLACEMENTS,
+    create=handlers.start_placement,
+    actions={"extend": handlers.extend_placement, "end": handlers.end_placement},
     query={"status": PlacementStatus, "unit_id": UUID, "person_ref": PersonRefQuery},
 )
-api.one("/placements/{placement_id}", Placement, PlacementOut, PLACEMENTS)
-api.action("/placements/{placement_id}/extend", handlers.extend_placement, PlacementOut, PLACEMENTS)
-api.action("/placements/{placement_id}/end", handlers.end_placement, PlacementOut, PLACEMENTS)
 
 # --- the person's file -------------------------------------------------------------------
 

@@ -1,8 +1,5 @@
-"""Commands: what a social worker asks the housing service to do.
-
-They are the API's request bodies too, so their validation is the API's: bad
-input is refused before anything is written. Dates are bounded (2000 to 2100).
-"""
+"""Commands: what a social worker asks the housing service to do (the API's request bodies,
+validated as :class:`franoi_common.persons.Command` says)."""
 
 from __future__ import annotations
 

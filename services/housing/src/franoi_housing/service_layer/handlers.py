@@ -12,8 +12,8 @@ from __future__ import annotations
 import functools
 from uuid import UUID
 
-from franoi_common.commands import CommandUnit, PartnerServices, changes, new
-from franoi_common.person_requests import closing_handlers
+from franoi_common.commands import CommandUnit, PartnerServices, arguments, changes, create, new
+from franoi_common.person_requests import closing_handlers, submitting
 
 from franoi_housing.adapters.repository import HousingRepository
 from franoi_housing.domain.model import (
@@ -40,12 +40,6 @@ from franoi_housing.service_layer.commands import (
 housing_services = functools.partial(
     PartnerServices,
     repository=HousingRepository,
-    names={
-        Agreement: "agreement",
-        HousingUnit: "housing unit",
-        HousingRequest: "housing request",
-        Placement: "placement",
-    },
     constraint_errors={
         "placements_one_active_per_person": lambda: PersonAlreadyPlaced(
             "the person already has an active placement"
@@ -59,17 +53,7 @@ housing_services = functools.partial(
 
 
 async def sign_agreement(s: PartnerServices, partner_id: str, cmd: SignAgreement) -> Agreement:
-    def sign(agreement_id: UUID) -> Agreement:
-        return Agreement.sign(
-            agreement_id,
-            cmd.counterpart_kind,
-            cmd.signed_on,
-            cmd.valid_until,
-            cmd.units_pledged,
-            cmd.counterpart_name,
-        )
-
-    return await new(s, partner_id, Agreement, cmd.agreement_id, cmd, sign)
+    return await create(s, partner_id, Agreement.sign, cmd)
 
 
 @changes(Agreement)
@@ -82,16 +66,7 @@ def end_agreement(agreement: Agreement, cmd: EndAgreement) -> None:
 
 async def register_unit(s: PartnerServices, partner_id: str, cmd: RegisterUnit) -> HousingUnit:
     async def register(uow: CommandUnit, unit_id: UUID) -> HousingUnit:
-        unit = HousingUnit.register(
-            unit_id,
-            cmd.municipality_code,
-            cmd.beds,
-            cmd.monthly_rent_eur,
-            cmd.rent_regime,
-            cmd.provider,
-            cmd.available_from,
-            cmd.agreement_id,
-        )
+        unit = HousingUnit.register(**arguments(HousingUnit.register, cmd, unit_id=unit_id))
         if cmd.agreement_id is not None:
             agreement = await uow.must_get(Agreement, partner_id, cmd.agreement_id)
             if agreement.is_ended:
@@ -114,24 +89,7 @@ def withdraw_unit(unit: HousingUnit, cmd: WithdrawUnit) -> None:
 # --- requests ---------------------------------------------------------------------------
 
 
-async def submit_request(s: PartnerServices, partner_id: str, cmd: SubmitRequest) -> HousingRequest:
-    ref = s.person_ref_of(cmd)
-
-    def submit(request_id: UUID) -> HousingRequest:
-        return HousingRequest.submit(
-            request_id,
-            ref,
-            cmd.household_size,
-            cmd.need,
-            cmd.submitted_on,
-            cmd.sex,
-            cmd.age_band,
-            cmd.protection_status,
-        )
-
-    return await new(s, partner_id, HousingRequest, cmd.request_id, cmd, submit)
-
-
+submit_request = submitting(HousingRequest, SubmitRequest)
 declare_request_unsatisfied, withdraw_request = closing_handlers(HousingRequest, DeclareUnsatisfied)
 
 
@@ -143,21 +101,17 @@ async def start_placement(s: PartnerServices, partner_id: str, cmd: StartPlaceme
 
     async def start(uow: CommandUnit, placement_id: UUID) -> Placement:
         unit = await uow.must_get(HousingUnit, partner_id, cmd.unit_id)
-        request = None
-        if cmd.request_id is not None:
-            request = await uow.must_get(HousingRequest, partner_id, cmd.request_id)
+        request = await uow.must_get_optional(HousingRequest, partner_id, cmd.request_id)
         repo = uow.repository(HousingRepository)
         return unit.start_placement(
-            placement_id,
-            ref,
-            cmd.household_size,
-            cmd.started_on,
-            cmd.planned_end_on,
-            cmd.sex,
-            cmd.age_band,
-            cmd.protection_status,
-            request=request,
-            person_active_placements=await repo.active_placements(partner_id, person_ref=ref),
+            **arguments(
+                unit.start_placement,
+                cmd,
+                placement_id=placement_id,
+                person_ref=ref,
+                request=request,
+                person_active_placements=await repo.active_placements(partner_id, person_ref=ref),
+            )
         )
 
     return await new(s, partner_id, Placement, cmd.placement_id, cmd, start)
