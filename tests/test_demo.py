@@ -9,6 +9,7 @@ are also written to ``docs/images/`` for the README and the users' guides.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ DOCS_IMAGES = ROOT / "docs" / "images"
 UP_WITHIN_S = 240
 DEMO_WITHIN_S = 600
 CAUGHT_UP_WITHIN_S = 180
+MARK = "FRANOI_TEST_NETWORK_MARK"
 
 
 def _free_port_block(size: int = 24) -> int:
@@ -56,8 +59,10 @@ def _free_port_block(size: int = 24) -> int:
 
 
 class Network:
-    def __init__(self, process: subprocess.Popen[str], out: Path, err: Path, work: Path) -> None:
-        self.process, self.out, self.err, self.work = process, out, err, work
+    def __init__(
+        self, process: subprocess.Popen[str], out: Path, err: Path, work: Path, mark: str
+    ) -> None:
+        self.process, self.out, self.err, self.work, self.mark = process, out, err, work, mark
 
     def printed(self) -> str:
         return self.out.read_text(errors="replace")
@@ -81,13 +86,15 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
         "--demo-report", str(work / "demo.json"),
         "--target", str(work / "network.json"),
     ]  # fmt: skip
+    mark = uuid.uuid4().hex
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRANOI_DEV_")}
+    env[MARK] = mark
     with out.open("w") as stdout, err.open("w") as stderr:
         process = subprocess.Popen(
             command, stdout=stdout, stderr=stderr, text=True, cwd=ROOT, env=env,
             start_new_session=True,
         )  # fmt: skip
-    running = Network(process, out, err, work)
+    running = Network(process, out, err, work, mark)
     try:
         deadline = time.monotonic() + UP_WITHIN_S
         while "Open in a browser" not in running.printed():
@@ -192,10 +199,26 @@ async def test_the_pages_show_the_demo(network: Network, browser: Browser) -> No
     assert all(s.stat().st_size > 10_000 for s in shots)
 
 
+def _marked(mark: str) -> dict[int, str]:
+    """The processes (pid: command) whose environment carries the network's mark: every
+    process it started inherits it, its broker and PostgreSQL (daemonised) included."""
+    needle = f"{MARK}={mark}".encode()
+    found = {}
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        with contextlib.suppress(OSError):
+            if needle in environ.read_bytes().split(b"\0"):
+                found[int(environ.parent.name)] = (environ.parent / "comm").read_text().strip()
+    return found
+
+
 def test_a_clean_run_logs_no_error_and_ctrl_c_stops_everything(network: Network) -> None:
     _demo_report(network)
+    running = _marked(network.mark)
+    assert {"java", "postgres"} <= set(running.values()), running
     network.process.send_signal(signal.SIGINT)
     assert network.process.wait(90) == 0, network.logged()[-3000:]
+    time.sleep(1)
+    assert _marked(network.mark) == {}, "still running after Ctrl-C"
     log = network.logged()
     errors = [
         line for line in log.splitlines() if '"level": "ERROR"' in line or "Traceback" in line
