@@ -11,9 +11,22 @@ from typing import Any
 
 import asyncpg
 import pytest
+from franoi_common.consumer import TRANSIENT_DATABASE_ERRORS
 from franoi_common.erasure import ERASURE, Erased, erase
+from franoi_common.key_store import KeyStoreUnavailable, RemoteKeyStore
 from franoi_common.migrations import migrate_url
-from franoi_common.shredding import SHREDDING, KeyStore, new_token, refs_in, replace_refs
+from franoi_common.settings import KeyStoreAccess
+from franoi_common.shredding import (
+    REF_FIELDS,
+    SHREDDING,
+    KeyStore,
+    new_token,
+    refs_in,
+    replace_refs,
+)
+from franoi_contracts import cases, employment, events, hosting, housing
+from franoi_contracts.base import event_types
+from franoi_devenv.process import free_port
 
 REF = "ab" * 32
 OTHER = "cd" * 32
@@ -36,9 +49,34 @@ def test_a_token_is_random_and_shaped_like_a_reference() -> None:
     assert first != second and len(first) == 64 and int(first, 16) >= 0
 
 
+def _person_fields(schema: Any, found: set[str], name: str = "") -> None:
+    if isinstance(schema, dict):
+        pattern = schema.get("pattern") or schema.get("items", {}).get("pattern")
+        if pattern == "^[0-9a-f]{64}$":
+            found.add(name)
+        for key, value in schema.items():
+            if key == "properties":
+                for field, sub in value.items():
+                    _person_fields(sub, found, field)
+            elif key in ("$defs", "items", "anyOf", "allOf"):
+                _person_fields(value, found, name)
+    elif isinstance(schema, list):
+        for item in schema:
+            _person_fields(item, found, name)
+
+
+def test_the_fields_sealed_are_every_person_field_of_the_contract() -> None:
+    assert {cases, employment, events, hosting, housing}  # every domain's events registered
+    found: set[str] = set()
+    for cls in event_types().values():
+        _person_fields(cls.model_json_schema(), found)
+    assert found == REF_FIELDS
+
+
 def test_every_person_ref_in_event_data_is_found_and_replaced() -> None:
     data = {
         "access_id": "x",
+        "registered_attendees": [OTHER, REF],
         "person_ref": REF,
         "known_persons": [{"person_ref": OTHER, "topic": "legal"}, {"person_ref": REF}],
         "counts": [1, 2],
@@ -47,6 +85,7 @@ def test_every_person_ref_in_event_data_is_found_and_replaced() -> None:
     sealed = replace_refs(data, {REF: "1" * 64, OTHER: "2" * 64}.__getitem__)
     assert sealed == {
         "access_id": "x",
+        "registered_attendees": ["2" * 64, "1" * 64],
         "person_ref": "1" * 64,
         "known_persons": [{"person_ref": "2" * 64, "topic": "legal"}, {"person_ref": "1" * 64}],
         "counts": [1, 2],
@@ -106,3 +145,13 @@ async def test_concurrent_sealings_of_a_new_person_agree(databases: Any) -> None
 async def test_the_store_refuses_what_is_not_a_reference(conn: asyncpg.Connection) -> None:
     with pytest.raises(ValueError, match="64 hex"):
         await STORE.seal(conn, "p01", ["Okonkwo"])
+
+
+async def test_a_key_store_away_is_waited_for_never_a_reason_to_dead_letter() -> None:
+    away = RemoteKeyStore(KeyStoreAccess(url=f"http://127.0.0.1:{free_port()}", secret="s" * 32))
+    try:
+        with pytest.raises(KeyStoreUnavailable) as caught:
+            await away.open("p01", [REF])
+    finally:
+        await away.close()
+    assert isinstance(caught.value, TRANSIENT_DATABASE_ERRORS), "retried, never dead-lettered"
