@@ -27,6 +27,8 @@ from franoi_common.settings import KeyStoreAccess
 from franoi_common.shredding import refs_in
 from franoi_devenv.process import free_port
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
+from franoi_projection.bootstrap import MIGRATIONS
+from franoi_projection.rebuild import RebuildOptions, rebuild
 
 from tests.support import (
     RunningService,
@@ -222,6 +224,49 @@ async def test_an_erasure_shreds_the_person_on_every_topic_and_the_counts_stay(
         )
         assert not await _rows_of_partner(rebuilt_db, ref, mine)
     assert await everywhere(net, other_ref), "the other person is untouched"
+
+    # the rebuild command of the live projection: a new generation from the topics, switched to
+    built = await rebuild(
+        net.projection.settings,  # type: ignore[arg-type]
+        MIGRATIONS,
+        RebuildOptions(max_lag=0, progress_every_s=0.3),
+    )
+    assert built.state == "active"
+    conn = await asyncpg.connect(projection_db)
+    try:
+        for partner in net.partners:
+            assert await _persons_in(conn, built.schema, partner) == await _persons_in(
+                conn, "public", partner
+            )
+        counters = "SELECT * FROM {}.indicator_counts ORDER BY 1, 2, 3, 4, 5"
+        assert await conn.fetch(counters.format(built.schema)) == await conn.fetch(
+            counters.format("public")
+        )
+        assert not await conn.fetchval(
+            f"SELECT count(*) FROM {built.schema}.person_keys WHERE ref = $1 AND partner_id = $2",
+            ref,
+            mine,
+        ), "a rebuild cannot learn an erased person's key again"
+    finally:
+        await conn.close()
+
+
+async def _persons_in(conn: asyncpg.Connection, schema: str, partner: str) -> dict[str, int]:
+    """Distinct persons of ``partner`` per table of ``schema`` holding them."""
+    tables = await conn.fetch(
+        "SELECT c.table_name FROM information_schema.columns c"
+        " JOIN information_schema.columns p USING (table_schema, table_name)"
+        " WHERE c.table_schema = $1 AND c.column_name = 'person_ref'"
+        " AND p.column_name = 'partner_id' ORDER BY 1",
+        schema,
+    )
+    return {
+        table: await conn.fetchval(
+            f'SELECT count(DISTINCT person_ref) FROM "{schema}"."{table}" WHERE partner_id = $1',
+            partner,
+        )
+        for (table,) in tables
+    }
 
 
 async def _keys_of(database_url: str, ref: str, partner: str) -> int:
