@@ -215,6 +215,11 @@ class PartnerServiceSettings(PartnerInstanceSettings):
             and self.pseudonym_key.get_secret_value() == _DEV_PSEUDONYM_KEY
         ):
             raise ValueError("FRANOI_PSEUDONYM_KEY must be set in production")
+        if self.env is Environment.PRODUCTION and not self.shredding:
+            raise ValueError(
+                "FRANOI_SHREDDING must be true in production: an erasure must make the"
+                " person's events on the topics unreadable (docs/privacy.md)"
+            )
         return self
 
 
