@@ -50,7 +50,9 @@ $$;
 -- or, for a person whose events went out before shredding, by its reference. A token
 -- whose key this database keeps (learnt when it opened the person's events) stands for
 -- its reference: the reference is erased with the token as its surrogate, so the rows
--- become what a replay, which can no longer open the token, records; the key goes.
+-- become what a replay, which can no longer open the token, records; the key goes. The
+-- tombstone of the reference then gets a surrogate of its own: nothing here pairs a
+-- reference one could recompute from a document with the token the topics carry.
 -- Anything else is erased as a reference (franoi_erase_person). Returns the surrogate.
 CREATE FUNCTION franoi_erase_token(partner text, named text, erased date) RETURNS text
 LANGUAGE plpgsql AS $$
@@ -65,6 +67,9 @@ BEGIN
     INSERT INTO erased_persons (ref_hash, surrogate, erased_on)
     VALUES (franoi_erased_ref_hash(partner, held), named, erased)
     ON CONFLICT DO NOTHING;
-    RETURN franoi_erase_person(partner, held, erased);
+    PERFORM franoi_erase_person(partner, held, erased);
+    UPDATE erased_persons SET surrogate = franoi_new_surrogate()
+    WHERE ref_hash = franoi_erased_ref_hash(partner, held) AND surrogate = named;
+    RETURN named;
 END;
 $$;
