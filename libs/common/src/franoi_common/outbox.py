@@ -4,7 +4,9 @@
 inside the caller's transaction, so an event exists if and only if the business
 change committed. The ``OutboxRelay`` publishes unsent rows to the partner's
 topic (``franoi.<partner_id>.<domain>.v1``), keyed by aggregate id, with
-``acks=all``, then marks them sent.
+``acks=all``, then marks them sent. With shredding (a ``sealer``) every person in a
+batch's events is published as their token in the partner's key store, in the batch's
+transaction (:mod:`franoi_common.shredding`); the rows keep what the service wrote.
 
 Pipelining: each batch is one transaction (claim → hand the rows to the producer
 → await the broker's acknowledgements → mark sent and commit, one round trip).

@@ -4,7 +4,9 @@ A partner service (housing, employment, hosting, events, cases) keeps its state 
 own database, writes its events to the outbox in the transaction of the command, and
 relays them to ``franoi.<partner>.<domain>.v1``. A domain service also consumes its
 partners' cases topic to erase a person (:mod:`franoi_common.erasure`), by the rules it
-declares; the cases service publishes the erasures. Its wiring differs only in its name,
+declares; the cases service publishes the erasures. With ``FRANOI_SHREDDING`` the relay
+publishes persons as tokens of the partner's key store, which the cases service holds and
+serves (:mod:`franoi_common.key_store`). Its wiring differs only in its name,
 its command handlers, its routers and its erasure rules; :func:`partner_service` builds
 its :class:`~franoi_common.service.ServiceDefinition` from those.
 """
