@@ -15,11 +15,12 @@ the topics hold only this run's events and a rebuild replays exactly them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ import pytest
 from franoi_cases.bootstrap import DEFINITION as CASES
 from franoi_common.migrations import migrate_url
 from franoi_common.pseudonym import person_ref
+from franoi_common.settings import KafkaSettings
 from franoi_employment.bootstrap import DEFINITION as EMPLOYMENT
 from franoi_events.bootstrap import DEFINITION as EVENTS
 from franoi_hosting.bootstrap import DEFINITION as HOSTING
@@ -88,13 +90,26 @@ class Network:
         return [s.settings.database_url for s in (*self.services, self.projection)]
 
 
-@pytest.fixture
-async def network(databases, kafka_bootstrap, kafka_idempotent, tmp_path) -> AsyncIterator[Network]:
+@contextlib.asynccontextmanager
+async def started_network(
+    databases: Any,
+    kafka: KafkaSettings,
+    tmp_path: Path,
+    *,
+    cases_port: int | None = None,
+    partner_options: Callable[[list[str]], dict[str, Any]] = lambda _: {},
+    cases_options: dict[str, Any] | None = None,
+    projection_options: Callable[[list[str]], dict[str, Any]] = lambda _: {},
+) -> AsyncIterator[Network]:
+    """Two fresh partners' cases and domain services and a projection, running; the
+    options are settings of the domain services, the cases service and the projection."""
     partners = fresh_partners(2)
-    kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     domains = {
         name: RunningService(
-            definition, partner_service_settings(await databases.create(name), kafka, partners)
+            definition,
+            partner_service_settings(
+                await databases.create(name), kafka, partners, **partner_options(partners)
+            ),
         )
         for name, definition in zip(DOMAINS, (HOUSING, EMPLOYMENT, HOSTING, EVENTS), strict=True)
     }
@@ -105,17 +120,30 @@ async def network(databases, kafka_bootstrap, kafka_idempotent, tmp_path) -> Asy
             kafka,
             partners,
             cases_peer_urls={name: s.url for name, s in domains.items()},
+            **(cases_options or {}),
         ),
+        port=cases_port,
     )
     path = directory(tmp_path, partners)
     projection = RunningService(
         PROJECTION,
         projection_settings(
-            await databases.create("projection"), kafka, partners, partner_directory=path
+            await databases.create("projection"),
+            kafka,
+            partners,
+            partner_directory=path,
+            **projection_options(partners),
         ),
     )
     async with running(*domains.values(), cases, projection):
         yield Network(partners, cases, domains, projection, path)
+
+
+@pytest.fixture
+async def network(databases, kafka_bootstrap, kafka_idempotent, tmp_path) -> AsyncIterator[Network]:
+    kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
+    async with started_network(databases, kafka, tmp_path) as net:
+        yield net
 
 
 class Api:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from franoi_common.retention import retention_ms
 from franoi_common.settings import ProjectionSettings, topic_for
 from franoi_deploy_support import (
     CHART,
@@ -633,12 +634,12 @@ def test_topics_follow_the_services_naming(consortium: Rendered, all_features: R
                 topic["metadata"]["labels"]["strimzi.io/cluster"]
                 == merged["strimzi"]["clusterName"]
             )
+            assert str(topic["spec"]["config"]["retention.ms"]) == str(retention_ms(name)), (
+                "the retention docs/privacy.md states (franoi_common.retention)"
+            )
             if name == settings.dead_letter_topic or name.endswith(".deadletter.v1"):
                 assert not pattern.fullmatch(name), f"the projection must not consume {name}"
                 continue
-            assert str(topic["spec"]["config"]["retention.ms"]) == "-1", (
-                "the projection replays all events"
-            )
             assert topic["spec"]["partitions"] == merged["strimzi"]["topics"]["partitions"]
             if name.endswith(".housing.v1"):
                 assert pattern.fullmatch(name), f"the projection's default pattern misses {name}"

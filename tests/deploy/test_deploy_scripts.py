@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from franoi_common.retention import retention_ms
 from franoi_common.settings import ProjectionSettings, topic_for
 from franoi_deploy_support import REPO
 
@@ -34,12 +35,14 @@ def test_scripts_are_posix_shell(script: Path) -> None:
 
 @pytest.fixture
 def fake_kafka_bin(tmp_path: Path) -> Path:
-    """A kafka-topics.sh that records its arguments, one call per line."""
+    """A kafka-topics.sh and a kafka-configs.sh that record their arguments, one call per
+    line."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    tool = bin_dir / "kafka-topics.sh"
-    tool.write_text('#!/bin/sh\nprintf "%s\\n" "$*" >> "$CALLS"\n', encoding="utf-8")
-    tool.chmod(0o755)
+    for name in ("kafka-topics.sh", "kafka-configs.sh"):
+        tool = bin_dir / name
+        tool.write_text(f'#!/bin/sh\nprintf "{name} %s\\n" "$*" >> "$CALLS"\n', encoding="utf-8")
+        tool.chmod(0o755)
     return bin_dir
 
 
@@ -67,7 +70,8 @@ def test_topics_are_created_with_their_settings(fake_kafka_bin: Path) -> None:
     env = {k: str(v) for k, v in compose["services"]["kafka-topics"]["environment"].items()}
     done, calls = _run_topics(fake_kafka_bin, **env)
     assert done.returncode == 0, done.stderr
-    topics = {_option(c, "--topic")[0]: c for c in calls}
+    topics = {_option(c, "--topic")[0]: c for c in calls if c[0] == "kafka-topics.sh"}
+    altered = {_option(c, "--entity-name")[0]: c for c in calls if c[0] == "kafka-configs.sh"}
     expected = {topic_for(p, d) for p in env["PARTNERS"].split() for d in env["DOMAINS"].split()}
     erasure_dead_letters = {
         f"franoi.{p}.{d}.deadletter.v1"
@@ -83,10 +87,11 @@ def test_topics_are_created_with_their_settings(fake_kafka_bin: Path) -> None:
         assert _option(args, "--partitions") == [env["PARTITIONS"]]
         assert _option(args, "--replication-factor") == [env["REPLICATION_FACTOR"]]
         config = dict(c.split("=", 1) for c in _option(args, "--config"))
-        if topic == dead_letter or topic in erasure_dead_letters:
-            assert int(config["retention.ms"]) > 0
-        else:
-            assert config["retention.ms"] == "-1", "the projection is rebuilt from every event"
+        assert config == {"cleanup.policy": "delete", "retention.ms": str(retention_ms(topic))}
+        # An existing topic (created before the retention was bounded) is bounded too.
+        assert _option(altered[topic], "--add-config") == [
+            f"cleanup.policy=delete,retention.ms={retention_ms(topic)}"
+        ]
 
 
 @pytest.mark.parametrize(

@@ -431,6 +431,7 @@ def test_bad_partner_id_rejected(clean_env: pytest.MonkeyPatch, bad: str) -> Non
 
 def test_production_refuses_default_jwt_key(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("FRANOI_ENV", "production")
+    clean_env.setenv("FRANOI_SHREDDING", "true")
     clean_env.setenv("FRANOI_PSEUDONYM_KEY", STRONG_PSEUDONYM_KEY)
     with pytest.raises(ValidationError, match="FRANOI_JWT_KEY"):
         PartnerServiceSettings()
@@ -442,6 +443,7 @@ def test_production_refuses_default_jwt_key(clean_env: pytest.MonkeyPatch) -> No
 
 def test_production_refuses_default_pseudonym_key(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("FRANOI_ENV", "production")
+    clean_env.setenv("FRANOI_SHREDDING", "true")
     clean_env.setenv("FRANOI_JWT_KEY", STRONG_JWT_KEY)
     with pytest.raises(ValidationError, match="FRANOI_PSEUDONYM_KEY"):
         PartnerServiceSettings()
@@ -450,6 +452,16 @@ def test_production_refuses_default_pseudonym_key(clean_env: pytest.MonkeyPatch)
     assert settings.pseudonym_key.get_secret_value() == STRONG_PSEUDONYM_KEY
     assert settings.auth.key.get_secret_value() == STRONG_JWT_KEY
     assert ProjectionSettings().env is Environment.PRODUCTION
+
+
+def test_production_shreds_pseudonyms(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("FRANOI_ENV", "production")
+    clean_env.setenv("FRANOI_JWT_KEY", STRONG_JWT_KEY)
+    clean_env.setenv("FRANOI_PSEUDONYM_KEY", STRONG_PSEUDONYM_KEY)
+    with pytest.raises(ValidationError, match="FRANOI_SHREDDING"):
+        PartnerServiceSettings()
+    clean_env.setenv("FRANOI_SHREDDING", "true")
+    assert PartnerServiceSettings().shredding
 
 
 def test_development_accepts_default_keys(clean_env: pytest.MonkeyPatch) -> None:

@@ -17,6 +17,7 @@ PRODUCTION = {
     "env": "production",
     "auth": {"key": "a-real-jwt-key-for-production-0123456789"},
     "pseudonym_key": "a-real-pseudonym-key-for-production-0123",
+    "shredding": True,
 }
 
 

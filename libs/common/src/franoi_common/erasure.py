@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -42,6 +42,7 @@ from franoi_common.envelope import Envelope
 from franoi_common.migrations import MigrationSource
 from franoi_common.service import Wiring
 from franoi_common.settings import PartnerServiceSettings, topic_for
+from franoi_common.shredding import STORE, Sealer, tokens_for
 
 ERASURE = MigrationSource("erasure", "franoi_common", "sql/erasure")
 """Tombstones and the functions/trigger that apply them; list it before the service's own
@@ -132,7 +133,39 @@ async def erase(conn: asyncpg.Connection, rules: Sequence[ErasureRule], erased: 
     return surrogate
 
 
-def erasure_handler(rules: Sequence[ErasureRule], partner_ids: Sequence[str]) -> Handler:
+def eraser(
+    rules: Sequence[ErasureRule],
+) -> Callable[[asyncpg.Connection, str, str], Awaitable[str]]:
+    """Erase a reference by the service's rules today (a relay meeting a reference its key
+    store says the partner erased: :func:`franoi_common.shredding.tokens_for`)."""
+
+    async def erase_here(conn: asyncpg.Connection, partner_id: str, ref: str) -> str:
+        return await erase(conn, rules, Erased(partner_id, ref, dt.date.today()))
+
+    return erase_here
+
+
+async def unseal_erasure(
+    conn: asyncpg.Connection, erased: Erased, sealer: Sealer, rules: Sequence[ErasureRule]
+) -> Erased:
+    """With shredding, an erasure names the person's token, whose key the cases service has
+    deleted: the reference is this service's own copy of the key (kept when its relay
+    sealed the person's events), which goes too. A token this service never learnt means
+    its rows of the person (if any) were never published: sealing every reference it holds
+    without a token learns their tokens and erases here those the partner erased. A value
+    that is no token here is erased as a reference (events of before shredding)."""
+    ref = await STORE.forget(conn, erased.partner_id, erased.person_ref)
+    if ref is None:
+        unsealed = await STORE.without_key(conn, erased.partner_id)
+        if unsealed:
+            await tokens_for(conn, sealer, erased.partner_id, unsealed, eraser(rules))
+        return erased
+    return Erased(erased.partner_id, ref, erased.erased_on)
+
+
+def erasure_handler(
+    rules: Sequence[ErasureRule], partner_ids: Sequence[str], sealer: Sealer | None = None
+) -> Handler:
     """The consumer's handler: erasures of this instance's partners; other cases events
     are recorded as processed and change nothing."""
     partners = frozenset(partner_ids)
@@ -142,7 +175,10 @@ def erasure_handler(rules: Sequence[ErasureRule], partner_ids: Sequence[str]) ->
             return
         if envelope.partnerid not in partners:
             raise Unprocessable(f"partner {envelope.partnerid!r} is not served here")
-        await erase(conn, rules, read_erasure(envelope))
+        erased = read_erasure(envelope)
+        if sealer is not None:
+            erased = await unseal_erasure(conn, erased, sealer, rules)
+        await erase(conn, rules, erased)
 
     return handle
 
@@ -169,6 +205,7 @@ def erasure_consumer(
     settings: PartnerServiceSettings,
     domain: str,
     rules: Sequence[ErasureRule],
+    sealer: Sealer | None = None,
 ) -> IdempotentConsumer:
     """The worker that applies the partner's erasures to this service's database."""
     partner_ids = settings.partner_ids
@@ -178,7 +215,7 @@ def erasure_consumer(
         group_id=consumer_group(domain, partner_ids),
         topic_pattern=cases_topic_pattern(partner_ids),
         dead_letter_topic=dead_letter_topic(domain, partner_ids),
-        handler=erasure_handler(rules, partner_ids),
+        handler=erasure_handler(rules, partner_ids, sealer),
         client_id=f"franoi-{domain}-erasure",
     )
 
@@ -195,9 +232,10 @@ def add_erasure(
     settings: PartnerServiceSettings,
     domain: str,
     rules: Sequence[ErasureRule],
+    sealer: Sealer | None = None,
 ) -> None:
     """Wire the ``erasure`` worker into a partner domain service (one bootstrap line)."""
-    wiring.workers[WORKER] = erasure_consumer(pool, settings, domain, rules)
+    wiring.workers[WORKER] = erasure_consumer(pool, settings, domain, rules, sealer)
     wiring.create_topics_at_start(settings.kafka, erasure_topics(domain, settings.partner_ids))
 
 

@@ -15,6 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import TopicAlreadyExistsError
 
+from franoi_common.retention import topic_config
 from franoi_common.settings import KafkaSettings
 
 
@@ -60,14 +61,20 @@ def make_producer(kafka: KafkaSettings, client_id: str) -> AIOKafkaProducer:
 
 
 async def ensure_topics(kafka: KafkaSettings, topics: Sequence[str]) -> None:
-    """Create topics that do not exist yet (development; production provisions them)."""
+    """Create topics that do not exist yet (development; production provisions them), with
+    the network's retention (:func:`franoi_common.retention.topic_config`)."""
     admin = await started(AIOKafkaAdminClient(**kafka.client_options()))
     try:
         existing = set(await admin.list_topics())
         missing = [t for t in topics if t not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics([NewTopic(t, kafka.topic_partitions, 1) for t in missing])
+                await admin.create_topics(
+                    [
+                        NewTopic(t, kafka.topic_partitions, 1, topic_configs=topic_config(t))
+                        for t in missing
+                    ]
+                )
             await _until_led(admin, missing)
     finally:
         await admin.close()

@@ -4,7 +4,9 @@
 inside the caller's transaction, so an event exists if and only if the business
 change committed. The ``OutboxRelay`` publishes unsent rows to the partner's
 topic (``franoi.<partner_id>.<domain>.v1``), keyed by aggregate id, with
-``acks=all``, then marks them sent.
+``acks=all``, then marks them sent. With shredding (a ``sealer``) every person in a
+batch's events is published as their token in the partner's key store, in the batch's
+transaction (:mod:`franoi_common.shredding`); the rows keep what the service wrote.
 
 Pipelining: each batch is one transaction (claim → hand the rows to the producer
 → await the broker's acknowledgements → mark sent and commit, one round trip).
@@ -82,6 +84,7 @@ from franoi_common.db import DATABASE_UNAVAILABLE
 from franoi_common.envelope import source_for
 from franoi_common.kafka import BackgroundWorker, ensure_topics, make_producer, started
 from franoi_common.settings import KafkaSettings, topic_for
+from franoi_common.shredding import EraseHere, Sealer, seal_rows, surrogate_only
 from franoi_common.telemetry import (
     context_from_headers,
     context_from_traceparent,
@@ -285,8 +288,14 @@ class OutboxRelay(BackgroundWorker):
         poll_interval_s: float = 1.0,
         max_backoff_s: float = 5.0,
         linger_s: float = 0.05,
+        sealer: Sealer | None = None,
+        erase_here: EraseHere = surrogate_only,
     ) -> None:
         self._pool = pool
+        self._sealer = sealer
+        """With shredding: every ``person_ref`` is published as its token
+        (:func:`franoi_common.shredding.seal_rows`, in the batch's transaction)."""
+        self._erase_here = erase_here
         self._kafka = kafka
         self._client_id = client_id
         self._signal = signal or OutboxSignal(None)
@@ -502,7 +511,7 @@ class OutboxRelay(BackgroundWorker):
                 locked = await conn.fetch(_CLAIM, self._batch_size)
                 # A row behind an earlier unsent row of its aggregate (held by a batch in
                 # flight, or by another relay) stays for a later claim.
-                rows = [row for row in locked if not row["blocked"]]
+                rows: Sequence[Mapping[str, Any]] = [row for row in locked if not row["blocked"]]
                 # The next batch may be claimed now, while these rows are handed to the
                 # producer: it cannot hold a later row of these rows' aggregates (they are
                 # locked and unsent until this batch marks them), so order holds.
@@ -511,6 +520,8 @@ class OutboxRelay(BackgroundWorker):
                 if rows:
                     span = _send_span(rows)
                     try:
+                        if self._sealer is not None:
+                            rows = await seal_rows(conn, self._sealer, rows, self._erase_here)
                         await self._send(producer, rows)
                         # Mark sent and commit in one round trip (one simple query; the ids
                         # are the claimed rows' bigint ids, written as a literal).
@@ -538,13 +549,13 @@ class OutboxRelay(BackgroundWorker):
         self.progressed()
         return len(rows)
 
-    async def _send(self, producer: AIOKafkaProducer, rows: Sequence[asyncpg.Record]) -> None:
+    async def _send(self, producer: AIOKafkaProducer, rows: Sequence[Mapping[str, Any]]) -> None:
         """Hand the rows to the producer as record batches, one run per partition (the one
         the default partitioner picks for the aggregate id, as ``send`` would), in claim
         order within each; return when the broker has acknowledged them all. Each message
         carries its row's creation context."""
         partitions: dict[str, list[int]] = {}
-        runs: dict[tuple[str, int], list[asyncpg.Record]] = {}
+        runs: dict[tuple[str, int], list[Mapping[str, Any]]] = {}
         for row in rows:
             topic = row["topic"]
             if topic not in partitions:
@@ -590,7 +601,7 @@ def _headers(row: Mapping[str, Any]) -> list[tuple[str, bytes]]:
     return headers
 
 
-def _send_span(rows: Sequence[asyncpg.Record]) -> trace.Span:
+def _send_span(rows: Sequence[Mapping[str, Any]]) -> trace.Span:
     """A batch's CLIENT span, linked to its first ``MAX_LINKS`` messages' creation contexts."""
     topics = {row["topic"] for row in rows}
     links = []

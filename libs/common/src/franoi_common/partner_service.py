@@ -4,7 +4,9 @@ A partner service (housing, employment, hosting, events, cases) keeps its state 
 own database, writes its events to the outbox in the transaction of the command, and
 relays them to ``franoi.<partner>.<domain>.v1``. A domain service also consumes its
 partners' cases topic to erase a person (:mod:`franoi_common.erasure`), by the rules it
-declares; the cases service publishes the erasures. Its wiring differs only in its name,
+declares; the cases service publishes the erasures. With ``FRANOI_SHREDDING`` the relay
+publishes persons as tokens of the partner's key store, which the cases service holds and
+serves (:mod:`franoi_common.key_store`). Its wiring differs only in its name,
 its command handlers, its routers and its erasure rules; :func:`partner_service` builds
 its :class:`~franoi_common.service.ServiceDefinition` from those.
 """
@@ -17,11 +19,13 @@ from typing import Any
 import asyncpg
 from fastapi import APIRouter, FastAPI
 
-from franoi_common.erasure import ERASURE, WORKER, ErasureRule, add_erasure
+from franoi_common import key_store
+from franoi_common.erasure import ERASURE, WORKER, ErasureRule, add_erasure, eraser
 from franoi_common.migrations import INBOX, OUTBOX, MigrationSource
 from franoi_common.outbox import Outbox, OutboxRelay, OutboxSignal
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.settings import PartnerServiceSettings, ServiceSettings, topic_for
+from franoi_common.shredding import SHREDDING, LocalSealer, Sealer
 
 SCHEMA_BASE_URL = "https://schemas.franoi.org/events"
 
@@ -66,10 +70,29 @@ def partner_service(
     """
     consumes_erasures = erasure_rules is not None
     workers = ("relay", WORKER) if consumes_erasures else ("relay",)
+    # The service that publishes the erasures (cases) holds its partners' key store.
+    service_routers = routers if consumes_erasures else [*routers, key_store.router]
+
+    def sealing(settings: PartnerServiceSettings, pool: asyncpg.Pool, wiring: Wiring) -> Sealer:
+        """With shredding: the cases service seals in its own key store (and serves it);
+        the others through the store's API."""
+        if not consumes_erasures:
+            if settings.key_store_secret is None:
+                raise ValueError("FRANOI_SHREDDING needs FRANOI_KEY_STORE_SECRET (the key store)")
+            wiring.state["key_store"] = key_store.HeldKeys(pool, settings.key_store_secret)
+            return LocalSealer()
+        missing = [p for p in settings.partner_ids if p not in settings.key_stores]
+        if missing:
+            raise ValueError(f"FRANOI_SHREDDING needs FRANOI_KEY_STORES for {missing}")
+        remote = key_store.RemoteSealer(settings.key_stores)
+        wiring.on_stop.append(remote.close)
+        return remote
 
     def wire(settings: ServiceSettings, pool: asyncpg.Pool | None) -> Wiring:
         assert isinstance(settings, settings_type) and pool is not None
         signal = OutboxSignal(pool)
+        wiring = Wiring(state={}, workers={})
+        sealer = sealing(settings, pool, wiring) if settings.shredding else None
         wired = services(
             pool=pool,
             outbox=Outbox(domain, SCHEMA_BASE_URL),
@@ -82,16 +105,19 @@ def partner_service(
             settings.kafka,
             client_id=f"franoi-{domain}-relay",
             signal=signal,
+            sealer=sealer,
+            erase_here=eraser(erasure_rules or ()),
             batch_size=settings.relay_batch_size,
             poll_interval_s=settings.relay_poll_interval_s,
         )
-        wiring = Wiring(state={"services": wired}, workers={"relay": relay})
+        wiring.workers["relay"] = relay
         wiring.on_start.append(signal.start)
         close = getattr(wired, "close", None)  # parts that hold connections of their own
         if close is not None:
             wiring.on_stop.append(close)
+        wiring.state["services"] = wired
         if erasure_rules is not None:
-            add_erasure(wiring, pool, settings, domain, erasure_rules)
+            add_erasure(wiring, pool, settings, domain, erasure_rules, sealer)
         wiring.check_dependencies(pool, settings.kafka, broker_not_required=BROKER_NOT_REQUIRED)
         wiring.metrics["outbox"] = relay.metrics
         wiring.create_topics_at_start(
@@ -115,10 +141,11 @@ def partner_service(
             OUTBOX,
             *([INBOX] if consumes_erasures else []),
             ERASURE,
+            SHREDDING,
             MigrationSource(domain, f"franoi_{domain}"),
         ],
         wire=wire,
-        routers=lambda settings: routers,
+        routers=lambda settings: service_routers,
         setup_app=setup_app,
         worker_names=workers,
         in_process_workers=in_process,

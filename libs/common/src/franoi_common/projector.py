@@ -85,6 +85,10 @@ async def apply_many(
 KnownPartners = Callable[[asyncpg.Connection, set[str]], Awaitable[set[str]]]
 """Which of these partner ids the read model knows (one query for a whole batch)."""
 
+Reading = Callable[[asyncpg.Connection, Sequence[Envelope]], Awaitable[list[Envelope]]]
+"""How a batch's events are read before they are checked: with shredding, each partner's
+tokens opened to the references they stand for (:class:`franoi_common.key_store.TokenOpener`)."""
+
 
 class ProjectionHandler:
     """The idempotent consumer's batch handler for a :data:`Projection`.
@@ -106,10 +110,24 @@ class ProjectionHandler:
         known_partners: KnownPartners | None = None,
         *,
         after_batch: Mapping[type[DomainEvent], Sequence[str]] | None = None,
+        reading: Reading | None = None,
     ) -> None:
         self._projection = projection
         self._known_partners = known_partners
         self._after_batch = dict(after_batch or {})
+        self._reading = reading
+
+    def reading(self, reading: Reading | None) -> ProjectionHandler:
+        """The same handler, reading each batch's events through ``reading`` first."""
+        return ProjectionHandler(
+            self._projection,
+            self._known_partners,
+            after_batch=self._after_batch,
+            reading=reading,
+        )
+
+    async def _read(self, conn: asyncpg.Connection, envelopes: list[Envelope]) -> list[Envelope]:
+        return envelopes if self._reading is None else await self._reading(conn, envelopes)
 
     def check(self, envelope: Envelope, partners: set[str] | None) -> DomainEvent:
         """The validated event; Unprocessable with the reason if it can never be applied."""
@@ -135,9 +153,10 @@ class ProjectionHandler:
         if self._known_partners is not None:
             partners = await self._known_partners(conn, {i.envelope.partnerid for i in batch})
         outcomes: list[Prepared | Unprocessable] = []
-        for item in batch:
+        envelopes = await self._read(conn, [item.envelope for item in batch])
+        for item, envelope in zip(batch, envelopes, strict=True):
             try:
-                event = self.check(item.envelope, partners)
+                event = self.check(envelope, partners)
             except Unprocessable as exc:
                 outcomes.append(exc)
             else:
@@ -154,6 +173,7 @@ class ProjectionHandler:
         partners = None
         if self._known_partners is not None:
             partners = await self._known_partners(conn, {envelope.partnerid})
+        (envelope,) = await self._read(conn, [envelope])
         event = self.check(envelope, partners)
         await apply_one(conn, self._projection[type(event)], envelope.partnerid, event)
         await self._run_after([type(event)], conn)

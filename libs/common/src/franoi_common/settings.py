@@ -10,7 +10,7 @@ import re
 from enum import StrEnum
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, HttpUrl, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PARTNER_ID_PATTERN = r"^p[0-9]{2,3}$"
@@ -184,6 +184,13 @@ class PartnerInstanceSettings(ServiceSettings):
         return tuple(self.partner_id.split(","))
 
 
+class KeyStoreAccess(BaseModel):
+    """Where a partner's key store answers (its cases service) and the secret it accepts."""
+
+    url: HttpUrl
+    secret: SecretStr = Field(min_length=16)
+
+
 class PartnerServiceSettings(PartnerInstanceSettings):
     """A partner's domain service (housing, employment, hosting, events)."""
 
@@ -193,6 +200,17 @@ class PartnerServiceSettings(PartnerInstanceSettings):
     """Run the outbox relay inside the API process (set false to run ``relay`` on its own)."""
     relay_batch_size: int = Field(default=500, ge=1, le=10000)
     relay_poll_interval_s: float = Field(default=1.0, gt=0, le=60)
+    shredding: bool = False
+    """Publish every ``person_ref`` as its token in the partner's key store, so that an
+    erasure makes the person's events on the topics unreadable at once (crypto-shredding,
+    ``docs/privacy.md``). The cases service holds the store (with ``key_store_secret``);
+    the partner's other services reach it at ``key_stores`` (``FRANOI_KEY_STORES``)."""
+    key_stores: dict[str, KeyStoreAccess] = Field(default_factory=dict)
+    """Each served partner's key store (``{"p07": {"url": ..., "secret": ...}}``), for a
+    domain service with ``shredding``."""
+    key_store_secret: SecretStr | None = Field(default=None, min_length=16)
+    """The secret the key store (the cases service with ``shredding``) accepts from the
+    partner's services and the consortium's projection."""
 
     @model_validator(mode="after")
     def _no_default_pseudonym_key_in_production(self) -> Self:
@@ -201,6 +219,11 @@ class PartnerServiceSettings(PartnerInstanceSettings):
             and self.pseudonym_key.get_secret_value() == _DEV_PSEUDONYM_KEY
         ):
             raise ValueError("FRANOI_PSEUDONYM_KEY must be set in production")
+        if self.env is Environment.PRODUCTION and not self.shredding:
+            raise ValueError(
+                "FRANOI_SHREDDING must be true in production: an erasure must make the"
+                " person's events on the topics unreadable (docs/privacy.md)"
+            )
         return self
 
 
@@ -225,6 +248,10 @@ class ProjectionSettings(ServiceSettings):
     session_key: SecretStr = SecretStr(_DEV_SESSION_KEY)
     """Signs the dashboard's session cookie (used with ``oidc``)."""
     session_hours: int = Field(default=10, ge=1, le=24)
+    key_stores: dict[str, KeyStoreAccess] = Field(default_factory=dict)
+    """Each shredding partner's key store (``{"p07": {"url": ..., "secret": ...}}``): the
+    projection opens the partner's tokens there while the person is not erased. A partner
+    not listed publishes its references as they are."""
 
     @model_validator(mode="after")
     def _pattern_compiles(self) -> Self:

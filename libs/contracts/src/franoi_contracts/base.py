@@ -21,7 +21,11 @@ EVENT_TYPE_PATTERN = re.compile(r"^it\.franoi\.([a-z]+)\.([a-z_]+)\.([a-z_]+)\.v
 
 PersonRef = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 """A keyed pseudonym of a person (HMAC-SHA256 of the normalised identifier under the network
-key, in hex), never an identifier."""
+key, in hex), never an identifier. On the topics of a partner that shreds pseudonyms
+(every partner in production) the value is the person's *token* in the partner's key
+store instead: 64 random hex digits, the same on every event of the person at that
+partner, that only the key store's holders can open to the reference, and nobody once the
+partner erased the person (``docs/privacy.md``, "Shredded pseudonyms on the stream")."""
 
 MUNICIPALITY_CODE_PATTERN = r"^[A-Z][0-9]{3}$"
 LANGUAGE_PATTERN = r"^[a-z]{2,3}$"

@@ -104,10 +104,14 @@ class PersonRegistered(DomainEvent):
 class PersonErased(DomainEvent):
     """The partner erased a person at their request (GDPR art. 17).
 
-    Carries the reference and nothing else of the person, so that the partner's other
-    services and the projection can detach it from their rows; counts stay. A consumer
-    that keeps anything must replace ``person_ref`` by a surrogate of its own, never
-    keep it.
+    ``person_ref`` is the value the person's earlier events of this partner carry: their
+    token, when the partner shreds pseudonyms (its key is already deleted: the token opens
+    no more, here or in any earlier event), else the reference. Nothing else of the person:
+    the partner's other services and the projection detach it from their rows; counts stay.
+    A consumer must, at once: delete what it kept to open the token (the pair token and
+    reference), replace in its rows the reference the token stood for (or the reference
+    itself) by a surrogate of its own or by the token, and never keep the reference; it must
+    not try to find the person again.
     """
 
     TYPE: ClassVar[str] = "it.franoi.cases.person.erased.v1"

@@ -118,7 +118,10 @@ def asyncapi() -> dict[str, Any]:
             "title": "Fra Noi network events",
             "version": "1",
             "description": "CloudEvents 1.0 in Kafka binary mode. Persons appear only as "
-            "person_ref pseudonyms; no event carries a direct identifier. Delivery is at "
+            "person_ref pseudonyms; no event carries a direct identifier. A partner that "
+            "shreds pseudonyms publishes each person as a token of its key store, which "
+            "its erasure (cases person.erased) makes unreadable for good. Topics keep "
+            "events 13 months. Delivery is at "
             "least once, in order per aggregate (the Kafka key): ce_sequence, the event's "
             "position among its aggregate's events, tells a repeat or a stale redelivery "
             "from a new event.",

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar, Unpack
 
+from franoi_common.retention import DOMAIN_TOPIC_RETENTION_MS
+
 from franoi_devenv.broker import KafkaServer, KafkaStartError
 from franoi_devenv.maven import fetch_once, pom, run_maven
 from franoi_devenv.process import ServerOptions, cache_dir, free_port
@@ -169,6 +171,8 @@ class ApacheKafka(KafkaServer):
             "share.coordinator.state.topic.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
             "auto.create.topics.enable": "true",
+            # A topic a client creates by naming it keeps events as long as a domain topic.
+            "log.retention.ms": str(DOMAIN_TOPIC_RETENTION_MS),
             "delete.topic.enable": "true",
         }
         props.update(self.extra_properties)

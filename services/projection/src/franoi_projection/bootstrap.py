@@ -7,10 +7,12 @@ from collections.abc import Sequence
 import asyncpg
 from fastapi import FastAPI
 from franoi_common.erasure import ERASURE
+from franoi_common.key_store import TokenOpener
 from franoi_common.migrations import INBOX, MigrationSource
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.service import main as service_main
 from franoi_common.settings import Environment, ProjectionSettings, ServiceSettings
+from franoi_common.shredding import SHREDDING
 from franoi_common.web_signin import install_web_signin
 
 from franoi_projection.adapters.directory_file import read_directory
@@ -35,7 +37,7 @@ from franoi_projection.queries.directory import load_directory
 from franoi_projection.rebuild import commands
 from franoi_projection.web import build_web_router
 
-MIGRATIONS = [INBOX, ERASURE, MigrationSource("projection", "franoi_projection")]
+MIGRATIONS = [INBOX, ERASURE, SHREDDING, MigrationSource("projection", "franoi_projection")]
 
 
 BROKER_NOT_REQUIRED = (
@@ -47,8 +49,14 @@ BROKER_NOT_REQUIRED = (
 
 def wire(settings: ServiceSettings, pool: asyncpg.Pool | None) -> Wiring:
     assert isinstance(settings, ProjectionSettings) and pool is not None
+    opener = TokenOpener(settings.key_stores)
     consumer = topics_consumer(
-        SwitchingConsumer, pool, settings, settings.consumer_group, HANDLER, "franoi-projection"
+        SwitchingConsumer,
+        pool,
+        settings,
+        settings.consumer_group,
+        HANDLER.reading(opener if settings.key_stores else None),
+        "franoi-projection",
     )
     lag = FollowingLagProbe(settings.kafka, settings.consumer_group, settings.topic_pattern)
     # The consumer and the pool's connections follow the active generation (see rebuild).
@@ -75,6 +83,7 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool | None) -> Wiring:
         await load_directory(pool, directory)
 
     wiring.on_start.append(load_partners)
+    wiring.on_stop.append(opener.close)
     wiring.create_topics_at_start(settings.kafka, [settings.dead_letter_topic])
     wiring.check_dependencies(pool, settings.kafka, broker_not_required=BROKER_NOT_REQUIRED)
     return wiring

@@ -33,6 +33,7 @@ from typing import Any
 import asyncpg
 from franoi_common.consumer import IdempotentConsumer
 from franoi_common.db import create_pool
+from franoi_common.key_store import TokenOpener
 from franoi_common.migrations import MigrationSource, migrate
 from franoi_common.service import Command
 from franoi_common.settings import ProjectionSettings, ServiceSettings
@@ -243,12 +244,13 @@ async def _catch_up(
         settings.database_pool_max,
         server_settings={"search_path": target.schema},
     )
+    opener = TokenOpener(settings.key_stores)
     consumer = topics_consumer(
         IdempotentConsumer,
         pool,
         settings,
         target.consumer_group,
-        REBUILD_HANDLER,
+        REBUILD_HANDLER.reading(opener if settings.key_stores else None),
         "franoi-projection-rebuild",
         max_records=options.max_records,
     )
@@ -274,6 +276,7 @@ async def _catch_up(
                 return
     finally:
         await consumer.stop()  # commits the offsets of what it applied
+        await opener.close()
         await pool.close()
 
 

@@ -1,17 +1,20 @@
 """Erasure (GDPR art. 17) and subject access (art. 15) at the partner.
 
-Erasing a person deletes their record (identity, documents, contacts, household,
-the reason it was registered despite possible duplicates), every record merged into
-it, their consent history, their plans with reviews and tasks (goals, key worker,
-what was to be done: the plans' content), the words of their names no other record
-of the partner uses (the name vocabulary), and publishes
-``it.franoi.cases.person.erased.v1`` with the ``person_ref`` so that the partner's
-other services and the projection detach it. What stays here: the access-log lines
-(person id, operation, actor, role, time — the log is append-only, and the erasure
-itself is a line of it) and a note that the person id was erased (so a second request
-answers the same and publishes nothing). The reference is replaced by a surrogate in
-the outbox's sent rows; the erasure event keeps it until it is published (the trigger
-of the shared erasure migrations swaps it then).
+Erasing a person deletes their record (identity, documents, contacts, household, the reason it was
+registered despite possible duplicates), every record merged into it, their consent
+history, their plans with reviews and tasks (goals, key worker, what was to be done: the
+plans' content), the words of their names no other record of the partner uses (the name
+vocabulary), and publishes ``it.franoi.cases.person.erased.v1`` with the ``person_ref``
+so that the partner's other services and the projection detach it. With shredding
+(``FRANOI_SHREDDING``) the person's keys in the partner's key store are deleted in the
+same transaction, so every event of theirs on the topics becomes unreadable at once, and
+the erasure announces the person's token instead of the reference
+(:mod:`franoi_common.shredding`). What stays here: the access-log lines (person id,
+operation, actor, role, time — the log is append-only, and the erasure itself is a line
+of it) and a note that the person id was erased (so a second request answers the same
+and publishes nothing). The reference is replaced by a surrogate in the outbox's sent
+rows; the erasure event keeps it until it is published (the trigger of the shared
+erasure migrations swaps it then).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from uuid import UUID
 
 from franoi_common.auth import Principal
 from franoi_common.errors import NotFound
+from franoi_common.shredding import STORE as SHREDDED
 from franoi_contracts.cases import PersonErased
 
 from franoi_cases.domain.model import Operation
@@ -120,10 +124,16 @@ async def erase_person(s: CasesServices, who: Principal, person_id: UUID) -> Era
         for ref in refs:
             # Tombstone + surrogate in the outbox rows already written for the person.
             await conn.fetchval("SELECT franoi_erase_person($1, $2, $3)", partner_id, ref, today)
+        # With shredding the person's events carry tokens: their keys go (nobody can open
+        # them any more) and the erasure announces the tokens, never the references.
+        tokens = await SHREDDED.shred(conn, partner_id, refs)
         await s.outbox.append(
             conn,
             partner_id,
-            [PersonErased(person_id=person_id, person_ref=ref, erased_on=today) for ref in refs],
+            [
+                PersonErased(person_id=person_id, person_ref=tokens.get(ref, ref), erased_on=today)
+                for ref in refs
+            ],
         )
         await uow.log(who, Operation.ERASE, ids)
         # Last: the names' words no other record of the partner holds.

@@ -96,6 +96,14 @@ NOTE_ERASED: Statement[Any] = Statement(
 )
 """An erasure: the erased reference (its other partners' records) and the surrogate."""
 
+NOTE_SHREDDED: Statement[Any] = Statement(
+    "INSERT INTO journey_dirty (ref) SELECT ref FROM person_keys"
+    " WHERE partner_id = $1 AND token = $2",
+    lambda p, e: (p, e.person_ref),
+)
+"""An erasure naming a token the projection opened (shredding): the reference it stood
+for (its other partners' records), noted before the erasure deletes the key."""
+
 
 def with_journeys(projection: Projection) -> dict[type[DomainEvent], Sequence[Statement[Any]]]:
     """The projection with the journeys' notes around each journey-changing event's
@@ -104,7 +112,7 @@ def with_journeys(projection: Projection) -> dict[type[DomainEvent], Sequence[St
     for cls, (table, key) in JOURNEY_TABLES.items():
         before = [note(table, key, cls)] if cls in MAY_CHANGE_REFERENCE else []
         result[cls] = [*before, *projection[cls], note(table, key, cls)]
-    result[cases.PersonErased] = [*projection[cases.PersonErased], NOTE_ERASED]
+    result[cases.PersonErased] = [NOTE_SHREDDED, *projection[cases.PersonErased], NOTE_ERASED]
     return result
 
 
