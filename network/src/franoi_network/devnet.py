@@ -37,6 +37,7 @@ from franoi_common.service import ServiceDefinition
 from franoi_common.settings import (
     AuthSettings,
     KafkaSettings,
+    KeyStoreAccess,
     ProjectionSettings,
     SignInSettings,
 )
@@ -94,6 +95,9 @@ async def _create_database(admin_url: str, name: str) -> str:
     parts = urlsplit(admin_url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
+
+DEV_KEY_STORE_SECRET = "development-key-store-secret"  # noqa: S105 - this workstation only
+"""The key stores' secret on this workstation (a deployment sets its own)."""
 
 SHARED = tuple(d for d in PARTNER_SERVICES if d not in (HOUSING, CASES))
 
@@ -174,30 +178,42 @@ async def _run(args: argparse.Namespace, keycloak: LocalKeycloak | None) -> None
             heartbeat_interval_ms=300 if memory_only else 3000,
         )
         suffix = uuid.uuid4().hex[:6]
+        # Each partner's key store is its cases service: every service publishes a person
+        # as a token there, and an erasure shreds it (docs/privacy.md).
+        cases_ports = _ports(args.port + 1 + len(partners), partners)
+        stores = {
+            partner: KeyStoreAccess(url=f"http://127.0.0.1:{port}", secret=DEV_KEY_STORE_SECRET)
+            for partner, port in zip(partners, cases_ports, strict=True)
+        }
         # Housing and cases run one instance per partner; the other domain services one
         # instance shared by all partners (their data stays apart by partner_id).
         housing = [
-            await _partner_service(HOUSING, partner, admin_url, suffix, kafka, auth, port)
+            await _partner_service(
+                HOUSING, partner, admin_url, suffix, kafka, auth, port,
+                shredding=True, key_stores={partner: stores[partner]},
+            )
             for partner, port in zip(partners, _ports(args.port + 1, partners), strict=True)
-        ]
+        ]  # fmt: skip
         shared_start = args.port + 1 + 2 * len(partners)
         shared = {
             definition.name: await _partner_service(
-                definition, ",".join(partners), admin_url, suffix, kafka, auth, port
+                definition, ",".join(partners), admin_url, suffix, kafka, auth, port,
+                shredding=True, key_stores=stores,
             )
             for definition, port in zip(
                 SHARED, range(shared_start, shared_start + len(SHARED)), strict=True
             )
-        }
+        }  # fmt: skip
         cases = [
             await _partner_service(
                 CASES, partner, admin_url, suffix, kafka, auth, port,
+                shredding=True, key_store_secret=DEV_KEY_STORE_SECRET,
                 cases_peer_urls={
                     "housing": own_housing.url, **{n: s.url for n, s in shared.items()}
                 },
             )
             for partner, port, own_housing in zip(
-                partners, _ports(args.port + 1 + len(partners), partners), housing, strict=True
+                partners, cases_ports, housing, strict=True
             )
         ]  # fmt: skip
         desk_start = shared_start + len(SHARED)
@@ -222,7 +238,7 @@ async def _run(args: argparse.Namespace, keycloak: LocalKeycloak | None) -> None
                 partners, _ports(desk_start, partners), cases, housing, strict=True
             )
         ]
-        services = [*housing, *cases, *shared.values()]
+        services = [*cases, *housing, *shared.values()]
         projection = RunningService(
             PROJECTION,
             ProjectionSettings(
@@ -231,6 +247,7 @@ async def _run(args: argparse.Namespace, keycloak: LocalKeycloak | None) -> None
                 kafka=kafka,
                 auth=auth,
                 oidc=_sign_in_client(keycloak, "franoi-dashboard"),
+                key_stores=stores,
             ),
             port=args.port,
         )
@@ -330,6 +347,7 @@ def _print_welcome(
     bootstrap: str,
     target_file: Path,
 ) -> None:
+    housing = next(s for s in services if s.definition is HOUSING)
     lines = [
         "",
         "Fra Noi network running on 127.0.0.1 (Ctrl-C stops it)",
@@ -361,7 +379,7 @@ def _print_welcome(
     lines += [
         "",
         "Try:",
-        f'  curl -H "Authorization: Bearer $P01" {services[0].url}/v1/units',
+        f'  curl -H "Authorization: Bearer $P01" {housing.url}/v1/units',
         f'  curl -H "Authorization: Bearer $ANALYST" {projection.url}/v1/housing/monthly',
         "",
     ]
