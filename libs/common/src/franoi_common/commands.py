@@ -11,10 +11,12 @@ shapes cover most commands:
   the aggregate with the request's fingerprint. The row and its events are written by one
   statement; without a client-chosen id there is nothing to replay, and when the aggregate
   is one row that statement is the whole transaction (one round trip).
-- **change** (:func:`change`): locks one aggregate, lets the domain act, saves it and
-  appends its events. An action that records no event (a retried transition with the same
-  data) saves and publishes nothing. A handler that does only that is the domain action
-  itself, under :func:`changes`.
+- **change** (:func:`change`): locks one aggregate (moving its version on, and refusing
+  the change when the request's ``If-Match`` names an older one:
+  :mod:`franoi_common.versions`), lets the domain act, saves it and appends its events.
+  An action that records no event (a retried transition with the same data) saves and
+  publishes nothing. A handler that does only that is the domain action itself, under
+  :func:`changes`.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from franoi_common.errors import AlreadyExists, DomainError, NotFound
 from franoi_common.outbox import Outbox
 from franoi_common.persons import PersonInput, Pseudonymiser
 from franoi_common.repository import Repository
+from franoi_common.versions import bump
 
 A = TypeVar("A")
 C = TypeVar("C", bound=BaseModel)
@@ -136,6 +139,8 @@ class CommandUnit(UnitOfWork):
         found = await self.repo.get(cls, partner_id, aggregate_id, for_update=for_update)
         if found is None:
             raise NotFound(f"{self.services.name_of(cls)} {aggregate_id} not found")
+        if for_update:  # about to change: its version moves on (refused if If-Match differs)
+            await bump(self.conn, aggregate_id)
         self.seen.append(found)
         return found
 

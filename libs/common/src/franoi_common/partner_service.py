@@ -22,6 +22,7 @@ from franoi_common.migrations import INBOX, OUTBOX, MigrationSource
 from franoi_common.outbox import Outbox, OutboxRelay, OutboxSignal
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.settings import PartnerServiceSettings, ServiceSettings, topic_for
+from franoi_common.versions import Versions
 
 SCHEMA_BASE_URL = "https://schemas.franoi.org/events"
 
@@ -102,6 +103,7 @@ def partner_service(
     def setup_app(app: FastAPI, settings: ServiceSettings) -> None:
         assert isinstance(settings, settings_type)
         app.state.partner_ids = settings.partner_ids
+        app.add_middleware(Versions)  # ETag on reads and changes, If-Match on changes
 
     def in_process(settings: ServiceSettings) -> Sequence[str]:
         assert isinstance(settings, settings_type)
