@@ -7,6 +7,7 @@ screenshot, in Italian and in English."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import re
 from collections.abc import AsyncIterator
@@ -42,12 +43,13 @@ FIRST, SECOND = "p24", "p25"
 AXE = Path(axe_playwright_python.__file__).parent / "axe.min.js"
 
 
-@pytest.fixture(scope="module")
-async def desk(databases: Any, kafka_bootstrap: str, kafka_idempotent: bool) -> AsyncIterator[Any]:
-    """One partner instance shared by two partners (every partner service and the desk),
-    and the consortium's projection, consuming their topics."""
+@contextlib.asynccontextmanager
+async def desk_network(
+    databases: Any, kafka_bootstrap: str, kafka_idempotent: bool, partners: list[str]
+) -> AsyncIterator[RunningService]:
+    """One partner instance shared by ``partners`` (every partner service and the desk),
+    and the consortium's projection, consuming their topics (``desk.projection``)."""
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
-    partners = [FIRST, SECOND]
     shared = {
         definition.name: RunningService(
             definition,
@@ -85,6 +87,13 @@ async def desk(databases: Any, kafka_bootstrap: str, kafka_idempotent: bool) -> 
     async with running(projection, *shared.values(), cases, desk):
         desk.projection = projection  # type: ignore[attr-defined]
         yield desk
+
+
+@pytest.fixture(scope="module")
+async def desk(databases: Any, kafka_bootstrap: str, kafka_idempotent: bool) -> AsyncIterator[Any]:
+    """The desk of two partners, with their services and the projection."""
+    async with desk_network(databases, kafka_bootstrap, kafka_idempotent, [FIRST, SECOND]) as on:
+        yield on
 
 
 @pytest.fixture
@@ -333,14 +342,14 @@ async def fill(page: Page, fields: dict[str, str | list[str]]) -> None:
             await target.fill(value)
 
 
-async def key_numbers(desk: RunningService) -> dict[str, Any]:
-    """The second partner's key numbers as the consortium reads them, over the last two
-    months."""
+async def key_numbers(desk: RunningService, partner: str = SECOND) -> dict[str, Any]:
+    """A partner's key numbers (the second's by default) as the consortium reads them, over
+    the last two months."""
     projection: RunningService = desk.projection  # type: ignore[attr-defined]
     answer = await projection.client.get(
         "/v1/network/key-numbers",
         params={
-            "partner_id": SECOND,
+            "partner_id": partner,
             "from": (TODAY - dt.timedelta(days=7)).strftime("%Y-%m"),
             "to": TODAY.strftime("%Y-%m"),
         },
