@@ -131,6 +131,11 @@ async def sign_in(
 
 async def register(page: Page, desk: RunningService, **fields: str) -> None:
     await page.goto(desk.url + "/persons/new")
+    await fill_register(page, fields)
+
+
+async def fill_register(page: Page, fields: dict[str, str]) -> None:
+    """The register's form (open), filled and sent."""
     await page.get_by_label("Nome", exact=False).first.fill(fields["given_names"])
     await page.get_by_label("Cognome").fill(fields["family_name"])
     await page.get_by_label("Data di nascita").fill(fields["born_on"])
@@ -340,6 +345,23 @@ async def fill(page: Page, fields: dict[str, str | list[str]]) -> None:
                 await target.select_option(label=value)
         else:
             await target.fill(value)
+
+
+def held(participants: int, beneficiaries: int, volunteers: int) -> dict[str, str]:
+    """The fields of "record that the event was held, with its attendance"."""
+    return {
+        "Data di svolgimento": TODAY.isoformat(),
+        "Partecipanti": str(participants),
+        "Di cui beneficiari": str(beneficiaries),
+        "Di cui volontari": str(volunteers),
+    }
+
+
+async def submit(page: Page, fields: dict[str, Any], said: str = "Registrato.") -> None:
+    """The open form, filled and recorded; the page then says ``said``."""
+    await fill(page, fields)
+    await page.get_by_role("button", name="Registra", exact=True).click()
+    await expect(page.get_by_role("status")).to_contain_text(said)
 
 
 async def key_numbers(desk: RunningService, partner: str = SECOND) -> dict[str, Any]:
@@ -602,17 +624,7 @@ async def test_a_social_workers_week_reaches_the_network_view(
     )
     await expect(page.get_by_role("status")).to_have_text("Registrato.")
     await page.get_by_role("link", name="Registra lo svolgimento e le presenze").click()
-    await fill(
-        page,
-        {
-            "Data di svolgimento": TODAY.isoformat(),
-            "Partecipanti": "12",
-            "Di cui beneficiari": "8",
-            "Di cui volontari": "2",
-        },
-    )
-    await page.get_by_role("button", name="Registra", exact=True).click()
-    await expect(page.get_by_role("status")).to_have_text("Registrato.")
+    await submit(page, held(participants=12, beneficiaries=8, volunteers=2))
 
     # walk-ins at a hub, counted by topic in one grid; a group with its attendance list.
     # Opening a hub is the coordinator's: a social worker is told so, with the form kept.

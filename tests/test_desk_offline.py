@@ -25,15 +25,18 @@ from tests.test_desk import (
     NGOZI,
     check_page,
     desk_network,
-    fill,
+    fill_register,
+    held,
     key_numbers,
     register,
     sign_in,
+    submit,
 )
 
 FIRST, SECOND = "p26", "p27"
 TODAY = dt.date.today()
 SYNCED_S = 30
+QUEUED = "Registrato su questo dispositivo"
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +53,10 @@ async def audited(browser: Browser) -> AsyncIterator[Page]:
         yield opened
 
 
-async def controlled(page: Page) -> None:
-    """The desk's service worker controls the page (the shell and forms are kept)."""
+async def signed_in(page: Page, desk: RunningService, name: str, partner: str) -> None:
+    """Signed in, and the desk's service worker controls the page (the shell and the forms
+    are kept on the device)."""
+    await sign_in(page, desk, name, partner)
     await page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
 
 
@@ -71,18 +76,6 @@ def person(name: str, family: str, tax_code: str, born_on: str = "1991-05-05") -
     }
 
 
-async def fill_register(page: Page, fields: dict[str, str]) -> None:
-    """The register's form, filled and sent (the page is already open)."""
-    await page.get_by_label("Nome", exact=False).first.fill(fields["given_names"])
-    await page.get_by_label("Cognome").fill(fields["family_name"])
-    await page.get_by_label("Data di nascita").fill(fields["born_on"])
-    await page.get_by_label("Sesso").select_option(fields["sex"])
-    await page.get_by_label("Cittadinanza").fill(fields["citizenship"])
-    await page.get_by_label("Protezione").select_option(fields["protection_status"])
-    await page.get_by_label("Codice fiscale").fill(fields["tax_code"])
-    await page.get_by_role("button", name="Registra").click()
-
-
 async def persons_named(desk: RunningService, partner: str, family_name: str) -> list[Any]:
     """The register's records of that family name (asked of the register itself)."""
     settings: Any = desk.settings
@@ -99,8 +92,7 @@ async def test_entries_recorded_offline_arrive_once_in_order_after_a_reload(
     desk: RunningService, audited: Page
 ) -> None:
     page = audited
-    await sign_in(page, desk, "Giulia Rossi", SECOND)
-    await controlled(page)
+    await signed_in(page, desk, "Giulia Rossi", SECOND)
 
     # online: a person followed already, kept available offline; an event to be held
     await register(page, desk, **person("Amina", "Yusuf", "YSFMNA91E45Z343K"))
@@ -111,51 +103,25 @@ async def test_entries_recorded_offline_arrive_once_in_order_after_a_reload(
     await check_page(page, "person-offline-it")
     await page.goto(desk.url + "/record")
     await page.get_by_role("link", name="Programma un evento", exact=True).click()
-    await fill(
-        page,
-        {
-            "Durata (minuti)": "90",
-            "Tipo": "Evento pubblico",
-            "Inizia il": TODAY.isoformat(),
-            "Titolo": "Festa del quartiere",
-            "Comune (codice catastale)": "L219",
-        },
-    )
-    await page.get_by_role("button", name="Registra", exact=True).click()
-    await expect(page.get_by_role("status")).to_have_text("Registrato.")
+    event = {"Durata (minuti)": "90", "Tipo": "Evento pubblico", "Inizia il": TODAY.isoformat(),
+             "Titolo": "Festa del quartiere", "Comune (codice catastale)": "L219"}  # fmt: skip
+    await submit(page, event)
     await page.get_by_role("link", name="Registra lo svolgimento e le presenze").click()
-    held = page.url  # the form, opened once online: kept (it holds no personal data)
+    hold_form = page.url  # the form, opened once online: kept (it holds no personal data)
 
     # offline: register a person, a housing request for Amina, the event's attendance
     await page.context.set_offline(True)
     await page.goto(desk.url + "/persons/new")
     await fill_register(page, person("Bilal", "Haddad", "HDDBLL93A01Z330X", "1993-01-01"))
-    await expect(page.get_by_role("status")).to_contain_text("Registrato su questo dispositivo")
+    await expect(page.get_by_role("status")).to_contain_text(QUEUED)
     await page.goto(amina)
     await page.get_by_role("main").get_by_role("link", name="Registra un'attività").click()
     await page.get_by_role("link", name="Registra una richiesta di alloggio", exact=True).click()
-    await fill(
-        page,
-        {
-            "Componenti del nucleo familiare": "2",
-            "Bisogno": "Uscita dall'accoglienza",
-            "Data della richiesta": TODAY.isoformat(),
-        },
-    )
-    await page.get_by_role("button", name="Registra", exact=True).click()
-    await expect(page.get_by_role("status")).to_contain_text("Registrato su questo dispositivo")
-    await page.goto(held)
-    await fill(
-        page,
-        {
-            "Data di svolgimento": TODAY.isoformat(),
-            "Partecipanti": "20",
-            "Di cui beneficiari": "11",
-            "Di cui volontari": "3",
-        },
-    )
-    await page.get_by_role("button", name="Registra", exact=True).click()
-    await expect(page.get_by_role("status")).to_contain_text("Registrato su questo dispositivo")
+    request = {"Componenti del nucleo familiare": "2", "Bisogno": "Uscita dall'accoglienza",
+               "Data della richiesta": TODAY.isoformat()}  # fmt: skip
+    await submit(page, request, QUEUED)
+    await page.goto(hold_form)
+    await submit(page, held(participants=20, beneficiaries=11, volunteers=3), QUEUED)
 
     # a page not kept on the device says so (the home page lists persons: never kept)
     await page.goto(desk.url + "/")
@@ -209,15 +175,14 @@ async def offline_entry(page: Page, desk: RunningService, fields: dict[str, str]
     await page.context.set_offline(True)
     await page.goto(desk.url + "/persons/new")
     await fill_register(page, fields)
-    await expect(page.get_by_role("status")).to_contain_text("Registrato su questo dispositivo")
+    await expect(page.get_by_role("status")).to_contain_text(QUEUED)
 
 
 async def test_a_desk_answering_503_is_retried_with_backoff_then_delivered(
     desk: RunningService, audited: Page
 ) -> None:
     page = audited
-    await sign_in(page, desk, "Paolo Neri", SECOND)
-    await controlled(page)
+    await signed_in(page, desk, "Paolo Neri", SECOND)
     await offline_entry(page, desk, person("Chidi", "Eze", "ZEECHD90A01Z335P", "1990-01-01"))
     refusals: list[float] = []
 
@@ -243,8 +208,7 @@ async def test_a_refused_entry_stays_with_its_reason_until_corrected(
     desk: RunningService, audited: Page
 ) -> None:
     page = audited
-    await sign_in(page, desk, "Sara Conti", SECOND)
-    await controlled(page)
+    await signed_in(page, desk, "Sara Conti", SECOND)
     await offline_entry(page, desk, person("Dawit", "Tesfaye", "TSF"))
     await page.context.set_offline(False)
     refused = page.locator("[data-state=refused]")
@@ -296,8 +260,7 @@ async def test_two_workers_change_one_field_the_second_resolves_the_conflict(
     await expect(first.get_by_role("heading", name="Mensah Efua")).to_be_visible()
     efua = first.url.split("?")[0]
     async with watched_page(browser, bypass_csp=True) as second:
-        await sign_in(second, desk, "Luca Serra", FIRST)
-        await controlled(second)
+        await signed_in(second, desk, "Luca Serra", FIRST)
         for round_, choice in ((1, "mine"), (2, "theirs")):
             await second.goto(efua)
             await second.get_by_role(
