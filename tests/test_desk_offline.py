@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, Route, expect
+from playwright.async_api import Browser, Dialog, Page, Route, expect
 
 from tests.browser import watched_page
 from tests.support import RunningService, auth_header, eventually
@@ -112,7 +112,8 @@ async def test_entries_recorded_offline_arrive_once_in_order_after_a_reload(
     # offline: register a person, a housing request for Amina, the event's attendance
     await page.context.set_offline(True)
     await page.goto(desk.url + "/persons/new")
-    await fill_register(page, person("Bilal", "Haddad", "HDDBLL93A01Z330X", "1993-01-01"))
+    bilal = person("Bilal", "Haddad", "HDDBLL93A01Z330X", "1993-01-01")
+    await fill_register(page, bilal, twice=True)  # a double save: still one entry
     await expect(page.get_by_role("status")).to_contain_text(QUEUED)
     await page.goto(amina)
     await page.get_by_role("main").get_by_role("link", name="Registra un'attività").click()
@@ -122,6 +123,18 @@ async def test_entries_recorded_offline_arrive_once_in_order_after_a_reload(
     await submit(page, request, QUEUED)
     await page.goto(hold_form)
     await submit(page, held(participants=20, beneficiaries=11, volunteers=3), QUEUED)
+
+    # the device keeps the shell, the forms without personal data and Amina's pages only
+    kept = await page.evaluate(
+        "caches.keys().then(async (names) => (await Promise.all(names.map("
+        "async (n) => (await caches.open(n)).keys()))).flat().map((r) => r.url))"
+    )
+    amina_id = amina.rsplit("/", 1)[1]
+    for url in kept:
+        path = url.removeprefix(desk.url)
+        shell = path.startswith(("/static/", "/outbox", "/persons/new", "/record/events/"))
+        assert shell or path == "/record" or amina_id in path, path
+    assert desk.url + "/" not in kept
 
     # a page not kept on the device says so (the home page lists persons: never kept)
     await page.goto(desk.url + "/")
@@ -231,6 +244,36 @@ async def test_a_refused_entry_stays_with_its_reason_until_corrected(
     assert len(await persons_named(desk, SECOND, "Tesfaye")) == 1
 
 
+async def test_signing_out_warns_of_unsent_entries_then_wipes_the_device(
+    desk: RunningService, audited: Page
+) -> None:
+    page = audited
+    await signed_in(page, desk, "Marco Riva", SECOND)
+    await offline_entry(page, desk, person("Farah", "Nasser", "NSS"))
+    await page.context.set_offline(False)
+    await expect(page.locator("[data-state=refused]")).to_have_count(1, timeout=SYNCED_S * 1000)
+    warnings: list[str] = []
+
+    async def answer(dialog: Dialog) -> None:
+        warnings.append(dialog.message)
+        await (dialog.dismiss() if len(warnings) == 1 else dialog.accept())
+
+    page.on("dialog", answer)
+    await page.get_by_role("button", name="Esci").click()  # dismissed: still signed in
+    await expect(page.locator("[data-state=refused]")).to_have_count(1)
+    await page.get_by_role("button", name="Esci").click()
+    await page.wait_for_url(re.compile(r"/signin$"))
+    assert len(warnings) == 2 and "1 registrazioni non ancora inviate" in warnings[0]
+    left = await page.evaluate(
+        """async () => ({
+          databases: (await indexedDB.databases()).map((d) => d.name),
+          caches: await caches.keys(),
+          stored: localStorage.length,
+        })"""
+    )
+    assert left == {"databases": [], "caches": [], "stored": 0}, left
+
+
 async def change_phone(page: Page, person_url: str, phone: str) -> None:
     await page.goto(person_url)
     await page.get_by_role(
@@ -261,6 +304,19 @@ async def test_two_workers_change_one_field_the_second_resolves_the_conflict(
     efua = first.url.split("?")[0]
     async with watched_page(browser, bypass_csp=True) as second:
         await signed_in(second, desk, "Luca Serra", FIRST)
+        # online: the form opened, the record changed meanwhile: told, then sent knowingly
+        await second.goto(efua)
+        await second.get_by_role("link", name="Correggi o completa la scheda").click()
+        await change_phone(first, efua, "+39 333 1000000")
+        await second.get_by_label("Telefono").fill("+39 333 2000000")
+        await second.get_by_role("button", name="Registra", exact=True).click()
+        await expect(second.get_by_role("alert")).to_contain_text("Qualcun altro ha cambiato")
+        assert await second.get_by_label("Telefono").input_value() == "+39 333 2000000"
+        assert await phone_of(desk, FIRST, efua) == "+39 333 1000000"
+        await check_page(second, "changed-meanwhile-it")
+        await second.get_by_role("button", name="Registra", exact=True).click()
+        await expect(second.get_by_role("status")).to_contain_text("Registrato.")
+        assert await phone_of(desk, FIRST, efua) == "+39 333 2000000"
         for round_, choice in ((1, "mine"), (2, "theirs")):
             await second.goto(efua)
             await second.get_by_role(

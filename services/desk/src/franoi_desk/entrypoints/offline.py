@@ -15,12 +15,14 @@ Which pages a device may keep is the desk's to say, page by page
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from franoi_desk.adapters.partner_api import ServiceProblem
 from franoi_desk.entrypoints.web import STATIC, render
@@ -95,12 +97,23 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+@functools.cache
+def service_worker_script() -> str:
+    """``static/sw.js`` with its version: a digest of every static file, so that a desk
+    serving other files is a new service worker, which drops the old cache."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.iterdir()):
+        digest.update(path.name.encode() + path.read_bytes())
+    script = (STATIC / "sw.js").read_text(encoding="utf-8")
+    return script.replace('const VERSION = "dev";', f'const VERSION = "{digest.hexdigest()[:16]}";')
+
+
 @router.get("/sw.js")
 async def service_worker() -> Response:
     """The service worker, from the desk's root so that its scope is the whole desk (like
     every page, never cached by HTTP: a new version is seen at the next page)."""
-    return FileResponse(
-        STATIC / "sw.js",
+    return Response(
+        service_worker_script(),
         media_type="text/javascript",
         headers={"Service-Worker-Allowed": "/"},
     )

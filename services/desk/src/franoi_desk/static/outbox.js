@@ -17,7 +17,7 @@
   const PROBE_TIMEOUT_MS = 3000;
   const BACKOFF_FIRST_MS = 1000;
   const BACKOFF_MAX_MS = 60000;
-  const SENT_KEPT_MS = 24 * 3600 * 1000;  // a sent entry's line (no values) is shown for a day
+  const SENT_KEPT_MS = 24 * 3600 * 1000;  // a sent entry's line (no values) is kept for a day
   const UNSENT = ["draft", "waiting", "sending", "refused", "conflict"];
   const OFFLINE_PERSONS = "offlinePersons";
   const LAST_SYNC = "lastSync";
@@ -265,7 +265,10 @@
   // --- what the worker sees ----------------------------------------------------------------
 
   async function changed() {
-    const entries = await FranoiStore.all().catch(() => []);
+    let entries = await FranoiStore.all().catch(() => []);
+    const old = entries.filter((e) => e.state === "sent" && Date.now() - e.sentAt > SENT_KEPT_MS);
+    for (const entry of old) await FranoiStore.remove(entry.id).catch(() => null);
+    if (old.length) entries = entries.filter((e) => !old.includes(e));
     const unsent = entries.filter((e) => UNSENT.includes(e.state));
     unsentCount = unsent.length;
     const count = document.querySelector("[data-outbox-count]");
@@ -287,9 +290,8 @@
   function renderList(entries) {
     const list = document.querySelector("[data-outbox-list]");
     if (!list) return;
-    const shown = entries.filter((e) => e.state !== "sent" || Date.now() - e.sentAt < SENT_KEPT_MS);
-    document.querySelector("[data-outbox-empty]").hidden = shown.length > 0;
-    list.replaceChildren(...shown.map(entryView));
+    document.querySelector("[data-outbox-empty]").hidden = entries.length > 0;
+    list.replaceChildren(...entries.map(entryView));
   }
 
   function entryView(entry) {
@@ -398,6 +400,7 @@
   async function offlinePerson() {
     const box = document.querySelector("[data-offline-person]");
     if (!box || !("serviceWorker" in navigator)) return;
+    box.hidden = false;  // only where a service worker can keep the pages
     const id = box.dataset.offlinePerson;
     const button = box.querySelector("[data-offline-toggle]");
     const state = box.querySelector("[data-offline-state]");

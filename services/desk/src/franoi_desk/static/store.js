@@ -42,6 +42,7 @@ const FranoiStore = (() => {
     put: (entry) => run("outbox", "readwrite", (s) => s.put(entry)),
     get: (id) => run("outbox", "readonly", (s) => s.get(id)),
     all: () => run("outbox", "readonly", (s) => s.index("seq").getAll()),
+    remove: (id) => run("outbox", "readwrite", (s) => s.delete(id)),
     meta: (key) => run("meta", "readonly", (s) => s.get(key)),
     setMeta: (key, value) => run("meta", "readwrite", (s) => s.put(value, key)),
     async wipe() {

@@ -4,11 +4,12 @@
 // NAVIGATION_TIMEOUT_MS. A page is kept only when the desk says it may be (the
 // X-Desk-Offline header: "form" for pages without personal data, "person:<id>" for a
 // person's pages, kept only while the worker keeps that person available offline).
-// Bump VERSION whenever a file of SHELL changes: the old cache is then dropped.
+// VERSION is set by the desk when it serves this script (a digest of its static files): a
+// desk with other files is a new service worker, which drops the old cache.
 "use strict";
 importScripts("/static/store.js");
 
-const VERSION = "2026-12-06.1";
+const VERSION = "dev";
 const CACHE = `franoi-desk-${VERSION}`;
 const SHELL = [
   "/static/desk.css",
