@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Dialog, Page, Route, expect
+from playwright.async_api import Browser, Dialog, Locator, Page, Route, expect
 
 from tests.browser import watched_page
 from tests.support import RunningService, auth_header, eventually
@@ -217,15 +217,24 @@ async def test_a_desk_answering_503_is_retried_with_backoff_then_delivered(
     assert len(await persons_named(desk, SECOND, "Eze")) == 1
 
 
+async def refused_offline(
+    page: Page, desk: RunningService, worker: str, fields: dict[str, str]
+) -> Locator:
+    """``worker`` signs in, registers a person offline with a mistake, comes back online:
+    the entry is refused (its line in the outbox)."""
+    await signed_in(page, desk, worker, SECOND)
+    await offline_entry(page, desk, fields)
+    await page.context.set_offline(False)
+    refused = page.locator("[data-state=refused]")
+    await expect(refused).to_have_count(1, timeout=SYNCED_S * 1000)
+    return refused
+
+
 async def test_a_refused_entry_stays_with_its_reason_until_corrected(
     desk: RunningService, audited: Page
 ) -> None:
     page = audited
-    await signed_in(page, desk, "Sara Conti", SECOND)
-    await offline_entry(page, desk, person("Dawit", "Tesfaye", "TSF"))
-    await page.context.set_offline(False)
-    refused = page.locator("[data-state=refused]")
-    await expect(refused).to_have_count(1, timeout=SYNCED_S * 1000)
+    refused = await refused_offline(page, desk, "Sara Conti", person("Dawit", "Tesfaye", "TSF"))
     await expect(refused).to_contain_text("Codice fiscale")
     await expect(page.locator("[data-outbox-count]")).to_have_text("Da inviare: 1")
     await check_page(page, "outbox-refused-it")
@@ -248,10 +257,7 @@ async def test_signing_out_warns_of_unsent_entries_then_wipes_the_device(
     desk: RunningService, audited: Page
 ) -> None:
     page = audited
-    await signed_in(page, desk, "Marco Riva", SECOND)
-    await offline_entry(page, desk, person("Farah", "Nasser", "NSS"))
-    await page.context.set_offline(False)
-    await expect(page.locator("[data-state=refused]")).to_have_count(1, timeout=SYNCED_S * 1000)
+    await refused_offline(page, desk, "Marco Riva", person("Farah", "Nasser", "NSS"))
     warnings: list[str] = []
 
     async def answer(dialog: Dialog) -> None:
