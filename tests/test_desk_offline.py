@@ -20,7 +20,7 @@ import pytest
 from playwright.async_api import Browser, Dialog, Locator, Page, Route, expect
 
 from tests.browser import watched_page
-from tests.support import RunningService, auth_header, eventually
+from tests.support import ANALYST, RunningService, auth_header, eventually
 from tests.test_desk import (
     NGOZI,
     check_page,
@@ -86,6 +86,18 @@ async def persons_named(desk: RunningService, partner: str, family_name: str) ->
             headers=auth_header(partner),
         )
     return [p for p in found.json()["items"] if p["family_name"] == family_name]
+
+
+async def persons_registered(desk: RunningService, partner: str) -> Any:
+    """How many persons the network view counts as registered by ``partner`` this month."""
+    projection: RunningService = desk.projection  # type: ignore[attr-defined]
+    month = TODAY.strftime("%Y-%m")
+    answer = await projection.client.get(
+        "/v1/network/indicators/cases_persons_registered/table",
+        params={"partner_id": partner, "from": month, "to": month},
+        headers=ANALYST,
+    )
+    return answer.json()["total"]["value"]
 
 
 async def test_entries_recorded_offline_arrive_once_in_order_after_a_reload(
@@ -169,11 +181,13 @@ async def test_entries_recorded_offline_arrive_once_in_order_after_a_reload(
     assert all(e["fields"] == [] for e in delivered)  # nothing personal left behind
 
     assert len(await persons_named(desk, SECOND, "Haddad")) == 1
-    expected = {"housing_requests_submitted": 1, "events_held": 1, "events_participants": 20}
+    expected = {"housing_requests_submitted": 1, "events_held": 1, "events_participants": 20,
+                "cases_persons_registered": 2}  # Amina (online) and Bilal (offline) # fmt: skip
     seen: list[dict[str, Any]] = []
 
     async def counted() -> bool:
         rows = await key_numbers(desk, SECOND)
+        rows["cases_persons_registered"] = await persons_registered(desk, SECOND)
         seen.append(rows)
         return all(rows.get(k) == v for k, v in expected.items())
 
