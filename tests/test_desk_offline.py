@@ -331,6 +331,7 @@ async def test_two_workers_change_one_field_the_second_resolves_the_conflict(
         await second.get_by_label("Telefono").fill("+39 333 2000000")
         await second.get_by_role("button", name="Registra", exact=True).click()
         await expect(second.get_by_role("alert")).to_contain_text("Qualcun altro ha cambiato")
+        await expect(second.locator("#e-phone")).to_have_text("Ora nel registro: +39 333 1000000")
         assert await second.get_by_label("Telefono").input_value() == "+39 333 2000000"
         assert await phone_of(desk, FIRST, efua) == "+39 333 1000000"
         await check_page(second, "changed-meanwhile-it")

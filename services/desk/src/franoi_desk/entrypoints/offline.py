@@ -89,6 +89,19 @@ def conflict(
     )
 
 
+def now_on_record(
+    request: Request, mine: Mapping[str, Any], theirs: Mapping[str, Any]
+) -> dict[str, str]:
+    """For a form answered online: next to each field the worker changed and someone else
+    changed differently meanwhile, what the record holds now."""
+    t = translator(language(request))
+    return {
+        name: t("outbox.now_on_record").replace("{value}", _shown(theirs.get(name)) or "—")
+        for name, value in mine.items()
+        if _shown(value) != _shown(theirs.get(name))
+    }
+
+
 def _shown(value: Any) -> str:
     if value is None:
         return ""

@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from franoi_desk.adapters.partner_api import PartnerApi, ServiceProblem
-from franoi_desk.entrypoints.offline import conflict, from_outbox, refused, sent
+from franoi_desk.entrypoints.offline import conflict, from_outbox, now_on_record, refused, sent
 from franoi_desk.entrypoints.pages import coarse_attributes
 from franoi_desk.entrypoints.web import api, day, redirect, render
 from franoi_desk.forms import Field, Form, Kind, follow_ups, forms_of, record_label
@@ -110,7 +110,9 @@ async def _page(
     person: dict[str, Any] | None,
     status: int = 200,
     problem: ServiceProblem | None = None,
+    notes: dict[str, str] | None = None,
 ) -> Response:
+    """The form; ``notes``: a message next to a field other than the service's own."""
     if person is not None:
         kind: str | None = f"person:{person['person_id']}"
     else:  # a list of the register's persons is personal data: never kept on a device
@@ -126,7 +128,8 @@ async def _page(
         Kind=Kind,
         options=await _options(request, form, person),
         problem=problem,
-        field_errors=problem.field_errors(translator(language(request))) if problem else {},
+        field_errors=notes
+        or (problem.field_errors(translator(language(request))) if problem else {}),
     )
 
 
@@ -206,15 +209,17 @@ async def record(request: Request, domain: str, operation_id: str) -> Response:
     try:
         answer = await api(request).send(domain, form.method.upper(), path, token, body, if_match)
     except ServiceProblem as problem:
+        notes = None
         if problem.status == 412:  # changed meanwhile: what it holds now, and its version
             current, values[BASE_VERSION] = await api(request).versioned(domain, path, token)
             if from_outbox(request):
                 return conflict(request, mine, current or {}, values[BASE_VERSION])
+            notes = now_on_record(request, mine, current or {})
         elif from_outbox(request):
             return refused(request, problem)
         elif problem.status not in (403, 404, 409, 422):
             raise
-        return await _page(request, form, values, person, problem.status, problem)
+        return await _page(request, form, values, person, problem.status, problem, notes)
     if from_outbox(request):
         return sent(f"/persons/{person['person_id']}" if person else request.url.path)
     if person is not None:
