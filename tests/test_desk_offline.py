@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import re
 import time
 from collections.abc import AsyncIterator
@@ -17,9 +18,17 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Dialog, Locator, Page, Route, expect
+from playwright.async_api import (
+    Browser,
+    Dialog,
+    Locator,
+    Page,
+    Route,
+    async_playwright,
+    expect,
+)
 
-from tests.browser import watched_page
+from tests.browser import CHROMIUM_ARGS, watched_page
 from tests.support import ANALYST, RunningService, auth_header, eventually
 from tests.test_desk import (
     NGOZI,
@@ -45,6 +54,24 @@ async def desk(
 ) -> AsyncIterator[RunningService]:
     async with desk_network(databases, kafka_bootstrap, kafka_idempotent, [FIRST, SECOND]) as on:
         yield on
+
+
+@pytest.fixture(scope="module")
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    """Chromium, with the service worker's requests visible to Playwright's routes (so that
+    a test can make the desk unreachable for them too)."""
+    os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = "1"
+    try:
+        async with async_playwright() as playwright:
+            launched = await playwright.chromium.launch(
+                executable_path=chromium, args=CHROMIUM_ARGS
+            )
+            try:
+                yield launched
+            finally:
+                await launched.close()
+    finally:
+        del os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"]
 
 
 @pytest.fixture
@@ -229,6 +256,31 @@ async def test_a_desk_answering_503_is_retried_with_backoff_then_delivered(
     gaps = [later - earlier for earlier, later in itertools.pairwise(refusals)]
     assert gaps[1] > gaps[0] > 0.7, gaps  # about 1 s, then about 2 s: exponential backoff
     assert len(await persons_named(desk, SECOND, "Eze")) == 1
+
+
+async def test_a_form_that_never_reaches_the_desk_waits_in_the_outbox(
+    desk: RunningService, audited: Page
+) -> None:
+    """The browser believes it is online, the desk does not answer: the form is not lost,
+    it waits in the outbox and is sent when the desk answers again."""
+    page = audited
+    await signed_in(page, desk, "Elena Fabbri", SECOND)
+    await page.goto(desk.url + "/persons/new")
+
+    async def unreachable(route: Route) -> None:
+        if route.request.method == "POST":
+            await route.abort("connectionrefused")
+        else:
+            await route.continue_()
+
+    await page.context.route("**/persons", unreachable)
+    await fill_register(page, person("Gloria", "Okafor", "KFRGLR92A41Z335S", "1992-01-01"))
+    await expect(page.get_by_role("status")).to_contain_text(QUEUED)
+    await expect(page.locator("[data-state=waiting], [data-state=sending]")).to_have_count(1)
+    await page.context.unroute("**/persons", unreachable)
+    await page.get_by_role("button", name="Sincronizza ora").click()
+    await expect(page.locator("[data-state=sent]")).to_have_count(1, timeout=SYNCED_S * 1000)
+    assert len(await persons_named(desk, SECOND, "Okafor")) == 1
 
 
 async def refused_offline(
