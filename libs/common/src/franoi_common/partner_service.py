@@ -18,7 +18,7 @@ import asyncpg
 from fastapi import APIRouter, FastAPI
 
 from franoi_common.erasure import ERASURE, WORKER, ErasureRule, add_erasure
-from franoi_common.migrations import INBOX, OUTBOX, MigrationSource
+from franoi_common.migrations import INBOX, OUTBOX, VERSIONS, MigrationSource
 from franoi_common.outbox import Outbox, OutboxRelay, OutboxSignal
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.settings import PartnerServiceSettings, ServiceSettings, topic_for
@@ -115,6 +115,7 @@ def partner_service(
         settings_type=settings_type,
         migrations=[
             OUTBOX,
+            VERSIONS,
             *([INBOX] if consumes_erasures else []),
             ERASURE,
             MigrationSource(domain, f"franoi_{domain}"),

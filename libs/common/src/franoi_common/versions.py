@@ -3,11 +3,12 @@ record answer it as an ``ETag``, changes sent with ``If-Match`` are refused when
 changed meanwhile (412, ``changed_meanwhile``).
 
 A record's version counts the commands that changed it (1: never changed), kept in the
-``record_versions`` table beside the outbox (one migration for every service). Every
-command changes a record through :meth:`~franoi_common.commands.CommandUnit.must_get`, which
-locks it: there, in the command's own transaction, :func:`bump` raises the version and
-checks it against the request's ``If-Match`` when the record is the one the request's path
-names. :class:`Versions` (installed by :func:`~franoi_common.partner_service.partner_service`)
+``record_versions`` table (the ``versions`` migrations, which every partner service
+applies). Every command changes a record through
+:meth:`~franoi_common.commands.CommandUnit.must_get`, which locks it: there, in the
+command's own transaction, :func:`bump` raises the version and checks it against the
+request's ``If-Match`` when the record is the one the request's path names.
+:class:`Versions` (installed by :func:`~franoi_common.partner_service.partner_service`)
 reads ``If-Match`` and the record's id from the path, and answers the version as the
 ``ETag`` of a read (``GET /v1/<things>/{id}``) and of a change. No service writes a line
 for it."""
