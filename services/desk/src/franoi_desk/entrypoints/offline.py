@@ -1,4 +1,4 @@
-"""Working with the connection down (:doc:`docs/desk.md`, «Senza connessione»).
+"""Working with the connection down (docs/desk.md, «Senza connessione»).
 
 The browser keeps the desk's shell and forms in a service worker's cache (``/sw.js``, from
 ``static/``) and what a worker records without a connection in an outbox of its own
@@ -45,9 +45,7 @@ def sent(location: str) -> JSONResponse:
     return JSONResponse({"state": "sent", "location": location})
 
 
-def refused(
-    request: Request, problem: ServiceProblem, labels: Mapping[str, str] | None = None
-) -> JSONResponse:
+def refused(request: Request, problem: ServiceProblem) -> JSONResponse:
     """The service's refusal, in the worker's language: the reason, and each field's
     message under the field's label. A refusal that is not about the entry (the service
     away, too many requests) says to try again later (503)."""
@@ -59,7 +57,7 @@ def refused(
     reason = t(known) if t(known) != known else problem.detail
     if fields:
         reason = t("error.fix_fields")
-    shown = {(labels or {}).get(name) or t(f"field.{name}"): text for name, text in fields.items()}
+    shown = {t(f"field.{name}"): text for name, text in fields.items()}
     return JSONResponse(
         {"state": "refused", "reason": reason, "fields": fields, "labelled": shown},
         status_code=problem.status,
