@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import re
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -701,7 +702,8 @@ JUNK = ["", "x" * 500, "-1", "99999999999999999999", "2026-02-30", "<script>", "
 async def test_no_form_answers_a_server_error_to_bad_input(desk: RunningService) -> None:
     """Every form of every service, sent with junk in each field (too long, negative, out
     of range, an impossible date, markup, a path): refused with a 4xx or recorded, never
-    a server error; the page escapes whatever it shows again."""
+    a server error; the page escapes whatever it shows again. Every other one is sent as
+    the offline outbox sends it (``X-Desk-Outbox``): a JSON answer the outbox acts on."""
     from franoi_desk.forms import forms_of
 
     async with httpx.AsyncClient(base_url=desk.url, timeout=30) as client:
@@ -735,10 +737,16 @@ async def test_no_form_answers_a_server_error_to_bad_input(desk: RunningService)
                     data.update({spec.name: junk for spec in form.fields})
                     if form.about_a_person and person is not None:
                         data["person_id"] = person.group(1)
-                    answer = await client.post(f"/record/{domain}/{form.operation_id}", data=data)
+                    outbox = {"X-Desk-Outbox": str(uuid.uuid4())} if checked % 2 else {}
+                    answer = await client.post(
+                        f"/record/{domain}/{form.operation_id}", data=data, headers=outbox
+                    )
                     assert answer.status_code < 500, (form.key, junk, answer.status_code)
                     assert answer.status_code != 403, (form.key, "the form's token refused")
                     assert "<script>" not in answer.text, form.key
+                    if outbox:
+                        said = answer.json()["state"]
+                        assert said in ("sent", "refused", "conflict"), (form.key, junk, said)
                     checked += 1
         assert checked >= 60 * len(JUNK)
         assert person is not None
