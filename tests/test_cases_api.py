@@ -183,6 +183,43 @@ async def test_register_read_and_correct_a_person(cases: Cases) -> None:
     assert [op for op, _, _ in await api.log_of(pid)] == ["register", "read", "update"]
 
 
+async def test_a_change_made_on_an_old_version_is_refused_not_overwritten(cases: Cases) -> None:
+    """Optimistic concurrency (ETag / If-Match): a read answers the record's version; a
+    change sent with the version it was made on is refused (412, a problem) once someone
+    else changed the record meanwhile, and changes nothing; without If-Match it applies."""
+    api = cases.api("p41")
+    person = await register(api, tax_code="VRSPRS80A01H501U")
+    path = f"/v1/persons/{person['person_id']}"
+    client, headers = api.service.client, api.headers
+    read = await client.get(path, headers=headers)
+    assert read.headers["etag"] == '"1"'
+    first = await client.patch(
+        path, json={"phone": "+39 333 1111111"}, headers={**headers, "If-Match": '"1"'}
+    )
+    assert first.status_code == 200 and first.headers["etag"] == '"2"'
+    late = await client.patch(
+        path, json={"phone": "+39 333 2222222"}, headers={**headers, "If-Match": '"1"'}
+    )
+    assert late.status_code == 412, late.text
+    assert late.headers["content-type"].startswith("application/problem+json")
+    assert late.json()["code"] == "changed_meanwhile"
+    now = await client.get(path, headers=headers)
+    assert now.json()["phone"] == "+39 333 1111111" and now.headers["etag"] == '"2"'
+    plan = await api.call(
+        "POST", "/v1/plans", plan_body(person["person_id"]), status=201,
+        events=[("plan.opened", None)],
+    )  # fmt: skip
+    review = {"reviewed_on": day(-1), "progress": {"work": "stalled"}}
+    stale = await client.post(
+        f"/v1/plans/{plan['plan_id']}/review", json=review, headers={**headers, "If-Match": '"7"'}
+    )
+    assert stale.status_code == 412 and stale.json()["code"] == "changed_meanwhile"
+    fresh = await client.post(
+        f"/v1/plans/{plan['plan_id']}/review", json=review, headers={**headers, "If-Match": '"1"'}
+    )
+    assert fresh.status_code == 200 and fresh.headers["etag"] == '"2"'
+
+
 async def test_person_without_document_gets_a_ref_when_one_is_recorded(cases: Cases) -> None:
     api = cases.api("p42")
     person = await register(api, tax_code=None)

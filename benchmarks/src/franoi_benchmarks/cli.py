@@ -1,4 +1,4 @@
-"""``franoi-bench pipeline|views|search|desk [options]``: one benchmark per run.
+"""``franoi-bench pipeline|views|search|desk|outbox [options]``: one benchmark per run.
 
 ``franoi-bench <benchmark> --help`` says what it measures and lists its options;
 ``--quick`` makes a small run of any of them. docs/benchmarks.md explains the figures.
@@ -9,11 +9,18 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from franoi_benchmarks import desk, pipeline, search, views
+from franoi_benchmarks import desk, outbox, pipeline, search, views
 from franoi_benchmarks.benchmark import Benchmark
 
 BENCHMARKS: dict[str, Benchmark] = {
-    b.name: b for b in (pipeline.BENCHMARK, views.BENCHMARK, search.BENCHMARK, desk.BENCHMARK)
+    b.name: b
+    for b in (
+        pipeline.BENCHMARK,
+        views.BENCHMARK,
+        search.BENCHMARK,
+        desk.BENCHMARK,
+        outbox.BENCHMARK,
+    )
 }
 
 

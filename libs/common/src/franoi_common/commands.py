@@ -13,10 +13,12 @@ shapes cover most commands:
   is one row that statement is the whole transaction (one round trip).
   :func:`create` builds the aggregate with its domain factory, from the command's fields
   of the names of the factory's parameters (:func:`arguments`).
-- **change** (:func:`change`): locks one aggregate, lets the domain act, saves it and
-  appends its events. An action that records no event (a retried transition with the same
-  data) saves and publishes nothing. A handler that does only that is the domain action
-  itself, under :func:`changes`.
+- **change** (:func:`change`): locks one aggregate (moving its version on, and refusing
+  the change when the request's ``If-Match`` names an older one:
+  :mod:`franoi_common.versions`), lets the domain act, saves it and appends its events.
+  An action that records no event (a retried transition with the same data) saves and
+  publishes nothing. A handler that does only that is the domain action itself, under
+  :func:`changes`.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from franoi_common.errors import AlreadyExists, DomainError, NotFound
 from franoi_common.outbox import Outbox
 from franoi_common.persons import PersonInput, Pseudonymiser
 from franoi_common.repository import Repository
+from franoi_common.versions import bump
 
 A = TypeVar("A")
 C = TypeVar("C", bound=BaseModel)
@@ -152,6 +155,8 @@ class CommandUnit(UnitOfWork):
         found = await self.repo.get(cls, partner_id, aggregate_id, for_update=for_update)
         if found is None:
             raise NotFound(f"{self.services.name_of(cls)} {aggregate_id} not found")
+        if for_update:  # about to change: its version moves on (refused if If-Match differs)
+            await bump(self.conn, aggregate_id)
         self.seen.append(found)
         return found
 

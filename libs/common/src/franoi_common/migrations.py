@@ -64,6 +64,8 @@ class MigrationSource:
 
 OUTBOX = MigrationSource("outbox", "franoi_common", "sql/outbox")
 INBOX = MigrationSource("inbox", "franoi_common", "sql/inbox")
+VERSIONS = MigrationSource("versions", "franoi_common", "sql/versions")
+"""Every partner service's record versions (:mod:`franoi_common.versions`)."""
 
 _BOOKKEEPING = """
 CREATE TABLE IF NOT EXISTS schema_migrations (

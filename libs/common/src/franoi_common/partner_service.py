@@ -21,11 +21,12 @@ from fastapi import APIRouter, FastAPI
 
 from franoi_common import key_store
 from franoi_common.erasure import ERASURE, WORKER, ErasureRule, add_erasure, eraser
-from franoi_common.migrations import INBOX, OUTBOX, MigrationSource
+from franoi_common.migrations import INBOX, OUTBOX, VERSIONS, MigrationSource
 from franoi_common.outbox import Outbox, OutboxRelay, OutboxSignal
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.settings import PartnerServiceSettings, ServiceSettings, topic_for
 from franoi_common.shredding import SHREDDING, LocalSealer, Sealer
+from franoi_common.versions import Versions
 
 SCHEMA_BASE_URL = "https://schemas.franoi.org/events"
 
@@ -128,6 +129,7 @@ def partner_service(
     def setup_app(app: FastAPI, settings: ServiceSettings) -> None:
         assert isinstance(settings, settings_type)
         app.state.partner_ids = settings.partner_ids
+        app.add_middleware(Versions)  # ETag on reads and changes, If-Match on changes
 
     def in_process(settings: ServiceSettings) -> Sequence[str]:
         assert isinstance(settings, settings_type)
@@ -139,6 +141,7 @@ def partner_service(
         settings_type=settings_type,
         migrations=[
             OUTBOX,
+            VERSIONS,
             *([INBOX] if consumes_erasures else []),
             ERASURE,
             SHREDDING,

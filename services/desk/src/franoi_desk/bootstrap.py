@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.service import main as service_main
@@ -19,7 +19,8 @@ from franoi_common.web_signin import install_web_signin
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from franoi_desk.adapters.partner_api import PartnerApi, ServiceProblem
-from franoi_desk.entrypoints import operations, pages
+from franoi_desk.entrypoints import offline, operations, pages
+from franoi_desk.entrypoints.offline import from_outbox, refused
 from franoi_desk.entrypoints.operations import Operations
 from franoi_desk.entrypoints.web import STATIC, SecurityHeaders, redirect, render
 from franoi_desk.session import NotSignedIn
@@ -58,17 +59,23 @@ def setup_app(app: FastAPI, settings: ServiceSettings) -> None:
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, _: NotSignedIn) -> Response:
+        if from_outbox(request):  # the entry waits until the worker signs in again
+            return JSONResponse({"state": "signed_out"}, status_code=401)
         return redirect("/signin")
 
     @app.exception_handler(ServiceProblem)
     async def service_problem(request: Request, problem: ServiceProblem) -> Response:
         if problem.status == 401:  # the token expired: sign in again
-            return redirect("/signin")
+            return await not_signed_in(request, NotSignedIn())
+        if from_outbox(request):
+            return refused(request, problem)
         return render(request, "error.html", status=problem.status, problem=problem)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         problem = ServiceProblem(error.status_code, str(error.detail))
+        if from_outbox(request):
+            return refused(request, problem)
         return render(request, "error.html", status=error.status_code, problem=problem)
 
 
@@ -79,7 +86,7 @@ def definition(settings_type: type[DeskSettings] = DeskSettings) -> ServiceDefin
         settings_type=settings_type,
         migrations=[],
         wire=wire,
-        routers=lambda settings: [pages.router, operations.router],
+        routers=lambda settings: [pages.router, operations.router, offline.router],
         worker_names=(),
         in_process_workers=lambda settings: (),
         setup_app=setup_app,

@@ -7,6 +7,7 @@ here too, under ``<enumeration>.<value>``; a test checks that every value has it
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Callable
 from importlib import resources
@@ -54,3 +55,48 @@ def translator(lang: str) -> Callable[[str], str]:
         return labels[index] if labels else key
 
     return t
+
+
+CLIENT_STRINGS = (
+    "outbox.title",
+    "outbox.waiting_count",
+    "outbox.last_sync",
+    "outbox.never",
+    "outbox.sync_now",
+    "outbox.empty",
+    "outbox.queued",
+    "outbox.state.draft",
+    "outbox.state.waiting",
+    "outbox.state.sending",
+    "outbox.state.sent",
+    "outbox.state.refused",
+    "outbox.state.conflict",
+    "outbox.open",
+    "outbox.fix",
+    "outbox.resend",
+    "outbox.next_try",
+    "outbox.offline",
+    "outbox.sign_in_again",
+    "outbox.editing",
+    "outbox.conflict_intro",
+    "outbox.conflict_field",
+    "outbox.conflict_mine",
+    "outbox.conflict_theirs",
+    "outbox.conflict_apply",
+    "outbox.kept_theirs",
+    "outbox.signout_unsent",
+    "offline.keep",
+    "offline.kept",
+    "offline.forget",
+    "offline.failed",
+)
+"""The catalogue's strings the desk's script shows (it reads them from the page)."""
+
+
+def client_strings(lang: str) -> str:
+    """The script's strings in ``lang``, as the JSON of a ``<script type=application/json>``
+    (never run: the CSP forbids inline scripts; ``<`` escaped so it cannot end the tag)."""
+    t = translator(lang)
+    return json.dumps({key: t(key) for key in CLIENT_STRINGS}, ensure_ascii=False).replace(
+        "<", "\\u003c"
+    )

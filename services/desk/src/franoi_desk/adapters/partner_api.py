@@ -59,12 +59,25 @@ class PartnerApi:
         return await self.send(domain, "POST", path, token, body)
 
     async def send(
-        self, domain: str, method: str, path: str, token: str, body: Mapping[str, Any] | None
+        self,
+        domain: str,
+        method: str,
+        path: str,
+        token: str,
+        body: Mapping[str, Any] | None,
+        if_match: str | None = None,
     ) -> Any:
-        """Any write: ``method`` on ``path`` with the JSON ``body`` (None: no body)."""
+        """Any write: ``method`` on ``path`` with the JSON ``body`` (None: no body); with
+        ``if_match``, only on that version of the record (else a 412 problem)."""
+        headers = {"If-Match": if_match} if if_match else {}
         if body is None:
-            return await self._call(domain, method, path, token)
-        return await self._call(domain, method, path, token, json=body)
+            return await self._call(domain, method, path, token, headers)
+        return await self._call(domain, method, path, token, headers, json=body)
+
+    async def versioned(self, domain: str, path: str, token: str) -> tuple[Any, str | None]:
+        """One record and its version (the service's ``ETag``), to change it on that version."""
+        answer = await self._request(domain, "GET", path, token, {})
+        return (answer.json() if answer.content else None), answer.headers.get("etag")
 
     async def document(self, domain: str) -> Any:
         """The service's OpenAPI document (public: it describes, it holds no data)."""
@@ -78,10 +91,30 @@ class PartnerApi:
         if answer.status_code != 200:
             raise ConnectionError(f"{domain} is not ready ({answer.status_code})")
 
-    async def _call(self, domain: str, method: str, path: str, token: str, **kwargs: Any) -> Any:
+    async def _call(
+        self,
+        domain: str,
+        method: str,
+        path: str,
+        token: str,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        answer = await self._request(domain, method, path, token, headers or {}, **kwargs)
+        return answer.json() if answer.content else None
+
+    async def _request(
+        self,
+        domain: str,
+        method: str,
+        path: str,
+        token: str,
+        headers: Mapping[str, str],
+        **kwargs: Any,
+    ) -> httpx.Response:
         try:
             answer = await self._clients[domain].request(
-                method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs
+                method, path, headers={"Authorization": f"Bearer {token}", **headers}, **kwargs
             )
         except httpx.TransportError as exc:
             raise ServiceProblem(503, f"{domain} unreachable", code="service_unreachable") from exc
@@ -96,4 +129,4 @@ class PartnerApi:
                 problem.get("code"),
                 list(problem.get("errors") or []),
             )
-        return answer.json() if answer.content else None
+        return answer

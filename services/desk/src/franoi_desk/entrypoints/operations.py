@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from franoi_desk.adapters.partner_api import PartnerApi, ServiceProblem
+from franoi_desk.entrypoints.offline import conflict, from_outbox, now_on_record, refused, sent
 from franoi_desk.entrypoints.pages import coarse_attributes
 from franoi_desk.entrypoints.web import api, day, redirect, render
 from franoi_desk.forms import Field, Form, Kind, follow_ups, forms_of, record_label
@@ -69,19 +70,37 @@ async def catalogue(request: Request) -> Response:
     every = await operations(request).all()
     if person is not None:  # only what is recorded about a person
         every = {d: [f for f in forms if f.about_a_person] for d, forms in every.items()}
-    return render(request, "record.html", every=every, person=person)
+    kind = f"person:{person['person_id']}" if person is not None else "form"
+    return render(request, "record.html", offline=kind, every=every, person=person)
 
 
 @router.get("/record/{domain}/{operation_id}", response_class=HTMLResponse)
 async def operation_page(request: Request, domain: str, operation_id: str) -> Response:
     current_worker(request)
     form = await operations(request).find(domain, operation_id)
-    values = {key: value for key, value in request.query_params.items() if len(value) <= 200}
+    values: dict[str, Any] = {
+        key: value for key, value in request.query_params.items() if len(value) <= 200
+    }
     for spec in form.fields:
         if spec.client_chosen:
             values[spec.name] = str(uuid.uuid4())
     person = await _person(request, form, values.get("person_id"))
+    if form.method in CHANGES:  # made on the record's current version
+        values[BASE_VERSION] = await _version(request, form, values)
     return await _page(request, form, values, person)
+
+
+CHANGES = ("patch", "put")
+"""The methods that change a record as it is: sent with the version they were made on."""
+BASE_VERSION = "base_version"
+
+
+async def _version(request: Request, form: Form, values: dict[str, Any]) -> str | None:
+    text = {k: v for k, v in values.items() if isinstance(v, str)}
+    _, version = await api(request).versioned(
+        form.domain, form.url(text), await bearer_token(request)
+    )
+    return version
 
 
 async def _page(
@@ -91,18 +110,26 @@ async def _page(
     person: dict[str, Any] | None,
     status: int = 200,
     problem: ServiceProblem | None = None,
+    notes: dict[str, str] | None = None,
 ) -> Response:
+    """The form; ``notes``: a message next to a field other than the service's own."""
+    if person is not None:
+        kind: str | None = f"person:{person['person_id']}"
+    else:  # a list of the register's persons is personal data: never kept on a device
+        kind = None if any(f.kind is Kind.PERSONS for f in form.fields) else "form"
     return render(
         request,
         "operation.html",
         status=status,
+        offline=kind,
         form=form,
         values=values,
         person=person,
         Kind=Kind,
         options=await _options(request, form, person),
         problem=problem,
-        field_errors=problem.field_errors(translator(language(request))) if problem else {},
+        field_errors=notes
+        or (problem.field_errors(translator(language(request))) if problem else {}),
     )
 
 
@@ -162,24 +189,39 @@ async def record(request: Request, domain: str, operation_id: str) -> Response:
     for key in posted:
         many = [str(v).strip() for v in posted.getlist(key)]
         values[key] = many if len(many) > 1 or _is_multi(form, key) else many[0]
+    base_version = values.pop(BASE_VERSION, None)
     person = await _person(request, form, values.get("person_id"))
     body = form.body(values)
+    mine = dict(body)
     if person is not None and not person.get("person_ref") and _takes_ref(form):
         problem = ServiceProblem(422, "person_ref missing", code="person_not_identified")
+        if from_outbox(request):
+            return refused(request, problem)
         return await _page(request, form, values, person, 422, problem)
     if person is not None:
         day = form.record_day(values)
         taken = {f.name for f in form.fields}
         body.update({k: v for k, v in coarse_attributes(person, day).items() if k in taken})
     text_values = {k: v for k, v in values.items() if isinstance(v, str)}
+    token = await bearer_token(request)
+    path = form.url(text_values)
+    if_match = str(base_version) if isinstance(base_version, str) and base_version else None
     try:
-        answer = await api(request).send(
-            domain, form.method.upper(), form.url(text_values), await bearer_token(request), body
-        )
+        answer = await api(request).send(domain, form.method.upper(), path, token, body, if_match)
     except ServiceProblem as problem:
-        if problem.status not in (403, 404, 409, 422):
+        notes = None
+        if problem.status == 412:  # changed meanwhile: what it holds now, and its version
+            current, values[BASE_VERSION] = await api(request).versioned(domain, path, token)
+            if from_outbox(request):
+                return conflict(request, mine, current or {}, values[BASE_VERSION])
+            notes = now_on_record(request, mine, current or {})
+        elif from_outbox(request):
+            return refused(request, problem)
+        elif problem.status not in (403, 404, 409, 422):
             raise
-        return await _page(request, form, values, person, problem.status, problem)
+        return await _page(request, form, values, person, problem.status, problem, notes)
+    if from_outbox(request):
+        return sent(f"/persons/{person['person_id']}" if person else request.url.path)
     if person is not None:
         return redirect(f"/persons/{person['person_id']}?done={form.key}")
     answer = answer if isinstance(answer, dict) else {}

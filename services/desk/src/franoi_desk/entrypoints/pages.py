@@ -18,6 +18,7 @@ from franoi_common.web_signin import NotAdmitted, SignInFailed, WebSignIn
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex, age_band_on
 
 from franoi_desk.adapters.partner_api import ServiceProblem
+from franoi_desk.entrypoints.offline import from_outbox, refused, sent
 from franoi_desk.entrypoints.web import api, local_path, redirect, render
 from franoi_desk.entrypoints.worklists import SESSION_SCOPE, worklists
 from franoi_desk.forms import follow_ups, own_id, record_facts
@@ -283,7 +284,14 @@ async def search(request: Request) -> Response:
 async def register_page(request: Request) -> Response:
     current_worker(request)
     values = {"person_id": str(uuid.uuid4()), "consent_given_on": _today()}
-    return render(request, "register.html", values=values, choices=CHOICES, scopes=CONSENT_SCOPES)
+    return render(
+        request,
+        "register.html",
+        offline="form",
+        values=values,
+        choices=CHOICES,
+        scopes=CONSENT_SCOPES,
+    )
 
 
 @router.post("/persons")
@@ -304,6 +312,8 @@ async def register(request: Request) -> Response:
     try:
         person = await api(request).post("cases", "/v1/persons", token, body)
     except ServiceProblem as problem:
+        if from_outbox(request):
+            return refused(request, problem)
         if problem.status not in (409, 422):
             raise
         duplicates: list[Any] = []
@@ -320,6 +330,8 @@ async def register(request: Request) -> Response:
             duplicates=duplicates,
             scopes=CONSENT_SCOPES,
         )
+    if from_outbox(request):
+        return sent(f"/persons/{person['person_id']}")
     return redirect(f"/persons/{person['person_id']}?done=register")
 
 
@@ -362,6 +374,7 @@ async def render_person(
         request,
         "person.html",
         status=status,
+        offline=f"person:{file['person']['person_id']}",
         file=file,
         person=file["person"],
         forms=every,

@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from franoi_desk.adapters.partner_api import PartnerApi
-from franoi_desk.i18n import translator, value_label
+from franoi_desk.i18n import client_strings, translator, value_label
 from franoi_desk.session import csrf_token, language, signed_in
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -34,10 +34,23 @@ TEMPLATES.env.filters["day"] = day
 TEMPLATES.env.filters["value"] = value_label
 
 
-def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """A page in the session's language, with the signed-in worker and the form token."""
+OFFLINE_HEADER = "X-Desk-Offline"
+"""Which pages a device may keep for offline use, as the desk says of each page: ``form``
+for a page without personal data, ``person:<id>`` for a person's page (kept only for the
+persons the worker marks «available offline»); a page without it is never kept."""
+
+
+def render(
+    request: Request,
+    template: str,
+    status: int = 200,
+    offline: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A page in the session's language, with the signed-in worker and the form token;
+    ``offline`` says whether a device may keep it (:data:`OFFLINE_HEADER`)."""
     lang = language(request)
-    return TEMPLATES.TemplateResponse(
+    page = TEMPLATES.TemplateResponse(
         request,
         template,
         {
@@ -46,10 +59,14 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
             "worker": signed_in(request),
             "csrf": csrf_token(request),
             "today": dt.date.today().isoformat(),
+            "client_strings": client_strings(lang),
             **context,
         },
         status_code=status,
     )
+    if offline is not None and status == 200:
+        page.headers[OFFLINE_HEADER] = offline
+    return page
 
 
 def redirect(path: str) -> RedirectResponse:
