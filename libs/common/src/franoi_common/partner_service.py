@@ -26,7 +26,7 @@ from franoi_common.outbox import Outbox, OutboxRelay, OutboxSignal
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.settings import PartnerServiceSettings, ServiceSettings, topic_for
 from franoi_common.shredding import SHREDDING, LocalSealer, Sealer
-from franoi_common.versions import Versions
+from franoi_common.versions import install_versions
 
 SCHEMA_BASE_URL = "https://schemas.franoi.org/events"
 
@@ -129,7 +129,7 @@ def partner_service(
     def setup_app(app: FastAPI, settings: ServiceSettings) -> None:
         assert isinstance(settings, settings_type)
         app.state.partner_ids = settings.partner_ids
-        app.add_middleware(Versions)  # ETag on reads and changes, If-Match on changes
+        install_versions(app)  # ETag on reads and changes, If-Match on changes
 
     def in_process(settings: ServiceSettings) -> Sequence[str]:
         assert isinstance(settings, settings_type)

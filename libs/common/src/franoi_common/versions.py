@@ -19,8 +19,10 @@ import contextvars
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
+from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from franoi_common.errors import DomainError
@@ -61,6 +63,19 @@ def parse_etag(value: str | None) -> int | None:
     """The version an ``ETag`` / ``If-Match`` names (``"3"``), or None."""
     found = _TAG.match(value or "")
     return int(found.group(1)) if found else None
+
+
+def expected_version(header: bytes | None) -> int | None:
+    """The version ``If-Match`` names: none asked (absent or ``*``), or a version; a value
+    this service never gave (not a version) matches no version (-1), so the change is
+    refused rather than made on an unknown base."""
+    if header is None:
+        return None
+    value = header.decode("latin-1").strip()  # header bytes are Latin-1 (RFC 9110)
+    if value == "*":
+        return None
+    version = parse_etag(value)
+    return -1 if version is None else version
 
 
 async def bump(conn: asyncpg.Connection, record_id: object) -> int:
@@ -104,7 +119,7 @@ class Versions:
             return
         record_id = uuid.UUID(found.group(1))
         headers = dict(scope.get("headers", []))
-        asked = Precondition(record_id, parse_etag(headers.get(b"if-match", b"").decode()))
+        asked = Precondition(record_id, expected_version(headers.get(b"if-match")))
         token = _REQUEST.set(asked)
         reading = scope["method"] == "GET"
 
@@ -125,3 +140,53 @@ class Versions:
             await self.app(scope, receive, with_etag)
         finally:
             _REQUEST.reset(token)
+
+
+_DOCUMENTED_PATH = re.compile(r"/\{[a-z_]+\}(?:/[a-z-]+)?$")
+_ETAG_HEADER = {
+    "description": "The record's version; send it back as If-Match with a change to it",
+    "schema": {"type": "string", "example": '"3"'},
+}
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "The record's version (its ETag) the change was made on: when the record"
+    " has changed since, nothing is written and the answer is 412 changed_meanwhile",
+    "schema": {"type": "string"},
+}
+
+
+def document_versions(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Declare ``ETag`` on the reads and changes of one record, ``If-Match`` and its 412 on
+    the changes (in place), as :class:`Versions` answers them."""
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in openapi.get("paths", {}).items():
+        if not _DOCUMENTED_PATH.search(path):
+            continue
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch") or "responses" not in operation:
+                continue
+            for status, response in operation["responses"].items():
+                if status.startswith("2"):
+                    response.setdefault("headers", {})["ETag"] = _ETAG_HEADER
+            if method != "get":
+                operation.setdefault("parameters", []).append(_IF_MATCH)
+                operation["responses"]["412"] = {
+                    "description": "The record changed since the version If-Match names",
+                    "content": problem,
+                }
+    return openapi
+
+
+def install_versions(app: FastAPI) -> None:
+    """:class:`Versions` on the app, and its headers in the app's OpenAPI document."""
+    app.add_middleware(Versions)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_versions(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
