@@ -494,6 +494,25 @@ async def list_plans(
     return paged([plan_out(p) for p in found.items], found.total, limit, offset)
 
 
+class CountOut(BaseModel):
+    total: int = Field(description="How many there are")
+
+
+@router.get("/plans/count", response_model=CountOut, tags=["plans"])
+async def count_plans(
+    who: Caller,
+    s: Services,
+    status: PlanStatus | None = None,
+    key_worker: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, pattern=PRINTABLE, description="Followed by"),
+    ] = None,
+) -> Any:
+    """How many of the partner's plans there are (the desk's home page): a count shows no
+    person, so it is not in the access log."""
+    return CountOut(total=await handlers.count_plans(s, who, PlanFilter(status, None, key_worker)))
+
+
 @router.get("/plans/{plan_id}", response_model=PlanOut, tags=["plans"])
 async def read_plan(plan_id: UUID, who: Caller, s: Services) -> Any:
     return plan_out(await handlers.read_one(s, who, IndividualPlan, plan_id))

@@ -536,6 +536,13 @@ async def list_plans(
     return await shown(s, who, lambda repo: repo.list_plans(who.partner_id, f, limit, offset))
 
 
+async def count_plans(s: CasesServices, who: Principal, f: PlanFilter) -> int:
+    """How many of the partner's plans match: no person is shown, none is logged."""
+    async with s.uow() as uow:
+        found = await uow.repo.list_plans(who.partner_id, f, 1, 0)
+    return found.total
+
+
 # --- access log --------------------------------------------------------------------------
 
 

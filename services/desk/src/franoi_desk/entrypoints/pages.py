@@ -214,7 +214,7 @@ async def home(request: Request) -> Response:
             token,
             {"status": "open", "key_worker": worker.subject, "limit": 200},
         ),
-        api(request).get("cases", "/v1/plans", token, {"status": "open", "limit": 1}),
+        api(request).get("cases", "/v1/plans/count", token, {"status": "open"}),
         api(request).get(
             "cases",
             "/v1/tasks",
