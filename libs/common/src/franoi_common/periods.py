@@ -16,17 +16,26 @@ status it has while it is active, and the event of a moved planned end::
         EXTENDED = contract.PlacementExtended
 
 Messages name the period by its class name in lower case ("the placement already ended").
+The command handler of an extension is the same for each (:func:`extending`)::
+
+    extend_placement = extending(Placement, ExtendPlacement)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
 
 from franoi_contracts.base import DomainEvent
+from pydantic import BaseModel
 
+from franoi_common.commands import PartnerServices, changes
 from franoi_common.domain import Aggregate, Checks
+
+P = TypeVar("P", bound="PlannedPeriod")
 
 
 class PlannedPeriod(Aggregate):
@@ -66,6 +75,19 @@ class PlannedPeriod(Aggregate):
         )
         self.planned_end_on = planned_end_on
         self.record_event(self.EXTENDED)
+
+
+def extending(
+    cls: type[P], command: type[BaseModel]
+) -> Callable[[PartnerServices, str, UUID, Any], Awaitable[P]]:
+    """The handler ``extend_<period>`` of ``command`` (the service's, with the new
+    ``planned_end_on``): move the planned end of a period of ``cls``."""
+
+    def extend(period: P, cmd: Any) -> None:
+        period.extend(cmd.planned_end_on)
+
+    extend.__name__ = extend.__qualname__ = f"extend_{cls.__name__.lower()}"
+    return changes(cls, command)(extend)
 
 
 def _name(period: PlannedPeriod) -> str:
