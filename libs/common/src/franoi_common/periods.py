@@ -1,11 +1,13 @@
-"""A period a person spends somewhere until a planned end: a placement in a housing unit,
-a stay with a host family, an internship at a company. One lifecycle for every service that
-runs them: it is active from the day it started, its planned end moves (never before the
-start) while it is active, and it ends once, not before it started.
+"""A period a person spends somewhere: a placement in a housing unit, a stay with a host
+family, an internship at a company. One lifecycle for every service that runs them: a period
+is active from the day it started, and it ends once, not before it started; a period with a
+planned end (:class:`PlannedPeriod`: a placement, an internship) also moves that end, never
+before the start, while it is active. A family's stay is a :class:`Period` whose extension
+counts in months, its own.
 
 A service's class is a ``@dataclass(eq=False)`` with its own fields, among them
-``started_on``, ``planned_end_on``, ``status`` and ``ended_on``; it names its checks, the
-status it has while it is active, and the event of a moved planned end::
+``started_on``, ``status`` and ``ended_on`` (and ``planned_end_on``); it names its checks, the
+status it has while it is active (and the event of a moved planned end)::
 
     @dataclass(eq=False)
     class Placement(PlannedPeriod):
@@ -16,9 +18,11 @@ status it has while it is active, and the event of a moved planned end::
         EXTENDED = contract.PlacementExtended
 
 Messages name the period by its class name in lower case ("the placement already ended").
-The command handler of an extension is the same for each (:func:`extending`)::
+The command handler of an extension is the same for each (:func:`extending`), and so is the
+query of the active periods of a unit, a family or a person (:func:`active`)::
 
     extend_placement = extending(Placement, ExtendPlacement)
+    await active(repository, Placement, partner_id, unit_id=unit_id)
 """
 
 from __future__ import annotations
@@ -34,21 +38,21 @@ from pydantic import BaseModel
 
 from franoi_common.commands import PartnerServices, changes
 from franoi_common.domain import Aggregate, Checks
+from franoi_common.repository import Repository
 
+Q = TypeVar("Q", bound="Period")
 P = TypeVar("P", bound="PlannedPeriod")
 
 
-class PlannedPeriod(Aggregate):
-    """What every period with a planned end holds and does: active, extended, ended."""
+class Period(Aggregate):
+    """What every period holds and checks: active from its start, then ended."""
 
     started_on: dt.date
-    planned_end_on: dt.date | None
     status: StrEnum
     ended_on: dt.date | None
 
     CHECKS: ClassVar[Checks]
     ACTIVE: ClassVar[StrEnum]
-    EXTENDED: ClassVar[type[DomainEvent]]
 
     @property
     def is_active(self) -> bool:
@@ -66,6 +70,14 @@ class PlannedPeriod(Aggregate):
         self.CHECKS.not_before(
             on, self.started_on, f"{article} {name} cannot end before it started"
         )
+
+
+class PlannedPeriod(Period):
+    """A period with a planned end, which moves while it is active."""
+
+    planned_end_on: dt.date | None
+
+    EXTENDED: ClassVar[type[DomainEvent]]
 
     def extend(self, planned_end_on: dt.date) -> None:
         """Move the planned end of an active period (not before its start)."""
@@ -90,5 +102,13 @@ def extending(
     return changes(cls, command)(extend)
 
 
-def _name(period: PlannedPeriod) -> str:
+async def active(repository: Repository, cls: type[Q], partner_id: str, **equal: Any) -> list[Q]:
+    """The partner's active periods of ``cls`` whose columns equal ``equal`` (a unit's, a
+    person's...), oldest first."""
+    return await repository.find(
+        cls, partner_id, oldest_first_by="started_on", status=cls.ACTIVE, **equal
+    )
+
+
+def _name(period: Period) -> str:
     return type(period).__name__.lower()

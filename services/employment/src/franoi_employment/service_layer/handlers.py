@@ -24,7 +24,7 @@ from franoi_common.commands import (
     new,
 )
 from franoi_common.errors import AlreadyExists
-from franoi_common.periods import extending
+from franoi_common.periods import active, extending
 
 from franoi_employment.adapters.repository import EmploymentRepository
 from franoi_employment.domain.model import (
@@ -194,7 +194,9 @@ async def start_internship(s: PartnerServices, partner_id: str, cmd: StartIntern
                 internship_id=internship_id,
                 person=person,
                 agreement=agreement,
-                person_internships=await _repo(uow).open_internships(partner_id, person.person_ref),
+                person_internships=await active(
+                    uow.repo, Internship, partner_id, person_ref=person.person_ref
+                ),
             )
         )
 

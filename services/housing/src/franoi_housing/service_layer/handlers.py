@@ -14,7 +14,7 @@ from uuid import UUID
 
 from franoi_common.agreements import ending
 from franoi_common.commands import CommandUnit, PartnerServices, arguments, changes, create, new
-from franoi_common.periods import extending
+from franoi_common.periods import active, extending
 from franoi_common.person_requests import closing_handlers, submitting
 
 from franoi_housing.adapters.repository import HousingRepository
@@ -101,7 +101,6 @@ async def start_placement(s: PartnerServices, partner_id: str, cmd: StartPlaceme
     async def start(uow: CommandUnit, placement_id: UUID) -> Placement:
         unit = await uow.must_get(HousingUnit, partner_id, cmd.unit_id)
         request = await uow.must_get_optional(HousingRequest, partner_id, cmd.request_id)
-        repo = uow.repository(HousingRepository)
         return unit.start_placement(
             **arguments(
                 unit.start_placement,
@@ -109,7 +108,9 @@ async def start_placement(s: PartnerServices, partner_id: str, cmd: StartPlaceme
                 placement_id=placement_id,
                 person_ref=ref,
                 request=request,
-                person_active_placements=await repo.active_placements(partner_id, person_ref=ref),
+                person_active_placements=await active(
+                    uow.repo, Placement, partner_id, person_ref=ref
+                ),
             )
         )
 
