@@ -17,9 +17,9 @@ status it has while it is active (and the event of a moved planned end)::
         ACTIVE = PlacementStatus.ACTIVE
         EXTENDED = contract.PlacementExtended
 
-Messages name the period by its class name in lower case ("the placement already ended").
-The command handler of an extension is the same for each (:func:`extending`), and so is the
-query of the active periods of a unit, a family or a person (:func:`active`)::
+Messages name the period by its class name's words in lower case ("the placement already
+ended"). The command handler of an extension is the same for each (:func:`extending`), and
+so is the query of the active periods of a unit, a family or a person (:func:`active`)::
 
     extend_placement = extending(Placement, ExtendPlacement)
     await active(repository, Placement, partner_id, unit_id=unit_id)
@@ -28,6 +28,7 @@ query of the active periods of a unit, a family or a person (:func:`active`)::
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
@@ -98,7 +99,7 @@ def extending(
     def extend(period: P, cmd: Any) -> None:
         period.extend(cmd.planned_end_on)
 
-    extend.__name__ = extend.__qualname__ = f"extend_{cls.__name__.lower()}"
+    extend.__name__ = extend.__qualname__ = "extend_" + "_".join(_words(cls))
     return changes(cls, command)(extend)
 
 
@@ -111,4 +112,12 @@ async def active(repository: Repository, cls: type[Q], partner_id: str, **equal:
 
 
 def _name(period: Period) -> str:
-    return type(period).__name__.lower()
+    return " ".join(_words(type(period)))
+
+
+def _words(cls: type[Any]) -> list[str]:
+    """A class name's words in lower case (a ``HostingStay``: hosting, stay)."""
+    return [word.lower() for word in _WORD.findall(cls.__name__)]
+
+
+_WORD = re.compile(r"[A-Z][a-z0-9]*")
