@@ -26,6 +26,7 @@ from franoi_cases.domain.model import (
     search_words,
 )
 from franoi_common.pseudonym import person_ref
+from franoi_common.testing import days
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex, age_band_on
 from franoi_contracts.cases import (
     InterruptionReason,
@@ -39,9 +40,7 @@ from franoi_contracts.cases import (
 )
 
 KEY = b"test-pseudonym-key-0123456789"
-D0 = dt.date(2025, 3, 1)
-D1 = dt.date(2025, 6, 1)
-D2 = dt.date(2026, 3, 1)
+D0, D1, D2 = days("2025-03-01", "2025-06-01", "2026-03-01")
 TAX_CODE = "KNKNGZ90A41Z335X"
 PERMIT = "I12345678"
 

@@ -9,6 +9,7 @@ from uuid import uuid4
 import pytest
 from franoi_common.errors import DomainError
 from franoi_common.persons import stand_in_ref as ref
+from franoi_common.testing import days
 from franoi_contracts import employment as ev
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_employment.domain.model import (
@@ -39,10 +40,7 @@ from franoi_employment.domain.work import (
     InternshipStatus,
 )
 
-D0 = dt.date(2025, 1, 10)
-D1 = dt.date(2025, 3, 1)
-D2 = dt.date(2025, 8, 31)
-D3 = dt.date(2025, 9, 15)
+D0, D1, D2, D3 = days("2025-01-10", "2025-03-01", "2025-08-31", "2025-09-15")
 
 
 def person(name: str = "amina") -> Person:

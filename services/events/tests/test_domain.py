@@ -9,6 +9,7 @@ from uuid import uuid4
 import pytest
 from franoi_common.errors import DomainError
 from franoi_common.persons import stand_in_ref as ref
+from franoi_common.testing import AMINA, BOBO, days
 from franoi_contracts.events import (
     AccessBatchRecorded,
     AccessTopic,
@@ -41,13 +42,8 @@ from franoi_events.domain.model import (
     OpeningSlot,
 )
 
-OPENED = dt.date(2025, 5, 4)
-DAY = dt.date(2025, 9, 8)
-TODAY = dt.date(2025, 12, 31)
+OPENED, DAY, TODAY = days("2025-05-04", "2025-09-08", "2025-12-31")
 LAB = CommunityEventKind.SOCIALISATION_LAB
-
-
-AMINA, BOBO = ref("amina"), ref("bobo")
 
 
 def make_hub(**kwargs: Any) -> Hub:

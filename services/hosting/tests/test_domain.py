@@ -7,7 +7,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from franoi_common.persons import stand_in_ref as ref
+from franoi_common.testing import AMINA, BOBO, CHIDI, days
 from franoi_contracts import hosting as ev
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_hosting.domain.families import HostFamily
@@ -30,14 +30,7 @@ from franoi_hosting.domain.model import (
     add_months,
 )
 
-D0 = dt.date(2025, 3, 1)
-D1 = dt.date(2025, 3, 10)
-D2 = dt.date(2025, 3, 20)
-D3 = dt.date(2025, 4, 1)
-D4 = dt.date(2025, 6, 30)
-
-
-AMINA, BOBO, CHIDI = ref("amina"), ref("bobo"), ref("chidi")
+D0, D1, D2, D3, D4 = days("2025-03-01", "2025-03-10", "2025-03-20", "2025-04-01", "2025-06-30")
 PERSON: dict[str, Any] = {
     "sex": Sex.FEMALE,
     "age_band": AgeBand.AGE_25_34,

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from franoi_common.persons import stand_in_ref as ref
+from franoi_common.testing import AMINA, BOBO, days
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_contracts.housing import (
     AgreementEnded,
@@ -45,13 +45,7 @@ from franoi_housing.domain.model import (
     RequestStatus,
 )
 
-D0 = dt.date(2025, 3, 1)
-D1 = dt.date(2025, 4, 1)
-D2 = dt.date(2025, 9, 30)
-D3 = dt.date(2025, 10, 15)
-
-
-AMINA, BOBO, CHIDI = ref("amina"), ref("bobo"), ref("chidi")
+D0, D1, D2, D3 = days("2025-03-01", "2025-04-01", "2025-09-30", "2025-10-15")
 
 
 UNIT: dict[str, Any] = {

@@ -13,16 +13,28 @@ the event of its end::
         ...
         CHECKS = checks
         ENDED = contract.CompanyAgreementEnded
+
+Ending one is the same command (:class:`EndAgreement`, or a service's subclass of it that
+names it in its API) and the same handler (:func:`ending`) in every service::
+
+    end_agreement = ending(Agreement, EndAgreement)
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
 
 from franoi_contracts.base import DomainEvent
 
+from franoi_common.commands import PartnerServices, changes
 from franoi_common.domain import Aggregate, Checks
+from franoi_common.persons import Command, Day
+
+G = TypeVar("G", bound="SignedAgreement")
 
 
 class SignedAgreement(Aggregate):
@@ -58,3 +70,24 @@ class SignedAgreement(Aggregate):
         self.CHECKS.not_before(on, self.signed_on, "an agreement cannot end before it was signed")
         self.ended_on = on
         self.record_event(self.ENDED)
+
+
+# No docstring: a command's is its request body's description in the API documents.
+class EndAgreement(Command):
+    ended_on: Day
+
+
+def ending(
+    cls: type[G], command: type[EndAgreement] = EndAgreement
+) -> Callable[[PartnerServices, str, UUID, Any], Awaitable[G]]:
+    """The handler ``end_<agreement>`` (``end_company_agreement`` for a
+    ``CompanyAgreement``) of ``command``: end an agreement of ``cls`` on its day."""
+
+    def end(agreement: G, cmd: EndAgreement) -> None:
+        agreement.end(cmd.ended_on)
+
+    end.__name__ = end.__qualname__ = "end_" + _WORD_START.sub("_", cls.__name__).lower()
+    return changes(cls, command)(end)
+
+
+_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")

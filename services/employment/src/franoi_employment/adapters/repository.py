@@ -22,7 +22,6 @@ from franoi_employment.domain.work import (
     Enrolment,
     Hire,
     Internship,
-    InternshipStatus,
 )
 
 
@@ -139,11 +138,6 @@ class EmploymentRepository(Repository):
         ]
 
     # --- what the rules need to know about a person --------------------------------------
-
-    async def open_internships(self, partner_id: str, person_ref: str) -> list[Internship]:
-        return await self.find(
-            Internship, partner_id, person_ref=person_ref, status=InternshipStatus.OPEN
-        )
 
     async def first_contact_on(self, partner_id: str, person_ref: str) -> dt.date | None:
         """The person's first recorded contact with the desk: the earliest consultation,

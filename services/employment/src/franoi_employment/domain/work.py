@@ -14,6 +14,7 @@ from uuid import UUID
 
 from franoi_common.agreements import SignedAgreement
 from franoi_common.domain import Aggregate, Fields, creates, repeats
+from franoi_common.periods import PlannedPeriod
 from franoi_contracts import employment as contract
 from franoi_contracts.base import AgeBand, DomainEvent, ProtectionStatus, Sex
 from franoi_contracts.employment import (
@@ -165,7 +166,7 @@ class InternshipStatus(StrEnum):
 
 
 @dataclass(eq=False)
-class Internship(AboutAPerson, Aggregate):
+class Internship(AboutAPerson, PlannedPeriod):
     """An internship ("tirocinio", "borsa lavoro") at a company under an agreement:
     open, then ended; its outcome is recorded once, on or after the end."""
 
@@ -212,28 +213,20 @@ class Internship(AboutAPerson, Aggregate):
             "sector": agreement.sector,
         }
 
+    CHECKS = checks
+    ACTIVE = InternshipStatus.OPEN
+    EXTENDED = contract.InternshipExtended
+
     @property
     def is_open(self) -> bool:
-        return self.status is InternshipStatus.OPEN
-
-    def _check_open(self) -> None:
-        checks.allowed(self.is_open, f"the internship already ended on {self.ended_on}")
-
-    def extend(self, planned_end_on: dt.date) -> None:
-        """Move the planned end of an open internship (not before its start)."""
-        self._check_open()
-        checks.not_before(
-            planned_end_on, self.started_on, "the planned end cannot be before the start"
-        )
-        self.planned_end_on = planned_end_on
-        self.record_event(contract.InternshipExtended)
+        """Active: not ended yet."""
+        return self.is_active
 
     def end(self, on: dt.date) -> None:
         """End an open internship (not before its start); it is no longer open."""
         if self.ended_on == on:
             return
-        self._check_open()
-        checks.not_before(on, self.started_on, "an internship cannot end before it started")
+        self.check_end(on)
         self.status, self.ended_on = InternshipStatus.ENDED, on
         self.record_event(contract.InternshipEnded)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
+from franoi_common.agreements import EndAgreement
 from franoi_common.persons import ClientId, Command, Day, Label, PersonInput
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_contracts.employment import (
@@ -106,8 +107,8 @@ class SignCompanyAgreement(Command):
     valid_until: Day | None = None
 
 
-class EndCompanyAgreement(Command):
-    ended_on: Day
+class EndCompanyAgreement(EndAgreement):
+    pass  # the shared end, under the name the company agreements' API gives it
 
 
 class EnrolInTraining(AboutAPerson):

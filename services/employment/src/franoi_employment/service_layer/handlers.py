@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 from uuid import UUID
 
+from franoi_common.agreements import ending
 from franoi_common.commands import (
     CommandUnit,
     PartnerServices,
@@ -23,6 +24,7 @@ from franoi_common.commands import (
     new,
 )
 from franoi_common.errors import AlreadyExists
+from franoi_common.periods import active, extending
 
 from franoi_employment.adapters.repository import EmploymentRepository
 from franoi_employment.domain.model import (
@@ -157,9 +159,7 @@ async def sign_company_agreement(
     return await create(s, partner_id, CompanyAgreement.sign, cmd)
 
 
-@changes(CompanyAgreement)
-def end_company_agreement(agreement: CompanyAgreement, cmd: EndCompanyAgreement) -> None:
-    agreement.end(cmd.ended_on)
+end_company_agreement = ending(CompanyAgreement, EndCompanyAgreement)
 
 
 # --- training enrolments ----------------------------------------------------------------
@@ -194,16 +194,16 @@ async def start_internship(s: PartnerServices, partner_id: str, cmd: StartIntern
                 internship_id=internship_id,
                 person=person,
                 agreement=agreement,
-                person_internships=await _repo(uow).open_internships(partner_id, person.person_ref),
+                person_internships=await active(
+                    uow.repo, Internship, partner_id, person_ref=person.person_ref
+                ),
             )
         )
 
     return await new(s, partner_id, Internship, cmd.internship_id, cmd, start)
 
 
-@changes(Internship)
-def extend_internship(internship: Internship, cmd: ExtendInternship) -> None:
-    internship.extend(cmd.planned_end_on)
+extend_internship = extending(Internship, ExtendInternship)
 
 
 @changes(Internship)

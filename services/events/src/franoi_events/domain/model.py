@@ -39,7 +39,7 @@ from enum import StrEnum
 from typing import TypedDict
 from uuid import UUID
 
-from franoi_common.domain import Aggregate, Checks
+from franoi_common.domain import Aggregate, Checks, Fields, creates
 from franoi_common.errors import Conflict, DomainError, refusals
 from franoi_contracts import events as contract
 from franoi_contracts.events import (
@@ -173,6 +173,7 @@ class Hub(Aggregate):
     closed_on: dt.date | None = None
 
     @classmethod
+    @creates(contract.HubOpened)
     def open(
         cls,
         hub_id: UUID,
@@ -181,20 +182,11 @@ class Hub(Aggregate):
         kind: HubKind,
         opened_on: dt.date,
         opening_hours: Sequence[OpeningSlot] = (),
-    ) -> Hub:
+    ) -> Fields:
         """Record a newly opened hub."""
         label = _check_label("name", name)
         _check_municipality(municipality_code)
-        hub = cls(
-            hub_id=hub_id,
-            name=label,
-            municipality_code=municipality_code,
-            kind=kind,
-            opened_on=opened_on,
-            opening_hours=_check_opening_hours(opening_hours),
-        )
-        hub.record_event(contract.HubOpened)
-        return hub
+        return {"name": label, "opening_hours": _check_opening_hours(opening_hours)}
 
     @property
     def is_closed(self) -> bool:
@@ -267,6 +259,7 @@ class AccessBatch(Aggregate):
     known_persons: tuple[KnownPersonAccess, ...]
 
     @classmethod
+    @creates(contract.AccessBatchRecorded)
     def record(
         cls,
         access_batch_id: UUID,
@@ -274,7 +267,7 @@ class AccessBatch(Aggregate):
         accessed_on: dt.date,
         anonymous: Sequence[AnonymousAccesses],
         known_persons: Sequence[KnownPersonAccess],
-    ) -> AccessBatch:
+    ) -> Fields:
         keys = [(line.topic, line.referred) for line in anonymous]
         if len(set(keys)) != len(keys):
             raise InvalidValue("one anonymous count per topic and referred flag")
@@ -290,10 +283,7 @@ class AccessBatch(Aggregate):
         ordered = tuple(
             sorted(anonymous, key=lambda a: (list(AccessTopic).index(a.topic), a.referred))
         )
-        persons = tuple(known_persons)
-        batch = cls(access_batch_id, hub_id, accessed_on, ordered, persons)
-        batch.record_event(contract.AccessBatchRecorded)
-        return batch
+        return {"anonymous": ordered, "known_persons": tuple(known_persons)}
 
     @property
     def total(self) -> int:
@@ -479,6 +469,7 @@ class LabSeries(Aggregate):
     sessions: list[CommunityEvent] = field(default_factory=list)
 
     @classmethod
+    @creates(contract.LabSeriesStarted)
     def start(
         cls,
         lab_series_id: UUID,
@@ -488,20 +479,12 @@ class LabSeries(Aggregate):
         *,
         hub: Hub | None = None,
         municipality_code: str | None = None,
-    ) -> LabSeries:
+    ) -> Fields:
         """Start a lab series at a hub or in a municipality."""
         if not kind.is_lab:
             raise InvalidValue("a lab series is a socialisation lab or a community lab")
         label = _check_label("title", title)
-        series = cls(
-            lab_series_id=lab_series_id,
-            kind=kind,
-            title=label,
-            **_place(hub, municipality_code, started_on, "a lab series"),
-            started_on=started_on,
-        )
-        series.record_event(contract.LabSeriesStarted)
-        return series
+        return {"title": label, **_place(hub, municipality_code, started_on, "a lab series")}
 
     @property
     def is_closed(self) -> bool:

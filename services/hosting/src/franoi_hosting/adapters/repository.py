@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
+from franoi_common.periods import active
 from franoi_common.repository import Repository, Rows, Table
 from franoi_contracts.hosting import LOW_WELLBEING, VisitFlag
 
@@ -25,7 +26,6 @@ from franoi_hosting.domain.model import (
     MatchStatus,
     MonitoringVisit,
     Stay,
-    StayStatus,
 )
 
 A = TypeVar("A")
@@ -64,8 +64,8 @@ class HostingRepository(Repository):
     async def load_parts(self, partner_id: str, aggregate: Any) -> None:
         if isinstance(aggregate, HostFamily):
             aggregate.open_matches = await self.open_matches(partner_id, aggregate.family_id)
-            aggregate.active_stays = await self.active_stays(
-                partner_id, family_id=aggregate.family_id
+            aggregate.active_stays = await active(
+                self, Stay, partner_id, family_id=aggregate.family_id
             )
             aggregate.private = await self.private(partner_id, aggregate.family_id)
 
@@ -89,18 +89,6 @@ class HostingRepository(Repository):
     async def accepted_matches(self, partner_id: str, person_ref: str) -> list[Match]:
         return await self.find(
             Match, partner_id, person_ref=person_ref, status=MatchStatus.ACCEPTED
-        )
-
-    async def active_stays(
-        self, partner_id: str, *, family_id: UUID | None = None, person_ref: str | None = None
-    ) -> list[Stay]:
-        return await self.find(
-            Stay,
-            partner_id,
-            oldest_first_by="started_on",
-            status=StayStatus.ACTIVE,
-            family_id=family_id,
-            person_ref=person_ref,
         )
 
     # --- the family's private data -----------------------------------------------------

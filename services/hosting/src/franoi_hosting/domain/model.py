@@ -40,6 +40,7 @@ from uuid import UUID
 
 from franoi_common.domain import Aggregate, Checks, Entity, repeats
 from franoi_common.errors import Conflict, DomainError, refusals
+from franoi_common.periods import Period
 from franoi_common.person_requests import PersonRequest, RequestEvents
 from franoi_common.person_requests import RequestStatus as RequestStatus
 from franoi_contracts import hosting as contract
@@ -252,7 +253,7 @@ class MonitoringVisit(Entity):
 
 
 @dataclass(eq=False)
-class Stay(Aggregate):
+class Stay(Period):
     """A guest living with a host family: active, then ended with an outcome.
 
     Created by :meth:`HostFamily.start_stay` from an accepted match.
@@ -275,16 +276,12 @@ class Stay(Aggregate):
     outcome: StayOutcome | None = None
     last_visit_on: dt.date | None = None
 
-    @property
-    def is_active(self) -> bool:
-        return self.status is StayStatus.ACTIVE
-
-    def _check_active(self) -> None:
-        checks.allowed(self.is_active, f"the stay already ended on {self.ended_on}")
+    CHECKS = checks
+    ACTIVE = StayStatus.ACTIVE
 
     def extend(self, planned_months: int, planned_end_on: dt.date | None = None) -> None:
         """Change the planned length of an active stay (the end defaults to start + months)."""
-        self._check_active()
+        self.check_active()
         checks.within("planned_months", planned_months, PlannedMonths)
         end = planned_end_on or add_months(self.started_on, planned_months)
         checks.not_before(end, self.started_on, "the planned end cannot be before the start")
@@ -328,8 +325,7 @@ class Stay(Aggregate):
         """End an active stay with its outcome (once; not before its start or last visit)."""
         if repeats(self, status=StayStatus.ENDED, ended_on=on, outcome=outcome):
             return
-        self._check_active()
-        checks.not_before(on, self.started_on, "a stay cannot end before it started")
+        self.check_end(on)
         checks.not_before(on, self.last_visit_on, "a stay cannot end before its last visit")
         self.status, self.ended_on, self.outcome = StayStatus.ENDED, on, outcome
         self.record_event(contract.StayEnded)

@@ -17,6 +17,7 @@ from uuid import UUID
 
 from franoi_common.commands import CommandUnit, PartnerServices, arguments, changes, create, new
 from franoi_common.errors import AlreadyExists, NotFound
+from franoi_common.periods import active
 from franoi_common.person_requests import closing_handlers, submitting
 
 from franoi_hosting.adapters.repository import HostingRepository
@@ -218,8 +219,8 @@ async def start_stay(s: PartnerServices, partner_id: str, cmd: StartStay) -> Sta
                 match=match,
                 stay_id=stay_id,
                 request=request,
-                person_active_stays=await _repo(uow).active_stays(
-                    partner_id, person_ref=match.person_ref
+                person_active_stays=await active(
+                    uow.repo, Stay, partner_id, person_ref=match.person_ref
                 ),
             )
         )

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+from franoi_common.periods import active
 from franoi_common.repository import Repository, Table
 
 from franoi_housing.domain.model import (
@@ -18,7 +19,6 @@ from franoi_housing.domain.model import (
     HousingRequest,
     HousingUnit,
     Placement,
-    PlacementStatus,
 )
 
 
@@ -32,21 +32,9 @@ class HousingRepository(Repository):
 
     async def load_parts(self, partner_id: str, aggregate: Any) -> None:
         if isinstance(aggregate, HousingUnit):
-            aggregate.active_placements = await self.active_placements(
-                partner_id, unit_id=aggregate.unit_id
+            aggregate.active_placements = await active(
+                self, Placement, partner_id, unit_id=aggregate.unit_id
             )
-
-    async def active_placements(
-        self, partner_id: str, *, unit_id: UUID | None = None, person_ref: str | None = None
-    ) -> list[Placement]:
-        return await self.find(
-            Placement,
-            partner_id,
-            oldest_first_by="started_on",
-            status=PlacementStatus.ACTIVE,
-            unit_id=unit_id,
-            person_ref=person_ref,
-        )
 
     async def occupied_beds(self, partner_id: str, unit_ids: Sequence[UUID]) -> dict[UUID, int]:
         rows = await self.conn.fetch(

@@ -27,6 +27,7 @@ from uuid import UUID
 from franoi_common.agreements import SignedAgreement
 from franoi_common.domain import Aggregate, Checks, Fields, creates, repeats
 from franoi_common.errors import Conflict, DomainError, refusals
+from franoi_common.periods import PlannedPeriod
 from franoi_common.person_requests import PersonRequest, RequestEvents
 from franoi_common.person_requests import RequestStatus as RequestStatus
 from franoi_contracts import housing as contract
@@ -134,7 +135,7 @@ class HousingRequest(PersonRequest):
 
 
 @dataclass(eq=False)
-class Placement(Aggregate):
+class Placement(PlannedPeriod):
     """A household living in a unit: active, then ended with an exit outcome.
 
     Created by :meth:`HousingUnit.start_placement`, which records ``PlacementStarted``.
@@ -154,29 +155,16 @@ class Placement(Aggregate):
     ended_on: dt.date | None = None
     exit_outcome: ExitOutcome | None = None
 
-    @property
-    def is_active(self) -> bool:
-        return self.status is PlacementStatus.ACTIVE
-
-    def _check_active(self) -> None:
-        _checks.allowed(self.is_active, f"the placement already ended on {self.ended_on}")
-
-    def extend(self, planned_end_on: dt.date) -> None:
-        """Set a new planned end (not before the start) on an active placement."""
-        self._check_active()
-        _checks.not_before(
-            planned_end_on, self.started_on, "the planned end cannot be before the start"
-        )
-        self.planned_end_on = planned_end_on
-        self.record_event(contract.PlacementExtended)
+    CHECKS = _checks
+    ACTIVE = PlacementStatus.ACTIVE
+    EXTENDED = contract.PlacementExtended
 
     def end(self, on: dt.date, exit_outcome: ExitOutcome) -> None:
         """End an active placement (not before its start) with the household's exit outcome;
         repeating the same end changes nothing."""
         if repeats(self, ended_on=on, exit_outcome=exit_outcome):
             return
-        self._check_active()
-        _checks.not_before(on, self.started_on, "a placement cannot end before it started")
+        self.check_end(on)
         self.status, self.ended_on, self.exit_outcome = PlacementStatus.ENDED, on, exit_outcome
         self.record_event(contract.PlacementEnded)
 

@@ -35,10 +35,6 @@ class SignAgreement(Command):
     units_pledged: UnitsPledged | None = None
 
 
-class EndAgreement(Command):
-    ended_on: Day
-
-
 class RegisterUnit(Command):
     unit_id: ClientId = None
     municipality_code: MunicipalityCode = Field(description="Cadastral code, e.g. L219 (Torino)")

@@ -12,7 +12,9 @@ from __future__ import annotations
 import functools
 from uuid import UUID
 
+from franoi_common.agreements import ending
 from franoi_common.commands import CommandUnit, PartnerServices, arguments, changes, create, new
+from franoi_common.periods import active, extending
 from franoi_common.person_requests import closing_handlers, submitting
 
 from franoi_housing.adapters.repository import HousingRepository
@@ -26,7 +28,6 @@ from franoi_housing.domain.model import (
 )
 from franoi_housing.service_layer.commands import (
     DeclareUnsatisfied,
-    EndAgreement,
     EndPlacement,
     ExtendPlacement,
     RegisterUnit,
@@ -56,9 +57,7 @@ async def sign_agreement(s: PartnerServices, partner_id: str, cmd: SignAgreement
     return await create(s, partner_id, Agreement.sign, cmd)
 
 
-@changes(Agreement)
-def end_agreement(agreement: Agreement, cmd: EndAgreement) -> None:
-    agreement.end(cmd.ended_on)
+end_agreement = ending(Agreement)
 
 
 # --- units ------------------------------------------------------------------------------
@@ -102,7 +101,6 @@ async def start_placement(s: PartnerServices, partner_id: str, cmd: StartPlaceme
     async def start(uow: CommandUnit, placement_id: UUID) -> Placement:
         unit = await uow.must_get(HousingUnit, partner_id, cmd.unit_id)
         request = await uow.must_get_optional(HousingRequest, partner_id, cmd.request_id)
-        repo = uow.repository(HousingRepository)
         return unit.start_placement(
             **arguments(
                 unit.start_placement,
@@ -110,16 +108,16 @@ async def start_placement(s: PartnerServices, partner_id: str, cmd: StartPlaceme
                 placement_id=placement_id,
                 person_ref=ref,
                 request=request,
-                person_active_placements=await repo.active_placements(partner_id, person_ref=ref),
+                person_active_placements=await active(
+                    uow.repo, Placement, partner_id, person_ref=ref
+                ),
             )
         )
 
     return await new(s, partner_id, Placement, cmd.placement_id, cmd, start)
 
 
-@changes(Placement)
-def extend_placement(placement: Placement, cmd: ExtendPlacement) -> None:
-    placement.extend(cmd.planned_end_on)
+extend_placement = extending(Placement, ExtendPlacement)
 
 
 @changes(Placement)

@@ -4,15 +4,21 @@ login). Plain HTML, CSS and JavaScript shipped in this package: no CDN, no remot
 build step, so they work on a machine without internet. They read the network API with the
 caller's token. The only data served here is the list of the network's regions for the
 public page's region filter (public knowledge; no count). None of it is in the OpenAPI
-document."""
+document.
+
+The two pages are one Jinja template each (``static/<page>.html``), rendered once: they extend
+``page.html`` (the head and the masthead they share) and take their filters' fields from
+``filters.html``. Nothing of a request goes into them; what they show, their scripts fetch."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from importlib import resources
 
 import asyncpg
+import jinja2
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from franoi_common.api import read_only
@@ -23,7 +29,6 @@ from franoi_projection.queries import directory
 
 _STATIC = resources.files("franoi_projection.web") / "static"
 _TYPES = {
-    "html": "text/html; charset=utf-8",
     "js": "text/javascript; charset=utf-8",
     "css": "text/css; charset=utf-8",
     "svg": "image/svg+xml",
@@ -39,7 +44,12 @@ _HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
-PAGES = {"dashboard": "dashboard.html", "public": "public.html"}
+PAGES = ("dashboard", "public")
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("franoi_projection.web", "static"),
+    autoescape=True,
+    keep_trailing_newline=True,
+)
 
 
 def _file(name: str) -> Response:
@@ -57,9 +67,14 @@ def _redirect(target: str) -> Callable[[], RedirectResponse]:
     return redirect
 
 
-def _index(filename: str) -> Callable[[], Response]:
+@functools.cache
+def _rendered(page: str) -> bytes:
+    return _TEMPLATES.get_template(f"{page}.html").render().encode()
+
+
+def _index(page: str) -> Callable[[], Response]:
     def index() -> Response:
-        return _file(filename)
+        return Response(_rendered(page), media_type="text/html; charset=utf-8", headers=_HEADERS)
 
     return index
 
@@ -134,9 +149,9 @@ def build_web_router() -> APIRouter:
     router.add_api_route("/dashboard/callback", _callback, methods=["GET"])
     router.add_api_route("/dashboard/session", _session, methods=["GET"])
     router.add_api_route("/dashboard/signout", _signout, methods=["POST"])
-    for page, filename in PAGES.items():
+    for page in PAGES:
         router.add_api_route(f"/{page}", _redirect(f"/{page}/"), methods=["GET"])
-        router.add_api_route(f"/{page}/", _index(filename), methods=["GET"])
+        router.add_api_route(f"/{page}/", _index(page), methods=["GET"])
         if page == "public":
             router.add_api_route("/public/assets/regions.json", _regions, methods=["GET"])
         router.add_api_route(f"/{page}/assets/{{name}}", _asset, methods=["GET"])
