@@ -247,7 +247,7 @@ def forms_of(domain: str, document: Mapping[str, Any]) -> list[Form]:
     for path, item in document.get("paths", {}).items():
         for method in WRITE_METHODS:
             operation = item.get(method)
-            if operation is None or not path.startswith("/v1/"):
+            if operation is None or not path.startswith("/v1/") or not _for_people(operation):
                 continue
             form = _form(domain, path, method, operation, schemas)
             fields = tuple(
@@ -292,6 +292,13 @@ def record_label(
     parts = [(k, record[k]) for k in LABEL_FIELDS if isinstance(record.get(k), str | int)]
     dates = [(k, v) for k, v in record.items() if k.endswith("_on") and isinstance(v, str)]
     return " · ".join(show(k, v) for k, v in [*parts[:3], *dates[:1]]) or "—"
+
+
+def _for_people(operation: Mapping[str, Any]) -> bool:
+    """Made with a person's bearer token (the key store's operations, made by services with
+    the store's secret, are not the desk's)."""
+    security = operation.get("security")
+    return not security or any("HTTPBearer" in scheme for scheme in security)
 
 
 def _form(

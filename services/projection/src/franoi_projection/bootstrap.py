@@ -50,14 +50,8 @@ BROKER_NOT_REQUIRED = (
 def wire(settings: ServiceSettings, pool: asyncpg.Pool | None) -> Wiring:
     assert isinstance(settings, ProjectionSettings) and pool is not None
     opener = TokenOpener(settings.key_stores)
-    consumer = topics_consumer(
-        SwitchingConsumer,
-        pool,
-        settings,
-        settings.consumer_group,
-        HANDLER.reading(opener if settings.key_stores else None),
-        "franoi-projection",
-    )
+    group, name = settings.consumer_group, "franoi-projection"
+    consumer = topics_consumer(SwitchingConsumer, pool, settings, group, HANDLER, opener, name)
     lag = FollowingLagProbe(settings.kafka, settings.consumer_group, settings.topic_pattern)
     # The consumer and the pool's connections follow the active generation (see rebuild).
     following = {

@@ -246,14 +246,9 @@ async def _catch_up(
     )
     opener = TokenOpener(settings.key_stores)
     consumer = topics_consumer(
-        IdempotentConsumer,
-        pool,
-        settings,
-        target.consumer_group,
-        REBUILD_HANDLER.reading(opener if settings.key_stores else None),
-        "franoi-projection-rebuild",
-        max_records=options.max_records,
-    )
+        IdempotentConsumer, pool, settings, target.consumer_group, REBUILD_HANDLER, opener,
+        "franoi-projection-rebuild", max_records=options.max_records,
+    )  # fmt: skip
     try:
         await consumer.start()
         began = last_at = time.monotonic()

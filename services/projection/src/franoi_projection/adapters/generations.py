@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import asyncpg
 from franoi_common.consumer import IdempotentConsumer
 from franoi_common.kafka import BackgroundWorker, Stall
+from franoi_common.key_store import TokenOpener
 from franoi_common.projector import ProjectionHandler
 from franoi_common.settings import ProjectionSettings
 
@@ -148,18 +149,20 @@ def topics_consumer(
     settings: ProjectionSettings,
     group_id: str,
     handler: ProjectionHandler,
+    opener: TokenOpener,
     client_id: str,
     **options: Any,
 ) -> Consumer:
     """A consumer of every partner's topics into ``pool``'s generation, dead-lettering what
-    it cannot apply: the live one, or a rebuild's."""
+    it cannot apply: the live one, or a rebuild's. With ``key_stores``, persons published
+    as key-store tokens are opened by ``opener`` before ``handler`` applies them."""
     return kind(
         pool,
         settings.kafka,
         group_id=group_id,
         topic_pattern=settings.topic_pattern,
         dead_letter_topic=settings.dead_letter_topic,
-        handler=handler,
+        handler=handler.reading(opener if settings.key_stores else None),
         client_id=client_id,
         **options,
     )
