@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 from uuid import uuid4
 
+import franoi_contracts.cases as ev
 import pytest
 from franoi_cases.domain.model import (
     Contacts,
@@ -28,16 +29,6 @@ from franoi_cases.domain.model import (
 from franoi_common.pseudonym import person_ref
 from franoi_common.testing import days
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex, age_band_on
-from franoi_contracts.cases import (
-    InterruptionReason,
-    PersonRegistered,
-    PlanAxis,
-    PlanClosed,
-    PlanOpened,
-    PlanOutcome,
-    PlanReviewed,
-    Progress,
-)
 
 KEY = b"test-pseudonym-key-0123456789"
 D0, D1, D2 = days("2025-03-01", "2025-06-01", "2026-03-01")
@@ -84,8 +75,8 @@ def open_plan(
         "person": person,
         "person_plans": plans or [],
         "opened_on": D0,
-        "axes": [PlanAxis.HOUSING, PlanAxis.WORK],
-        "goals": {PlanAxis.HOUSING: ["autonomous_rent"], PlanAxis.WORK: ["Find a job"]},
+        "axes": [ev.PlanAxis.HOUSING, ev.PlanAxis.WORK],
+        "goals": {ev.PlanAxis.HOUSING: ["autonomous_rent"], ev.PlanAxis.WORK: ["Find a job"]},
         "planned_months": 12,
         "key_worker": "Giulia R.",
     }
@@ -147,7 +138,7 @@ def test_register_with_a_document_gives_a_person_ref_and_tells_the_network() -> 
     assert person.person_ref == pseudonymise(TAX_CODE)  # the tax code first
     assert person.person_ref == person_ref("KNKNGZ90A41Z335X", KEY)  # as housing computes it
     [event] = person.events
-    assert event == PersonRegistered(
+    assert event == ev.PersonRegistered(
         person_id=person.person_id,
         person_ref=person.person_ref,
         registered_on=D0,
@@ -173,7 +164,7 @@ def test_first_document_recorded_later_identifies_the_person_once() -> None:
     person.update(D1, pseudonymise, documents=Documents(residence_permit_number=PERMIT))
     assert person.person_ref == pseudonymise(PERMIT)
     [event] = person.events
-    assert isinstance(event, PersonRegistered)
+    assert isinstance(event, ev.PersonRegistered)
     assert event.registered_on == D0  # the registration day, not the day of the document
     person.events.clear()
     person.update(D1, pseudonymise, documents=Documents(TAX_CODE, PERMIT))
@@ -372,13 +363,16 @@ def test_open_plan_records_only_coded_values() -> None:
     plan = open_plan(person)
     assert plan.status is PlanStatus.OPEN
     assert plan.person_ref == person.person_ref
-    assert plan.goals == {PlanAxis.HOUSING: ("autonomous_rent",), PlanAxis.WORK: ("Find a job",)}
+    assert plan.goals == {
+        ev.PlanAxis.HOUSING: ("autonomous_rent",),
+        ev.PlanAxis.WORK: ("Find a job",),
+    }
     [event] = plan.events
-    assert event == PlanOpened(
+    assert event == ev.PlanOpened(
         plan_id=plan.plan_id,
         person_ref=person.person_ref,
         opened_on=D0,
-        axes=[PlanAxis.HOUSING, PlanAxis.WORK],
+        axes=[ev.PlanAxis.HOUSING, ev.PlanAxis.WORK],
         planned_months=12,
     )
     assert "Find a job" not in event.model_dump_json()
@@ -390,7 +384,7 @@ def test_one_open_plan_per_person() -> None:
     first = open_plan(person)
     with pytest.raises(PlanAlreadyOpen):
         open_plan(person, [first])
-    first.close(D1, PlanOutcome.COMPLETED_PARTLY)
+    first.close(D1, ev.PlanOutcome.COMPLETED_PARTLY)
     second = open_plan(person, [first], opened_on=D1)
     assert second.is_open
 
@@ -409,14 +403,14 @@ def test_plan_needs_an_identified_person() -> None:
     "changes",
     [
         {"axes": []},
-        {"axes": [PlanAxis.WORK, PlanAxis.WORK]},
+        {"axes": [ev.PlanAxis.WORK, ev.PlanAxis.WORK]},
         {"planned_months": 0},
         {"planned_months": 37},
         {"planned_months": True},
-        {"goals": {PlanAxis.HEALTH: ["see a doctor"]}},  # axis not covered
-        {"goals": {PlanAxis.WORK: ["x" * 201]}},
-        {"goals": {PlanAxis.WORK: [""]}},
-        {"goals": {PlanAxis.WORK: [f"g{i}" for i in range(11)]}},
+        {"goals": {ev.PlanAxis.HEALTH: ["see a doctor"]}},  # axis not covered
+        {"goals": {ev.PlanAxis.WORK: ["x" * 201]}},
+        {"goals": {ev.PlanAxis.WORK: [""]}},
+        {"goals": {ev.PlanAxis.WORK: [f"g{i}" for i in range(11)]}},
         {"key_worker": " "},
     ],
 )
@@ -428,60 +422,64 @@ def test_invalid_plan_refused(changes: dict[str, Any]) -> None:
 def test_review_an_open_plan() -> None:
     plan = open_plan(register())
     plan.events.clear()
-    plan.review(D1, {PlanAxis.WORK: Progress.ACHIEVED, PlanAxis.HOUSING: Progress.IN_PROGRESS})
+    plan.review(
+        D1, {ev.PlanAxis.WORK: ev.Progress.ACHIEVED, ev.PlanAxis.HOUSING: ev.Progress.IN_PROGRESS}
+    )
     [event] = plan.events
-    assert isinstance(event, PlanReviewed)
+    assert isinstance(event, ev.PlanReviewed)
     assert event.reviewed_on == D1
     assert [(p.axis, p.progress) for p in event.progress] == [
-        (PlanAxis.HOUSING, Progress.IN_PROGRESS),
-        (PlanAxis.WORK, Progress.ACHIEVED),
+        (ev.PlanAxis.HOUSING, ev.Progress.IN_PROGRESS),
+        (ev.PlanAxis.WORK, ev.Progress.ACHIEVED),
     ]
-    plan.review(D1, {PlanAxis.WORK: Progress.ACHIEVED})  # same day again is fine
+    plan.review(D1, {ev.PlanAxis.WORK: ev.Progress.ACHIEVED})  # same day again is fine
     assert len(plan.reviews) == 2
 
 
 def test_review_rules() -> None:
     plan = open_plan(register())
     with pytest.raises(InvalidDates):
-        plan.review(D0 - dt.timedelta(days=1), {PlanAxis.WORK: Progress.IN_PROGRESS})
+        plan.review(D0 - dt.timedelta(days=1), {ev.PlanAxis.WORK: ev.Progress.IN_PROGRESS})
     with pytest.raises(InvalidValue):
         plan.review(D1, {})
     with pytest.raises(InvalidValue):
-        plan.review(D1, {PlanAxis.HEALTH: Progress.IN_PROGRESS})
-    plan.review(D1, {PlanAxis.WORK: Progress.IN_PROGRESS})
+        plan.review(D1, {ev.PlanAxis.HEALTH: ev.Progress.IN_PROGRESS})
+    plan.review(D1, {ev.PlanAxis.WORK: ev.Progress.IN_PROGRESS})
     with pytest.raises(InvalidDates):
-        plan.review(D1 - dt.timedelta(days=1), {PlanAxis.WORK: Progress.STALLED})
+        plan.review(D1 - dt.timedelta(days=1), {ev.PlanAxis.WORK: ev.Progress.STALLED})
     assert len(plan.reviews) == 1
 
 
 def test_no_review_on_a_closed_plan() -> None:
     plan = open_plan(register())
-    plan.close(D1, PlanOutcome.TRANSFERRED)
+    plan.close(D1, ev.PlanOutcome.TRANSFERRED)
     with pytest.raises(InvalidTransition):
-        plan.review(D2, {PlanAxis.WORK: Progress.ACHIEVED})
+        plan.review(D2, {ev.PlanAxis.WORK: ev.Progress.ACHIEVED})
 
 
-@pytest.mark.parametrize("outcome", list(PlanOutcome))
-def test_close_with_each_outcome(outcome: PlanOutcome) -> None:
+@pytest.mark.parametrize("outcome", list(ev.PlanOutcome))
+def test_close_with_each_outcome(outcome: ev.PlanOutcome) -> None:
     plan = open_plan(register())
     plan.events.clear()
-    reason = InterruptionReason.LOST_CONTACT if outcome is PlanOutcome.INTERRUPTED else None
+    reason = ev.InterruptionReason.LOST_CONTACT if outcome is ev.PlanOutcome.INTERRUPTED else None
     plan.close(D2, outcome, reason)
     assert (plan.status, plan.closed_on, plan.outcome) == (PlanStatus.CLOSED, D2, outcome)
     assert plan.events == [
-        PlanClosed(plan_id=plan.plan_id, closed_on=D2, outcome=outcome, interruption_reason=reason)
+        ev.PlanClosed(
+            plan_id=plan.plan_id, closed_on=D2, outcome=outcome, interruption_reason=reason
+        )
     ]
 
 
 def test_a_plan_closes_once() -> None:
     plan = open_plan(register())
-    plan.close(D1, PlanOutcome.COMPLETED_AUTONOMY_REACHED)
+    plan.close(D1, ev.PlanOutcome.COMPLETED_AUTONOMY_REACHED)
     plan.events.clear()
     with pytest.raises(InvalidTransition):
-        plan.close(D2, PlanOutcome.COMPLETED_PARTLY)
+        plan.close(D2, ev.PlanOutcome.COMPLETED_PARTLY)
     assert (plan.closed_on, plan.outcome, plan.events) == (
         D1,
-        PlanOutcome.COMPLETED_AUTONOMY_REACHED,
+        ev.PlanOutcome.COMPLETED_AUTONOMY_REACHED,
         [],
     )
 
@@ -489,19 +487,19 @@ def test_a_plan_closes_once() -> None:
 def test_a_plan_cannot_close_before_it_opened_or_its_last_review() -> None:
     plan = open_plan(register(), opened_on=D1)
     with pytest.raises(InvalidDates):
-        plan.close(D0, PlanOutcome.COMPLETED_PARTLY)
-    plan.review(D2, {PlanAxis.WORK: Progress.ACHIEVED})
+        plan.close(D0, ev.PlanOutcome.COMPLETED_PARTLY)
+    plan.review(D2, {ev.PlanAxis.WORK: ev.Progress.ACHIEVED})
     with pytest.raises(InvalidDates):
-        plan.close(D1, PlanOutcome.COMPLETED_PARTLY)
+        plan.close(D1, ev.PlanOutcome.COMPLETED_PARTLY)
     assert plan.is_open
-    plan.close(D2, PlanOutcome.COMPLETED_PARTLY)
+    plan.close(D2, ev.PlanOutcome.COMPLETED_PARTLY)
     assert not plan.is_open
 
 
 def test_interruption_reason_goes_with_interrupted_only() -> None:
     plan = open_plan(register())
     with pytest.raises(InvalidValue):
-        plan.close(D1, PlanOutcome.INTERRUPTED)
+        plan.close(D1, ev.PlanOutcome.INTERRUPTED)
     with pytest.raises(InvalidValue):
-        plan.close(D1, PlanOutcome.COMPLETED_PARTLY, InterruptionReason.OTHER)
-    assert plan.is_open and plan.events and isinstance(plan.events[-1], PlanOpened)
+        plan.close(D1, ev.PlanOutcome.COMPLETED_PARTLY, ev.InterruptionReason.OTHER)
+    assert plan.is_open and plan.events and isinstance(plan.events[-1], ev.PlanOpened)

@@ -7,20 +7,8 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from franoi_cases.domain import model
 from franoi_cases.domain.duplicates import DuplicateReason, duplicate_reasons, similar_name
-from franoi_cases.domain.model import (
-    Consent,
-    ConsentScope,
-    Documents,
-    Identity,
-    IndividualPlan,
-    InvalidDates,
-    InvalidTransition,
-    InvalidValue,
-    Person,
-    PersonAlreadyRegistered,
-    PossibleDuplicate,
-)
 from franoi_cases.domain.names import WordMatch
 from franoi_cases.domain.tasks import DueBadge, Task, TaskStatus, due_badge
 from franoi_common.pseudonym import person_ref
@@ -32,10 +20,10 @@ AT = dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.UTC)
 KEY = b"test-pseudonym-key-0123456789"
 
 
-def person(**kwargs: Any) -> Person:
+def person(**kwargs: Any) -> model.Person:
     args: dict[str, Any] = {
         "person_id": uuid4(),
-        "identity": Identity(
+        "identity": model.Identity(
             given_names="Amina",
             family_name="Diallo",
             born_on=dt.date(1995, 2, 3),
@@ -45,14 +33,14 @@ def person(**kwargs: Any) -> Person:
         ),
         "registered_on": TODAY,
         "pseudonymise": lambda identifier: person_ref(identifier, KEY),
-        "documents": Documents("DLLMNA95B43Z319K"),
+        "documents": model.Documents("DLLMNA95B43Z319K"),
     }
     args.update(kwargs)
-    return Person.register(**args)
+    return model.Person.register(**args)
 
 
-def plan(**changes: Any) -> IndividualPlan:
-    opened = IndividualPlan.open(
+def plan(**changes: Any) -> model.IndividualPlan:
+    opened = model.IndividualPlan.open(
         plan_id=uuid4(),
         person=person(),
         person_plans=[],
@@ -67,7 +55,7 @@ def plan(**changes: Any) -> IndividualPlan:
     return opened
 
 
-def task(the_plan: IndividualPlan | None = None, **kwargs: Any) -> Task:
+def task(the_plan: model.IndividualPlan | None = None, **kwargs: Any) -> Task:
     args: dict[str, Any] = {
         "task_id": uuid4(),
         "plan": the_plan or plan(),
@@ -79,8 +67,8 @@ def task(the_plan: IndividualPlan | None = None, **kwargs: Any) -> Task:
     return Task.add(**args)
 
 
-def consent(given_on: dt.date = TODAY, *scopes: ConsentScope) -> Consent:
-    return Consent(given_on, scopes or (ConsentScope.PROCESSING,), "test-user", AT)
+def consent(given_on: dt.date = TODAY, *scopes: model.ConsentScope) -> model.Consent:
+    return model.Consent(given_on, scopes or (model.ConsentScope.PROCESSING,), "test-user", AT)
 
 
 # --- due badges --------------------------------------------------------------------------
@@ -119,36 +107,36 @@ def test_a_task_belongs_to_its_plans_person_and_checks_its_values() -> None:
     added = task(the_plan, title="  Call   the landlord ", axis=PlanAxis.HOUSING)
     assert (added.plan_id, added.person_id) == (the_plan.plan_id, the_plan.person_id)
     assert added.title == "Call the landlord" and added.status is TaskStatus.OPEN
-    with pytest.raises(InvalidValue, match="does not cover"):
+    with pytest.raises(model.InvalidValue, match="does not cover"):
         task(the_plan, axis=PlanAxis.HEALTH)
-    with pytest.raises(InvalidDates, match="before the plan opened"):
+    with pytest.raises(model.InvalidDates, match="before the plan opened"):
         task(the_plan, due_on=the_plan.opened_on - dt.timedelta(days=1))
-    with pytest.raises(InvalidValue):
+    with pytest.raises(model.InvalidValue):
         task(the_plan, title="x" * 201)
-    with pytest.raises(InvalidValue):
+    with pytest.raises(model.InvalidValue):
         task(the_plan, title="bell\x07")
-    with pytest.raises(InvalidValue):
+    with pytest.raises(model.InvalidValue):
         task(the_plan, assignee=" ")
 
 
 def test_no_task_for_a_closed_plan() -> None:
     the_plan = plan()
     the_plan.close(TODAY, PlanOutcome.COMPLETED_PARTLY)
-    with pytest.raises(InvalidTransition, match="closed"):
+    with pytest.raises(model.InvalidTransition, match="closed"):
         task(the_plan)
 
 
 def test_a_task_is_done_once_and_a_repeat_changes_nothing() -> None:
     added = task()
-    with pytest.raises(InvalidDates):
+    with pytest.raises(model.InvalidDates):
         added.complete(TODAY + dt.timedelta(days=1), TODAY)
     assert added.status is TaskStatus.OPEN
     assert added.complete(TODAY - dt.timedelta(days=1), TODAY) is True
     assert (added.status, added.done_on) == (TaskStatus.DONE, TODAY - dt.timedelta(days=1))
     assert added.complete(TODAY - dt.timedelta(days=1), TODAY) is False  # the retry
-    with pytest.raises(InvalidTransition, match="done on"):
+    with pytest.raises(model.InvalidTransition, match="done on"):
         added.complete(TODAY, TODAY)
-    with pytest.raises(InvalidTransition, match="done on"):
+    with pytest.raises(model.InvalidTransition, match="done on"):
         added.cancel(None, TODAY)
     assert added.badge(TODAY + dt.timedelta(days=30)) is None
 
@@ -159,12 +147,12 @@ def test_a_task_is_cancelled_once_today_by_default() -> None:
     assert (added.status, added.cancelled_on) == (TaskStatus.CANCELLED, TODAY)
     assert added.cancel(None, TODAY + dt.timedelta(days=2)) is False  # a retry, later
     assert added.cancel(TODAY, TODAY) is False
-    with pytest.raises(InvalidTransition, match="cancelled on"):
+    with pytest.raises(model.InvalidTransition, match="cancelled on"):
         added.cancel(TODAY - dt.timedelta(days=1), TODAY)
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(model.InvalidTransition):
         added.complete(TODAY, TODAY)
     other = task()
-    with pytest.raises(InvalidDates):
+    with pytest.raises(model.InvalidDates):
         other.cancel(TODAY + dt.timedelta(days=1), TODAY)
 
 
@@ -172,41 +160,41 @@ def test_a_task_is_cancelled_once_today_by_default() -> None:
 
 
 def test_consent_at_registration_is_kept_in_scope_order() -> None:
-    given = consent(TODAY, ConsentScope.CONTACT, ConsentScope.PROCESSING)
+    given = consent(TODAY, model.ConsentScope.CONTACT, model.ConsentScope.PROCESSING)
     registered = person(consent=given)
     assert registered.consent is not None
-    assert registered.consent.scopes == (ConsentScope.PROCESSING, ConsentScope.CONTACT)
+    assert registered.consent.scopes == (model.ConsentScope.PROCESSING, model.ConsentScope.CONTACT)
     assert registered.consent.recorded_by == "test-user"
     assert person().consent is None
-    with pytest.raises(InvalidDates):
+    with pytest.raises(model.InvalidDates):
         person(consent=consent(TODAY + dt.timedelta(days=1)))
-    with pytest.raises(InvalidValue, match="twice"):
-        person(consent=consent(TODAY, ConsentScope.CONTACT, ConsentScope.CONTACT))
+    with pytest.raises(model.InvalidValue, match="twice"):
+        person(consent=consent(TODAY, model.ConsentScope.CONTACT, model.ConsentScope.CONTACT))
 
 
 def test_a_consent_change_is_recorded_unless_it_repeats_or_predates_the_last() -> None:
     registered = person(consent=consent(TODAY - dt.timedelta(days=10)))
     assert registered.record_consent(consent(TODAY - dt.timedelta(days=10)), TODAY) is False
-    withdrawn = Consent(TODAY, (), "someone-else", AT)
+    withdrawn = model.Consent(TODAY, (), "someone-else", AT)
     assert registered.record_consent(withdrawn, TODAY) is True
     assert registered.consent == withdrawn
-    with pytest.raises(InvalidDates, match="before"):
+    with pytest.raises(model.InvalidDates, match="before"):
         registered.record_consent(consent(TODAY - dt.timedelta(days=1)), TODAY)
-    with pytest.raises(InvalidDates):
+    with pytest.raises(model.InvalidDates):
         registered.record_consent(consent(TODAY + dt.timedelta(days=1)), TODAY)
     assert registered.consent == withdrawn
 
 
 def test_a_merge_keeps_the_survivors_consent_or_takes_the_duplicates() -> None:
-    given = consent(TODAY - dt.timedelta(days=3), ConsentScope.CONTACT)
-    survivor = person(documents=Documents())
-    duplicate = person(documents=Documents(), consent=given)
+    given = consent(TODAY - dt.timedelta(days=3), model.ConsentScope.CONTACT)
+    survivor = person(documents=model.Documents())
+    duplicate = person(documents=model.Documents(), consent=given)
     survivor.absorb(duplicate, [])
     assert survivor.consent == given and duplicate.consent is None
-    keeps = person(documents=Documents(), consent=consent())
-    keeps.absorb(person(documents=Documents(), consent=given), [])
+    keeps = person(documents=model.Documents(), consent=consent())
+    keeps.absorb(person(documents=model.Documents(), consent=given), [])
     assert keeps.consent == consent()
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(model.InvalidTransition):
         duplicate.record_consent(consent(), TODAY)
 
 
@@ -214,20 +202,20 @@ def test_a_merge_keeps_the_survivors_consent_or_takes_the_duplicates() -> None:
 
 
 def test_registration_checked_for_duplicates_needs_a_reason() -> None:
-    with pytest.raises(PossibleDuplicate, match="2 record") as refused:
+    with pytest.raises(model.PossibleDuplicate, match="2 record") as refused:
         person(possible_duplicates=2)
     assert "Amina" not in str(refused.value) and "Diallo" not in str(refused.value)
     kept = person(possible_duplicates=2, duplicate_reason="  Different mother,  same name ")
     assert kept.duplicate_reason == "Different mother, same name"
     assert person().duplicate_reason is None
     for bad in ("ok", "x" * 301, "bell\x07", "  a  "):
-        with pytest.raises(InvalidValue):
+        with pytest.raises(model.InvalidValue):
             person(duplicate_reason=bad)
 
 
 def test_the_same_document_stays_a_hard_refusal_even_with_a_reason() -> None:
     holder = person()
-    with pytest.raises(PersonAlreadyRegistered):
+    with pytest.raises(model.PersonAlreadyRegistered):
         person(holders_of_documents=[holder], duplicate_reason="Another Amina Diallo")
 
 

@@ -12,6 +12,7 @@ from franoi_common.persons import stand_in_ref as ref
 from franoi_common.testing import days
 from franoi_contracts import employment as ev
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
+from franoi_employment.domain import work
 from franoi_employment.domain.model import (
     Assessment,
     Consultation,
@@ -30,15 +31,6 @@ from franoi_employment.domain.model import (
     check_label,
     first_contact,
 )
-from franoi_employment.domain.work import (
-    CompanyAgreement,
-    Enrolment,
-    EnrolmentStatus,
-    Hire,
-    HireStatus,
-    Internship,
-    InternshipStatus,
-)
 
 D0, D1, D2, D3 = days("2025-01-10", "2025-03-01", "2025-08-31", "2025-09-15")
 
@@ -50,7 +42,7 @@ def person(name: str = "amina") -> Person:
 AMINA, BOBO = person("amina"), person("bobo")
 
 
-def make_agreement(**kwargs: Any) -> CompanyAgreement:
+def make_agreement(**kwargs: Any) -> work.CompanyAgreement:
     args: dict[str, Any] = {
         "company_agreement_id": uuid4(),
         "company_name": "Ristorante Da Mario s.r.l.",
@@ -59,20 +51,20 @@ def make_agreement(**kwargs: Any) -> CompanyAgreement:
         "signed_on": D0,
     }
     args.update(kwargs)
-    agreement = CompanyAgreement.sign(**args)
+    agreement = work.CompanyAgreement.sign(**args)
     agreement.events.clear()
     return agreement
 
 
 def start_internship(
     who: Person = AMINA,
-    agreement: CompanyAgreement | None = None,
+    agreement: work.CompanyAgreement | None = None,
     *,
     started_on: dt.date = D1,
     planned_end_on: dt.date = D2,
-    others: list[Internship] | None = None,
+    others: list[work.Internship] | None = None,
     **kwargs: Any,
-) -> Internship:
+) -> work.Internship:
     args: dict[str, Any] = {
         "internship_id": uuid4(),
         "person": who,
@@ -84,7 +76,7 @@ def start_internship(
         "person_internships": others or [],
     }
     args.update(kwargs)
-    return Internship.start(**args)
+    return work.Internship.start(**args)
 
 
 def assessment(**kwargs: Any) -> Assessment:
@@ -107,7 +99,7 @@ def hire(
     started_on: dt.date = D3,
     first_contact_on: dt.date | None = D0,
     **kwargs: Any,
-) -> Hire:
+) -> work.Hire:
     args: dict[str, Any] = {
         "contract_type": ev.ContractType.FIXED_TERM,
         "weekly_hours": 30,
@@ -116,7 +108,7 @@ def hire(
     }
     args.update(kwargs)
     args.update(started_on=started_on, first_contact_on=first_contact_on)
-    return Hire.record(uuid4(), who, **args)
+    return work.Hire.record(uuid4(), who, **args)
 
 
 # --- persons -------------------------------------------------------------------------
@@ -323,7 +315,7 @@ def test_assessment_values_checked(changes: dict[str, Any]) -> None:
 
 def test_sign_agreement_keeps_the_name_out_of_the_event() -> None:
     aid = uuid4()
-    agreement = CompanyAgreement.sign(aid, "  Hotel Bella Vista  ", "I", 4, D0, D3)
+    agreement = work.CompanyAgreement.sign(aid, "  Hotel Bella Vista  ", "I", 4, D0, D3)
     assert agreement.company_name == "Hotel Bella Vista"
     assert agreement.events == [
         ev.CompanyAgreementSigned(
@@ -365,7 +357,7 @@ def test_end_agreement_once_and_not_before_signing() -> None:
 # --- training enrolments -------------------------------------------------------------
 
 
-def enrol(**kwargs: Any) -> Enrolment:
+def enrol(**kwargs: Any) -> work.Enrolment:
     args: dict[str, Any] = {
         "enrolment_id": uuid4(),
         "person": AMINA,
@@ -377,7 +369,7 @@ def enrol(**kwargs: Any) -> Enrolment:
         "ends_on": dt.date(2025, 3, 3),
     }
     args.update(kwargs)
-    return Enrolment.enrol(**args)
+    return work.Enrolment.enrol(**args)
 
 
 def test_enrol_then_complete() -> None:
@@ -396,7 +388,7 @@ def test_enrol_then_complete() -> None:
     assert enrolment.events[-1] == ev.EnrolmentCompleted(
         enrolment_id=enrolment.enrolment_id, completed_on=dt.date(2025, 3, 3)
     )
-    assert enrolment.status is EnrolmentStatus.COMPLETED
+    assert enrolment.status is work.EnrolmentStatus.COMPLETED
     with pytest.raises(InvalidTransition):
         enrolment.drop(dt.date(2025, 3, 4))
 
@@ -409,7 +401,7 @@ def test_drop_enrolment_once_and_not_before_start() -> None:
     assert enrolment.events[-1] == ev.EnrolmentDropped(
         enrolment_id=enrolment.enrolment_id, dropped_on=D1
     )
-    assert (enrolment.status, enrolment.closed_on) == (EnrolmentStatus.DROPPED, D1)
+    assert (enrolment.status, enrolment.closed_on) == (work.EnrolmentStatus.DROPPED, D1)
     with pytest.raises(InvalidTransition):
         enrolment.complete(D2)
     assert len(enrolment.events) == 2
@@ -500,7 +492,7 @@ def test_extend_and_end_internship() -> None:
     assert internship.events[-1] == ev.InternshipEnded(
         internship_id=internship.internship_id, ended_on=D3
     )
-    assert (internship.status, internship.ended_on) == (InternshipStatus.ENDED, D3)
+    assert (internship.status, internship.ended_on) == (work.InternshipStatus.ENDED, D3)
     with pytest.raises(InvalidTransition):
         internship.end(dt.date(2025, 9, 16))
     with pytest.raises(InvalidTransition):
@@ -573,7 +565,7 @@ def test_record_hire_in_a_sector() -> None:
         )
     ]
     assert (job.status, job.company_agreement_id, job.internship_id) == (
-        HireStatus.ACTIVE,
+        work.HireStatus.ACTIVE,
         None,
         None,
     )
@@ -682,7 +674,7 @@ def test_end_hire_once() -> None:
     with pytest.raises(InvalidTransition):
         job.end(dt.date(2026, 3, 15), ev.HireEndReason.OTHER)
     assert (job.status, job.end_reason, len(job.events)) == (
-        HireStatus.ENDED,
+        work.HireStatus.ENDED,
         ev.HireEndReason.CONTRACT_EXPIRED,
         2,
     )
