@@ -20,6 +20,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from franoi_projection.domain.indicators import BY_ID, KEY_NUMBERS
+from franoi_projection.domain.indicators.model import Unit
+
 #: The months of a project year, weighted: August and the Christmas weeks are quiet.
 SEASON = {
     1: 0.9,
@@ -55,43 +58,20 @@ ANYWHERE = ("F205", "L219", "L781")
 #: smaller, so the network view shows partners of different weight.
 DEFAULT_SIZES = (1.0, 0.6, 0.8, 0.5, 0.7)
 
-#: The key numbers a plan tallies exactly: what it records adds up to them over the demo's
-#: span. The journeys' figures (first contacts, autonomy, returns) depend on the order of
-#: a person's records across axes and partners: the plan makes them occur, the projection
-#: computes them.
-TALLIED = (
-    "events_accesses",
-    "employment_job_consultations",
-    "employment_orientation_participants",
-    "employment_training_participants",
-    "employment_hires",
-    "hosting_requests_submitted",
-    "employment_savings_consultations",
-    "employment_financial_education_participants",
-    "employment_school_pupils",
-    "housing_requests_submitted",
-    "housing_requests_satisfied",
-    "housing_requests_unsatisfied",
-    "housing_units_available",
-    "housing_persons_housed",
-    "housing_exits_to_autonomy",
-    "events_held",
-    "events_participants",
-    "events_socialisation_labs",
-    "events_socialisation_lab_participants",
-    "events_community_labs",
-    "events_community_lab_beneficiaries",
-    "cases_plans_opened",
-    "cases_plans_completed",
-    "cases_plans_autonomy_reached",
-    "hosting_stays_started",
-    "housing_leases_signed",
+_JOURNEYS = "journeys"
+TALLIED = tuple(
+    k for k in KEY_NUMBERS if BY_ID[k].axis != _JOURNEYS and BY_ID[k].unit is not Unit.RATE
 )
-#: Rates the plan tallies as numerator over denominator.
+"""The key numbers a plan tallies exactly: what it records adds up to them over the demo's
+span. The journeys' figures (first contacts, autonomy, returns) depend on the order of a
+person's records across axes and partners: the plan makes them occur, the projection
+computes them."""
 RATES = {
-    "housing_satisfaction_rate": ("housing_requests_satisfied", "housing_requests_decided"),
-    "hosting_satisfaction_rate": ("hosting_requests_satisfied", "hosting_requests_decided"),
+    k: (str(BY_ID[k].numerator), str(BY_ID[k].denominator))
+    for k in KEY_NUMBERS
+    if BY_ID[k].axis != _JOURNEYS and BY_ID[k].unit is Unit.RATE
 }
+"""Rates the plan tallies as numerator over denominator."""
 
 
 @dataclass(frozen=True)
