@@ -1,4 +1,4 @@
-"""``franoi-bench``: its four benchmarks and their options, and the pipeline, the views and
+"""``franoi-bench``: its five benchmarks and their options, and the pipeline, the views and
 the search benchmarks in small runs on the session's PostgreSQL (the desk's:
 ``test_bench_desk.py``). Each run checks what it measures as it goes (every event applied
 once, each answer's total equal to its raw baseline's); here, that the report holds every
@@ -10,14 +10,14 @@ import pytest
 from franoi_benchmarks import cli, pipeline, search, views
 
 
-def test_franoi_bench_offers_the_four_benchmarks(capsys: pytest.CaptureFixture[str]) -> None:
+def test_franoi_bench_offers_the_five_benchmarks(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         cli.main(["--help"])
     assert exited.value.code == 0
     shown = capsys.readouterr().out
-    for name in ("pipeline", "views", "search", "desk"):
+    for name in ("pipeline", "views", "search", "desk", "outbox"):
         assert name in shown
-    assert set(cli.BENCHMARKS) == {"pipeline", "views", "search", "desk"}
+    assert set(cli.BENCHMARKS) == {"pipeline", "views", "search", "desk", "outbox"}
 
 
 def test_each_benchmark_keeps_its_options_and_has_a_quick_run() -> None:
@@ -28,6 +28,7 @@ def test_each_benchmark_keeps_its_options_and_has_a_quick_run() -> None:
         "views": ["--events", "--repeats"],
         "search": ["--persons", "--others", "--queries", "--warmup", "--seed"],
         "desk": ["--persons", "--records", "--requests", "--warmup", "--services", "--seed"],
+        "outbox": ["--entries", "--services", "--chromium"],
     }  # fmt: skip
     for name, benchmark in cli.BENCHMARKS.items():
         shown = benchmark.parser().format_help()

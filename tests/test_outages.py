@@ -506,7 +506,7 @@ async def test_the_projections_consumer_resumes_after_its_database_restarts(
             body = answer.json()
             return body if body["processed_since_start"] >= total else None
 
-        status = await eventually(reported, timeout_s=30, interval_s=0.5)
+        status = await eventually(reported, timeout_s=60, interval_s=0.5)
         assert status["events_processed"] == total
         assert status["assigned_partitions"] >= 1
         [instance] = status["consumers"]
