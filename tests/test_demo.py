@@ -190,6 +190,7 @@ async def test_the_pages_show_the_demo(network: Network, browser: Browser) -> No
         await expect(page.get_by_role("heading", level=1)).to_have_text("I miei casi")
         # The demo's plans are followed by named workers: hers are on her desk.
         await expect(page.locator("main")).not_to_contain_text("Nessun progetto aperto a tuo nome")
+        await expect(page.locator("main")).not_to_contain_text("Nessuna attività aperta a tuo nome")
         await page.wait_for_load_state("networkidle")
         shots.append(SCREENSHOTS / "demo-desk-it.png")
         await page.screenshot(path=str(shots[-1]), full_page=True)

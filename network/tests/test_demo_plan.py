@@ -88,3 +88,15 @@ def test_scale_makes_the_history_larger() -> None:
     small = plan_network(PARTNERS, today=TODAY, scale=0.2, seed=1)
     large = plan_network(PARTNERS, today=TODAY, scale=0.8, seed=1)
     assert large.total_calls > 3 * small.total_calls
+
+
+def test_plans_and_their_tasks_are_followed_by_the_demos_named_workers() -> None:
+    from franoi_network.demo.people import WORKERS
+
+    plan = plan_network(PARTNERS, today=TODAY, scale=0.3, seed=4)
+    calls = [c for cs in plan.calls.values() for c in cs]
+    plans = [c.body for c in calls if c.path == "/v1/plans"]
+    tasks = [c.body for c in calls if c.path.endswith("/tasks")]
+    assert plans and tasks
+    assert {b["key_worker"] for b in plans} == set(WORKERS)
+    assert {b["assignee"] for b in tasks} <= set(WORKERS)

@@ -452,23 +452,21 @@ class IdempotentConsumer(BackgroundWorker):
         careful: bool,
     ) -> _Attempt:
         attempt = _Attempt(dead=list(rejected))
+        counted = False
         async with self._connection() as conn:
-            transaction = conn.transaction()
-            await transaction.start()
             try:
-                await self._write(conn, attempt, batch, sources, careful)
-                # Dead letters reach their topic before their rows commit (a retried batch may
-                # publish one twice); the counters move with the commit, not after it.
-                await self._publish_dead_letters(attempt.dead)
-                self._count(attempt, 1)
-                try:
-                    await transaction.commit()
-                except BaseException:
-                    self._count(attempt, -1)
-                    raise
+                # A managed transaction: rolled back on any exit but its commit, cancellation
+                # at shutdown included, so no connection goes back to the pool inside one.
+                async with conn.transaction():
+                    await self._write(conn, attempt, batch, sources, careful)
+                    # Dead letters reach their topic before their rows commit (a retried batch
+                    # may publish one twice); the counters move with the commit, not after it.
+                    await self._publish_dead_letters(attempt.dead)
+                    self._count(attempt, 1)
+                    counted = True
             except BaseException:
-                with contextlib.suppress(Exception):  # nothing to roll back after a commit
-                    await transaction.rollback()
+                if counted:  # the commit failed
+                    self._count(attempt, -1)
                 raise
         return attempt
 

@@ -263,6 +263,7 @@ def close_plans(pl: PartnerPlanner, leaving: list[tuple[Person, dt.date]]) -> No
                         "task_id": pl.uuid(),
                         "title": pl.rng.choice(TASKS),
                         "due_on": due.isoformat(),
+                        "assignee": person.key_worker,
                     },
                 )
             continue
