@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Self
 from uuid import UUID
 
+from franoi_common.agreements import EndAgreement as EndAgreement
 from franoi_common.person_requests import WithdrawRequest as WithdrawRequest
 from franoi_common.persons import ClientId, Command, Day, Label, PersonInput
 from franoi_contracts.base import AgeBand, MunicipalityCode, ProtectionStatus, Sex
