@@ -23,13 +23,22 @@ so is the query of the active periods of a unit, a family or a person (:func:`ac
 
     extend_placement = extending(Placement, ExtendPlacement)
     await active(repository, Placement, partner_id, unit_id=unit_id)
+
+Rules of one at a time (one placement per person, a unit's beds, a family's rooms) hold on
+the dates the periods concern, not on today: a period covers the days from its start to its
+actual end, the day it ended excluded (that day is free for the next one: a move), and every
+day from its start while it has not ended. :func:`overlapping` loads the periods of a unit, a
+family or a person that share a day with a new one (history may be recorded in any order);
+:func:`check_one_at_a_time` refuses one that shares a day with another of the same person,
+:func:`busiest_day` finds the day they add up the most (beds, rooms). Ending a period only
+shortens it, so it never makes an overlap; moving the planned end does not change its days.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
@@ -58,6 +67,29 @@ class Period(Aggregate):
     @property
     def is_active(self) -> bool:
         return self.status is self.ACTIVE
+
+    @property
+    def period_id(self) -> UUID:
+        """The period's id (a ``Placement``'s ``placement_id``)."""
+        found: UUID = getattr(self, _words(type(self))[-1] + "_id")
+        return found
+
+    @property
+    def dates(self) -> str:
+        """Its days in words: "from 2019-06-01" while open, "from … to …" once ended."""
+        until = "" if self.ended_on is None else f" to {self.ended_on}"
+        return f"from {self.started_on}{until}"
+
+    def described(self) -> str:
+        """The period for a refusal: its kind, its id and its dates ("active placement …
+        from 2019-06-01", "placement … from 2019-02-01 to 2019-05-01")."""
+        active = "active " if self.ended_on is None else ""
+        return f"{active}{_name(self)} {self.period_id} {self.dates}"
+
+    def overlaps(self, started_on: dt.date, ended_on: dt.date | None) -> bool:
+        """Whether the period shares a day with the days from ``started_on`` to
+        ``ended_on`` (that day excluded; None: open)."""
+        return overlap(self.started_on, self.ended_on, started_on, ended_on)
 
     def check_active(self) -> None:
         """Refuse a change of a period that has ended."""
@@ -108,6 +140,83 @@ async def active(repository: Repository, cls: type[Q], partner_id: str, **equal:
     person's...), oldest first."""
     return await repository.find(
         cls, partner_id, oldest_first_by="started_on", status=cls.ACTIVE, **equal
+    )
+
+
+def overlap(
+    start: dt.date, end: dt.date | None, other_start: dt.date, other_end: dt.date | None
+) -> bool:
+    """Whether two spans of days (each from its start to its end excluded; an end of None:
+    open) share a day. Touching spans (one ends the day the other starts) do not."""
+    return (other_end is None or start < other_end) and (end is None or other_start < end)
+
+
+def check_one_at_a_time(
+    others: Iterable[Period],
+    started_on: dt.date,
+    ended_on: dt.date | None,
+    refusal: Callable[[str], Exception],
+    whose: str = "the person",
+) -> None:
+    """Refuse (``refusal(message)``) a period of one person from ``started_on`` to
+    ``ended_on`` that shares a day with one of ``others`` (the person's periods), naming
+    the first such one and its dates."""
+    for other in sorted(others, key=lambda p: p.started_on):
+        if other.overlaps(started_on, ended_on):
+            raise refusal(f"{whose} already has the {other.described()}")
+
+
+def busiest_day(
+    periods: Iterable[Q],
+    started_on: dt.date,
+    ended_on: dt.date | None,
+    size: Callable[[Q], int] = lambda period: 1,
+) -> tuple[int, dt.date, list[Q]]:
+    """Of the days from ``started_on`` to ``ended_on`` (excluded; None: open), the one on
+    which ``periods`` take the most (each its ``size``: a household's beds, one room): what
+    they take then, that day (the earliest of the busiest) and the periods covering it."""
+    within = [p for p in periods if p.overlaps(started_on, ended_on)]
+    best: tuple[int, dt.date, list[Q]] = (0, started_on, [])
+    # what is taken changes only on a start: the busiest day is one of them (or the first)
+    for day in sorted({started_on, *(p.started_on for p in within if p.started_on > started_on)}):
+        covering = [p for p in within if p.overlaps(day, day + dt.timedelta(days=1))]
+        taken = sum(size(p) for p in covering)
+        if taken > best[0]:
+            best = (taken, day, covering)
+    return best
+
+
+async def overlapping(
+    repository: Repository,
+    cls: type[Q],
+    partner_id: str,
+    started_on: dt.date,
+    ended_on: dt.date | None,
+    **equal: Any,
+) -> list[Q]:
+    """The partner's periods of ``cls`` whose columns equal ``equal`` (a unit's, a
+    person's...) and that share a day with the days from ``started_on`` to ``ended_on``
+    (excluded; None: open), oldest first."""
+    return await repository.find(
+        cls,
+        partner_id,
+        oldest_first_by="started_on",
+        where=[
+            "(ended_on IS NULL OR ended_on > $2)",
+            "($3::date IS NULL OR started_on < $3::date)",
+        ],
+        where_args=[started_on, ended_on],
+        **equal,
+    )
+
+
+async def lock_person(repository: Repository, cls: type[Period], partner_id: str, ref: str) -> None:
+    """Serialise, until the transaction ends, the commands that record a period of ``cls``
+    for one person (the one-at-a-time rule reads the person's periods, then writes)."""
+    await repository.conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))",
+        repository.table(cls).name,
+        f"{partner_id}/{ref}",
     )
 
 

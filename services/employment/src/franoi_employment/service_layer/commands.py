@@ -136,6 +136,9 @@ class StartInternship(AboutAPerson):
     planned_end_on: Day
     monthly_stipend_eur: StipendEur
     stipend_paid_by: StipendPayer
+    ended_on: Day | None = Field(
+        None, description="An internship of the past recorded at once: the day it ended"
+    )
 
 
 class ExtendInternship(Command):

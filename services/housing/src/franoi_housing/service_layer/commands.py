@@ -87,6 +87,16 @@ class StartPlacement(PersonInput):
     sex: Sex
     age_band: AgeBand
     protection_status: ProtectionStatus
+    ended_on: Day | None = Field(
+        None, description="A placement of the past recorded at once: the day it ended"
+    )
+    exit_outcome: ExitOutcome | None = Field(None, description="With ended_on: how it ended")
+
+    @model_validator(mode="after")
+    def _end_with_its_outcome(self) -> Self:
+        if (self.ended_on is None) != (self.exit_outcome is None):
+            raise ValueError("give ended_on and exit_outcome together, or neither")
+        return self
 
 
 class ExtendPlacement(Command):
