@@ -654,7 +654,8 @@ async def test_history_recorded_in_any_order_on_the_dates_it_concerns(housing: H
     assert before_that["status"] == "ended"
     # an end without its outcome, or one before the start, is refused before anything
     no_outcome = placement_body(other["unit_id"], "VRDGPP60B02F205X", ended_on="2019-03-01")
-    await api.call("POST", "/v1/placements", no_outcome, status=422)
+    invalid = await api.call("POST", "/v1/placements", no_outcome, status=422)
+    assert "exit_outcome together" in invalid["errors"][0]["msg"], invalid
     backwards = placement_body(
         other["unit_id"], "VRDGPP60B02F205X", started_on="2019-03-01", ended_on="2019-02-01",
         exit_outcome="other_project",

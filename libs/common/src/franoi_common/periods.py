@@ -39,8 +39,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
 from franoi_contracts.base import DomainEvent
@@ -51,6 +52,7 @@ from franoi_common.domain import Aggregate, Checks
 from franoi_common.repository import Repository
 
 Q = TypeVar("Q", bound="Period")
+S = TypeVar("S", bound="Spanned")
 P = TypeVar("P", bound="PlannedPeriod")
 
 
@@ -103,6 +105,33 @@ class Period(Aggregate):
         self.CHECKS.not_before(
             on, self.started_on, f"{article} {name} cannot end before it started"
         )
+
+
+class Spanned(Protocol):
+    """What takes a place from a day on: a period, or what holds a place without being one
+    (:class:`Held`)."""
+
+    @property
+    def started_on(self) -> dt.date: ...
+
+    def overlaps(self, started_on: dt.date, ended_on: dt.date | None) -> bool: ...
+
+    def described(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Held:
+    """A place held from a day on, open, by what is not a period (an accepted match waiting
+    for its stay holds a family's room): ``described`` names it in a refusal."""
+
+    started_on: dt.date
+    described_as: str
+
+    def overlaps(self, started_on: dt.date, ended_on: dt.date | None) -> bool:
+        return overlap(self.started_on, None, started_on, ended_on)
+
+    def described(self) -> str:
+        return self.described_as
 
 
 class PlannedPeriod(Period):
@@ -167,16 +196,16 @@ def check_one_at_a_time(
 
 
 def busiest_day(
-    periods: Iterable[Q],
+    periods: Iterable[S],
     started_on: dt.date,
     ended_on: dt.date | None,
-    size: Callable[[Q], int] = lambda period: 1,
-) -> tuple[int, dt.date, list[Q]]:
+    size: Callable[[S], int] = lambda period: 1,
+) -> tuple[int, dt.date, list[S]]:
     """Of the days from ``started_on`` to ``ended_on`` (excluded; None: open), the one on
     which ``periods`` take the most (each its ``size``: a household's beds, one room): what
     they take then, that day (the earliest of the busiest) and the periods covering it."""
     within = [p for p in periods if p.overlaps(started_on, ended_on)]
-    best: tuple[int, dt.date, list[Q]] = (0, started_on, [])
+    best: tuple[int, dt.date, list[S]] = (0, started_on, [])
     # what is taken changes only on a start: the busiest day is one of them (or the first)
     for day in sorted({started_on, *(p.started_on for p in within if p.started_on > started_on)}):
         covering = [p for p in within if p.overlaps(day, day + dt.timedelta(days=1))]

@@ -164,6 +164,16 @@ class StartStay(Command):
     sex: Sex
     age_band: AgeBand
     protection_status: ProtectionStatus
+    ended_on: Day | None = Field(
+        None, description="A stay of the past recorded at once: the day it ended"
+    )
+    outcome: StayOutcome | None = Field(None, description="With ended_on: how it ended")
+
+    @model_validator(mode="after")
+    def _end_with_its_outcome(self) -> Self:
+        if (self.ended_on is None) != (self.outcome is None):
+            raise ValueError("give ended_on and outcome together, or neither")
+        return self
 
 
 class ExtendStay(Command):
