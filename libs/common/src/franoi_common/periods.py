@@ -41,14 +41,15 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Annotated, Any, ClassVar, Protocol, Self, TypeVar
 from uuid import UUID
 
 from franoi_contracts.base import DomainEvent
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, model_validator
 
 from franoi_common.commands import PartnerServices, changes
 from franoi_common.domain import Aggregate, Checks
+from franoi_common.persons import Day
 from franoi_common.repository import Repository
 
 Q = TypeVar("Q", bound="Period")
@@ -151,6 +152,28 @@ class PlannedPeriod(Period):
         self.record_event(self.EXTENDED)
 
 
+EndedOn = Annotated[
+    Day | None, Field(description="A period of the past recorded at once: the day it ended")
+]
+"""The end a command starting a period may carry, to record a period of the past at once."""
+
+
+class EndedAtOnce(BaseModel):
+    """A command starting a period that may carry its end (``ended_on: EndedOn = None``)
+    and, with it, what the end needs (``END_NEEDS``: an exit outcome...): given together or
+    not at all."""
+
+    END_NEEDS: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _end_with_what_it_needs(self) -> Self:
+        ended = getattr(self, "ended_on", None) is not None
+        for name in self.END_NEEDS:
+            if ended != (getattr(self, name) is not None):
+                raise ValueError(f"give ended_on and {name} together, or neither")
+        return self
+
+
 def extending(
     cls: type[P], command: type[BaseModel]
 ) -> Callable[[PartnerServices, str, UUID, Any], Awaitable[P]]:
@@ -176,8 +199,10 @@ def overlap(
     start: dt.date, end: dt.date | None, other_start: dt.date, other_end: dt.date | None
 ) -> bool:
     """Whether two spans of days (each from its start to its end excluded; an end of None:
-    open) share a day. Touching spans (one ends the day the other starts) do not."""
-    return (other_end is None or start < other_end) and (end is None or other_start < end)
+    open) share a day. Touching spans (one ends the day the other starts) do not, nor does
+    a span that ends the day it starts (it covers no day)."""
+    ends = [day for day in (end, other_end) if day is not None]
+    return not ends or max(start, other_start) < min(ends)
 
 
 def check_one_at_a_time(

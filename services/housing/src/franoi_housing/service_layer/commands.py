@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Self
 from uuid import UUID
 
+from franoi_common.periods import EndedAtOnce, EndedOn
 from franoi_common.person_requests import WithdrawRequest as WithdrawRequest
 from franoi_common.persons import ClientId, Command, Day, Label, PersonInput
 from franoi_contracts.base import AgeBand, MunicipalityCode, ProtectionStatus, Sex
@@ -77,7 +78,7 @@ class DeclareUnsatisfied(Command):
     reason: UnsatisfiedReason
 
 
-class StartPlacement(PersonInput):
+class StartPlacement(PersonInput, EndedAtOnce):
     placement_id: ClientId = None
     unit_id: UUID
     request_id: UUID | None = Field(None, description="The request this placement satisfies")
@@ -87,16 +88,10 @@ class StartPlacement(PersonInput):
     sex: Sex
     age_band: AgeBand
     protection_status: ProtectionStatus
-    ended_on: Day | None = Field(
-        None, description="A placement of the past recorded at once: the day it ended"
-    )
+    ended_on: EndedOn = None
     exit_outcome: ExitOutcome | None = Field(None, description="With ended_on: how it ended")
 
-    @model_validator(mode="after")
-    def _end_with_its_outcome(self) -> Self:
-        if (self.ended_on is None) != (self.exit_outcome is None):
-            raise ValueError("give ended_on and exit_outcome together, or neither")
-        return self
+    END_NEEDS = ("exit_outcome",)
 
 
 class ExtendPlacement(Command):
