@@ -726,6 +726,38 @@ async def test_concurrent_placements_cannot_overfill_a_unit_or_double_place(
     )
     assert placed == 1
 
+    # placements of the past, recorded with their ends at once for one person in five units
+    # together: no unique index sees ended ones, the lock on the person serialises them
+    since = await housing.db.fetchval("SELECT max(id) FROM outbox")
+    past = {
+        "started_on": day(-50), "ended_on": day(-40), "exit_outcome": "other_project",
+    }  # fmt: skip
+    responses = await asyncio.gather(
+        *(
+            housing.service.client.post(
+                "/v1/placements",
+                json=placement_body(unit_id, "FRNCRL75C03L219Z", **past),
+                headers=api.headers,
+            )
+            for unit_id in units
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 4, [
+        r.text for r in responses
+    ]
+    winner = next(r.json() for r in responses if r.status_code == 201)
+    assert all(
+        winner["placement_id"] in r.json()["detail"] for r in responses if r.status_code == 409
+    )
+    await api.check_events(
+        since,
+        [
+            ("placement.started", winner["placement_id"]),
+            ("placement.ended", winner["placement_id"]),
+        ],
+        winner,
+    )
+
 
 # --- bad input ---------------------------------------------------------------------------
 
