@@ -700,3 +700,12 @@ def test_ending_only_shortens_a_placement() -> None:
     past(unit, BOBO, 1, FEB, MAY, unit_placements=[later])
     later.end(SEP, ExitOutcome.OTHER_PROJECT)
     assert not later.overlaps(FEB, MAY)
+
+
+def test_a_withdrawn_unit_takes_only_placements_that_ended_by_its_withdrawal() -> None:
+    unit = make_unit(beds=2, available_from=FEB)
+    unit.withdraw(JUN)
+    assert past(unit, AMINA, 1, FEB, JUN).ended_on == JUN  # history before the withdrawal
+    for end in (None, SEP):
+        with pytest.raises(InvalidTransition, match="withdrawn on 2019-06-01"):
+            past(unit, BOBO, 1, FEB, end)

@@ -288,9 +288,13 @@ class HousingUnit(Aggregate):
         ``unit_placements`` and ``person_placements`` are the unit's and the person's
         placements the repository found sharing a day with the new one: the unit's beds on
         each day, and the person's other placement, refuse it. A given ``request`` must be
-        open and the same person's: it is marked satisfied.
+        open and the same person's: it is marked satisfied. A withdrawn unit takes only a
+        placement of the past that ended by its withdrawal.
         """
-        self._check_not_withdrawn()
+        _checks.allowed(
+            self.withdrawn_on is None or (ended_on is not None and ended_on <= self.withdrawn_on),
+            f"the unit was withdrawn on {self.withdrawn_on}",
+        )
         _checks.person_ref(person_ref)
         _checks.within("household_size", household_size, contract.HouseholdSize)
         _checks.not_before(
