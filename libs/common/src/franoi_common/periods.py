@@ -251,16 +251,12 @@ async def overlapping(
     """The partner's periods of ``cls`` whose columns equal ``equal`` (a unit's, a
     person's...) and that share a day with the days from ``started_on`` to ``ended_on``
     (excluded; None: open), oldest first."""
+    where, args = ["(ended_on IS NULL OR ended_on > $2)"], [started_on]
+    if ended_on is not None:  # started before it ends (a plain range on the start's index)
+        where.append("started_on < $3")
+        args.append(ended_on)
     return await repository.find(
-        cls,
-        partner_id,
-        oldest_first_by="started_on",
-        where=[
-            "(ended_on IS NULL OR ended_on > $2)",
-            "($3::date IS NULL OR started_on < $3::date)",
-        ],
-        where_args=[started_on, ended_on],
-        **equal,
+        cls, partner_id, oldest_first_by="started_on", where=where, where_args=args, **equal
     )
 
 
