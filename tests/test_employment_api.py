@@ -32,7 +32,7 @@ from tests.support import (
     serving,
 )
 
-PARTNERS = ("p40", "p41", "p42", "p43", "p44", "p45", "p46", "p47", "p48")
+PARTNERS = ("p40", "p41", "p42", "p43", "p44", "p45", "p46", "p47", "p48", "p39")
 TODAY = dt.date.today()
 TABLES = (
     "company_agreements",
@@ -427,6 +427,49 @@ async def test_invariants_answer_problems(employment: Employment) -> None:
         assessment_body(assessed_on=day(-200), italian_assessed_on=day(-200)), status=422,
     )  # fmt: skip
     assert problem["code"] == "invalid_dates"
+
+
+async def test_internships_one_at_a_time_on_the_dates_in_any_order(
+    employment: Employment,
+) -> None:
+    """An internship of the past, recorded with its end while a later one is open, is
+    accepted; one sharing a day with another is refused, naming it and its dates."""
+    api = employment.api("p39")
+    agreement = await api.call(
+        "POST", "/v1/company-agreements", agreement_body(signed_on="2019-01-01"), status=201,
+        events=[("company_agreement.signed", None)],
+    )  # fmt: skip
+    aid = agreement["company_agreement_id"]
+    who_ = "RSSMRA80A01H501U"
+    later = await api.call(
+        "POST", "/v1/internships", internship_body(who_, aid, started_on="2019-06-01"),
+        status=201, events=[("internship.started", None)],
+    )  # fmt: skip
+    past = {"started_on": "2019-02-01", "planned_end_on": "2019-05-01", "ended_on": "2019-06-01"}
+    earlier = await api.call(
+        "POST", "/v1/internships", internship_body(who_, aid, **past), status=201,
+        events=[("internship.started", None), ("internship.ended", None)],
+    )  # fmt: skip
+    assert (earlier["status"], earlier["ended_on"]) == ("ended", "2019-06-01")
+    before = await employment.counts()
+    for start, end in (("2019-01-01", "2019-02-02"), ("2019-05-31", None)):
+        body = internship_body(who_, aid, started_on=start, ended_on=end)
+        refused = await api.call("POST", "/v1/internships", body, status=409)
+        assert refused["code"] == "internship_already_open"
+        assert (
+            f"internship {earlier['internship_id']} from 2019-02-01 to 2019-06-01"
+            in refused["detail"]
+        ), refused["detail"]
+    overlapping_open = internship_body(who_, aid, started_on="2019-07-01", ended_on="2019-08-01")
+    refused = await api.call("POST", "/v1/internships", overlapping_open, status=409)
+    assert f"active internship {later['internship_id']} from 2019-06-01" in refused["detail"]
+    assert await employment.counts() == before
+    # ending it, or recording its outcome, is the same as for one started and ended
+    await api.call(
+        "POST", f"/v1/internships/{earlier['internship_id']}/outcome",
+        {"outcome": "not_hired", "recorded_on": "2019-06-01"}, status=200,
+        events=[("internship.outcome_recorded", earlier["internship_id"])],
+    )  # fmt: skip
 
 
 async def test_creates_with_client_ids_are_safe_to_retry(employment: Employment) -> None:

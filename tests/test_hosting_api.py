@@ -30,7 +30,7 @@ from tests.support import (
     serving,
 )
 
-PARTNERS = ("p41", "p42", "p43", "p44", "p45", "p46", "p47", "p48")
+PARTNERS = ("p40", "p41", "p42", "p43", "p44", "p45", "p46", "p47", "p48")
 TODAY = dt.date.today()
 TABLES = (
     "host_families",
@@ -481,6 +481,73 @@ async def test_only_approved_active_families_with_a_free_room_are_matched(hostin
     twice = await api.call("POST", "/v1/stays", stay_body(again["match_id"]), status=409)
     assert twice["code"] == "person_already_hosted"
     assert (await api.get(f"/v1/stays/{stay['stay_id']}"))["status"] == "active"
+
+
+async def test_stays_recorded_in_any_order_on_the_dates_they_concern(hosting: Hosting) -> None:
+    """A family of one room hosts a guest from 20 days ago, open; a stay of another guest
+    before it, recorded afterwards with its end, takes the room then; one sharing a day with
+    it is refused naming it and its dates, and so is a person's second stay on the same days."""
+    api = hosting.api("p40")
+    family = await api.approved_family(rooms=1)
+    fid = family["family_id"]
+    match = await api.propose(fid, "RSSMRA80A01H501U")
+    await api.accept(match["match_id"])
+    later = await api.call(
+        "POST", "/v1/stays", stay_body(match["match_id"]), status=201,
+        events=[("stay.started", None)],
+    )  # fmt: skip
+
+    async def accepted_on(identifier: str, on: str, family_id: str = fid) -> str:
+        proposed = await api.propose(family_id, identifier, proposed_on=on)
+        await api.call(
+            "POST", f"/v1/matches/{proposed['match_id']}/accept", {"accepted_on": on},
+            status=200, events=[("match.accepted", proposed["match_id"])],
+        )  # fmt: skip
+        return str(proposed["match_id"])
+
+    past = {"ended_on": day(-20), "outcome": "completed_with_autonomy"}
+    earlier = await api.call(
+        "POST", "/v1/stays",
+        stay_body(await accepted_on("GLLRRT66L10F205H", day(-69)), started_on=day(-68), **past),
+        status=201, events=[("stay.started", None), ("stay.ended", None)],
+    )  # fmt: skip
+    assert (earlier["status"], earlier["ended_on"]) == ("ended", day(-20))
+    assert (await api.get(f"/v1/families/{fid}"))["free_rooms"] == 0
+
+    waiting = await accepted_on("VRDGPP60B02F205X", day(-69))  # free then
+    before = await hosting.counts()
+    overlapping = {**past, "ended_on": day(-19)}
+    refused = await api.call(
+        "POST", "/v1/stays", stay_body(waiting, started_on=day(-69), **overlapping), status=409
+    )
+    assert refused["code"] == "capacity_exceeded"
+    assert (
+        f"on {day(-68)}: by the stay {earlier['stay_id']} from {day(-68)} to {day(-20)}"
+        in refused["detail"]
+    ), refused["detail"]
+    assert await hosting.counts() == before
+    await api.call(
+        "POST", f"/v1/matches/{waiting}/cancel",
+        {"cancelled_on": day(-69), "cancelled_by": "partner"}, status=200,
+        events=[("match.cancelled", waiting)],
+    )  # fmt: skip
+
+    # the person's stays: one at a time on their dates, in any family
+    other = await api.approved_family(rooms=2)
+    elsewhere = await accepted_on("GLLRRT66L10F205H", day(-69), other["family_id"])
+    twice = await api.call(
+        "POST", "/v1/stays", stay_body(elsewhere, started_on=day(-25)), status=409
+    )
+    assert twice["code"] == "person_already_hosted"
+    assert f"stay {earlier['stay_id']} from {day(-68)} to {day(-20)}" in twice["detail"]
+    await api.call(
+        "POST", "/v1/stays", stay_body(elsewhere, started_on=day(-20)), status=201,
+        events=[("stay.started", None)],
+    )  # fmt: skip
+    assert later["status"] == "active"
+    no_outcome = stay_body(elsewhere, ended_on=day(-1))
+    invalid = await api.call("POST", "/v1/stays", no_outcome, status=422)
+    assert "outcome together" in invalid["errors"][0]["msg"], invalid
 
 
 async def test_concurrent_acceptances_race_for_the_last_room(hosting: Hosting) -> None:

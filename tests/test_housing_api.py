@@ -33,7 +33,7 @@ from tests.support import (
     serving,
 )
 
-PARTNERS = ("p31", "p32", "p33", "p34", "p35", "p36", "p37", "p38", "p39")
+PARTNERS = ("p30", "p31", "p32", "p33", "p34", "p35", "p36", "p37", "p38", "p39")
 TODAY = dt.date.today()
 TABLES = ("agreements", "housing_units", "housing_requests", "placements", "outbox")
 
@@ -553,7 +553,8 @@ async def test_capacity_and_one_active_placement_per_person(housing: Housing) ->
     refill = await api.call(
         "POST",
         "/v1/placements",
-        placement_body(small["unit_id"], "GLLRRT66L10F205H", household_size=2),
+        # from the day the first household left: the day before, its 2 beds were taken
+        placement_body(small["unit_id"], "GLLRRT66L10F205H", household_size=2, started_on=day()),
         status=201,
         events=[("placement.started", None)],
     )
@@ -563,6 +564,106 @@ async def test_capacity_and_one_active_placement_per_person(housing: Housing) ->
         " WHERE partner_id = 'p35' AND status = 'active' GROUP BY person_ref"
     )
     assert sorted(r["n"] for r in active) == [1, 1]
+
+
+async def test_history_recorded_in_any_order_on_the_dates_it_concerns(housing: Housing) -> None:
+    """The reported case: a household of 2 in a 2-bed unit from June 2019; a stay of one
+    person from February to May 2019, recorded afterwards with its end, fits; one that
+    shares a day with the household's is refused, naming it and its dates."""
+    api = housing.api("p30")
+    unit = await api.call(
+        "POST",
+        "/v1/units",
+        unit_body(beds=2, available_from="2019-01-01"),
+        status=201,
+        events=[("unit.registered", None)],
+    )
+    later = await api.call(
+        "POST",
+        "/v1/placements",
+        placement_body(
+            unit["unit_id"], "RSSMRA80A01H501U", household_size=2, started_on="2019-06-01"
+        ),
+        status=201,
+        events=[("placement.started", None)],
+    )
+    past = {"ended_on": "2019-05-01", "exit_outcome": "autonomous_rent"}
+    earlier = await api.call(
+        "POST",
+        "/v1/placements",
+        placement_body(unit["unit_id"], "GLLRRT66L10F205H", started_on="2019-02-01", **past),
+        status=201,
+        events=[("placement.started", None), ("placement.ended", None)],
+    )
+    assert (earlier["status"], earlier["ended_on"]) == ("ended", "2019-05-01")
+    assert earlier["exit_outcome"] == "autonomous_rent"
+    # touching: from the day the household of 2 arrived, the stay of one ended that day
+    touching = {**past, "ended_on": "2019-06-01"}
+    before = await housing.counts()
+    overlapping = await api.call(
+        "POST",
+        "/v1/placements",
+        placement_body(
+            unit["unit_id"], "VRDGPP60B02F205X", started_on="2019-05-01", ended_on="2019-06-02",
+            exit_outcome="other_project",
+        ),
+        status=409,
+    )  # fmt: skip
+    assert overlapping["code"] == "capacity_exceeded"
+    assert (
+        f"0 free bed(s) of 2 from 2019-06-01, taken by the active placement"
+        f" {later['placement_id']} from 2019-06-01 (household of 2)" in overlapping["detail"]
+    ), overlapping["detail"]
+    assert await housing.counts() == before
+    await api.call(
+        "POST",
+        "/v1/placements",
+        placement_body(unit["unit_id"], "VRDGPP60B02F205X", started_on="2019-05-01", **touching),
+        status=201,
+        events=[("placement.started", None), ("placement.ended", None)],
+    )
+
+    # the person's placements: one at a time on their dates, in any unit
+    other = await api.call(
+        "POST",
+        "/v1/units",
+        unit_body(beds=4, available_from="2019-01-01"),
+        status=201,
+        events=[("unit.registered", None)],
+    )
+    twice = await api.call(
+        "POST",
+        "/v1/placements",
+        placement_body(other["unit_id"], "GLLRRT66L10F205H", started_on="2019-04-01"),
+        status=409,
+    )
+    assert twice["code"] == "person_already_placed"
+    assert (
+        f"placement {earlier['placement_id']} from 2019-02-01 to 2019-05-01" in twice["detail"]
+    ), twice["detail"]
+    before_that = await api.call(
+        "POST",
+        "/v1/placements",
+        placement_body(
+            other["unit_id"], "GLLRRT66L10F205H", started_on="2019-01-01", ended_on="2019-02-01",
+            exit_outcome="other_project",
+        ),
+        status=201,
+        events=[("placement.started", None), ("placement.ended", None)],
+    )  # fmt: skip
+    assert before_that["status"] == "ended"
+    # an end without its outcome, or one before the start, is refused before anything
+    no_outcome = placement_body(other["unit_id"], "VRDGPP60B02F205X", ended_on="2019-03-01")
+    invalid = await api.call("POST", "/v1/placements", no_outcome, status=422)
+    assert "exit_outcome together" in invalid["errors"][0]["msg"], invalid
+    backwards = placement_body(
+        other["unit_id"], "VRDGPP60B02F205X", started_on="2019-03-01", ended_on="2019-02-01",
+        exit_outcome="other_project",
+    )  # fmt: skip
+    assert (
+        "cannot end before"
+        in (await api.call("POST", "/v1/placements", backwards, status=422))["detail"]
+    )
 
 
 async def test_concurrent_placements_cannot_overfill_a_unit_or_double_place(
@@ -624,6 +725,38 @@ async def test_concurrent_placements_cannot_overfill_a_unit_or_double_place(
         "SELECT count(*) FROM placements WHERE person_ref = $1", winner["person_ref"]
     )
     assert placed == 1
+
+    # placements of the past, recorded with their ends at once for one person in five units
+    # together: no unique index sees ended ones, the lock on the person serialises them
+    since = await housing.db.fetchval("SELECT max(id) FROM outbox")
+    past = {
+        "started_on": day(-50), "ended_on": day(-40), "exit_outcome": "other_project",
+    }  # fmt: skip
+    responses = await asyncio.gather(
+        *(
+            housing.service.client.post(
+                "/v1/placements",
+                json=placement_body(unit_id, "FRNCRL75C03L219Z", **past),
+                headers=api.headers,
+            )
+            for unit_id in units
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 4, [
+        r.text for r in responses
+    ]
+    winner = next(r.json() for r in responses if r.status_code == 201)
+    assert all(
+        winner["placement_id"] in r.json()["detail"] for r in responses if r.status_code == 409
+    )
+    await api.check_events(
+        since,
+        [
+            ("placement.started", winner["placement_id"]),
+            ("placement.ended", winner["placement_id"]),
+        ],
+        winner,
+    )
 
 
 # --- bad input ---------------------------------------------------------------------------

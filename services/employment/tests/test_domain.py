@@ -453,6 +453,67 @@ def test_one_open_internship_per_person() -> None:
     assert again.is_open
 
 
+def past_internship(
+    start: dt.date, end: dt.date | None, others: list[work.Internship]
+) -> work.Internship:
+    """An internship of AMINA recorded with its end at once (as the handler does)."""
+    internship = start_internship(
+        agreement=make_agreement(signed_on=dt.date(2023, 1, 1)),
+        started_on=start,
+        planned_end_on=start,
+        others=others,
+        ended_on=end,
+    )
+    if end is not None:
+        internship.end(end)
+    return internship
+
+
+JAN_2024, APR_2024, JUN_2024 = days("2024-01-15", "2024-04-15", "2024-06-01")
+
+
+def test_an_earlier_internship_recorded_after_an_open_one_is_accepted() -> None:
+    """One internship at a time holds on the dates: an internship of 2024, recorded while
+    the person's internship of 2025 is open, shares no day with it."""
+    open_one = start_internship(agreement=make_agreement(signed_on=dt.date(2023, 1, 1)))
+    earlier = past_internship(JAN_2024, APR_2024, [open_one])
+    assert (earlier.status, earlier.ended_on) == (work.InternshipStatus.ENDED, APR_2024)
+    assert [type(e) for e in earlier.events] == [ev.InternshipStarted, ev.InternshipEnded]
+    assert earlier.is_open is False
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "refused"),
+    [
+        (dt.date(2023, 6, 1), dt.date(2023, 9, 1), False),  # before
+        (dt.date(2024, 1, 1), JAN_2024, False),  # ends the day the other starts
+        (APR_2024, JUN_2024, False),  # starts the day the other ends
+        (dt.date(2024, 1, 1), dt.date(2024, 1, 16), True),
+        (dt.date(2024, 4, 14), None, True),  # open: every day from its start
+        (dt.date(2024, 2, 1), dt.date(2024, 3, 1), True),  # within
+    ],
+)
+def test_one_internship_at_a_time_on_the_dates_in_any_order(
+    start: dt.date, end: dt.date | None, refused: bool
+) -> None:
+    other = past_internship(JAN_2024, APR_2024, [])
+    if not refused:
+        assert past_internship(start, end, [other]).started_on == start
+        # and the other way round: the other recorded second
+        assert past_internship(JAN_2024, APR_2024, [past_internship(start, end, [])])
+        return
+    with pytest.raises(InternshipAlreadyOpen) as error:
+        past_internship(start, end, [other])
+    assert f"internship {other.internship_id} from 2024-01-15 to 2024-04-15" in str(error.value)
+    with pytest.raises(InternshipAlreadyOpen):
+        past_internship(JAN_2024, APR_2024, [past_internship(start, end, [])])
+
+
+def test_an_internship_cannot_be_recorded_ending_before_it_started() -> None:
+    with pytest.raises(InvalidDates):
+        past_internship(APR_2024, JAN_2024, [])
+
+
 @pytest.mark.parametrize(
     ("changes", "error"),
     [

@@ -8,7 +8,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from franoi_common.testing import AMINA, BOBO, days
+from franoi_common.persons import stand_in_ref
+from franoi_common.testing import AMINA, BOBO, CHIDI, days
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_contracts.housing import (
     AgreementEnded,
@@ -87,9 +88,14 @@ def place(
     started_on: dt.date = D1,
     planned_end_on: dt.date | None = D2,
     request: HousingRequest | None = None,
-    person_active_placements: list[Placement] | None = None,
+    person_placements: list[Placement] | None = None,
+    unit_placements: list[Placement] | None = None,
     placement_id: UUID | None = None,
+    ended_on: dt.date | None = None,
+    exit_outcome: ExitOutcome | None = None,
 ) -> Placement:
+    """Place a household; the unit's placements are its active ones unless given (as the
+    repository would find them)."""
     return unit.start_placement(
         placement_id=placement_id or uuid4(),
         person_ref=person_ref,
@@ -100,7 +106,10 @@ def place(
         age_band=AgeBand.AGE_25_34,
         protection_status=ProtectionStatus.REFUGEE,
         request=request,
-        person_active_placements=person_active_placements or [],
+        person_placements=person_placements or [],
+        unit_placements=unit.active_placements if unit_placements is None else unit_placements,
+        ended_on=ended_on,
+        exit_outcome=exit_outcome,
     )
 
 
@@ -261,7 +270,7 @@ def test_person_already_placed_elsewhere_refused() -> None:
     elsewhere = place(make_unit(), AMINA, 1)
     unit = make_unit()
     with pytest.raises(PersonAlreadyPlaced):
-        place(unit, AMINA, 1, person_active_placements=[elsewhere])
+        place(unit, AMINA, 1, person_placements=[elsewhere])
     assert unit.active_placements == []
 
 
@@ -275,7 +284,7 @@ def test_person_already_placed_in_the_same_unit_refused() -> None:
 def test_person_with_only_ended_placements_can_be_placed() -> None:
     old = place(make_unit(), AMINA, 1)
     old.end(D1, ExitOutcome.OTHER_PROJECT)
-    placement = place(make_unit(), AMINA, 1, person_active_placements=[old])
+    placement = place(make_unit(), AMINA, 1, person_placements=[old])
     assert placement.is_active
 
 
@@ -594,3 +603,109 @@ def test_aggregates_compare_by_identity_field() -> None:
     assert same == placement
     assert hash(same) == hash(placement)
     assert make_unit() != unit
+
+
+# --- the rules on the dates the placements concern ------------------------------------
+
+FEB, MAY, JUN, SEP = days("2019-02-01", "2019-05-01", "2019-06-01", "2019-09-01")
+
+
+def past(
+    unit: HousingUnit, person_ref: str, size: int, start: dt.date, end: dt.date | None, **kw: Any
+) -> Placement:
+    """A placement recorded with its end at once (or open, with ``end`` None)."""
+    outcome = None if end is None else ExitOutcome.OTHER_PROJECT
+    return place(
+        unit, person_ref, size, started_on=start, planned_end_on=None, ended_on=end,
+        exit_outcome=outcome, **kw,
+    )  # fmt: skip
+
+
+def test_earlier_stay_recorded_after_a_later_one_fits() -> None:
+    """The reported case: a household of 2 fills a 2-bed unit from June; a stay of one
+    person from February to May, recorded afterwards, shares no day with it."""
+    unit = make_unit(beds=2, available_from=FEB)
+    later = past(unit, AMINA, 2, JUN, None)
+    earlier = past(unit, BOBO, 1, FEB, MAY, unit_placements=[later])
+    assert earlier.status is PlacementStatus.ENDED and earlier.ended_on == MAY
+    assert [type(e) for e in earlier.events] == [PlacementStarted, PlacementEnded]
+    assert unit.active_placements == [later]
+
+
+@pytest.mark.parametrize("first_open", [True, False])
+def test_overlapping_stay_refused_naming_the_other_in_any_order(first_open: bool) -> None:
+    unit = make_unit(beds=2, available_from=FEB)
+    other = past(unit, AMINA, 2, JUN, None if first_open else SEP)
+    with pytest.raises(CapacityExceeded) as refused:
+        past(unit, BOBO, 1, FEB, dt.date(2019, 6, 2), unit_placements=[other])
+    message = str(refused.value)
+    assert "0 free bed(s) of 2 from 2019-06-01" in message
+    assert f"placement {other.placement_id} from 2019-06-01" in message
+    assert "household of 2" in message
+    # the other way round: the earlier one first, the later one overlapping it
+    first = past(make_unit(beds=2, available_from=FEB), BOBO, 1, FEB, dt.date(2019, 6, 2))
+    with pytest.raises(CapacityExceeded, match=str(first.placement_id)):
+        past(make_unit(beds=2, available_from=FEB), AMINA, 2, JUN, None, unit_placements=[first])
+
+
+def test_touching_stays_fit_the_day_one_ends_is_the_next_ones_first() -> None:
+    unit = make_unit(beds=2, available_from=FEB)
+    later = past(unit, AMINA, 2, JUN, None)
+    assert past(unit, BOBO, 2, FEB, JUN, unit_placements=[later]).ended_on == JUN
+    after = past(make_unit(beds=2, available_from=FEB), BOBO, 2, FEB, JUN)
+    assert past(unit, AMINA, 2, JUN, SEP, unit_placements=[after]).started_on == JUN
+
+
+def test_beds_add_up_only_on_the_days_that_are_shared() -> None:
+    """Two households of 1 on different days leave a bed for a third that crosses both."""
+    unit = make_unit(beds=2, available_from=FEB)
+    one = past(unit, AMINA, 1, FEB, MAY)
+    two = past(unit, BOBO, 1, JUN, SEP)
+    crossing = past(unit, CHIDI, 1, FEB, SEP, unit_placements=[one, two])
+    assert crossing.ended_on == SEP
+    with pytest.raises(CapacityExceeded, match="from 2019-06-01"):
+        past(unit, stand_in_ref("dina"), 1, MAY, SEP, unit_placements=[one, two, crossing])
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "refused"),
+    [(FEB, MAY, False), (JUN, None, False), (FEB, dt.date(2019, 5, 2), True), (MAY, None, True)],
+)
+def test_person_one_placement_at_a_time_on_the_dates(
+    start: dt.date, end: dt.date | None, refused: bool
+) -> None:
+    """The person's other placement (May to June, elsewhere) shares a day or not."""
+    elsewhere = past(make_unit(available_from=FEB), AMINA, 1, MAY, JUN)
+    unit = make_unit(available_from=FEB)
+    if not refused:
+        assert past(unit, AMINA, 1, start, end, person_placements=[elsewhere]).started_on == start
+        return
+    with pytest.raises(PersonAlreadyPlaced) as error:
+        past(unit, AMINA, 1, start, end, person_placements=[elsewhere])
+    assert f"placement {elsewhere.placement_id} from 2019-05-01 to 2019-06-01" in str(error.value)
+
+
+def test_end_given_at_start_checked_like_an_end() -> None:
+    with pytest.raises(InvalidDates):
+        past(make_unit(available_from=FEB), AMINA, 1, MAY, FEB)
+    with pytest.raises(InvalidValue):
+        place(make_unit(), AMINA, 1, ended_on=D2)
+
+
+def test_ending_only_shortens_a_placement() -> None:
+    """Ending the open placement of June on any day after its start leaves the earlier one
+    (February to May) untouched: an end never makes an overlap."""
+    unit = make_unit(beds=1, available_from=FEB)
+    later = past(unit, AMINA, 1, JUN, None)
+    past(unit, BOBO, 1, FEB, MAY, unit_placements=[later])
+    later.end(SEP, ExitOutcome.OTHER_PROJECT)
+    assert not later.overlaps(FEB, MAY)
+
+
+def test_a_withdrawn_unit_takes_only_placements_that_ended_by_its_withdrawal() -> None:
+    unit = make_unit(beds=2, available_from=FEB)
+    unit.withdraw(JUN)
+    assert past(unit, AMINA, 1, FEB, JUN).ended_on == JUN  # history before the withdrawal
+    for end in (None, SEP):
+        with pytest.raises(InvalidTransition, match="withdrawn on 2019-06-01"):
+            past(unit, BOBO, 1, FEB, end)

@@ -233,15 +233,24 @@ class Repository:
         return " AND ".join(clauses), args
 
     async def find(
-        self, cls: type[A], partner_id: str, *, oldest_first_by: str | None = None, **equal: Any
+        self,
+        cls: type[A],
+        partner_id: str,
+        *,
+        oldest_first_by: str | None = None,
+        where: Sequence[str] = (),
+        where_args: Sequence[Any] = (),
+        **equal: Any,
     ) -> builtins.list[A]:
         """The partner's aggregates of ``cls`` whose columns equal ``equal`` (None: any value;
-        a list: any of its values), in the order of ``oldest_first_by`` (then of their key)."""
+        a list: any of its values), in the order of ``oldest_first_by`` (then of their key).
+
+        ``where`` clauses may use ``$2``... for ``where_args`` ($1 is the partner)."""
         table = self.tables[cls]
-        where, args = self._where(cls, partner_id, equal)
+        clauses, args = self._where(cls, partner_id, equal, where, where_args)
         order = f" ORDER BY {oldest_first_by}, {table.key}" if oldest_first_by else ""
         rows = await self.conn.fetch(
-            f"SELECT * FROM {table.name} WHERE {where}{order}",  # noqa: S608
+            f"SELECT * FROM {table.name} WHERE {clauses}{order}",  # noqa: S608
             *args,
         )
         return [self.from_row(cls, row) for row in rows]

@@ -78,7 +78,8 @@ checks = Checks(InvalidValue, InvalidDates, InvalidTransition)
 class InternshipAlreadyOpen(
     Conflict, EmploymentError, code="internship_already_open", title="Internship already open"
 ):
-    """The person already has an open internship."""
+    """The person has another internship on some of the same days (an open one shares
+    every day from its start)."""
 
 
 class OutcomeAlreadyRecorded(

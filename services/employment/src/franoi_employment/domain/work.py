@@ -14,7 +14,7 @@ from uuid import UUID
 
 from franoi_common.agreements import SignedAgreement
 from franoi_common.domain import Aggregate, Fields, creates, repeats
-from franoi_common.periods import PlannedPeriod
+from franoi_common.periods import PlannedPeriod, check_one_at_a_time
 from franoi_contracts import employment as contract
 from franoi_contracts.base import AgeBand, DomainEvent, ProtectionStatus, Sex
 from franoi_contracts.employment import (
@@ -199,18 +199,29 @@ class Internship(AboutAPerson, PlannedPeriod):
         monthly_stipend_eur: int,
         stipend_paid_by: StipendPayer,
         person_internships: Sequence[Internship],
+        ended_on: dt.date | None = None,
     ) -> Fields:
-        """Start an internship; ``person_internships`` are the ones the repository found for
-        the person: an open one refuses the command."""
+        """Start an internship; ``person_internships`` are the person's internships the
+        repository found sharing a day with the new one (from its start to ``ended_on``, or
+        on): one at a time per person, on the dates they concern. An internship of the past
+        recorded at once gives its ``ended_on``; it is ended right after (:meth:`end`), with
+        the same events as a start and an end."""
         agreement.check_in_force_on(started_on, "an internship")
         checks.not_before(planned_end_on, started_on, "the planned end cannot be before the start")
+        if ended_on is not None:
+            checks.not_before(ended_on, started_on, "an internship cannot end before it started")
         checks.within("monthly_stipend_eur", monthly_stipend_eur, StipendEur)
-        if any(i.is_open and i.person_ref == person.person_ref for i in person_internships):
-            raise InternshipAlreadyOpen("the person already has an open internship")
+        check_one_at_a_time(
+            [i for i in person_internships if i.person_ref == person.person_ref],
+            started_on,
+            ended_on,
+            InternshipAlreadyOpen,
+        )
         return {
             **person.fields(),
             "company_agreement_id": agreement.company_agreement_id,
             "sector": agreement.sector,
+            "ended_on": None,  # open: :meth:`end` ends an internship recorded with its end
         }
 
     CHECKS = checks

@@ -13,6 +13,7 @@ from typing import Annotated
 from uuid import UUID
 
 from franoi_common.agreements import EndAgreement
+from franoi_common.periods import EndedOn
 from franoi_common.persons import ClientId, Command, Day, Label, PersonInput
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_contracts.employment import (
@@ -136,6 +137,7 @@ class StartInternship(AboutAPerson):
     planned_end_on: Day
     monthly_stipend_eur: StipendEur
     stipend_paid_by: StipendPayer
+    ended_on: EndedOn = None
 
 
 class ExtendInternship(Command):

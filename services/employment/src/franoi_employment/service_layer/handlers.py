@@ -2,10 +2,11 @@
 
 Each handler is one unit of work (:class:`franoi_common.commands.CommandUnit`):
 the state change and its outbox rows commit together or not at all, and it answers the
-aggregate it created or changed. Lock
-order is company agreement → internship → hire, so commands touching the same
-records cannot interleave. Creates with a client-chosen id are safe to retry:
-an identical retry answers the existing resource and records nothing.
+aggregate it created or changed. Lock order is company agreement → person → internship →
+hire, so commands touching the same records cannot interleave (the person's lock serialises
+the internships of one person, whose one-at-a-time rule reads the person's internships
+before it writes). Creates with a client-chosen id are safe to retry: an identical retry
+answers the existing resource and records nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from franoi_common.commands import (
     new,
 )
 from franoi_common.errors import AlreadyExists
-from franoi_common.periods import active, extending
+from franoi_common.periods import extending, lock_person, overlapping
 
 from franoi_employment.adapters.repository import EmploymentRepository
 from franoi_employment.domain.model import (
@@ -187,18 +188,27 @@ async def start_internship(s: PartnerServices, partner_id: str, cmd: StartIntern
 
     async def start(uow: CommandUnit, internship_id: UUID) -> Internship:
         agreement = await uow.must_get(CompanyAgreement, partner_id, cmd.company_agreement_id)
-        return Internship.start(
+        await lock_person(uow.repo, Internship, partner_id, person.person_ref)
+        internship = Internship.start(
             **arguments(
                 Internship.start,
                 cmd,
                 internship_id=internship_id,
                 person=person,
                 agreement=agreement,
-                person_internships=await active(
-                    uow.repo, Internship, partner_id, person_ref=person.person_ref
+                person_internships=await overlapping(
+                    uow.repo,
+                    Internship,
+                    partner_id,
+                    cmd.started_on,
+                    cmd.ended_on,
+                    person_ref=person.person_ref,
                 ),
             )
         )
+        if cmd.ended_on is not None:  # a past internship recorded at once
+            internship.end(cmd.ended_on)
+        return internship
 
     return await new(s, partner_id, Internship, cmd.internship_id, cmd, start)
 

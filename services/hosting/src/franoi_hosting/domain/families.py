@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from franoi_common.domain import Aggregate, Fields, creates, repeats
+from franoi_common.periods import Held, Spanned, busiest_day, check_one_at_a_time
 from franoi_contracts import hosting as contract
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex
 from franoi_contracts.hosting import (
@@ -18,6 +19,7 @@ from franoi_contracts.hosting import (
     HouseholdSize,
     PlannedMonths,
     Rooms,
+    StayOutcome,
 )
 
 from franoi_hosting.domain.model import (
@@ -115,6 +117,47 @@ class HostFamily(Aggregate):
     @property
     def free_rooms(self) -> int:
         return self.rooms_offered - self.occupied_rooms
+
+    def _holding(self, stays: Sequence[Stay], but: Match | None) -> list[Spanned]:
+        """What takes the family's rooms on the dates they concern: ``stays`` (those the
+        repository found for the days in question) and its active ones, each on its days,
+        and its accepted matches waiting for their stay (but ``but``), each from its
+        acceptance on."""
+        by_id = {s.stay_id: s for s in [*self.active_stays, *stays]}
+        waiting = [
+            Held(m.accepted_on, f"accepted match {m.match_id} waiting from {m.accepted_on}")
+            for m in self.open_matches
+            if m.holds_room and m.accepted_on is not None and m != but
+        ]
+        return [*by_id.values(), *waiting]
+
+    def _check_a_room(
+        self,
+        stays: Sequence[Stay],
+        started_on: dt.date,
+        ended_on: dt.date | None,
+        but: Match | None = None,
+    ) -> None:
+        """Refuse a stay when no room is free on one of its days, from ``started_on`` to
+        ``ended_on`` (excluded; None: open), naming what takes the rooms then."""
+        self._refuse_if_full(*busiest_day(self._holding(stays, but), started_on, ended_on))
+
+    def _check_a_room_on(self, stays: Sequence[Stay], on: dt.date, but: Match | None) -> None:
+        """Refuse a match (proposed or accepted) on ``on`` when no room is free: taken by
+        the stays on that day and by every waiting match, whenever accepted (each holds one
+        until its stay starts, on a day not known yet)."""
+        holding = self._holding(stays, but)
+        covering = [h for h in holding if isinstance(h, Held) or h.overlaps(on, _next(on))]
+        self._refuse_if_full(len(covering), on, covering)
+
+    def _refuse_if_full(self, taken: int, day: dt.date, covering: Sequence[Spanned]) -> None:
+        if taken < self.rooms_offered:
+            return
+        by = ", ".join(f"the {c.described()}" for c in covering)
+        raise CapacityExceeded(
+            f"all {self.rooms_offered} room(s) of the family are taken or promised on {day}: "
+            f"by {by}"
+        )
 
     def _check_in_programme(self) -> None:
         checks.allowed(not self.is_withdrawn, f"the family withdrew on {self.withdrawn_on}")
@@ -253,16 +296,15 @@ class HostFamily(Aggregate):
         person_ref: str,
         proposed_on: dt.date,
         request: FamilyRequest | None = None,
+        family_stays: Sequence[Stay] = (),
     ) -> Match:
         """Propose this family to host a person; a given ``request`` must be the same
-        person's open hosting request. Refused when no room is free."""
+        person's open hosting request. Refused when no room is free on the day of the
+        proposal (``family_stays``: the family's stays the repository found on that day)."""
         checks.person_ref(person_ref)
         self._check_can_be_matched()
         checks.not_before(proposed_on, self.approved_on, "a match cannot precede the approval")
-        if self.free_rooms < 1:
-            raise CapacityExceeded(
-                f"all {self.rooms_offered} room(s) of the family are taken or promised"
-            )
+        self._check_a_room_on(family_stays, proposed_on, None)
         checks.allowed(
             not (any(m.is_open and m.person_ref == person_ref for m in self.open_matches)),
             "this person already has an open match with this family",
@@ -289,11 +331,17 @@ class HostFamily(Aggregate):
             raise InvalidValue("the match is with another family")
 
     def accept_match(
-        self, match: Match, on: dt.date, person_accepted_matches: Sequence[Match] = ()
+        self,
+        match: Match,
+        on: dt.date,
+        person_accepted_matches: Sequence[Match] = (),
+        family_stays: Sequence[Stay] = (),
     ) -> None:
-        """Accept a proposed match: it takes one of the family's rooms until its stay
-        starts. ``person_accepted_matches`` are the person's accepted matches (any family)
-        the repository found: one waiting match per person."""
+        """Accept a proposed match: it takes one of the family's rooms from ``on`` until its
+        stay starts, so a room must be free on that day (``family_stays``: the family's
+        stays the repository found on that day; the accepted matches waiting hold theirs
+        until their stays start). ``person_accepted_matches`` are the person's accepted
+        matches (any family) the repository found: one waiting match per person."""
         self._check_own(match)
         if match.status is MatchStatus.ACCEPTED and match.accepted_on == on:
             return
@@ -303,10 +351,7 @@ class HostFamily(Aggregate):
         )
         self._check_can_be_matched()
         checks.not_before(on, match.proposed_on, "a match cannot be accepted before its proposal")
-        if self.free_rooms < 1:
-            raise CapacityExceeded(
-                f"all {self.rooms_offered} room(s) of the family are taken or promised"
-            )
+        self._check_a_room_on(family_stays, on, match)
         waiting = [*person_accepted_matches, *self.open_matches]
         if any(m.holds_room and m.person_ref == match.person_ref and m != match for m in waiting):
             raise PersonAlreadyHosted("the person already has an accepted match waiting to start")
@@ -327,10 +372,19 @@ class HostFamily(Aggregate):
         protection_status: ProtectionStatus,
         planned_end_on: dt.date | None = None,
         request: FamilyRequest | None = None,
-        person_active_stays: Sequence[Stay] = (),
+        person_stays: Sequence[Stay] = (),
+        family_stays: Sequence[Stay] = (),
+        ended_on: dt.date | None = None,
+        outcome: StayOutcome | None = None,
     ) -> Stay:
         """Start a stay from an accepted match of this family; the room the match held
-        passes to the stay. The match's request (when it has one) is satisfied."""
+        passes to the stay. The match's request (when it has one) is satisfied. A stay of
+        the past is recorded at once with its ``ended_on`` and ``outcome``: it is ended
+        right away (the same events as a start and an end).
+
+        ``person_stays`` and ``family_stays`` are the person's and the family's stays the
+        repository found sharing a day with the new one: one stay at a time per person, and
+        on each of its days a room free of the family's other stays and waiting matches."""
         self._check_own(match)
         if match.status is not MatchStatus.ACCEPTED:
             raise InvalidTransition(
@@ -342,9 +396,17 @@ class HostFamily(Aggregate):
         checks.within("monthly_contribution_eur", monthly_contribution_eur, ContributionEur)
         end = planned_end_on or add_months(started_on, planned_months)
         checks.not_before(end, started_on, "the planned end cannot be before the start")
-        candidates = [*person_active_stays, *self.active_stays]
-        if any(s.is_active and s.person_ref == match.person_ref for s in candidates):
-            raise PersonAlreadyHosted("the person already has an active hosting stay")
+        if (ended_on is None) != (outcome is None):
+            raise InvalidValue("a stay recorded with its end needs its outcome too")
+        if ended_on is not None:
+            checks.not_before(ended_on, started_on, "a hosting stay cannot end before it started")
+        check_one_at_a_time(
+            [s for s in [*person_stays, *self.active_stays] if s.person_ref == match.person_ref],
+            started_on,
+            ended_on,
+            PersonAlreadyHosted,
+        )
+        self._check_a_room(family_stays, started_on, ended_on, but=match)
         if (request is None) != (match.request_id is None) or (
             request is not None and request.request_id != match.request_id
         ):
@@ -367,8 +429,15 @@ class HostFamily(Aggregate):
             request_id=match.request_id,
         )
         stay.record_event(contract.StayStarted)
+        if ended_on is not None and outcome is not None:
+            stay.end(ended_on, outcome)
         if request is not None:
             request.satisfy(started_on, stay_id)
         match.status, match.stay_id = MatchStatus.STARTED, stay_id
-        self.active_stays.append(stay)
+        if stay.is_active:
+            self.active_stays.append(stay)
         return stay
+
+
+def _next(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=1)

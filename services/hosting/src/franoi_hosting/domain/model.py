@@ -14,15 +14,17 @@ Invariants:
 
 * only approved, active families can be matched: proposing and accepting a
   match need the family approved and not paused or withdrawn;
-* a family never hosts more guests than its rooms (one guest per room): its
-  active stays plus its accepted matches whose stay has not started yet count
-  against ``rooms_offered``. A proposal holds no room (several people may be
-  proposed to one family); acceptance takes one, so acceptance is where the
-  limit is enforced, and a proposal is refused when no room is free at all.
-  A family cannot lower its rooms below the rooms taken;
-* one active stay per person, and at most one accepted match waiting to start
-  per person (the repository passes the person's active stays and accepted
-  matches);
+* a family never hosts more guests than its rooms (one guest per room), on the dates
+  the stays concern: on each day of a stay, the family's other stays covering it and its
+  accepted matches waiting to start (each from its acceptance on) leave it a room. A
+  proposal holds no room (several people may be proposed to one family); acceptance
+  takes one, so acceptance is where the limit is enforced (on its day, every waiting
+  match counted), and a proposal is refused when no room is free on its day. A family
+  cannot lower its rooms below the rooms taken now;
+* one stay at a time per person (a person's stays share no day, see
+  :mod:`franoi_common.periods`), and at most one accepted match waiting to start per
+  person (the repository passes the person's stays sharing a day with the new one and
+  the person's accepted matches);
 * a stay starts only from an accepted match of the same family; the match
   becomes ``started``;
 * monitoring visits only during a stay: dated between its start and its end;

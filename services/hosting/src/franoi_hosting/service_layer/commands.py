@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Self
 from uuid import UUID
 
+from franoi_common.periods import EndedAtOnce, EndedOn
 from franoi_common.person_requests import WithdrawRequest as WithdrawRequest
 from franoi_common.persons import ClientId, Command, Day, Label, PersonInput
 from franoi_contracts.base import AgeBand, MunicipalityCode, ProtectionStatus, Sex
@@ -154,7 +155,7 @@ class CancelMatch(Command):
 # --- stays and visits --------------------------------------------------------------------
 
 
-class StartStay(Command):
+class StartStay(Command, EndedAtOnce):
     stay_id: ClientId = None
     match_id: UUID = Field(description="The accepted match the stay starts from")
     started_on: Day
@@ -164,6 +165,10 @@ class StartStay(Command):
     sex: Sex
     age_band: AgeBand
     protection_status: ProtectionStatus
+    ended_on: EndedOn = None
+    outcome: StayOutcome | None = Field(None, description="With ended_on: how it ended")
+
+    END_NEEDS = ("outcome",)
 
 
 class ExtendStay(Command):

@@ -2,22 +2,25 @@
 
 Each handler is one unit of work (:class:`franoi_common.commands.CommandUnit`):
 the state change and its outbox rows commit together or not at all. Lock order
-is family → match → request → stay: every command that can take one of a
+is family → match → request → person → stay: every command that can take one of a
 family's rooms (propose, accept, start a stay) first locks the family's row,
 so two of them for the last room are serialised and the second sees the room
-taken. Creates with a client-chosen id are safe to retry: an identical retry
-answers the existing resource and records nothing.
+taken; starting a stay then locks the person, which serialises one person's stays in
+different families (their one-at-a-time rule reads the person's stays before it
+writes). Creates with a client-chosen id are safe to retry: an identical retry answers
+the existing resource and records nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import uuid
 from uuid import UUID
 
 from franoi_common.commands import CommandUnit, PartnerServices, arguments, changes, create, new
 from franoi_common.errors import AlreadyExists, NotFound
-from franoi_common.periods import active
+from franoi_common.periods import lock_person, overlapping
 from franoi_common.person_requests import closing_handlers, submitting
 
 from franoi_hosting.adapters.repository import HostingRepository
@@ -157,7 +160,8 @@ async def propose_match(s: PartnerServices, partner_id: str, cmd: ProposeMatch) 
     async def propose(uow: CommandUnit, match_id: UUID) -> Match:
         family = await uow.must_get(HostFamily, partner_id, cmd.family_id)
         request = await uow.must_get_optional(FamilyRequest, partner_id, cmd.request_id)
-        return family.propose_match(match_id, ref, cmd.proposed_on, request)
+        stays = await _family_stays_on(uow, partner_id, family, cmd.proposed_on)
+        return family.propose_match(match_id, ref, cmd.proposed_on, request, stays)
 
     return await new(s, partner_id, Match, cmd.match_id, cmd, propose)
 
@@ -184,9 +188,19 @@ async def accept_match(
     async with s.uow() as uow:
         family, match = await _locked_family_and_match(uow, partner_id, match_id)
         waiting = await _repo(uow).accepted_matches(partner_id, match.person_ref)
-        family.accept_match(match, cmd.accepted_on, waiting)
+        stays = await _family_stays_on(uow, partner_id, family, cmd.accepted_on)
+        family.accept_match(match, cmd.accepted_on, waiting, stays)
         await uow.save(partner_id, match)
     return match
+
+
+async def _family_stays_on(
+    uow: CommandUnit, partner_id: str, family: HostFamily, day: dt.date
+) -> list[Stay]:
+    """The family's stays on ``day`` (what takes its rooms then, with the waiting matches)."""
+    return await overlapping(
+        uow.repo, Stay, partner_id, day, day + dt.timedelta(days=1), family_id=family.family_id
+    )
 
 
 async def _locked_match(uow: CommandUnit, partner_id: str, match_id: UUID) -> Match:
@@ -212,6 +226,8 @@ async def start_stay(s: PartnerServices, partner_id: str, cmd: StartStay) -> Sta
     async def start(uow: CommandUnit, stay_id: UUID) -> Stay:
         family, match = await _locked_family_and_match(uow, partner_id, cmd.match_id)
         request = await uow.must_get_optional(FamilyRequest, partner_id, match.request_id)
+        await lock_person(uow.repo, Stay, partner_id, match.person_ref)
+        days = (cmd.started_on, cmd.ended_on)
         stay = family.start_stay(
             **arguments(
                 family.start_stay,
@@ -219,8 +235,11 @@ async def start_stay(s: PartnerServices, partner_id: str, cmd: StartStay) -> Sta
                 match=match,
                 stay_id=stay_id,
                 request=request,
-                person_active_stays=await active(
-                    uow.repo, Stay, partner_id, person_ref=match.person_ref
+                person_stays=await overlapping(
+                    uow.repo, Stay, partner_id, *days, person_ref=match.person_ref
+                ),
+                family_stays=await overlapping(
+                    uow.repo, Stay, partner_id, *days, family_id=family.family_id
                 ),
             )
         )

@@ -10,10 +10,15 @@ nothing, so retries are safe.
 
 Invariants:
 
-* no unit over capacity: the household sizes of a unit's active placements add
-  up to at most the unit's beds;
-* one active placement per person (the repository passes the person's active
-  placements to :meth:`HousingUnit.start_placement`).
+* no unit over capacity: on every day, the household sizes of the unit's placements
+  that cover it add up to at most the unit's beds;
+* one placement at a time per person: a person's placements share no day.
+
+Both hold on the dates the placements concern (a placement covers the days from its start
+to its end, that day excluded, or on while it has not ended, see
+:mod:`franoi_common.periods`): the repository passes :meth:`HousingUnit.start_placement`
+the unit's and the person's placements that share a day with the new one, so history may
+be recorded in any order. Ending a placement only shortens it.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from uuid import UUID
 from franoi_common.agreements import SignedAgreement
 from franoi_common.domain import Aggregate, Checks, Fields, creates, repeats
 from franoi_common.errors import Conflict, DomainError, refusals
-from franoi_common.periods import PlannedPeriod
+from franoi_common.periods import PlannedPeriod, busiest_day, check_one_at_a_time
 from franoi_common.person_requests import PersonRequest, RequestEvents
 from franoi_common.person_requests import RequestStatus as RequestStatus
 from franoi_contracts import housing as contract
@@ -49,13 +54,13 @@ class HousingError(DomainError, code="housing_error"):
 
 
 class CapacityExceeded(Conflict, HousingError, code="capacity_exceeded", title="Capacity exceeded"):
-    """The unit's active placements would need more beds than it has."""
+    """The unit's placements would need more beds than it has, on some day."""
 
 
 class PersonAlreadyPlaced(
     Conflict, HousingError, code="person_already_placed", title="Person already placed"
 ):
-    """The person already has an active placement."""
+    """The person has another placement on some of the same days."""
 
 
 InvalidTransition, InvalidDates, InvalidValue = refusals(HousingError)
@@ -271,15 +276,25 @@ class HousingUnit(Aggregate):
         age_band: AgeBand,
         protection_status: ProtectionStatus,
         request: HousingRequest | None,
-        person_active_placements: Sequence[Placement],
+        unit_placements: Sequence[Placement],
+        person_placements: Sequence[Placement],
+        ended_on: dt.date | None = None,
+        exit_outcome: ExitOutcome | None = None,
     ) -> Placement:
-        """Place a household in this unit and return the new active placement.
+        """Place a household in this unit and return the new placement: active, or already
+        ended when ``ended_on`` (with its ``exit_outcome``) is given, a stay of the past
+        recorded at once (it records the same events as a start and an end).
 
-        ``person_active_placements`` are the placements the repository found for
-        ``person_ref``; any active one refuses the command. A given ``request``
-        must be open and the same person's: it is marked satisfied.
+        ``unit_placements`` and ``person_placements`` are the unit's and the person's
+        placements the repository found sharing a day with the new one: the unit's beds on
+        each day, and the person's other placement, refuse it. A given ``request`` must be
+        open and the same person's: it is marked satisfied. A withdrawn unit takes only a
+        placement of the past that ended by its withdrawal.
         """
-        self._check_not_withdrawn()
+        _checks.allowed(
+            self.withdrawn_on is None or (ended_on is not None and ended_on <= self.withdrawn_on),
+            f"the unit was withdrawn on {self.withdrawn_on}",
+        )
         _checks.person_ref(person_ref)
         _checks.within("household_size", household_size, contract.HouseholdSize)
         _checks.not_before(
@@ -289,14 +304,17 @@ class HousingUnit(Aggregate):
             _checks.not_before(
                 planned_end_on, started_on, "the planned end cannot be before the start"
             )
-        if household_size > self.free_beds:
-            raise CapacityExceeded(
-                f"the unit has {self.free_beds} free bed(s) of {self.beds}: "
-                f"a household of {household_size} does not fit"
-            )
-        candidates = [*person_active_placements, *self.active_placements]
-        if any(p.is_active and p.person_ref == person_ref for p in candidates):
-            raise PersonAlreadyPlaced("the person already has an active placement")
+        if (ended_on is None) != (exit_outcome is None):
+            raise InvalidValue("a placement recorded with its end needs its exit outcome too")
+        if ended_on is not None:
+            _checks.not_before(ended_on, started_on, "a placement cannot end before it started")
+        self._check_beds(unit_placements, household_size, started_on, ended_on)
+        check_one_at_a_time(
+            [p for p in [*person_placements, *unit_placements] if p.person_ref == person_ref],
+            started_on,
+            ended_on,
+            PersonAlreadyPlaced,
+        )
         if request is not None:
             if request.person_ref != person_ref:
                 raise InvalidValue("the request belongs to another person")
@@ -315,7 +333,32 @@ class HousingUnit(Aggregate):
             planned_end_on=planned_end_on,
         )
         placement.record_event(contract.PlacementStarted)
+        if ended_on is not None and exit_outcome is not None:
+            placement.end(ended_on, exit_outcome)
         if request is not None:
             request.satisfy(started_on, placement_id)
-        self.active_placements.append(placement)
+        if placement.is_active:
+            self.active_placements.append(placement)
         return placement
+
+    def _check_beds(
+        self,
+        placements: Sequence[Placement],
+        household_size: int,
+        started_on: dt.date,
+        ended_on: dt.date | None,
+    ) -> None:
+        """Refuse a household that does not fit on one of its days, naming the placements
+        that take the beds that day."""
+        taken, day, covering = busiest_day(
+            placements, started_on, ended_on, lambda p: p.household_size
+        )
+        free = self.beds - taken
+        if household_size <= free:
+            return
+        by = ", ".join(f"the {p.described()} (household of {p.household_size})" for p in covering)
+        when = f" from {day}, taken by {by}" if covering else ""
+        raise CapacityExceeded(
+            f"the unit has {free} free bed(s) of {self.beds}{when}: "
+            f"a household of {household_size} does not fit"
+        )

@@ -7,6 +7,7 @@ from typing import Self
 from uuid import UUID
 
 from franoi_common.agreements import EndAgreement as EndAgreement
+from franoi_common.periods import EndedAtOnce, EndedOn
 from franoi_common.person_requests import WithdrawRequest as WithdrawRequest
 from franoi_common.persons import ClientId, Command, Day, Label, PersonInput
 from franoi_contracts.base import AgeBand, MunicipalityCode, ProtectionStatus, Sex
@@ -78,7 +79,7 @@ class DeclareUnsatisfied(Command):
     reason: UnsatisfiedReason
 
 
-class StartPlacement(PersonInput):
+class StartPlacement(PersonInput, EndedAtOnce):
     placement_id: ClientId = None
     unit_id: UUID
     request_id: UUID | None = Field(None, description="The request this placement satisfies")
@@ -88,6 +89,10 @@ class StartPlacement(PersonInput):
     sex: Sex
     age_band: AgeBand
     protection_status: ProtectionStatus
+    ended_on: EndedOn = None
+    exit_outcome: ExitOutcome | None = Field(None, description="With ended_on: how it ended")
+
+    END_NEEDS = ("exit_outcome",)
 
 
 class ExtendPlacement(Command):

@@ -2,8 +2,10 @@
 
 Each handler is one unit of work (:class:`franoi_common.commands.CommandUnit`):
 the state change and its outbox rows commit together or not at all, and it answers the
-aggregate it created or changed. Lock order is unit → request → placement, so two
-commands on the same unit or person cannot interleave. Creates with a client-chosen id
+aggregate it created or changed. Lock order is unit → request → person → placement,
+so two commands on the same unit or person cannot interleave (the person's lock serialises
+the placements of one person in different units, whose one-at-a-time rule reads the
+person's placements before it writes). Creates with a client-chosen id
 are safe to retry: an identical retry answers the existing resource and records nothing.
 """
 
@@ -14,7 +16,7 @@ from uuid import UUID
 
 from franoi_common.agreements import ending
 from franoi_common.commands import CommandUnit, PartnerServices, arguments, changes, create, new
-from franoi_common.periods import active, extending
+from franoi_common.periods import extending, lock_person, overlapping
 from franoi_common.person_requests import closing_handlers, submitting
 
 from franoi_housing.adapters.repository import HousingRepository
@@ -101,6 +103,8 @@ async def start_placement(s: PartnerServices, partner_id: str, cmd: StartPlaceme
     async def start(uow: CommandUnit, placement_id: UUID) -> Placement:
         unit = await uow.must_get(HousingUnit, partner_id, cmd.unit_id)
         request = await uow.must_get_optional(HousingRequest, partner_id, cmd.request_id)
+        await lock_person(uow.repo, Placement, partner_id, ref)
+        days = (cmd.started_on, cmd.ended_on)
         return unit.start_placement(
             **arguments(
                 unit.start_placement,
@@ -108,8 +112,11 @@ async def start_placement(s: PartnerServices, partner_id: str, cmd: StartPlaceme
                 placement_id=placement_id,
                 person_ref=ref,
                 request=request,
-                person_active_placements=await active(
-                    uow.repo, Placement, partner_id, person_ref=ref
+                unit_placements=await overlapping(
+                    uow.repo, Placement, partner_id, *days, unit_id=unit.unit_id
+                ),
+                person_placements=await overlapping(
+                    uow.repo, Placement, partner_id, *days, person_ref=ref
                 ),
             )
         )
