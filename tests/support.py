@@ -7,12 +7,14 @@ import contextlib
 import datetime as dt
 import json
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
 import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from franoi_common.auth import mint_token
 from franoi_common.db import create_pool
 from franoi_common.envelope import Envelope
@@ -333,3 +335,37 @@ async def run_command(*argv: str, env: dict[str, str]) -> tuple[int, str]:
     out, _ = await asyncio.wait_for(process.communicate(), 120)
     assert process.returncode is not None
     return process.returncode, out.decode()
+
+
+async def read_records(
+    bootstrap: str,
+    topics: Sequence[str],
+    pick: Callable[[ConsumerRecord[bytes, bytes]], T | None],
+    *,
+    count: int | None = None,
+    timeout_s: float = 30.0,
+    **options: Any,
+) -> list[T]:
+    """The records of ``topics``, read from the beginning, that ``pick`` keeps (as what it
+    answers for them; None: not kept): until ``count`` are kept or, without a count, until
+    three polls in a row bring nothing; at most ``timeout_s``. ``options`` go to the
+    consumer (a group id, a metadata age...)."""
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        **options,
+    )
+    await consumer.start()
+    kept: list[T] = []
+    try:
+        deadline, idle = time.monotonic() + timeout_s, 0
+        while time.monotonic() < deadline and (idle < 3 if count is None else len(kept) < count):
+            batches = await consumer.getmany(timeout_ms=500)
+            fetched = [record for batch in batches.values() for record in batch]
+            idle = 0 if fetched else idle + 1
+            kept.extend(item for record in fetched if (item := pick(record)) is not None)
+    finally:
+        await consumer.stop()
+    return kept

@@ -11,14 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from franoi_common.envelope import Envelope, decode, encode
 from franoi_events.bootstrap import DEFINITION as EVENTS
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
@@ -31,6 +30,7 @@ from tests.support import (
     kafka_settings,
     partner_service_settings,
     projection_settings,
+    read_records,
     running,
 )
 
@@ -238,22 +238,13 @@ async def test_every_event_type_reaches_the_network_view(pipeline, kafka_bootstr
 async def _read_own(
     bootstrap: str, topic: str, subjects: set[str], count: int
 ) -> list[tuple[Envelope, str]]:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    found: list[tuple[Envelope, str]] = []
-    try:
-        deadline = time.monotonic() + 30
-        while len(found) < count and time.monotonic() < deadline:
-            batches = await consumer.getmany(timeout_ms=500)
-            for records in batches.values():
-                for record in records:
-                    envelope = decode(record.headers, record.value)
-                    if envelope.subject in subjects:
-                        found.append((envelope, record.value.decode() + repr(record.headers)))
-    finally:
-        await consumer.stop()
+    def own(record: Any) -> tuple[Envelope, str] | None:
+        envelope = decode(record.headers, record.value)
+        if envelope.subject not in subjects:
+            return None
+        return envelope, record.value.decode() + repr(record.headers)
+
+    found = await read_records(bootstrap, [topic], own, count=count)
     assert len(found) == count, [e.type for e, _ in found]
     return found
 

@@ -22,7 +22,6 @@ from typing import Any
 
 import asyncpg
 import jsonschema
-from aiokafka import AIOKafkaConsumer
 from franoi_common.envelope import decode
 from franoi_contracts import hosting as ev
 from franoi_hosting.bootstrap import DEFINITION as HOSTING
@@ -36,6 +35,7 @@ from tests.support import (
     kafka_settings,
     partner_service_settings,
     projection_settings,
+    read_records,
     running,
 )
 
@@ -246,22 +246,9 @@ async def _summary_once(
 
 async def _read_topic(bootstrap: str, topic: str, event_ids: set[str]) -> list[Any]:
     """This run's records of the topic (others' runs may have left theirs)."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )  # fmt: skip
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        idle = 0
-        while idle < 3 and len(records) < len(event_ids):
-            batches = await consumer.getmany(timeout_ms=1000)
-            fetched = [record for batch in batches.values() for record in batch]
-            idle = 0 if fetched else idle + 1
-            records.extend(r for r in fetched if _event_id(r) in event_ids)
-    finally:
-        await consumer.stop()
-    return records
+    return await read_records(
+        bootstrap, [topic], lambda r: r if _event_id(r) in event_ids else None, count=len(event_ids)
+    )
 
 
 def _event_id(record: Any) -> str:

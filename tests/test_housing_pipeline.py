@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from franoi_common.envelope import Envelope, encode
 from franoi_housing.bootstrap import DEFINITION as HOUSING
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
@@ -26,6 +26,7 @@ from tests.support import (
     kafka_settings,
     partner_service_settings,
     projection_settings,
+    read_records,
     running,
 )
 
@@ -254,22 +255,11 @@ async def test_poison_messages_are_dead_lettered_and_consumption_goes_on(
 
 
 async def _read_topic(bootstrap: str, topic: str, keep: Any, count: int) -> list[dict[str, Any]]:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    found: list[dict[str, Any]] = []
-    try:
-        deadline = time.monotonic() + 30
-        while len(found) < count and time.monotonic() < deadline:
-            batches = await consumer.getmany(timeout_ms=500)
-            for records in batches.values():
-                for record in records:
-                    headers = {k: v.decode() for k, v in record.headers}
-                    if keep(headers):
-                        found.append(headers)
-    finally:
-        await consumer.stop()
+    def kept(record: Any) -> dict[str, Any] | None:
+        headers = {k: v.decode() for k, v in record.headers}
+        return headers if keep(headers) else None
+
+    found = await read_records(bootstrap, [topic], kept, count=count)
     assert len(found) == count, found
     return found
 

@@ -22,7 +22,6 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 from franoi_common.envelope import decode
 from franoi_common.settings import KeyStoreAccess
 from franoi_common.shredding import refs_in
@@ -36,6 +35,7 @@ from tests.support import (
     eventually,
     kafka_settings,
     projection_settings,
+    read_records,
     running,
 )
 from tests.test_erasure import (
@@ -85,24 +85,10 @@ async def housing_request(net: Network, partner: str, identifier: str, submitted
 async def every_event(bootstrap: str, partners: Sequence[str], count: int) -> list[Any]:
     """Every event of the partners' topics, read from the beginning (``count`` of them)."""
     topics = [f"franoi.{p}.{d}.v1" for p in partners for d in ("cases", *DOMAINS)]
-    consumer = AIOKafkaConsumer(
-        *topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-        enable_auto_commit=False, group_id=f"shredding-test-{uuid.uuid4().hex[:8]}",
-        metadata_max_age_ms=500,
+    events = await read_records(
+        bootstrap, topics, lambda r: decode(r.headers, r.value), count=count, timeout_s=60,
+        group_id=f"shredding-test-{uuid.uuid4().hex[:8]}", metadata_max_age_ms=500,
     )  # fmt: skip
-    await consumer.start()
-    events: list[Any] = []
-    try:
-
-        async def all_read() -> bool:
-            batches = await consumer.getmany(timeout_ms=500)
-            for batch in batches.values():
-                events.extend(decode(r.headers, r.value) for r in batch)
-            return len(events) >= count
-
-        await eventually(all_read, timeout_s=60, interval_s=0)
-    finally:
-        await consumer.stop()
     assert len(events) == count
     return events
 

@@ -4,9 +4,9 @@ matches, stays with their monthly visits."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from franoi_network.demo.plan import PartnerPlanner, Person
+from franoi_network.demo.plan import Occupancy, PartnerPlanner, Person
 
 SUPPORT_REQUESTS_A_MONTH = 30.0
 """Seed 001: 1,298 requests for the family in three years (35% satisfied)."""
@@ -24,21 +24,11 @@ STAY_OUTCOMES = {
 @dataclass
 class Family:
     family_id: str
-    rooms: int
-    approved_on: dt.date
-    taken: list[tuple[dt.date, dt.date | None]] = field(default_factory=list)
+    rooms: Occupancy
 
-    def has_room(self, start: dt.date, end: dt.date | None) -> bool:
-        if start < self.approved_on:
-            return False
-        overlapping = [
-            (s, e) for s, e in self.taken if (end is None or s < end) and (e is None or start < e)
-        ]
-        days = {start} | {s for s, _ in overlapping if s > start}
-        return all(
-            1 + sum(1 for s, e in overlapping if s <= d and (e is None or d < e)) <= self.rooms
-            for d in days
-        )
+    @property
+    def approved_on(self) -> dt.date:
+        return self.rooms.offered_from
 
 
 def _families(pl: PartnerPlanner) -> list[Family]:
@@ -93,7 +83,7 @@ def _families(pl: PartnerPlanner) -> list[Family]:
                 f"/v1/families/{family_id}/approve",
                 {"approved_on": decided.isoformat()},
             )
-            families.append(Family(family_id, int(rooms), decided))
+            families.append(Family(family_id, Occupancy(int(rooms), decided)))
     return families
 
 
@@ -184,7 +174,7 @@ def _hosting_request(pl: PartnerPlanner, day: dt.date, families: list[Family]) -
         (
             f
             for f in pl.rng.sample(families, len(families))
-            if f.approved_on <= proposed and f.has_room(accepted, ended)
+            if f.approved_on <= proposed and f.rooms.fits(1, accepted, ended)
         ),
         None,
     )
@@ -200,7 +190,7 @@ def _hosting_request(pl: PartnerPlanner, day: dt.date, families: list[Family]) -
             )
             pl.tally["hosting_requests_decided"] += 1
         return
-    family.taken.append((accepted, ended))
+    family.rooms.take(1, accepted, ended)
     person.busy_until["stay"] = ended or dt.date.max
     person.busy_until["family_request_hosting"] = started
     match_id, stay_id = pl.uuid(), pl.uuid()

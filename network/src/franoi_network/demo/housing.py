@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from franoi_network.demo.plan import PartnerPlanner, Person
+from franoi_network.demo.plan import Occupancy, PartnerPlanner, Person
 
 REQUESTS_A_MONTH = 7.0
 """Seed 001: 253 requests for transitional housing in three years."""
@@ -31,26 +31,7 @@ REGIMES = {"agreed": 50, "market": 15, "social": 25, "free": 10}
 @dataclass
 class Unit:
     unit_id: str
-    beds: int
-    available_from: dt.date
-    stays: list[tuple[dt.date, dt.date | None, int]] = field(default_factory=list)
-
-    def fits(self, household: int, start: dt.date, end: dt.date | None) -> bool:
-        """The household fits in the beds free on every day of [start, end)."""
-        if start < self.available_from:
-            return False
-        overlapping = [
-            (s, e, n)
-            for s, e, n in self.stays
-            if (end is None or s < end) and (e is None or start < e)
-        ]
-        # The beds taken are highest at one of the overlapping stays' starts (or at start).
-        days = {start} | {s for s, _, _ in overlapping if s > start}
-        return all(
-            household + sum(n for s, e, n in overlapping if s <= day and (e is None or day < e))
-            <= self.beds
-            for day in days
-        )
+    beds: Occupancy
 
 
 def _units(pl: PartnerPlanner) -> list[Unit]:
@@ -78,11 +59,11 @@ def _units(pl: PartnerPlanner) -> list[Unit]:
             continue
         provider = pl.pick({k: float(v) for k, v in PROVIDERS.items()})
         regime = pl.pick({k: float(v) for k, v in REGIMES.items()})
-        unit = Unit(pl.uuid(), pl.rng.choice((2, 3, 4, 4, 5, 6)), available)
+        unit = Unit(pl.uuid(), Occupancy(pl.rng.choice((2, 3, 4, 4, 5, 6)), available))
         body: dict[str, object] = {
             "unit_id": unit.unit_id,
             "municipality_code": pl.rng.choice(pl.places),
-            "beds": unit.beds,
+            "beds": unit.beds.capacity,
             "monthly_rent_eur": 0 if regime == "free" else pl.rng.randint(35, 90) * 10,
             "rent_regime": regime,
             "provider": provider,
@@ -138,7 +119,7 @@ def plan(pl: PartnerPlanner) -> None:
             if end is not None and not pl.within(end):
                 end = None
             unit = next(
-                (u for u in pl.rng.sample(units, len(units)) if u.fits(household, start, end)),
+                (u for u in pl.rng.sample(units, len(units)) if u.beds.fits(household, start, end)),
                 None,
             )
             if unit is not None and pl.within(start) and pl.chance(0.85):
@@ -182,7 +163,7 @@ def _place(
     extended: bool,
 ) -> None:
     placement_id = pl.uuid()
-    unit.stays.append((start, end, household))
+    unit.beds.take(household, start, end)
     person.busy_until["placement"] = end or dt.date.max
     person.busy_until["housing_request"] = start
     pl.call(

@@ -158,6 +158,36 @@ class Person:
         return self.busy_until.get(what, dt.date.min) <= on
 
 
+@dataclass
+class Occupancy:
+    """What a unit's beds or a family's rooms hold over time: (from, until or None, how many)
+    for each stay, so a new stay is planned only where it fits on every one of its days."""
+
+    capacity: int
+    offered_from: dt.date
+    stays: list[tuple[dt.date, dt.date | None, int]] = field(default_factory=list)
+
+    def fits(self, size: int, start: dt.date, end: dt.date | None) -> bool:
+        """``size`` more fit on every day of [start, end) (end None: from start on)."""
+        if start < self.offered_from:
+            return False
+        overlapping = [
+            (s, e, n)
+            for s, e, n in self.stays
+            if (end is None or s < end) and (e is None or start < e)
+        ]
+        # What is taken is highest at one of the overlapping stays' starts (or at start).
+        days = {start} | {s for s, _, _ in overlapping if s > start}
+        return all(
+            size + sum(n for s, e, n in overlapping if s <= day and (e is None or day < e))
+            <= self.capacity
+            for day in days
+        )
+
+    def take(self, size: int, start: dt.date, end: dt.date | None) -> None:
+        self.stays.append((start, end, size))
+
+
 class PartnerPlanner:
     """What one partner records, axis by axis; the axis modules add to it."""
 
