@@ -175,7 +175,7 @@
         cache: "no-store",
       });
     } catch (_) {
-      return { state: "retry" };
+      return { state: "retry", unreachable: true };
     }
     let said = {};
     try { said = await answer.json(); } catch (_) { /* not the desk's JSON */ }
@@ -194,8 +194,10 @@
       const pending = (await FranoiStore.all()).filter((e) => e.state === "waiting" || e.state === "sending");
       if (!pending.length) return;
       for (const entry of pending) {
+        // Reconnecting, "Sync now" or the page coming back skip a wait made while the desk
+        // was unreachable, never one the desk asked for (a 5xx answer): no retry storm.
         const wait = entry.notBefore - Date.now();
-        if (wait > 0 && !force) {
+        if (wait > 0 && !(force && entry.unreachable)) {
           schedule(wait);
           return;
         }
@@ -205,6 +207,7 @@
         if (result.state === "retry") {
           entry.attempts += 1;
           entry.notBefore = Date.now() + backoff(entry.attempts);
+          entry.unreachable = Boolean(result.unreachable);
           await FranoiStore.put(entry);
           refresh();
           schedule(entry.notBefore - Date.now());
@@ -217,6 +220,7 @@
         }
         entry.attempts = 0;
         entry.notBefore = 0;
+        entry.unreachable = false;
         if (result.state === "sent") {
           entry.state = "sent";
           entry.sentAt = Date.now();
