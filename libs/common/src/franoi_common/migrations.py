@@ -66,6 +66,8 @@ OUTBOX = MigrationSource("outbox", "franoi_common", "sql/outbox")
 INBOX = MigrationSource("inbox", "franoi_common", "sql/inbox")
 VERSIONS = MigrationSource("versions", "franoi_common", "sql/versions")
 """Every partner service's record versions (:mod:`franoi_common.versions`)."""
+IMPORTS = MigrationSource("imports", "franoi_common", "sql/imports")
+"""Every partner service's imports from spreadsheets (:mod:`franoi_common.importing`)."""
 
 _BOOKKEEPING = """
 CREATE TABLE IF NOT EXISTS schema_migrations (

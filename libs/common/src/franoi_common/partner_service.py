@@ -21,7 +21,7 @@ from fastapi import APIRouter, FastAPI
 
 from franoi_common import key_store
 from franoi_common.erasure import ERASURE, WORKER, ErasureRule, add_erasure, eraser
-from franoi_common.migrations import INBOX, OUTBOX, VERSIONS, MigrationSource
+from franoi_common.migrations import IMPORTS, INBOX, OUTBOX, VERSIONS, MigrationSource
 from franoi_common.outbox import Outbox, OutboxRelay, OutboxSignal
 from franoi_common.service import ServiceDefinition, Wiring
 from franoi_common.settings import PartnerServiceSettings, ServiceSettings, topic_for
@@ -145,6 +145,7 @@ def partner_service(
             *([INBOX] if consumes_erasures else []),
             ERASURE,
             SHREDDING,
+            IMPORTS,
             MigrationSource(domain, f"franoi_{domain}"),
         ],
         wire=wire,

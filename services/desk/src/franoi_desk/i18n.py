@@ -1,6 +1,7 @@
 """Every string the desk shows, in Italian (first) and English: one catalogue, kept as data
-in ``catalogue/messages.toml`` (the pages' words) and ``catalogue/labels.toml`` (the
-services' operations, fields and values), where a translator edits them.
+in ``catalogue/messages.toml`` (the pages' words) and the services' labels of their
+operations, fields and values (:mod:`franoi_common.labels`, which the import templates
+read too), where a translator edits them.
 
 Values of the services' enumerations (sex, protection status, housing need...) are labelled
 here too, under ``<enumeration>.<value>``; a test checks that every value has its labels."""
@@ -8,21 +9,12 @@ here too, under ``<enumeration>.<value>``; a test checks that every value has it
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Callable
-from importlib import resources
 
+from franoi_common.labels import LABELS, catalogue
 
-def _catalogue(name: str) -> dict[str, tuple[str, str]]:
-    """A catalogue file of ``catalogue/``: each key with its Italian and English text."""
-    text = (resources.files("franoi_desk") / "catalogue" / name).read_text(encoding="utf-8")
-    return {key: (entry["it"], entry["en"]) for key, entry in tomllib.loads(text).items()}
-
-
-MESSAGES = _catalogue("messages.toml")
+MESSAGES = catalogue("franoi_desk", "messages.toml")
 """The desk's own words: pages, buttons, notices."""
-LABELS = _catalogue("labels.toml")
-"""The partner services' operations, fields and values, keyed as in their OpenAPI."""
 CATALOGUE: dict[str, tuple[str, str]] = {**MESSAGES, **LABELS}
 """The pages' strings and the labels of the services' operations, fields and values."""
 

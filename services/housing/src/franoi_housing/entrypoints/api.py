@@ -22,6 +22,7 @@ from franoi_common.api import (
     in_force,
 )
 from franoi_common.commands import PartnerServices
+from franoi_common.importing import Sheet
 from franoi_contracts.housing import ExitOutcome, UnsatisfiedReason
 
 from franoi_housing.adapters.repository import HousingRepository
@@ -166,3 +167,29 @@ async def records_of(
 
 
 api.person_records("housing", records_of)
+
+# --- history from spreadsheets -----------------------------------------------------------
+
+api.imports(
+    Sheet("agreements", handlers.sign_agreement, "agreement_id", then=[handlers.end_agreement]),
+    Sheet(
+        "units",
+        handlers.register_unit,
+        "unit_id",
+        refers={"agreement_id": "agreements"},
+        then=[handlers.withdraw_unit],
+    ),
+    Sheet(
+        "housing_requests",
+        handlers.submit_request,
+        "request_id",
+        then=[handlers.declare_request_unsatisfied],
+    ),
+    Sheet(
+        "placements",
+        handlers.start_placement,
+        "placement_id",
+        refers={"unit_id": "units", "request_id": "housing_requests"},
+        then=[handlers.end_placement],
+    ),
+)

@@ -1,0 +1,233 @@
+"""Rows through the service's own handlers: checked in a transaction rolled back at the end
+(nothing written), then imported in transactions of :data:`CHUNK` rows, each row under a
+savepoint of its own, so a refused row is reported and the others go on.
+
+A row's records go through the same handlers as the API's requests, on one connection
+(:class:`OneConnection`, which every unit of work of the row uses: its transaction is a
+savepoint of the import's), and their events through the same outbox, with the row's real
+dates. The record's id comes from the row's ``ref`` (:func:`~.sheets.record_id`): a row
+imported again replays its create (nothing recorded), and an action repeated with the same
+data records nothing, so importing a file again changes nothing. A row whose create was
+imported with other content is tried again without the fields its actions carry (an end
+added since): its actions then update the record; otherwise it is reported as changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, cast
+
+import asyncpg
+
+from franoi_common.commands import PartnerServices
+from franoi_common.errors import AlreadyExists, DomainError, NotFound
+from franoi_common.importing.sheets import WORDS, Problem, ReadRow, Sheet
+
+CHUNK = 500
+"""Rows imported per transaction: their events reach the relay when it commits."""
+
+
+class OneConnection:
+    """The pool a row's handlers see: always the import's connection, whose transaction
+    makes each unit of work's a savepoint."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    def acquire(self) -> _Acquired:
+        return _Acquired(self._conn)
+
+    async def release(self, conn: asyncpg.Connection) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:  # execute, fetch...: on the connection
+        return getattr(self._conn, name)
+
+
+class _Acquired:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    def __await__(self) -> Generator[Any, None, asyncpg.Connection]:
+        async def conn() -> asyncpg.Connection:
+            return self._conn
+
+        return conn().__await__()
+
+    async def __aenter__(self) -> asyncpg.Connection:
+        return self._conn
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+class CountingOutbox:
+    """The service's outbox, counting the events the rows append."""
+
+    def __init__(self, outbox: Any) -> None:
+        self._outbox = outbox
+        self.events = 0
+
+    async def append(self, conn: asyncpg.Connection, partner_id: str, events: Sequence[Any]) -> Any:
+        self.events += len(events)
+        return await self._outbox.append(conn, partner_id, events)
+
+    def with_insert(
+        self, statement: str, args: Sequence[Any], partner_id: str, events: Sequence[Any]
+    ) -> tuple[str, list[Any]]:
+        self.events += len(events)
+        made: tuple[str, list[Any]] = self._outbox.with_insert(statement, args, partner_id, events)
+        return made
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._outbox, name)
+
+
+@dataclass
+class Tally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: int = 0
+
+    def plain(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+
+Progress = Callable[[int, Tally, list[Problem]], Awaitable[None]]
+"""Told after each stretch of rows: how many are done, the tally and the problems so far."""
+
+
+async def apply_rows(
+    services: PartnerServices,
+    partner_id: str,
+    sheet: Sheet,
+    rows: Sequence[ReadRow],
+    *,
+    commit: bool,
+    progress: Progress,
+    every: int = 200,
+) -> tuple[Tally, list[Problem]]:
+    """Run every row's commands; ``commit``: keep them (a transaction per :data:`CHUNK`
+    rows), else roll everything back at the end (a check: the refusals without a write)."""
+    tally = Tally()
+    problems: list[Problem] = []
+    chunks = [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)] if commit else [rows]
+    done = 0
+    for chunk in chunks:
+        async with _transaction(services, commit) as (row_services, outbox, conn):
+            for row in chunk:
+                problem = await _apply(row_services, outbox, conn, partner_id, sheet, row, tally)
+                if problem is not None:
+                    problems.append(problem)
+                done += 1
+                if done % every == 0:
+                    await progress(done, tally, problems)
+        if commit and services.after_commit is not None:
+            services.after_commit()  # the relay: the chunk's events are there
+    await progress(done, tally, problems)
+    return tally, problems
+
+
+@asynccontextmanager
+async def _transaction(
+    services: PartnerServices, commit: bool
+) -> AsyncIterator[tuple[PartnerServices, CountingOutbox, asyncpg.Connection]]:
+    async with services.pool.acquire() as conn:
+        transaction = conn.transaction()
+        await transaction.start()
+        outbox = CountingOutbox(services.outbox)
+        row_services = dataclasses.replace(
+            services,
+            pool=cast(Any, OneConnection(conn)),
+            outbox=cast(Any, outbox),
+            after_commit=None,
+        )
+        try:
+            yield row_services, outbox, conn
+        except BaseException:
+            await transaction.rollback()
+            raise
+        if commit:
+            await transaction.commit()
+        else:
+            await transaction.rollback()
+
+
+async def _apply(
+    s: PartnerServices,
+    outbox: CountingOutbox,
+    conn: asyncpg.Connection,
+    partner_id: str,
+    sheet: Sheet,
+    row: ReadRow,
+    tally: Tally,
+) -> Problem | None:
+    before = outbox.events
+    try:
+        async with conn.transaction():  # the row whole, or nothing of it
+            created = await _create(s, partner_id, sheet, row)
+            after_create = outbox.events
+            for action, command in row.actions:
+                await action(s, partner_id, row.record_id, command)
+    except _Changed as exc:
+        tally.refused += 1
+        return Problem(row.number, None, "changed", {"detail": exc.detail})
+    except DomainError as exc:
+        tally.refused += 1
+        return _refusal(row, exc)
+    if created and after_create > before:
+        tally.created += 1
+    elif outbox.events > before:
+        tally.updated += 1
+    else:
+        tally.unchanged += 1
+    return None
+
+
+class _Changed(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+async def _create(s: PartnerServices, partner_id: str, sheet: Sheet, row: ReadRow) -> bool:
+    """The row's create; False when it was imported before without what its actions carry
+    (they bring the record up to date)."""
+    try:
+        await sheet.create(s, partner_id, row.create)
+        return True
+    except AlreadyExists as exc:
+        carried = {f for _, command in row.actions for f in type(command).model_fields}
+        movable = carried & set(type(row.create).model_fields)
+        if not movable:
+            raise _Changed(_changed_detail(exc)) from exc
+        earlier = row.create.model_copy(update=dict.fromkeys(movable))
+        try:
+            await sheet.create(s, partner_id, earlier)
+        except AlreadyExists:
+            raise _Changed(_changed_detail(exc)) from exc
+        return False
+
+
+def _changed_detail(exc: AlreadyExists) -> str:
+    return str(exc).split(";")[0]
+
+
+def _refusal(row: ReadRow, exc: DomainError) -> Problem:
+    """A refused row: an unknown reference is said on its column; any other refusal with
+    its kind (in the user's language when known) and the service's words."""
+    if isinstance(exc, NotFound):
+        for made_id, (column, sheet) in row.references.items():
+            if str(made_id) in str(exc):
+                return Problem(row.number, column, "unknown_reference", {"sheet": sheet})
+    title = {"it": _kind(exc, "it"), "en": _kind(exc, "en")}
+    return Problem(row.number, None, "refused", {"title": title, "detail": str(exc)})
+
+
+def _kind(exc: DomainError, lang: str) -> str:
+    found = WORDS.get(f"import.refusal.{exc.code}")
+    return exc.title.lower() if found is None else found[1 if lang == "en" else 0]
