@@ -318,6 +318,8 @@ class PartnerApi(Generic[R]):
     def __init__(self, repository: type[R], *roles: Role) -> None:
         self._repository = repository
         self.router = partner_router(*roles)
+        self.sheets: tuple[Sheet, ...] = ()
+        """What the service imports from spreadsheets (:meth:`imports`)."""
         self.read = Reads(repository)
 
     def resource(
@@ -460,6 +462,7 @@ class PartnerApi(Generic[R]):
     def imports(self, *sheets: Sheet) -> None:
         """``/v1/imports``: the coordinator imports ``sheets`` from spreadsheets, in the order
         given (a sheet after those its references point to): :mod:`franoi_common.importing`."""
+        self.sheets = sheets
         self.router.include_router(import_router(sheets))
 
     def person_records(

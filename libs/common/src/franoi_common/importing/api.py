@@ -249,7 +249,7 @@ def import_router(sheets: Sequence[Sheet]) -> APIRouter:
         if problems:
             return _problems(found, problems, lang)
         import_id = await _begin(s.pool, who.partner_id, found.name, check_only, len(read))
-        task = asyncio.create_task(_run(s, who.partner_id, found, read, import_id, check_only))
+        task = asyncio.create_task(_run(s, who, found, read, import_id, check_only))
         _RUNNING.add(task)
         task.add_done_callback(_RUNNING.discard)
         return JSONResponse(
@@ -377,7 +377,7 @@ def _out(sheet: Sheet | None, row: Any, lang: str) -> ImportOut:
 
 async def _run(
     s: PartnerServices,
-    partner_id: str,
+    who: Principal,
     sheet: Sheet,
     rows: list[ReadRow],
     import_id: UUID,
@@ -402,14 +402,14 @@ async def _run(
 
     try:
         _, problems = await apply_rows(
-            s, partner_id, sheet, rows, commit=False, progress=saying("checked_rows", "checking")
+            s, who, sheet, rows, commit=False, progress=saying("checked_rows", "checking")
         )
         if problems or check_only:
             status = "refused" if problems else "checked"
             await _update(s.pool, import_id, status, problems=problems, finished=True)
             return
         tally, problems = await apply_rows(
-            s, partner_id, sheet, rows, commit=True, progress=saying("imported_rows", "importing")
+            s, who, sheet, rows, commit=True, progress=saying("imported_rows", "importing")
         )
         await _update(
             s.pool, import_id, "done", tally=tally.plain(), problems=problems, finished=True

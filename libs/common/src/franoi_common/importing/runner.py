@@ -15,6 +15,8 @@ added since): its actions then update the record; otherwise it is reported as ch
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,9 +24,10 @@ from typing import Any, cast
 
 import asyncpg
 
+from franoi_common.auth import Principal
 from franoi_common.commands import PartnerServices
 from franoi_common.errors import AlreadyExists, DomainError, NotFound
-from franoi_common.importing.sheets import WORDS, Problem, ReadRow, Sheet
+from franoi_common.importing.sheets import WORDS, Handler, Problem, ReadRow, Sheet
 
 CHUNK = 500
 """Rows imported per transaction: their events reach the relay when it commits."""
@@ -103,7 +106,7 @@ Progress = Callable[[int, Tally, list[Problem]], Awaitable[None]]
 
 async def apply_rows(
     services: PartnerServices,
-    partner_id: str,
+    who: Principal,
     sheet: Sheet,
     rows: Sequence[ReadRow],
     *,
@@ -120,7 +123,7 @@ async def apply_rows(
     for chunk in chunks:
         async with _transaction(services, commit) as (row_services, outbox, conn):
             for row in chunk:
-                problem = await _apply(row_services, outbox, conn, partner_id, sheet, row, tally)
+                problem = await _apply(row_services, outbox, conn, who, sheet, row, tally)
                 if problem is not None:
                     problems.append(problem)
                 done += 1
@@ -161,7 +164,7 @@ async def _apply(
     s: PartnerServices,
     outbox: CountingOutbox,
     conn: asyncpg.Connection,
-    partner_id: str,
+    who: Principal,
     sheet: Sheet,
     row: ReadRow,
     tally: Tally,
@@ -169,10 +172,10 @@ async def _apply(
     before = outbox.events
     try:
         async with conn.transaction():  # the row whole, or nothing of it
-            created = await _create(s, partner_id, sheet, row)
+            created = await _create(s, who, sheet, row)
             after_create = outbox.events
             for action, command in row.actions:
-                await action(s, partner_id, row.record_id, command)
+                await action(s, caller_of(action, who), row.record_id, command)
     except _Changed as exc:
         tally.refused += 1
         return Problem(row.number, None, "changed", {"detail": exc.detail})
@@ -194,11 +197,18 @@ class _Changed(Exception):
         self.detail = detail
 
 
-async def _create(s: PartnerServices, partner_id: str, sheet: Sheet, row: ReadRow) -> bool:
+def caller_of(handler: Handler, who: Principal) -> Principal | str:
+    """What a handler takes after its services: the caller, or the caller's partner."""
+    second = list(inspect.signature(handler).parameters)[1]
+    return who if typing.get_type_hints(handler).get(second) is Principal else who.partner_id
+
+
+async def _create(s: PartnerServices, who: Principal, sheet: Sheet, row: ReadRow) -> bool:
     """The row's create; False when it was imported before without what its actions carry
     (they bring the record up to date)."""
+    caller = caller_of(sheet.create, who)
     try:
-        await sheet.create(s, partner_id, row.create)
+        await sheet.create(s, caller, row.create)
         return True
     except AlreadyExists as exc:
         carried = {f for _, command in row.actions for f in type(command).model_fields}
@@ -207,7 +217,7 @@ async def _create(s: PartnerServices, partner_id: str, sheet: Sheet, row: ReadRo
             raise _Changed(_changed_detail(exc)) from exc
         earlier = row.create.model_copy(update=dict.fromkeys(movable))
         try:
-            await sheet.create(s, partner_id, earlier)
+            await sheet.create(s, caller, earlier)
         except AlreadyExists:
             raise _Changed(_changed_detail(exc)) from exc
         return False

@@ -96,8 +96,19 @@ class CellError(ValueError):
 
 
 Kind = typing.Literal[
-    "text", "date", "integer", "code", "codes", "yes_no", "reference", "identifier", "person_ref"
+    "text",
+    "date",
+    "integer",
+    "code",
+    "codes",
+    "yes_no",
+    "reference",
+    "identifier",
+    "person_ref",
+    "persons",
+    "texts",
 ]
+_PERSON_REF = re.compile(r"^[0-9a-f]{64}$")
 
 _YES = {"sì", "si", "s", "yes", "y", "true", "vero", "1", "x"}
 _NO = {"no", "n", "false", "falso", "0"}
@@ -154,6 +165,18 @@ class Column:
                 return _yes_no(text)
             case "reference":
                 return self._reference(str(text), partner_id)
+            case "texts":
+                return [p.strip() for p in str(text).split(LIST_SEPARATOR) if p.strip()]
+            case "persons":
+                return [
+                    {
+                        "person_ref"
+                        if _PERSON_REF.match(p.strip())
+                        else "person_identifier": p.strip()
+                    }
+                    for p in str(text).split(LIST_SEPARATOR)
+                    if p.strip()
+                ]
             case _:
                 return str(text) if not isinstance(text, float) else str(int(text))
 
@@ -246,13 +269,15 @@ class Sheet:
     fields are the columns but ``id_field``, which :func:`record_id` fills), ``refers``
     names the sheet each reference field points to, and each of ``then`` (an action on the
     created record, ``(services, partner_id, record_id, command)``) runs when the row fills
-    its command's required columns."""
+    its command's required columns; ``omit`` names the fields no column fills."""
 
     name: str
     create: Handler
     id_field: str
     refers: Mapping[str, str] = field(default_factory=dict)
     then: Sequence[Handler] = ()
+    omit: frozenset[str] = frozenset()
+    """Fields a flat row does not carry (nested lists...): they keep their defaults."""
 
     @property
     def command(self) -> type[BaseModel]:
@@ -270,7 +295,7 @@ class Sheet:
         found: dict[str, Column] = {REF: Column(REF, "text", True)}
         for command, optional in [(self.command, False)] + [(c, True) for _, c in self.actions()]:
             for name, info in command.model_fields.items():
-                if name == self.id_field or name in found:
+                if name == self.id_field or name in found or name in self.omit:
                     continue
                 found[name] = self._column(name, info, optional)
         return list(found.values())
@@ -289,8 +314,10 @@ class Sheet:
         if origin in (list, tuple, set, frozenset):
             [item] = typing.get_args(hint)[:1]
             item = _without_none(item)
+            if isinstance(item, type) and issubclass(item, BaseModel):
+                return Column(name, "persons", required, description=description)
             enum = item if isinstance(item, type) and issubclass(item, Enum) else None
-            return Column(name, "codes" if enum else "text", required, enum, None, description)
+            return Column(name, "codes" if enum else "texts", required, enum, None, description)
         if isinstance(hint, type) and issubclass(hint, Enum):
             return Column(name, "code", required, hint, description=description)
         if hint is bool:
@@ -305,10 +332,13 @@ class Sheet:
 
 
 def _without_none(hint: Any) -> Any:
+    """The type of ``T | None`` or ``Annotated[T, ...]``: ``T``."""
+    if typing.get_origin(hint) is typing.Annotated:
+        return _without_none(typing.get_args(hint)[0])
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(hint) if a is not type(None)]
         if len(args) == 1:
-            return args[0]
+            return _without_none(args[0])
     return hint
 
 

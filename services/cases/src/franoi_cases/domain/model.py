@@ -34,7 +34,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from franoi_common.domain import Aggregate, Checks
+from franoi_common.domain import Aggregate, Checks, repeats
 from franoi_common.errors import Conflict, DomainError, refusals
 from franoi_common.pseudonym import normalise_identifier
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex, age_band_on
@@ -646,7 +646,11 @@ class IndividualPlan(Aggregate):
         outcome: PlanOutcome,
         interruption_reason: InterruptionReason | None = None,
     ) -> None:
-        """Close an open plan (once), not before it opened, with its outcome."""
+        """Close an open plan (once), not before it opened, with its outcome; repeating the
+        same close changes nothing."""
+        closed = dict(closed_on=on, outcome=outcome, interruption_reason=interruption_reason)
+        if repeats(self, status=PlanStatus.CLOSED, **closed):
+            return
         self._check_open()
         _checks.not_before(on, self.opened_on, "a plan cannot close before it opened")
         if self.reviews:

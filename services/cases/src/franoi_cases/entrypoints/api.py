@@ -28,7 +28,9 @@ from franoi_common.api import (
     partner_router,
 )
 from franoi_common.api import PersonRecordsOut as RecordsOut
-from franoi_common.auth import Role
+from franoi_common.auth import Principal, Role
+from franoi_common.importing import Sheet
+from franoi_common.importing.api import import_router
 from franoi_common.persons import PRINTABLE
 from franoi_contracts.base import AgeBand
 from franoi_contracts.cases import InterruptionReason, PlanAxis, PlanOutcome
@@ -542,3 +544,34 @@ async def access_log(
     """Who read or changed which person's record, newest first (partner admins)."""
     found = await handlers.access_log(s, who, person_id, limit, offset)
     return paged([AccessOut.model_validate(r) for r in found.items], found.total, limit, offset)
+
+
+# --- history from spreadsheets -----------------------------------------------------------
+
+
+async def close_plan_of_the_past(
+    s: handlers.CasesServices, who: Principal, plan_id: UUID, cmd: commands.ClosePlan
+) -> IndividualPlan:
+    """Close a plan a row imports (the row's closing day and outcome)."""
+    return await handlers.change_plan(s, who, plan_id, cmd)
+
+
+SHEETS = (
+    Sheet(
+        "persons",
+        handlers.register_person,
+        "person_id",
+        omit=frozenset({"household", "consent", "check_duplicates", "duplicate_reason"}),
+    ),
+    Sheet(
+        "plans",
+        handlers.open_plan,
+        "plan_id",
+        refers={"person_id": "persons"},
+        omit=frozenset({"goals"}),
+        then=[close_plan_of_the_past],
+    ),
+)
+"""What a partner imports into its register: persons (each gets its ``person_ref`` from its
+document as a registration does) and their plans."""
+router.include_router(import_router(SHEETS))

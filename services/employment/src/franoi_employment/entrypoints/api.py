@@ -25,6 +25,7 @@ from franoi_common.api import (
 )
 from franoi_common.commands import PartnerServices
 from franoi_common.errors import InvalidDates
+from franoi_common.importing import Sheet
 from franoi_contracts import employment as contract
 
 from franoi_employment.adapters.repository import EmploymentRepository
@@ -348,6 +349,45 @@ api.resource(
         person_ref=PersonRefQuery,
         status=HireStatus,
         contract_type=contract.ContractType,
+    ),
+)
+
+# --- history from spreadsheets -----------------------------------------------------------
+
+api.imports(
+    Sheet(
+        "company_agreements",
+        handlers.sign_company_agreement,
+        "company_agreement_id",
+        then=[handlers.end_company_agreement],
+    ),
+    Sheet("consultations", handlers.record_consultation, "consultation_id"),
+    Sheet(
+        "group_activities",
+        handlers.schedule_group_activity,
+        "group_activity_id",
+        then=[handlers.hold_group_activity, handlers.cancel_group_activity],
+    ),
+    Sheet("skills_profiles", handlers.open_skills_profile, "skills_profile_id"),
+    Sheet(
+        "enrolments",
+        handlers.enrol_in_training,
+        "enrolment_id",
+        then=[handlers.complete_enrolment, handlers.drop_enrolment],
+    ),
+    Sheet(
+        "internships",
+        handlers.start_internship,
+        "internship_id",
+        refers={"company_agreement_id": "company_agreements"},
+        then=[handlers.end_internship, handlers.record_internship_outcome],
+    ),
+    Sheet(
+        "hires",
+        handlers.record_hire,
+        "hire_id",
+        refers={"company_agreement_id": "company_agreements", "internship_id": "internships"},
+        then=[handlers.end_hire],
     ),
 )
 

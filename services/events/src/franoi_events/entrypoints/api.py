@@ -33,6 +33,7 @@ from franoi_common.api import (
 from franoi_common.auth import Role
 from franoi_common.commands import PartnerServices
 from franoi_common.errors import InvalidDates
+from franoi_common.importing import Sheet
 from franoi_contracts.events import (
     AccessTopic,
     CancellationReason,
@@ -398,4 +399,32 @@ api.person_records(
     "Everything this service holds for one person of the caller's partner (empty lists\n"
     "when nothing): the batches with the person's walk-in accesses, showing only the\n"
     "person's own lines.",
+)
+
+
+# --- history from spreadsheets -----------------------------------------------------------
+
+api.imports(
+    Sheet(
+        "hubs",
+        handlers.open_hub,
+        "hub_id",
+        omit=frozenset({"opening_hours"}),
+        then=[handlers.close_hub],
+    ),
+    Sheet(
+        "lab_series",
+        handlers.start_lab_series,
+        "lab_series_id",
+        refers={"hub_id": "hubs"},
+        then=[handlers.close_lab_series],
+    ),
+    Sheet(
+        "community_events",
+        handlers.schedule_community_event,
+        "community_event_id",
+        refers={"hub_id": "hubs", "lab_series_id": "lab_series"},
+        omit=frozenset({"co_organisers"}),
+        then=[handlers.hold_community_event, handlers.cancel_community_event],
+    ),
 )
