@@ -104,7 +104,7 @@ class HostFamily(Aggregate):
 
     @property
     def can_be_matched(self) -> bool:
-        """Approved and active (not paused, not withdrawn)."""
+        """Approved and active (not paused, not withdrawn) as it now is."""
         return self.vetting is VettingStatus.APPROVED and self.availability is Availability.ACTIVE
 
     @property
@@ -125,7 +125,7 @@ class HostFamily(Aggregate):
         acceptance on."""
         by_id = {s.stay_id: s for s in [*self.active_stays, *stays]}
         waiting = [
-            Held(m.accepted_on, f"accepted match {m.match_id} waiting from {m.accepted_on}")
+            Held(m.accepted_on, m.described())
             for m in self.open_matches
             if m.holds_room and m.accepted_on is not None and m != but
         ]
@@ -143,12 +143,24 @@ class HostFamily(Aggregate):
         self._refuse_if_full(*busiest_day(self._holding(stays, but), started_on, ended_on))
 
     def _check_a_room_on(self, stays: Sequence[Stay], on: dt.date, but: Match | None) -> None:
-        """Refuse a match (proposed or accepted) on ``on`` when no room is free: taken by
-        the stays on that day and by every waiting match, whenever accepted (each holds one
-        until its stay starts, on a day not known yet)."""
+        """Refuse a match (proposed or accepted) on ``on`` when no room is free that day:
+        taken by the stays covering it and by the matches waiting then (accepted on or
+        before it, their stay not started: each holds a room until its stay starts)."""
         holding = self._holding(stays, but)
-        covering = [h for h in holding if isinstance(h, Held) or h.overlaps(on, _next(on))]
+        covering = [h for h in holding if h.overlaps(on, _next(on))]
         self._refuse_if_full(len(covering), on, covering)
+
+    def _check_rooms_every_day(self, stays: Sequence[Stay], rooms: int) -> None:
+        holding = self._holding(stays, None)
+        if not holding:
+            return
+        taken, day, covering = busiest_day(holding, min(h.started_on for h in holding), None)
+        if rooms < taken:
+            by = ", ".join(f"the {c.described()}" for c in covering)
+            raise CapacityExceeded(
+                f"{taken} room(s) of the family are taken or promised on {day}: by {by}; "
+                f"it cannot offer only {rooms}"
+            )
 
     def _refuse_if_full(self, taken: int, day: dt.date, covering: Sequence[Spanned]) -> None:
         if taken < self.rooms_offered:
@@ -166,10 +178,28 @@ class HostFamily(Aggregate):
             f"the family was not approved ({self.rejected_on})",
         )
 
-    def _check_can_be_matched(self) -> None:
-        if not self.can_be_matched:
-            state = self.availability.value if self.availability else self.vetting.value
-            raise FamilyNotAvailable(f"only an approved, active family can be matched ({state})")
+    def _check_available_on(self, day: dt.date) -> None:
+        """Refuse a match (proposed or accepted) on ``day`` unless the family was approved
+        by then and was neither withdrawn nor paused that day: judged on the match's day,
+        so a match of the past is recorded even after the family withdrew or paused."""
+        if self.vetting is not VettingStatus.APPROVED:
+            raise FamilyNotAvailable(
+                f"only an approved family can be matched ({self.vetting.value})"
+            )
+        checks.not_before(
+            day,
+            self.approved_on,
+            f"a match cannot precede the family's approval on {self.approved_on}",
+        )
+        if self.withdrawn_on is not None and day >= self.withdrawn_on:
+            raise FamilyNotAvailable(
+                f"the family withdrew on {self.withdrawn_on}: it cannot be matched on {day}"
+            )
+        if self.availability is Availability.PAUSED and self.paused_on is not None:
+            if day >= self.paused_on:
+                raise FamilyNotAvailable(
+                    f"the family paused on {self.paused_on}: it cannot be matched on {day}"
+                )
 
     # --- profile and vetting ---------------------------------------------------------------
 
@@ -179,19 +209,21 @@ class HostFamily(Aggregate):
         rooms_offered: int | None = None,
         household_size: int | None = None,
         languages: Sequence[str] | None = None,
+        family_stays: Sequence[Stay] = (),
     ) -> None:
-        """Change rooms, household size or languages (``None`` keeps the current value)."""
+        """Change rooms, household size or languages (``None`` keeps the current value).
+
+        The rooms offered have no date of their own: they hold on every day of the
+        family's history, so fewer rooms are refused when, on some day, the family's stays
+        (``family_stays``: all those the repository found) and its waiting matches took
+        more, whenever that day is."""
         self._check_in_programme()
         rooms = self.rooms_offered if rooms_offered is None else rooms_offered
         household = self.household_size if household_size is None else household_size
         spoken = self.languages if languages is None else check_languages(languages)
         checks.within("rooms_offered", rooms, Rooms)
         checks.within("household_size", household, HouseholdSize)
-        if rooms < self.occupied_rooms:
-            raise CapacityExceeded(
-                f"{self.occupied_rooms} room(s) are taken by stays or accepted matches: "
-                f"the family cannot offer only {rooms}"
-            )
+        self._check_rooms_every_day(family_stays, rooms)
         self.rooms_offered, self.household_size, self.languages = rooms, household, list(spoken)
         self.record_event(contract.FamilyUpdated)
 
@@ -268,23 +300,32 @@ class HostFamily(Aggregate):
         self.availability, self.paused_on = Availability.ACTIVE, None
         self.record_event(contract.FamilyResumed, resumed_on=on)
 
-    def withdraw(self, on: dt.date) -> None:
-        """The family leaves (or withdraws its application); final.
+    def withdraw(self, on: dt.date, family_stays: Sequence[Stay] = ()) -> None:
+        """The family leaves (or withdraws its application) on ``on``; final.
 
-        Refused while it hosts a guest or has an open match: end or close those first.
+        Refused while a stay of the family covers that day or a later one
+        (``family_stays``: those the repository found from ``on`` on), or a match of the
+        family is still open (no end: it would run past the withdrawal): end or close them
+        first. A stay that ended by ``on`` does not stand in the way, whenever recorded.
         """
         if self.is_withdrawn and self.withdrawn_on == on:
             return
         self._check_in_programme()
-        stays = sum(1 for s in self.active_stays if s.is_active)
-        matches = sum(1 for m in self.open_matches if m.is_open)
-        if stays or matches:
-            raise InvalidTransition(
-                f"the family has {stays} active stay(s) and {matches} open match(es): "
-                "close them before it withdraws"
-            )
         for earlier in (self.applied_on, self.approved_on, self.paused_on):
             checks.not_before(on, earlier, "a family cannot withdraw before its last change")
+        by_id = {s.stay_id: s for s in [*self.active_stays, *family_stays]}
+        staying = sorted(
+            (s for s in by_id.values() if s.overlaps(on, None)), key=lambda s: s.started_on
+        )
+        waiting = [m for m in self.open_matches if m.is_open]
+        if staying or waiting:
+            named = [f"the {s.described()}" for s in staying] + [
+                f"the {m.described()}" for m in waiting
+            ]
+            raise InvalidTransition(
+                f"the family cannot withdraw on {on}: it still has {', '.join(named)}; "
+                "end or close them first"
+            )
         self.availability, self.withdrawn_on = Availability.WITHDRAWN, on
         self.record_event(contract.FamilyWithdrawn)
 
@@ -300,10 +341,11 @@ class HostFamily(Aggregate):
     ) -> Match:
         """Propose this family to host a person; a given ``request`` must be the same
         person's open hosting request. Refused when no room is free on the day of the
-        proposal (``family_stays``: the family's stays the repository found on that day)."""
+        proposal (``family_stays``: the family's stays the repository found on that day).
+        The family is judged as it was that day: approved by then, neither paused nor
+        withdrawn."""
         checks.person_ref(person_ref)
-        self._check_can_be_matched()
-        checks.not_before(proposed_on, self.approved_on, "a match cannot precede the approval")
+        self._check_available_on(proposed_on)
         self._check_a_room_on(family_stays, proposed_on, None)
         checks.allowed(
             not (any(m.is_open and m.person_ref == person_ref for m in self.open_matches)),
@@ -349,8 +391,8 @@ class HostFamily(Aggregate):
             match.status is MatchStatus.PROPOSED,
             f"only a proposed match can be accepted ({match.status.value})",
         )
-        self._check_can_be_matched()
         checks.not_before(on, match.proposed_on, "a match cannot be accepted before its proposal")
+        self._check_available_on(on)
         self._check_a_room_on(family_stays, on, match)
         waiting = [*person_accepted_matches, *self.open_matches]
         if any(m.holds_room and m.person_ref == match.person_ref and m != match for m in waiting):
@@ -384,13 +426,19 @@ class HostFamily(Aggregate):
 
         ``person_stays`` and ``family_stays`` are the person's and the family's stays the
         repository found sharing a day with the new one: one stay at a time per person, and
-        on each of its days a room free of the family's other stays and waiting matches."""
+        on each of its days a room free of the family's other stays and waiting matches.
+        A family that withdrew takes only a stay of the past that ended by its withdrawal
+        (a paused one still welcomes the guest of a match accepted before the pause)."""
         self._check_own(match)
         if match.status is not MatchStatus.ACCEPTED:
             raise InvalidTransition(
                 f"a stay starts from an accepted match (this one is {match.status.value})"
             )
-        self._check_in_programme()
+        checks.allowed(
+            self.withdrawn_on is None or (ended_on is not None and ended_on <= self.withdrawn_on),
+            f"the family withdrew on {self.withdrawn_on}: only a stay that ended by then "
+            "can be recorded",
+        )
         checks.not_before(started_on, match.accepted_on, "a stay cannot precede the acceptance")
         checks.within("planned_months", planned_months, PlannedMonths)
         checks.within("monthly_contribution_eur", monthly_contribution_eur, ContributionEur)

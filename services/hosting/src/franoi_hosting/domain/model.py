@@ -12,15 +12,25 @@ is refused.
 
 Invariants:
 
-* only approved, active families can be matched: proposing and accepting a
-  match need the family approved and not paused or withdrawn;
+Every rule is judged on the dates the records concern, not on today, so history is
+recorded in any order:
+
+* only approved, active families can be matched, on the match's day: proposing and
+  accepting need the family approved by that day (a match before the approval is
+  refused naming it) and neither withdrawn by then nor paused from that day or before
+  (the current pause: a resumed one is not kept);
 * a family never hosts more guests than its rooms (one guest per room), on the dates
   the stays concern: on each day of a stay, the family's other stays covering it and its
   accepted matches waiting to start (each from its acceptance on) leave it a room. A
   proposal holds no room (several people may be proposed to one family); acceptance
-  takes one, so acceptance is where the limit is enforced (on its day, every waiting
-  match counted), and a proposal is refused when no room is free on its day. A family
-  cannot lower its rooms below the rooms taken now;
+  takes one, so acceptance is where the limit is enforced, on its day: the stays covering
+  it and the matches waiting by then (accepted that day or before) leave a room, and a
+  proposal is refused when no room is free on its day. The rooms offered have no date:
+  they hold on every day of the family's history, so they cannot be lowered below what
+  its stays and waiting matches take on their busiest day, whenever it was;
+* a family withdraws on a day no stay of it covers (nor a later one) and with no open
+  match; once withdrawn it still takes a match dated before its withdrawal and a stay
+  that ended by it (a stay of the past recorded afterwards);
 * one stay at a time per person (a person's stays share no day, see
   :mod:`franoi_common.periods`), and at most one accepted match waiting to start per
   person (the repository passes the person's stays sharing a day with the new one and
@@ -206,6 +216,13 @@ class Match(Aggregate):
     def holds_room(self) -> bool:
         """Accepted and waiting for its stay to start."""
         return self.status is MatchStatus.ACCEPTED
+
+    def described(self) -> str:
+        """The match for a refusal: what it is, its id and its dates ("accepted match …
+        waiting from 2019-06-01", "proposed match … from 2019-05-20")."""
+        if self.holds_room:
+            return f"accepted match {self.match_id} waiting from {self.accepted_on}"
+        return f"{self.status.value} match {self.match_id} from {self.proposed_on}"
 
     def decline(self, on: dt.date, by: DecidedBy) -> None:
         """Decline a proposal (the guest, the family or the partner said no)."""

@@ -61,7 +61,11 @@ class ApplyFamily(Command):
 
 
 class UpdateFamily(Command):
-    rooms_offered: Rooms | None = None
+    rooms_offered: Rooms | None = Field(
+        None,
+        description="Held on every day of the family's history: fewer are refused when its "
+        "stays and waiting matches took more on some day",
+    )
     household_size: HouseholdSize | None = None
     languages: Languages | None = None
     private: FamilyPrivate | None = Field(None, description="Replaces the private data")

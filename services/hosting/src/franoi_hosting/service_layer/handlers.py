@@ -94,10 +94,15 @@ async def update_family(
     async with s.uow() as uow:
         family = await uow.must_get(HostFamily, partner_id, family_id)
         if any(v is not None for v in (cmd.rooms_offered, cmd.household_size, cmd.languages)):
+            fewer = cmd.rooms_offered is not None and cmd.rooms_offered < family.rooms_offered
             family.update(
                 rooms_offered=cmd.rooms_offered,
                 household_size=cmd.household_size,
                 languages=cmd.languages,
+                # the rooms hold on every day of the family's history: all its stays
+                family_stays=await uow.repo.find(Stay, partner_id, family_id=family_id)
+                if fewer
+                else (),
             )
             await uow.save(partner_id, family)
         if cmd.private is not None:  # private data changes publish nothing
@@ -131,9 +136,19 @@ def resume_family(family: HostFamily, cmd: ResumeFamily) -> None:
     family.resume(cmd.resumed_on)
 
 
-@changes(HostFamily)
-def withdraw_family(family: HostFamily, cmd: WithdrawFamily) -> None:
-    family.withdraw(cmd.withdrawn_on)
+async def withdraw_family(
+    s: PartnerServices, partner_id: str, family_id: UUID, cmd: WithdrawFamily
+) -> HostFamily:
+    """The family leaves on its `withdrawn_on`: refused while one of its stays covers that
+    day or a later one, or one of its matches is still open (each named with its dates)."""
+    async with s.uow() as uow:
+        family = await uow.must_get(HostFamily, partner_id, family_id)
+        stays = await overlapping(
+            uow.repo, Stay, partner_id, cmd.withdrawn_on, None, family_id=family_id
+        )
+        family.withdraw(cmd.withdrawn_on, stays)
+        await uow.save(partner_id, family)
+    return family
 
 
 # --- requests ----------------------------------------------------------------------------
@@ -154,7 +169,9 @@ declare_request_unsatisfied, withdraw_request = closing_handlers(FamilyRequest, 
 
 
 async def propose_match(s: PartnerServices, partner_id: str, cmd: ProposeMatch) -> Match:
-    """Propose an approved, active family with a free room for a person."""
+    """Propose a family for a person on `proposed_on`, judged as the family was that day:
+    approved by then, neither paused nor withdrawn, a room free of that day's stays and
+    waiting matches (a match of the past is recorded after a later withdrawal)."""
     ref = s.person_ref_of(cmd)
 
     async def propose(uow: CommandUnit, match_id: UUID) -> Match:
@@ -185,6 +202,8 @@ async def _locked_family_and_match(
 async def accept_match(
     s: PartnerServices, partner_id: str, match_id: UUID, cmd: AcceptMatch
 ) -> Match:
+    """Accept a proposal on `accepted_on`: the match holds a room from that day until its
+    stay starts; the family is judged as it was that day, as for a proposal."""
     async with s.uow() as uow:
         family, match = await _locked_family_and_match(uow, partner_id, match_id)
         waiting = await _repo(uow).accepted_matches(partner_id, match.person_ref)
