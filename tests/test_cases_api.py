@@ -578,8 +578,27 @@ async def test_partner_isolation_on_every_endpoint(cases: Cases) -> None:
     )["task_id"]
     review = {"reviewed_on": day(), "progress": {"work": "achieved"}}
     closing = {"closed_on": day(), "outcome": "transferred"}
+    checked = await cases.service.client.post(
+        "/v1/imports/sheets/persons?check_only=true",
+        content=b"ref;given_names\nR1;Ngozi\n",
+        headers={**auth_header("p45", "partner_admin"), "Content-Type": "text/csv"},
+    )
+    assert checked.status_code == 422  # the file lacks required columns: answered, not kept
+    import_id = await cases.db.fetchval("SELECT gen_random_uuid()")
+    await cases.db.execute(
+        "INSERT INTO imports (import_id, partner_id, sheet, check_only, status, total_rows)"
+        " VALUES ($1, 'p45', 'persons', true, 'checked', 1)",
+        import_id,
+    )
     # Every route of the app, aimed at p45's person and plan: (template, method) → request.
     aimed: dict[tuple[str, str], tuple[str, Any]] = {
+        ("/v1/imports/{import_id}", "GET"): (f"/v1/imports/{import_id}", None),
+        ("/v1/imports", "GET"): ("/v1/imports", None),
+        ("/v1/imports/sheets", "GET"): ("/v1/imports/sheets", None),
+        ("/v1/imports/sheets/{sheet}/template", "GET"): (
+            "/v1/imports/sheets/persons/template", None,
+        ),
+        ("/v1/imports/sheets/{sheet}", "POST"): ("/v1/imports/sheets/persons", None),
         ("/v1/persons/{person_id}", "GET"): (f"/v1/persons/{pid}", None),
         ("/v1/persons/{person_id}", "PATCH"): (f"/v1/persons/{pid}", {"phone": "+39 0000000"}),
         ("/v1/persons/{person_id}/merge", "POST"): (
@@ -636,7 +655,8 @@ async def test_partner_isolation_on_every_endpoint(cases: Cases) -> None:
     for (template, method), (path, body) in aimed.items():
         if template in (
             "/v1/persons", "/v1/persons/search", "/v1/plans", "/v1/access-log", "/v1/tasks",
-            "/v1/persons/duplicates", "/v1/plans/count",
+            "/v1/persons/duplicates", "/v1/plans/count", "/v1/imports", "/v1/imports/sheets",
+            "/v1/imports/sheets/{sheet}/template", "/v1/imports/sheets/{sheet}",
         ) or template.endswith("/records"):  # fmt: skip
             continue
         problem = await admin.call(method, path, body, status=404)
@@ -648,6 +668,7 @@ async def test_partner_isolation_on_every_endpoint(cases: Cases) -> None:
     records = await other.get(f"/v1/persons/{ref}/records")
     assert records["records"] == {"persons": [], "plans": []}
     assert (await admin.get("/v1/access-log", person_id=pid))["total"] == 0
+    assert await admin.get("/v1/imports") == []
     after = await cases.counts()
     assert after == before
     # Staff of a partner this instance does not serve, other roles, no token: every route.

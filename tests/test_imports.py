@@ -173,7 +173,7 @@ async def test_a_wrong_file_is_answered_row_by_row_and_nothing_is_written(
     assert ("3", "Disponibile dal", "date") in found
     assert ("4", "Riferimento", "duplicate_ref") in found
     assert ("4", "Disponibile dal", "date_range") in found
-    assert ("5", None, "duplicate_row") in found
+    assert not any(code == "duplicate_row" for *_, code in found)  # two flats alike: two
     messages = " ".join(e["msg"] for e in problem["errors"])
     assert "«affitto» non è un codice ammesso" in messages and "riga 2" in messages
     assert await housing.counts() == before

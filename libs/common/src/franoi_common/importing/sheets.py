@@ -109,6 +109,7 @@ Kind = typing.Literal[
     "texts",
 ]
 _PERSON_REF = re.compile(r"^[0-9a-f]{64}$")
+_PERSON_COLUMNS = ("person_identifier", "person_ref", "tax_code", "residence_permit_number")
 
 _YES = {"sì", "si", "s", "yes", "y", "true", "vero", "1", "x"}
 _NO = {"no", "n", "false", "falso", "0"}
@@ -391,11 +392,13 @@ def read_rows(
             found.append(Problem(row.number, REF, "duplicate_ref", {"row": refs[ref]}))
         else:
             refs[ref] = row.number
+        # Two rows of the same person alike in every cell but the ref are one record entered
+        # twice (two flats alike are two flats).
         content = tuple(sorted((k, _hashable(v)) for k, v in values.items()))
-        if content in contents:
-            found.append(Problem(row.number, None, "duplicate_row", {"row": contents[content]}))
-        else:
-            contents[content] = row.number
+        if any(values.get(k) for k in _PERSON_COLUMNS):
+            earlier = contents.setdefault(content, row.number)
+            if earlier != row.number:
+                found.append(Problem(row.number, None, "duplicate_row", {"row": earlier}))
         cells_read = not any(p.field in columns and p.field != REF for p in found)
         made = (
             _commands(sheet, partner_id, row.number, ref or "", values, columns)

@@ -228,12 +228,10 @@ class HostFamily(Aggregate):
         self.record_event(contract.FamilyUpdated)
 
     def assess(self, interview_on: dt.date, home_visit_on: dt.date) -> None:
-        """Record the vetting interview and home visit of an applied family."""
-        if repeats(
-            self,
-            vetting=VettingStatus.ASSESSED,
-            interview_on=interview_on,
-            home_visit_on=home_visit_on,
+        """Record the vetting interview and home visit of an applied family; the same
+        assessment again (the family assessed, approved or rejected since) changes nothing."""
+        if self.vetting is not VettingStatus.APPLIED and repeats(
+            self, interview_on=interview_on, home_visit_on=home_visit_on
         ):
             return
         self._check_in_programme()
@@ -385,7 +383,7 @@ class HostFamily(Aggregate):
         until their stays start). ``person_accepted_matches`` are the person's accepted
         matches (any family) the repository found: one waiting match per person."""
         self._check_own(match)
-        if match.status is MatchStatus.ACCEPTED and match.accepted_on == on:
+        if match.accepted_on == on:  # the same acceptance again (its stay may have started)
             return
         checks.allowed(
             match.status is MatchStatus.PROPOSED,

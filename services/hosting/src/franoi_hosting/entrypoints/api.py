@@ -28,6 +28,7 @@ from franoi_common.api import (
     paged,
 )
 from franoi_common.commands import PartnerServices
+from franoi_common.importing import Sheet
 from franoi_contracts import hosting as contract
 
 from franoi_hosting.adapters.repository import HostingRepository
@@ -266,6 +267,43 @@ api.resource(
     query={"status": StayStatus, "family_id": UUID, "person_ref": PersonRefQuery},
 )
 api.create("/stays/{stay_id}/visits", handlers.record_visit, VisitOut, STAYS)
+
+# --- history from spreadsheets -----------------------------------------------------------
+
+api.imports(
+    Sheet(
+        "families",
+        handlers.apply_family,
+        "family_id",
+        omit=frozenset({"private"}),
+        then=[
+            handlers.assess_family,
+            handlers.approve_family,
+            handlers.reject_family,
+            handlers.withdraw_family,
+        ],
+    ),
+    Sheet(
+        "hosting_requests",
+        handlers.submit_request,
+        "request_id",
+        then=[handlers.declare_request_unsatisfied],
+    ),
+    Sheet(  # the matches no stay followed (declined, called off, waiting): see stays
+        "matches",
+        handlers.propose_match,
+        "match_id",
+        refers={"family_id": "families", "request_id": "hosting_requests"},
+        then=[handlers.accept_match, handlers.decline_match, handlers.cancel_match],
+    ),
+    Sheet(
+        "stays",
+        handlers.record_stay_with_its_match,
+        "stay_id",
+        refers={"family_id": "families", "request_id": "hosting_requests"},
+        then=[handlers.end_stay],
+    ),
+)
 
 
 @router.get("/stays/{stay_id}/visits", response_model=Page[VisitOut], tags=[STAYS])

@@ -175,6 +175,29 @@ class StartStay(Command, EndedAtOnce):
     END_NEEDS = ("outcome",)
 
 
+class RecordStayWithItsMatch(PersonInput, EndedAtOnce):
+    """A stay of the past with the match it started from, as one row of an import: the match
+    proposed and accepted, then the stay (held back, a match accepted years ago would hold
+    its room until a later file brought its stay)."""
+
+    stay_id: ClientId = None
+    family_id: UUID
+    request_id: UUID | None = None
+    proposed_on: Day
+    accepted_on: Day
+    started_on: Day
+    planned_months: PlannedMonths
+    planned_end_on: Day | None = None
+    monthly_contribution_eur: ContributionEur
+    sex: Sex
+    age_band: AgeBand
+    protection_status: ProtectionStatus
+    ended_on: EndedOn = None
+    outcome: StayOutcome | None = None
+
+    END_NEEDS = ("outcome",)
+
+
 class ExtendStay(Command):
     planned_months: PlannedMonths
     planned_end_on: Day | None = None

@@ -45,6 +45,7 @@ from franoi_hosting.service_layer.commands import (
     FamilyPrivate,
     PauseFamily,
     ProposeMatch,
+    RecordStayWithItsMatch,
     RecordVisit,
     RejectFamily,
     ResumeFamily,
@@ -301,3 +302,27 @@ async def record_visit(
         await uow.repo.update(partner_id, stay)
         await uow.publish(partner_id, stay)
     return visit
+
+
+async def record_stay_with_its_match(
+    s: PartnerServices, partner_id: str, cmd: RecordStayWithItsMatch
+) -> Stay:
+    """A stay of the past and the match it started from (an import's row): proposed,
+    accepted and started as the three requests would, the match's id derived from the
+    stay's."""
+    match_id = None if cmd.stay_id is None else uuid.uuid5(cmd.stay_id, "match")
+    person = {"person_identifier": cmd.person_identifier, "person_ref": cmd.person_ref}
+    match = await propose_match(
+        s,
+        partner_id,
+        ProposeMatch(
+            match_id=match_id,
+            family_id=cmd.family_id,
+            request_id=cmd.request_id,
+            proposed_on=cmd.proposed_on,
+            **person,
+        ),
+    )
+    await accept_match(s, partner_id, match.match_id, AcceptMatch(accepted_on=cmd.accepted_on))
+    fields = cmd.model_dump(include=set(StartStay.model_fields) - {"match_id"})
+    return await start_stay(s, partner_id, StartStay(match_id=match.match_id, **fields))
