@@ -1,7 +1,7 @@
 """Every string the desk shows, in Italian (first) and English: one catalogue, kept as data
 in ``catalogue/messages.toml`` (the pages' words) and the services' labels of their
 operations, fields and values (:mod:`franoi_common.labels`, which the import templates
-read too), where a translator edits them.
+read too) and the imports' words (``import.*``), where a translator edits them.
 
 Values of the services' enumerations (sex, protection status, housing need...) are labelled
 here too, under ``<enumeration>.<value>``; a test checks that every value has its labels."""
@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from franoi_common.importing.sheets import WORDS
 from franoi_common.labels import LABELS, catalogue
 
 MESSAGES = catalogue("franoi_desk", "messages.toml")
 """The desk's own words: pages, buttons, notices."""
-CATALOGUE: dict[str, tuple[str, str]] = {**MESSAGES, **LABELS}
-"""The pages' strings and the labels of the services' operations, fields and values."""
+CATALOGUE: dict[str, tuple[str, str]] = {**MESSAGES, **LABELS, **WORDS}
+"""The pages' strings, the labels of the services' operations, fields and values, and the
+words of an import's report (``import.*``, as ``franoi-import`` says them)."""
 
 
 def _value_labels() -> dict[str, tuple[str, str]]:

@@ -41,6 +41,7 @@ from franoi_common.importing.files import (
     template_csv,
     template_xlsx,
 )
+from franoi_common.importing.report import RUNNING
 from franoi_common.importing.runner import Tally, apply_rows
 from franoi_common.importing.sheets import Column, Problem, ReadRow, Sheet, read_rows, words
 
@@ -263,6 +264,8 @@ def import_router(sheets: Sequence[Sheet]) -> APIRouter:
     @router.get("/{import_id}", response_model=ImportOut)
     async def get_import(import_id: UUID, s: Services, who: Who, lang: Lang = "it") -> Any:
         """An import's progress and report (the partner's own imports only)."""
+        async with s.pool.acquire() as conn:  # one whose process stopped reads so here too
+            await _forget_stale(conn)
         found = await _read(s.pool, who.partner_id, import_id)
         return _out(by_name.get(found["sheet"]), found, lang)
 
@@ -357,7 +360,7 @@ def _out(sheet: Sheet | None, row: Any, lang: str) -> ImportOut:
     total = row["total_rows"]
     steps = total if row["check_only"] else 2 * total
     done = row["checked_rows"] + row["imported_rows"]
-    finished = row["status"] not in ("checking", "importing")
+    finished = row["status"] not in RUNNING
     return ImportOut(
         import_id=row["import_id"],
         sheet=row["sheet"],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
@@ -32,6 +32,11 @@ class UnreadableFile(ValueError):
 
 def is_xlsx(data: bytes) -> bool:
     return data.startswith(_ZIP_MAGIC)
+
+
+def media_type(data: bytes) -> str:
+    """The media type to send a file of a sheet as: XLSX (a zip) or else CSV."""
+    return XLSX if is_xlsx(data) else CSV
 
 
 def read_table(data: bytes) -> list[list[Any]]:
@@ -116,14 +121,17 @@ def rows_of(sheet: Sheet, table: list[list[Any]]) -> tuple[list[Row], list[Probl
 # --- templates ----------------------------------------------------------------------------
 
 
-def template_csv(sheet: Sheet, lang: str) -> bytes:
-    """The sheet's header row as CSV (``;``-separated in Italian, as Italian spreadsheets
-    expect; ``,`` in English), in UTF-8 with its byte-order mark."""
+def csv_for(rows: Iterable[Sequence[Any]], lang: str) -> bytes:
+    """``rows`` as CSV for a spreadsheet: ``;``-separated in Italian, as Italian spreadsheets
+    expect, ``,`` in English; in UTF-8 with its byte-order mark."""
     out = io.StringIO()
-    csv.writer(out, delimiter=";" if lang != "en" else ",").writerow(
-        [c.header(lang) for c in sheet.columns]
-    )
+    csv.writer(out, delimiter=";" if lang != "en" else ",").writerows(rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def template_csv(sheet: Sheet, lang: str) -> bytes:
+    """The sheet's header row as CSV (:func:`csv_for`)."""
+    return csv_for([[c.header(lang) for c in sheet.columns]], lang)
 
 
 def template_xlsx(sheet: Sheet, lang: str) -> bytes:

@@ -79,6 +79,27 @@ class PartnerApi:
         answer = await self._request(domain, "GET", path, token, {})
         return (answer.json() if answer.content else None), answer.headers.get("etag")
 
+    async def download(
+        self, domain: str, path: str, token: str, params: Mapping[str, Any]
+    ) -> httpx.Response:
+        """A file the service gives (its bytes and headers as they are)."""
+        return await self._request(domain, "GET", path, token, {}, params=params)
+
+    async def upload(
+        self,
+        domain: str,
+        path: str,
+        token: str,
+        content: bytes,
+        content_type: str,
+        params: Mapping[str, Any],
+    ) -> Any:
+        """A file posted as the request's body (not a form): the service's JSON answer."""
+        headers = {"Content-Type": content_type}
+        return await self._call(
+            domain, "POST", path, token, headers, content=content, params=params
+        )
+
     async def document(self, domain: str) -> Any:
         """The service's OpenAPI document (public: it describes, it holds no data)."""
         answer = await self._clients[domain].get("/openapi.json")
