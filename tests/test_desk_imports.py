@@ -109,11 +109,13 @@ async def test_the_coordinator_imports_units_and_follows_the_progress(
     await expect(page.get_by_role("heading", name="Importa lo storico", exact=True)).to_be_visible()
     sheets = page.locator("[data-sheet]")
     assert await sheets.evaluate_all("items => items.map(i => i.dataset.sheet)") == [
+        "cases:persons",
+        "cases:plans",
         "housing:agreements",
         "housing:units",
         "housing:housing_requests",
         "housing:placements",
-    ]  # the service's order: a unit's agreement first, a placement's unit before it
+    ]  # each service's order: a plan's person first, a placement's unit before it
     assert await page.get_by_text("Il servizio non risponde").count() == 3  # the services down
     await check_page(page, "imports-it")
 

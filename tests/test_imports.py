@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from franoi_cases.bootstrap import DEFINITION as CASES
 from franoi_housing.bootstrap import DEFINITION as HOUSING
 from openpyxl import Workbook, load_workbook
 
@@ -22,6 +23,8 @@ from tests.support import (
     partner_service_settings,
     serving,
 )
+from tests.test_cases_api import Api as CasesApi
+from tests.test_cases_api import cases_settings
 
 PARTNERS = ("p40", "p41", "p42", "p43", "p44", "p45", "p46")
 TABLES = ("agreements", "housing_units", "housing_requests", "placements", "outbox", "imports")
@@ -357,3 +360,61 @@ async def test_an_xlsx_file_imports_like_its_csv(housing: Housing) -> None:
     assert report["tally"]["created"] == 2
     garbage = await upload(housing, "p46", "units", b"PK\x03\x04garbage")
     assert garbage[0] == 400 and garbage[1]["code"] == "unreadable_file"
+
+
+async def test_an_imported_person_gets_the_ref_a_registration_gives(
+    housing: Housing, databases: Any
+) -> None:
+    """A person imported into the register is the person registered through the API with
+    the same document, and the same person a housing import names: one journey."""
+    kafka = kafka_settings("127.0.0.1:1", False, create_topics=False)
+    settings = cases_settings(
+        await databases.create("cases_imports"), kafka, ("p40", "p41"), relay_enabled=False
+    )
+    document = "RSSMRA85T10A562S"
+    async with serving(CASES, settings, CasesApi, ("persons", "plans")) as cases:
+        persons = as_csv(
+            [
+                ["Riferimento", "given_names", "family_name", "born_on", "sex", "citizenship",
+                 "protection_status", "tax_code", "registered_on"],
+                ["S1", "Amina", "Diallo", "12/03/1994", "Donna", "GN", "refugee", document,
+                 "02/05/2021"],
+            ]
+        )  # fmt: skip
+        answer = await cases.service.client.post(
+            "/v1/imports/sheets/persons",
+            content=persons,
+            headers={**auth_header("p40", ADMIN), "Content-Type": "text/csv"},
+        )
+        assert answer.status_code == 202, answer.text
+        location = answer.headers["Location"]
+        for _ in range(200):
+            report = (
+                await cases.service.client.get(location, headers=auth_header("p40", ADMIN))
+            ).json()
+            if report["status"] not in ("checking", "importing"):
+                break
+            await asyncio.sleep(0.05)
+        assert report["status"] == "done" and report["tally"]["created"] == 1, report
+        imported_ref = await cases.db.fetchval(
+            "SELECT person_ref FROM persons WHERE partner_id = 'p40'"
+        )
+        registered = await cases.service.client.post(
+            "/v1/persons",
+            json={"given_names": "Amina", "family_name": "Diallo", "born_on": "1994-03-12",
+                  "sex": "female", "citizenship": "GN", "protection_status": "refugee",
+                  "tax_code": document},
+            headers=auth_header("p41", "social_worker"),
+        )  # fmt: skip
+        assert registered.status_code == 201, registered.text
+        assert registered.json()["person_ref"] == imported_ref is not None
+        assert document not in str(report)
+    await imported(housing, "p40", "units", as_csv(UNITS))
+    placed = placements(
+        ["P1", "U1", document, "1", "2021-06-01", "", "", "female", "25-34", "refugee"]
+    )
+    assert (await imported(housing, "p40", "placements", placed))["tally"]["created"] == 1
+    housing_ref = await housing.db.fetchval(
+        "SELECT person_ref FROM placements WHERE partner_id = 'p40'"
+    )
+    assert housing_ref == imported_ref

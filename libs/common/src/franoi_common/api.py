@@ -40,7 +40,7 @@ from pydantic import BaseModel, Field
 from franoi_common.auth import Principal, Role, current_principal, require_partner_member
 from franoi_common.commands import PartnerServices
 from franoi_common.errors import NotFound
-from franoi_common.importing.api import import_router
+from franoi_common.importing.api import add_imports
 from franoi_common.importing.sheets import Sheet
 from franoi_common.persons import Day as Day  # filters take the dates commands take
 from franoi_common.repository import Repository
@@ -463,7 +463,7 @@ class PartnerApi(Generic[R]):
         """``/v1/imports``: the coordinator imports ``sheets`` from spreadsheets, in the order
         given (a sheet after those its references point to): :mod:`franoi_common.importing`."""
         self.sheets = sheets
-        self.router.include_router(import_router(sheets))
+        add_imports(self.router, sheets)
 
     def person_records(
         self, domain: str, gather: Gather[R], description: str = PERSON_FILE

@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Sequence
+from enum import Enum
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -158,10 +159,12 @@ SheetName = Annotated[
 ]
 
 
-def import_router(sheets: Sequence[Sheet]) -> APIRouter:
+TAGS: list[str | Enum] = ["imports"]
+
+
+def add_imports(router: APIRouter, sheets: Sequence[Sheet]) -> None:
     """The import routes of a service's ``sheets`` (dependency order: a sheet after those
-    its references point to), for the partner's coordinators; under the service's ``/v1``
-    router."""
+    its references point to) on its ``/v1`` ``router``, for the partner's coordinators."""
     by_name = {s.name: s for s in sheets}
 
     def chosen(name: str) -> Sheet:
@@ -170,9 +173,7 @@ def import_router(sheets: Sequence[Sheet]) -> APIRouter:
             raise NotFound(f"this service imports no sheet {name}: see GET /v1/imports/sheets")
         return found
 
-    router = APIRouter(prefix="/imports", tags=["imports"])
-
-    @router.get("/sheets", response_model=list[SheetOut])
+    @router.get("/imports/sheets", tags=TAGS, response_model=list[SheetOut])
     async def list_sheets(who: Who, lang: Lang = "it") -> Any:
         """What this service imports, in the order to import it: each sheet's columns, their
         headers, whether required, and the codes they take."""
@@ -184,7 +185,8 @@ def import_router(sheets: Sequence[Sheet]) -> APIRouter:
         ]
 
     @router.get(
-        "/sheets/{sheet}/template",
+        "/imports/sheets/{sheet}/template",
+        tags=TAGS,
         response_class=Response,
         responses={200: {"content": {XLSX: {}, CSV: {}}, "description": "The template"}},
     )
@@ -206,7 +208,8 @@ def import_router(sheets: Sequence[Sheet]) -> APIRouter:
         )
 
     @router.post(
-        "/sheets/{sheet}",
+        "/imports/sheets/{sheet}",
+        tags=TAGS,
         status_code=202,
         response_model=ImportOut,
         openapi_extra={
@@ -261,7 +264,7 @@ def import_router(sheets: Sequence[Sheet]) -> APIRouter:
             headers={"Location": f"/v1/imports/{import_id}"},
         )
 
-    @router.get("/{import_id}", response_model=ImportOut)
+    @router.get("/imports/{import_id}", tags=TAGS, response_model=ImportOut)
     async def get_import(import_id: UUID, s: Services, who: Who, lang: Lang = "it") -> Any:
         """An import's progress and report (the partner's own imports only)."""
         async with s.pool.acquire() as conn:  # one whose process stopped reads so here too
@@ -269,7 +272,7 @@ def import_router(sheets: Sequence[Sheet]) -> APIRouter:
         found = await _read(s.pool, who.partner_id, import_id)
         return _out(by_name.get(found["sheet"]), found, lang)
 
-    @router.get("", response_model=list[ImportOut])
+    @router.get("/imports", tags=TAGS, response_model=list[ImportOut])
     async def list_imports(s: Services, who: Who, lang: Lang = "it") -> Any:
         """The partner's last 20 imports, newest first."""
         async with s.pool.acquire() as conn:
@@ -279,8 +282,6 @@ def import_router(sheets: Sequence[Sheet]) -> APIRouter:
                 who.partner_id,
             )
         return [_out(by_name.get(r["sheet"]), r, lang) for r in rows]
-
-    return router
 
 
 async def _body(request: Request) -> bytes | Response:

@@ -30,7 +30,7 @@ from franoi_common.api import (
 from franoi_common.api import PersonRecordsOut as RecordsOut
 from franoi_common.auth import Principal, Role
 from franoi_common.importing import Sheet
-from franoi_common.importing.api import import_router
+from franoi_common.importing.api import add_imports
 from franoi_common.persons import PRINTABLE
 from franoi_contracts.base import AgeBand
 from franoi_contracts.cases import InterruptionReason, PlanAxis, PlanOutcome
@@ -574,4 +574,4 @@ SHEETS = (
 )
 """What a partner imports into its register: persons (each gets its ``person_ref`` from its
 document as a registration does) and their plans."""
-router.include_router(import_router(SHEETS))
+add_imports(router, SHEETS)
