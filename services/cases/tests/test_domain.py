@@ -389,6 +389,34 @@ def test_one_open_plan_per_person() -> None:
     assert second.is_open
 
 
+def test_plans_of_the_past_are_judged_on_their_days_in_any_order() -> None:
+    """A plan recorded whole (opened and closed) is refused only by a plan sharing a day."""
+    person = register()
+    later = open_plan(person, opened_on=D0 + dt.timedelta(days=400))
+    past = open_plan(
+        person,
+        [later],
+        opened_on=D0,
+        closed=(D0 + dt.timedelta(days=300), ev.PlanOutcome.COMPLETED_PARTLY, None),
+    )
+    assert not past.is_open and past.closed_on == D0 + dt.timedelta(days=300)
+    assert [type(e).__name__ for e in past.events] == ["PlanOpened", "PlanClosed"]
+    with pytest.raises(PlanAlreadyOpen, match=f"plan {past.plan_id} \\(from {D0} to"):
+        open_plan(
+            person,
+            [past, later],
+            opened_on=D0 + dt.timedelta(days=100),
+            closed=(D0 + dt.timedelta(days=350), ev.PlanOutcome.COMPLETED_PARTLY, None),
+        )
+    with pytest.raises(PlanAlreadyOpen, match="open\\) covers those days"):
+        open_plan(
+            person,
+            [past, later],
+            opened_on=D0 + dt.timedelta(days=500),
+            closed=(D0 + dt.timedelta(days=600), ev.PlanOutcome.COMPLETED_PARTLY, None),
+        )
+
+
 def test_another_persons_open_plan_does_not_count() -> None:
     other_plan = open_plan(register())
     assert open_plan(register(Documents(residence_permit_number=PERMIT)), [other_plan]).is_open

@@ -258,8 +258,9 @@ class CasesRepository(NameIndex, TaskRows, Repository):
         try:
             await self.conn.execute(
                 "INSERT INTO plans (plan_id, partner_id, person_id, person_ref, opened_on, axes,"
-                " goals, planned_months, key_worker, status)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                " goals, planned_months, key_worker, status, closed_on, outcome,"
+                " interruption_reason)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                 plan.plan_id,
                 partner_id,
                 plan.person_id,
@@ -270,6 +271,9 @@ class CasesRepository(NameIndex, TaskRows, Repository):
                 plan.planned_months,
                 plan.key_worker,
                 plan.status.value,
+                plan.closed_on,
+                None if plan.outcome is None else plan.outcome.value,
+                None if plan.interruption_reason is None else plan.interruption_reason.value,
             )
         except asyncpg.UniqueViolationError as error:
             if error.constraint_name == "plans_one_open_per_person":

@@ -36,6 +36,7 @@ from uuid import UUID
 
 from franoi_common.domain import Aggregate, Checks, repeats
 from franoi_common.errors import Conflict, DomainError, refusals
+from franoi_common.periods import overlap
 from franoi_common.pseudonym import normalise_identifier
 from franoi_contracts.base import AgeBand, ProtectionStatus, Sex, age_band_on
 from franoi_contracts.cases import (
@@ -578,17 +579,29 @@ class IndividualPlan(Aggregate):
         goals: Mapping[PlanAxis, Sequence[str]],
         planned_months: int,
         key_worker: str,
+        closed: tuple[dt.date, PlanOutcome, InterruptionReason | None] | None = None,
     ) -> IndividualPlan:
-        """Open a plan for ``person``; ``person_plans`` are the plans the repository
-        found for them (an open one refuses the command)."""
+        """Open a plan for ``person``, or record a plan of the past whole (``closed``: its
+        closing day, outcome and interruption reason). ``person_plans`` are the plans the
+        repository found for them: one that shares a day with this one refuses it (an open
+        plan covers every day from its opening), so history is recorded in any order."""
         person._check_live()
         if person.person_ref is None:
             raise PersonNotIdentified(
                 "record a document identifier (tax code or residence permit number) "
                 "before opening a plan: the network counts plans by person_ref"
             )
-        if any(p.is_open and p.person_id == person.person_id for p in person_plans):
-            raise PlanAlreadyOpen("the person already has an open plan: close it first")
+        ends = None if closed is None else closed[0]
+        for other in person_plans:
+            if other.person_id == person.person_id and overlap(
+                opened_on, ends, other.opened_on, other.closed_on
+            ):
+                raise PlanAlreadyOpen(
+                    f"the person's plan {other.plan_id} (from {other.opened_on}"
+                    f"{f' to {other.closed_on}' if other.closed_on else ', open'}) covers"
+                    " those days: close it first, or record this plan with its close"
+                    " before it"
+                )
         if not axes:
             raise InvalidValue("a plan covers at least one axis")
         if len(set(axes)) != len(axes):
@@ -610,6 +623,8 @@ class IndividualPlan(Aggregate):
             key_worker=check_label("key_worker", key_worker),
         )
         plan.record_event(PlanOpened)
+        if closed is not None:
+            plan.close(*closed)
         return plan
 
     @property

@@ -200,6 +200,15 @@ class OpenPlan(Command):
     )
     planned_months: PlannedMonths
     key_worker: Name | None = Field(None, description="Default: the caller (token subject)")
+    closed_on: Day | None = Field(None, description="A plan of the past recorded whole: its close")
+    outcome: PlanOutcome | None = Field(None, description="With closed_on: how it ended")
+    interruption_reason: InterruptionReason | None = None
+
+    @model_validator(mode="after")
+    def _closed_with_its_outcome(self) -> Self:
+        if (self.closed_on is None) != (self.outcome is None):
+            raise ValueError("closed_on and outcome are given together or not at all")
+        return self
 
 
 class ReviewPlan(Command):

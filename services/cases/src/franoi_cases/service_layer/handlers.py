@@ -482,6 +482,9 @@ async def open_plan(s: CasesServices, who: Principal, cmd: commands.OpenPlan) ->
             goals=cmd.goals,
             planned_months=cmd.planned_months,
             key_worker=cmd.key_worker or who.subject,
+            closed=None
+            if cmd.closed_on is None or cmd.outcome is None
+            else (cmd.closed_on, cmd.outcome, cmd.interruption_reason),
         )
         await uow.add(partner_id, plan, command=cmd if cmd.plan_id else None)
         await uow.log(who, Operation.OPEN_PLAN, [person.person_id])
