@@ -86,9 +86,9 @@ def placements(*rows: list[Any]) -> bytes:
 
 
 async def upload(
-    housing: Housing, partner: str, sheet: str, body: bytes, **params: Any
+    served: Served[Any], partner: str, sheet: str, body: bytes, **params: Any
 ) -> tuple[int, dict[str, Any]]:
-    answer = await housing.service.client.post(
+    answer = await served.service.client.post(
         f"/v1/imports/sheets/{sheet}",
         content=body,
         params=params,
@@ -97,9 +97,11 @@ async def upload(
     return answer.status_code, answer.json()
 
 
-async def finished(housing: Housing, partner: str, started: dict[str, Any], **params: Any) -> Any:
-    for _ in range(600):
-        answer = await housing.service.client.get(
+async def finished(
+    served: Served[Any], partner: str, started: dict[str, Any], **params: Any
+) -> Any:
+    for _ in range(1_200):  # a minute at most
+        answer = await served.service.client.get(
             f"/v1/imports/{started['import_id']}",
             params=params,
             headers=auth_header(partner, ADMIN),
@@ -112,10 +114,12 @@ async def finished(housing: Housing, partner: str, started: dict[str, Any], **pa
     raise AssertionError("the import did not finish")
 
 
-async def imported(housing: Housing, partner: str, sheet: str, body: bytes, **params: Any) -> Any:
-    status, started = await upload(housing, partner, sheet, body, **params)
+async def imported(
+    served: Served[Any], partner: str, sheet: str, body: bytes, **params: Any
+) -> Any:
+    status, started = await upload(served, partner, sheet, body, **params)
     assert status == 202, started
-    return await finished(housing, partner, started, **params)
+    return await finished(served, partner, started, **params)
 
 
 async def test_a_template_lists_every_column_with_its_labels_and_codes(housing: Housing) -> None:
@@ -381,20 +385,7 @@ async def test_an_imported_person_gets_the_ref_a_registration_gives(
                  "02/05/2021"],
             ]
         )  # fmt: skip
-        answer = await cases.service.client.post(
-            "/v1/imports/sheets/persons",
-            content=persons,
-            headers={**auth_header("p40", ADMIN), "Content-Type": "text/csv"},
-        )
-        assert answer.status_code == 202, answer.text
-        location = answer.headers["Location"]
-        for _ in range(200):
-            report = (
-                await cases.service.client.get(location, headers=auth_header("p40", ADMIN))
-            ).json()
-            if report["status"] not in ("checking", "importing"):
-                break
-            await asyncio.sleep(0.05)
+        report = await imported(cases, "p40", "persons", persons)
         assert report["status"] == "done" and report["tally"]["created"] == 1, report
         imported_ref = await cases.db.fetchval(
             "SELECT person_ref FROM persons WHERE partner_id = 'p40'"
