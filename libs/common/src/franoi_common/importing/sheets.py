@@ -305,10 +305,14 @@ class Sheet:
 
 
 def _without_none(hint: Any) -> Any:
+    """The type a field holds: without ``None`` and without its constraints (an optional
+    ``Day`` is a date, not text)."""
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(hint) if a is not type(None)]
         if len(args) == 1:
-            return args[0]
+            hint = args[0]
+    if typing.get_origin(hint) is typing.Annotated:
+        return _without_none(typing.get_args(hint)[0])
     return hint
 
 
