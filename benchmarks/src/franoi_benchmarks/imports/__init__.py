@@ -41,8 +41,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -278,29 +276,15 @@ async def measure(
 
         first = await imports("created")
         progress(f"the same rows through the API, {args.concurrency} requests at a time")
+        sent = {
+            "agreements": ("/v1/agreements", [agreement_body(PARTNER, a) for a in made.agreements]),
+            "units": ("/v1/units", [unit_body(PARTNER, u) for u in made.units]),
+            "placements": ("/v1/placements", [placement_body(PARTNER, s) for s in made.stays]),
+        }
         by_api = _both(
             {
-                "agreements": await send_each(
-                    api,
-                    "/v1/agreements",
-                    [agreement_body(PARTNER, a) for a in made.agreements],
-                    args.concurrency,
-                    pids["api"],
-                ),
-                "units": await send_each(
-                    api,
-                    "/v1/units",
-                    [unit_body(PARTNER, u) for u in made.units],
-                    args.concurrency,
-                    pids["api"],
-                ),
-                "placements": await send_each(
-                    api,
-                    "/v1/placements",
-                    [placement_body(PARTNER, s) for s in made.stays],
-                    args.concurrency,
-                    pids["api"],
-                ),
+                sheet: await send_each(api, path, bodies, args.concurrency, pids["api"])
+                for sheet, (path, bodies) in sent.items()
             }
         )
         again = await imports("unchanged")
@@ -315,7 +299,7 @@ async def run(args: argparse.Namespace, admin_url: str | None = None) -> Report:
         databases = {
             name: await server.create(f"bench_import_{name}") for name in ("imported", "api")
         }
-        version = await server.fetchval("SHOW server_version")
+        machine = await server.machine()
         for url in databases.values():
             await migrate_url(url, list(DEFINITIONS["housing"].migrations))
         group = [
@@ -344,11 +328,7 @@ async def run(args: argparse.Namespace, admin_url: str | None = None) -> Report:
         "recorded": contents["imported"],
         "run_minutes": round((time.perf_counter() - started) / 60, 1),
         "services": args.services,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "postgresql": version,
-        },
+        "machine": machine,
     }
 
 
