@@ -1,5 +1,5 @@
-"""``franoi-bench``: its five benchmarks and their options, and the pipeline, the views and
-the search benchmarks in small runs on the session's PostgreSQL (the desk's:
+"""``franoi-bench``: its six benchmarks and their options, and the pipeline, the views, the
+search and the import benchmarks in small runs on the session's PostgreSQL (the desk's:
 ``test_bench_desk.py``). Each run checks what it measures as it goes (every event applied
 once, each answer's total equal to its raw baseline's); here, that the report holds every
 figure next to its baseline."""
@@ -7,17 +7,17 @@ figure next to its baseline."""
 from __future__ import annotations
 
 import pytest
-from franoi_benchmarks import cli, pipeline, search, views
+from franoi_benchmarks import cli, imports, pipeline, search, views
 
 
-def test_franoi_bench_offers_the_five_benchmarks(capsys: pytest.CaptureFixture[str]) -> None:
+def test_franoi_bench_offers_the_six_benchmarks(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         cli.main(["--help"])
     assert exited.value.code == 0
     shown = capsys.readouterr().out
-    for name in ("pipeline", "views", "search", "desk", "outbox"):
+    for name in ("pipeline", "views", "search", "desk", "outbox", "import"):
         assert name in shown
-    assert set(cli.BENCHMARKS) == {"pipeline", "views", "search", "desk", "outbox"}
+    assert set(cli.BENCHMARKS) == {"pipeline", "views", "search", "desk", "outbox", "import"}
 
 
 def test_each_benchmark_keeps_its_options_and_has_a_quick_run() -> None:
@@ -29,6 +29,7 @@ def test_each_benchmark_keeps_its_options_and_has_a_quick_run() -> None:
         "search": ["--persons", "--others", "--queries", "--warmup", "--seed"],
         "desk": ["--persons", "--records", "--requests", "--warmup", "--services", "--seed"],
         "outbox": ["--entries", "--services", "--chromium"],
+        "import": ["--rows", "--file-rows", "--concurrency", "--seed", "--services"],
     }  # fmt: skip
     for name, benchmark in cli.BENCHMARKS.items():
         shown = benchmark.parser().format_help()
@@ -99,3 +100,23 @@ async def test_the_pipeline_benchmark_in_a_small_run(postgres_admin_url: str) ->
     assert ratios["relay drain of a standing backlog (events/s)"] > 0
     assert ratios["rebuild into an empty read model (events/s)"] > 0
     assert "Side by side with the raw baselines of this run" in pipeline.render(report)
+
+
+async def test_the_import_benchmark_in_a_small_run(postgres_admin_url: str) -> None:
+    """The same history imported and sent through the API lands as the same records (the
+    benchmark fails otherwise); a second import finds every row unchanged."""
+    args = imports.BENCHMARK.parse_args(
+        ["--rows", "300", "--file-rows", "150", "--services", "in-process"]
+    )
+    report = await imports.run(args, postgres_admin_url)
+
+    assert (report["agreements"], report["units"], report["placements"]) == (1, 12, 287)
+    assert report["same_records"] and report["recorded"]["placements"] == 287
+    assert report["recorded"]["events"] == 1 + 12 + 2 * 287  # each stay started and ended
+    for phase in ("import", "api", "import_again"):
+        assert report[phase]["rows"] == 300 and report[phase]["rows_per_s"] > 0
+    assert report["import"]["placements"]["files"] == 2
+    assert report["import"]["placements"]["tally"]["created"] == 287
+    assert report["import_again"]["placements"]["tally"]["unchanged"] == 287
+    assert report["ratio"] > 0
+    assert "ratio import / API (rows/s)" in imports.render(report)

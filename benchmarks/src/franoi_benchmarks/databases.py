@@ -9,6 +9,8 @@ again every database it made.
 from __future__ import annotations
 
 import contextlib
+import os
+import platform
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -55,6 +57,14 @@ class Server:
             return await conn.fetchval(sql)
         finally:
             await conn.close()
+
+    async def machine(self) -> dict[str, Any]:
+        """Where the run measured: the CPUs, Python's and this server's versions."""
+        return {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "postgresql": await self.fetchval("SHOW server_version"),
+        }
 
     @property
     def pid(self) -> int:

@@ -31,8 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import time
 from typing import Any
 
@@ -140,7 +138,7 @@ async def _measure(args: argparse.Namespace, desk: str) -> dict[str, Any]:
 async def run(args: argparse.Namespace, admin_url: str | None = None) -> Report:
     async with postgresql(admin_url) as server:
         database = await server.create("bench_outbox_cases")
-        version = await server.fetchval("SHOW server_version")
+        machine = await server.machine()
         await migrate_url(database, list(DEFINITIONS["cases"].migrations))
         ports = {domain: free_port() for domain in (*PEERS, "cases", "desk")}
         urls = {domain: f"http://127.0.0.1:{port}" for domain, port in ports.items()}
@@ -174,11 +172,7 @@ async def run(args: argparse.Namespace, admin_url: str | None = None) -> Report:
         "target_s": TARGET_S,
         "within_target": offline <= TARGET_S,
         "services": args.services,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "postgresql": version,
-        },
+        "machine": machine,
     }
 
 
