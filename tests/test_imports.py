@@ -12,7 +12,11 @@ from typing import Any
 
 import pytest
 from franoi_cases.bootstrap import DEFINITION as CASES
+from franoi_common.db import CHECK_ONLY
+from franoi_common.periods import lock_person
+from franoi_housing.adapters.repository import HousingRepository
 from franoi_housing.bootstrap import DEFINITION as HOUSING
+from franoi_housing.domain.model import Placement
 from openpyxl import Workbook, load_workbook
 
 from tests.support import (
@@ -409,3 +413,21 @@ async def test_an_imported_person_gets_the_ref_a_registration_gives(
         "SELECT person_ref FROM placements WHERE partner_id = 'p40'"
     )
     assert housing_ref == imported_ref
+
+
+async def test_a_check_takes_no_lock_per_person(housing: Housing) -> None:
+    """A check runs a whole file in one transaction rolled back: a lock per person would
+    fill PostgreSQL's lock table on a long file; the import itself takes them."""
+    pool = housing.service.wiring.state["services"].pool
+    held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    async with pool.acquire() as conn, conn.transaction():
+        repository = HousingRepository(conn)
+        checking = CHECK_ONLY.set(True)
+        try:
+            for n in range(50):
+                await lock_person(repository, Placement, "p40", f"{n:064x}")
+        finally:
+            CHECK_ONLY.reset(checking)
+        assert await conn.fetchval(held) == 0
+        await lock_person(repository, Placement, "p40", f"{1:064x}")
+        assert await conn.fetchval(held) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
@@ -124,6 +125,19 @@ def keep_values_out(exc: asyncpg.PostgresError) -> None:
     if isinstance(exc, asyncpg.DataError):
         exc.message = f"invalid value for the column's type (SQLSTATE {exc.sqlstate})"
         exc.args = (exc.message,)
+
+
+CHECK_ONLY: contextvars.ContextVar[bool] = contextvars.ContextVar("check_only", default=False)
+"""True while the commands run only to be checked, in a transaction rolled back whatever
+happens (an import's check of a whole file): the locks that only keep concurrent writers
+apart are not taken (one per person of a long file would fill PostgreSQL's lock table; the
+import itself runs under them)."""
+
+
+async def serialise(conn: asyncpg.Connection, statement: str, *args: Any) -> None:
+    """Take a transaction-level advisory lock (``statement``), unless only checking."""
+    if not CHECK_ONLY.get():
+        await conn.execute(statement, *args)
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

@@ -48,6 +48,7 @@ from franoi_contracts.base import DomainEvent
 from pydantic import BaseModel, Field, model_validator
 
 from franoi_common.commands import PartnerServices, changes
+from franoi_common.db import serialise
 from franoi_common.domain import Aggregate, Checks
 from franoi_common.persons import Day
 from franoi_common.repository import Repository
@@ -263,7 +264,8 @@ async def overlapping(
 async def lock_person(repository: Repository, cls: type[Period], partner_id: str, ref: str) -> None:
     """Serialise, until the transaction ends, the commands that record a period of ``cls``
     for one person (the one-at-a-time rule reads the person's periods, then writes)."""
-    await repository.conn.execute(
+    await serialise(
+        repository.conn,
         "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))",
         repository.table(cls).name,
         f"{partner_id}/{ref}",

@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 
 from franoi_common.auth import Principal, Role, current_principal, require_partner_member
 from franoi_common.commands import PartnerServices
+from franoi_common.db import CHECK_ONLY
 from franoi_common.errors import Conflict, NotFound
 from franoi_common.http import PROBLEM_JSON, problem_response
 from franoi_common.importing.files import (
@@ -405,9 +406,13 @@ async def _run(
         return progress
 
     try:
-        _, problems = await apply_rows(
-            s, who, sheet, rows, commit=False, progress=saying("checked_rows", "checking")
-        )
+        checking = CHECK_ONLY.set(True)
+        try:
+            _, problems = await apply_rows(
+                s, who, sheet, rows, commit=False, progress=saying("checked_rows", "checking")
+            )
+        finally:
+            CHECK_ONLY.reset(checking)
         if problems or check_only:
             status = "refused" if problems else "checked"
             await _update(s.pool, import_id, status, problems=problems, finished=True)

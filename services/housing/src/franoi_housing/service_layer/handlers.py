@@ -70,8 +70,12 @@ async def register_unit(s: PartnerServices, partner_id: str, cmd: RegisterUnit) 
         unit = HousingUnit.register(**arguments(HousingUnit.register, cmd, unit_id=unit_id))
         if cmd.agreement_id is not None:
             agreement = await uow.must_get(Agreement, partner_id, cmd.agreement_id)
-            if agreement.is_ended:
-                raise InvalidTransition("the agreement has ended")
+            ended = agreement.ended_on
+            if ended is not None and ended <= cmd.available_from:  # judged on the unit's day
+                raise InvalidTransition(
+                    f"the agreement ended on {ended}, by the day the unit is available"
+                    f" ({cmd.available_from})"
+                )
         return unit
 
     return await new(s, partner_id, HousingUnit, cmd.unit_id, cmd, register)
