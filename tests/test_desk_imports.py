@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from franoi_cases.bootstrap import DEFINITION as CASES
@@ -30,6 +31,10 @@ __all__ = ["audited"]  # the fixture, shared with the desk's other browser tests
 
 PARTNER = "p48"
 DOWN = "http://127.0.0.1:1"
+
+
+HOUSING_DATABASE: dict[str, str] = {}
+"""The housing service's database, where a test holds the import back while it looks."""
 
 
 @pytest.fixture(scope="module")
@@ -64,12 +69,13 @@ async def desk(databases: Any) -> AsyncIterator[RunningService]:
             events_url=DOWN,
         ),
     )
+    HOUSING_DATABASE["url"] = housing.settings.database_url
     async with running(cases, housing, desk):
         yield desk
 
 
 def many_units(count: int) -> bytes:
-    """A file of ``count`` housing units: long enough to be seen while it is checked."""
+    """A file of ``count`` housing units, each its own."""
     return as_csv([UNITS[0], *([f"M{n}", "L219", "2", str(400 + n), "agreed", "private_owner",
                                 "01/01/2019", ""] for n in range(count))])  # fmt: skip
 
@@ -142,15 +148,21 @@ async def test_the_coordinator_imports_units_and_follows_the_progress(
 
     # a long file checked only: the page follows it, polling, without reloading
     long = tmp_path / "molti-alloggi.csv"
-    long.write_bytes(many_units(3000))
-    await upload(page, "housing:units", long, check_only=True)
-    status = page.locator("#import-status")
-    await expect(status).to_have_attribute("data-status", re.compile("checking|checked"))
-    first = await status.get_attribute("data-status")
-    await page.evaluate("window.sameDocument = true")
+    long.write_bytes(many_units(300))
+    held = await asyncpg.connect(HOUSING_DATABASE["url"])
+    holding = held.transaction()
+    await holding.start()  # the check's first unit waits for this lock: the page sees it run
+    await held.execute("LOCK TABLE housing_units IN SHARE ROW EXCLUSIVE MODE")
+    try:
+        await upload(page, "housing:units", long, check_only=True)
+        status = page.locator("#import-status")
+        await expect(status).to_have_attribute("data-status", "checking")
+        await page.evaluate("window.sameDocument = true")
+    finally:
+        await holding.rollback()
+        await held.close()
     await expect(status).to_have_attribute("data-status", "checked", timeout=120_000)
     assert await page.evaluate("window.sameDocument") is True  # htmx swapped, no reload
-    assert first == "checking", "the check ended before the page showed it: make the file longer"
     assert await page.locator("progress").get_attribute("value") == "1.0"
 
     await page.get_by_role("link", name="Torna a «Importa lo storico»").click()

@@ -1,15 +1,17 @@
 """Rows through the service's own handlers: checked in a transaction rolled back at the end
-(nothing written), then imported in transactions of :data:`CHUNK` rows, each row under a
-savepoint of its own, so a refused row is reported and the others go on.
+(nothing written), then imported in transactions of :data:`CHUNK` rows.
 
 A row's records go through the same handlers as the API's requests, on one connection
-(:class:`OneConnection`, which every unit of work of the row uses: its transaction is a
-savepoint of the import's), and their events through the same outbox, with the row's real
-dates. The record's id comes from the row's ``ref`` (:func:`~.sheets.record_id`): a row
-imported again replays its create (nothing recorded), and an action repeated with the same
-data records nothing, so importing a file again changes nothing. A row whose create was
-imported with other content is tried again without the fields its actions carry (an end
-added since): its actions then update the record; otherwise it is reported as changed.
+(:class:`OneConnection`: every unit of work of the rows uses it), and their events through
+the same outbox, with the row's real dates. A chunk's rows run in one go under one
+savepoint (:class:`Savepointless`: a unit of work's transaction is then no savepoint of its
+own); if a row fails, the chunk runs again with each row under its own savepoint, so a
+refused row is reported and the others go on. The record's id comes from the row's
+``ref`` (:func:`~.sheets.record_id`): a row imported again replays its create (nothing
+recorded), and an action repeated with the same data records nothing, so importing a file
+again changes nothing. A row whose create was imported with other content is tried again
+without the fields its actions carry (an end added since): its actions then update the
+record; otherwise it is reported as changed.
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import typing
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -30,7 +31,8 @@ from franoi_common.errors import AlreadyExists, DomainError, NotFound
 from franoi_common.importing.sheets import WORDS, Handler, Problem, ReadRow, Sheet
 
 CHUNK = 500
-"""Rows imported per transaction: their events reach the relay when it commits."""
+"""Rows run together: imported in one transaction (their events reach the relay when it
+commits), and checked or imported under one savepoint."""
 
 
 class OneConnection:
@@ -48,6 +50,37 @@ class OneConnection:
 
     def __getattr__(self, name: str) -> Any:  # execute, fetch...: on the connection
         return getattr(self._conn, name)
+
+
+class Savepointless:
+    """The import's connection for a chunk's rows in one go: a unit of work's transaction
+    on it is no savepoint (the chunk's savepoint undoes them all if one fails)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    def transaction(self) -> _NoSavepoint:
+        return _NoSavepoint()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+class _NoSavepoint:
+    async def start(self) -> None:
+        return None
+
+    async def commit(self) -> None:
+        return None
+
+    async def rollback(self) -> None:
+        return None
+
+    async def __aenter__(self) -> _NoSavepoint:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
 
 
 class _Acquired:
@@ -99,6 +132,20 @@ class Tally:
     def plain(self) -> dict[str, int]:
         return dataclasses.asdict(self)
 
+    def plus(self, other: Tally) -> Tally:
+        return Tally(
+            *(a + b for a, b in zip(self.plain().values(), other.plain().values(), strict=True))
+        )
+
+    def count(self, created: bool, before: int, after_create: int, after: int) -> None:
+        """A row that went through, by the events its create and its actions recorded."""
+        if created and after_create > before:
+            self.created += 1
+        elif after > before:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
 
 Progress = Callable[[int, Tally, list[Problem]], Awaitable[None]]
 """Told after each stretch of rows: how many are done, the tally and the problems so far."""
@@ -112,52 +159,89 @@ async def apply_rows(
     *,
     commit: bool,
     progress: Progress,
-    every: int = 200,
 ) -> tuple[Tally, list[Problem]]:
-    """Run every row's commands; ``commit``: keep them (a transaction per :data:`CHUNK`
-    rows), else roll everything back at the end (a check: the refusals without a write)."""
+    """Run every row's commands, :data:`CHUNK` rows at a time; ``commit``: keep them (a
+    transaction per chunk), else roll everything back at the end (a check: the refusals
+    without a write)."""
     tally = Tally()
     problems: list[Problem] = []
-    chunks = [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)] if commit else [rows]
     done = 0
-    for chunk in chunks:
-        async with _transaction(services, commit) as (row_services, outbox, conn):
-            for row in chunk:
-                problem = await _apply(row_services, outbox, conn, who, sheet, row, tally)
-                if problem is not None:
-                    problems.append(problem)
-                done += 1
-                if done % every == 0:
-                    await progress(done, tally, problems)
-        if commit and services.after_commit is not None:
-            services.after_commit()  # the relay: the chunk's events are there
+    async with services.pool.acquire() as conn:
+        whole = None if commit else conn.transaction()
+        if whole is not None:
+            await whole.start()
+        try:
+            for first in range(0, len(rows), CHUNK):
+                chunk = rows[first : first + CHUNK]
+                transaction = conn.transaction()  # the chunk's (a savepoint in a check)
+                await transaction.start()
+                try:
+                    counted, found = await _chunk(services, conn, who, sheet, chunk)
+                except BaseException:
+                    await transaction.rollback()
+                    raise
+                await transaction.commit()
+                if commit and services.after_commit is not None:
+                    services.after_commit()  # the relay: the chunk's events are there
+                tally = tally.plus(counted)
+                problems += found
+                done += len(chunk)
+                await progress(done, tally, problems)
+        finally:
+            if whole is not None:
+                await whole.rollback()
     await progress(done, tally, problems)
     return tally, problems
 
 
-@asynccontextmanager
-async def _transaction(
-    services: PartnerServices, commit: bool
-) -> AsyncIterator[tuple[PartnerServices, CountingOutbox, asyncpg.Connection]]:
-    async with services.pool.acquire() as conn:
-        transaction = conn.transaction()
-        await transaction.start()
-        outbox = CountingOutbox(services.outbox)
-        row_services = dataclasses.replace(
-            services,
-            pool=cast(Any, OneConnection(conn)),
-            outbox=cast(Any, outbox),
-            after_commit=None,
-        )
-        try:
-            yield row_services, outbox, conn
-        except BaseException:
-            await transaction.rollback()
-            raise
-        if commit:
-            await transaction.commit()
-        else:
-            await transaction.rollback()
+async def _chunk(
+    services: PartnerServices,
+    conn: asyncpg.Connection,
+    who: Principal,
+    sheet: Sheet,
+    chunk: Sequence[ReadRow],
+) -> tuple[Tally, list[Problem]]:
+    """A chunk's rows in one go, under one savepoint (a savepoint a row costs a
+    subtransaction, and thousands of them slow PostgreSQL down); if any row fails, the
+    chunk again, each row under its own savepoint, to tell which rows and why."""
+    quick = conn.transaction()
+    await quick.start()
+    row_services, outbox = _on(services, Savepointless(conn))
+    tally = Tally()
+    try:
+        for row in chunk:
+            before = outbox.events
+            await sheet.create(row_services, caller_of(sheet.create, who), row.create)
+            created = outbox.events
+            for action, command in row.actions:
+                await action(row_services, caller_of(action, who), row.record_id, command)
+            tally.count(True, before, created, outbox.events)
+    except Exception:  # a refusal, or anything: row by row
+        await quick.rollback()
+    else:
+        await quick.commit()
+        return tally, []
+    row_services, outbox = _on(services, conn)
+    tally, problems = Tally(), []
+    for row in chunk:
+        problem = await _apply(row_services, outbox, conn, who, sheet, row, tally)
+        if problem is not None:
+            problems.append(problem)
+    return tally, problems
+
+
+def _on(
+    services: PartnerServices, conn: asyncpg.Connection | Savepointless
+) -> tuple[PartnerServices, CountingOutbox]:
+    """The services whose every unit of work runs on ``conn``, and their counted outbox."""
+    outbox = CountingOutbox(services.outbox)
+    on_conn = dataclasses.replace(
+        services,
+        pool=cast(Any, OneConnection(cast(Any, conn))),
+        outbox=cast(Any, outbox),
+        after_commit=None,
+    )
+    return on_conn, outbox
 
 
 async def _apply(
@@ -182,12 +266,7 @@ async def _apply(
     except DomainError as exc:
         tally.refused += 1
         return _refusal(row, exc)
-    if created and after_create > before:
-        tally.created += 1
-    elif outbox.events > before:
-        tally.updated += 1
-    else:
-        tally.unchanged += 1
+    tally.count(created, before, after_create, outbox.events)
     return None
 
 
