@@ -188,7 +188,10 @@ class Column:
             if wanted in (_fold(value), _fold(it), _fold(en)):
                 return value
         shown = text if len(text) <= 40 else text[:40] + "…"
-        allowed = ", ".join(value for value, _, _ in self.codes())
+        allowed = {
+            lang: ", ".join(f"{value} ({labels[n]})" for value, *labels in self.codes())
+            for n, lang in enumerate(("it", "en"))
+        }
         raise CellError("code", value=shown, codes=allowed)
 
     def _reference(self, text: str, partner_id: str) -> UUID:
