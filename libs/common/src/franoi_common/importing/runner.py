@@ -35,6 +35,13 @@ CHUNK = 500
 commits), and checked or imported under one savepoint."""
 
 
+ANALYZED_AT = frozenset(CHUNK * 2**n for n in range(12))
+"""Rows after which the database's statistics are taken again, in the import's transaction
+(which sees its own rows): a long file's rows double a table the planner still thinks
+empty, and its plans (a sequential scan for a unit's placements) made each row slower than
+the one before."""
+
+
 class OneConnection:
     """The pool a row's handlers see: always the import's connection, whose transaction
     makes each unit of work's a savepoint."""
@@ -186,12 +193,21 @@ async def apply_rows(
                 tally = tally.plus(counted)
                 problems += found
                 done += len(chunk)
+                if done in ANALYZED_AT:
+                    await _analyze(conn, services)
                 await progress(done, tally, problems)
         finally:
             if whole is not None:
                 await whole.rollback()
     await progress(done, tally, problems)
     return tally, problems
+
+
+async def _analyze(conn: asyncpg.Connection, services: PartnerServices) -> None:
+    """Take the statistics of the service's tables again (see :data:`ANALYZED_AT`)."""
+    names = sorted({t.name for t in services.repository.tables.values()})
+    if names:
+        await conn.execute(f"ANALYZE {', '.join(names)}")
 
 
 async def _chunk(
