@@ -12,7 +12,7 @@ per person). Then, in the same run:
 
 * **import**: the coordinator uploads the agreements, the units and the placements files
   (CSV as the Italian template is filled: ``;``, dates DD/MM/YYYY, codes by their labels;
-  at most ``--file-rows`` rows a file, 10,000: the placements in five files) to ``POST
+  at most ``--file-rows`` rows a file, 50,000: the placements in one file) to ``POST
   /v1/imports/sheets/{sheet}``, each followed by ``GET /v1/imports/{id}`` to ``done``:
   read, checked through the rules (rolled back), imported. (The check holds a lock per
   person until it ends: a file of more than about 12,000 persons exhausts a default
@@ -28,7 +28,7 @@ The ratio is import rows/s / API rows/s. Both databases must then hold the same 
 digest) and the same number of events; a difference, a refused row or a failed request
 fails the run.
 
-    franoi-bench import [--rows 50000] [--file-rows 10000] [--concurrency 8]
+    franoi-bench import [--rows 50000] [--file-rows 50000] [--concurrency 8]
     franoi-bench import --quick
 
 Everything it starts is stopped at the end; the run is bounded by ``--timeout``.
@@ -386,7 +386,7 @@ OPTIONS = (
     Option("rows", 50_000, "rows of history: units and placements", (50, 100_000), quick=1_000),
     Option(
         "file_rows",
-        10_000,
+        50_000,
         "rows a file at most (a sheet's rows split into files, as a partner splits them)",
         (10, 100_000),
     ),
