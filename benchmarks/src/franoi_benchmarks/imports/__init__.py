@@ -14,9 +14,7 @@ per person). Then, in the same run:
   (CSV as the Italian template is filled: ``;``, dates DD/MM/YYYY, codes by their labels;
   at most ``--file-rows`` rows a file, 50,000: the placements in one file) to ``POST
   /v1/imports/sheets/{sheet}``, each followed by ``GET /v1/imports/{id}`` to ``done``:
-  read, checked through the rules (rolled back), imported. (The check holds a lock per
-  person until it ends: a file of more than about 12,000 persons exhausts a default
-  PostgreSQL's lock table, and its import fails — docs/benchmarks.md.)
+  read, checked through the rules (rolled back), imported;
 * **API, the raw baseline**: the same rows to the other service, one request each, as a
   client would send them: ``POST /v1/agreements``, ``POST /v1/units``, then ``POST
   /v1/placements`` with ``ended_on`` and ``exit_outcome``, ``--concurrency`` requests at a
