@@ -4,9 +4,8 @@ on a real PostgreSQL (the relay off), and every one of its sheets has its exampl
 is checked (``check_only``: status ``checked``) and then imported, in the service's order,
 so that the next sheets' references find their records. A sheet whose rows carry an end
 that later sheets' records must come before (a lab series' close, which counts its
-sessions; a request closed after the matches that named it) is imported as the guide says:
-first without its :data:`LATER` columns, then, once every sheet is in, whole again (its
-ends update their records). An example of a service or a sheet that does not import
+sessions) is imported as the guide says: first without its :data:`LATER` columns, then,
+once every sheet is in, whole again (its ends update their records). An example of a service or a sheet that does not import
 fails."""
 
 from __future__ import annotations
@@ -33,7 +32,6 @@ LATER: dict[tuple[str, str], frozenset[str]] = {
     ("events", "lab_series"): frozenset(
         {"closed_on", "distinct_participants", "distinct_beneficiaries", "distinct_volunteers"}
     ),
-    ("hosting", "hosting_requests"): frozenset({"closed_on", "reason"}),
 }
 """The columns of a sheet imported again after the service's other sheets (by field)."""
 

@@ -20,6 +20,7 @@ from franoi_hosting.domain.families import HostFamily
 from franoi_hosting.domain.model import (
     CapacityExceeded,
     FamilyNotAvailable,
+    FamilyRequest,
     InvalidDates,
     InvalidTransition,
     InvalidValue,
@@ -269,3 +270,15 @@ def test_fewer_rooms_are_refused_by_the_busiest_day_of_the_past() -> None:
     # the other order: one room first, then the stays of the past, each judged on its days
     with pytest.raises(CapacityExceeded, match=f"stay {stays[1].stay_id} from {D3} to {D4}"):
         past_stay(apart, CHIDI, D2, D5, family_stays=stays)
+
+
+def test_a_match_names_its_request_as_it_was_on_the_matchs_day() -> None:
+    """A request closed since was open on an earlier match's day: the match is recorded
+    after the close; a match on or after the close is refused naming its day."""
+    host = family()
+    request = FamilyRequest.submit(uuid4(), AMINA, ev.FamilyRequestKind.HOSTING, 1, D0, **PERSON)
+    request.declare_unsatisfied(D3, ev.UnsatisfiedReason.NO_FAMILY_AVAILABLE)
+    earlier = host.propose_match(uuid4(), AMINA, D2, request)
+    assert earlier.request_id == request.request_id
+    with pytest.raises(InvalidTransition, match=f"the request was closed on {D3}"):
+        family().propose_match(uuid4(), AMINA, D3, request)

@@ -363,7 +363,11 @@ class HostFamily(Aggregate):
             raise InvalidValue("the request belongs to another person")
         if not request.is_hosting:
             raise InvalidValue("only a hosting request leads to a match with a family")
-        checks.allowed(request.is_open, f"the request is already closed ({request.status.value})")
+        closed = request.closed_on
+        checks.allowed(  # judged on the match's day: a request closed since was open then
+            request.is_open or (closed is not None and on < closed),
+            f"the request was closed on {closed} ({request.status.value})",
+        )
         checks.not_before(on, request.submitted_on, "a match cannot precede the request")
 
     def _check_own(self, match: Match) -> None:

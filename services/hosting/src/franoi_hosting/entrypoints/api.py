@@ -289,19 +289,20 @@ api.imports(
         "request_id",
         then=[handlers.declare_request_unsatisfied],
     ),
-    Sheet(  # the matches no stay followed (declined, called off, waiting): see stays
-        "matches",
-        handlers.propose_match,
-        "match_id",
-        refers={"family_id": "families", "request_id": "hosting_requests"},
-        then=[handlers.accept_match, handlers.decline_match, handlers.cancel_match],
-    ),
     Sheet(
         "stays",
         handlers.record_stay_with_its_match,
         "stay_id",
         refers={"family_id": "families", "request_id": "hosting_requests"},
         then=[handlers.end_stay],
+    ),
+    Sheet(  # the matches no stay followed (declined, called off, waiting), judged
+        # against the stays already in, as the API judges them in date order
+        "matches",
+        handlers.propose_match,
+        "match_id",
+        refers={"family_id": "families", "request_id": "hosting_requests"},
+        then=[handlers.accept_match, handlers.decline_match, handlers.cancel_match],
     ),
 )
 
