@@ -5,8 +5,8 @@ is checked (``check_only``: status ``checked``) and then imported, in the servic
 so that the next sheets' references find their records. A sheet whose rows carry an end
 that later sheets' records must come before (a lab series' close, which counts its
 sessions) is imported as the guide says: first without its :data:`LATER` columns, then,
-once every sheet is in, whole again (its ends update their records). An example of a service or a sheet that does not import
-fails."""
+once every sheet is in, whole again (its ends update their records). An example of a
+service or a sheet that does not import fails."""
 
 from __future__ import annotations
 
