@@ -181,6 +181,25 @@ async def test_the_coordinator_imports_units_and_follows_the_progress(
     assert "importato" in await recent.nth(0).inner_text()
     assert "solo controllo" in await recent.nth(1).inner_text()
 
+    # in English, by keyboard alone: the sheet chosen with the arrow keys, the form sent
+    # with Enter; the refused file's problems in English, the sheet kept
+    await page.get_by_label("Lingua").select_option("en")
+    await page.get_by_role("button", name="OK").click()
+    await expect(page.get_by_role("heading", name="Import history", exact=True)).to_be_visible()
+    sheet = page.get_by_label("Sheet")
+    await sheet.focus()
+    while await sheet.input_value() != "housing:units":
+        await page.keyboard.press("ArrowDown")
+    await page.get_by_label("File (CSV or XLSX)").set_input_files(str(wrong))
+    await page.get_by_role("button", name="Upload").focus()
+    await page.keyboard.press("Enter")
+    report = page.locator("table.problems tbody tr")
+    await expect(report.first).to_be_visible()
+    rows = [await r.locator("td").all_inner_texts() for r in await report.all()]
+    assert ["3", "Beds", "Not a whole number"] in rows, rows
+    assert await page.get_by_label("Sheet").input_value() == "housing:units"  # kept
+    await check_page(page, "imports-problems-en")
+
 
 async def test_a_social_worker_has_neither_the_page_nor_its_link(desk: RunningService) -> None:
     async with signed_in(desk, "Luca Verdi", "social_worker") as client:

@@ -206,33 +206,12 @@ async def test_history_imports_in_any_order_once(housing: Housing) -> None:
     assert units["status"] == "done" and units["tally"]["created"] == 2
     # The 2-bed unit U1 holds a household of 2 from June 2019; the earlier one-person stay
     # of February to April comes second in the file and does not overlap it.
-    history = placements(
-        ["P2", "U1", "AAABBB11C22D444F", "2", "2019-06-01", "", "", "male", "35-44", "refugee"],
-        [
-            "P1",
-            "U1",
-            "AAABBB11C22D333E",
-            "1",
-            "2019-02-01",
-            "2019-04-30",
-            "autonomous_rent",
-            "female",
-            "25-34",
-            "refugee",
-        ],
-        [
-            "P3",
-            "U2",
-            "AAABBB11C22D555G",
-            "1",
-            "2019-03-01",
-            "",
-            "",
-            "female",
-            "18-24",
-            "subsidiary_protection",
-        ],
-    )
+    p1 = [*"P1 U1 AAABBB11C22D333E 1 2019-02-01 2019-04-30 autonomous_rent".split(),
+          "female", "25-34", "refugee"]  # fmt: skip
+    p2 = ["P2", "U1", "AAABBB11C22D444F", "2", "2019-06-01", "", "", "male", "35-44", "refugee"]
+    p3 = [*"P3 U2 AAABBB11C22D555G 1 2019-03-01".split(), "", "", "female", "18-24",
+          "subsidiary_protection"]  # fmt: skip
+    history = placements(p2, p1, p3)
     first = await imported(housing, partner, "placements", history)
     assert first["status"] == "done", first
     assert first["tally"] == {"created": 3, "updated": 0, "unchanged": 0, "refused": 0}
@@ -250,42 +229,7 @@ async def test_history_imports_in_any_order_once(housing: Housing) -> None:
         == events + 2
     )  # the units' two events, nothing more
 
-    p1 = [
-        "P1",
-        "U1",
-        "AAABBB11C22D333E",
-        "1",
-        "2019-02-01",
-        "2019-04-30",
-        "autonomous_rent",
-        "female",
-        "25-34",
-        "refugee",
-    ]
-    p2_ended = [
-        "P2",
-        "U1",
-        "AAABBB11C22D444F",
-        "2",
-        "2019-06-01",
-        "2020-01-31",
-        "public_housing",
-        "male",
-        "35-44",
-        "refugee",
-    ]
-    p3 = [
-        "P3",
-        "U2",
-        "AAABBB11C22D555G",
-        "1",
-        "2019-03-01",
-        "",
-        "",
-        "female",
-        "18-24",
-        "subsidiary_protection",
-    ]
+    p2_ended = [*p2[:5], "2020-01-31", "public_housing", *p2[7:]]
     moved = [*p3[:4], "2019-03-02", *p3[5:]]
     before = await housing.counts()
     refused = await imported(housing, partner, "placements", placements(p2_ended, p1, moved))

@@ -126,8 +126,7 @@ def column_out(column: Column, lang: str) -> ColumnOut:
 
 
 def problem_out(sheet: Sheet | None, problem: Problem, lang: str) -> ProblemOut:
-    columns = {c.name: c for c in sheet.columns} if sheet else {}
-    column = columns.get(problem.field or "")
+    column = sheet.by_name.get(problem.field or "") if sheet else None
     return ProblemOut(
         row=problem.row,
         column=column.header(lang) if column else problem.field,
@@ -268,20 +267,17 @@ def add_imports(router: APIRouter, sheets: Sequence[Sheet]) -> None:
     @router.get("/imports/{import_id}", tags=TAGS, response_model=ImportOut)
     async def get_import(import_id: UUID, s: Services, who: Who, lang: Lang = "it") -> Any:
         """An import's progress and report (the partner's own imports only)."""
-        async with s.pool.acquire() as conn:  # one whose process stopped reads so here too
-            await _forget_stale(conn)
         found = await _read(s.pool, who.partner_id, import_id)
         return _out(by_name.get(found["sheet"]), found, lang)
 
     @router.get("/imports", tags=TAGS, response_model=list[ImportOut])
     async def list_imports(s: Services, who: Who, lang: Lang = "it") -> Any:
         """The partner's last 20 imports, newest first."""
-        async with s.pool.acquire() as conn:
-            await _forget_stale(conn)
-            rows = await conn.fetch(
-                "SELECT * FROM imports WHERE partner_id = $1 ORDER BY started_at DESC LIMIT 20",
-                who.partner_id,
-            )
+        rows = await s.pool.fetch(
+            _SELECT + " WHERE partner_id = $2 ORDER BY started_at DESC LIMIT 20",
+            STALE_S,
+            who.partner_id,
+        )
         return [_out(by_name.get(r["sheet"]), r, lang) for r in rows]
 
 
@@ -315,15 +311,25 @@ def _problems(sheet: Sheet, problems: list[Problem], lang: str) -> Response:
     )
 
 
-_STALE = (
-    "UPDATE imports SET status = 'interrupted', finished_at = clock_timestamp()"
-    " WHERE status IN ('checking', 'importing')"
+_SELECT = (
+    "SELECT import_id, sheet, check_only, total_rows, checked_rows, imported_rows, tally,"
+    " problems, problems_total, started_at, finished_at,"
+    " CASE WHEN status IN ('checking', 'importing')"
     " AND updated_at < clock_timestamp() - make_interval(secs => $1)"
+    " THEN 'interrupted' ELSE status END AS status FROM imports"
 )
+"""An import as it reads: one whose process stopped (no progress for :data:`STALE_S`)
+reads as interrupted, without a write (``$1``: :data:`STALE_S`)."""
 
 
 async def _forget_stale(conn: asyncpg.Connection) -> None:
-    await conn.execute(_STALE, STALE_S)
+    """Mark the partner's stopped imports interrupted (before a new one takes their place)."""
+    await conn.execute(
+        "UPDATE imports SET status = 'interrupted', finished_at = clock_timestamp()"
+        " WHERE status IN ('checking', 'importing')"
+        " AND updated_at < clock_timestamp() - make_interval(secs => $1)",
+        STALE_S,
+    )
 
 
 async def _begin(
@@ -351,7 +357,7 @@ async def _begin(
 
 async def _read(pool: asyncpg.Pool, partner_id: str, import_id: UUID) -> asyncpg.Record:
     found = await pool.fetchrow(
-        "SELECT * FROM imports WHERE partner_id = $1 AND import_id = $2", partner_id, import_id
+        _SELECT + " WHERE partner_id = $2 AND import_id = $3", STALE_S, partner_id, import_id
     )
     if found is None:
         raise NotFound(f"import {import_id} not found")

@@ -229,8 +229,7 @@ async def _chunk(
             before = outbox.events
             await sheet.create(row_services, caller_of(sheet.create, who), row.create)
             created = outbox.events
-            for action, command in row.actions:
-                await action(row_services, caller_of(action, who), row.record_id, command)
+            await _actions(row_services, who, row)
             tally.count(True, before, created, outbox.events)
     except Exception:  # a refusal, or anything: row by row
         await quick.rollback()
@@ -274,8 +273,7 @@ async def _apply(
         async with conn.transaction():  # the row whole, or nothing of it
             created = await _create(s, who, sheet, row)
             after_create = outbox.events
-            for action, command in row.actions:
-                await action(s, caller_of(action, who), row.record_id, command)
+            await _actions(s, who, row)
     except _Changed as exc:
         tally.refused += 1
         return Problem(row.number, None, "changed", {"detail": exc.detail})
@@ -284,6 +282,12 @@ async def _apply(
         return _refusal(row, exc)
     tally.count(created, before, after_create, outbox.events)
     return None
+
+
+async def _actions(s: PartnerServices, who: Principal, row: ReadRow) -> None:
+    """The actions a row carries, on its record, in the sheet's order."""
+    for action, command in row.actions:
+        await action(s, caller_of(action, who), row.record_id, command)
 
 
 class _Changed(Exception):

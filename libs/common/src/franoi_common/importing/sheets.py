@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import inspect
 import re
 import types
@@ -143,8 +144,10 @@ class Column:
             return []
         return [(str(m.value), *_value_labels(self.enum, m)) for m in self.enum]
 
-    def help(self, lang: str, sheets: Mapping[str, str] | None = None) -> str:
-        kind = words(f"import.kind.{self.kind}", lang, sheet=self.refers_to or "")
+    def help(self, lang: str) -> str:
+        """What the column holds and whether it is required, in ``lang``."""
+        sheet = words(f"import.sheet.{self.refers_to}", lang) if self.refers_to else ""
+        kind = words(f"import.kind.{self.kind}", lang, sheet=sheet)
         need = words("import.required" if self.required else "import.optional", lang)
         return f"{kind}; {need}"
 
@@ -283,21 +286,27 @@ class Sheet:
     omit: frozenset[str] = frozenset()
     """Fields a flat row does not carry (nested lists...): they keep their defaults."""
 
-    @property
+    @functools.cached_property
     def command(self) -> type[BaseModel]:
         return _command_of(self.create)
 
+    @functools.cached_property
     def actions(self) -> list[tuple[Handler, type[BaseModel]]]:
         return [(action, _command_of(action)) for action in self.then]
+
+    @functools.cached_property
+    def by_name(self) -> dict[str, Column]:
+        """The columns by the field they fill."""
+        return {c.name: c for c in self.columns}
 
     def label(self, lang: str) -> str:
         return words(f"import.sheet.{self.name}", lang)
 
-    @property
+    @functools.cached_property
     def columns(self) -> list[Column]:
         """``ref``, then the create's fields, then the actions' (each once, in order)."""
         found: dict[str, Column] = {REF: Column(REF, "text", True)}
-        for command, optional in [(self.command, False)] + [(c, True) for _, c in self.actions()]:
+        for command, optional in [(self.command, False)] + [(c, True) for _, c in self.actions]:
             for name, info in command.model_fields.items():
                 if name == self.id_field or name in found or name in self.omit:
                     continue
@@ -373,7 +382,7 @@ def read_rows(
     """Every row of a file as its commands, or the problems that stop it (all of them, in
     row order): a cell that is not a value of its column, a command the service would
     refuse on its face, a reference used twice, a row repeated."""
-    columns = {c.name: c for c in sheet.columns}
+    columns = sheet.by_name
     read: list[ReadRow] = []
     problems: list[Problem] = []
     refs: dict[str, int] = {}
@@ -434,7 +443,7 @@ def _commands(
     given = {k: v for k, v in values.items() if k in fields and v is not None}
     create = _validated(sheet.command, {**given, sheet.id_field: made_id}, number, problems)
     actions: list[tuple[Handler, BaseModel]] = []
-    for action, command in sheet.actions():
+    for action, command in sheet.actions:
         wanted = {k: values.get(k) for k in command.model_fields}
         required = [k for k, info in command.model_fields.items() if info.is_required()]
         if not any(wanted[k] is not None for k in required):
