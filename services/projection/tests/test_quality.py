@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from franoi_projection.domain.months import add_months
@@ -348,3 +349,9 @@ def test_no_flag_carries_a_persons_identifier() -> None:
         text = repr(flag)
         assert REF not in text
         assert PERSON_ID not in text or flag.subject == "cases_persons"
+
+
+def test_the_reporting_guide_lists_every_rule() -> None:
+    guide = (Path(__file__).parents[3] / "docs" / "reporting.md").read_text(encoding="utf-8")
+    for rule in RULES:
+        assert f"| `{rule.id}` | {rule.title.it} |" in guide

@@ -3,8 +3,8 @@
 A :class:`Rule` is defined once with its Italian and English texts (like an indicator) and
 a severity; its check is a pure function from the :class:`~.facts.Facts` and the day of the
 run to :class:`Flag` s. A flag names the partner, the fact table and the records (their own
-ids: a placement's, a stay's; never a person's identifier or pseudonym) and the dates that
-make it, so a partner can open each record and fix or explain it.
+ids: a placement's, a stay's, a registration's; never the person's network pseudonym) and
+the dates that make it, so a partner can open each record and fix or explain it.
 """
 
 from __future__ import annotations
