@@ -90,6 +90,11 @@ Reading = Callable[[asyncpg.Connection, Sequence[Envelope]], Awaitable[list[Enve
 tokens opened to the references they stand for (:class:`franoi_common.key_store.TokenOpener`)."""
 
 
+Noting = Callable[[asyncpg.Connection, Sequence[tuple[Envelope, DomainEvent]]], Awaitable[None]]
+"""What a projection keeps of the applied events beyond their statements, from their
+envelopes (such as when each was entered), in the same transaction."""
+
+
 class ProjectionHandler:
     """The idempotent consumer's batch handler for a :data:`Projection`.
 
@@ -101,7 +106,8 @@ class ProjectionHandler:
     aggregate's events in order. ``after_batch`` names, per event type, statements to run
     once at the end of a batch that applied any event of the type (each once, however many
     types ask for it): work over what the whole batch changed, such as recomputing what
-    the groups' statements noted.
+    the groups' statements noted. ``noting`` is given every applied event with its
+    envelope.
     """
 
     def __init__(
@@ -111,11 +117,13 @@ class ProjectionHandler:
         *,
         after_batch: Mapping[type[DomainEvent], Sequence[str]] | None = None,
         reading: Reading | None = None,
+        noting: Noting | None = None,
     ) -> None:
         self._projection = projection
         self._known_partners = known_partners
         self._after_batch = dict(after_batch or {})
         self._reading = reading
+        self._noting = noting
 
     def reading(self, reading: Reading | None) -> ProjectionHandler:
         """The same handler, reading each batch's events through ``reading`` first."""
@@ -124,6 +132,7 @@ class ProjectionHandler:
             self._known_partners,
             after_batch=self._after_batch,
             reading=reading,
+            noting=self._noting,
         )
 
     async def _read(self, conn: asyncpg.Connection, envelopes: list[Envelope]) -> list[Envelope]:
@@ -167,6 +176,8 @@ class ProjectionHandler:
         statements = self._projection[type(group[0].value)]
         rows = [(p.incoming.envelope.partnerid, p.value) for p in group]
         await apply_many(conn, statements, rows)
+        if self._noting is not None:
+            await self._noting(conn, [(p.incoming.envelope, p.value) for p in group])
 
     async def apply_one(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
         """Check and apply one event (what a per-event handler does)."""
@@ -176,6 +187,8 @@ class ProjectionHandler:
         (envelope,) = await self._read(conn, [envelope])
         event = self.check(envelope, partners)
         await apply_one(conn, self._projection[type(event)], envelope.partnerid, event)
+        if self._noting is not None:
+            await self._noting(conn, [(envelope, event)])
         await self._run_after([type(event)], conn)
 
     async def apply_batch(

@@ -30,6 +30,7 @@ from franoi_projection.entrypoints import (
     monthly,
     operations,
     public,
+    reporting,
     stream,
 )
 from franoi_projection.projectors.handler import HANDLER
@@ -116,6 +117,7 @@ DEFINITION = ServiceDefinition(
         stream.build_router(),
         journeys.build_router(),
         public.build_router(),
+        reporting.build_router(),
         build_web_router(),
     ],
 )

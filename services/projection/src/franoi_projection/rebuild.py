@@ -229,6 +229,36 @@ async def copy_directory(conn: asyncpg.Connection, source: str, target: str) -> 
     return int(status.split()[-1])
 
 
+REPORTING_TABLES = (
+    "reporting_periods",
+    "reporting_states",
+    "reporting_history",
+    "reporting_versions",
+    "quality_explanations",
+)
+"""The consortium's and the partners' own record of reporting (periods, submissions,
+decisions, approved figures, explanations): not derivable from the topics, carried over."""
+
+
+async def copy_reporting(conn: asyncpg.Connection, source: str, target: str) -> None:
+    """The reporting tables of ``source`` copied into ``target``'s, in the order their
+    references need (a live generation older than them has nothing to copy)."""
+    if not (SCHEMA_NAME.match(source) and SCHEMA_NAME.match(target)):
+        raise ValueError("not projection schemas")
+    for table in REPORTING_TABLES:
+        if await conn.fetchval("SELECT to_regclass($1)", f'"{source}".{table}') is None:
+            continue
+        await conn.execute(
+            f'INSERT INTO "{target}".{table} OVERRIDING SYSTEM VALUE'  # noqa: S608 (checked)
+            f' SELECT * FROM "{source}".{table} ON CONFLICT DO NOTHING'
+        )
+    await conn.execute(
+        "SELECT setval(pg_get_serial_sequence($1, 'step_id'),"  # noqa: S608 (schema checked)
+        f' (SELECT coalesce(max(step_id), 0) + 1 FROM "{target}".reporting_history), false)',
+        f'"{target}".reporting_history',
+    )
+
+
 def _lag_probe(settings: ProjectionSettings, group: str) -> LagProbe:
     return LagProbe(settings.kafka, group, settings.topic_pattern)
 
@@ -333,6 +363,7 @@ async def _switch(
         # When each event reached the consortium is a fact of the live history, not of the
         # topics (completeness counts by the event's own time, which the topics do carry).
         await admin.execute(_CARRY_ARRIVALS.format(new=target.schema, old=live.schema))
+        await copy_reporting(admin, live.schema, target.schema)
         await set_state(admin, live.number, "retired")
         await admin.execute(
             "UPDATE franoi_control.projection_generations"

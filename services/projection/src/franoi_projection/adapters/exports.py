@@ -72,10 +72,23 @@ _FORMATS = {
 
 
 def to_xlsx(sheet: Sheet, lang: str) -> bytes:
+    return to_workbook([sheet], lang)
+
+
+def to_workbook(sheets: Sequence[Sheet], lang: str) -> bytes:
+    """One workbook, a worksheet per sheet in order."""
     workbook = Workbook()
-    ws = workbook.active
-    assert ws is not None
-    ws.title = sheet.title(lang)[:31]
+    first = workbook.active
+    assert first is not None
+    workbook.remove(first)
+    for sheet in sheets:
+        _fill(workbook.create_sheet(sheet.title(lang)[:31]), sheet, lang)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _fill(ws: Any, sheet: Sheet, lang: str) -> None:
     ws.append([c.header(lang) for c in sheet.columns])
     for row in sheet.rows:
         values: list[Any] = []
@@ -96,6 +109,3 @@ def to_xlsx(sheet: Sheet, lang: str) -> bytes:
             for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):
                 cell.number_format = number_format
     ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()

@@ -59,3 +59,38 @@ def _directory_reader(principal: Annotated[Principal, Depends(current_principal)
 
 DirectoryReader = Annotated[Viewer, Depends(_directory_reader)]
 """The directory's readers: the viewers, and the consortium's admins who manage it."""
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Who works on reporting periods: the consortium (its analysts and admins: every
+    partner, approval and return) or a partner's coordinator (its admin: its own partner
+    only, submission and explanations)."""
+
+    subject: str
+    partner_id: str | None
+    """The coordinator's partner; None for the consortium."""
+
+    @property
+    def consortium(self) -> bool:
+        return self.partner_id is None
+
+    def may_see(self, partner_id: str) -> bool:
+        return self.consortium or self.partner_id == partner_id
+
+
+def _reporter(principal: Annotated[Principal, Depends(current_principal)]) -> Reporter:
+    if principal.partner_id == CONSORTIUM and principal.roles & {
+        Role.CONSORTIUM_ANALYST,
+        Role.PARTNER_ADMIN,
+    }:
+        return Reporter(principal.subject, None)
+    if principal.partner_id != CONSORTIUM and Role.PARTNER_ADMIN in principal.roles:
+        return Reporter(principal.subject, principal.partner_id)
+    raise HTTPException(
+        403, detail="reporting is for the consortium and for each partner's coordinator"
+    )
+
+
+ReportingUser = Annotated[Reporter, Depends(_reporter)]
+"""The consortium or a partner's coordinator."""

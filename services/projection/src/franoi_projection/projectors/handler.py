@@ -10,6 +10,7 @@ from franoi_common.projector import ProjectionHandler, merge
 from franoi_projection.projectors.cases import CASES
 from franoi_projection.projectors.counters import counted
 from franoi_projection.projectors.employment import EMPLOYMENT
+from franoi_projection.projectors.entries import note_entries
 from franoi_projection.projectors.erasure import ERASURE
 from franoi_projection.projectors.events import EVENTS
 from franoi_projection.projectors.hosting import HOSTING
@@ -31,10 +32,12 @@ async def known_partners(conn: asyncpg.Connection, partner_ids: set[str]) -> set
     return {r["partner_id"] for r in rows}
 
 
-HANDLER = ProjectionHandler(PROJECTION, known_partners, after_batch=AFTER_BATCH)
+HANDLER = ProjectionHandler(
+    PROJECTION, known_partners, after_batch=AFTER_BATCH, noting=note_entries
+)
 """The consumer's batch handler."""
 
-REBUILD_HANDLER = ProjectionHandler(PROJECTION, known_partners)
+REBUILD_HANDLER = ProjectionHandler(PROJECTION, known_partners, noting=note_entries)
 """A rebuild's batch handler: the journeys' persons are noted batch after batch and
 recomputed once, when the rebuild has caught up (:data:`journeys.REFRESH`), instead of
 after every batch (a person's records arrive over many batches and topics)."""

@@ -24,6 +24,7 @@ _FIXED_HOLIDAYS: tuple[tuple[int, int], ...] = (
     (12, 26),  # Santo Stefano
 )
 SAINT_FRANCIS_FROM = 2026
+FIRST_YEAR = 1946
 """4 October (San Francesco d'Assisi) is a national holiday from this year on."""
 
 
@@ -55,14 +56,28 @@ def is_working_day(day: dt.date) -> bool:
     return day.weekday() < 5 and day not in holidays(day.year)
 
 
+def _weekdays_through(day: dt.date) -> int:
+    """Monday-to-Friday days from the calendar's first Monday (0001-01-01) through ``day``."""
+    weeks, rest = divmod(day.toordinal(), 7)
+    return weeks * 5 + min(rest, 5)
+
+
+@cache
+def _weekday_holidays_before(year: int) -> int:
+    """National holidays falling Monday to Friday in the years before ``year`` (counted
+    from 1946, the Republic's first; the calendar's rules are today's)."""
+    return sum(
+        sum(1 for h in holidays(y) if h.weekday() < 5)
+        for y in range(FIRST_YEAR, max(year, FIRST_YEAR))
+    )
+
+
+def _working_through(day: dt.date) -> int:
+    in_year = sum(1 for h in holidays(day.year) if h.weekday() < 5 and h <= day)
+    return _weekdays_through(day) - _weekday_holidays_before(day.year) - in_year
+
+
 def working_days_after(start: dt.date, end: dt.date) -> int:
     """The working days after ``start`` up to and including ``end``: an event of Friday
     entered on Monday took 1; entered the same day, 0; negative when ``end`` comes first."""
-    if end < start:
-        return -working_days_after(end, start)
-    count = 0
-    day = start
-    while day < end:
-        day += dt.timedelta(days=1)
-        count += is_working_day(day)
-    return count
+    return _working_through(end) - _working_through(start)

@@ -1,0 +1,146 @@
+"""The data-quality run on the projection's tables: the facts read for a partner or the
+whole network (:mod:`franoi_projection.domain.quality.facts`), every rule applied, and each
+partner's flags replaced by the run's (``quality_flags``, migration 012).
+
+A partner's run reads its own records only, except the contacts of the persons it hired
+(at any partner: a hire preceded by a contact elsewhere is not flagged), which never leave
+the run: a flag names the partner's own records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from franoi_projection.domain import quality
+from franoi_projection.domain.indicators import CATALOGUE
+from franoi_projection.domain.quality import facts as f
+from franoi_projection.domain.reporting import flag_days, flag_key
+
+OUTLIER_INDICATORS = tuple(
+    i.id for i in CATALOGUE if i.network and not (i.stock or i.is_rate or i.is_score)
+)
+"""The figures judged for outliers: every network indicator that is a monthly flow."""
+
+_QUERIES: dict[str, str] = {
+    "partners": "SELECT partner_id, axes, active_since FROM partners"
+    " WHERE ($1::text IS NULL OR partner_id = $1)",
+    "persons": "SELECT partner_id, person_id::text, person_ref, registered_on"
+    " FROM cases_persons WHERE ($1::text IS NULL OR partner_id = $1)",
+    "housing_requests": "SELECT partner_id, request_id::text, person_ref, need AS kind,"
+    " submitted_on, closed_on FROM housing_requests WHERE ($1::text IS NULL OR partner_id = $1)",
+    "hosting_requests": "SELECT partner_id, request_id::text, person_ref, kind, submitted_on,"
+    " closed_on FROM hosting_requests WHERE ($1::text IS NULL OR partner_id = $1)",
+    "placements": "SELECT partner_id, placement_id::text, person_ref, started_on,"
+    " planned_end_on, ended_on FROM housing_placements WHERE ($1::text IS NULL OR partner_id = $1)",
+    "stays": "SELECT partner_id, stay_id::text, person_ref, started_on, planned_end_on,"
+    " ended_on FROM hosting_stays WHERE ($1::text IS NULL OR partner_id = $1)",
+    "visits": "SELECT partner_id, visit_id::text, stay_id::text, visited_on"
+    " FROM hosting_visits WHERE ($1::text IS NULL OR partner_id = $1)",
+    "internships": "SELECT partner_id, internship_id::text, person_ref, started_on,"
+    " planned_end_on, ended_on, outcome FROM employment_internships"
+    " WHERE ($1::text IS NULL OR partner_id = $1)",
+    "hires": "SELECT partner_id, hire_id::text, person_ref, started_on, ends_on, ended_on"
+    " FROM employment_hires WHERE ($1::text IS NULL OR partner_id = $1)",
+    # Only the contacts the rules use: those of hired persons, up to the hire's start.
+    "contacts": "SELECT c.partner_id, c.axis, c.person_ref, min(c.on_date) AS on_date"
+    " FROM journey_records c WHERE c.kind = 'contact' AND c.on_date IS NOT NULL"
+    " AND c.person_ref IN (SELECT h.person_ref FROM employment_hires h"
+    " WHERE $1::text IS NULL OR h.partner_id = $1)"
+    " GROUP BY c.partner_id, c.axis, c.person_ref",
+    "figures": "SELECT partner_id, indicator_id, month, sum(n)::float8 AS value"
+    " FROM indicator_counts WHERE dimension = 'all' AND indicator_id = ANY($2::text[])"
+    " AND ($1::text IS NULL OR partner_id = $1) GROUP BY 1, 2, 3",
+    "entries": "SELECT partner_id, event_type, record_id, dated_on, entered_at"
+    " FROM event_entries WHERE ($1::text IS NULL OR partner_id = $1)",
+}
+
+
+async def read_facts(conn: asyncpg.Connection, partner_id: str | None) -> quality.Facts:
+    """The facts of one partner (``None``: of the network), read in one snapshot."""
+    rows: dict[str, list[Any]] = {}
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        for name, sql in _QUERIES.items():
+            args: Sequence[Any] = (partner_id,)
+            if name == "figures":
+                args = (partner_id, list(OUTLIER_INDICATORS))
+            rows[name] = await conn.fetch(sql, *args)
+    return quality.Facts(
+        partners=tuple(
+            f.Partner(r["partner_id"], frozenset(r["axes"]), r["active_since"])
+            for r in rows["partners"]
+        ),
+        persons=tuple(f.Person(*r) for r in rows["persons"]),
+        requests=tuple(
+            f.Request(r[0], axis, *r[1:])
+            for axis in ("housing", "hosting")
+            for r in rows[f"{axis}_requests"]
+        ),
+        placements=tuple(f.Placement(*r) for r in rows["placements"]),
+        stays=tuple(f.Stay(*r) for r in rows["stays"]),
+        visits=tuple(f.Visit(*r) for r in rows["visits"]),
+        internships=tuple(f.Internship(*r) for r in rows["internships"]),
+        hires=tuple(f.Hire(*r) for r in rows["hires"]),
+        contacts=tuple(f.Contact(*r) for r in rows["contacts"]),
+        figures=tuple(f.MonthlyFigure(*r) for r in rows["figures"]),
+        entries=tuple(f.Entry(*r) for r in rows["entries"]),
+    )
+
+
+def _flag_row(flag: quality.Flag) -> tuple[Any, ...]:
+    first_on, last_on = flag_days(flag)
+    dates = json.dumps({name: day.isoformat() for name, day in flag.dates})
+    return (
+        flag.partner_id,
+        flag_key(flag),
+        flag.rule_id,
+        flag.subject,
+        list(flag.record_ids),
+        dates,
+        first_on,
+        last_on,
+        flag.value,
+    )
+
+
+async def run_quality(
+    conn: asyncpg.Connection, partner_id: str | None, today: dt.date
+) -> dict[str, int]:
+    """Every rule over a partner's (or every partner's) facts as of ``today``; each
+    checked partner's flags replaced by this run's. Partner → how many flags."""
+    facts = await read_facts(conn, partner_id)
+    checked = [p.partner_id for p in facts.partners]
+    flags = quality.run(facts, today)
+    rows = {row[:2]: row for row in map(_flag_row, flags) if row[0] in checked}
+    counts = dict.fromkeys(checked, 0)
+    for partner, _ in rows:
+        counts[partner] += 1
+    async with conn.transaction():
+        await conn.execute("DELETE FROM quality_flags WHERE partner_id = ANY($1::text[])", checked)
+        await conn.copy_records_to_table(
+            "quality_flags",
+            records=list(rows.values()),
+            columns=[
+                "partner_id",
+                "flag_key",
+                "rule_id",
+                "subject",
+                "record_ids",
+                "dates",
+                "first_on",
+                "last_on",
+                "value",
+            ],
+        )
+        await conn.executemany(
+            "INSERT INTO quality_runs (partner_id, checked_on, ran_at, flags)"
+            " VALUES ($1, $2, now(), $3) ON CONFLICT (partner_id) DO UPDATE"
+            " SET checked_on = excluded.checked_on, ran_at = excluded.ran_at,"
+            " flags = excluded.flags",
+            [(p, today, n) for p, n in counts.items()],
+        )
+    return counts
