@@ -75,9 +75,8 @@ class History:
     """Events of one partner, each with the time it is entered (by default on its own
     day: on time)."""
 
-    def __init__(self, partner: str, on_time: bool = True) -> None:
+    def __init__(self, partner: str) -> None:
         self.partner = partner
-        self.on_time = on_time
         self.items: list[tuple[str, DomainEvent, dt.datetime | None]] = []
 
     def add(self, domain: str, event: DomainEvent, entered: dt.datetime | None = None) -> None:
@@ -99,7 +98,7 @@ class History:
             if entered is None:
                 entered = (
                     dt.datetime.combine(day, dt.time(10), dt.UTC)
-                    if self.on_time and day
+                    if day
                     else dt.datetime.now(dt.UTC)
                 )
             yield (
@@ -133,13 +132,84 @@ async def publish(bootstrap: str, *histories: History) -> int:
     return sent
 
 
+def internship(h: History, name: str, start: dt.date, end: dt.date) -> uuid.UUID:
+    internship_id = _id()
+    h.add(
+        "employment",
+        em.InternshipStarted(
+            internship_id=internship_id,
+            person_ref=ref(name),
+            company_agreement_id=_id(),
+            sector="G",
+            started_on=start,
+            planned_end_on=end,
+            monthly_stipend_eur=500,
+            stipend_paid_by="project",
+            **PERSON,
+        ),
+    )
+    return internship_id
+
+
+def hire(h: History, name: str, start: dt.date, internship_id: uuid.UUID | None = None) -> None:
+    h.add(
+        "employment",
+        em.HireRecorded(
+            hire_id=_id(),
+            person_ref=ref(name),
+            company_agreement_id=None,
+            internship_id=internship_id,
+            sector="G",
+            contract_type="permanent",
+            weekly_hours=20,
+            started_on=start,
+            ends_on=None,
+            **PERSON,
+        ),
+    )
+
+
+def housing_request(h: History, name: str, day: dt.date, request_id: uuid.UUID) -> None:
+    h.add(
+        "housing",
+        hs.RequestSubmitted(
+            request_id=request_id,
+            person_ref=ref(name),
+            household_size=1,
+            need="exit_from_reception",
+            submitted_on=day,
+            **PERSON,
+        ),
+    )
+
+
+def stay(h: History, name: str, start: dt.date, planned_end: dt.date) -> tuple[Any, Any]:
+    stay_id, family = _id(), _id()
+    h.add(
+        "hosting",
+        ho.StayStarted(
+            stay_id=stay_id,
+            match_id=_id(),
+            family_id=family,
+            request_id=None,
+            person_ref=ref(name),
+            started_on=start,
+            planned_months=3,
+            planned_end_on=planned_end,
+            monthly_contribution_eur=0,
+            **PERSON,
+        ),
+    )
+    return stay_id, family
+
+
 def messy() -> History:
     """One crafted case per rule at a partner listing only employment and cases."""
-    h = History(MESSY, on_time=True)
-    unit = _id()
+    h = History(MESSY)
+    now = dt.datetime.now(dt.UTC)
     # end_before_start: an exit dated before the placement's start.
     h.person("m-end", ago(400))
-    placement = _id()
+    placement, unit = _id(), _id()
     h.add(
         "housing",
         hs.PlacementStarted(
@@ -168,104 +238,38 @@ def messy() -> History:
             registered_on=TODAY + dt.timedelta(days=7),
             **PERSON,
         ),
-        dt.datetime.now(dt.UTC),
+        now,
     )
     # before_registration: an internship before the person's registration.
     h.person("m-early", ago(100))
-    h.add(
-        "employment",
-        em.InternshipStarted(
-            internship_id=_id(),
-            person_ref=ref("m-early"),
-            company_agreement_id=_id(),
-            sector="G",
-            started_on=ago(150),
-            planned_end_on=ago(-200),
-            monthly_stipend_eur=500,
-            stipend_paid_by="project",
-            **PERSON,
-        ),
-    )
+    internship(h, "m-early", ago(150), ago(-200))
     # before_partner_joined: p21 is active from 2019-05-01.
     h.person("m-joined", D(2019, 1, 2))
     # past_planned_end + stay_without_visit (+ axis_not_listed: hosting is not p21's).
     h.person("m-stay", ago(500))
-    h.add(
-        "hosting",
-        ho.StayStarted(
-            stay_id=_id(),
-            match_id=_id(),
-            family_id=_id(),
-            request_id=None,
-            person_ref=ref("m-stay"),
-            started_on=ago(200),
-            planned_months=3,
-            planned_end_on=ago(110),
-            monthly_contribution_eur=0,
-            **PERSON,
-        ),
-    )
+    stay(h, "m-stay", ago(200), ago(110))
     # internship_without_outcome: ended 40 days ago, no outcome.
     h.person("m-intern", ago(300))
-    internship = _id()
-    h.add(
-        "employment",
-        em.InternshipStarted(
-            internship_id=internship,
-            person_ref=ref("m-intern"),
-            company_agreement_id=_id(),
-            sector="G",
-            started_on=ago(200),
-            planned_end_on=ago(40),
-            monthly_stipend_eur=500,
-            stipend_paid_by="project",
-            **PERSON,
-        ),
-    )
-    h.add("employment", em.InternshipEnded(internship_id=internship, ended_on=ago(40)))
+    ended = internship(h, "m-intern", ago(200), ago(40))
+    h.add("employment", em.InternshipEnded(internship_id=ended, ended_on=ago(40)))
     # request_open_too_long and duplicate_open_requests (housing: not p21's axis either).
     h.person("m-req", ago(400))
     for _ in range(2):
-        h.add(
-            "housing",
-            hs.RequestSubmitted(
-                request_id=_id(),
-                person_ref=ref("m-req"),
-                household_size=1,
-                need="exit_from_reception",
-                submitted_on=ago(250),
-                **PERSON,
-            ),
-        )
+        housing_request(h, "m-req", ago(250), _id())
     # hire_without_contact: a person never seen by the network.
-    h.add(
-        "employment",
-        em.HireRecorded(
-            hire_id=_id(),
-            person_ref=ref("m-stranger"),
-            company_agreement_id=None,
-            internship_id=None,
-            sector="G",
-            contract_type="permanent",
-            weekly_hours=20,
-            started_on=ago(20),
-            ends_on=None,
-            **PERSON,
-        ),
-    )
+    hire(h, "m-stranger", ago(20))
     # late_entry: registered 30 days ago, entered today.
     h.add(
         "cases",
         ce.PersonRegistered(
             person_id=_id(), person_ref=ref("m-late"), registered_on=ago(30), **PERSON
         ),
-        dt.datetime.now(dt.UTC),
+        now,
     )
     # figure_outlier: one registration a month for a year, then thirty in one month.
     first = TODAY.replace(day=1)
     for back in range(14, 2, -1):
-        month = (first - dt.timedelta(days=30 * back)).replace(day=10)
-        h.person(f"m-month-{back}", month)
+        h.person(f"m-month-{back}", (first - dt.timedelta(days=30 * back)).replace(day=10))
     spike = (first - dt.timedelta(days=45)).replace(day=12)
     for n in range(30):
         h.person(f"m-spike-{n}", spike)
@@ -276,19 +280,8 @@ def clean() -> History:
     """The same kinds of records, all consistent and entered on their day."""
     h = History(CLEAN)
     h.person("c-1", ago(400))
-    request = _id()
-    h.add(
-        "housing",
-        hs.RequestSubmitted(
-            request_id=request,
-            person_ref=ref("c-1"),
-            household_size=1,
-            need="exit_from_reception",
-            submitted_on=ago(390),
-            **PERSON,
-        ),
-    )
-    placement, unit = _id(), _id()
+    request, placement, unit = _id(), _id(), _id()
+    housing_request(h, "c-1", ago(390), request)
     h.add(
         "housing",
         hs.PlacementStarted(
@@ -312,27 +305,12 @@ def clean() -> History:
             placement_id=placement, unit_id=unit, ended_on=ago(210), exit_outcome="autonomous_rent"
         ),
     )
-    stay, family = _id(), _id()
-    h.add(
-        "hosting",
-        ho.StayStarted(
-            stay_id=stay,
-            match_id=_id(),
-            family_id=family,
-            request_id=None,
-            person_ref=ref("c-1"),
-            started_on=ago(150),
-            planned_months=3,
-            planned_end_on=ago(60),
-            monthly_contribution_eur=0,
-            **PERSON,
-        ),
-    )
+    stay_id, family = stay(h, "c-1", ago(150), ago(60))
     for day in (120, 90):
         h.add(
             "hosting",
             ho.StayVisitRecorded(
-                stay_id=stay,
+                stay_id=stay_id,
                 visit_id=_id(),
                 family_id=family,
                 visited_on=ago(day),
@@ -344,50 +322,22 @@ def clean() -> History:
     h.add(
         "hosting",
         ho.StayEnded(
-            stay_id=stay, family_id=family, ended_on=ago(65), outcome="completed_with_autonomy"
+            stay_id=stay_id, family_id=family, ended_on=ago(65), outcome="completed_with_autonomy"
         ),
     )
-    internship = _id()
-    h.add(
-        "employment",
-        em.InternshipStarted(
-            internship_id=internship,
-            person_ref=ref("c-1"),
-            company_agreement_id=_id(),
-            sector="G",
-            started_on=ago(120),
-            planned_end_on=ago(30),
-            monthly_stipend_eur=500,
-            stipend_paid_by="project",
-            **PERSON,
-        ),
-    )
-    h.add("employment", em.InternshipEnded(internship_id=internship, ended_on=ago(30)))
+    ended = internship(h, "c-1", ago(120), ago(30))
+    h.add("employment", em.InternshipEnded(internship_id=ended, ended_on=ago(30)))
     h.add(
         "employment",
         em.InternshipOutcomeRecorded(
-            internship_id=internship,
+            internship_id=ended,
             ended_on=ago(30),
             outcome="hired",
             interrupted_by=None,
             recorded_on=ago(30),
         ),
     )
-    h.add(
-        "employment",
-        em.HireRecorded(
-            hire_id=_id(),
-            person_ref=ref("c-1"),
-            company_agreement_id=None,
-            internship_id=internship,
-            sector="G",
-            contract_type="permanent",
-            weekly_hours=20,
-            started_on=ago(29),
-            ends_on=None,
-            **PERSON,
-        ),
-    )
+    hire(h, "c-1", ago(29), ended)
     return h
 
 

@@ -34,6 +34,7 @@ import datetime as dt
 import os
 import platform
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -270,9 +271,16 @@ def cases() -> list[tuple[str, str, dict[str, str], str, str | None]]:
     ]  # fmt: skip
 
 
-async def run(args: argparse.Namespace, admin_url: str | None = None) -> Report:
+Measure = Callable[[argparse.Namespace, RunningService, str], Awaitable[Report]]
+
+
+async def on_projection(
+    args: argparse.Namespace, admin_url: str | None, database: str, measure: Measure
+) -> Report:
+    """``measure`` run against the real projection app on a fresh database of its own
+    (consumer off), everything stopped at the end."""
     async with postgresql(admin_url) as server:
-        url = await server.create("bench_views")
+        url = await server.create(database)
         settings = ProjectionSettings(
             env="test",
             database_url=url,
@@ -287,31 +295,46 @@ async def run(args: argparse.Namespace, admin_url: str | None = None) -> Report:
             await service.stop()
 
 
-async def measure(args: argparse.Namespace, service: RunningService, url: str) -> Report:
-    scale = args.events / 1_000_000
+async def run(args: argparse.Namespace, admin_url: str | None = None) -> Report:
+    return await on_projection(args, admin_url, "bench_views", measure)
+
+
+async def build_history(conn: asyncpg.Connection, events: int) -> Report:
+    """The read models of about ``events`` events generated into the database, their
+    monthly counters and journeys computed; what was built, and how long it took."""
+    scale = events / 1_000_000
     rows = {t: max(1, round(n * scale)) for t, (n, _) in FACTS.items()}
-    events = round(sum(rows[t] * per_row for t, (_, per_row) in FACTS.items()))
+    total = round(sum(rows[t] * per_row for t, (_, per_row) in FACTS.items()))
+    progress(f"generating the facts of about {total:,} events")
+    start = time.perf_counter()
+    for statement in generators(rows):
+        await conn.execute(statement)
+    generated_s = time.perf_counter() - start
+    progress("computing the monthly counters from the facts")
+    start = time.perf_counter()
+    await conn.execute(
+        "INSERT INTO indicator_counts (dimension, indicator_id, partner_id, month, key, n) "
+        + recount_sql()
+    )
+    counted_s = time.perf_counter() - start
+    # what autovacuum does after a bulk load: visibility map and statistics
+    await conn.execute("VACUUM ANALYZE")
+    # what each person's journey contributes, as the projection keeps it (migration 009)
+    await conn.execute(RECORD_ALL_JOURNEYS)
+    return {
+        "events": total,
+        "facts": {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in FACTS},
+        "counters": await conn.fetchval("SELECT count(*) FROM indicator_counts"),
+        "journeys": await conn.fetchval("SELECT count(DISTINCT person_ref) FROM journey_counted"),
+        "generate_s": round(generated_s, 1),
+        "count_s": round(counted_s, 1),
+    }
+
+
+async def measure(args: argparse.Namespace, service: RunningService, url: str) -> Report:
     conn = await asyncpg.connect(url)
     try:
-        progress(f"generating the facts of about {events:,} events")
-        start = time.perf_counter()
-        for statement in generators(rows):
-            await conn.execute(statement)
-        generated_s = time.perf_counter() - start
-        progress("computing the monthly counters from the facts")
-        start = time.perf_counter()
-        await conn.execute(
-            "INSERT INTO indicator_counts (dimension, indicator_id, partner_id, month, key, n) "
-            + recount_sql()
-        )
-        counted_s = time.perf_counter() - start
-        # what autovacuum does after a bulk load: visibility map and statistics
-        await conn.execute("VACUUM ANALYZE")
-        # what each person's journey contributes, as the projection keeps it (migration 009)
-        await conn.execute(RECORD_ALL_JOURNEYS)
-        counters = await conn.fetchval("SELECT count(*) FROM indicator_counts")
-        journeys = await conn.fetchval("SELECT count(DISTINCT person_ref) FROM journey_counted")
-        facts = {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in FACTS}
+        history = await build_history(conn, args.events)
         auth = AuthSettings()
         analyst = mint_token(auth, subject="bench", partner_id="consortium",
                              roles=["consortium_analyst"])  # fmt: skip
@@ -366,12 +389,7 @@ async def measure(args: argparse.Namespace, service: RunningService, url: str) -
     finally:
         await conn.close()
     return {
-        "events": events,
-        "facts": facts,
-        "counters": counters,
-        "journeys": journeys,
-        "generate_s": round(generated_s, 1),
-        "count_s": round(counted_s, 1),
+        **history,
         "repeats": args.repeats,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "results": results,

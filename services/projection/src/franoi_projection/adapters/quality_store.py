@@ -19,6 +19,7 @@ import asyncpg
 from franoi_projection.domain import quality
 from franoi_projection.domain.indicators import CATALOGUE
 from franoi_projection.domain.quality import facts as f
+from franoi_projection.domain.quality.rules import ENTRY_ZONE, LATE_DAYS
 from franoi_projection.domain.reporting import flag_days, flag_key
 
 OUTLIER_INDICATORS = tuple(
@@ -55,8 +56,11 @@ _QUERIES: dict[str, str] = {
     "figures": "SELECT partner_id, indicator_id, month, sum(n)::float8 AS value"
     " FROM indicator_counts WHERE dimension = 'all' AND indicator_id = ANY($2::text[])"
     " AND ($1::text IS NULL OR partner_id = $1) GROUP BY 1, 2, 3",
+    # Only the entries that may be late: entered more than LATE_DAYS calendar days after
+    # their day (a working day is a calendar day too); the rule judges working days.
     "entries": "SELECT partner_id, event_type, record_id, dated_on, entered_at"
-    " FROM event_entries WHERE ($1::text IS NULL OR partner_id = $1)",
+    " FROM event_entries WHERE ($1::text IS NULL OR partner_id = $1)"
+    " AND (entered_at AT TIME ZONE $3)::date - dated_on > $2",
 }
 
 
@@ -68,6 +72,8 @@ async def read_facts(conn: asyncpg.Connection, partner_id: str | None) -> qualit
             args: Sequence[Any] = (partner_id,)
             if name == "figures":
                 args = (partner_id, list(OUTLIER_INDICATORS))
+            elif name == "entries":
+                args = (partner_id, LATE_DAYS, ENTRY_ZONE.key)
             rows[name] = await conn.fetch(sql, *args)
     return quality.Facts(
         partners=tuple(

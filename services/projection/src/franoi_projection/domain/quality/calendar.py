@@ -77,6 +77,7 @@ def _working_through(day: dt.date) -> int:
     return _weekdays_through(day) - _weekday_holidays_before(day.year) - in_year
 
 
+@cache
 def working_days_after(start: dt.date, end: dt.date) -> int:
     """The working days after ``start`` up to and including ``end``: an event of Friday
     entered on Monday took 1; entered the same day, 0; negative when ``end`` comes first."""

@@ -57,7 +57,18 @@ class _Dated:
     """The dates of steps that took place (not planned ones), the start included."""
 
 
-def _records(facts: Facts) -> Iterator[_Dated]:
+_read: list[tuple[Facts, list[_Dated]]] = []
+"""The records of the last facts read (every rule of a run reads the same facts)."""
+
+
+def _records(facts: Facts) -> list[_Dated]:
+    """Every record of the facts, dated (made once per facts)."""
+    if not (_read and _read[0][0] is facts):
+        _read[:] = [(facts, list(_each_record(facts)))]
+    return _read[0][1]
+
+
+def _each_record(facts: Facts) -> Iterator[_Dated]:
     for p in facts.persons:
         start = ("registered_on", p.registered_on)
         yield _Dated("cases_persons", "cases", p.partner_id, p.person_id, None, start, (), (start,))
