@@ -791,3 +791,15 @@ async def test_bad_input_is_a_clear_problem(network) -> None:
     await call(
         service, "POST", "/v1/reporting/periods/dup/partners/p01/return", CONSORTIUM, 422, json={}
     )
+
+
+async def test_the_network_checks_run_by_themselves(network) -> None:
+    """A serving process runs every partner's checks when they are older than the interval
+    (at start: never run), so the consortium's statuses are current without anyone asking."""
+    service, _ = network
+    await call(service, "POST", "/v1/reporting/periods", CONSORTIUM, 201, json={
+        "period_id": "sched", "label_it": "x", "first_month": "2025-01",
+        "last_month": "2025-03", "deadline": "2025-04-30"})  # fmt: skip
+    page = await call(service, "GET", "/v1/reporting/periods/sched/partners/p05", CONSORTIUM)
+    assert page["checked_on"] == TODAY.isoformat()
+    assert service.wiring.workers["quality"].runs >= 1

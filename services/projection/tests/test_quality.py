@@ -145,7 +145,7 @@ def test_a_record_before_the_persons_registration_at_the_partner_is_flagged() ->
 
 def test_activity_before_the_partner_joined_is_flagged() -> None:
     facts = dataclasses.replace(
-        clean(), partners=(dataclasses.replace(clean().partners[0], active_since=D(2025, 3, 1)),)
+        clean(), partners=(clean().partners[0]._replace(active_since=D(2025, 3, 1)),)
     )
     flagged = {f.record_ids[0] for f in flags_of("before_partner_joined", facts)}
     assert flagged == {PERSON_ID, "hr-1", "pl-1"}
@@ -295,7 +295,7 @@ def test_an_entry_after_five_working_days_is_late() -> None:
     assert working_days_after(D(2026, 4, 24), D(2026, 5, 4)) == 5
     facts = dataclasses.replace(clean(), entries=(entry,))
     assert flags_of("late_entry", facts) == []
-    late = dataclasses.replace(entry, entered_at=dt.datetime(2026, 5, 5, 8, tzinfo=dt.UTC))
+    late = entry._replace(entered_at=dt.datetime(2026, 5, 5, 8, tzinfo=dt.UTC))
     flags = flags_of("late_entry", dataclasses.replace(clean(), entries=(late,)))
     assert [(f.record_ids, f.dates, f.value) for f in flags] == [
         (("st-1",), (("dated_on", D(2026, 4, 24)), ("entered_on", D(2026, 5, 5))), 6.0)

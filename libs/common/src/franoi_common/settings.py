@@ -247,6 +247,9 @@ class ProjectionSettings(ServiceSettings):
     unset, analysts paste a token in the dashboard (development)."""
     session_key: SecretStr = SecretStr(_DEV_SESSION_KEY)
     """Signs the dashboard's session cookie (used with ``oidc``)."""
+    quality_check_interval_s: float = Field(default=3600.0, ge=60, le=604_800)
+    """How old a partner's data-quality flags may grow before a serving process runs the
+    network's checks again (``FRANOI_QUALITY_CHECK_INTERVAL_S``)."""
     session_hours: int = Field(default=10, ge=1, le=24)
     key_stores: dict[str, KeyStoreAccess] = Field(default_factory=dict)
     """Each shredding partner's key store (``{"p07": {"url": ..., "secret": ...}}``): the

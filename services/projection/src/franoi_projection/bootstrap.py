@@ -22,6 +22,7 @@ from franoi_projection.adapters.generations import (
     SwitchingConsumer,
     topics_consumer,
 )
+from franoi_projection.adapters.quality_store import ScheduledChecks
 from franoi_projection.entrypoints import (
     completeness,
     directory,
@@ -63,7 +64,7 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool | None) -> Wiring:
     }
     wiring = Wiring(
         state={"pool": pool, "consumer": consumer, "lag_probe": lag, "generations": following},
-        workers=dict(following),
+        workers={**following, "quality": ScheduledChecks(pool, settings.quality_check_interval_s)},
     )
     wiring.readiness.inform(
         "consumer_lag",
@@ -95,7 +96,7 @@ def _setup_app(app: FastAPI, settings: ServiceSettings) -> None:
 
 def _in_process(settings: ServiceSettings) -> Sequence[str]:
     assert isinstance(settings, ProjectionSettings)
-    return ("consume",) if settings.consumer_enabled else ("follow",)
+    return ("consume" if settings.consumer_enabled else "follow", "quality")
 
 
 DEFINITION = ServiceDefinition(

@@ -9,12 +9,15 @@ the run: a flag names the partner's own records.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import json
+import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
+from franoi_common.kafka import BackgroundWorker, Stall
 
 from franoi_projection.domain import quality
 from franoi_projection.domain.indicators import CATALOGUE
@@ -22,53 +25,57 @@ from franoi_projection.domain.quality import facts as f
 from franoi_projection.domain.quality.rules import ENTRY_ZONE, LATE_DAYS
 from franoi_projection.domain.reporting import flag_days, flag_key
 
+log = logging.getLogger(__name__)
+
 OUTLIER_INDICATORS = tuple(
     i.id for i in CATALOGUE if i.network and not (i.stock or i.is_rate or i.is_score)
 )
 """The figures judged for outliers: every network indicator that is a monthly flow."""
 
 _QUERIES: dict[str, str] = {
-    "partners": "SELECT partner_id, axes, active_since FROM partners"
-    " WHERE ($1::text IS NULL OR partner_id = $1)",
+    "partners": "SELECT partner_id, axes, active_since FROM partners WHERE {mine}",
     "persons": "SELECT partner_id, person_id::text, person_ref, registered_on"
-    " FROM cases_persons WHERE ($1::text IS NULL OR partner_id = $1)",
+    " FROM cases_persons WHERE {mine}",
     "housing_requests": "SELECT partner_id, request_id::text, person_ref, need AS kind,"
-    " submitted_on, closed_on FROM housing_requests WHERE ($1::text IS NULL OR partner_id = $1)",
+    " submitted_on, closed_on FROM housing_requests WHERE {mine}",
     "hosting_requests": "SELECT partner_id, request_id::text, person_ref, kind, submitted_on,"
-    " closed_on FROM hosting_requests WHERE ($1::text IS NULL OR partner_id = $1)",
+    " closed_on FROM hosting_requests WHERE {mine}",
     "placements": "SELECT partner_id, placement_id::text, person_ref, started_on,"
-    " planned_end_on, ended_on FROM housing_placements WHERE ($1::text IS NULL OR partner_id = $1)",
+    " planned_end_on, ended_on FROM housing_placements WHERE {mine}",
     "stays": "SELECT partner_id, stay_id::text, person_ref, started_on, planned_end_on,"
-    " ended_on FROM hosting_stays WHERE ($1::text IS NULL OR partner_id = $1)",
+    " ended_on FROM hosting_stays WHERE {mine}",
     "visits": "SELECT partner_id, visit_id::text, stay_id::text, visited_on"
-    " FROM hosting_visits WHERE ($1::text IS NULL OR partner_id = $1)",
+    " FROM hosting_visits WHERE {mine}",
     "internships": "SELECT partner_id, internship_id::text, person_ref, started_on,"
-    " planned_end_on, ended_on, outcome FROM employment_internships"
-    " WHERE ($1::text IS NULL OR partner_id = $1)",
+    " planned_end_on, ended_on, outcome FROM employment_internships WHERE {mine}",
     "hires": "SELECT partner_id, hire_id::text, person_ref, started_on, ends_on, ended_on"
-    " FROM employment_hires WHERE ($1::text IS NULL OR partner_id = $1)",
+    " FROM employment_hires WHERE {mine}",
     # Only the contacts the rules use: those of hired persons, up to the hire's start.
     "contacts": "SELECT c.partner_id, c.axis, c.person_ref, min(c.on_date) AS on_date"
     " FROM journey_records c WHERE c.kind = 'contact' AND c.on_date IS NOT NULL"
-    " AND c.person_ref IN (SELECT h.person_ref FROM employment_hires h"
-    " WHERE $1::text IS NULL OR h.partner_id = $1)"
+    " AND c.person_ref IN (SELECT person_ref FROM employment_hires WHERE {mine})"
     " GROUP BY c.partner_id, c.axis, c.person_ref",
-    "figures": "SELECT partner_id, indicator_id, month, sum(n)::float8 AS value"
+    # Dimension 'all' holds one row per indicator, partner and month (its key is '').
+    "figures": "SELECT partner_id, indicator_id, month, n::float8 AS value"
     " FROM indicator_counts WHERE dimension = 'all' AND indicator_id = ANY($2::text[])"
-    " AND ($1::text IS NULL OR partner_id = $1) GROUP BY 1, 2, 3",
+    " AND {mine}",
     # Only the entries that may be late: entered more than LATE_DAYS calendar days after
     # their day (a working day is a calendar day too); the rule judges working days.
     "entries": "SELECT partner_id, event_type, record_id, dated_on, entered_at"
-    " FROM event_entries WHERE ($1::text IS NULL OR partner_id = $1)"
-    " AND (entered_at AT TIME ZONE $3)::date - dated_on > $2",
+    " FROM event_entries WHERE {mine} AND (entered_at AT TIME ZONE $3)::date - dated_on > $2",
 }
+"""What the rules read; ``{mine}`` is the scope: one partner's rows (by the tables'
+partner index) or, for the network, every row."""
+
+_SCOPES = {True: "partner_id = $1", False: "$1::text IS NULL"}
 
 
 async def read_facts(conn: asyncpg.Connection, partner_id: str | None) -> quality.Facts:
     """The facts of one partner (``None``: of the network), read in one snapshot."""
     rows: dict[str, list[Any]] = {}
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        for name, sql in _QUERIES.items():
+        for name, text in _QUERIES.items():
+            sql = text.format(mine=_SCOPES[partner_id is not None])
             args: Sequence[Any] = (partner_id,)
             if name == "figures":
                 args = (partner_id, list(OUTLIER_INDICATORS))
@@ -99,7 +106,8 @@ async def read_facts(conn: asyncpg.Connection, partner_id: str | None) -> qualit
 
 def _flag_row(flag: quality.Flag) -> tuple[Any, ...]:
     first_on, last_on = flag_days(flag)
-    dates = json.dumps({name: day.isoformat() for name, day in flag.dates})
+    # the days' names are the rules' own words: no quoting needed
+    dates = "{" + ", ".join(f'"{name}": "{day.isoformat()}"' for name, day in flag.dates) + "}"
     return (
         flag.partner_id,
         flag_key(flag),
@@ -150,3 +158,66 @@ async def run_quality(
             [(p, today, n) for p, n in counts.items()],
         )
     return counts
+
+
+QUALITY_LOCK = 7_125_025
+"""The advisory lock one serving process holds while it runs the network's checks."""
+LONGEST_RUN_S = 1800.0
+"""A scheduled run taking longer than this is a stalled loop."""
+
+
+async def run_if_due(pool: asyncpg.Pool, interval_s: float, today: dt.date) -> bool:
+    """The network's checks, when a partner's flags are older than ``interval_s`` (or were
+    never computed) and no other process is running them. Whether it ran."""
+    async with pool.acquire() as conn:
+        due = await conn.fetchval(
+            "SELECT coalesce(bool_or(r.ran_at IS NULL"
+            " OR r.ran_at < now() - make_interval(secs => $1)), false)"
+            " FROM partners p LEFT JOIN quality_runs r USING (partner_id)",
+            interval_s,
+        )
+        if not due or not await conn.fetchval("SELECT pg_try_advisory_lock($1)", QUALITY_LOCK):
+            return False
+        try:
+            await run_quality(conn, None, today)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", QUALITY_LOCK)
+    return True
+
+
+class ScheduledChecks(BackgroundWorker):
+    """Runs the network's data-quality checks every ``interval_s`` in one serving process
+    at a time (an advisory lock), so the consortium's status of every partner is never
+    older than that; looks every ``poll_s``."""
+
+    def __init__(self, pool: asyncpg.Pool, interval_s: float, poll_s: float = 30.0) -> None:
+        self._pool = pool
+        self._interval_s = interval_s
+        self._poll_s = poll_s
+        self._running_since: float | None = None
+        self.runs = 0
+
+    async def _run(self) -> None:
+        while True:
+            self._running_since = time.monotonic()
+            try:
+                if await run_if_due(self._pool, self._interval_s, dt.datetime.now(dt.UTC).date()):
+                    self.runs += 1
+            except Exception as exc:  # database away: tried again at the next poll
+                self.failed(exc)
+                log.warning("scheduled quality checks failed", extra={"error": type(exc).__name__})
+            else:
+                self.progressed()
+            finally:
+                self._running_since = None
+            await asyncio.sleep(self._poll_s)
+
+    def stalled(self) -> Stall | None:
+        """A run under way is not a frozen loop, unless it has run for ``LONGEST_RUN_S``."""
+        started = self._running_since
+        if started is not None and time.monotonic() - started < LONGEST_RUN_S:
+            return None
+        return super().stalled()
+
+    async def _close(self) -> None:
+        return None

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Partner:
+class Partner(NamedTuple):
     """A partner as the directory lists it (``partners``)."""
 
     partner_id: str
@@ -21,8 +21,7 @@ class Partner:
     active_since: dt.date | None = None
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     """A person a partner registered (``cases_persons``)."""
 
     partner_id: str
@@ -31,8 +30,7 @@ class Person:
     registered_on: dt.date
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """A housing or family-axis request (``housing_requests``, ``hosting_requests``).
     ``kind`` is what it asks for: the need of a housing request, the kind of a hosting
     one."""
@@ -46,8 +44,7 @@ class Request:
     closed_on: dt.date | None = None
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
     """A household placed in a unit (``housing_placements``)."""
 
     partner_id: str
@@ -58,8 +55,7 @@ class Placement:
     ended_on: dt.date | None = None
 
 
-@dataclass(frozen=True)
-class Stay:
+class Stay(NamedTuple):
     """A guest hosted by a family (``hosting_stays``)."""
 
     partner_id: str
@@ -70,8 +66,7 @@ class Stay:
     ended_on: dt.date | None = None
 
 
-@dataclass(frozen=True)
-class Visit:
+class Visit(NamedTuple):
     """A monitoring visit to a stay (``hosting_visits``)."""
 
     partner_id: str
@@ -80,8 +75,7 @@ class Visit:
     visited_on: dt.date
 
 
-@dataclass(frozen=True)
-class Internship:
+class Internship(NamedTuple):
     """An internship (``employment_internships``); its outcome is recorded on or after its
     end."""
 
@@ -94,8 +88,7 @@ class Internship:
     outcome: str | None = None
 
 
-@dataclass(frozen=True)
-class Hire:
+class Hire(NamedTuple):
     """A job (``employment_hires``): ``ends_on`` the contract's planned end, ``ended_on``
     the day it did end."""
 
@@ -107,8 +100,7 @@ class Hire:
     ended_on: dt.date | None = None
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(NamedTuple):
     """A dated record that opens or continues a person's contact with a partner on an
     axis: the ``contact`` steps of ``journey_records`` (registrations, plans, requests,
     placements, consultations, group activities, courses, internships, stays, accesses)."""
@@ -119,8 +111,7 @@ class Contact:
     on: dt.date
 
 
-@dataclass(frozen=True)
-class MonthlyFigure:
+class MonthlyFigure(NamedTuple):
     """An indicator's value for a partner and month (``indicator_counts``, dimension
     ``all``); ``month`` is the month's first day."""
 
@@ -130,8 +121,7 @@ class MonthlyFigure:
     value: float
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """When a record's event was entered: the record's own date (the day the thing
     happened) and the envelope's time (when the partner's service recorded it)."""
 
