@@ -212,6 +212,25 @@ async def test_an_analyst_signs_in_to_the_dashboard_and_a_worker_does_not(
     await page.screenshot(path=SCREENSHOTS / "oidc-dashboard-signed-in.png", full_page=True)
     assert await page.evaluate("sessionStorage.getItem('franoi.token')") is None
 
+    # a change through the session needs the session's own token in a header, which
+    # another site can neither read nor send
+    statuses = await page.evaluate(
+        """async () => {
+            const body = JSON.stringify({period_id: "oidc-t1", label_it: "T1",
+                first_month: "2025-01", last_month: "2025-03", deadline: "2025-04-30"});
+            const json = {"Content-Type": "application/json"};
+            const bare = await fetch("/v1/reporting/periods",
+                {method: "POST", headers: json, body});
+            const wrong = await fetch("/v1/reporting/periods",
+                {method: "POST", headers: {...json, "X-CSRF-Token": "guess"}, body});
+            const session = await (await fetch("/dashboard/session")).json();
+            const sent = await fetch("/v1/reporting/periods",
+                {method: "POST", headers: {...json, "X-CSRF-Token": session.csrf}, body});
+            return [bare.status, wrong.status, sent.status];
+        }"""
+    )
+    assert statuses == [401, 401, 201]
+
     async with watched_page(browser) as other:
         await other.goto(projection.url + "/dashboard/signin")
         await keycloak_login(other, "p01-worker")

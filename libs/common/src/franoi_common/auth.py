@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import hmac
 import logging
 import math
 import sys
@@ -36,6 +37,11 @@ from franoi_common.settings import PARTNER_ID_PATTERN, AuthSettings
 
 SESSION_KEY = "signin"
 """Where a web app's session cookie keeps the key to the provider's tokens."""
+SESSION_CSRF = "csrf_header"
+"""Where a web app's session keeps the token its pages send back in :data:`CSRF_HEADER`."""
+CSRF_HEADER = "X-CSRF-Token"
+"""A page's request that changes something through the session carries the session's
+token in this header: another site can neither read the token nor set the header."""
 
 CONSORTIUM = "consortium"
 log = logging.getLogger(__name__)
@@ -288,10 +294,15 @@ async def current_principal(
 
 async def session_token(request: Request) -> str | None:
     """The access token of a person signed in to this app's pages with the identity provider
-    (the dashboard): read requests only, so that a page of another site cannot act through
-    the person's cookie."""
-    if request.method not in ("GET", "HEAD") or "session" not in request.scope:
+    (the dashboard): for a request that changes something, only with the session's token in
+    :data:`CSRF_HEADER`, so that a page of another site cannot act through the cookie."""
+    if "session" not in request.scope:
         return None
+    if request.method not in ("GET", "HEAD"):
+        expected = request.session.get(SESSION_CSRF)
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
+            return None
     web_signin = getattr(request.app.state, "web_signin", None)
     key = request.session.get(SESSION_KEY)
     if web_signin is None or not isinstance(key, str):

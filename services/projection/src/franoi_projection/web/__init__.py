@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+import secrets
 from collections.abc import Callable
 from importlib import resources
 
@@ -22,7 +23,7 @@ import jinja2
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from franoi_common.api import read_only
-from franoi_common.auth import CONSORTIUM, SESSION_KEY, Principal, Role
+from franoi_common.auth import CONSORTIUM, SESSION_CSRF, SESSION_KEY, Principal, Role
 from franoi_common.web_signin import NotAdmitted, SignInFailed, WebSignIn
 
 from franoi_projection.queries import directory
@@ -110,6 +111,7 @@ async def _callback(request: Request) -> Response:
         raise HTTPException(403, detail="the dashboard is for the consortium's analysts") from exc
     request.session.clear()
     request.session[SESSION_KEY] = signed.key
+    request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
     return RedirectResponse("/dashboard/", status_code=303)
 
 
@@ -127,8 +129,14 @@ async def _session(request: Request) -> JSONResponse:
         and await web_signin.access_token(key) is not None
     )
     token_form = getattr(request.app.state, "token_form", True)
+    csrf = request.session.get(SESSION_CSRF) if signed_in else None
     return JSONResponse(
-        {"provider": web_signin is not None, "signed_in": signed_in, "token_form": token_form},
+        {
+            "provider": web_signin is not None,
+            "signed_in": signed_in,
+            "token_form": token_form,
+            "csrf": csrf,
+        },
         headers={"Cache-Control": "no-store"},
     )
 
