@@ -183,6 +183,30 @@ def housing_request(h: History, name: str, day: dt.date, request_id: uuid.UUID) 
     )
 
 
+def placement_started(
+    h: History,
+    name: str,
+    placement_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    start: dt.date,
+    planned_end: dt.date | None,
+    request_id: uuid.UUID | None,
+) -> None:
+    h.add(
+        "housing",
+        hs.PlacementStarted(
+            placement_id=placement_id,
+            unit_id=unit_id,
+            request_id=request_id,
+            person_ref=ref(name),
+            household_size=1,
+            started_on=start,
+            planned_end_on=planned_end,
+            **PERSON,
+        ),
+    )
+
+
 def stay(h: History, name: str, start: dt.date, planned_end: dt.date) -> tuple[Any, Any]:
     stay_id, family = _id(), _id()
     h.add(
@@ -210,19 +234,7 @@ def messy() -> History:
     # end_before_start: an exit dated before the placement's start.
     h.person("m-end", ago(400))
     placement, unit = _id(), _id()
-    h.add(
-        "housing",
-        hs.PlacementStarted(
-            placement_id=placement,
-            unit_id=unit,
-            request_id=None,
-            person_ref=ref("m-end"),
-            household_size=1,
-            started_on=ago(300),
-            planned_end_on=None,
-            **PERSON,
-        ),
-    )
+    placement_started(h, "m-end", placement, unit, ago(300), None, None)
     h.add(
         "housing",
         hs.PlacementEnded(
@@ -282,19 +294,7 @@ def clean() -> History:
     h.person("c-1", ago(400))
     request, placement, unit = _id(), _id(), _id()
     housing_request(h, "c-1", ago(390), request)
-    h.add(
-        "housing",
-        hs.PlacementStarted(
-            placement_id=placement,
-            unit_id=unit,
-            request_id=request,
-            person_ref=ref("c-1"),
-            household_size=1,
-            started_on=ago(380),
-            planned_end_on=ago(200),
-            **PERSON,
-        ),
-    )
+    placement_started(h, "c-1", placement, unit, ago(380), ago(200), request)
     h.add(
         "housing",
         hs.RequestSatisfied(request_id=request, closed_on=ago(380), placement_id=placement),
