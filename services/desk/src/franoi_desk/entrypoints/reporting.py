@@ -52,13 +52,29 @@ KINDS = {
 where their records are (a visit is named by its stay's id)."""
 
 
-def record_link(table: str, record_id: str) -> str | None:
-    """The desk's page of a record the projection names by its table and id: a
-    registration's is the person's page; None for a table no service of the desk holds."""
-    if table == "cases_persons":
+EVENT_TYPE = re.compile(r"it\.franoi\.([a-z]+)\.([a-z_]+)\.[a-z_]+\.v[0-9]+")
+"""A late entry names its record by the event's type (``it.franoi.housing.unit.registered.v1``)."""
+
+
+def _plural(name: str) -> str:
+    if name.endswith("series"):
+        return name
+    if name.endswith("y") and name[-2:-1] not in "aeiou":
+        return name[:-1] + "ies"
+    return name + ("es" if name.endswith(("ch", "sh", "s", "x")) else "s")
+
+
+def record_link(subject: str, record_id: str) -> str | None:
+    """The desk's page of a record the projection names by its table (or, for a late
+    entry, its event's type) and its id: a registration's is the person's page; None for
+    what no service of the desk holds."""
+    event = EVENT_TYPE.fullmatch(subject)
+    if event:
+        subject = f"{event[1]}_{_plural(event[2])}"
+    if subject == "cases_persons":
         return f"/persons/{record_id}"
-    domain, _, rest = table.partition("_")
-    domain, kind = KINDS.get(table, (domain, rest.replace("_", "-")))
+    domain, _, rest = subject.partition("_")
+    domain, kind = KINDS.get(subject, (domain, rest.replace("_", "-")))
     if domain not in DOMAINS or not kind:
         return None
     return f"/records/{domain}/{kind}/{record_id}"
@@ -124,12 +140,15 @@ async def _period(
         _call(request, "GET", f"{path}/flags", lang=lang, explained="true"),
     )
     t = translator(lang)
+    figures = {f["indicator_id"]: f["label"] for f in mine["figures"]}
     rules: dict[str, dict[str, Any]] = {}
     for flag in flags:
         flag["records"] = [(i, record_link(flag["subject"], i)) for i in flag["record_ids"]]
         flag["days"] = [(_said(t, key), day) for key, day in flag["dates"].items()]
         if flag["value"] is not None:
             flag["measure"] = _said(t, f"value_{flag['rule_id']}")
+        if not flag["record_ids"]:  # a figure's flag: named by its indicator
+            flag["figure"] = figures.get(flag["subject"], flag["subject"])
         group = rules.setdefault(
             flag["rule_id"], {"title": flag["title"], "severity": flag["severity"], "flags": []}
         )
