@@ -1,8 +1,8 @@
 """The consortium's «Rendicontazione» on the dashboard, in a real headless browser against a
 real projection (PostgreSQL, Kafka): a period defined in the page, every partner's status,
-a return with a comment, approvals up to the last one, which fixes the period, the fund
-report downloaded as XLSX and read back, the reopening; the network's checks run from the
-page; in Italian and in English; axe-core finds no serious violation."""
+a return with its comment by keyboard alone, approvals up to the last one, which fixes the
+period, the fund report downloaded as XLSX and read back, the reopening; the network's
+checks run from the page; in Italian and in English; axe-core finds no serious violation."""
 
 from __future__ import annotations
 
@@ -122,13 +122,25 @@ async def test_the_consortium_approves_returns_and_downloads_the_fund_report(
     await expect(row(page, P_A).locator(".badge")).to_have_class("badge submitted")
     await page.screenshot(path=SCREENSHOTS / "reporting-dashboard.png", full_page=True)
 
-    # Returned with a comment (the comment is required), then approved.
-    await row(page, P_B).locator("summary").click()
+    # Returned with a comment (required), by keyboard alone; then one approved.
+    summary = row(page, P_B).locator("summary")
+    for _ in range(400):
+        await page.keyboard.press("Tab")
+        if await summary.evaluate("el => el === document.activeElement"):
+            break
+    await expect(summary).to_be_focused()
+    await page.keyboard.press("Enter")
     comment = row(page, P_B).locator("textarea")
-    await row(page, P_B).locator("button[type=submit]").click()
+    await page.keyboard.press("Tab")
+    await expect(comment).to_be_focused()
+    await page.keyboard.press("Tab")
+    await expect(row(page, P_B).locator("button[type=submit]")).to_be_focused()
+    await page.keyboard.press("Enter")  # no comment: the browser asks for it
+    await expect(comment).to_be_focused()
     assert await comment.evaluate("el => !el.validity.valid")
-    await comment.fill("Manca il mese di marzo")
-    await row(page, P_B).locator("button[type=submit]").click()
+    await page.keyboard.type("Manca il mese di marzo")
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
     await expect(row(page, P_B).locator(".badge")).to_have_text("Restituito")
     await expect(row(page, P_B)).to_contain_text("Manca il mese di marzo")
     await row(page, P_A).locator("button[data-approve]").click()
