@@ -230,6 +230,14 @@ async def test_the_coordinator_explains_sees_the_records_and_submits(
     status = await answer(client, "GET", f"/v1/reporting/periods/{PERIOD}", headers=CONSORTIUM)
     assert {p["partner_id"]: p["status"] for p in status["partners"]}[FIRST] == "submitted"
 
+    # Returned by the consortium: its comment on the page, and the submission offered again.
+    await answer(client, "POST", f"{mine}/return", headers=CONSORTIUM,
+                 json={"comment": "Manca la visita di ottobre"})  # fmt: skip
+    await page.reload()
+    await expect(page.locator("#own-status")).to_have_text("Returned")
+    await expect(page.locator("#own-comment")).to_have_text("Manca la visita di ottobre")
+    await expect(page.locator("#submit")).to_be_visible()
+
     # Partner B's coordinator sees its own period only: none of A's flags or records.
     await page.context.clear_cookies()
     await sign_in(page, on, "Bruno Coordinatore", SECOND, "partner_admin")
