@@ -18,6 +18,7 @@ import pytest
 from franoi_contracts import housing as hs
 from playwright.async_api import Page, expect
 
+from tests.browser import tab_to
 from tests.support import RunningService, auth_header, eventually
 from tests.test_desk import FIRST, SECOND, check_page, desk_network, sign_in
 from tests.test_reporting import PERSON, History, publish, ref
@@ -191,10 +192,7 @@ async def test_the_coordinator_explains_sees_the_records_and_submits(
 
     # The error explained with the keyboard alone.
     box = error_rule.locator("textarea")
-    for _ in range(200):
-        await page.keyboard.press("Tab")
-        if await box.evaluate("el => el === document.activeElement"):
-            break
+    await tab_to(page, box)
     await expect(box).to_be_focused()
     await page.keyboard.type("Uscita registrata con la data sbagliata sul cartaceo")
     await page.keyboard.press("Tab")
