@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.async_api import Browser, BrowserContext, Page, Route
+from playwright.async_api import Browser, BrowserContext, Locator, Page, Route
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -71,3 +71,13 @@ async def watched_page(browser: Browser, **options: Any) -> AsyncIterator[Page]:
         await context.close()
     assert not errors, errors
     assert not remote, f"the page asked for remote resources: {remote}"
+
+
+async def tab_to(page: Page, target: Locator, limit: int = 400) -> None:
+    """Press Tab until ``target`` has the focus, as someone with a keyboard alone would
+    (at most ``limit`` presses)."""
+    for _ in range(limit):
+        await page.keyboard.press("Tab")
+        if await target.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"{limit} presses of Tab never reached {target}")

@@ -37,6 +37,14 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
         yield opened
 
 
+@pytest.fixture
+async def audited(browser: Browser) -> AsyncIterator[Page]:
+    """A watched page (:func:`tests.browser.watched_page`) where axe-core can be injected
+    past the pages' CSP (``bypass_csp``), only to check them."""
+    async with watched_page(browser, bypass_csp=True, accept_downloads=True) as opened:
+        yield opened
+
+
 @pytest.fixture(scope="session")
 def keycloak() -> Iterator[LocalKeycloak]:
     """A real Keycloak with the network's realm (``deploy/keycloak/franoi-realm.json``), from

@@ -27,9 +27,9 @@ from franoi_events.bootstrap import DEFINITION as EVENTS
 from franoi_hosting.bootstrap import DEFINITION as HOSTING
 from franoi_housing.bootstrap import DEFINITION as HOUSING
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 
-from tests.browser import SCREENSHOTS, watched_page
+from tests.browser import SCREENSHOTS
 from tests.support import (
     ANALYST,
     RunningService,
@@ -49,7 +49,8 @@ async def desk_network(
     databases: Any, kafka_bootstrap: str, kafka_idempotent: bool, partners: list[str]
 ) -> AsyncIterator[RunningService]:
     """One partner instance shared by ``partners`` (every partner service and the desk),
-    and the consortium's projection, consuming their topics (``desk.projection``)."""
+    and the consortium's projection, consuming their topics (``desk.projection``), which
+    the desk calls for reporting."""
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     shared = {
         definition.name: RunningService(
@@ -72,6 +73,9 @@ async def desk_network(
             cases_peer_urls={name: service.url for name, service in shared.items()},
         ),
     )
+    projection = RunningService(
+        PROJECTION, projection_settings(await databases.create("projection"), kafka, partners)
+    )
     desk = RunningService(
         DESK,
         DeskSettings(
@@ -79,11 +83,9 @@ async def desk_network(
             partner_id=",".join(partners),
             kafka=kafka,
             cases_url=cases.url,
+            projection_url=projection.url,
             **{f"{name}_url": service.url for name, service in shared.items()},
         ),
-    )
-    projection = RunningService(
-        PROJECTION, projection_settings(await databases.create("projection"), kafka, partners)
     )
     async with running(projection, *shared.values(), cases, desk):
         desk.projection = projection  # type: ignore[attr-defined]
@@ -97,16 +99,9 @@ async def desk(databases: Any, kafka_bootstrap: str, kafka_idempotent: bool) -> 
         yield on
 
 
-@pytest.fixture
-async def audited(browser: Browser) -> AsyncIterator[Page]:
-    """A watched page (:func:`tests.browser.watched_page`) where axe-core can be injected
-    past the pages' CSP (``bypass_csp``), only to check them."""
-    async with watched_page(browser, bypass_csp=True, accept_downloads=True) as opened:
-        yield opened
-
-
-async def check_page(page: Page, name: str) -> None:
-    """axe-core finds no serious or critical violation; the page is kept as a screenshot."""
+async def check_page(page: Page, name: str, prefix: str = "desk") -> None:
+    """axe-core finds no serious or critical violation; the page is kept as a screenshot
+    (``<prefix>-<name>.png``)."""
     await page.add_script_tag(path=str(AXE))
     result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     bad = [
@@ -115,7 +110,7 @@ async def check_page(page: Page, name: str) -> None:
         if v["impact"] in ("serious", "critical")
     ]
     assert not bad, f"{name}: {bad}"
-    await page.screenshot(path=SCREENSHOTS / f"desk-{name}.png", full_page=True)
+    await page.screenshot(path=SCREENSHOTS / f"{prefix}-{name}.png", full_page=True)
 
 
 async def sign_in(

@@ -24,10 +24,8 @@ from openpyxl import load_workbook
 from playwright.async_api import Page, expect
 
 from tests.support import RunningService, kafka_settings, partner_service_settings, running
-from tests.test_desk import audited, check_page, sign_in
+from tests.test_desk import check_page, sign_in
 from tests.test_imports import UNITS, as_csv
-
-__all__ = ["audited"]  # the fixture, shared with the desk's other browser tests
 
 PARTNER = "p48"
 DOWN = "http://127.0.0.1:1"

@@ -764,12 +764,21 @@ def test_the_desks_service_urls_can_be_set(render: Any) -> None:
         {
             "services": {
                 "events": {"enabled": True, "database": {"existingSecret": "events-db"}},
-                "desk": {"serviceUrls": {"housing": "http://housing.elsewhere.svc:8000/"}},
+                "desk": {
+                    "serviceUrls": {
+                        "housing": "http://housing.elsewhere.svc:8000/",
+                        "projection": "http://franoi-consortium-projection.consortium.svc:8000",
+                    }
+                },
             }
         },
     )
     env = env_of(_container(render(values), "Deployment", "franoi-test-desk"))
     assert env["FRANOI_HOUSING_URL"]["value"] == "http://housing.elsewhere.svc:8000"
+    assert (  # the reporting page reads the consortium's projection, in its own release
+        env["FRANOI_PROJECTION_URL"]["value"]
+        == "http://franoi-consortium-projection.consortium.svc:8000"
+    )
     assert env["FRANOI_EVENTS_URL"]["value"] == "http://franoi-test-events:8000"
     assert env["FRANOI_CASES_URL"]["value"] == "http://franoi-test-cases:8000"
 

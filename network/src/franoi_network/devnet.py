@@ -231,6 +231,7 @@ async def _run(args: argparse.Namespace, keycloak: LocalKeycloak | None) -> None
                     employment_url=shared["employment"].url,
                     hosting_url=shared["hosting"].url,
                     events_url=shared["events"].url,
+                    projection_url=f"http://127.0.0.1:{args.port}",
                 ),
                 port=port,
             )

@@ -146,9 +146,10 @@ and empty ones (sprig's merge functions drop those). Context: dict base over
 {{- end -}}
 
 {{/*
-The partner services a desk calls, by domain (toYaml: domain -> base URL): for each of
-cases, housing, employment, hosting and events, services.<desk>.serviceUrls.<domain> when
-set, else the Service of this release's enabled partner service of that domain; a domain
+The services a desk calls, by name (toYaml: name -> base URL): for each of cases, housing,
+employment, hosting, events (the partner's) and projection (the consortium's, for the
+reporting page), services.<desk>.serviceUrls.<name> when set, else the Service of this
+release's enabled service of that domain (of kind projection for the projection); one
 neither deployed here nor configured is left out (the desk's pages for it say so).
 Context: dict root svc
 */}}
@@ -156,13 +157,14 @@ Context: dict root svc
 {{- $root := .root -}}
 {{- $overrides := .svc.serviceUrls | default dict -}}
 {{- $urls := dict -}}
-{{- range $domain := list "cases" "housing" "employment" "hosting" "events" -}}
+{{- range $domain := list "cases" "housing" "employment" "hosting" "events" "projection" -}}
+{{- $kind := ternary "projection" "partner" (eq $domain "projection") -}}
 {{- with (get $overrides $domain) -}}
 {{- $_ := set $urls $domain (trimSuffix "/" .) -}}
 {{- else -}}
 {{- range $name, $raw := $root.Values.services -}}
 {{- $other := include "franoi.service" (dict "root" $root "raw" $raw) | fromYaml -}}
-{{- if and $other.enabled (eq $other.kind "partner") (eq (include "franoi.domain" (dict "name" $name "svc" $other)) $domain) (not (hasKey $urls $domain)) -}}
+{{- if and $other.enabled (eq $other.kind $kind) (eq (include "franoi.domain" (dict "name" $name "svc" $other)) $domain) (not (hasKey $urls $domain)) -}}
 {{- $_ := set $urls $domain (printf "http://%s:%v" (include "franoi.serviceFullname" (dict "root" $root "name" $name)) $other.service.port) -}}
 {{- end -}}
 {{- end -}}

@@ -19,12 +19,12 @@ from franoi_common.web_signin import install_web_signin
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from franoi_desk.adapters.partner_api import PartnerApi, ServiceProblem
-from franoi_desk.entrypoints import imports, offline, operations, pages
+from franoi_desk.entrypoints import imports, offline, operations, pages, reporting
 from franoi_desk.entrypoints.offline import from_outbox, refused
 from franoi_desk.entrypoints.operations import Operations
 from franoi_desk.entrypoints.web import STATIC, SecurityHeaders, redirect, render
 from franoi_desk.session import NotSignedIn
-from franoi_desk.settings import DOMAINS, DeskSettings
+from franoi_desk.settings import DOMAINS, NETWORK, DeskSettings
 
 NOT_REQUIRED = "the desk works without this service; only its pages say it is not reachable"
 
@@ -34,7 +34,7 @@ def wire(settings: ServiceSettings, pool: asyncpg.Pool | None) -> Wiring:
     partner_api = PartnerApi(settings.service_urls())
     wiring = Wiring(state={"partner_api": partner_api, "operations": Operations(partner_api)})
     wiring.on_stop.append(partner_api.close)
-    for domain in DOMAINS:
+    for domain in (*DOMAINS, NETWORK):
 
         async def check(domain: str = domain) -> None:
             await partner_api.ready(domain)
@@ -86,7 +86,13 @@ def definition(settings_type: type[DeskSettings] = DeskSettings) -> ServiceDefin
         settings_type=settings_type,
         migrations=[],
         wire=wire,
-        routers=lambda settings: [pages.router, operations.router, offline.router, imports.router],
+        routers=lambda settings: [
+            pages.router,
+            operations.router,
+            offline.router,
+            imports.router,
+            reporting.router,
+        ],
         worker_names=(),
         in_process_workers=lambda settings: (),
         setup_app=setup_app,

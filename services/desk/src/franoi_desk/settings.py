@@ -1,5 +1,6 @@
-"""The desk's settings (``FRANOI_*``): which partner services it calls, its session key,
-whether the development sign-in exists."""
+"""The desk's settings (``FRANOI_*``): which partner services it calls (and the network's
+projection, for the coordinator's reporting), its session key, whether the development
+sign-in exists."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ _DEV_SESSION_KEY = "development-only-desk-session-key-0123456789"
 
 DOMAINS = ("cases", "housing", "employment", "hosting", "events")
 """The partner services the desk works on, by the name of their domain."""
+NETWORK = "projection"
+"""The consortium's service the desk calls (reporting periods)."""
 
 
 class DeskSettings(PartnerInstanceSettings):
@@ -22,6 +25,9 @@ class DeskSettings(PartnerInstanceSettings):
     employment_url: str = "http://127.0.0.1:8003"
     hosting_url: str = "http://127.0.0.1:8004"
     events_url: str = "http://127.0.0.1:8005"
+    projection_url: str = "http://127.0.0.1:8000"
+    """The consortium's projection: the coordinator's reporting page reads and submits the
+    partner's reporting periods there (``/v1/reporting``), with the coordinator's token."""
     session_key: SecretStr = SecretStr(_DEV_SESSION_KEY)
     """Signs the session cookie (HttpOnly, SameSite=strict, Secure in production)."""
     session_hours: int = Field(default=10, ge=1, le=24)
@@ -33,7 +39,9 @@ class DeskSettings(PartnerInstanceSettings):
     """The desk as a client of the organisation's identity provider (``FRANOI_OIDC_*``)."""
 
     def service_urls(self) -> dict[str, str]:
-        return {domain: getattr(self, f"{domain}_url").rstrip("/") for domain in DOMAINS}
+        """The base URL of every service the desk calls, by its name: the partner's
+        (:data:`DOMAINS`) and the network's ``projection``."""
+        return {name: getattr(self, f"{name}_url").rstrip("/") for name in (*DOMAINS, NETWORK)}
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Self:

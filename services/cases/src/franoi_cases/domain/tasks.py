@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
+from franoi_common import deadlines
+from franoi_common.deadlines import DueBadge as DueBadge  # the tasks' badge, re-exported
 from franoi_common.domain import Entity
 from franoi_contracts.cases import PlanAxis
 
@@ -28,8 +30,6 @@ from franoi_cases.domain.model import (
 )
 
 MAX_TITLE_LENGTH = 200
-DUE_SOON_DAYS = 7
-"""An open task due within this many days (today included) is "due soon"."""
 
 
 class TaskStatus(StrEnum):
@@ -38,24 +38,12 @@ class TaskStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class DueBadge(StrEnum):
-    """What lists and the person's page show next to an open task."""
-
-    OVERDUE = "overdue"
-    """Open, and its due date has passed."""
-    DUE_SOON = "due_soon"
-    """Open, and due today or within :data:`DUE_SOON_DAYS` days."""
-
-
 def due_badge(status: TaskStatus, due_on: dt.date, today: dt.date) -> DueBadge | None:
-    """The badge of a task on ``today``: none once it is done or cancelled."""
+    """The badge of a task on ``today`` (what lists and the person's page show next to
+    it): none once it is done or cancelled."""
     if status is not TaskStatus.OPEN:
         return None
-    if due_on < today:
-        return DueBadge.OVERDUE
-    if due_on <= today + dt.timedelta(days=DUE_SOON_DAYS):
-        return DueBadge.DUE_SOON
-    return None
+    return deadlines.due_badge(due_on, today)
 
 
 @dataclass(eq=False)

@@ -4,6 +4,7 @@
 import { barChart, columnChart, keyNumberCards } from "./charts.js";
 import { monthName, savedLang, showInLang, t } from "./i18n.js";
 import { monthPicker } from "./monthpicker.js";
+import { renderReporting } from "./reporting.js";
 
 const AXES = ["housing", "employment", "hosting", "events", "cases"];
 // The outcome indicators of the pseudonymous journeys: a group of their own, not an axis
@@ -75,10 +76,13 @@ function apiUrl(path, query) {
 // (kept by the server, HttpOnly) authorises the reads.
 const SESSION = "(session)";
 
-async function request(path, query = {}) {
+async function request(path, query = {}, { method = "GET", body } = {}) {
   const headers = { Accept: "application/json" };
   if (state.token !== SESSION) headers.Authorization = `Bearer ${state.token}`;
-  const response = await fetch(apiUrl(path, query), { headers, credentials: "same-origin" });
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(apiUrl(path, query), {
+    method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (response.status === 401) throw new AuthError(tr("login.invalid"));
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
@@ -90,6 +94,12 @@ async function request(path, query = {}) {
 
 async function api(path, query = {}) {
   return (await request(path, query)).json();
+}
+
+// A step (POST, PUT) with a JSON body: the API's answer, if any.
+async function send(method, path, body) {
+  const response = await request(path, {}, { method, body });
+  return response.status === 204 ? null : response.json();
 }
 
 function indicator(id) {
@@ -174,7 +184,13 @@ const VIEWS = {
   compare: renderCompare,
   completeness: renderCompleteness,
   outcomes: renderOutcomes,
+  reporting: () => renderReporting({
+    el, api, send, table, save, apiUrl, monthPicker, monthName, tr, lang: state.lang,
+    writes: state.token !== SESSION, redraw: () => refresh(),
+  }),
 };
+// The sections that read the network's figures with the filters (reporting has its own).
+const FILTERED = (name) => name !== "reporting";
 
 function viewNamed(name) {
   if (name in VIEWS) return { name, render: VIEWS[name] };
@@ -199,6 +215,7 @@ function navItems() {
     ...AXES.map((axis) => [`axis-${axis}`, tr(`axis.${axis}`)]),
     ["outcomes", tr("nav.outcomes")],
     ["completeness", tr("nav.completeness")],
+    ["reporting", tr("nav.reporting")],
   ];
 }
 
@@ -432,12 +449,15 @@ function describeScope() {
 }
 
 async function refresh({ live = false } = {}) {
+  const { name, render } = currentView();
+  // A new event does not redraw the reporting section under a form being filled in.
+  if (live && !FILTERED(name)) return;
   const generation = ++state.generation;
   const view = $("#view");
   const focused = document.activeElement?.id;
-  const { render } = currentView();
   renderNav();
-  $("#scope").textContent = describeScope();
+  $("#filters").hidden = !FILTERED(name);
+  $("#scope").textContent = FILTERED(name) ? describeScope() : "";
   view.setAttribute("aria-busy", "true");
   if (!live && !view.childElementCount) view.replaceChildren(el("p", {}, tr("loading")));
   try {
