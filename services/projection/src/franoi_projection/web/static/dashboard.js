@@ -26,6 +26,7 @@ const state = {
   axisBy: {},
   generation: 0,
   stream: null,
+  csrf: null,
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -73,12 +74,14 @@ function apiUrl(path, query) {
 }
 
 // Signed in with the identity provider, the page holds no token: the session cookie
-// (kept by the server, HttpOnly) authorises the reads.
+// (kept by the server, HttpOnly) authorises the reads, and a step (POST, PUT) also carries
+// the session's own token in X-CSRF-Token (another site can neither read nor send it).
 const SESSION = "(session)";
 
 async function request(path, query = {}, { method = "GET", body } = {}) {
   const headers = { Accept: "application/json" };
   if (state.token !== SESSION) headers.Authorization = `Bearer ${state.token}`;
+  else if (method !== "GET" && state.csrf) headers["X-CSRF-Token"] = state.csrf;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(apiUrl(path, query), {
     method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
@@ -186,7 +189,7 @@ const VIEWS = {
   outcomes: renderOutcomes,
   reporting: () => renderReporting({
     el, api, send, table, save, apiUrl, monthPicker, monthName, tr, lang: state.lang,
-    writes: state.token !== SESSION, redraw: () => refresh(),
+    writes: state.token !== SESSION || Boolean(state.csrf), redraw: () => refresh(),
   }),
 };
 // The sections that read the network's figures with the filters (reporting has its own).
@@ -667,6 +670,7 @@ function init() {
   signedInWithProvider().then((session) => {
     $("#login-provider").hidden = !session.provider;
     $("#login-form").hidden = session.token_form === false;
+    state.csrf = session.csrf || null;
     if (session.signed_in && !state.token) start(SESSION);
   }).catch(() => { /* the token form stays */ });
 }

@@ -5,8 +5,8 @@
 //
 // The page gives it its helpers (`ui`): el, api, send, table, save, apiUrl, monthPicker,
 // monthName, tr, lang and
-// `redraw` (draws the section again); `writes` is false when signed in with the provider's
-// session (it authorises reads only), and the page then says so instead of offering steps.
+// `redraw` (draws the section again); `writes` is false only when the page has no way to
+// send a step (a provider's session without its X-CSRF-Token), and the page then says so.
 
 const BASE = "/v1/reporting";
 // The chosen period, and what the last step said ([catalogue key, values]: it is said again
