@@ -1,23 +1,24 @@
-"""``franoi-bench``: its six benchmarks and their options, and the pipeline, the views, the
-search and the import benchmarks in small runs on the session's PostgreSQL (the desk's:
-``test_bench_desk.py``). Each run checks what it measures as it goes (every event applied
-once, each answer's total equal to its raw baseline's); here, that the report holds every
-figure next to its baseline."""
+"""``franoi-bench``: its benchmarks and their options, and the pipeline, the views, the
+quality checks', the search and the import benchmarks in small runs on the session's
+PostgreSQL (the desk's: ``test_bench_desk.py``). Each run checks what it measures as it
+goes (every event applied once, each answer's total equal to its raw baseline's); here,
+that the report holds every figure next to its baseline."""
 
 from __future__ import annotations
 
 import pytest
-from franoi_benchmarks import cli, imports, pipeline, search, views
+from franoi_benchmarks import cli, imports, pipeline, quality, search, views
 
 
-def test_franoi_bench_offers_the_six_benchmarks(capsys: pytest.CaptureFixture[str]) -> None:
+def test_franoi_bench_offers_every_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         cli.main(["--help"])
     assert exited.value.code == 0
     shown = capsys.readouterr().out
-    for name in ("pipeline", "views", "search", "desk", "outbox", "import"):
+    names = {"pipeline", "views", "quality", "search", "desk", "outbox", "import"}
+    for name in names:
         assert name in shown
-    assert set(cli.BENCHMARKS) == {"pipeline", "views", "search", "desk", "outbox", "import"}
+    assert set(cli.BENCHMARKS) == names
 
 
 def test_each_benchmark_keeps_its_options_and_has_a_quick_run() -> None:
@@ -26,6 +27,7 @@ def test_each_benchmark_keeps_its_options_and_has_a_quick_run() -> None:
                      "--backlog", "--no-replay", "--no-baselines", "--command-requests",
                      "--command-warmup", "--command-rounds", "--raw-count", "--kafka"],
         "views": ["--events", "--repeats"],
+        "quality": ["--events", "--repeats", "--runs"],
         "search": ["--persons", "--others", "--queries", "--warmup", "--seed"],
         "desk": ["--persons", "--records", "--requests", "--warmup", "--services", "--seed"],
         "outbox": ["--entries", "--services", "--chromium"],
@@ -55,6 +57,20 @@ async def test_the_views_benchmark_in_a_small_run(postgres_admin_url: str) -> No
         assert row["ratio_to_bare"] > 0
     assert cases["key numbers, network, 5 years"]["ratio_to_facts_scan"] > 0
     assert "XLSX export: requests by month" in views.render(report)
+
+
+async def test_the_quality_benchmark_in_a_small_run(postgres_admin_url: str) -> None:
+    args = quality.BENCHMARK.parse_args(["--events", "3000", "--repeats", "5", "--runs", "1"])
+    report = await quality.run(args, postgres_admin_url)
+
+    assert report["entries"] > 0 and report["flags"] == sum(report["flags_by_rule"].values())
+    assert report["network_run_s"] > 0 and report["network_ratio_to_read"] > 0
+    assert 0 < report["partner_run_p50_ms"] <= report["partner_run_p95_ms"]
+    cases = {r["case"]: r for r in report["results"]}
+    assert set(cases) == {"flag page (a quarter)", "partner's period page"}
+    for row in cases.values():
+        assert 0 < row["api_p50_ms"] <= row["api_p95_ms"] and row["ratio_to_bare"] > 0
+    assert "network run" in quality.render(report)
 
 
 async def test_the_search_benchmark_in_a_small_run(postgres_admin_url: str) -> None:
