@@ -275,6 +275,19 @@ class ServerProcess(Lifecycle):
         with self._lock:
             self._terminate()
 
+    def kill(self) -> None:
+        """End the server process at once (SIGKILL, as a crash would), keeping its ports and
+        work directory: :meth:`start` brings it back on the same address."""
+        with self._lock:
+            proc, self._proc = self._proc, None
+            if proc is not None and proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                proc.wait(30)
+            if self._log_file is not None:
+                self._log_file.close()
+                self._log_file = None
+
     def restart(self) -> None:
         """:meth:`stop` then :meth:`start`."""
         with self._lock:
