@@ -34,9 +34,8 @@ from franoi_common.retention import topic_config
 from franoi_common.settings import KafkaSettings, topic_for
 from franoi_devenv import ApacheKafka, LocalPostgres, free_port
 from franoi_devenv.kafka_cluster import KafkaCluster
+from franoi_devenv.process import descendants, end, memory_kib
 from franoi_devenv.service_processes import BIN, answering, worker_env
-
-from franoi_benchmarks import cpu
 
 PARTNER = "p01"
 OTHER_PARTNER = "p02"
@@ -116,21 +115,15 @@ class Part:
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL after 20 s."""
-        proc = self.proc
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
+        if self.proc is not None:
+            end(self.proc, 20)
         if self._log is not None:
             self._log.close()
             self._log = None
 
-    def rss_kib(self) -> int:
-        """The process's resident memory (0 when it does not run)."""
-        return _rss_of(self.pid)
+    def memory_kib(self) -> int:
+        """The process's memory (0 when it does not run)."""
+        return memory_kib(self.pid)
 
 
 @dataclass
@@ -283,19 +276,20 @@ class Network:
 
     # -- memory ------------------------------------------------------------------------------
 
-    def rss_kib(self) -> dict[str, int]:
-        """Resident memory of every process of the network, by part."""
-        sizes = {name: part.rss_kib() for name, part in self.parts.items()}
+    def memory_kib(self) -> dict[str, int]:
+        """The memory (proportional set size) of every process of the network, by part;
+        PostgreSQL's server processes together."""
+        sizes = {name: part.memory_kib() for name, part in self.parts.items()}
         servers: list[tuple[str, ApacheKafka]] = []
         if isinstance(self.kafka_server, KafkaCluster):
             servers = [(f"broker-{n.node_id}", n) for n in self.kafka_server.nodes]
         elif self.kafka_server is not None:
             servers = [("broker", self.kafka_server)]
         for name, server in servers:
-            sizes[name] = _rss_of(server.pid)
+            sizes[name] = memory_kib(server.pid)
         for name, pg in (("partner-postgresql", self.partner_pg),
                          ("consortium-postgresql", self.consortium_pg)):  # fmt: skip
-            sizes[name] = sum(_rss_of(pid) for pid in _postgres_pids(pg))
+            sizes[name] = sum(memory_kib(pid) for pid in _postgres_pids(pg))
         return sizes
 
     async def database(self, which: str) -> asyncpg.Connection:
@@ -303,19 +297,8 @@ class Network:
         return await asyncpg.connect(url)
 
 
-def _rss_of(pid: int | None) -> int:
-    if pid is None:
-        return 0
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def _postgres_pids(pg: LocalPostgres) -> list[int]:
     """The postmaster and its backends."""
     with contextlib.suppress(OSError, RuntimeError, ValueError, IndexError):
-        root = int((pg.socket_dir / "postmaster.pid").read_text().split()[0])
-        return [root, *cpu.children_of(root)]
+        return descendants(int((pg.socket_dir / "postmaster.pid").read_text().split()[0]))
     return []

@@ -49,8 +49,8 @@ class SuiteResult:
     topology: Topology
     scenarios: list[ScenarioResult] = field(default_factory=list)
     rebuild_differences: dict[str, int] | None = None
-    rss_start_kib: dict[str, int] = field(default_factory=dict)
-    rss_end_kib: dict[str, int] = field(default_factory=dict)
+    memory_start_kib: dict[str, int] = field(default_factory=dict)
+    memory_end_kib: dict[str, int] = field(default_factory=dict)
     restarts: dict[str, int] = field(default_factory=dict)
     latency_ms: dict[str, float] = field(default_factory=dict)
     answers: Counter[str] = field(default_factory=Counter)
@@ -95,8 +95,8 @@ class SuiteResult:
             "restarts by the supervisor": self.restarts,
             "command latency ms": self.latency_ms,
             "answers": dict(self.answers),
-            "rss start MiB": _mib(self.rss_start_kib),
-            "rss end MiB": _mib(self.rss_end_kib),
+            "memory at start MiB": _mib(self.memory_start_kib),
+            "memory at end MiB": _mib(self.memory_end_kib),
             "problems": self.problems,
         }
 
@@ -132,7 +132,7 @@ async def run_suite(
     progress(f"{name}: starting {topology.describe()}")
     try:
         await network.start()
-        result.rss_start_kib = network.rss_kib()
+        result.memory_start_kib = network.memory_kib()
         ledger = Ledger()
         poisoner = Poisoner(network.kafka, PARTNER, OTHER_PARTNER, every=100)
         writers = Writers(
@@ -159,7 +159,7 @@ async def run_suite(
             progress(f"{name}: {scenario.name}: {summary(figures)}")
             for problem in outcome.problems:
                 progress(f"  PROBLEM {problem}")
-        result.rss_end_kib = network.rss_kib()
+        result.memory_end_kib = network.memory_kib()
         result.restarts = {p.name: p.restarts for p in network.parts.values() if p.restarts}
         result.answers = ledger.answers
         if ledger.latencies_ms:
