@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaProducer
-from franoi_common.envelope import Envelope, encode
+from franoi_common.envelope import encode, envelope_of
 from franoi_common.kafka import make_producer, started
 from franoi_common.settings import KafkaSettings, topic_for
 from franoi_contracts import housing as hs
@@ -162,15 +162,7 @@ def poison_message(kind: str, partner: str, other: str) -> tuple[list[tuple[str,
         {**unit_body(uuid.uuid4(), 3), "available_from": dt.date.today().isoformat()}
     )
     owner = other if kind == "partner mismatch" else partner
-    envelope = Envelope(
-        id=str(uuid.uuid4()),
-        source=f"/partners/{owner}/housing",
-        type=event.TYPE,
-        time=dt.datetime.now(dt.UTC),
-        subject=event.aggregate_id,
-        partnerid=owner,
-        data=event.data(),
-    )
+    envelope = envelope_of(owner, "housing", event)
     headers, value = encode(envelope)
     if kind == "bad payload":
         value = b'{"unit_id": "' + event.aggregate_id.encode() + b'", "beds": '  # cut short
