@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import json
 import os
 import time
@@ -17,7 +16,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from franoi_common.auth import mint_token
 from franoi_common.db import create_pool
-from franoi_common.envelope import Envelope
+from franoi_common.envelope import envelope_of
 from franoi_common.service import ServiceDefinition
 from franoi_common.settings import (
     AuthSettings,
@@ -28,7 +27,7 @@ from franoi_common.settings import (
 from franoi_contracts.base import DomainEvent, event_class
 from franoi_devenv.services import RunningService, running
 
-__all__ = ["RunningService", "running"]
+__all__ = ["RunningService", "envelope_of", "running"]
 
 AUTH = AuthSettings()
 
@@ -274,19 +273,6 @@ def ids(page: dict[str, Any], key: str) -> list[str]:
 
 
 # --- the projection, fed directly -------------------------------------------------------
-
-
-def envelope_of(partner: str, domain: str, event: DomainEvent) -> Envelope:
-    """The envelope a partner's ``domain`` service would publish ``event`` in."""
-    return Envelope(
-        id=str(uuid.uuid4()),
-        source=f"/partners/{partner}/{domain}",
-        type=event.TYPE,
-        time=dt.datetime.now(dt.UTC),
-        subject=event.aggregate_id,
-        partnerid=partner,
-        data=event.data(),
-    )
 
 
 @contextlib.asynccontextmanager

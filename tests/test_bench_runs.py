@@ -1,13 +1,14 @@
 """``franoi-bench``: its benchmarks and their options, and the pipeline, the views, the
 quality checks', the search and the import benchmarks in small runs on the session's
-PostgreSQL (the desk's: ``test_bench_desk.py``). Each run checks what it measures as it
-goes (every event applied once, each answer's total equal to its raw baseline's); here,
-that the report holds every figure next to its baseline."""
+PostgreSQL (the desk's: ``test_bench_desk.py``), the scale-out benchmark on servers of its
+own. Each run checks what it measures as it goes (every event applied once, each answer's
+total equal to its raw baseline's); here, that the report holds every figure next to its
+baseline."""
 
 from __future__ import annotations
 
 import pytest
-from franoi_benchmarks import cli, imports, pipeline, quality, search, views
+from franoi_benchmarks import cli, imports, pipeline, quality, scaleout, search, views
 
 
 def test_franoi_bench_offers_every_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
@@ -15,7 +16,7 @@ def test_franoi_bench_offers_every_benchmark(capsys: pytest.CaptureFixture[str])
         cli.main(["--help"])
     assert exited.value.code == 0
     shown = capsys.readouterr().out
-    names = {"pipeline", "views", "quality", "search", "desk", "outbox", "import"}
+    names = {"pipeline", "views", "quality", "search", "desk", "outbox", "import", "scaleout"}
     for name in names:
         assert name in shown
     assert set(cli.BENCHMARKS) == names
@@ -32,6 +33,7 @@ def test_each_benchmark_keeps_its_options_and_has_a_quick_run() -> None:
         "desk": ["--persons", "--records", "--requests", "--warmup", "--services", "--seed"],
         "outbox": ["--entries", "--services", "--chromium"],
         "import": ["--rows", "--file-rows", "--concurrency", "--seed", "--services"],
+        "scaleout": ["--seconds", "--clients"],
     }  # fmt: skip
     for name, benchmark in cli.BENCHMARKS.items():
         shown = benchmark.parser().format_help()
@@ -136,3 +138,19 @@ async def test_the_import_benchmark_in_a_small_run(postgres_admin_url: str) -> N
     assert report["import_again"]["placements"]["tally"]["unchanged"] == 287
     assert report["ratio"] > 0
     assert "ratio import / API (rows/s)" in imports.render(report)
+
+
+async def test_the_scaleout_benchmark_in_a_small_run() -> None:
+    """One replica, then three, each network on servers of its own: both measured, the
+    ratios set side by side."""
+    args = scaleout.BENCHMARK.parse_args(["--seconds", "2", "--clients", "2"])
+    report = await scaleout.run(args, None)
+
+    one, three = report["runs"]
+    assert (one["replicas"], three["replicas"]) == (1, 3)
+    for run in report["runs"]:
+        assert run["commands"] > 0 and run["commands_per_s"] > 0
+        assert run["backlog_events"] > 0 and run["events_per_s"] > 0
+    assert sum(name.startswith("consumer-") for name in three["memory_mib"]) == 3
+    assert report["ratios"]["commands_per_s"] > 0 and report["ratios"]["events_per_s"] > 0
+    assert "ratio 3/1" in scaleout.render(report)

@@ -10,7 +10,6 @@ import datetime as dt
 import os
 import re
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -21,22 +20,10 @@ from tests.support import eventually
 DEVNET = Path(sys.executable).parent / "franoi-devnet"
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 async def test_local_network_runs_end_to_end(tmp_path: Path) -> None:
-    from franoi_devenv import free_port
+    from franoi_devenv.process import free_ports
 
-    port = free_port()
-    # projection, 2 housing, 2 cases, 3 shared, 2 desks
-    while not all(_free(port + i) for i in range(10)):
-        port = free_port()
+    port = free_ports(10)  # projection, 2 housing, 2 cases, 3 shared, 2 desks
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRANOI_DEV_")}
     process = await asyncio.create_subprocess_exec(
         str(DEVNET), "--partners", "p01,p02", "--scale", "0.05", "--seconds", "150",

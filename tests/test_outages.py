@@ -13,14 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import signal
-import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -29,6 +25,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import TopicAuthorizationFailedError
 from franoi_devenv import LocalPostgres, free_port
+from franoi_devenv.service_processes import answering, own_process, probe, worker_env
 from franoi_housing.bootstrap import DEFINITION as HOUSING
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 
@@ -44,7 +41,6 @@ from tests.support import (
 )
 from tests.test_housing_pipeline import unit_body
 
-BIN = Path(sys.executable).parent
 BACK_WITHIN_S = 30.0
 """Every acknowledged command's event is on the topic within this of the database's return."""
 
@@ -144,12 +140,6 @@ async def units_on_topic(bootstrap: str, topic: str, wanted: set[str], timeout_s
     return time.monotonic() - started
 
 
-async def probe(url: str, path: str) -> tuple[int, dict[str, Any]]:
-    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
-        answer = await client.get(path)
-    return answer.status_code, answer.json()
-
-
 def unavailable_answers_only(writer: Writer) -> None:
     """While the database was away: 503 with Retry-After, never 500, never a reset."""
     assert writer.answers, "no command met the outage: the test did not test it"
@@ -191,49 +181,6 @@ async def test_the_in_process_relay_resumes_after_its_database_restarts(
         relay = housing.wiring.workers["relay"]
         assert await relay.pending() == 0
     assert waited < BACK_WITHIN_S
-
-
-@contextlib.asynccontextmanager
-async def own_process(
-    service: str, command: str, env: dict[str, str]
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """``franoi-<service> <command>`` in a process of its own, stopped with SIGTERM."""
-    process = await asyncio.create_subprocess_exec(
-        str(BIN / f"franoi-{service}"), command, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-
-
-def worker_env(
-    database_url: str, kafka_bootstrap: str, idempotent: bool, **more: str
-) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("FRANOI_")},
-        "FRANOI_ENV": "test",
-        "FRANOI_DATABASE_URL": database_url,
-        "FRANOI_KAFKA_BOOTSTRAP": kafka_bootstrap,
-        "FRANOI_KAFKA_IDEMPOTENT_PRODUCER": str(idempotent).lower(),
-        "FRANOI_KAFKA_METADATA_MAX_AGE_MS": "500",
-        **{f"FRANOI_{name.upper()}": value for name, value in more.items()},
-    }
-
-
-async def answering(url: str) -> bool:
-    try:
-        status, _ = await probe(url, "/readyz")
-    except httpx.TransportError:
-        return False
-    return status == 200
 
 
 async def test_a_relay_of_its_own_resumes_after_a_database_and_a_broker_restart(

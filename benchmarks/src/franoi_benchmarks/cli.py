@@ -1,5 +1,5 @@
-"""``franoi-bench pipeline|views|quality|search|desk|outbox|import [options]``: one benchmark
-per run.
+"""``franoi-bench pipeline|views|quality|search|desk|outbox|import|scaleout [options]``:
+one benchmark per run.
 
 ``franoi-bench <benchmark> --help`` says what it measures and lists its options;
 ``--quick`` makes a small run of any of them. docs/benchmarks.md explains the figures.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from franoi_benchmarks import desk, imports, outbox, pipeline, quality, search, views
+from franoi_benchmarks import desk, imports, outbox, pipeline, quality, scaleout, search, views
 from franoi_benchmarks.benchmark import Benchmark
 
 BENCHMARKS: dict[str, Benchmark] = {
@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, Benchmark] = {
         desk.BENCHMARK,
         outbox.BENCHMARK,
         imports.BENCHMARK,
+        scaleout.BENCHMARK,
     )
 }
 

@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.partitioner import DefaultPartitioner
+from franoi_common import outbox
 from franoi_common.db import UnitOfWork, create_pool
 from franoi_common.envelope import decode
 from franoi_common.migrations import (
@@ -331,6 +332,37 @@ def _offset(record: Any) -> int:
 
 async def _is_zero(value: Awaitable[int]) -> bool:
     return await value == 0
+
+
+async def test_a_send_never_acknowledged_is_given_up_and_sent_again(
+    pool: asyncpg.Pool, kafka: KafkaSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A producer left waiting forever (as after a broker restart) does not hold the relay:
+    past ``SEND_TIMEOUT_S`` the batch is rolled back and a new producer sends it, in order."""
+    monkeypatch.setattr(outbox, "SEND_TIMEOUT_S", 1.0)
+    partner = unique_partner()
+    topic = topic_for(partner, "testing")
+    await ensure_topics(kafka, [topic])
+    relay = OutboxRelay(pool, kafka, client_id="relay-stuck", poll_interval_s=0.1)
+    real_send = relay._send
+    stuck = asyncio.Event()
+
+    async def never_acknowledged(*args: Any) -> None:
+        if not stuck.is_set():
+            stuck.set()
+            await asyncio.Event().wait()  # a producer that never answers
+        await real_send(*args)
+
+    relay._send = never_acknowledged  # type: ignore[method-assign]  # the fault under test
+    ids = await append(pool, partner, [ThingHappened(thing_id="t", seq=i) for i in range(3)])
+    await relay.start()
+    try:
+        await eventually(lambda: _is_zero(relay.pending()), timeout_s=15)
+    finally:
+        await relay.stop()
+    assert stuck.is_set()
+    records = await read_topic(kafka, topic, {str(i) for i in ids})
+    assert [decode(r.headers, r.value).sequence for r in sorted(records, key=_offset)] == [1, 2, 3]
 
 
 async def test_relay_skips_aggregates_held_by_another_relay(

@@ -56,7 +56,10 @@ context parsing per message on the relay's path. The W3C headers are read and wr
 directly (:mod:`franoi_common.telemetry`), not through the generic propagator.
 
 If the broker is unreachable, commands still commit; the relay retries with
-backoff and drains the backlog in order when the broker returns.
+backoff and drains the backlog in order when the broker returns. A batch whose
+acknowledgements do not come within ``SEND_TIMEOUT_S`` is rolled back and sent
+again by a new producer (a producer can be left waiting forever after a broker
+restart).
 """
 
 from __future__ import annotations
@@ -100,6 +103,11 @@ MAX_LINKS = 128
 limit on a span's links)."""
 __all__ = ["Outbox", "OutboxRelay", "OutboxSignal", "ensure_topics", "make_producer"]
 NOTIFY_CHANNEL = "franoi_outbox"
+SEND_TIMEOUT_S = 30.0
+"""The longest a batch waits for the broker's acknowledgements. A producer whose broker went
+away mid-send can be left with sends that never complete (seen with aiokafka after a broker
+restart): past this, the batch is rolled back, the producer closed, and the batch sent again
+by a new one (its events may then be on the topic twice; consumers drop the repeat)."""
 
 _CLAIM = """
 WITH claimed AS (
@@ -334,8 +342,8 @@ class OutboxRelay(BackgroundWorker):
 
     async def _close_producer(self) -> None:
         if self._producer is not None:
-            with contextlib.suppress(Exception):
-                await self._producer.stop()
+            with contextlib.suppress(Exception):  # a stuck producer's flush is not waited for
+                await asyncio.wait_for(self._producer.stop(), SEND_TIMEOUT_S)
             self._producer = None
 
     async def _listen(self) -> None:
@@ -522,7 +530,9 @@ class OutboxRelay(BackgroundWorker):
                     try:
                         if self._sealer is not None:
                             rows = await seal_rows(conn, self._sealer, rows, self._erase_here)
-                        await self._send(producer, rows)
+                        # Bounded: a producer that lost its broker may never resolve
+                        # a send; the batch is rolled back and sent again by a new one.
+                        await asyncio.wait_for(self._send(producer, rows), SEND_TIMEOUT_S)
                         # Mark sent and commit in one round trip (one simple query; the ids
                         # are the claimed rows' bigint ids, written as a literal).
                         ids = ",".join(str(int(row["id"])) for row in rows)

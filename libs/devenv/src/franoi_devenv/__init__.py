@@ -6,6 +6,11 @@
   :func:`~franoi_devenv.kafka.start_kafka` -- Kafka-compatible brokers on 127.0.0.1
   (:mod:`~franoi_devenv.apache_kafka`, :mod:`~franoi_devenv.tansu`, their common
   :mod:`~franoi_devenv.broker`).
+* :class:`~franoi_devenv.kafka_cluster.KafkaCluster` -- three (or more) Apache Kafka nodes
+  forming one cluster on 127.0.0.1 (replication factor 3, ``min.insync.replicas=2``), any
+  node killed and started again on its own.
+* :mod:`~franoi_devenv.service_processes` -- a service's command in a process of its own,
+  and its probes.
 * :class:`~franoi_devenv.keycloak.LocalKeycloak` -- Keycloak (the OpenID Connect provider) in
   development mode with the ``franoi`` realm, on 127.0.0.1.
 * :class:`~franoi_devenv.services.RunningService` -- a service's real app served in the

@@ -214,15 +214,12 @@ class ApacheKafka(KafkaServer):
             self._format_storage()
 
     def _format_storage(self) -> None:
-        argv = self._java_argv(
-            "kafka.tools.StorageTool",
-            "format",
-            "--standalone",
-            "-t",
-            _random_cluster_id(),
-            "-c",
-            str(self.config_path),
+        self._run_storage_tool(
+            "format", "--standalone", "-t", _random_cluster_id(), "-c", str(self.config_path)
         )
+
+    def _run_storage_tool(self, *args: str) -> None:
+        argv = self._java_argv("kafka.tools.StorageTool", *args)
         result = subprocess.run(  # noqa: S603 - fixed argv, no shell
             argv,
             cwd=self.work_dir,

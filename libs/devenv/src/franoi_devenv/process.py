@@ -79,6 +79,71 @@ def free_port(host: str = LOOPBACK) -> int:
         return port
 
 
+def end(proc: subprocess.Popen[bytes], timeout_s: float) -> None:
+    """End a process this program started: SIGTERM, then SIGKILL if it has not ended within
+    ``timeout_s``."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        proc.wait(10)
+
+
+def free_ports(count: int, host: str = LOOPBACK) -> int:
+    """The first of ``count`` TCP ports in a row on *host* that were free a moment ago (for a
+    runner that takes a base port and the ones after it)."""
+    for _ in range(200):
+        base = free_port(host)
+        if base + count < 65000 and all(_free(host, base + k) for k in range(count)):
+            return base
+    raise RuntimeError(f"no {count} free ports in a row on {host}")
+
+
+def _free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def memory_kib(pid: int | None) -> int:
+    """A process's memory: its proportional set size (resident pages, each shared page
+    divided among the processes sharing it, so that a server's processes add up), or its
+    resident set size where the kernel does not say; 0 when it does not run."""
+    if pid is None:
+        return 0
+    for path, field in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            for line in Path(path).read_text().splitlines():
+                if line.startswith(field):
+                    return int(line.split()[1])
+    return 0
+
+
+def descendants(root: int) -> list[int]:
+    """``root`` and every process under it."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                parent = int(stat.rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
 def cache_dir() -> Path:
     """Root of franoi's download cache: ``$FRANOI_CACHE_DIR`` or ``~/.cache/franoi``."""
     configured = os.environ.get(CACHE_ENV)
@@ -275,6 +340,19 @@ class ServerProcess(Lifecycle):
         with self._lock:
             self._terminate()
 
+    def kill(self) -> None:
+        """End the server process at once (SIGKILL, as a crash would), keeping its ports and
+        work directory: :meth:`start` brings it back on the same address."""
+        with self._lock:
+            proc, self._proc = self._proc, None
+            if proc is not None and proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                proc.wait(30)
+            if self._log_file is not None:
+                self._log_file.close()
+                self._log_file = None
+
     def restart(self) -> None:
         """:meth:`stop` then :meth:`start`."""
         with self._lock:
@@ -377,15 +455,8 @@ class ServerProcess(Lifecycle):
 
     def _terminate(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(self.stop_timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                proc.wait(10)
+        if proc is not None:
+            end(proc, self.stop_timeout)
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
