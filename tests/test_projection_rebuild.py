@@ -28,7 +28,7 @@ from franoi_projection.adapters.generations import GenerationFollower, generatio
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_projection.bootstrap import MIGRATIONS
 from franoi_projection.projectors.counters import mismatches_sql
-from franoi_projection.rebuild import Progress, RebuildOptions, drop_old, rebuild
+from franoi_projection.rebuild import CHECK_TABLES, Progress, RebuildOptions, drop_old, rebuild
 
 from tests.support import (
     ANALYST,
@@ -65,7 +65,7 @@ EXCLUDED_COLUMNS = {
 }
 """Columns not compared. Everything else is, including processed_events.processed_at and
 partner_activity (the rebuild carries the live arrival times over)."""
-NOT_READ_MODELS = {"consumer_reports", "quality_flags", "quality_runs"}
+NOT_READ_MODELS = {"consumer_reports", *CHECK_TABLES}
 """Tables not compared: what the running consumers say of themselves (each generation's
 consumer reports in its own schema) and the flags of the last data-quality run (made by a
 run, again after a rebuild), not what the events made."""

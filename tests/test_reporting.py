@@ -35,12 +35,24 @@ from tests.support import (
     projection_settings,
     running,
 )
+from tests.test_projection_rebuild import unused_partners
 
 D = dt.date
 TODAY = dt.datetime.now(dt.UTC).date()
-MESSY, CLEAN, P_A, P_B = "p21", "p26", "p23", "p24"
+
+
+ALL = "/v1/reporting/periods/all/partners"
+
+
+class P:
+    """The partners of this module: ids no other test publishes for (topics not seen on
+    the session's broker), put in the directory by the fixture as each case needs them."""
+
+    messy = clean = a = b = ""
+
+
 PERSON = {"sex": "female", "age_band": "25-34", "protection_status": "refugee"}
-DOMAINS = {"cases": ce, "housing": hs, "hosting": ho, "employment": em}
+ALL_AXES = ["housing", "employment", "hosting", "events", "cases"]
 
 
 def ago(days: int) -> dt.date:
@@ -229,7 +241,7 @@ def stay(h: History, name: str, start: dt.date, planned_end: dt.date) -> tuple[A
 
 def messy() -> History:
     """One crafted case per rule at a partner listing only employment and cases."""
-    h = History(MESSY)
+    h = History(P.messy)
     now = dt.datetime.now(dt.UTC)
     # end_before_start: an exit dated before the placement's start.
     h.person("m-end", ago(400))
@@ -255,7 +267,7 @@ def messy() -> History:
     # before_registration: an internship before the person's registration.
     h.person("m-early", ago(100))
     internship(h, "m-early", ago(150), ago(-200))
-    # before_partner_joined: p21 is active from 2019-05-01.
+    # before_partner_joined: the partner is active from 2019-05-01.
     h.person("m-joined", D(2019, 1, 2))
     # past_planned_end + stay_without_visit (+ axis_not_listed: hosting is not p21's).
     h.person("m-stay", ago(500))
@@ -290,7 +302,7 @@ def messy() -> History:
 
 def clean() -> History:
     """The same kinds of records, all consistent and entered on their day."""
-    h = History(CLEAN)
+    h = History(P.clean)
     h.person("c-1", ago(400))
     request, placement, unit = _id(), _id(), _id()
     housing_request(h, "c-1", ago(390), request)
@@ -344,11 +356,23 @@ def clean() -> History:
 @pytest.fixture(scope="module")
 async def network(databases, kafka_bootstrap, kafka_idempotent):
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
+    P.messy, P.clean, P.a, P.b = await unused_partners(kafka, 4)
     settings = projection_settings(
-        await databases.create("reporting"), kafka, [MESSY, CLEAN, P_A, P_B]
+        await databases.create("reporting"), kafka, [P.messy, P.clean, P.a, P.b]
     )
     service = RunningService(PROJECTION, settings)
     async with running(service):
+        # the messy partner lists employment and cases only, and joined on 2019-05-01
+        for partner, axes, since in [
+            (P.messy, ["employment", "cases"], "2019-05-01"),
+            (P.clean, ALL_AXES, "2015-01-01"),
+            (P.a, ALL_AXES, "2015-01-01"),
+            (P.b, ALL_AXES, "2015-01-01"),
+        ]:
+            body = {"partner_id": partner, "name": f"Cooperativa {partner}",
+                    "kind": "cooperative", "region": "Umbria", "province": "PG", "axes": axes,
+                    "active_since": since}  # fmt: skip
+            await call(service, "POST", "/v1/network/partners", CONSORTIUM, 201, json=body)
         yield service, kafka_bootstrap
 
 
@@ -405,11 +429,14 @@ async def test_every_rule_raises_on_its_case_and_is_quiet_on_a_clean_history(net
         await call(
             service,
             "POST",
-            f"/v1/reporting/periods/all/partners/{MESSY}/quality-run",
-            coordinator(MESSY),
+            f"/v1/reporting/periods/all/partners/{P.messy}/quality-run",
+            coordinator(P.messy),
         )
         flags = await call(
-            service, "GET", f"/v1/reporting/periods/all/partners/{MESSY}/flags", coordinator(MESSY)
+            service,
+            "GET",
+            f"/v1/reporting/periods/all/partners/{P.messy}/flags",
+            coordinator(P.messy),
         )
         rules = {f["rule_id"] for f in flags}
         return rules if rules >= wanted else None
@@ -420,27 +447,27 @@ async def test_every_rule_raises_on_its_case_and_is_quiet_on_a_clean_history(net
         run = await call(
             service,
             "POST",
-            f"/v1/reporting/periods/all/partners/{CLEAN}/quality-run",
-            coordinator(CLEAN),
+            f"/v1/reporting/periods/all/partners/{P.clean}/quality-run",
+            coordinator(P.clean),
         )
         figures = await call(
-            service, "GET", f"/v1/reporting/periods/all/partners/{CLEAN}", coordinator(CLEAN)
+            service, "GET", f"/v1/reporting/periods/all/partners/{P.clean}", coordinator(P.clean)
         )
         hired = {f["indicator_id"]: f["value"] for f in figures["figures"]}
         return run if hired.get("employment_hires", 0) >= 1 else None
 
     run = await eventually(quiet, timeout_s=60)
     flags = await call(
-        service, "GET", f"/v1/reporting/periods/all/partners/{CLEAN}/flags", coordinator(CLEAN)
+        service, "GET", f"/v1/reporting/periods/all/partners/{P.clean}/flags", coordinator(P.clean)
     )
-    assert run["flags"][CLEAN] == 0 and flags == []
+    assert run["flags"][P.clean] == 0 and flags == []
 
     # Each rule's flag names the partner's own records and the days that make it.
     flags = await call(
         service,
         "GET",
-        f"/v1/reporting/periods/all/partners/{MESSY}/flags",
-        coordinator(MESSY),
+        f"/v1/reporting/periods/all/partners/{P.messy}/flags",
+        coordinator(P.messy),
         params={"lang": "en"},
     )
     by_rule = {f["rule_id"]: f for f in flags}
@@ -455,39 +482,42 @@ async def test_every_rule_raises_on_its_case_and_is_quiet_on_a_clean_history(net
         assert not REFS & set(flag["record_ids"]), flag
 
     # An explained flag is not raised again; an error flag refuses the submission.
-    status = await call(service, "GET", "/v1/reporting/periods/all", coordinator(MESSY))
+    status = await call(service, "GET", "/v1/reporting/periods/all", coordinator(P.messy))
     assert [p["status"] for p in status["partners"]] == ["flags_open"]
     refused = await service.client.post(
-        f"/v1/reporting/periods/all/partners/{MESSY}/submission",
+        f"/v1/reporting/periods/all/partners/{P.messy}/submission",
         json={},
-        headers=coordinator(MESSY),
+        headers=coordinator(P.messy),
     )
     assert refused.status_code == 409 and "error flag" in refused.json()["detail"]
     late = by_rule["late_entry"]
-    path = f"/v1/reporting/periods/all/partners/{MESSY}/flags/{late['flag_key']}/explanation"
+    path = f"/v1/reporting/periods/all/partners/{P.messy}/flags/{late['flag_key']}/explanation"
     await call(
         service,
         "PUT",
         path,
-        coordinator(MESSY),
+        coordinator(P.messy),
         204,
         json={"comment": "Registrazione recuperata dal cartaceo"},
     )
-    await call(service, "PUT", path, coordinator(CLEAN), 404, json={"comment": "x"})
+    await call(service, "PUT", path, coordinator(P.clean), 404, json={"comment": "x"})
     await call(service, "PUT", path, CONSORTIUM, 403, json={"comment": "x"})
-    await rerun(service, MESSY)
+    await rerun(service, P.messy)
     keys = {
         f["flag_key"]
         for f in await call(
-            service, "GET", f"/v1/reporting/periods/all/partners/{MESSY}/flags", coordinator(MESSY)
+            service,
+            "GET",
+            f"/v1/reporting/periods/all/partners/{P.messy}/flags",
+            coordinator(P.messy),
         )
     }
     assert late["flag_key"] not in keys
     explained = await call(
         service,
         "GET",
-        f"/v1/reporting/periods/all/partners/{MESSY}/flags",
-        coordinator(MESSY),
+        f"/v1/reporting/periods/all/partners/{P.messy}/flags",
+        coordinator(P.messy),
         params={"explained": "true"},
     )
     assert any(f["explanation"] for f in explained if f["flag_key"] == late["flag_key"])
@@ -534,7 +564,7 @@ def key_number(
 async def submit_and_approve_all(service: RunningService, period: str) -> dict[str, Any]:
     status = await call(service, "GET", f"/v1/reporting/periods/{period}", CONSORTIUM)
     partners = [p["partner_id"] for p in status["partners"]]
-    assert len(partners) == 43
+    assert {P.a, P.b} <= set(partners) and len(partners) >= 43
     last: dict[str, Any] = {}
     for p in partners:
         await call(
@@ -578,11 +608,11 @@ async def test_approved_figures_stay_fixed_late_entries_listed_reopening_version
         },
     )
     in_period = [first + dt.timedelta(days=3), first + dt.timedelta(days=40), last]
-    await publish(bootstrap, requests(P_A, in_period), requests(P_B, in_period[:1]))
+    await publish(bootstrap, requests(P.a, in_period), requests(P.b, in_period[:1]))
 
     async def counted() -> dict[str, Any] | None:
         mine = await call(
-            service, "GET", f"/v1/reporting/periods/{period}/partners/{P_A}", coordinator(P_A)
+            service, "GET", f"/v1/reporting/periods/{period}/partners/{P.a}", coordinator(P.a)
         )
         values = {f["indicator_id"]: f["value"] for f in mine["figures"]}
         return mine if values["housing_requests_submitted"] == 3 else None
@@ -592,14 +622,14 @@ async def test_approved_figures_stay_fixed_late_entries_listed_reopening_version
     records = await call(
         service,
         "GET",
-        f"/v1/reporting/periods/{period}/partners/{P_A}/figures/housing_requests_submitted/records",
-        coordinator(P_A),
+        f"/v1/reporting/periods/{period}/partners/{P.a}/figures/housing_requests_submitted/records",
+        coordinator(P.a),
     )
     assert len(records["records"]) == 3
     assert {r["table"] for r in records["records"]} == {"housing_requests"}
 
     # Partner A's coordinator cannot see, explain or submit partner B; nor approve.
-    base = f"/v1/reporting/periods/{period}/partners/{P_B}"
+    base = f"/v1/reporting/periods/{period}/partners/{P.b}"
     for method, path, body in [
         ("GET", base, None),
         ("GET", f"{base}/flags", None),
@@ -607,36 +637,36 @@ async def test_approved_figures_stay_fixed_late_entries_listed_reopening_version
         ("POST", f"{base}/submission", {}),
         ("POST", f"{base}/quality-run", None),
     ]:
-        await call(service, method, path, coordinator(P_A), 404, json=body)
-    await call(service, "POST", f"{base}/approval", coordinator(P_A), 403, json={})
-    await call(service, "GET", f"/v1/reporting/periods/{period}/report", coordinator(P_A), 403)
-    own = await call(service, "GET", f"/v1/reporting/periods/{period}", coordinator(P_A))
-    assert [p["partner_id"] for p in own["partners"]] == [P_A]
-    for who in (auth_header(P_A, "social_worker"), auth_header("consortium", "integrator")):
+        await call(service, method, path, coordinator(P.a), 404, json=body)
+    await call(service, "POST", f"{base}/approval", coordinator(P.a), 403, json={})
+    await call(service, "GET", f"/v1/reporting/periods/{period}/report", coordinator(P.a), 403)
+    own = await call(service, "GET", f"/v1/reporting/periods/{period}", coordinator(P.a))
+    assert [p["partner_id"] for p in own["partners"]] == [P.a]
+    for who in (auth_header(P.a, "social_worker"), auth_header("consortium", "integrator")):
         await call(service, "GET", "/v1/reporting/periods", who, 403)
 
     # Not approved yet: no report. A return sends a partner back to submit again.
     await call(service, "GET", f"/v1/reporting/periods/{period}/report", CONSORTIUM, 422)
-    await call(service, "POST", f"{base}/submission", coordinator(P_B), json={})
+    await call(service, "POST", f"{base}/submission", coordinator(P.b), json={})
     await call(service, "POST", f"{base}/return", CONSORTIUM, json={"comment": "Manca marzo"})
     await call(service, "POST", f"{base}/approval", CONSORTIUM, 409, json={})
     returned = await call(service, "GET", f"/v1/reporting/periods/{period}", CONSORTIUM)
-    assert {p["partner_id"]: p["status"] for p in returned["partners"]}[P_B] == "returned"
+    assert {p["partner_id"]: p["status"] for p in returned["partners"]}[P.b] == "returned"
 
     await submit_and_approve_all(service, period)
     v1 = await call(service, "GET", f"/v1/reporting/periods/{period}/report", CONSORTIUM)
     assert v1["version"] == 1 and v1["late_entries"] == []
     assert key_number(v1, "housing_requests_submitted") == 4
-    assert key_number(v1, "housing_requests_submitted", "partner", P_A) == 3
-    await call(service, "POST", f"{base}/submission", coordinator(P_B), 409, json={})
+    assert key_number(v1, "housing_requests_submitted", "partner", P.a) == 3
+    await call(service, "POST", f"{base}/submission", coordinator(P.b), 409, json={})
 
     # A late request and a correction (one of A's requests closed unsatisfied in the period).
-    h = requests(P_A, [first + dt.timedelta(days=10)], dt.datetime.now(dt.UTC))
+    h = requests(P.a, [first + dt.timedelta(days=10)], dt.datetime.now(dt.UTC))
     closed_one = await call(
         service,
         "GET",
-        f"/v1/reporting/periods/{period}/partners/{P_A}/figures/housing_requests_submitted/records",
-        coordinator(P_A),
+        f"/v1/reporting/periods/{period}/partners/{P.a}/figures/housing_requests_submitted/records",
+        coordinator(P.a),
     )
     request_id = closed_one["records"][0]["record_id"]
     h.add(
@@ -664,7 +694,7 @@ async def test_approved_figures_stay_fixed_late_entries_listed_reopening_version
     assert again["key_numbers"] == v1["key_numbers"]
     assert again["indicators"] == v1["indicators"]
     (late,) = again["late_entries"]
-    assert late["partner_id"] == P_A and late["entries"] == 2
+    assert late["partner_id"] == P.a and late["entries"] == 2
     assert late["changed"]["housing_requests_submitted"] == 1
 
     workbook = await call(
@@ -693,7 +723,7 @@ async def test_approved_figures_stay_fixed_late_entries_listed_reopening_version
         service,
         "POST",
         f"/v1/reporting/periods/{period}/reopening",
-        coordinator(P_A),
+        coordinator(P.a),
         403,
         json={"comment": "x"},
     )
@@ -711,7 +741,7 @@ async def test_approved_figures_stay_fixed_late_entries_listed_reopening_version
     await submit_and_approve_all(service, period)
     v2 = await call(service, "GET", f"/v1/reporting/periods/{period}/report", CONSORTIUM)
     assert v2["version"] == 2 and key_number(v2, "housing_requests_submitted") == 5
-    assert key_number(v2, "housing_requests_unsatisfied", "partner", P_A) == 1
+    assert key_number(v2, "housing_requests_unsatisfied", "partner", P.a) == 1
     old = await call(
         service, "GET", f"/v1/reporting/periods/{period}/report", CONSORTIUM, params={"version": 1}
     )
@@ -769,7 +799,7 @@ async def test_bad_input_is_a_clear_problem(network) -> None:
         "last_month": "2025-03",
         "deadline": "2025-04-30",
     }
-    await call(service, "POST", "/v1/reporting/periods", coordinator(P_A), 403, json=body)
+    await call(service, "POST", "/v1/reporting/periods", coordinator(P.a), 403, json=body)
     await call(service, "POST", "/v1/reporting/periods", CONSORTIUM, 201, json=body)
     await call(service, "POST", "/v1/reporting/periods", CONSORTIUM, 200, json=body)
     await call(

@@ -13,6 +13,7 @@ import asyncio
 
 from franoi_devenv.service_processes import BIN
 from franoi_projection.adapters.generations import active_generation, generations
+from franoi_projection.rebuild import CHECK_TABLES
 
 from franoi_benchmarks.faults.parts import CONSUMER_GROUP, Network
 
@@ -22,7 +23,7 @@ EXCLUDED_COLUMNS = {
     "erased_persons": {"recorded_at"},
     "processed_events": {"processed_at"},
 }
-NOT_COMPARED = {"consumer_reports", "partner_activity"}
+NOT_COMPARED = {"consumer_reports", "partner_activity", *CHECK_TABLES}
 
 
 async def rebuild_and_compare(network: Network, timeout_s: float = 300.0) -> dict[str, int]:

@@ -229,6 +229,9 @@ async def copy_directory(conn: asyncpg.Connection, source: str, target: str) -> 
     return int(status.split()[-1])
 
 
+CHECK_TABLES = ("quality_flags", "quality_runs")
+"""What the data-quality runs made (not the events): computed again after a rebuild."""
+
 REPORTING_TABLES = (
     "reporting_periods",
     "reporting_states",
