@@ -241,7 +241,12 @@ class IdempotentConsumer(BackgroundWorker):
         client_id: str,
         max_backoff_s: float = 5.0,
         max_records: int = 500,
+        check: Callable[[Envelope, str], None] | None = None,
     ) -> None:
+        """``check`` says whether an event belongs on the topic it came from (default
+        :func:`check_topic`: a partner's own domain topic); it raises
+        :class:`~franoi_common.envelope.EnvelopeError` to dead-letter it."""
+        self._check = check or check_topic
         self._pool = pool
         self._kafka = kafka
         self._group_id = group_id
@@ -389,7 +394,7 @@ class IdempotentConsumer(BackgroundWorker):
         for record in records:
             try:
                 envelope = decode(record.headers or (), record.value)
-                check_topic(envelope, record.topic)
+                self._check(envelope, record.topic)
             except EnvelopeError as exc:
                 rejected.append(DeadLetter(record, str(exc), None))
                 continue
