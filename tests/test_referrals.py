@@ -20,6 +20,7 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -27,11 +28,20 @@ import pytest
 from franoi_cases.bootstrap import DEFINITION as CASES
 from franoi_common.envelope import decode
 from franoi_common.pseudonym import person_ref
-from franoi_common.settings import KafkaSettings
+from franoi_common.settings import KafkaSettings, KeyStoreAccess
+from franoi_projection.bootstrap import DEFINITION as PROJECTION
 from franoi_router.bootstrap import DEFINITION as ROUTER
 from franoi_router.settings import RouterSettings
 
-from tests.support import RunningService, auth_header, eventually, kafka_settings, read_records
+from tests.support import (
+    ANALYST,
+    RunningService,
+    auth_header,
+    eventually,
+    kafka_settings,
+    projection_settings,
+    read_records,
+)
 from tests.test_cases_api import cases_settings
 
 KEY = b"development-only-pseudonym-key-0123456789"
@@ -82,6 +92,7 @@ class Network:
     cases: dict[str, RunningService]
     router: RunningService
     databases: Any
+    projection: RunningService | None = None
 
     def api(self, partner: str, *roles: str) -> Api:
         return Api(self.cases[partner], partner, *roles)
@@ -94,7 +105,11 @@ class Network:
 
 
 @contextlib.asynccontextmanager
-async def three_partners(databases: Any, kafka: KafkaSettings) -> AsyncIterator[Network]:
+async def three_partners(
+    databases: Any, kafka: KafkaSettings, tmp_path: Path | None = None
+) -> AsyncIterator[Network]:
+    """Three fresh partners' cases services and the router; with ``tmp_path``, the
+    consortium's projection too (opening the partners' tokens at their key stores)."""
     partners = [f"p{n}" for n in random.sample(range(500, 1000), 3)]
     cases = {
         p: RunningService(
@@ -120,14 +135,33 @@ async def three_partners(databases: Any, kafka: KafkaSettings) -> AsyncIterator[
         ),
     )
     net = Network(partners, kafka, cases, router, databases)
-    started: list[RunningService] = []
+    if tmp_path is not None:
+        directory = tmp_path / "partners.csv"
+        regions = ("Lombardia", "Piemonte", "Veneto")
+        directory.write_text(
+            "partner_id,name,region,province\n"
+            + "".join(
+                f"{p},Cooperativa {p},{r},MI\n" for p, r in zip(partners, regions, strict=True)
+            )
+        )
+        store = {p: KeyStoreAccess(url=cases[p].url, secret=SECRET) for p in partners}
+        net.projection = RunningService(
+            PROJECTION,
+            projection_settings(
+                await databases.create("projection"),
+                kafka,
+                partners,
+                partner_directory=str(directory),
+                key_stores=store,
+            ),
+        )
     try:
-        for service in (router, *cases.values()):
+        for service in (router, *cases.values(), *([net.projection] if net.projection else [])):
             await service.start()
-            started.append(service)
         yield net
     finally:
-        for service in reversed([router, *net.cases.values()]):
+        extra = [net.projection] if net.projection else []
+        for service in reversed([router, *net.cases.values(), *extra]):
             with contextlib.suppress(Exception):
                 await service.stop()
 
@@ -365,3 +399,93 @@ async def test_an_erased_persons_pending_referrals_are_withdrawn_and_erased_at_b
         finally:
             await db.close()
         assert rows and all(r["person_ref"] != ref and r["sealed"] is None for r in rows)
+
+
+async def test_the_network_counts_referrals_and_the_transferred_persons_journey_is_one(
+    databases, kafka_bootstrap, kafka_idempotent, tmp_path
+) -> None:
+    kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
+    async with three_partners(databases, kafka, tmp_path) as net:
+        a, b, c = net.partners
+        assert net.projection is not None
+        someone = await registered(net, a)
+        await net.api(a).call("POST", "/v1/plans", {
+            "person_id": someone["person_id"], "opened_on": day(-39), "axes": ["work"],
+            "goals": {}, "planned_months": 6, "key_worker": "Maria Rossi",
+        }, 201)  # fmt: skip
+        moved = (await refer(net, a, b, someone["person_id"]))["referral_id"]
+        other = await registered(net, a, tax_code="RSSMRA80A01H501U")
+        declined = (await refer(net, a, c, other["person_id"], axis="housing"))["referral_id"]
+        await eventually(lambda: inbox(net, b), timeout_s=60)
+        await eventually(lambda: inbox(net, c), timeout_s=60)
+        await net.api(b).call("POST", f"/v1/referrals/{moved}/accept")
+        await net.api(c).call(
+            "POST", f"/v1/referrals/{declined}/decline", {"reason": "no_capacity"}
+        )
+        arrived = await registered(net, b)
+        await net.api(b).call(
+            "POST", f"/v1/referrals/{moved}/complete", {"person_id": arrived["person_id"]}
+        )
+        await eventually(lambda: _is(state_at(net, a, moved), "completed"), timeout_s=60)
+
+        db = await asyncpg.connect(net.projection.settings.database_url)
+        try:
+
+            async def counted() -> dict[tuple[str, str, str, str], int]:
+                rows = await db.fetch(
+                    "SELECT indicator_id, partner_id, dimension, key, sum(n) AS n"
+                    " FROM indicator_counts WHERE indicator_id LIKE 'referrals_%'"
+                    " OR indicator_id = 'journeys_first_contacts'"
+                    " GROUP BY 1, 2, 3, 4"
+                )
+                return {(r[0], r[1], r[2], r[3]): r[4] for r in rows if r[4]}
+
+            async def settled() -> Any:
+                got = await counted()
+                done = got.get(("referrals_completed", b, "all", "")) and got.get(
+                    ("journeys_first_contacts", a, "all", "")
+                )
+                return got if done else None
+
+            got = await eventually(settled, timeout_s=90)
+            assert got[("referrals_made", a, "all", "")] == 2
+            assert got[("referrals_made", a, "referral_axis", "whole_case")] == 1
+            assert got[("referrals_made", a, "referral_axis", "housing")] == 1
+            assert got[("referrals_made", a, "sex", "female")] == 2
+            assert got[("referrals_accepted", b, "all", "")] == 1
+            assert got[("referrals_accepted", b, "referral_axis", "whole_case")] == 1
+            assert got[("referrals_declined", c, "all", "")] == 1
+            assert got[("referrals_completed", b, "all", "")] == 1
+            assert ("referrals_days_to_acceptance", b, "all", "") not in got  # the same day
+            # One journey: first contact at A, none counted again at B for the same person
+            # (the other person referred, never transferred, is a journey of their own).
+            assert got[("journeys_first_contacts", a, "all", "")] == 2
+            assert ("journeys_first_contacts", b, "all", "") not in got
+            refs = await db.fetch(
+                "SELECT partner_id, person_ref FROM cases_persons WHERE person_ref = $1",
+                person_ref(TAX_CODE, KEY),
+            )
+            assert sorted(r["partner_id"] for r in refs) == sorted([a, b])
+
+            async def closed() -> Any:
+                return await db.fetchval("SELECT outcome FROM cases_plans WHERE partner_id = $1", a)
+
+            assert await eventually(closed, timeout_s=60) == "transferred"
+            # Nothing the projection keeps of a referral names or seals the person.
+            assert "sealed" not in {
+                r["column_name"]
+                for r in await db.fetch(
+                    "SELECT column_name FROM information_schema.columns"
+                    " WHERE table_name IN ('referrals_made', 'referrals_answered')"
+                )
+            }
+        finally:
+            await db.close()
+        # The network view, by region.
+        month = TODAY.strftime("%Y-%m")
+        response = await net.projection.client.get(
+            f"/v1/network/indicators/referrals_accepted/table?by=region&from={month}&to={month}",
+            headers=ANALYST,
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["total"]["value"] == 1
