@@ -586,7 +586,7 @@ async def test_partner_isolation_on_every_endpoint(cases: Cases) -> None:
     assert checked.status_code == 422  # the file lacks required columns: answered, not kept
     referral = {
         "person_id": pid, "to_partner_id": "p47", "axis": "work", "reason": "safety",
-        "referrer": {"name": "Maria Rossi", "phone": "+39 02 1234567"},
+        "referrer_name": "Maria Rossi", "referrer_phone": "+39 02 1234567",
     }  # fmt: skip
     proposed = await cases.service.client.post(
         "/v1/referrals", json=referral, headers=auth_header("p45")

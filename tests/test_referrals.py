@@ -55,6 +55,7 @@ IDENTITY = {
     "email": "ngozi@example.org",
 }
 REFERRER = {"name": "Maria Rossi", "email": "m.rossi@coop.example.org", "phone": "+39 02 1234567"}
+REFERRER_FIELDS = {f"referrer_{k}": v for k, v in REFERRER.items()}
 
 
 def day(offset: int = 0) -> str:
@@ -187,7 +188,7 @@ async def refer(
         "reason": "opportunity_elsewhere",
         "urgency": "priority",
         "expires_on": day(2),
-        "referrer": REFERRER,
+        **REFERRER_FIELDS,
     }
     return await net.api(source).call("POST", "/v1/referrals", body, 201)  # type: ignore[no-any-return]
 

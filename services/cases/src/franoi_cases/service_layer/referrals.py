@@ -61,14 +61,6 @@ from franoi_cases.service_layer.handlers import CasesServices
 INBOX_TOPIC = re.compile(r"^franoi\.(?P<partner>p[0-9]{2,3})\.inbox\.v1$")
 
 
-class ReferrerIn(Command):
-    """The referring worker's professional contact (never the person's)."""
-
-    name: Name
-    email: Email | None = None
-    phone: Phone | None = None
-
-
 class ProposeReferral(Command):
     referral_id: UUID | None = Field(None, description="Client-chosen id (makes retries safe)")
     person_id: UUID
@@ -77,7 +69,9 @@ class ProposeReferral(Command):
     reason: ReferralReason
     urgency: Urgency = Urgency.ROUTINE
     expires_on: Day | None = Field(None, description="Default: 14 days from today (at most 90)")
-    referrer: ReferrerIn
+    referrer_name: Name = Field(description="The referring worker (their professional contact)")
+    referrer_email: Email | None = Field(None, description="Their professional e-mail")
+    referrer_phone: Phone | None = Field(None, description="Their professional phone")
 
 
 class DeclineReferral(Command):
@@ -146,7 +140,7 @@ async def propose(s: CasesServices, who: Principal, cmd: ProposeReferral) -> Ref
         person = await uow.repo.get_person(partner_id, cmd.person_id)
         if person is None:
             raise NotFound(f"person {cmd.person_id} not found")
-        referrer = Referrer(cmd.referrer.name, cmd.referrer.email, cmd.referrer.phone).checked()
+        referrer = Referrer(cmd.referrer_name, cmd.referrer_email, cmd.referrer_phone).checked()
         scopes = () if person.consent is None else person.consent.scopes
         documents = {
             "tax_code": person.documents.tax_code,
