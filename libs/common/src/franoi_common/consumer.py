@@ -58,6 +58,7 @@ from typing import Any, Protocol, runtime_checkable
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
+from franoi_contracts.base import DomainEvent, event_class
 from opentelemetry import trace
 from pydantic import ValidationError
 
@@ -96,6 +97,25 @@ def describe_validation_error(exc: ValidationError) -> str:
         location = ".".join(str(p) for p in error["loc"]) or "data"
         parts.append(f"{location}: {error['msg']}")
     return "; ".join(parts)
+
+
+def read_event(
+    envelope: Envelope, accepted: Callable[[type[DomainEvent]], bool] = lambda _: True
+) -> DomainEvent:
+    """The event an envelope carries, read through its contract model (one of the types
+    ``accepted``); :class:`Unprocessable` with the reason (never the values) otherwise."""
+    cls = event_class(envelope.type)
+    if cls is None or not accepted(cls):
+        raise Unprocessable(f"unknown event type {envelope.type!r}")
+    try:
+        event = cls.model_validate(envelope.data)
+    except ValidationError as exc:
+        raise Unprocessable(
+            f"{envelope.type} data invalid: {describe_validation_error(exc)}"
+        ) from exc
+    if event.aggregate_id != envelope.subject:
+        raise Unprocessable("ce_subject does not match the event's aggregate id")
+    return event
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,9 @@ def partner_service(
 
     def in_process(settings: ServiceSettings) -> Sequence[str]:
         assert isinstance(settings, settings_type)
-        return workers if settings.relay_enabled else ()
+        # The relay (and the erasure worker) may run on their own; further consumers (the
+        # cases service's inbox) stay in the API process unless started on their own too.
+        return workers if settings.relay_enabled else tuple(extra)
 
     return ServiceDefinition(
         name=domain,

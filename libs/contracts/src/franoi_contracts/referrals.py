@@ -94,6 +94,8 @@ class ReferralEvent(DomainEvent):
     """What every referral event says: which referral, between which partners, for what."""
 
     KEY: ClassVar[str] = "referral_id"
+    BY_REFERRING: ClassVar[bool] = True
+    """Whether the referring partner publishes this event (else the receiving one)."""
 
     referral_id: UUID
     referring_partner_id: PartnerId
@@ -105,6 +107,12 @@ class ReferralEvent(DomainEvent):
         if self.referring_partner_id == self.receiving_partner_id:
             raise ValueError("a partner cannot refer a person to itself")
         return self
+
+    def parties(self) -> tuple[str, str]:
+        """Who publishes this event, and whose inbox it goes to (the other partner)."""
+        if self.BY_REFERRING:
+            return self.referring_partner_id, self.receiving_partner_id
+        return self.receiving_partner_id, self.referring_partner_id
 
 
 class ReferralProposed(ReferralEvent):
@@ -136,6 +144,7 @@ class ReferralAccepted(ReferralEvent):
     """The receiving partner accepted the referral (published by the receiving partner)."""
 
     TYPE: ClassVar[str] = "it.franoi.referrals.referral.accepted.v1"
+    BY_REFERRING: ClassVar[bool] = False
 
     proposed_on: dt.date
     accepted_on: dt.date
@@ -151,6 +160,7 @@ class ReferralDeclined(ReferralEvent):
     """The receiving partner declined the referral (published by the receiving partner)."""
 
     TYPE: ClassVar[str] = "it.franoi.referrals.referral.declined.v1"
+    BY_REFERRING: ClassVar[bool] = False
 
     proposed_on: dt.date
     declined_on: dt.date
@@ -177,6 +187,7 @@ class ReferralCompleted(ReferralEvent):
     whole case, the referring partner closes its case (published by the receiving partner)."""
 
     TYPE: ClassVar[str] = "it.franoi.referrals.referral.completed.v1"
+    BY_REFERRING: ClassVar[bool] = False
 
     accepted_on: dt.date
     completed_on: dt.date
@@ -188,16 +199,13 @@ class ReferralCompleted(ReferralEvent):
         return self
 
 
-FROM_REFERRING: tuple[type[ReferralEvent], ...] = (ReferralProposed, ReferralWithdrawn)
-"""Events only the referring partner may publish (the router checks it)."""
-FROM_RECEIVING: tuple[type[ReferralEvent], ...] = (
+REFERRAL_EVENTS: tuple[type[ReferralEvent], ...] = (
+    ReferralProposed,
+    ReferralWithdrawn,
     ReferralAccepted,
     ReferralDeclined,
     ReferralCompleted,
 )
-"""Events only the receiving partner may publish."""
-
-REFERRAL_EVENTS: tuple[type[ReferralEvent], ...] = (*FROM_REFERRING, *FROM_RECEIVING)
 
 MAX_REFERRAL_DAYS = 90
 """The longest a referral can wait for an answer."""

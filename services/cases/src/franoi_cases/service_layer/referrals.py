@@ -22,15 +22,12 @@ from uuid import UUID
 
 import asyncpg
 from franoi_common.auth import Principal
-from franoi_common.consumer import Delivery, Handler, Unprocessable, describe_validation_error
+from franoi_common.consumer import Delivery, Handler, Unprocessable, read_event
 from franoi_common.envelope import Envelope, EnvelopeError
 from franoi_common.errors import AlreadyExists, DomainError, InvalidValue, NotFound
 from franoi_common.persons import Command, Day
-from franoi_contracts.base import event_class
 from franoi_contracts.cases import PlanOutcome
 from franoi_contracts.referrals import (
-    FROM_RECEIVING,
-    FROM_REFERRING,
     DeclineReason,
     PartnerId,
     ReferralAxis,
@@ -40,13 +37,14 @@ from franoi_contracts.referrals import (
     Urgency,
     WithdrawalReason,
 )
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from franoi_cases.adapters import referrals as store
 from franoi_cases.adapters.referrals import ReferralFilter
 from franoi_cases.adapters.sealing import Unopenable
 from franoi_cases.domain.model import Operation, Person
 from franoi_cases.domain.referrals import (
+    IDENTITY_FIELDS,
     NotReachable,
     Referral,
     Referrer,
@@ -234,6 +232,10 @@ async def read(s: CasesServices, who: Principal, referral_id: UUID) -> Opened:
         text = base64.urlsafe_b64encode(referral.sealed).rstrip(b"=").decode()
         part = s.referral_keys.open(text, referral_id, who.partner_id)
         part.pop("person_ref", None)  # the reference stays in the service
+        if part.get("identity"):  # in the register's order
+            part["identity"] = {
+                f: part["identity"][f] for f in IDENTITY_FIELDS if f in part["identity"]
+            }
         known = None
         if referral.person_ref is not None:
             found = await s.repository_on(conn).by_person_ref(who.partner_id, referral.person_ref)
@@ -290,25 +292,9 @@ def check_inbox_topic(envelope: Envelope, topic: str) -> None:
 def read_inbox_event(envelope: Envelope, topic: str) -> ReferralEvent:
     """The referral event, read through its contract model, from the right sender to the
     right inbox; otherwise why it can never be applied."""
-    cls = event_class(envelope.type)
-    if cls is None or not issubclass(cls, ReferralEvent):
-        raise Unprocessable(f"unknown event type {envelope.type}")
-    try:
-        event = cls.model_validate(envelope.data)
-    except ValidationError as exc:
-        raise Unprocessable(
-            f"{envelope.type} data invalid: {describe_validation_error(exc)}"
-        ) from exc
-    if event.aggregate_id != envelope.subject:
-        raise Unprocessable("ce_subject does not match the referral id")
-    sender, inbox = envelope.partnerid, topic.split(".")[1]
-    if isinstance(event, FROM_REFERRING):
-        expected = (event.referring_partner_id, event.receiving_partner_id)
-    elif isinstance(event, FROM_RECEIVING):
-        expected = (event.receiving_partner_id, event.referring_partner_id)
-    else:  # pragma: no cover - every referral event is one or the other
-        raise Unprocessable(f"{envelope.type} has no sender side")
-    if (sender, inbox) != expected:
+    event = read_event(envelope, lambda cls: issubclass(cls, ReferralEvent))
+    assert isinstance(event, ReferralEvent)
+    if (envelope.partnerid, topic.split(".")[1]) != event.parties():
         raise Unprocessable("the event's sender or inbox is not the referral's partner")
     return event
 

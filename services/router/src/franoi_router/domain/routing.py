@@ -10,12 +10,9 @@ receives a referral addressed to another.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from typing import Any
+from collections.abc import Collection
 
-from franoi_contracts.base import event_class
-from franoi_contracts.referrals import FROM_RECEIVING, FROM_REFERRING, ReferralEvent
-from pydantic import ValidationError
+from franoi_contracts.referrals import ReferralEvent
 
 
 class Unroutable(Exception):
@@ -27,26 +24,11 @@ def inbox_topic(partner_id: str) -> str:
     return f"franoi.{partner_id}.inbox.v1"
 
 
-def recipient(
-    sender: str, event_type: str, data: Mapping[str, Any], partners: Collection[str]
-) -> str:
+def recipient(sender: str, event: ReferralEvent, partners: Collection[str]) -> str:
     """The partner whose inbox gets the event ``sender`` published."""
-    cls = event_class(event_type)
-    if cls is None or not issubclass(cls, ReferralEvent):
-        raise Unroutable(f"{event_type} is not a referral event")
-    try:
-        event = cls.model_validate(data)
-    except ValidationError as exc:
-        where = sorted({".".join(str(p) for p in e["loc"]) or "data" for e in exc.errors()})
-        raise Unroutable(f"{event_type} data invalid at {', '.join(where)}") from None
-    if isinstance(event, FROM_REFERRING):
-        allowed, to = event.referring_partner_id, event.receiving_partner_id
-    elif isinstance(event, FROM_RECEIVING):
-        allowed, to = event.receiving_partner_id, event.referring_partner_id
-    else:  # pragma: no cover - every referral event is one or the other
-        raise Unroutable(f"{event_type} has no sender side")
+    allowed, to = event.parties()
     if sender != allowed:
-        raise Unroutable(f"partner {sender} cannot publish {event_type} for this referral")
+        raise Unroutable(f"partner {sender} cannot publish {event.TYPE} for this referral")
     if to not in partners:
         raise Unroutable(f"partner {to} is not in the network")
     return to

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import asyncpg
-from franoi_common.consumer import Delivery, Handler, Unprocessable
+from franoi_common.consumer import Delivery, Handler, Unprocessable, read_event
 from franoi_common.envelope import Envelope
+from franoi_contracts.referrals import ReferralEvent
 
 from franoi_router.domain.routing import Unroutable, inbox_topic, recipient
 
@@ -30,8 +31,10 @@ def forwarder(partners: Collection[str]) -> Handler:
     async def forward(conn: asyncpg.Connection, envelope: Envelope, _: Delivery) -> None:
         if envelope.partnerid not in known:
             raise Unprocessable(f"partner {envelope.partnerid} is not in the network")
+        event = read_event(envelope, lambda cls: issubclass(cls, ReferralEvent))
+        assert isinstance(event, ReferralEvent)
         try:
-            to = recipient(envelope.partnerid, envelope.type, envelope.data, known)
+            to = recipient(envelope.partnerid, event, known)
         except Unroutable as exc:
             raise Unprocessable(str(exc)) from exc
         await conn.execute(
