@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import logging
 import re
 import uuid
 from collections.abc import Sequence
@@ -55,6 +56,8 @@ from franoi_cases.domain.referrals import (
 )
 from franoi_cases.service_layer.commands import Email, Name, Phone
 from franoi_cases.service_layer.handlers import CasesServices
+
+log = logging.getLogger(__name__)
 
 INBOX_TOPIC = re.compile(r"^franoi\.(?P<partner>p[0-9]{2,3})\.inbox\.v1$")
 
@@ -230,7 +233,11 @@ async def read(s: CasesServices, who: Principal, referral_id: UUID) -> Opened:
         if referral.side is Side.SENT or referral.sealed is None:
             return Opened(referral)
         text = base64.urlsafe_b64encode(referral.sealed).rstrip(b"=").decode()
-        part = s.referral_keys.open(text, referral_id, who.partner_id)
+        try:
+            part = s.referral_keys.open(text, referral_id, who.partner_id)
+        except Unopenable:  # the partner's key changed since: the referral, without it
+            log.warning("a received referral's sealed part no longer opens")
+            return Opened(referral)
         part.pop("person_ref", None)  # the reference stays in the service
         if part.get("identity"):  # in the register's order
             part["identity"] = {
