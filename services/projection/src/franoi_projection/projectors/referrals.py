@@ -16,27 +16,26 @@ from franoi_contracts import referrals as ev
 
 from franoi_projection.projectors.statements import update
 
-_ANSWER = (
-    "INSERT INTO referrals_answered (partner_id, referral_id, referring_partner_id, axis,"
-    " proposed_on, accepted_on, {column}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-    " ON CONFLICT (partner_id, referral_id) DO UPDATE SET {column} = $7"
-)
-
 
 def _answer(column: str, *, proposed: str = "proposed_on") -> Statement[Any]:
-    """Record one answer's day in the receiving partner's row. A completion does not carry
-    the day proposed: its row (from the acceptance before it, same key, in order) has it;
-    were it missing, the day accepted stands in for it."""
+    """Record one answer's day (and, but for a decline, the day accepted) in the receiving
+    partner's row. A completion does not carry the day proposed: its row (from the
+    acceptance before it, same key, in order) has it; were it missing, the day accepted
+    stands in for it."""
+    days = list(dict.fromkeys(["accepted_on", column] if column != "declined_on" else [column]))
+    values = ", ".join(f"${n}" for n in range(6, 6 + len(days)))
+    sets = ", ".join(f"{d} = excluded.{d}" for d in days)
     return Statement(
-        _ANSWER.format(column=column),
+        "INSERT INTO referrals_answered (partner_id, referral_id, referring_partner_id, axis,"  # noqa: S608
+        f" proposed_on, {', '.join(days)}) VALUES ($1, $2, $3, $4, $5, {values})"
+        f" ON CONFLICT (partner_id, referral_id) DO UPDATE SET {sets}",
         lambda p, e: (
             p,
             e.referral_id,
             e.referring_partner_id,
             e.axis.value,
             getattr(e, proposed),
-            getattr(e, "accepted_on", None),
-            getattr(e, column),
+            *(getattr(e, d) for d in days),
         ),
     )
 
