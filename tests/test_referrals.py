@@ -62,7 +62,9 @@ def day(offset: int = 0) -> str:
     return (TODAY + dt.timedelta(days=offset)).isoformat()
 
 
-def person(tax_code: str = TAX_CODE, scopes: Sequence[str] = ("processing",)) -> dict[str, Any]:
+def person(
+    tax_code: str = TAX_CODE, scopes: Sequence[str] = ("processing",), registered_on: int = -40
+) -> dict[str, Any]:
     return {
         **{k: v for k, v in IDENTITY.items()},
         "born_on": "1990-01-01",
@@ -71,8 +73,8 @@ def person(tax_code: str = TAX_CODE, scopes: Sequence[str] = ("processing",)) ->
         "languages": ["en"],
         "protection_status": "refugee",
         "tax_code": tax_code,
-        "registered_on": day(-40),
-        "consent": {"given_on": day(-40), "scopes": list(scopes)},
+        "registered_on": day(registered_on),
+        "consent": {"given_on": day(registered_on), "scopes": list(scopes)},
     }
 
 
@@ -301,6 +303,7 @@ async def test_a_referral_crosses_to_b_only_and_the_case_moves(
         "it.franoi.referrals.referral.completed.v1",
     }
     assert {h["ce_partnerid"] for _, h, _ in at_b} == {a}  # forwarded unchanged
+    assert not [m for m in messages if "deadletter" in m[0]]  # nothing refused on the way
     assert all(h["ce_subject"] == rid for _, h, _ in at_a + at_b)
     assert_nothing_identifies(messages)
 
@@ -424,7 +427,7 @@ async def test_the_network_counts_referrals_and_the_transferred_persons_journey_
         await net.api(c).call(
             "POST", f"/v1/referrals/{declined}/decline", {"reason": "no_capacity"}
         )
-        arrived = await registered(net, b)
+        arrived = await registered(net, b, registered_on=0)  # arrives at B today
         await net.api(b).call(
             "POST", f"/v1/referrals/{moved}/complete", {"person_id": arrived["person_id"]}
         )
@@ -480,6 +483,9 @@ async def test_the_network_counts_referrals_and_the_transferred_persons_journey_
                 person_ref(TAX_CODE, KEY),
             )
             assert sorted(r["partner_id"] for r in refs) == sorted([a, b])
+
+            # Nothing of it was refused on the way (the projection's own dead letters).
+            assert await db.fetchval("SELECT count(*) FROM dead_letters") == 0
 
             async def closed() -> Any:
                 return await db.fetchval("SELECT outcome FROM cases_plans WHERE partner_id = $1", a)
