@@ -103,7 +103,7 @@ def projection_settings(
         database_url=database_url,
         kafka=kafka,
         consumer_group=f"projection-test-{uuid.uuid4().hex[:8]}",
-        topic_pattern=rf"franoi\.({alternatives})\.(cases|housing|employment|hosting|events)\.v1",
+        topic_pattern=rf"franoi\.({alternatives})\.(cases|housing|employment|hosting|events|referrals)\.v1",
         **overrides,
     )
 

@@ -584,6 +584,15 @@ async def test_partner_isolation_on_every_endpoint(cases: Cases) -> None:
         headers={**auth_header("p45", "partner_admin"), "Content-Type": "text/csv"},
     )
     assert checked.status_code == 422  # the file lacks required columns: answered, not kept
+    referral = {
+        "person_id": pid, "to_partner_id": "p47", "axis": "work", "reason": "safety",
+        "referrer_name": "Maria Rossi", "referrer_phone": "+39 02 1234567",
+    }  # fmt: skip
+    proposed = await cases.service.client.post(
+        "/v1/referrals", json=referral, headers=auth_header("p45")
+    )  # its event goes to the referrals topic (tests/test_referrals.py follows it)
+    assert proposed.status_code == 201, proposed.text
+    rid = proposed.json()["referral_id"]
     import_id = await cases.db.fetchval("SELECT gen_random_uuid()")
     await cases.db.execute(
         "INSERT INTO imports (import_id, partner_id, sheet, check_only, status, total_rows)"
@@ -634,6 +643,18 @@ async def test_partner_isolation_on_every_endpoint(cases: Cases) -> None:
         ),
         ("/v1/tasks/{task_id}/cancel", "POST"): (f"/v1/tasks/{task_id}/cancel", None),
         ("/v1/tasks", "GET"): (f"/v1/tasks?person_id={pid}", None),
+        ("/v1/referrals", "POST"): ("/v1/referrals", referral),
+        ("/v1/referrals/{referral_id}", "GET"): (f"/v1/referrals/{rid}", None),
+        ("/v1/referrals/{referral_id}/accept", "POST"): (f"/v1/referrals/{rid}/accept", None),
+        ("/v1/referrals/{referral_id}/decline", "POST"): (
+            f"/v1/referrals/{rid}/decline", {"reason": "no_capacity"},
+        ),
+        ("/v1/referrals/{referral_id}/withdraw", "POST"): (f"/v1/referrals/{rid}/withdraw", None),
+        ("/v1/referrals/{referral_id}/complete", "POST"): (
+            f"/v1/referrals/{rid}/complete", {"person_id": pid},
+        ),
+        ("/v1/referrals/inbox", "GET"): ("/v1/referrals/inbox", None),
+        ("/v1/referrals/sent", "GET"): (f"/v1/referrals/sent?person_id={pid}", None),
         ("/v1/persons/duplicates", "POST"): (
             "/v1/persons/duplicates",
             {"given_names": "Ngozi", "family_name": "Okonkwo", "born_on": "1990-01-01",
@@ -657,6 +678,7 @@ async def test_partner_isolation_on_every_endpoint(cases: Cases) -> None:
             "/v1/persons", "/v1/persons/search", "/v1/plans", "/v1/access-log", "/v1/tasks",
             "/v1/persons/duplicates", "/v1/plans/count", "/v1/imports", "/v1/imports/sheets",
             "/v1/imports/sheets/{sheet}/template", "/v1/imports/sheets/{sheet}",
+            "/v1/referrals/inbox", "/v1/referrals/sent",
         ) or template.endswith("/records"):  # fmt: skip
             continue
         problem = await admin.call(method, path, body, status=404)
@@ -669,6 +691,8 @@ async def test_partner_isolation_on_every_endpoint(cases: Cases) -> None:
     assert records["records"] == {"persons": [], "plans": []}
     assert (await admin.get("/v1/access-log", person_id=pid))["total"] == 0
     assert await admin.get("/v1/imports") == []
+    assert (await admin.get("/v1/referrals/sent"))["items"] == []
+    assert (await admin.get("/v1/referrals/inbox"))["items"] == []
     after = await cases.counts()
     assert after == before
     # Staff of a partner this instance does not serve, other roles, no token: every route.

@@ -228,8 +228,9 @@ def allowed_env(service: str, kind: str) -> set[str]:
 
 
 def service_kind(service: str) -> str:
-    """projection; desk (a partner's web app, no data of its own); partner (a domain service)."""
-    return service if service in ("projection", "desk") else "partner"
+    """projection, router (the consortium's); desk (a partner's web app, no data of its own);
+    partner (a domain service)."""
+    return service if service in ("projection", "desk", "router") else "partner"
 
 
 @dataclass(frozen=True)

@@ -624,6 +624,12 @@ def test_topics_follow_the_services_naming(consortium: Rendered, all_features: R
                 "franoi.p123.employment.deadletter.v1",
             }
         expected.add(settings.dead_letter_topic)
+        if merged["strimzi"]["router"]["enabled"]:  # the referral route
+            for p in merged["strimzi"]["partners"]:
+                ids = p["id"].split(",")
+                expected |= {topic_for(i, d) for i in ids for d in ("referrals", "inbox")}
+                expected.add(f"franoi.{ids[0]}.inbox.deadletter.v1")
+            expected.add(merged["strimzi"]["router"]["deadLetterTopic"])
         topics = {t["spec"]["topicName"]: t for t in rendered.kind("KafkaTopic")}
         assert set(topics) == expected
         for name, topic in topics.items():
@@ -650,7 +656,27 @@ def test_partner_credentials_can_write_only_their_own_topics(consortium: Rendere
     for partner in consortium.values["strimzi"]["partners"]:
         user = users[f"franoi-{partner['id']}"]
         assert user["spec"]["authentication"]["type"] == "scram-sha-512"
-        topic_acl, group_acl = user["spec"]["authorization"]["acls"]
+        topic_acl, group_acl, *route = user["spec"]["authorization"]["acls"]
+        # The referral route: its own inbox is the router's to write; its inbox worker reads.
+        assert route == [
+            {
+                "resource": {
+                    "type": "topic",
+                    "name": f"franoi.{partner['id']}.inbox.v1",
+                    "patternType": "literal",
+                },
+                "type": "deny",
+                "operations": ["Write"],
+            },
+            {
+                "resource": {
+                    "type": "group",
+                    "name": f"franoi-inbox-{partner['id']}-",
+                    "patternType": "prefix",
+                },
+                "operations": ["Read"],
+            },
+        ]
         assert topic_acl["resource"] == {
             "type": "topic",
             "name": f"franoi.{partner['id']}.",
@@ -671,6 +697,45 @@ def test_partner_credentials_can_write_only_their_own_topics(consortium: Rendere
     dead_letter = ProjectionSettings().dead_letter_topic
     assert any(a["resource"]["name"] == dead_letter and "Write" in a["operations"] for a in acls)
     assert all("Write" not in a["operations"] for a in acls if a["resource"]["name"] != dead_letter)
+
+
+def test_the_router_reads_every_referrals_topic_and_writes_every_inbox_only(
+    consortium: Rendered, render: Any
+) -> None:
+    from franoi_router.settings import RouterSettings
+
+    users = {u["metadata"]["name"]: u for u in consortium.kind("KafkaUser")}
+    router = users[consortium.merged_values["strimzi"]["router"]["user"]]
+    acls = router["spec"]["authorization"]["acls"]
+    partners = [p["id"] for p in consortium.values["strimzi"]["partners"]]
+    defaults = RouterSettings()
+    reads = {a["resource"]["name"] for a in acls if "Read" in a["operations"]}
+    writes = {a["resource"]["name"] for a in acls if "Write" in a["operations"]}
+    assert reads == {f"franoi.{p}.referrals.v1" for p in partners} | {defaults.consumer_group}
+    assert writes == {f"franoi.{p}.inbox.v1" for p in partners} | {defaults.dead_letter_topic}
+    assert all(a["resource"]["patternType"] == "literal" for a in acls)
+    topics = {t["spec"]["topicName"] for t in consortium.kind("KafkaTopic")}
+    for p in partners:
+        assert {f"franoi.{p}.referrals.v1", f"franoi.{p}.inbox.v1"} <= topics
+        assert f"franoi.{p}.inbox.deadletter.v1" in topics
+    assert defaults.dead_letter_topic in topics
+    # The router's own release: its Kafka user, its database; it forwards between them.
+    values = deep_merge(
+        load_values("consortium"),
+        {
+            "kafka": {"sasl": {"username": "franoi-router", "existingSecret": "franoi-router"}},
+            "services": {
+                "projection": {"enabled": False},
+                "router": {"enabled": True, "database": {"existingSecret": "router-db"}},
+            },
+        },
+    )
+    rendered = render(values, release="franoi-route")
+    spec = rendered.get("Deployment", "franoi-route-router")["spec"]["template"]["spec"]
+    env = env_of(spec["containers"][0])
+    assert env["FRANOI_ROUTER_PARTNERS"]["value"] == ",".join(partners)
+    assert env["FRANOI_DEAD_LETTER_TOPIC"]["value"] == defaults.dead_letter_topic
+    assert "FRANOI_PARTNER_ID" not in env and "FRANOI_PSEUDONYM_KEY" not in env
 
 
 @pytest.mark.parametrize("api_version", ["kafka.strimzi.io/v1beta2", "kafka.strimzi.io/v1"])
@@ -705,7 +770,10 @@ def test_an_instance_shared_by_several_partners(render: Any) -> None:
     assert {topic_for("p03", "housing"), topic_for("p11", "housing")} <= topics
     user = rendered.get("KafkaUser", "franoi-p03-p11")
     prefixes = {acl["resource"]["name"] for acl in user["spec"]["authorization"]["acls"]}
-    assert prefixes == {"franoi.p03.", "franoi.p11.", "franoi-erasure-p03-p11-"}
+    assert prefixes == {
+        "franoi.p03.", "franoi.p11.", "franoi-erasure-p03-p11-",
+        "franoi.p03.inbox.v1", "franoi.p11.inbox.v1", "franoi-inbox-p03-p11-",
+    }  # fmt: skip
     for partner_id in ("p03", "p11"):
         assert f"publishes to topic: {topic_for(partner_id, 'housing')}" in rendered.notes()
 

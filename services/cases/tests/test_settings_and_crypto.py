@@ -32,8 +32,16 @@ def test_development_key_is_refused_in_production() -> None:
     with pytest.raises(ValidationError, match="FRANOI_CASES_ENCRYPTION_KEY"):
         CasesSettings(**PRODUCTION)
     key = base64.b64encode(KEY).decode()
-    settings = CasesSettings(**PRODUCTION, cases_encryption_key=key)
+    with pytest.raises(ValidationError, match="FRANOI_CASES_REFERRAL_PRIVATE_KEYS"):
+        CasesSettings(**PRODUCTION, cases_encryption_key=key)
+    referral_key = base64.b64encode(b"r" * 32).decode()
+    settings = CasesSettings(
+        **PRODUCTION, cases_encryption_key=key, cases_referral_private_keys={"p01": referral_key}
+    )
     assert settings.encryption_key == KEY
+    # In production only the keys configured count: no development key for anyone.
+    assert settings.referral_keys.can_seal_to("p01")
+    assert not settings.referral_keys.can_seal_to("p02")
 
 
 def test_key_and_peers_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -115,6 +115,15 @@ and empty ones (sprig's merge functions drop those). Context: dict base over
 {{- default .name .svc.domain -}}
 {{- end -}}
 
+{{/* The network's partners, comma-separated, for the referral router. Context: root */}}
+{{- define "franoi.routerPartners" -}}
+{{- $ids := list -}}
+{{- range $p := .Values.strimzi.partners -}}
+{{- $ids = concat $ids (splitList "," (toString $p.id)) -}}
+{{- end -}}
+{{- join "," $ids -}}
+{{- end -}}
+
 {{/* The background worker of a service: the outbox relay or the Kafka consumer. Context: svc */}}
 {{- define "franoi.workerComponent" -}}
 {{- if eq .kind "partner" }}relay{{ else }}consumer{{ end -}}
@@ -202,8 +211,16 @@ Context: dict root name svc
 {{- if not (regexMatch "^[a-z][a-z0-9]{0,19}$" $name) -}}
 {{- fail (printf "services.%s: a service name is lower-case letters and digits (at most 20)" $name) -}}
 {{- end -}}
-{{- if not (has $svc.kind (list "partner" "projection" "desk")) -}}
-{{- fail (printf "services.%s.kind must be partner, projection or desk" $name) -}}
+{{- if not (has $svc.kind (list "partner" "projection" "desk" "router")) -}}
+{{- fail (printf "services.%s.kind must be partner, projection, desk or router" $name) -}}
+{{- end -}}
+{{- if eq $svc.kind "router" -}}
+{{- if $svc.worker.separate -}}
+{{- fail (printf "services.%s.worker.separate: the referral router runs its two workers (route, relay) in its serve process" $name) -}}
+{{- end -}}
+{{- if not (include "franoi.routerPartners" .root) -}}
+{{- fail (printf "services.%s: the referral router forwards between the partners of strimzi.partners (or env FRANOI_ROUTER_PARTNERS); list them" $name) -}}
+{{- end -}}
 {{- end -}}
 {{- if not $svc.image.repository -}}
 {{- fail (printf "services.%s.image.repository: set the image of the service" $name) -}}
@@ -326,6 +343,10 @@ Context: dict root name svc component
 {{- $_ := set $plain (printf "FRANOI_%s_URL" (upper $domain)) $url -}}
 {{- end -}}
 {{- $_ := set $plain "FRANOI_DEV_SIGN_IN" (ternary "false" "true" (or (eq $v.environment "production") $svc.signIn.enabled)) -}}
+{{- else if eq $svc.kind "router" -}}
+{{- with (include "franoi.routerPartners" .root) }}{{ $_ := set $plain "FRANOI_ROUTER_PARTNERS" . }}{{ end -}}
+{{- with $svc.consumerGroup }}{{ $_ := set $plain "FRANOI_CONSUMER_GROUP" . }}{{ end -}}
+{{- with $svc.deadLetterTopic }}{{ $_ := set $plain "FRANOI_DEAD_LETTER_TOPIC" . }}{{ end -}}
 {{- else -}}
 {{- if eq .component "api" -}}
 {{- $_ := set $plain "FRANOI_CONSUMER_ENABLED" (ternary "false" "true" $svc.worker.separate) -}}

@@ -58,6 +58,7 @@ from typing import Any, Protocol, runtime_checkable
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
+from franoi_contracts.base import DomainEvent, event_class
 from opentelemetry import trace
 from pydantic import ValidationError
 
@@ -96,6 +97,25 @@ def describe_validation_error(exc: ValidationError) -> str:
         location = ".".join(str(p) for p in error["loc"]) or "data"
         parts.append(f"{location}: {error['msg']}")
     return "; ".join(parts)
+
+
+def read_event(
+    envelope: Envelope, accepted: Callable[[type[DomainEvent]], bool] = lambda _: True
+) -> DomainEvent:
+    """The event an envelope carries, read through its contract model (one of the types
+    ``accepted``); :class:`Unprocessable` with the reason (never the values) otherwise."""
+    cls = event_class(envelope.type)
+    if cls is None or not accepted(cls):
+        raise Unprocessable(f"unknown event type {envelope.type!r}")
+    try:
+        event = cls.model_validate(envelope.data)
+    except ValidationError as exc:
+        raise Unprocessable(
+            f"{envelope.type} data invalid: {describe_validation_error(exc)}"
+        ) from exc
+    if event.aggregate_id != envelope.subject:
+        raise Unprocessable("ce_subject does not match the event's aggregate id")
+    return event
 
 
 @dataclass(frozen=True)
@@ -241,7 +261,12 @@ class IdempotentConsumer(BackgroundWorker):
         client_id: str,
         max_backoff_s: float = 5.0,
         max_records: int = 500,
+        check: Callable[[Envelope, str], None] | None = None,
     ) -> None:
+        """``check`` says whether an event belongs on the topic it came from (default
+        :func:`check_topic`: a partner's own domain topic); it raises
+        :class:`~franoi_common.envelope.EnvelopeError` to dead-letter it."""
+        self._check = check or check_topic
         self._pool = pool
         self._kafka = kafka
         self._group_id = group_id
@@ -389,7 +414,7 @@ class IdempotentConsumer(BackgroundWorker):
         for record in records:
             try:
                 envelope = decode(record.headers or (), record.value)
-                check_topic(envelope, record.topic)
+                self._check(envelope, record.topic)
             except EnvelopeError as exc:
                 rejected.append(DeadLetter(record, str(exc), None))
                 continue

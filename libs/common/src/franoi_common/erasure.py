@@ -29,14 +29,13 @@ from enum import StrEnum
 
 import asyncpg
 from franoi_contracts.cases import PersonErased
-from pydantic import ValidationError
 
 from franoi_common.consumer import (
     Delivery,
     Handler,
     IdempotentConsumer,
     Unprocessable,
-    describe_validation_error,
+    read_event,
 )
 from franoi_common.envelope import Envelope
 from franoi_common.migrations import MigrationSource
@@ -108,14 +107,8 @@ def read_erasure(envelope: Envelope) -> Erased:
     """The erasure an event announces, read through its contract model
     (:class:`franoi_contracts.cases.PersonErased`); an event the model refuses is
     dead-lettered with the reason (where and what, never the values)."""
-    try:
-        event = PersonErased.model_validate(envelope.data)
-    except ValidationError as exc:
-        raise Unprocessable(
-            f"{envelope.type} data invalid: {describe_validation_error(exc)}"
-        ) from exc
-    if event.aggregate_id != envelope.subject:
-        raise Unprocessable("ce_subject does not match the event's aggregate id")
+    event = read_event(envelope, lambda cls: cls is PersonErased)
+    assert isinstance(event, PersonErased)
     return Erased(envelope.partnerid, event.person_ref, event.erased_on)
 
 

@@ -14,12 +14,14 @@ its :class:`~franoi_common.service.ServiceDefinition` from those.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 from fastapi import APIRouter, FastAPI
 
 from franoi_common import key_store
+from franoi_common.consumer import IdempotentConsumer
 from franoi_common.erasure import ERASURE, WORKER, ErasureRule, add_erasure, eraser
 from franoi_common.migrations import IMPORTS, INBOX, OUTBOX, VERSIONS, MigrationSource
 from franoi_common.outbox import Outbox, OutboxRelay, OutboxSignal
@@ -42,6 +44,16 @@ def _no_extra(settings: PartnerServiceSettings) -> Mapping[str, Any]:
     return {}
 
 
+@dataclass(frozen=True)
+class ExtraConsumer:
+    """A consumer a partner service runs beside its relay (e.g. the cases service's
+    referral inbox): built from the settings, the pool and the service's wired parts, with
+    the topics it reads and dead-letters to (created at start in development)."""
+
+    build: Callable[[Any, asyncpg.Pool, Any], IdempotentConsumer]
+    topics: Callable[[Any], Sequence[str]]
+
+
 def partner_service(
     domain: str,
     title: str,
@@ -51,6 +63,7 @@ def partner_service(
     *,
     settings_type: type[PartnerServiceSettings] = PartnerServiceSettings,
     services_extra: Callable[[Any], Mapping[str, Any]] = _no_extra,
+    consumers: Mapping[str, ExtraConsumer] | None = None,
 ) -> ServiceDefinition:
     """The definition of the partner service named ``domain`` (package ``franoi_<domain>``,
     where its migrations are).
@@ -67,10 +80,12 @@ def partner_service(
     surrogate) makes the service consume its partners' ``person.erased`` events with the
     ``erasure`` worker, run beside the relay; ``None`` for the service that publishes
     them (cases). Every partner service keeps the tombstones that keep an erased
-    reference out (the ``erasure`` migrations).
+    reference out (the ``erasure`` migrations). ``consumers`` are further workers by
+    command name (the cases service's ``inbox``), run beside the relay.
     """
     consumes_erasures = erasure_rules is not None
-    workers = ("relay", WORKER) if consumes_erasures else ("relay",)
+    extra = dict(consumers or {})
+    workers = ("relay", *((WORKER,) if consumes_erasures else ()), *extra)
     # The service that publishes the erasures (cases) holds its partners' key store.
     service_routers = routers if consumes_erasures else [*routers, key_store.router]
 
@@ -119,6 +134,9 @@ def partner_service(
         wiring.state["services"] = wired
         if erasure_rules is not None:
             add_erasure(wiring, pool, settings, domain, erasure_rules, sealer)
+        for name, consumer in extra.items():
+            wiring.workers[name] = consumer.build(settings, pool, wired)
+            wiring.create_topics_at_start(settings.kafka, consumer.topics(settings))
         wiring.check_dependencies(pool, settings.kafka, broker_not_required=BROKER_NOT_REQUIRED)
         wiring.metrics["outbox"] = relay.metrics
         wiring.create_topics_at_start(
@@ -133,7 +151,9 @@ def partner_service(
 
     def in_process(settings: ServiceSettings) -> Sequence[str]:
         assert isinstance(settings, settings_type)
-        return workers if settings.relay_enabled else ()
+        # The relay (and the erasure worker) may run on their own; further consumers (the
+        # cases service's inbox) stay in the API process unless started on their own too.
+        return workers if settings.relay_enabled else tuple(extra)
 
     return ServiceDefinition(
         name=domain,
@@ -142,7 +162,7 @@ def partner_service(
         migrations=[
             OUTBOX,
             VERSIONS,
-            *([INBOX] if consumes_erasures else []),
+            *([INBOX] if consumes_erasures or extra else []),
             ERASURE,
             SHREDDING,
             IMPORTS,

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import asyncpg
-from franoi_contracts.base import DomainEvent, event_class
-from pydantic import ValidationError
+from franoi_contracts.base import DomainEvent
 
-from franoi_common.consumer import Incoming, Prepared, Unprocessable, describe_validation_error
+from franoi_common.consumer import Incoming, Prepared, Unprocessable, read_event
 from franoi_common.envelope import Envelope
 
 E = TypeVar("E", bound=DomainEvent)
@@ -140,17 +139,7 @@ class ProjectionHandler:
 
     def check(self, envelope: Envelope, partners: set[str] | None) -> DomainEvent:
         """The validated event; Unprocessable with the reason if it can never be applied."""
-        cls = event_class(envelope.type)
-        if cls is None or cls not in self._projection:
-            raise Unprocessable(f"unknown event type {envelope.type!r}")
-        try:
-            event = cls.model_validate(envelope.data)
-        except ValidationError as exc:
-            raise Unprocessable(
-                f"{envelope.type} data invalid: {describe_validation_error(exc)}"
-            ) from exc
-        if event.aggregate_id != envelope.subject:
-            raise Unprocessable("ce_subject does not match the event's aggregate id")
+        event: DomainEvent = read_event(envelope, lambda cls: cls in self._projection)
         if partners is not None and envelope.partnerid not in partners:
             raise Unprocessable(f"unknown partner {envelope.partnerid!r}")
         return event

@@ -233,7 +233,7 @@ class ProjectionSettings(ServiceSettings):
     consumer_enabled: bool = True
     """Run the Kafka consumer inside the API process (set false to run ``consume`` on its own)."""
     consumer_group: str = "franoi-projection"
-    topic_pattern: str = r"franoi\.p[0-9]+\.(cases|housing|employment|hosting|events)\.v1"
+    topic_pattern: str = r"franoi\.p[0-9]+\.(cases|housing|employment|hosting|events|referrals)\.v1"
     """Every partner's domain topics (each service publishes ``franoi.<partner>.<domain>.v1``)."""
     dead_letter_topic: str = "franoi.consortium.deadletter.v1"
     partner_directory: str | None = None

@@ -8,7 +8,7 @@ headers, the aggregate's sequence). JSON Schemas and the AsyncAPI document under
 It needs pydantic and nothing of the platform: an integrator installs it alone.
 """
 
-from franoi_contracts import cases, employment, events, hosting, housing
+from franoi_contracts import cases, employment, events, hosting, housing, referrals
 
 DOMAINS = {
     "cases": cases,
@@ -16,4 +16,5 @@ DOMAINS = {
     "events": events,
     "hosting": hosting,
     "housing": housing,
+    "referrals": referrals,
 }

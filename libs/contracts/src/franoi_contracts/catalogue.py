@@ -112,6 +112,26 @@ def asyncapi() -> dict[str, Any]:
             "summary": f"The projection and integrators subscribe by pattern "
             f"franoi\\.p[0-9]+\\.{domain}\\.v1.",
         }
+    channels["inbox"] = {
+        "address": "franoi.{partnerId}.inbox.v1",
+        "description": "The referral events addressed to one partner, written by the "
+        "consortium's referral router only: each event of another partner's referrals "
+        "channel that names this partner as the other party, unchanged (its ce_source and "
+        "ce_partnerid are the sender's), keyed by the referral id.",
+        "parameters": {"partnerId": {"description": "The receiving partner, e.g. p07"}},
+        "messages": dict(channels["referrals"]["messages"]),
+    }
+    operations["routeReferrals"] = {
+        "action": "send",
+        "channel": {"$ref": "#/channels/inbox"},
+        "summary": "The consortium's referral router forwards each referral event to the "
+        "other partner's inbox.",
+    }
+    operations["consumeInbox"] = {
+        "action": "receive",
+        "channel": {"$ref": "#/channels/inbox"},
+        "summary": "The partner's cases service reads its own inbox (no one else may).",
+    }
     return {
         "asyncapi": "3.0.0",
         "info": {

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Self
+from typing import Any, Self
 
 from franoi_common.settings import Environment, PartnerServiceSettings
 from pydantic import Field, HttpUrl, SecretStr, field_validator, model_validator
+
+from franoi_cases.adapters.sealing import ReferralKeys, decode_private_key, decode_public_key
 
 _DEV_ENCRYPTION_KEY = "ZGV2ZWxvcG1lbnQtb25seS1jYXNlcy1rZXktMDEyMzQ="
 """base64 of ``development-only-cases-key-01234`` (32 bytes): never for real data."""
@@ -47,6 +49,26 @@ class CasesSettings(PartnerServiceSettings):
     cases_peer_timeout_s: float = Field(default=5.0, gt=0, le=60)
     """How long a person's file waits for each of the other services."""
 
+    cases_referral_private_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    """``FRANOI_CASES_REFERRAL_PRIVATE_KEYS``: JSON mapping partner → its X25519 private key
+    for referrals (32 bytes of base64; ``franoi-cases referral-key`` draws one and prints
+    the public key to give the other partners). Opens what is referred to the partner."""
+    cases_referral_public_keys: dict[str, str] = Field(default_factory=dict)
+    """``FRANOI_CASES_REFERRAL_PUBLIC_KEYS``: JSON mapping partner → its public key: the
+    partners this instance can refer persons to. Outside production, a partner left out
+    has its development key (derived from a published seed: never for real data)."""
+
+    @field_validator("cases_referral_private_keys", "cases_referral_public_keys")
+    @classmethod
+    def _keys_decode(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for partner, key in value.items():
+            text = key.get_secret_value() if isinstance(key, SecretStr) else key
+            try:
+                decode_public_key(text)
+            except ValueError as error:
+                raise ValueError(f"referral key of {partner}: {error}") from None
+        return value
+
     @field_validator("cases_encryption_key")
     @classmethod
     def _key_is_32_bytes(cls, value: SecretStr) -> SecretStr:
@@ -69,6 +91,25 @@ class CasesSettings(PartnerServiceSettings):
         ):
             raise ValueError("FRANOI_CASES_ENCRYPTION_KEY must be set in production")
         return self
+
+    @model_validator(mode="after")
+    def _own_referral_keys_in_production(self) -> Self:
+        missing = [p for p in self.partner_ids if p not in self.cases_referral_private_keys]
+        if self.env is Environment.PRODUCTION and missing:
+            raise ValueError(f"FRANOI_CASES_REFERRAL_PRIVATE_KEYS must be set for {missing}")
+        return self
+
+    @property
+    def referral_keys(self) -> ReferralKeys:
+        """Outside production, partners without configured keys use development ones."""
+        return ReferralKeys(
+            {
+                p: decode_private_key(k.get_secret_value())
+                for p, k in self.cases_referral_private_keys.items()
+            },
+            {p: decode_public_key(k) for p, k in self.cases_referral_public_keys.items()},
+            development=self.env is not Environment.PRODUCTION,
+        )
 
     @property
     def encryption_key(self) -> bytes:

@@ -19,7 +19,7 @@ from franoi_common.web_signin import install_web_signin
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from franoi_desk.adapters.partner_api import PartnerApi, ServiceProblem
-from franoi_desk.entrypoints import imports, offline, operations, pages, reporting
+from franoi_desk.entrypoints import imports, offline, operations, pages, referrals, reporting
 from franoi_desk.entrypoints.offline import from_outbox, refused
 from franoi_desk.entrypoints.operations import Operations
 from franoi_desk.entrypoints.web import STATIC, SecurityHeaders, redirect, render
@@ -92,6 +92,7 @@ def definition(settings_type: type[DeskSettings] = DeskSettings) -> ServiceDefin
             offline.router,
             imports.router,
             reporting.router,
+            referrals.router,
         ],
         worker_names=(),
         in_process_workers=lambda settings: (),

@@ -34,9 +34,11 @@ def _value_labels() -> dict[str, tuple[str, str]]:
 VALUES = _value_labels()
 
 
-def value_label(value: object, lang: str) -> str:
-    """A record's coded value in ``lang`` where the catalogue knows it, else as it is."""
-    labels = VALUES.get(str(value))
+def value_label(value: object, lang: str, enum: str | None = None) -> str:
+    """A record's coded value in ``lang`` where the catalogue knows it (as a value of
+    ``enum`` when the page names it), else as it is."""
+    labels = CATALOGUE.get(f"enum.{enum}.{value}") if enum else None
+    labels = labels or VALUES.get(str(value))
     return labels[1 if lang == "en" else 0] if labels else str(value)
 
 

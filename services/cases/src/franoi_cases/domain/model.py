@@ -262,6 +262,13 @@ class ConsentScope(StrEnum):
     """Their records shared with the network's other services under their pseudonym."""
     CONTACT = "contact"
     """Being contacted by phone or e-mail."""
+    REFERRAL_IDENTITY = "referral_identity"
+    """Their names, birth date, citizenship and languages given to a partner they are
+    referred to (sealed to that partner: nobody on the way can read them)."""
+    REFERRAL_DOCUMENTS = "referral_documents"
+    """Their tax code and residence permit number given to a partner they are referred to."""
+    REFERRAL_CONTACTS = "referral_contacts"
+    """Their phone and e-mail given to a partner they are referred to."""
 
 
 @dataclass(frozen=True)
@@ -704,6 +711,8 @@ class Operation(StrEnum):
     ADD_TASK = "add_task"
     COMPLETE_TASK = "complete_task"
     CANCEL_TASK = "cancel_task"
+    REFER = "refer"
+    """A referral of the person to another partner was proposed, answered or completed."""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from franoi_common.shredding import STORE as SHREDDED
 from franoi_contracts.cases import PersonErased
 
 from franoi_cases.domain.model import Operation
+from franoi_cases.service_layer import referrals
 from franoi_cases.service_layer.handlers import CasesServices
 
 _RECORDS_OF_PERSON = """
@@ -121,6 +122,8 @@ async def erase_person(s: CasesServices, who: Principal, person_id: UUID) -> Era
             " ON CONFLICT DO NOTHING",
             [(partner_id, i, today) for i in ids],
         )
+        # Open referrals of the person are withdrawn; none keeps them or what was sealed.
+        await referrals.at_erasure(s, conn, partner_id, ids, list(refs))
         for ref in refs:
             # Tombstone + surrogate in the outbox rows already written for the person.
             await conn.fetchval("SELECT franoi_erase_person($1, $2, $3)", partner_id, ref, today)

@@ -22,12 +22,14 @@ from franoi_common.auth import Principal, Role
 from franoi_common.commands import CommandUnit, PartnerServices
 from franoi_common.errors import NotFound
 from franoi_common.outbox import Outbox
+from franoi_common.partner_service import SCHEMA_BASE_URL
 from franoi_common.pseudonym import normalise_identifier, person_ref
 from opentelemetry import propagate
 
 from franoi_cases.adapters.crypto import FieldCipher
 from franoi_cases.adapters.name_index import PersonQuery
 from franoi_cases.adapters.repository import CasesRepository, Found, PlanFilter
+from franoi_cases.adapters.sealing import ReferralKeys
 from franoi_cases.domain import names
 from franoi_cases.domain.duplicates import (
     MAX_CANDIDATES,
@@ -77,6 +79,10 @@ class CasesServices(PartnerServices):
     field cipher, and where the partner's other services are (for a person's file)."""
 
     cipher: FieldCipher
+    referral_keys: ReferralKeys = field(default_factory=lambda: ReferralKeys({}, {}))
+    """Seals what a referral carries to its receiving partner, opens what is sealed here."""
+    referral_outbox: Outbox = field(default_factory=lambda: Outbox("referrals", SCHEMA_BASE_URL))
+    """The referral events go to ``franoi.<partner>.referrals.v1`` (the router's input)."""
     peer_urls: Mapping[str, str] = field(default_factory=dict)
     peer_timeout_s: float = 5.0
     peer_transport: httpx.AsyncBaseTransport | None = None
@@ -135,6 +141,7 @@ def cases_services(
     peer_urls: Mapping[str, str],
     peer_timeout_s: float = 5.0,
     after_commit: Callable[[], None] | None = None,
+    referral_keys: ReferralKeys | None = None,
 ) -> CasesServices:
     return CasesServices(
         pool=pool,
@@ -153,6 +160,7 @@ def cases_services(
         cipher=cipher,
         peer_urls=peer_urls,
         peer_timeout_s=peer_timeout_s,
+        referral_keys=referral_keys or ReferralKeys({}, {}, development=True),
     )
 
 

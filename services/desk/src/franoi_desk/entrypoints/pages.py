@@ -62,7 +62,14 @@ def settings_of(request: Request) -> DeskSettings:
     return settings
 
 
-CONSENT_SCOPES = ("processing", "sharing_within_network", "contact")
+CONSENT_SCOPES = (
+    "processing",
+    "sharing_within_network",
+    "contact",
+    "referral_identity",
+    "referral_documents",
+    "referral_contacts",
+)
 """What a person consents to at registration (the register's ConsentScope values)."""
 
 
@@ -207,7 +214,7 @@ async def choose_language(request: Request) -> Response:
 async def home(request: Request) -> Response:
     worker = current_worker(request)
     token = await bearer_token(request)
-    plans, organisation, tasks = await asyncio.gather(  # one round trip's time for all
+    plans, organisation, tasks, waiting = await asyncio.gather(  # one round trip's time
         api(request).get(
             "cases",
             "/v1/plans",
@@ -221,6 +228,7 @@ async def home(request: Request) -> Response:
             token,
             {"assignee": worker.subject, "status": "open", "limit": 200},
         ),
+        api(request).get("cases", "/v1/referrals/inbox", token, {"state": "proposed", "limit": 1}),
     )
     mine = plans["items"]
     erased = request.query_params.get("done") == "erased"
@@ -234,6 +242,7 @@ async def home(request: Request) -> Response:
         plans=mine,
         open_total=organisation["total"],
         tasks=tasks["items"],
+        referrals_waiting=waiting["total"],
         done=erased,
         everyone=everyone,
         lists=await worklists(request, mine, everyone),

@@ -16,9 +16,10 @@ from franoi_projection.projectors.events import EVENTS
 from franoi_projection.projectors.hosting import HOSTING
 from franoi_projection.projectors.housing import HOUSING
 from franoi_projection.projectors.journeys import AFTER_BATCH, with_journeys
+from franoi_projection.projectors.referrals import REFERRALS
 
 PROJECTION = with_journeys(
-    merge(*(counted(p) for p in (HOUSING, EMPLOYMENT, HOSTING, CASES, EVENTS)), ERASURE)
+    merge(*(counted(p) for p in (HOUSING, EMPLOYMENT, HOSTING, CASES, EVENTS, REFERRALS)), ERASURE)
 )
 """Every event type's statements: the domain's own, between the retract and the assert of
 the monthly counters of what they change (:func:`counters.counted`), then the journeys'."""

@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from franoi_projection.domain.indicators import cases, employment, events, hosting, housing
+from franoi_projection.domain.indicators import (
+    cases,
+    employment,
+    events,
+    hosting,
+    housing,
+    referrals,
+)
 from franoi_projection.domain.indicators import journeys as journey_outcomes
 from franoi_projection.domain.indicators.model import (
     ALL_DIMENSIONS,
@@ -54,7 +61,7 @@ __all__ = [
     "check_catalogue",
 ]
 
-_AXES = (housing, employment, hosting, events, cases)
+_AXES = (housing, employment, hosting, events, cases, referrals)
 
 FACT_TABLES: dict[str, FactTable] = {
     t.name: t
@@ -80,6 +87,8 @@ FACT_TABLES: dict[str, FactTable] = {
         FactTable("events_lab_series", "lab_series_id", person_columns=False),
         FactTable("cases_persons", "person_id", person_columns=True),
         FactTable("cases_plans", "plan_id", person_columns=False),
+        FactTable("referrals_made", "referral_id", person_columns=True),
+        FactTable("referrals_answered", "referral_id", person_columns=False),
     )
 }
 """The read models indicators are computed from, by the aggregate their rows belong to."""

@@ -6,7 +6,7 @@ import { monthName, savedLang, showInLang, t } from "./i18n.js";
 import { monthPicker } from "./monthpicker.js";
 import { renderReporting } from "./reporting.js";
 
-const AXES = ["housing", "employment", "hosting", "events", "cases"];
+const AXES = ["housing", "employment", "hosting", "events", "cases", "referrals"];
 // The outcome indicators of the pseudonymous journeys: a group of their own, not an axis
 // partners work on.
 const OUTCOMES = "journeys";
