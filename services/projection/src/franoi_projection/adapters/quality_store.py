@@ -125,7 +125,9 @@ async def run_quality(
     conn: asyncpg.Connection, partner_id: str | None, today: dt.date
 ) -> dict[str, int]:
     """Every rule over a partner's (or every partner's) facts as of ``today``; each
-    checked partner's flags replaced by this run's. Partner → how many flags."""
+    checked partner's flags replaced by this run's (only the flags that changed are
+    written: most of a run's flags were raised by the run before). Partner → how many
+    flags."""
     facts = await read_facts(conn, partner_id)
     checked = [p.partner_id for p in facts.partners]
     flags = quality.run(facts, today)
@@ -134,7 +136,26 @@ async def run_quality(
     for partner, _ in rows:
         counts[partner] += 1
     async with conn.transaction():
-        await conn.execute("DELETE FROM quality_flags WHERE partner_id = ANY($1::text[])", checked)
+        kept = await conn.fetch(
+            "SELECT partner_id, flag_key, value FROM quality_flags"
+            " WHERE partner_id = ANY($1::text[]) FOR UPDATE",
+            checked,
+        )
+        gone = []
+        for r in kept:
+            key = (r["partner_id"], r["flag_key"])
+            row = rows.get(key)
+            if row is None or row[-1] != r["value"]:
+                gone.append(key)  # not raised any more, or raised with another value
+            else:
+                del rows[key]  # raised again as it was: kept
+
+        await conn.execute(
+            "DELETE FROM quality_flags WHERE (partner_id, flag_key) IN"
+            " (SELECT * FROM unnest($1::text[], $2::text[]))",
+            [p for p, _ in gone],
+            [k for _, k in gone],
+        )
         await conn.copy_records_to_table(
             "quality_flags",
             records=list(rows.values()),
