@@ -89,6 +89,9 @@ def _serve(
             relay_enabled=False,
             consumer_enabled=False,
             kafka=KafkaSettings(bootstrap=kafka_bootstrap),
+            # the projection's lag is of this test's partners, not of the session's other
+            # tests' hundreds of topics
+            topic_pattern=rf"franoi\.({OWNER}|{OTHER})\.[a-z]+\.v1",
         )
         service = RunningService(definition, settings)
         await service.start()
