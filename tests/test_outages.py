@@ -298,7 +298,13 @@ async def test_liveness_fails_when_the_relays_sends_fail_or_its_loop_freezes(
         writer = Writer(housing, partner)
         await writer.burst(3)
         await eventually(lambda: _async(relay.published >= 3), timeout_s=10)
-        assert (await probe(housing.url, "/healthz"))[0] == 200
+
+        # live while it works (a round may take over the 1 s allowed on a loaded machine:
+        # the probe must come back to 200 by itself, not stay failed)
+        async def live() -> bool:
+            return (await probe(housing.url, "/healthz"))[0] == 200
+
+        await eventually(live, timeout_s=10)
 
         async def refused(*_: Any) -> None:  # e.g. the partner's ACL lost its write right
             raise TopicAuthorizationFailedError()
