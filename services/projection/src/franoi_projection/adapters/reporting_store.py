@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 from franoi_common.errors import AlreadyExists, NotFound
@@ -106,6 +106,10 @@ async def period(conn: asyncpg.Connection, period_id: str, *, lock: bool = False
     return _period(row)
 
 
+period_of = period
+"""The same, for the functions whose own variable is named ``period``."""
+
+
 async def reporting_partners(conn: asyncpg.Connection, period: r.Period) -> list[str]:
     rows = await conn.fetch("SELECT partner_id, active_since FROM partners")
     return r.partners_reporting(((x["partner_id"], x["active_since"]) for x in rows), period)
@@ -132,17 +136,23 @@ _OPEN_FLAGS = (
 )
 
 
+_COUNTED_BY = {"partner": "q.partner_id", "rule": "q.rule_id"}
+
+
 async def open_flags(
-    conn: asyncpg.Connection, period: r.Period, partner_id: str | None
+    conn: asyncpg.Connection,
+    period: r.Period,
+    partner_id: str | None,
+    by: Literal["partner", "rule"] = "partner",
 ) -> dict[str, int]:
-    """Partner → flags of the period not explained."""
+    """Partner (or rule) → flags of the period not explained."""
     rows = await conn.fetch(
-        "SELECT q.partner_id, count(*) AS n" + _OPEN_FLAGS + " GROUP BY 1",
+        f"SELECT {_COUNTED_BY[by]} AS k, count(*) AS n" + _OPEN_FLAGS + " GROUP BY 1",
         period.first_day,
         period.last_day,
         partner_id,
     )
-    return {x["partner_id"]: int(x["n"]) for x in rows}
+    return {x["k"]: int(x["n"]) for x in rows}
 
 
 async def flags(
@@ -216,9 +226,10 @@ async def take_step(
     action: r.Action,
     comment: str | None,
     by: str,
-) -> r.State:
+) -> tuple[r.State, bool]:
     """A partner's submission, or the consortium's approval or return of it; the approval
-    of the last partner fixes the version's figures in the same transaction."""
+    of the last partner fixes the version's figures in the same transaction. The partner's
+    state, and whether the version is approved now."""
     async with conn.transaction():
         period = await period_of(conn, period_id, lock=True)
         partners = await reporting_partners(conn, period)
@@ -241,12 +252,10 @@ async def take_step(
         )
         await _history(conn, period, partner_id, action, comment, by)
         states[partner_id] = state
-        if r.version_approved(partners, states):
+        approved = r.version_approved(partners, states)
+        if approved:
             await _fix(conn, period, by)
-    return state
-
-
-period_of = period
+    return state, approved
 
 
 async def _fix(conn: asyncpg.Connection, period: r.Period, by: str) -> None:
@@ -283,6 +292,21 @@ async def reopen(conn: asyncpg.Connection, period_id: str, comment: str, by: str
             period.period_id,
         )
     return period.version + 1
+
+
+async def approved_versions(
+    conn: asyncpg.Connection, period_id: str | None = None
+) -> dict[str, list[int]]:
+    """Period → its approved versions, oldest first (one period's, or every period's)."""
+    rows = await conn.fetch(
+        "SELECT period_id, version FROM reporting_versions"
+        " WHERE $1::text IS NULL OR period_id = $1 ORDER BY period_id, version",
+        period_id,
+    )
+    out: dict[str, list[int]] = {}
+    for row in rows:
+        out.setdefault(row["period_id"], []).append(row["version"])
+    return out
 
 
 def _sums(value: Any) -> Sums:

@@ -253,11 +253,9 @@ def build_router() -> APIRouter:
     async def list_periods(who: ReportingUser, pool: params.Pool, lang: params.Lang = "it") -> Any:
         """The reporting periods, oldest first."""
         async with read_only(pool) as conn:
-            out = []
-            for period in await store.periods(conn):
-                fixed = await store.fixed(conn, period.period_id, period.version)
-                out.append(_period_out(period, fixed is not None, lang))
-        return out
+            periods = await store.periods(conn)
+            approved = await store.approved_versions(conn)
+        return [_period_out(p, p.version in approved.get(p.period_id, ()), lang) for p in periods]
 
     @router.post("/periods", response_model=PeriodOut, status_code=201)
     async def define_period(
@@ -283,11 +281,7 @@ def build_router() -> APIRouter:
         async with read_only(pool) as conn:
             period = await store.period(conn, period_id)
             partners, approved = await _statuses(conn, period, lang, who.partner_id)
-            versions = [
-                v
-                for v in range(1, period.version + 1)
-                if await store.fixed(conn, period_id, v) is not None
-            ]
+            versions = (await store.approved_versions(conn, period_id)).get(period_id, [])
         head = _period_out(period, approved, lang).model_dump()
         return PeriodStatusOut(**head, partners=partners, versions=versions)
 
@@ -306,18 +300,7 @@ def build_router() -> APIRouter:
             statuses, approved = await _statuses(conn, period, lang, partner_id)
             if not statuses:
                 raise NotFound(f"partner {partner_id} does not report in period {period_id}")
-            by_rule = {
-                row["rule_id"]: int(row["n"])
-                for row in await conn.fetch(
-                    "SELECT rule_id, count(*) AS n FROM quality_flags q WHERE partner_id = $3"
-                    " AND first_on <= $2 AND last_on >= $1 AND NOT EXISTS (SELECT 1 FROM"
-                    " quality_explanations x WHERE x.partner_id = q.partner_id"
-                    " AND x.flag_key = q.flag_key) GROUP BY 1",
-                    period.first_day,
-                    period.last_day,
-                    partner_id,
-                )
-            }
+            by_rule = await store.open_flags(conn, period, partner_id, by="rule")
             checked_on = await conn.fetchval(
                 "SELECT checked_on FROM quality_runs WHERE partner_id = $1", partner_id
             )
@@ -446,9 +429,9 @@ def build_router() -> APIRouter:
         comment: str | None,
     ) -> StepOut:
         async with pool.acquire() as conn:
-            state = await store.take_step(conn, period_id, partner_id, action, comment, who.subject)
-            period = await store.period(conn, period_id)
-            approved = await store.fixed(conn, period_id, period.version) is not None
+            state, approved = await store.take_step(
+                conn, period_id, partner_id, action, comment, who.subject
+            )
         return StepOut(
             period_id=period_id,
             partner_id=partner_id,
