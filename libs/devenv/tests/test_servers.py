@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 import uuid
@@ -73,6 +74,25 @@ def test_free_port_is_bindable() -> None:
     port = free_port()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", port))
+
+
+def test_ports_in_a_row_are_bindable_and_outside_the_ephemeral_range() -> None:
+    """An outgoing connection takes its local port from the ephemeral range at any moment;
+    a runner's ports chosen there could be taken before it binds them."""
+    import socket
+    from pathlib import Path
+
+    from franoi_devenv.process import free_ports
+
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    bases = {free_ports(18) for _ in range(20)}
+    assert all(base + 18 <= low for base in bases), bases
+    assert len(bases) > 1  # chosen at random, so that two runners rarely meet
+    with contextlib.ExitStack() as stack:
+        base = min(bases)
+        for k in range(18):
+            sock = stack.enter_context(socket.socket())
+            sock.bind(("127.0.0.1", base + k))
 
 
 # -- PostgreSQL -------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ import httpx
 from franoi_common.auth import mint_token
 from franoi_common.settings import AuthSettings
 from franoi_devenv import LocalPostgres
-from franoi_devenv.process import descendants, end, free_ports, memory_kib
+from franoi_devenv.process import descendants, end, free_ports, log_tail, memory_kib
 
 from franoi_network.demo.cli import record_demo
 from franoi_network.demo.record import NetworkTarget
@@ -317,7 +317,7 @@ async def run(seconds: float, work: Path) -> dict[str, Any]:
     progress(f"starting the network on ports {base}..{base + span}")
     devnet = _start(argv, env, log_path)
     try:
-        target = await _network_up(target_file, devnet, 300)
+        target = await _network_up(target_file, devnet, 300, log_path)
         progress(f"the network is up; {seconds:.0f} s of load")
         postmaster = int((postgres.socket_dir / "postmaster.pid").read_text().split()[0])
         return await hold(base, target, seconds, devnet.pid, postmaster)
@@ -346,12 +346,14 @@ def _target(path: Path) -> NetworkTarget | None:
 
 
 async def _network_up(
-    target_file: Path, devnet: subprocess.Popen[bytes], timeout_s: float
+    target_file: Path, devnet: subprocess.Popen[bytes], timeout_s: float, log_path: Path
 ) -> NetworkTarget:
     began = time.monotonic()
     while time.monotonic() - began < timeout_s:
         if devnet.poll() is not None:
-            raise RuntimeError(f"franoi-devnet ended with {devnet.returncode}")
+            raise RuntimeError(
+                f"franoi-devnet ended with {devnet.returncode}:\n{log_tail(log_path)}"
+            )
         target = _target(target_file)
         if target is not None:
             async with httpx.AsyncClient(timeout=5) as client:
@@ -360,7 +362,7 @@ async def _network_up(
                     if ready.status_code == 200:
                         return target
         await asyncio.sleep(1)
-    raise TimeoutError(f"the network was not up within {timeout_s:.0f} s")
+    raise TimeoutError(f"the network was not up within {timeout_s:.0f} s:\n{log_tail(log_path)}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

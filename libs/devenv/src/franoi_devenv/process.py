@@ -21,6 +21,7 @@ import atexit
 import contextlib
 import fcntl
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -43,6 +44,7 @@ __all__ = [
     "child_env",
     "file_lock",
     "free_port",
+    "free_ports",
     "log_tail",
 ]
 
@@ -72,11 +74,8 @@ _SCRUBBED_ENV = (
 
 
 def free_port(host: str = LOOPBACK) -> int:
-    """Return a TCP port on *host* that was free a moment ago (bind to port 0, then release)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """Return a TCP port on *host* that was free a moment ago (see :func:`free_ports`)."""
+    return free_ports(1, host)
 
 
 def end(proc: subprocess.Popen[bytes], timeout_s: float) -> None:
@@ -96,12 +95,38 @@ def end(proc: subprocess.Popen[bytes], timeout_s: float) -> None:
 
 def free_ports(count: int, host: str = LOOPBACK) -> int:
     """The first of ``count`` TCP ports in a row on *host* that were free a moment ago (for a
-    runner that takes a base port and the ones after it)."""
+    runner that takes a base port and the ones after it).
+
+    They are chosen below the kernel's ephemeral range: a port in that range can be taken
+    at any moment as the local end of some process's outgoing connection (a broker client,
+    a database pool), between this choice and the runner's own bind."""
+    low, _ = _ephemeral_ports()
+    floor = 10000
     for _ in range(200):
-        base = free_port(host)
+        if low - count > floor:
+            base = floor + secrets.randbelow(low - count - floor)
+        else:
+            base = _kernel_port(host)
         if base + count < 65000 and all(_free(host, base + k) for k in range(count)):
             return base
     raise RuntimeError(f"no {count} free ports in a row on {host}")
+
+
+def _kernel_port(host: str) -> int:
+    """A port the kernel gives for binding to port 0 (from its ephemeral range)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _ephemeral_ports() -> tuple[int, int]:
+    """The kernel's range of ports for outgoing connections (Linux's default elsewhere)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
 
 
 def _free(host: str, port: int) -> bool:
