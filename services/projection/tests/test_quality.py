@@ -355,3 +355,45 @@ def test_the_reporting_guide_lists_every_rule() -> None:
     guide = (Path(__file__).parents[3] / "docs" / "reporting.md").read_text(encoding="utf-8")
     for rule in RULES:
         assert f"| `{rule.id}` | {rule.title.it} |" in guide
+
+
+def test_runs_over_different_facts_at_once_each_read_their_own_records() -> None:
+    """The dated records are made once per facts: two runs in two threads (the coordinator's
+    and the scheduled one) never read each other's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    late = dataclasses.replace(
+        clean(), placements=(Placement(P, "pl-9", REF, D(2026, 2, 1), D(2026, 1, 1)),)
+    )
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda facts: run(facts, TODAY), [clean(), late] * 20))
+    assert all(flags == [] for flags in results[::2])
+    assert all(
+        [(f.rule_id, f.record_ids) for f in flags]
+        == [("end_before_start", ("pl-9",)), ("past_planned_end", ("pl-9",))]
+        for flags in results[1::2]
+    ), results[1]
+
+
+def test_the_collector_is_paused_while_runs_are_under_way_and_resumes_after_the_last() -> None:
+    import gc
+
+    from franoi_projection.adapters.quality_store import _collector_paused
+
+    assert gc.isenabled()
+    with _collector_paused():
+        assert not gc.isenabled()
+        with _collector_paused():  # a second run under way
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), _collector_paused():
+        raise RuntimeError("a run failed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _collector_paused():
+            pass
+        assert not gc.isenabled()  # left as it was
+    finally:
+        gc.enable()

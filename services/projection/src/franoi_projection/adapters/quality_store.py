@@ -10,10 +10,12 @@ the run: a flag names the partner's own records.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import gc
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import asyncpg
@@ -107,7 +109,7 @@ async def read_facts(conn: asyncpg.Connection, partner_id: str | None) -> qualit
 def _flag_row(flag: quality.Flag) -> tuple[Any, ...]:
     first_on, last_on = flag_days(flag)
     # the days' names are the rules' own words: no quoting needed
-    dates = "{" + ", ".join(f'"{name}": "{day.isoformat()}"' for name, day in flag.dates) + "}"
+    dates = "{" + ", ".join([f'"{name}": "{day}"' for name, day in flag.dates]) + "}"
     return (
         flag.partner_id,
         flag_key(flag),
@@ -121,6 +123,42 @@ def _flag_row(flag: quality.Flag) -> tuple[Any, ...]:
     )
 
 
+def _flag_rows(
+    facts: quality.Facts, today: dt.date, checked: frozenset[str]
+) -> dict[tuple[str, str], tuple[Any, ...]]:
+    """The run's flags as rows of ``quality_flags``, by partner and key."""
+    flags = quality.run(facts, today)
+    return {row[:2]: row for row in map(_flag_row, flags) if row[0] in checked}
+
+
+class _CollectorPause:
+    """The cyclic garbage collector paused while a run builds its facts and flags: they are
+    hundreds of thousands of objects that all live until the run ends, and each of the
+    collector's full passes, triggered as they grow, would walk every one of them again.
+    Nothing of a run makes cycles. Runs start and end on the event loop's thread; the
+    collector resumes (if it ran before) when the last run under way ends."""
+
+    def __init__(self) -> None:
+        self._runs = 0
+        self._resume = False
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        if self._runs == 0:
+            self._resume = gc.isenabled()
+            gc.disable()
+        self._runs += 1
+        try:
+            yield
+        finally:
+            self._runs -= 1
+            if self._runs == 0 and self._resume:
+                gc.enable()
+
+
+_collector_paused = _CollectorPause()
+
+
 async def run_quality(
     conn: asyncpg.Connection, partner_id: str | None, today: dt.date
 ) -> dict[str, int]:
@@ -128,10 +166,12 @@ async def run_quality(
     checked partner's flags replaced by this run's (only the flags that changed are
     written: most of a run's flags were raised by the run before). Partner → how many
     flags."""
-    facts = await read_facts(conn, partner_id)
-    checked = [p.partner_id for p in facts.partners]
-    flags = quality.run(facts, today)
-    rows = {row[:2]: row for row in map(_flag_row, flags) if row[0] in checked}
+    with _collector_paused():
+        facts = await read_facts(conn, partner_id)
+        checked = [p.partner_id for p in facts.partners]
+        # The rules take seconds over a network's history: in a thread of their own, so
+        # that the serving process goes on answering meanwhile.
+        rows = await asyncio.to_thread(_flag_rows, facts, today, frozenset(checked))
     counts = dict.fromkeys(checked, 0)
     for partner, _ in rows:
         counts[partner] += 1

@@ -160,7 +160,7 @@ def partners_reporting(partners: Iterable[tuple[str, dt.date | None]], period: P
 def flag_key(flag: Flag) -> str:
     """A flag's identity: its rule, records and dates (so an explanation holds for the
     finding as it was, and a record changed since raises a new flag)."""
-    dates = ",".join(f"{name}={day.isoformat()}" for name, day in flag.dates)
+    dates = ",".join([f"{name}={day}" for name, day in flag.dates])  # str(day): ISO
     text = f"{flag.rule_id}|{flag.subject}|{','.join(flag.record_ids)}|{dates}"
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 

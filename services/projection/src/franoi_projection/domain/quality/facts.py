@@ -9,7 +9,9 @@ Dates are the days the partner recorded; ``None`` is a step that has not happene
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 
@@ -147,3 +149,80 @@ class Facts:
     contacts: tuple[Contact, ...] = ()
     figures: tuple[MonthlyFigure, ...] = ()
     entries: tuple[Entry, ...] = ()
+
+    @cached_property
+    def records(self) -> list[DatedRecord]:
+        """Every record of the facts, dated: what most rules read (made once per facts,
+        so that the rules of one run share it and two runs never do)."""
+        return list(_each_record(self))
+
+
+class DatedRecord(NamedTuple):
+    """One record of any fact table, its dates named as in the table."""
+
+    table: str
+    axis: str
+    partner_id: str
+    record_id: str
+    person_ref: str | None
+    start: tuple[str, dt.date]
+    ends: tuple[tuple[str, dt.date | None], ...] = ()
+    happened: tuple[tuple[str, dt.date | None], ...] = ()
+    """The dates of steps that took place (not planned ones), the start included."""
+
+
+def _each_record(facts: Facts) -> Iterator[DatedRecord]:
+    for p in facts.persons:
+        start = ("registered_on", p.registered_on)
+        yield DatedRecord(
+            "cases_persons", "cases", p.partner_id, p.person_id, None, start, (), (start,)
+        )
+    for r in facts.requests:
+        start = ("submitted_on", r.submitted_on)
+        closed = ("closed_on", r.closed_on)
+        yield DatedRecord(
+            f"{r.axis}_requests",
+            r.axis,
+            r.partner_id,
+            r.request_id,
+            r.person_ref,
+            start,
+            (closed,),
+            (start, closed),
+        )
+    for pl in facts.placements:
+        planned = ("planned_end_on", pl.planned_end_on)
+        yield _span("housing_placements", pl.placement_id, pl, planned, pl.ended_on)
+    for s in facts.stays:
+        yield _span("hosting_stays", s.stay_id, s, ("planned_end_on", s.planned_end_on), s.ended_on)
+    for v in facts.visits:
+        start = ("visited_on", v.visited_on)
+        yield DatedRecord(
+            "hosting_visits", "hosting", v.partner_id, v.visit_id, None, start, (), (start,)
+        )
+    for i in facts.internships:
+        planned = ("planned_end_on", i.planned_end_on)
+        yield _span("employment_internships", i.internship_id, i, planned, i.ended_on)
+    for h in facts.hires:
+        yield _span("employment_hires", h.hire_id, h, ("ends_on", h.ends_on), h.ended_on)
+
+
+def _span(
+    table: str,
+    record_id: str,
+    record: Placement | Stay | Internship | Hire,
+    planned_end: tuple[str, dt.date | None],
+    ended_on: dt.date | None,
+) -> DatedRecord:
+    """A record that starts, is planned to end and ends (its table named axis_things)."""
+    start, ended = ("started_on", record.started_on), ("ended_on", ended_on)
+    return DatedRecord(
+        table,
+        table.split("_", 1)[0],
+        record.partner_id,
+        record_id,
+        record.person_ref,
+        start,
+        (planned_end, ended),
+        (start, ended),
+    )

@@ -6,15 +6,13 @@ import datetime as dt
 import itertools
 import statistics
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from franoi_projection.domain.indicators.model import Text
 from franoi_projection.domain.months import add_months
 from franoi_projection.domain.quality.calendar import working_days_after
-from franoi_projection.domain.quality.facts import Entry, Facts, Hire, Internship, Placement, Stay
+from franoi_projection.domain.quality.facts import DatedRecord, Entry, Facts
 from franoi_projection.domain.quality.model import Flag
 
 REQUEST_OPEN_DAYS = 180
@@ -42,96 +40,16 @@ _MEAN_AD_SCALE = 1.253314
 """The same for the mean absolute deviation, used when the median one is zero."""
 
 
-@dataclass(frozen=True)
-class _Dated:
-    """One record of any fact table, its dates named as in the table."""
-
-    table: str
-    axis: str
-    partner_id: str
-    record_id: str
-    person_ref: str | None
-    start: tuple[str, dt.date]
-    ends: tuple[tuple[str, dt.date | None], ...] = ()
-    happened: tuple[tuple[str, dt.date | None], ...] = ()
-    """The dates of steps that took place (not planned ones), the start included."""
-
-
-_read: list[tuple[Facts, list[_Dated]]] = []
-"""The records of the last facts read (every rule of a run reads the same facts)."""
-
-
-def _records(facts: Facts) -> list[_Dated]:
-    """Every record of the facts, dated (made once per facts)."""
-    if not (_read and _read[0][0] is facts):
-        _read[:] = [(facts, list(_each_record(facts)))]
-    return _read[0][1]
-
-
-def _each_record(facts: Facts) -> Iterator[_Dated]:
-    for p in facts.persons:
-        start = ("registered_on", p.registered_on)
-        yield _Dated("cases_persons", "cases", p.partner_id, p.person_id, None, start, (), (start,))
-    for r in facts.requests:
-        start = ("submitted_on", r.submitted_on)
-        closed = ("closed_on", r.closed_on)
-        yield _Dated(
-            f"{r.axis}_requests",
-            r.axis,
-            r.partner_id,
-            r.request_id,
-            r.person_ref,
-            start,
-            (closed,),
-            (start, closed),
-        )
-    for pl in facts.placements:
-        planned = ("planned_end_on", pl.planned_end_on)
-        yield _span("housing_placements", pl.placement_id, pl, planned, pl.ended_on)
-    for s in facts.stays:
-        yield _span("hosting_stays", s.stay_id, s, ("planned_end_on", s.planned_end_on), s.ended_on)
-    for v in facts.visits:
-        start = ("visited_on", v.visited_on)
-        yield _Dated(
-            "hosting_visits", "hosting", v.partner_id, v.visit_id, None, start, (), (start,)
-        )
-    for i in facts.internships:
-        planned = ("planned_end_on", i.planned_end_on)
-        yield _span("employment_internships", i.internship_id, i, planned, i.ended_on)
-    for h in facts.hires:
-        yield _span("employment_hires", h.hire_id, h, ("ends_on", h.ends_on), h.ended_on)
-
-
-def _span(
-    table: str,
-    record_id: str,
-    record: Placement | Stay | Internship | Hire,
-    planned_end: tuple[str, dt.date | None],
-    ended_on: dt.date | None,
-) -> _Dated:
-    """A record that starts, is planned to end and ends (its table named axis_things)."""
-    start, ended = ("started_on", record.started_on), ("ended_on", ended_on)
-    axis = table.split("_", 1)[0]
-    return _Dated(
-        table,
-        axis,
-        record.partner_id,
-        record_id,
-        record.person_ref,
-        start,
-        (planned_end, ended),
-        (start, ended),
-    )
-
-
-def _flag(rule_id: str, r: _Dated, *dates: tuple[str, dt.date], value: float | None = None) -> Flag:
+def _flag(
+    rule_id: str, r: DatedRecord, *dates: tuple[str, dt.date], value: float | None = None
+) -> Flag:
     return Flag(rule_id, r.partner_id, r.table, (r.record_id,), tuple(dates), value)
 
 
 def end_before_start(facts: Facts, today: dt.date) -> list[Flag]:
     return [
         _flag("end_before_start", r, r.start, (name, end))
-        for r in _records(facts)
+        for r in facts.records
         for name, end in r.ends
         if end is not None and end < r.start[1]
     ]
@@ -140,7 +58,7 @@ def end_before_start(facts: Facts, today: dt.date) -> list[Flag]:
 def future_date(facts: Facts, today: dt.date) -> list[Flag]:
     return [
         _flag("future_date", r, (name, day))
-        for r in _records(facts)
+        for r in facts.records
         for name, day in r.happened
         if day is not None and day > today
     ]
@@ -152,7 +70,7 @@ def before_registration(facts: Facts, today: dt.date) -> list[Flag]:
         key = (p.partner_id, p.person_ref)
         registered[key] = min(registered.get(key, p.registered_on), p.registered_on)
     flags = []
-    for r in _records(facts):
+    for r in facts.records:
         if r.person_ref is None:
             continue
         on = registered.get((r.partner_id, r.person_ref))
@@ -165,7 +83,7 @@ def before_partner_joined(facts: Facts, today: dt.date) -> list[Flag]:
     since = {p.partner_id: p.active_since for p in facts.partners if p.active_since}
     return [
         _flag("before_partner_joined", r, r.start, ("active_since", since[r.partner_id]))
-        for r in _records(facts)
+        for r in facts.records
         if r.partner_id in since and r.start[1] < since[r.partner_id]
     ]
 
@@ -174,7 +92,7 @@ def axis_not_listed(facts: Facts, today: dt.date) -> list[Flag]:
     axes = {p.partner_id: p.axes for p in facts.partners}
     return [
         _flag("axis_not_listed", r, r.start)
-        for r in _records(facts)
+        for r in facts.records
         if r.partner_id in axes and r.axis not in axes[r.partner_id]
     ]
 
@@ -182,7 +100,7 @@ def axis_not_listed(facts: Facts, today: dt.date) -> list[Flag]:
 def past_planned_end(facts: Facts, today: dt.date) -> list[Flag]:
     return [
         _flag("past_planned_end", r, r.start, (name, end))
-        for r in _records(facts)
+        for r in facts.records
         if r.table in ("housing_placements", "hosting_stays") and dict(r.ends)["ended_on"] is None
         for name, end in r.ends
         if name == "planned_end_on" and end is not None and end < today
