@@ -183,7 +183,7 @@ async def measure(args: argparse.Namespace, service: RunningService, url: str) -
         "flags": sum(flags.values()),
         "flags_by_rule": by_rule,
         "network_run_s": round(min(network_s), 2),
-        "network_run_max_s": round(max(network_s), 2),
+        "network_first_run_s": round(network_s[0], 2),  # every flag written
         "network_read_s": round(min(read_s), 2),
         "network_ratio_to_read": round(min(network_s) / min(read_s), 2),
         "partner_run_p50_ms": round(percentile(partner_runs, 0.5), 1),
@@ -199,8 +199,9 @@ def render(report: Report) -> str:
     lines = [
         f"\n{report['events']:,} events in {sum(report['facts'].values()):,} fact rows,"
         f" {report['entries']:,} entries; {report['flags']:,} flags",
-        f"network run: {report['network_run_s']} s (best of {report['runs']}, worst"
-        f" {report['network_run_max_s']} s); reading its facts alone {report['network_read_s']}"
+        f"network run: {report['network_run_s']} s (best of {report['runs']}; the first,"
+        f" writing every flag, {report['network_first_run_s']} s); reading its facts alone"
+        f" {report['network_read_s']}"
         f" s; ratio {report['network_ratio_to_read']}",
         f"one partner's run: p50 {report['partner_run_p50_ms']} ms,"
         f" p95 {report['partner_run_p95_ms']} ms",
