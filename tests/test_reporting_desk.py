@@ -171,6 +171,9 @@ async def test_the_coordinator_explains_sees_the_records_and_submits(
     await page.get_by_role("link", name="Rendicontazione").click()
     await expect(page.get_by_role("heading", name="Rendicontazione", exact=True)).to_be_visible()
     await expect(page.locator(f"tr[data-period='{OLD}'] .badge.overdue")).to_have_text("in ritardo")
+    await expect(page.locator(f"tr[data-period='{OLD}'] td").first).to_have_text(
+        "gennaio 2025 \u2013 marzo 2025"
+    )
     await check_page(page, "periods", prefix="reporting-desk")
     await page.get_by_role("link", name=f"Periodo {PERIOD}").click()
 
@@ -224,6 +227,10 @@ async def test_the_coordinator_explains_sees_the_records_and_submits(
     await page.locator("form[action='/language'] button").click()
     await expect(page.get_by_role("heading", name=f"Reporting: Period {PERIOD}")).to_be_visible()
     await expect(page.locator("#own-status")).to_have_text("Submitted")
+    names = ("January February March April May June July August September October November"
+             " December").split()  # fmt: skip
+    months = f"{names[START.month - 1]} {START.year} \u2013 {names[TODAY.month - 1]} {TODAY.year}"
+    await expect(page.locator("dl.facts dd").nth(1)).to_have_text(months)
     await check_page(page, "period-en", prefix="reporting-desk")
     status = await answer(client, "GET", f"/v1/reporting/periods/{PERIOD}", headers=CONSORTIUM)
     assert {p["partner_id"]: p["status"] for p in status["partners"]}[FIRST] == "submitted"

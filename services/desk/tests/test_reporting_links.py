@@ -64,3 +64,12 @@ def test_every_event_type_opens_a_page() -> None:
     for event_type in types:
         assert _opens_a_page(record_link(event_type, ID)), event_type
     assert record_link("nowhere_records", ID) is None
+
+
+def test_a_periods_months_are_named_in_the_pages_language() -> None:
+    from franoi_desk.entrypoints.web import month
+
+    assert month("2025-10", "it") == "ottobre 2025"
+    assert month("2025-01", "en") == "January 2025"
+    assert month("2026-12-01") == "dicembre 2026"
+    assert month(None) == ""

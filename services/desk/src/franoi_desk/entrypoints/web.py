@@ -30,7 +30,16 @@ def day(value: Any, lang: str = "it") -> str:
     return date.strftime("%d/%m/%Y") if lang == "it" else date.strftime("%-d %b %Y")
 
 
+def month(value: Any, lang: str = "it") -> str:
+    """A month (``yyyy-mm``) as people read it: ottobre 2025, October 2025."""
+    if value in (None, ""):
+        return ""
+    year, number = str(value)[:7].split("-")
+    return f"{translator(lang)(f'month.{int(number)}')} {year}"
+
+
 TEMPLATES.env.filters["day"] = day
+TEMPLATES.env.filters["month"] = month
 TEMPLATES.env.filters["value"] = value_label
 
 
