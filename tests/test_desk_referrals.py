@@ -18,11 +18,16 @@ from franoi_router.settings import RouterSettings
 from playwright.async_api import Browser, expect
 
 from tests.browser import watched_page
-from tests.support import RunningService, kafka_settings, running
+from tests.support import RunningService, auth_header, kafka_settings, running
 from tests.test_desk import NGOZI, check_page, desk_network, english, fill, register, sign_in
 
 PARTNERS = [f"p{n}" for n in random.sample(range(600, 700), 2)]
 REFERRING, RECEIVING = PARTNERS
+DIRECTORY = [
+    (REFERRING, "Cooperativa Inviante", "Lombardia"),
+    (RECEIVING, "Cooperativa Ricevente", "Piemonte"),
+]
+"""The two partners as the consortium's directory names them (the desk shows the names)."""
 IDENTITY_CONSENT = "Trasmettere nome, nascita e lingue a un partner a cui è inviata"
 
 
@@ -41,6 +46,16 @@ async def desk(databases: Any, kafka_bootstrap: str, kafka_idempotent: bool) -> 
                 relay_poll_interval_s=0.2,
             ),
         )
+        admin = auth_header("consortium", "partner_admin")
+        for partner, name, region in DIRECTORY:
+            listed = await on.projection.client.post(
+                "/v1/network/partners",
+                headers=admin,
+                json={"partner_id": partner, "name": name, "kind": "cooperative",
+                      "region": region, "province": "TO", "axes": ["cases", "employment"],
+                      "active_since": "2024-01-01"},
+            )  # fmt: skip
+            assert listed.status_code == 201, listed.text
         async with running(router):
             yield on
 
@@ -55,10 +70,13 @@ async def test_a_referral_is_made_received_read_and_accepted(
         person_url = page.url.split("?")[0]
         await page.get_by_role("link", name="Invia a un altro partner").click()
         expires = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+        offered = page.get_by_label("Partner a cui inviare").locator("option")
+        await expect(offered.filter(has_text="Cooperativa Ricevente (Piemonte)")).to_have_count(1)
+        await expect(offered.filter(has_text="Cooperativa Inviante")).to_have_count(0)  # itself
         await fill(
             page,
             {
-                "Partner a cui inviare": RECEIVING,
+                "Partner a cui inviare": "Cooperativa Ricevente (Piemonte)",
                 "Area di intervento": "Lavoro",
                 "Motivo": "Opportunità in un'altra città",
                 "Urgenza": "Prioritario",
@@ -85,11 +103,14 @@ async def test_a_referral_is_made_received_read_and_accepted(
         await reminder.click()  # my cases remind of what waits for an answer
         waiting = page.get_by_role("region", name="Da rispondere")
         await expect(waiting).to_contain_text("scade entro 3 giorni")
-        await expect(waiting).to_contain_text(REFERRING)
+        await expect(waiting).to_contain_text("Cooperativa Inviante (Lombardia)")
         await check_page(page, "referrals-inbox-it")
         await waiting.get_by_role("link", name="Lavoro").click()
         sealed = page.get_by_role("region", name="Cosa ci ha trasmesso il partner")
         await expect(sealed).to_contain_text("Ngozi")
+        await expect(page.locator("dl.facts").first).to_contain_text(
+            "Cooperativa Ricevente (Piemonte)"
+        )
         await expect(sealed).to_contain_text("m.bianchi@coop.example.org")
         await expect(sealed).not_to_contain_text("KNKNGZ90C54Z335X")  # no consent for it
         await check_page(page, "referral-received-it")

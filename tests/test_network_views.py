@@ -1258,3 +1258,22 @@ async def test_through_kafka_the_key_numbers_equal_the_facts_and_strangers_are_d
             {"month": "2025-03", "axis": "housing", "events": in_march, "recorded": True},
             {"month": "2025-04", "axis": "housing", "events": 0, "recorded": False},
         ]
+
+
+async def test_a_partners_people_read_the_directory_and_nothing_else_of_the_network(
+    network,
+) -> None:
+    """A social worker chooses whom to refer a person to by name: the directory is theirs to
+    read; the network's figures stay the consortium's and the integrators'."""
+    service, _, _ = network
+    for role in ("social_worker", "partner_admin"):
+        own = auth_header("p07", role)
+        directory = await service.client.get("/v1/network/partners", headers=own)
+        assert directory.status_code == 200, directory.text
+        names = {p["partner_id"]: p["name"] for p in directory.json()}
+        assert len(names) >= 43 and all(names.values())
+        figures = await service.client.get("/v1/network/indicators", headers=own)
+        assert figures.status_code == 403, figures.text
+    for refused in (auth_header("consortium", "social_worker"), {}):
+        answer = await service.client.get("/v1/network/partners", headers=refused)
+        assert answer.status_code in (401, 403), answer.text

@@ -268,3 +268,14 @@ def test_a_persons_age_band_is_taken_on_the_records_own_day() -> None:
     values = {"planned_end_on": "2027-06-30", "started_on": "2026-12-01"}
     assert start.record_day(values) == "2026-12-01"
     assert start.record_day({"planned_end_on": "2027-06-30"}) is None
+
+
+def test_the_partner_a_person_is_referred_to_is_chosen_from_the_directory() -> None:
+    """The referral form names its partner by a field the desk fills from the network's
+    directory (by name): a renamed field would leave the worker typing an id."""
+    from franoi_desk.forms import DIRECTORY_FIELDS
+
+    document = json.loads((API_DOCS / "cases.openapi.json").read_text())
+    propose = next(f for f in forms_of("cases", document) if f.operation_id.startswith("propose"))
+    chosen = [f for f in propose.fields if f.name in DIRECTORY_FIELDS]
+    assert [(f.name, f.kind, f.required) for f in chosen] == [("to_partner_id", Kind.TEXT, True)]

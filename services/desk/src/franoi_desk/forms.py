@@ -276,6 +276,11 @@ def _pickers(paths: Mapping[str, Any]) -> dict[str, tuple[str, bool]]:
     return found
 
 
+DIRECTORY_FIELDS = ("to_partner_id",)
+"""Partner ids a form chooses from the network's directory, by name, so that nobody types
+an id."""
+
+
 LABEL_FIELDS = (
     "family_name", "given_names", "name", "title", "company_name", "course_title",
     "municipality_code", "kind", "topic", "contract_type", "need", "status",

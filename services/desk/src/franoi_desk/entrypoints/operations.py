@@ -15,8 +15,16 @@ from fastapi.responses import HTMLResponse, Response
 from franoi_desk.adapters.partner_api import PartnerApi, ServiceProblem
 from franoi_desk.entrypoints.offline import conflict, from_outbox, now_on_record, refused, sent
 from franoi_desk.entrypoints.pages import coarse_attributes
-from franoi_desk.entrypoints.web import api, day, redirect, render
-from franoi_desk.forms import Field, Form, Kind, follow_ups, forms_of, record_label
+from franoi_desk.entrypoints.web import api, day, partner_names, redirect, render
+from franoi_desk.forms import (
+    DIRECTORY_FIELDS,
+    Field,
+    Form,
+    Kind,
+    follow_ups,
+    forms_of,
+    record_label,
+)
 from franoi_desk.i18n import translator, value_label
 from franoi_desk.session import bearer_token, check_csrf, current_worker, language
 from franoi_desk.settings import DOMAINS
@@ -174,7 +182,16 @@ async def _options(
             if row.get("person_ref")
         ]
 
+    async def partners(spec: Field) -> tuple[str, list[tuple[str, str]]]:
+        """The network's other partners, by name (a partner is never offered itself)."""
+        own = current_worker(request).partner_id
+        names = await partner_names(request, token)
+        return spec.name, sorted(
+            ((p, name) for p, name in names.items() if p != own), key=lambda item: item[1]
+        )
+
     wanted = [fetch(spec) for spec in form.fields if spec.picker is not None]
+    wanted += [partners(spec) for spec in form.fields if spec.name in DIRECTORY_FIELDS]
     wanted += [people(spec) for spec in form.fields if spec.kind is Kind.PERSONS]
     return dict(await asyncio.gather(*wanted))
 

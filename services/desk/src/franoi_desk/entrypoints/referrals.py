@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from franoi_desk.adapters.partner_api import ServiceProblem
 from franoi_desk.entrypoints.pages import form_of
-from franoi_desk.entrypoints.web import api, redirect, render
+from franoi_desk.entrypoints.web import api, partner_names, redirect, render
 from franoi_desk.session import bearer_token, current_worker
 
 router = APIRouter(include_in_schema=False)
@@ -30,9 +30,10 @@ WAITING = ("proposed",)
 async def referrals_page(request: Request) -> Response:
     current_worker(request)
     token = await bearer_token(request)
-    received, sent = await asyncio.gather(
+    received, sent, names = await asyncio.gather(
         api(request).get("cases", "/v1/referrals/inbox", token, {"limit": LISTED}),
         api(request).get("cases", "/v1/referrals/sent", token, {"limit": LISTED}),
+        partner_names(request, token),
     )
     inbox = received["items"]
     return render(
@@ -43,6 +44,7 @@ async def referrals_page(request: Request) -> Response:
         received_total=received["total"],
         sent=sent["items"],
         sent_total=sent["total"],
+        names=names,
     )
 
 
@@ -50,12 +52,16 @@ async def _render_referral(
     request: Request, referral_id: uuid.UUID, status: int = 200, problem: str | None = None
 ) -> Response:
     token = await bearer_token(request)
-    referral = await api(request).get("cases", f"/v1/referrals/{referral_id}", token)
+    referral, names = await asyncio.gather(
+        api(request).get("cases", f"/v1/referrals/{referral_id}", token),
+        partner_names(request, token),
+    )
     return render(
         request,
         "referral.html",
         status=status,
         referral=referral,
+        names=names,
         done=request.query_params.get("done"),
         problem=problem,
     )

@@ -13,9 +13,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from franoi_desk.adapters.partner_api import PartnerApi
+from franoi_desk.adapters.partner_api import PartnerApi, ServiceProblem
 from franoi_desk.i18n import client_strings, translator, value_label
 from franoi_desk.session import csrf_token, language, signed_in
+from franoi_desk.settings import NETWORK
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = Jinja2Templates(directory=PACKAGE / "templates")
@@ -91,6 +92,17 @@ def local_path(path: object, default: str = "/") -> str:
 def api(request: Request) -> PartnerApi:
     partner_api: PartnerApi = request.app.state.partner_api
     return partner_api
+
+
+async def partner_names(request: Request, token: str) -> dict[str, str]:
+    """The network's partners by id, each as people know it: its name and region (the
+    consortium's directory). Empty when the directory cannot be read: the pages then show
+    the ids."""
+    try:
+        rows = await api(request).get(NETWORK, "/v1/network/partners", token)
+    except ServiceProblem:
+        return {}
+    return {row["partner_id"]: f"{row['name']} ({row['region']})" for row in rows}
 
 
 CONTENT_SECURITY_POLICY = (

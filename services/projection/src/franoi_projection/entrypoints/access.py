@@ -1,6 +1,7 @@
 """Who reads the network: consortium analysts see exact numbers, integrators suppressed
 ones (:mod:`franoi_projection.domain.suppression`), the consortium's admins manage the
-partner directory; anyone else is refused."""
+partner directory, and a partner's people read the directory (whom they may refer a person
+to); anyone else is refused."""
 
 from __future__ import annotations
 
@@ -51,14 +52,20 @@ def directory_admin(principal: Annotated[Principal, Depends(current_principal)])
     return principal
 
 
+PARTNER_PEOPLE = frozenset({Role.SOCIAL_WORKER, Role.PARTNER_ADMIN})
+
+
 def _directory_reader(principal: Annotated[Principal, Depends(current_principal)]) -> Viewer:
     if _is_directory_admin(principal):
         return Viewer(suppressed=False)
+    if principal.partner_id != CONSORTIUM and principal.roles & PARTNER_PEOPLE:
+        return Viewer(suppressed=True)  # the directory has no counts to suppress
     return viewer_of(principal)
 
 
 DirectoryReader = Annotated[Viewer, Depends(_directory_reader)]
-"""The directory's readers: the viewers, and the consortium's admins who manage it."""
+"""The directory's readers: the viewers, the consortium's admins who manage it, and the
+partners' social workers and coordinators (the desk offers the partners by name)."""
 
 
 @dataclass(frozen=True)

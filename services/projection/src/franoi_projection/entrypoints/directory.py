@@ -77,7 +77,8 @@ def build_router() -> APIRouter:
         output: params.Output,
         region: params.RegionFilter = None,
     ) -> Any:
-        """The partner directory: kind of organisation, region, axes, active since."""
+        """The partner directory: kind of organisation, region, axes, active since (read by
+        the consortium, integrators and every partner's people: whom to refer a person to)."""
         async with read_only(pool) as conn:
             rows = await directory.directory(conn, None, region)
         if output.download:
