@@ -474,6 +474,11 @@ async def test_every_rule_raises_on_its_case_and_is_quiet_on_a_clean_history(net
     by_rule = {f["rule_id"]: f for f in flags}
     assert by_rule["hire_without_contact"]["subject"] == "employment_hires"
     assert (
+        by_rule["end_before_start"]["severity"],
+        by_rule["end_before_start"]["severity_level"],
+    ) == ("Error", "error")
+    assert by_rule["late_entry"]["severity_level"] == "warning"
+    assert (
         by_rule["future_date"]["dates"]["registered_on"]
         == (TODAY + dt.timedelta(days=7)).isoformat()
     )

@@ -183,6 +183,7 @@ async def test_the_coordinator_explains_sees_the_records_and_submits(
     error_rule = page.locator("section.rule[data-rule='end_before_start']")
     await expect(error_rule.locator("h3")).to_contain_text("Fine prima dell'inizio")
     await expect(error_rule.locator("h3 .badge")).to_have_text("Errore")
+    await expect(error_rule.locator("h3 .badge")).to_have_class("badge severity severity-error")
     overdue = page.locator("section.rule[data-rule='past_planned_end']")
     link = overdue.get_by_role("link", name=ids["placement"])
     await expect(link).to_have_attribute("href", f"/records/housing/placements/{ids['placement']}")

@@ -150,7 +150,13 @@ async def _period(
         if not flag["record_ids"]:  # a figure's flag: named by its indicator
             flag["figure"] = figures.get(flag["subject"], flag["subject"])
         group = rules.setdefault(
-            flag["rule_id"], {"title": flag["title"], "severity": flag["severity"], "flags": []}
+            flag["rule_id"],
+            {
+                "title": flag["title"],
+                "severity": flag["severity"],
+                "level": flag["severity_level"],
+                "flags": [],
+            },
         )
         group["flags"].append(flag)
     own = mine["partner"]

@@ -83,6 +83,9 @@ class FlagOut(BaseModel):
     rule_id: str
     title: str
     severity: str
+    severity_level: quality.Severity = Field(
+        description="error: refuses the submission while open; warning: to fix or explain"
+    )
     subject: str
     record_ids: list[str]
     dates: dict[str, dt.date]
@@ -238,6 +241,7 @@ def _flag_out(row: asyncpg.Record, lang: str) -> FlagOut:
         rule_id=rule.id,
         title=rule.title(lang),
         severity=quality.SEVERITY_LABELS[rule.severity](lang),
+        severity_level=rule.severity,
         subject=row["subject"],
         record_ids=list(row["record_ids"]),
         dates={k: dt.date.fromisoformat(v) for k, v in dates.items()},
