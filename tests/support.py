@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -36,6 +37,21 @@ def token(partner_id: str, *roles: str) -> str:
     return mint_token(
         AUTH, subject="test-user", partner_id=partner_id, roles=roles or ["social_worker"]
     )
+
+
+_HANDED_OUT: set[str] = set()
+"""The partner ids :func:`fresh_partners` gave in this session."""
+
+
+def fresh_partners(count: int, avoid: Collection[str] = ()) -> list[str]:
+    """Partner ids (p100 to p999) that no other test of this session was given, drawn at
+    random: the tests share one broker, and two tests drawing the same id would read each
+    other's records on its topics (a lag test's bare ``{}`` once reached an erasure test
+    that way)."""
+    free = [f"p{n}" for n in range(100, 1000) if f"p{n}" not in _HANDED_OUT | set(avoid)]
+    chosen = random.sample(free, count)
+    _HANDED_OUT.update(chosen)
+    return chosen
 
 
 def auth_header(partner_id: str, *roles: str) -> dict[str, str]:

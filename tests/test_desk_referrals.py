@@ -8,7 +8,6 @@ kept as a screenshot, in Italian and in English."""
 from __future__ import annotations
 
 import datetime as dt
-import random
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,10 +17,10 @@ from franoi_router.settings import RouterSettings
 from playwright.async_api import Browser, expect
 
 from tests.browser import watched_page
-from tests.support import RunningService, auth_header, kafka_settings, running
+from tests.support import RunningService, auth_header, fresh_partners, kafka_settings, running
 from tests.test_desk import NGOZI, check_page, desk_network, english, fill, register, sign_in
 
-PARTNERS = [f"p{n}" for n in random.sample(range(600, 700), 2)]
+PARTNERS = fresh_partners(2)
 REFERRING, RECEIVING = PARTNERS
 DIRECTORY = [
     (REFERRING, "Cooperativa Inviante", "Lombardia"),

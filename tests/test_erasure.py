@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import random
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -43,6 +42,7 @@ from tests.support import (
     RunningService,
     auth_header,
     eventually,
+    fresh_partners,
     kafka_settings,
     partner_service_settings,
     projection_settings,
@@ -59,10 +59,6 @@ VIEWS = ("housing", "employment", "hosting", "events", "cases")
 
 def day(offset: int) -> str:
     return (TODAY + dt.timedelta(days=offset)).isoformat()
-
-
-def fresh_partners(count: int) -> list[str]:
-    return [f"p{n}" for n in random.sample(range(500, 1000), count)]
 
 
 def directory(tmp_path: Path, partners: Sequence[str]) -> str:

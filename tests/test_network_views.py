@@ -30,6 +30,7 @@ from tests.support import (
     ANALYST,
     RunningService,
     auth_header,
+    fresh_partners,
     kafka_settings,
     running,
     set_wise_batches,
@@ -1068,7 +1069,7 @@ async def test_consumer_lag_per_topic_on_the_api_metrics_and_readiness(
     from tests.support import projection_settings
 
     monkeypatch.setattr(consumer_lag, "CACHE_S", 0.0)
-    partner = f"p{random.randint(100, 999)}"
+    (partner,) = fresh_partners(1)
     topic = f"franoi.{partner}.housing.v1"
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     settings = projection_settings(
@@ -1138,8 +1139,7 @@ async def test_through_kafka_the_key_numbers_equal_the_facts_and_strangers_are_d
         existing = set(await admin.list_topics())
     finally:
         await admin.close()
-    unused = [f"p{n}" for n in range(100, 1000) if f"franoi.p{n}.housing.v1" not in existing]
-    member, stranger = random.sample(unused, 2)
+    member, stranger = fresh_partners(2, avoid={t.split(".")[1] for t in existing if "." in t})
     settings = projection_settings(
         await databases.create("netviews_kafka"), kafka, [member, stranger]
     )
@@ -1274,6 +1274,11 @@ async def test_a_partners_people_read_the_directory_and_nothing_else_of_the_netw
         assert len(names) >= 43 and all(names.values())
         figures = await service.client.get("/v1/network/indicators", headers=own)
         assert figures.status_code == 403, figures.text
-    for refused in (auth_header("consortium", "social_worker"), {}):
+    refused_ones = (
+        auth_header("consortium", "social_worker"),  # the consortium's: not a partner's
+        auth_header("p07", "consortium_analyst"),  # a role the partner's token cannot hold
+        {},
+    )
+    for refused in refused_ones:
         answer = await service.client.get("/v1/network/partners", headers=refused)
         assert answer.status_code in (401, 403), answer.text

@@ -35,6 +35,7 @@ from tests.support import (
     RunningService,
     auth_header,
     eventually,
+    fresh_partners,
     kafka_settings,
     projection_settings,
     run_command,
@@ -77,8 +78,7 @@ async def unused_partners(kafka: KafkaSettings, n: int) -> list[str]:
         existing = set(await admin.list_topics())
     finally:
         await admin.close()
-    free = [f"p{k}" for k in range(100, 1000) if f"franoi.p{k}.housing.v1" not in existing]
-    return random.sample(free, n)
+    return fresh_partners(n, avoid={t.split(".")[1] for t in existing if "." in t})
 
 
 async def produce(

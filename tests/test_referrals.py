@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import random
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from tests.support import (
     RunningService,
     auth_header,
     eventually,
+    fresh_partners,
     kafka_settings,
     projection_settings,
     read_records,
@@ -113,7 +113,7 @@ async def three_partners(
 ) -> AsyncIterator[Network]:
     """Three fresh partners' cases services and the router; with ``tmp_path``, the
     consortium's projection too (opening the partners' tokens at their key stores)."""
-    partners = [f"p{n}" for n in random.sample(range(500, 1000), 3)]
+    partners = fresh_partners(3)
     cases = {
         p: RunningService(
             CASES,

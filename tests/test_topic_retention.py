@@ -9,7 +9,6 @@ own description of each topic (admin ``describe_configs``) gives the retention
 
 from __future__ import annotations
 
-import random
 import re
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from franoi_projection.bootstrap import DEFINITION as PROJECTION
 
 from tests.support import (
     RunningService,
+    fresh_partners,
     kafka_settings,
     partner_service_settings,
     projection_settings,
@@ -63,7 +63,7 @@ async def described(bootstrap: str, topics: list[str]) -> dict[str, dict[str, st
 async def test_the_services_create_their_topics_with_the_stated_retention(
     databases, kafka_bootstrap, kafka_idempotent, tmp_path
 ) -> None:
-    partner = f"p{random.randint(500, 999)}"
+    (partner,) = fresh_partners(1)
     kafka = kafka_settings(kafka_bootstrap, kafka_idempotent)
     housing = RunningService(
         HOUSING, partner_service_settings(await databases.create("housing"), kafka, [partner])
