@@ -457,13 +457,14 @@ def build_router() -> APIRouter:
         await _run(pool, period_id, partner_id)
         async with read_only(pool) as conn:
             period = await store.period(conn, period_id)
-            rows = await store.flags(conn, period, partner_id, explained=False)
-        errors = [
-            row for row in rows if quality.BY_ID[row["rule_id"]].severity is quality.Severity.ERROR
-        ]
+            by_rule = await store.open_flags(conn, period, partner_id, by="rule")
+        errors = sum(
+            n for rule_id, n in by_rule.items()
+            if quality.BY_ID[rule_id].severity is quality.Severity.ERROR
+        )  # fmt: skip
         if errors:
             raise InvalidTransition(
-                f"{len(errors)} error flag(s) of the period are neither fixed nor explained"
+                f"{errors} error flag(s) of the period are neither fixed nor explained"
             )
         return await _step(who, pool, period_id, partner_id, r.Action.SUBMIT, body.comment)
 
